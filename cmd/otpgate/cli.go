@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/otpgate/otpgate/config"
+	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// cli holds one invocation's streams and global flags.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	ov             config.Overrides
+}
+
+// globalFlags registers the global flags on fs; every subcommand's flag
+// set gets them too, so they may come before or after the command.
+func (c *cli) globalFlags(fs *flag.FlagSet) {
+	fs.Func("config", "YAML configuration file", setString(&c.ov.ConfigFile))
+	fs.Func("data", "data directory", setString(&c.ov.DataDir))
+	fs.Func("listen", "listen address host:port", setString(&c.ov.Listen))
+	fs.Func("issuer", "issuer URL", setString(&c.ov.Issuer))
+	fs.Func("database", "SQLite path or postgres:// URL", setString(&c.ov.Database))
+	fs.Func("encryption-key-file", "file holding the encryption key", setString(&c.ov.EncryptionKeyFile))
+}
+
+func setString(dst *string) func(string) error {
+	return func(v string) error { *dst = v; return nil }
+}
+
+// flags returns a subcommand's flag set, with the global flags on it.
+func (c *cli) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	c.globalFlags(fs)
+	return fs
+}
+
+// parse parses a subcommand's flags; flags may follow positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, errUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// runtime is what every command needs: the validated configuration, the
+// database, the encryption key and the hasher.
+type runtime struct {
+	cfg    *config.Config
+	store  *store.Store
+	sealer *provider.Sealer
+	hasher *credential.Hasher
+	log    *slog.Logger
+}
+
+func (r *runtime) Close() { _ = r.store.Close() }
+
+// open loads and validates the configuration, opens and migrates the
+// database, and loads the encryption key (in development mode, creating
+// one in the data directory).
+func (c *cli) open(ctx context.Context) (*runtime, error) {
+	cfg, err := config.Load(c.ov, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	key, err := cfg.LoadEncryptionKey()
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		if !cfg.DevMode() {
+			return nil, errors.New("encryption key: required outside zero-config development mode")
+		}
+		if key, err = devKey(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	sealer, err := provider.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	driver, dsn := cfg.DatabaseDSN()
+	st, err := store.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return &runtime{cfg: cfg, store: st, sealer: sealer, hasher: credential.NewHasher(credential.OWASP),
+		log: newLogger(cfg, c.stderr)}, nil
+}
+
+// devKey loads the development encryption key from the data directory,
+// creating it (mode 0600) on first use.
+func devKey(dataDir string) ([]byte, error) {
+	path := filepath.Join(dataDir, "encryption.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return config.ParseEncryptionKey(strings.TrimSpace(string(b)))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	text := credential.NewToken()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	if _, err := fmt.Fprintln(f, text); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	return config.ParseEncryptionKey(text)
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// oneLine folds a (possibly joined) error into one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+}

@@ -1,0 +1,107 @@
+// Command otpgate is the otpgate OpenID Connect provider and its admin CLI.
+//
+//	otpgate [global flags] [serve]            run the provider (the default)
+//	otpgate [global flags] migrate            create or update the database schema
+//	otpgate [global flags] client add|list|show|update|remove …
+//	otpgate [global flags] user add|list|show|set-password|disable|enable|require-mfa …
+//	otpgate [global flags] keys list|rotate
+//	otpgate [global flags] healthcheck        exit 0 when the local server answers /healthz
+//	otpgate version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks an error already explained by a usage message.
+var errUsage = errors.New("usage")
+
+// run executes one command line and returns the exit status. Errors are
+// one line on stderr.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	global := flag.NewFlagSet("otpgate", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	env.globalFlags(global)
+	global.Usage = func() { fmt.Fprint(stderr, usage) }
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	rest := global.Args()
+	cmd := "serve"
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = env.serve(ctx, rest)
+	case "migrate":
+		err = env.migrate(ctx, rest)
+	case "client":
+		err = env.client(ctx, rest)
+	case "user":
+		err = env.user(ctx, rest)
+	case "keys":
+		err = env.keys(ctx, rest)
+	case "healthcheck":
+		err = env.healthcheck(ctx, rest)
+	case "version":
+		fmt.Fprintln(stdout, "otpgate", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = fmt.Errorf("unknown command %q (see otpgate help)", cmd)
+	}
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(stderr, "otpgate:", oneLine(err))
+		}
+		return 1
+	}
+	return 0
+}
+
+const usage = `Usage: otpgate [global flags] <command> [flags]
+
+Commands:
+  serve                      run the provider (default)
+  migrate                    create or update the database schema
+  client add|list|show|update|remove
+  user add|list|show|set-password|disable|enable|require-mfa
+  keys list|rotate
+  healthcheck                check that the local server answers
+  version
+
+Global flags (also accepted after the command):
+  --config FILE              YAML configuration (env OTPGATE_CONFIG)
+  --data DIR                 data directory (env OTPGATE_DATA_DIR)
+  --listen ADDR              listen address (env OTPGATE_LISTEN)
+  --issuer URL               issuer URL (env OTPGATE_ISSUER)
+  --database DSN             SQLite path or postgres:// URL (env OTPGATE_DATABASE)
+  --encryption-key-file FILE encryption key (env OTPGATE_ENCRYPTION_KEY_FILE)
+
+Without --config or --issuer otpgate runs in zero-config development mode:
+issuer http://<listen>, a generated key in the data directory, and a demo
+user and client.
+`

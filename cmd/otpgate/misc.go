@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"net/http"
+	"text/tabwriter"
+	"time"
+
+	"github.com/otpgate/otpgate/config"
+	"github.com/otpgate/otpgate/provider"
+	"os"
+)
+
+func randText() string { return rand.Text() }
+
+func (c *cli) migrate(ctx context.Context, args []string) error {
+	if _, err := parse(c.flags("migrate"), args); err != nil {
+		return err
+	}
+	rt, err := c.open(ctx) // open migrates
+	if err != nil {
+		return err
+	}
+	rt.Close()
+	fmt.Fprintln(c.stdout, "database schema is up to date")
+	return nil
+}
+
+// keysFor builds the key manager with the configured token lifetimes.
+func keysFor(rt *runtime) *provider.Keys {
+	l := lifetimes(rt.cfg)
+	return provider.NewKeys(rt.store, rt.sealer, l.IDToken+l.AccessToken+time.Hour)
+}
+
+func (c *cli) keys(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("keys: missing subcommand (list, rotate)")
+	}
+	sub, args := args[0], args[1:]
+	if _, err := parse(c.flags("keys "+sub), args); err != nil {
+		return err
+	}
+	if sub != "list" && sub != "rotate" {
+		return fmt.Errorf("keys: unknown subcommand %q", sub)
+	}
+	rt, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	k := keysFor(rt)
+	if sub == "rotate" {
+		if err := k.EnsureKey(ctx); err != nil {
+			return err
+		}
+		id, err := k.Rotate(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "new signing key %s is active; older keys stay published until their tokens expire\n", id)
+		return nil
+	}
+	infos, err := k.List(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tALG\tSTATE\tCREATED\tRETIRED")
+	for _, i := range infos {
+		state, retired := "active", "-"
+		if i.RetiredAt != nil {
+			state, retired = "retired", i.RetiredAt.Format(time.RFC3339)
+			if i.Published {
+				state = "retired (published)"
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", i.ID, i.Algorithm, state, i.CreatedAt.Format(time.RFC3339), retired)
+	}
+	return w.Flush()
+}
+
+// healthcheck asks the local server's /healthz (for container health checks).
+func (c *cli) healthcheck(ctx context.Context, args []string) error {
+	if _, err := parse(c.flags("healthcheck"), args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(c.ov, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("healthcheck: listen address %q: %v", cfg.Listen, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %d", resp.StatusCode)
+	}
+	fmt.Fprintln(c.stdout, "ok")
+	return nil
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/otpgate/otpgate/config"
+	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/demo"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// serve runs the provider until ctx is cancelled (SIGINT or SIGTERM), then
+// lets in-flight requests finish.
+func (c *cli) serve(ctx context.Context, args []string) error {
+	if _, err := parse(c.flags("serve"), args); err != nil {
+		return err
+	}
+	rt, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	cfg := rt.cfg
+	issuer := cfg.EffectiveIssuer()
+	if err := syncConfigClients(ctx, rt); err != nil {
+		return err
+	}
+	renderer, err := templates.New()
+	if err != nil {
+		return err
+	}
+	var extra func(g *echo.Group)
+	if cfg.DevMode() {
+		rt.log.Warn("ZERO-CONFIG DEVELOPMENT MODE: issuer follows the listen address, the encryption key is a file in the data directory, and a demo user and client are seeded. Do not use this mode in production.",
+			"issuer", issuer, "data_dir", cfg.DataDir)
+		seed, err := seedDemo(ctx, rt, issuer)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "\notpgate development mode\n  demo application: %s/demo\n  username: %s\n  password: %s\n  security question answer: %s\n\n",
+			issuer, seed.Username, seed.Password, seed.Answer)
+		extra = demo.New(demo.Options{Issuer: issuer, ClientID: demoClientID, Renderer: renderer,
+			CookieKey: rt.sealer.Derive("demo-cookies"), Log: rt.log}).Mount
+	}
+	srv, err := provider.New(ctx, provider.Options{
+		Issuer:            issuer,
+		Store:             rt.store,
+		Sealer:            rt.sealer,
+		Hasher:            rt.hasher,
+		Renderer:          renderer,
+		Lifetimes:         lifetimes(cfg),
+		CORSOrigins:       cfg.CORS.AllowedOrigins,
+		QuestionEnabled:   cfg.Login.QuestionEnabled(),
+		MinPasswordLength: cfg.Login.MinPasswordLength,
+		Logger:            rt.log,
+		Extra:             extra,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	go cleanup(ctx, rt)
+	rt.log.Info("otpgate listening", "addr", ln.Addr().String(), "issuer", issuer, "version", version)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	rt.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// codeLifetime is how long an authorization code can be redeemed.
+const codeLifetime = 2 * time.Minute
+
+func lifetimes(cfg *config.Config) provider.Lifetimes {
+	return provider.Lifetimes{
+		Flow:         cfg.Login.FlowLifetime.Duration,
+		Code:         codeLifetime,
+		AccessToken:  cfg.Tokens.AccessTokenLifetime.Duration,
+		IDToken:      cfg.Tokens.IDTokenLifetime.Duration,
+		RefreshToken: cfg.Tokens.RefreshTokenLifetime.Duration,
+		Session:      cfg.Login.SessionLifetime.Duration,
+	}
+}
+
+// cleanup deletes expired rows every few minutes.
+func cleanup(ctx context.Context, rt *runtime) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := rt.store.DeleteExpired(ctx, 24*time.Hour); err != nil {
+				rt.log.Warn("cleanup failed", "err", err)
+			}
+		}
+	}
+}

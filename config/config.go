@@ -1,0 +1,220 @@
+package config
+
+import (
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is otpgate's complete configuration. Build it with Load (or Default
+// for tests), then call Validate before using it.
+type Config struct {
+	// Issuer is the OpenID Connect issuer URL, without a trailing slash
+	// (env OTPGATE_ISSUER). Empty is allowed only in DevMode; see
+	// EffectiveIssuer.
+	Issuer string `yaml:"issuer"`
+	// Listen is the host:port the HTTP server binds (env OTPGATE_LISTEN).
+	Listen string `yaml:"listen"`
+	// DataDir holds the default SQLite database and other local state
+	// (env OTPGATE_DATA_DIR).
+	DataDir string `yaml:"data_dir"`
+	// Database selects storage (env OTPGATE_DATABASE or a file named by
+	// OTPGATE_DATABASE_FILE): "" means the SQLite file <data_dir>/otpgate.db,
+	// a path means that SQLite file, and a postgres:// or postgresql:// URL
+	// means PostgreSQL. See DatabaseDSN.
+	Database string `yaml:"database"`
+	// EncryptionKeyFile names the file holding the key that encrypts TOTP
+	// secrets at rest (env OTPGATE_ENCRYPTION_KEY_FILE).
+	EncryptionKeyFile string `yaml:"encryption_key_file"`
+	// EncryptionKey is the key text itself (env OTPGATE_ENCRYPTION_KEY, never
+	// from YAML): base64 (standard or raw URL alphabet) of 32 bytes, or 64 hex
+	// characters. When set it takes precedence over EncryptionKeyFile.
+	EncryptionKey string `yaml:"-"`
+
+	// Log configures structured logging.
+	Log Log `yaml:"log"`
+	// Login configures the sign-in flow and browser sessions.
+	Login Login `yaml:"login"`
+	// Tokens configures issued tokens.
+	Tokens Tokens `yaml:"tokens"`
+	// CORS lists origins allowed to call the OIDC API endpoints from a browser.
+	CORS CORS `yaml:"cors"`
+	// MFA sets the global two-factor policy.
+	MFA MFA `yaml:"mfa"`
+	// Clients are relying parties declared in the file (more can be added
+	// with the CLI).
+	Clients []Client `yaml:"clients"`
+
+	configFile string // path of the YAML file Load read, "" if none
+	issuerSet  bool   // issuer given explicitly by environment or flag
+}
+
+// Log configures log/slog output.
+type Log struct {
+	// Level is debug, info, warn or error (default info; env OTPGATE_LOG_LEVEL).
+	Level string `yaml:"level"`
+	// Format is text or json (default text; env OTPGATE_LOG_FORMAT).
+	Format string `yaml:"format"`
+}
+
+// Login configures the sign-in flow.
+type Login struct {
+	// SecurityQuestion turns the security-question step on or off; nil means
+	// the default, true (env OTPGATE_LOGIN_SECURITY_QUESTION). Read it with
+	// QuestionEnabled.
+	SecurityQuestion *bool `yaml:"security_question"`
+	// FlowLifetime bounds how long one sign-in may take (default 15m, at most
+	// 24h; env OTPGATE_LOGIN_FLOW_LIFETIME).
+	FlowLifetime Duration `yaml:"flow_lifetime"`
+	// SessionLifetime is how long a browser SSO session lasts (default 12h;
+	// env OTPGATE_LOGIN_SESSION_LIFETIME).
+	SessionLifetime Duration `yaml:"session_lifetime"`
+	// MinPasswordLength is the shortest accepted new password, 8..128
+	// (default 12; env OTPGATE_LOGIN_MIN_PASSWORD_LENGTH).
+	MinPasswordLength int `yaml:"min_password_length"`
+}
+
+// QuestionEnabled reports whether the security-question step is on; it is on
+// unless SecurityQuestion is explicitly false.
+func (l Login) QuestionEnabled() bool {
+	return l.SecurityQuestion == nil || *l.SecurityQuestion
+}
+
+// Tokens configures token lifetimes and signing.
+type Tokens struct {
+	// AccessTokenLifetime defaults to 15m (env OTPGATE_TOKENS_ACCESS_TOKEN_LIFETIME).
+	AccessTokenLifetime Duration `yaml:"access_token_lifetime"`
+	// IDTokenLifetime defaults to 1h (env OTPGATE_TOKENS_ID_TOKEN_LIFETIME).
+	IDTokenLifetime Duration `yaml:"id_token_lifetime"`
+	// RefreshTokenLifetime defaults to 720h (env OTPGATE_TOKENS_REFRESH_TOKEN_LIFETIME).
+	RefreshTokenLifetime Duration `yaml:"refresh_token_lifetime"`
+	// SigningAlgorithm is the JWS algorithm; only RS256 (the default) is
+	// supported (env OTPGATE_TOKENS_SIGNING_ALGORITHM).
+	SigningAlgorithm string `yaml:"signing_algorithm"`
+}
+
+// CORS configures cross-origin access to the OIDC API endpoints.
+type CORS struct {
+	// AllowedOrigins are exact origins, scheme://host[:port] with no path and
+	// no wildcard (env OTPGATE_CORS_ALLOWED_ORIGINS, comma-separated).
+	AllowedOrigins []string `yaml:"allowed_origins"`
+}
+
+// MFA sets the global two-factor policy.
+type MFA struct {
+	// Required is always, per_user (default: only users an administrator
+	// marked, or who already have a device) or per_client (also clients with
+	// require_mfa) (env OTPGATE_MFA_REQUIRED).
+	Required string `yaml:"required"`
+}
+
+// Client is a relying party declared in the configuration file.
+type Client struct {
+	// ID is the client_id: 1-64 characters from A-Z a-z 0-9 . _ -, unique.
+	ID string `yaml:"id"`
+	// Name is shown to users on the sign-in pages.
+	Name string `yaml:"name"`
+	// Secret is a confidential client's secret, at least 16 characters.
+	// Prefer SecretFile over plain text in the file.
+	Secret string `yaml:"secret"`
+	// SecretFile names a file holding the secret; Load reads it (trailing
+	// newline trimmed) into Secret.
+	SecretFile string `yaml:"secret_file"`
+	// Public marks a browser or native client that cannot keep a secret; it
+	// must not have one and must use PKCE.
+	Public bool `yaml:"public"`
+	// RedirectURIs are the exact allowed redirect_uri values (at least one).
+	RedirectURIs []string `yaml:"redirect_uris"`
+	// PostLogoutRedirectURIs are the exact allowed post_logout_redirect_uri values.
+	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
+	// RequireMFA demands two-factor for every sign-in to this client.
+	RequireMFA bool `yaml:"require_mfa"`
+}
+
+// Overrides carries explicit values from command-line flags; empty fields are
+// not applied.
+type Overrides struct {
+	// ConfigFile is the YAML file to load (--config); it beats OTPGATE_CONFIG.
+	ConfigFile string
+	// Issuer is --issuer.
+	Issuer string
+	// Listen is --listen.
+	Listen string
+	// DataDir is --data.
+	DataDir string
+	// Database is --database.
+	Database string
+	// EncryptionKeyFile is --encryption-key-file; it also discards any key
+	// text from OTPGATE_ENCRYPTION_KEY, since the flag is the more explicit.
+	EncryptionKeyFile string
+}
+
+// Default returns the built-in defaults: the first configuration layer.
+func Default() *Config {
+	question := true
+	return &Config{
+		Listen:  "127.0.0.1:8080",
+		DataDir: "data",
+		Log:     Log{Level: "info", Format: "text"},
+		Login: Login{
+			SecurityQuestion:  &question,
+			FlowLifetime:      Duration{15 * time.Minute},
+			SessionLifetime:   Duration{12 * time.Hour},
+			MinPasswordLength: 12,
+		},
+		Tokens: Tokens{
+			AccessTokenLifetime:  Duration{15 * time.Minute},
+			IDTokenLifetime:      Duration{time.Hour},
+			RefreshTokenLifetime: Duration{720 * time.Hour},
+			SigningAlgorithm:     "RS256",
+		},
+		MFA: MFA{Required: mfaPerUser},
+	}
+}
+
+// ConfigFileUsed returns the path of the YAML file Load read, or "" if none.
+func (c *Config) ConfigFileUsed() string { return c.configFile }
+
+// DevMode reports zero-config development mode: no config file was loaded and
+// no issuer was set by file, environment or flag. In DevMode, Validate does not
+// require an issuer or an encryption key.
+func (c *Config) DevMode() bool { return c.configFile == "" && !c.issuerSet }
+
+// EffectiveIssuer returns Issuer, or in DevMode with no issuer
+// "http://<listen>", with an unspecified listen host (":8080", "0.0.0.0:8080")
+// replaced by loopback. It returns "" outside DevMode when Issuer is empty.
+func (c *Config) EffectiveIssuer() string {
+	if c.Issuer != "" || !c.DevMode() {
+		return c.Issuer
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return "http://" + c.Listen
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// DatabaseDSN returns the storage driver ("sqlite" or "postgres") and the DSN
+// to open: for SQLite the file path, by default <data_dir>/otpgate.db.
+func (c *Config) DatabaseDSN() (driver string, dsn string) {
+	switch {
+	case c.Database == "":
+		return "sqlite", filepath.Join(c.DataDir, "otpgate.db")
+	case isPostgresURL(c.Database):
+		return "postgres", c.Database
+	default:
+		return "sqlite", c.Database
+	}
+}
+
+func isPostgresURL(s string) bool {
+	lower := strings.ToLower(s)
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+}

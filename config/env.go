@@ -1,0 +1,129 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Environment variable names. Each OTPGATE_<SECTION>_<KEY> mirrors the YAML
+// key <section>.<key>.
+const (
+	envConfig            = "OTPGATE_CONFIG"
+	envIssuer            = "OTPGATE_ISSUER"
+	envListen            = "OTPGATE_LISTEN"
+	envDataDir           = "OTPGATE_DATA_DIR"
+	envDatabase          = "OTPGATE_DATABASE"
+	envDatabaseFile      = "OTPGATE_DATABASE_FILE"
+	envEncryptionKey     = "OTPGATE_ENCRYPTION_KEY"
+	envEncryptionKeyFile = "OTPGATE_ENCRYPTION_KEY_FILE"
+)
+
+// envReader reads OTPGATE_* variables through an injected lookup and collects
+// every malformed value so Load can report them together.
+type envReader struct {
+	lookup func(string) (string, bool)
+	errs   []error
+}
+
+func newEnvReader(lookup func(string) (string, bool)) *envReader {
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	return &envReader{lookup: lookup}
+}
+
+// get returns the trimmed value of name; an empty variable counts as unset.
+func (e *envReader) get(name string) (string, bool) {
+	v, ok := e.lookup(name)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+func (e *envReader) fail(name string, err error) {
+	e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
+}
+
+func (e *envReader) str(name string, dst *string) bool {
+	v, ok := e.get(name)
+	if ok {
+		*dst = v
+	}
+	return ok
+}
+
+func (e *envReader) duration(name string, dst *Duration) {
+	if v, ok := e.get(name); ok {
+		if err := dst.UnmarshalText([]byte(v)); err != nil {
+			e.fail(name, err)
+		}
+	}
+}
+
+func (e *envReader) boolean(name string, dst **bool) {
+	if v, ok := e.get(name); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			e.fail(name, fmt.Errorf("must be true or false (got %q)", v))
+			return
+		}
+		*dst = &b
+	}
+}
+
+func (e *envReader) integer(name string, dst *int) {
+	if v, ok := e.get(name); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			e.fail(name, fmt.Errorf("must be an integer (got %q)", v))
+			return
+		}
+		*dst = n
+	}
+}
+
+// list splits a comma-separated value, dropping empty items.
+func (e *envReader) list(name string, dst *[]string) {
+	if v, ok := e.get(name); ok {
+		var items []string
+		for item := range strings.SplitSeq(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, item)
+			}
+		}
+		*dst = items
+	}
+}
+
+// applyEnv applies the OTPGATE_* layer over c.
+func (c *Config) applyEnv(e *envReader) {
+	if e.str(envIssuer, &c.Issuer) {
+		c.issuerSet = true
+	}
+	e.str(envListen, &c.Listen)
+	e.str(envDataDir, &c.DataDir)
+	e.str(envDatabase, &c.Database)
+	e.str(envEncryptionKeyFile, &c.EncryptionKeyFile)
+	e.str(envEncryptionKey, &c.EncryptionKey)
+	if _, text := e.get(envEncryptionKey); text {
+		if _, file := e.get(envEncryptionKeyFile); file {
+			e.fail(envEncryptionKey, fmt.Errorf("set either %s or %s, not both", envEncryptionKey, envEncryptionKeyFile))
+		}
+	}
+
+	e.str("OTPGATE_LOG_LEVEL", &c.Log.Level)
+	e.str("OTPGATE_LOG_FORMAT", &c.Log.Format)
+
+	e.boolean("OTPGATE_LOGIN_SECURITY_QUESTION", &c.Login.SecurityQuestion)
+	e.duration("OTPGATE_LOGIN_FLOW_LIFETIME", &c.Login.FlowLifetime)
+	e.duration("OTPGATE_LOGIN_SESSION_LIFETIME", &c.Login.SessionLifetime)
+	e.integer("OTPGATE_LOGIN_MIN_PASSWORD_LENGTH", &c.Login.MinPasswordLength)
+
+	e.duration("OTPGATE_TOKENS_ACCESS_TOKEN_LIFETIME", &c.Tokens.AccessTokenLifetime)
+	e.duration("OTPGATE_TOKENS_ID_TOKEN_LIFETIME", &c.Tokens.IDTokenLifetime)
+	e.duration("OTPGATE_TOKENS_REFRESH_TOKEN_LIFETIME", &c.Tokens.RefreshTokenLifetime)
+	e.str("OTPGATE_TOKENS_SIGNING_ALGORITHM", &c.Tokens.SigningAlgorithm)
+
+	e.list("OTPGATE_CORS_ALLOWED_ORIGINS", &c.CORS.AllowedOrigins)
+	e.str("OTPGATE_MFA_REQUIRED", &c.MFA.Required)
+}

@@ -1,0 +1,74 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Validate checks the whole configuration and reports every problem at once:
+// the error's text has one line per problem, each starting with the key it is
+// about (e.g. "login.flow_lifetime: must be at most 24h"). It returns nil when
+// the configuration is usable. Validate does no I/O, and its messages never
+// contain a secret, key or DSN.
+func (c *Config) Validate() error {
+	var p problems
+	c.validateServer(&p)
+	c.validateEncryption(&p)
+	c.Log.validate(&p)
+	c.Login.validate(&p)
+	c.Tokens.validate(&p)
+	c.CORS.validate(&p)
+	c.MFA.validate(&p)
+	validateClients(c.Clients, &p)
+	return errors.Join(p...)
+}
+
+// problems collects validation failures, one error per "key: message" line.
+type problems []error
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+}
+
+func (c *Config) validateServer(p *problems) {
+	switch {
+	case c.Issuer != "":
+		for _, msg := range issuerProblems(c.Issuer) {
+			p.add("issuer", "%s", msg)
+		}
+	case !c.DevMode():
+		p.add("issuer", "required outside zero-config development mode")
+	}
+
+	if host, port, err := net.SplitHostPort(c.Listen); err != nil || strings.ContainsAny(host, " /") {
+		p.add("listen", "must be host:port, like 127.0.0.1:8080 or :8080")
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		p.add("listen", "port must be a number from 1 to 65535")
+	}
+
+	if c.DataDir == "" {
+		p.add("data_dir", "must not be empty")
+	}
+
+	if strings.Contains(c.Database, "://") && !isPostgresURL(c.Database) {
+		scheme, _, _ := strings.Cut(c.Database, "://")
+		p.add("database", "unsupported URL scheme %q (use a SQLite file path or a postgres:// URL)", scheme)
+	} else if isPostgresURL(c.Database) && !validPostgresURL(c.Database) {
+		p.add("database", "is not a valid PostgreSQL URL")
+	}
+}
+
+func (c *Config) validateEncryption(p *problems) {
+	if c.EncryptionKey != "" {
+		if _, err := decodeKey(c.EncryptionKey); err != nil {
+			p.add(envEncryptionKey, "%v", err)
+		}
+		return
+	}
+	if c.EncryptionKeyFile == "" && !c.DevMode() {
+		p.add("encryption_key_file", "required outside zero-config development mode (or set %s)", envEncryptionKey)
+	}
+}

@@ -1,0 +1,62 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"unicode/utf8"
+)
+
+// minClientSecretLength is the shortest confidential client secret accepted.
+const minClientSecretLength = 16
+
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// validateClients checks every declared client. Messages name clients by index
+// and never include a secret.
+func validateClients(clients []Client, p *problems) {
+	seen := make(map[string]int, len(clients))
+	for i, cl := range clients {
+		key := fmt.Sprintf("clients[%d]", i)
+		switch first, dup := seen[cl.ID]; {
+		case cl.ID == "":
+			p.add(key+".id", "required")
+		case !clientIDPattern.MatchString(cl.ID):
+			p.add(key+".id", "must be 1-64 characters from A-Z a-z 0-9 . _ -")
+		case dup:
+			p.add(key+".id", "duplicate of clients[%d] (%q)", first, cl.ID)
+		default:
+			seen[cl.ID] = i
+		}
+
+		if len(cl.RedirectURIs) == 0 {
+			p.add(key+".redirect_uris", "at least one redirect URI is required")
+		}
+		checkURIs(p, key+".redirect_uris", cl.RedirectURIs)
+		checkURIs(p, key+".post_logout_redirect_uris", cl.PostLogoutRedirectURIs)
+		cl.validateSecret(p, key)
+	}
+}
+
+func checkURIs(p *problems, key string, uris []string) {
+	for j, uri := range uris {
+		if msg := redirectURIProblem(uri); msg != "" {
+			p.add(fmt.Sprintf("%s[%d]", key, j), "%s", msg)
+		}
+	}
+}
+
+func (cl Client) validateSecret(p *problems, key string) {
+	secretKey := key + ".secret"
+	if cl.SecretFile != "" {
+		secretKey = key + ".secret_file"
+	}
+	hasSecret := cl.Secret != "" || cl.SecretFile != ""
+	switch {
+	case cl.Public && hasSecret:
+		p.add(secretKey, "a public client must not have a secret (remove it, or set public: false)")
+	case !cl.Public && !hasSecret:
+		p.add(key+".secret", "required for a confidential client (set secret_file, or public: true for browser and native apps)")
+	case !cl.Public && cl.Secret != "" && utf8.RuneCountInString(cl.Secret) < minClientSecretLength:
+		p.add(secretKey, "must be at least %d characters", minClientSecretLength)
+	}
+}

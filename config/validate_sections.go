@@ -1,0 +1,82 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Allowed values of the enumerated settings.
+const (
+	mfaAlways    = "always"
+	mfaPerUser   = "per_user"
+	mfaPerClient = "per_client"
+
+	signingRS256 = "RS256"
+
+	maxFlowLifetime = 24 * time.Hour
+)
+
+var (
+	logLevels   = []string{"debug", "info", "warn", "error"}
+	logFormats  = []string{"text", "json"}
+	mfaPolicies = []string{mfaAlways, mfaPerUser, mfaPerClient}
+)
+
+func (l Log) validate(p *problems) {
+	oneOf(p, "log.level", l.Level, logLevels)
+	oneOf(p, "log.format", l.Format, logFormats)
+}
+
+func (l Login) validate(p *problems) {
+	positive(p, "login.flow_lifetime", l.FlowLifetime)
+	if l.FlowLifetime.Duration > maxFlowLifetime {
+		p.add("login.flow_lifetime", "must be at most 24h")
+	}
+	positive(p, "login.session_lifetime", l.SessionLifetime)
+	if l.MinPasswordLength < 8 || l.MinPasswordLength > 128 {
+		p.add("login.min_password_length", "must be between 8 and 128 (got %d)", l.MinPasswordLength)
+	}
+}
+
+func (t Tokens) validate(p *problems) {
+	positive(p, "tokens.access_token_lifetime", t.AccessTokenLifetime)
+	positive(p, "tokens.id_token_lifetime", t.IDTokenLifetime)
+	positive(p, "tokens.refresh_token_lifetime", t.RefreshTokenLifetime)
+	if t.SigningAlgorithm != signingRS256 {
+		p.add("tokens.signing_algorithm", "must be %s (got %q)", signingRS256, t.SigningAlgorithm)
+	}
+}
+
+func (c CORS) validate(p *problems) {
+	for i, origin := range c.AllowedOrigins {
+		if msg := originProblem(origin); msg != "" {
+			p.add(fmt.Sprintf("cors.allowed_origins[%d]", i), "%s", msg)
+		}
+	}
+}
+
+func (m MFA) validate(p *problems) {
+	oneOf(p, "mfa.required", m.Required, mfaPolicies)
+}
+
+func oneOf(p *problems, key, value string, allowed []string) {
+	if !slices.Contains(allowed, value) {
+		p.add(key, "must be one of %s (got %q)", strings.Join(allowed, ", "), value)
+	}
+}
+
+func positive(p *problems, key string, d Duration) {
+	if d.Duration <= 0 {
+		p.add(key, "must be greater than 0")
+	}
+}
+
+// validPostgresURL reports whether dsn parses as a URL; the parse error itself
+// is dropped because it would quote the DSN and its password.
+func validPostgresURL(dsn string) bool {
+	_, err := url.Parse(dsn)
+	return err == nil
+}

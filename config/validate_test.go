@@ -1,0 +1,304 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otpgate/otpgate/config"
+)
+
+// validProduction returns a configuration that passes Validate outside dev mode.
+func validProduction(t *testing.T) *config.Config {
+	t.Helper()
+	cfg := writeFile(t, "otpgate.yaml", `
+issuer: https://login.example.com
+encryption_key_file: /etc/otpgate/key
+clients:
+  - id: web
+    secret: 0123456789abcdef
+    redirect_uris: [https://app.example.com/cb]
+`)
+	c, err := config.Load(config.Overrides{ConfigFile: cfg}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("baseline does not validate: %v", err)
+	}
+	return c
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	c := validProduction(t)
+	c.Issuer = "http://login.example.com/"
+	c.Listen = "8080"
+	c.DataDir = ""
+	c.Database = "mysql://db/otpgate"
+	c.Log.Level = "verbose"
+	c.Log.Format = "xml"
+	c.Login.FlowLifetime = config.Duration{Duration: 25 * time.Hour}
+	c.Login.SessionLifetime = config.Duration{}
+	c.Login.MinPasswordLength = 6
+	c.Tokens.AccessTokenLifetime = config.Duration{Duration: -time.Minute}
+	c.Tokens.SigningAlgorithm = "HS256"
+	c.CORS.AllowedOrigins = []string{"https://ok.example.com", "*", "https://app.example.com/path"}
+	c.MFA.Required = "sometimes"
+	c.Clients = append(c.Clients,
+		config.Client{ID: "web", Public: true, RedirectURIs: []string{"https://x.example.com/cb"}},
+		config.Client{ID: "bad id!", RedirectURIs: []string{"http://app.example.com/cb"}, Secret: "short"},
+		config.Client{Public: true, Secret: "public-but-has-a-secret"},
+	)
+
+	err := c.Validate()
+	wantLines := []string{
+		"issuer: must be an absolute https URL (http allowed only for 127.0.0.1/localhost/::1)",
+		"issuer: must not end with a slash",
+		"listen: must be host:port",
+		"data_dir: must not be empty",
+		`database: unsupported URL scheme "mysql"`,
+		`log.level: must be one of debug, info, warn, error (got "verbose")`,
+		`log.format: must be one of text, json (got "xml")`,
+		"login.flow_lifetime: must be at most 24h",
+		"login.session_lifetime: must be greater than 0",
+		"login.min_password_length: must be between 8 and 128 (got 6)",
+		"tokens.access_token_lifetime: must be greater than 0",
+		`tokens.signing_algorithm: must be RS256 (got "HS256")`,
+		"cors.allowed_origins[1]: must not be \"*\"",
+		"cors.allowed_origins[2]: must be scheme://host[:port]",
+		`mfa.required: must be one of always, per_user, per_client (got "sometimes")`,
+		`clients[1].id: duplicate of clients[0] ("web")`,
+		"clients[2].id: must be 1-64 characters",
+		"clients[2].redirect_uris[0]: http is allowed only for loopback hosts",
+		"clients[2].secret: must be at least 16 characters",
+		"clients[3].id: required",
+		"clients[3].redirect_uris: at least one redirect URI is required",
+		"clients[3].secret: a public client must not have a secret",
+	}
+	assertContainsAll(t, err, wantLines...)
+	if got := strings.Count(err.Error(), "\n") + 1; got != len(wantLines) {
+		t.Errorf("got %d problem lines, want %d:\n%v", got, len(wantLines), err)
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		key, _, ok := strings.Cut(line, ": ")
+		if !ok || strings.Contains(key, " ") {
+			t.Errorf("line does not start with a key: %q", line)
+		}
+	}
+}
+
+func TestValidateDevModeVersusProduction(t *testing.T) {
+	const issuerRequired = "issuer: required outside zero-config development mode"
+	const keyRequired = "encryption_key_file: required outside zero-config development mode"
+	tests := []struct {
+		name     string
+		yaml     string // "" means no file
+		env      map[string]string
+		want     []string // nil means valid
+		wantDev  bool
+		excluded []string
+	}{
+		{name: "zero config", wantDev: true},
+		{name: "config file without issuer or key", yaml: "listen: 127.0.0.1:8080\n", want: []string{issuerRequired, keyRequired}},
+		{name: "empty config file", yaml: "# empty\n", want: []string{issuerRequired, keyRequired}},
+		{
+			name: "issuer from env without key", env: map[string]string{"OTPGATE_ISSUER": "https://id.example.com"},
+			want: []string{keyRequired}, excluded: []string{"issuer:"},
+		},
+		{
+			name: "key text satisfies the key requirement",
+			env:  map[string]string{"OTPGATE_ISSUER": "https://id.example.com", "OTPGATE_ENCRYPTION_KEY": testKeyStd},
+		},
+		{
+			name: "malformed key text is reported",
+			env:  map[string]string{"OTPGATE_ENCRYPTION_KEY": "c2hvcnQ="},
+			want: []string{"OTPGATE_ENCRYPTION_KEY: must decode to 32 bytes (got 5)"}, wantDev: true,
+		},
+		{
+			name: "issuer from env is still checked",
+			env:  map[string]string{"OTPGATE_ISSUER": "http://id.example.com?x=1", "OTPGATE_ENCRYPTION_KEY_FILE": "/k"},
+			want: []string{"issuer: must be an absolute https URL", "issuer: must not have a query or fragment"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var ov config.Overrides
+			if tc.yaml != "" {
+				ov.ConfigFile = writeFile(t, "otpgate.yaml", tc.yaml)
+			}
+			c, err := config.Load(ov, envMap(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DevMode() != tc.wantDev {
+				t.Errorf("DevMode() = %v, want %v", c.DevMode(), tc.wantDev)
+			}
+			err = c.Validate()
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("unexpected problems:\n%v", err)
+				}
+				return
+			}
+			assertContainsAll(t, err, tc.want...)
+			for _, x := range tc.excluded {
+				if strings.Contains(err.Error(), x) {
+					t.Errorf("error unexpectedly contains %q:\n%v", x, err)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateIssuer(t *testing.T) {
+	tests := []struct {
+		issuer string
+		want   string // "" means valid
+	}{
+		{"https://login.example.com", ""},
+		{"https://login.example.com:8443/tenant", ""},
+		{"http://127.0.0.1:8080", ""},
+		{"http://localhost:8080", ""},
+		{"http://[::1]:8080", ""},
+		{"http://login.example.com", "must be an absolute https URL"},
+		{"ftp://login.example.com", "must be an absolute https URL"},
+		{"login.example.com", "must be an absolute https URL"},
+		{"/relative", "must be an absolute https URL"},
+		{"https://", "must be an absolute https URL"},
+		{"https://login.example.com/", "must not end with a slash"},
+		{"https://login.example.com/x/", "must not end with a slash"},
+		{"https://login.example.com?a=b", "must not have a query or fragment"},
+		{"https://login.example.com#frag", "must not have a query or fragment"},
+		{"https://user:pw@login.example.com", "must not contain user info"},
+	}
+	for _, tc := range tests {
+		c := validProduction(t)
+		c.Issuer = tc.issuer
+		checkOne(t, tc.issuer, c.Validate(), "issuer: "+tc.want, tc.want == "")
+	}
+}
+
+func TestValidateListen(t *testing.T) {
+	for listen, valid := range map[string]bool{
+		"127.0.0.1:8080": true, ":8080": true, "[::1]:443": true, "localhost:65535": true,
+		"8080": false, "127.0.0.1": false, "127.0.0.1:0": false, "127.0.0.1:70000": false, ":http": false, "": false,
+	} {
+		c := validProduction(t)
+		c.Listen = listen
+		checkOne(t, listen, c.Validate(), "listen: ", valid)
+	}
+}
+
+func TestValidateDatabase(t *testing.T) {
+	for db, valid := range map[string]bool{
+		"":                                   true,
+		"otpgate.db":                         true,
+		"/var/lib/otpgate/otpgate.db":        true,
+		"postgres://otpgate@db:5432/otpgate": true,
+		"postgresql:///otpgate?host=/run/postgresql": true,
+		"mysql://db/otpgate":                         false,
+		"postgres://db:port/otpgate":                 false,
+	} {
+		c := validProduction(t)
+		c.Database = db
+		checkOne(t, db, c.Validate(), "database: ", valid)
+	}
+}
+
+func TestValidateRedirectURIs(t *testing.T) {
+	tests := []struct {
+		uri  string
+		want string // "" means valid
+	}{
+		{"https://app.example.com/cb", ""},
+		{"https://app.example.com:8443/cb?tenant=a", ""},
+		{"http://127.0.0.1:49152/cb", ""},
+		{"http://localhost/cb", ""},
+		{"http://[::1]/cb", ""},
+		{"com.example.app:/oauth/callback", ""},
+		{"com.example.app://callback", ""},
+		{"/cb", "must be an absolute URL"},
+		{"app.example.com/cb", "must be an absolute URL"},
+		{"https://app.example.com/cb#x", "must not contain a fragment"},
+		{"https://u:p@app.example.com/cb", "must not contain user info"},
+		{"https://*.example.com/cb", "must not contain a wildcard"},
+		{"https:///cb", "must have a host"},
+		{"http://app.example.com/cb", "http is allowed only for loopback hosts"},
+		{"http://127.0.0.1.nip.io/cb", "http is allowed only for loopback hosts"},
+		{"myapp://cb", "a private-use scheme must be a reverse domain name"},
+		{"javascript:alert(1)", "a private-use scheme must be a reverse domain name"},
+	}
+	for _, tc := range tests {
+		for _, field := range []string{"redirect_uris", "post_logout_redirect_uris"} {
+			c := validProduction(t)
+			if field == "redirect_uris" {
+				c.Clients[0].RedirectURIs = []string{"https://app.example.com/ok", tc.uri}
+			} else {
+				c.Clients[0].PostLogoutRedirectURIs = []string{"https://app.example.com/ok", tc.uri}
+			}
+			checkOne(t, field+" "+tc.uri, c.Validate(), "clients[0]."+field+"[1]: "+tc.want, tc.want == "")
+		}
+	}
+}
+
+func TestValidateOrigins(t *testing.T) {
+	for origin, valid := range map[string]bool{
+		"https://app.example.com": true, "http://localhost:3000": true, "https://[::1]:8443": true,
+		"*": false, "https://*.example.com": false, "https://app.example.com/": false,
+		"https://app.example.com/path": false, "https://app.example.com?x": false, "app.example.com": false,
+		"ftp://app.example.com": false, "https://App.Example.com": false, "https://u@app.example.com": false,
+	} {
+		c := validProduction(t)
+		c.CORS.AllowedOrigins = []string{origin}
+		checkOne(t, origin, c.Validate(), "cors.allowed_origins[0]: ", valid)
+	}
+}
+
+func TestValidateClientSecrets(t *testing.T) {
+	tests := []struct {
+		name   string
+		client config.Client
+		want   string // "" means valid
+	}{
+		{"confidential with secret", config.Client{Secret: "0123456789abcdef"}, ""},
+		{"confidential from file", config.Client{Secret: "0123456789abcdef", SecretFile: "/s"}, ""},
+		{"public without secret", config.Client{Public: true}, ""},
+		{"confidential without secret", config.Client{}, "clients[0].secret: required for a confidential client"},
+		{"short secret", config.Client{Secret: "0123456789abcde"}, "clients[0].secret: must be at least 16 characters"},
+		{"short secret from file", config.Client{Secret: "short", SecretFile: "/s"}, "clients[0].secret_file: must be at least 16 characters"},
+		{"public with secret", config.Client{Public: true, Secret: "0123456789abcdef"}, "clients[0].secret: a public client must not have a secret"},
+		{"public with secret file", config.Client{Public: true, SecretFile: "/s"}, "clients[0].secret_file: a public client must not have a secret"},
+	}
+	for _, tc := range tests {
+		c := validProduction(t)
+		tc.client.ID = "web"
+		tc.client.RedirectURIs = []string{"https://app.example.com/cb"}
+		c.Clients = []config.Client{tc.client}
+		checkOne(t, tc.name, c.Validate(), tc.want, tc.want == "")
+	}
+}
+
+func TestValidateClientIDs(t *testing.T) {
+	long := strings.Repeat("a", 65)
+	for id, valid := range map[string]bool{
+		"web": true, "com.example.app_1-b": true, strings.Repeat("a", 64): true,
+		long: false, "has space": false, "slash/y": false, "ünïcode": false,
+	} {
+		c := validProduction(t)
+		c.Clients[0].ID = id
+		checkOne(t, id, c.Validate(), "clients[0].id: ", valid)
+	}
+}
+
+// checkOne asserts that err is nil when valid, and otherwise contains want.
+func checkOne(t *testing.T, input string, err error, want string, valid bool) {
+	t.Helper()
+	switch {
+	case valid && err != nil:
+		t.Errorf("%q: unexpected problems:\n%v", input, err)
+	case !valid && err == nil:
+		t.Errorf("%q: accepted, want %q", input, want)
+	case !valid && !strings.Contains(err.Error(), want):
+		t.Errorf("%q: error does not contain %q:\n%v", input, want, err)
+	}
+}

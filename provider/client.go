@@ -1,0 +1,67 @@
+package provider
+
+import (
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// client adapts a stored client to op.Client.
+type client struct {
+	row        *store.Client
+	loginURL   func(authRequestID string) string
+	idLifetime time.Duration
+}
+
+var _ op.Client = (*client)(nil)
+
+func (c *client) GetID() string                    { return c.row.ID }
+func (c *client) RedirectURIs() []string           { return c.row.RedirectURIs }
+func (c *client) PostLogoutRedirectURIs() []string { return c.row.PostLogoutRedirectURIs }
+
+// ApplicationType is native for public clients (so custom schemes and
+// loopback redirects are allowed) and web otherwise.
+func (c *client) ApplicationType() op.ApplicationType {
+	if c.row.Public {
+		return op.ApplicationTypeNative
+	}
+	return op.ApplicationTypeWeb
+}
+
+// AuthMethod is none for public clients. Confidential clients are marked
+// client_secret_basic; the library accepts the secret in the form body too.
+func (c *client) AuthMethod() oidc.AuthMethod {
+	if c.row.Public {
+		return oidc.AuthMethodNone
+	}
+	return oidc.AuthMethodBasic
+}
+
+// ResponseTypes is code only: no implicit or hybrid flows.
+func (c *client) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
+
+// GrantTypes: the authorization code and refresh token grants only.
+func (c *client) GrantTypes() []oidc.GrantType {
+	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+}
+
+func (c *client) LoginURL(id string) string            { return c.loginURL(id) }
+func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
+func (c *client) IDTokenLifetime() time.Duration       { return c.idLifetime }
+func (c *client) DevMode() bool                        { return false }
+func (c *client) ClockSkew() time.Duration             { return 0 }
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return false }
+func (c *client) IsScopeAllowed(scope string) bool     { return false }
+
+func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
+	return func(s []string) []string { return s }
+}
+
+func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
+	return func(s []string) []string { return s }
+}

@@ -1,0 +1,114 @@
+package credential
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id cost parameters.
+type Params struct {
+	Memory  uint32 // KiB
+	Time    uint32 // iterations
+	Threads uint8
+	SaltLen uint32
+	KeyLen  uint32
+}
+
+// OWASP is the OWASP Password Storage Cheat Sheet's argon2id minimum:
+// 19 MiB of memory, 2 iterations, 1 degree of parallelism.
+var OWASP = Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// ErrMalformedHash is returned when a stored hash cannot be parsed.
+var ErrMalformedHash = errors.New("credential: malformed hash")
+
+var b64 = base64.RawStdEncoding
+
+// Hasher hashes secrets with fixed parameters.
+type Hasher struct {
+	Params Params
+	// dummy is a hash of a random value, checked when there is no stored
+	// hash, so that an unknown account costs the same time as a known one.
+	dummy string
+}
+
+// NewHasher returns a hasher for p.
+func NewHasher(p Params) *Hasher {
+	h := &Hasher{Params: p}
+	h.dummy = h.Hash(rand.Text())
+	return h
+}
+
+// Hash returns the PHC string of secret with a fresh random salt.
+func (h *Hasher) Hash(secret string) string {
+	p := h.Params
+	salt := make([]byte, p.SaltLen)
+	_, _ = rand.Read(salt) // crypto/rand never fails
+	key := argon2.IDKey([]byte(secret), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// Verify reports whether secret matches the PHC hash encoded. An empty
+// encoded hash (no such account) is checked against a dummy hash so that
+// the answer takes as long as a real check, and is always false.
+func (h *Hasher) Verify(secret, encoded string) (bool, error) {
+	if encoded == "" {
+		_, _ = verify(secret, h.dummy)
+		return false, nil
+	}
+	return verify(secret, encoded)
+}
+
+// NeedsRehash reports whether encoded was made with weaker parameters than
+// the hasher's, so that it should be replaced after a successful check.
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	p, _, _, err := decode(encoded)
+	if err != nil {
+		return true
+	}
+	return p.Memory < h.Params.Memory || p.Time < h.Params.Time || p.Threads < h.Params.Threads ||
+		p.KeyLen < h.Params.KeyLen
+}
+
+func verify(secret, encoded string) (bool, error) {
+	p, salt, key, err := decode(encoded)
+	if err != nil {
+		return false, err
+	}
+	got := argon2.IDKey([]byte(secret), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+func decode(encoded string) (Params, []byte, []byte, error) {
+	var p Params
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, nil, nil, ErrMalformedHash
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return p, nil, nil, ErrMalformedHash
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return p, nil, nil, ErrMalformedHash
+	}
+	if p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.Memory > 4*1024*1024 {
+		return p, nil, nil, ErrMalformedHash
+	}
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return p, nil, nil, ErrMalformedHash
+	}
+	key, err := b64.DecodeString(parts[5])
+	if err != nil || len(key) < 16 {
+		return p, nil, nil, ErrMalformedHash
+	}
+	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
+	return p, salt, key, nil
+}

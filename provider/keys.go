@@ -1,0 +1,195 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// keyRefresh bounds how long a replica serves a stale key set after another
+// replica rotated the keys.
+const keyRefresh = 30 * time.Second
+
+// signingKey is one RSA key pair; it serves as op.SigningKey and op.Key.
+type signingKey struct {
+	id        string
+	private   *rsa.PrivateKey
+	createdAt time.Time
+	retiredAt *time.Time
+}
+
+func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k *signingKey) Algorithm() jose.SignatureAlgorithm          { return jose.RS256 }
+func (k *signingKey) Use() string                                 { return "sig" }
+func (k *signingKey) ID() string                                  { return k.id }
+
+// Key returns the private key when used as op.SigningKey; the public key
+// set is built by publicKey below.
+func (k *signingKey) Key() any { return k.private }
+
+type publicKey struct{ *signingKey }
+
+// Key returns the public key as a pointer, as op.Key requires for RSA.
+func (k publicKey) Key() any { return &k.private.PublicKey }
+
+// KeyInfo describes a signing key for the admin CLI.
+type KeyInfo struct {
+	ID        string
+	Algorithm string
+	CreatedAt time.Time
+	RetiredAt *time.Time
+	Published bool
+}
+
+// Keys loads, creates and rotates signing keys kept encrypted in the store.
+type Keys struct {
+	store *store.Store
+	seal  *Sealer
+	// publishFor is how long a retired key stays in the key set: longer
+	// than any token signed with it can live.
+	publishFor time.Duration
+
+	mu       sync.Mutex
+	loadedAt time.Time
+	active   *signingKey
+	all      []*signingKey
+}
+
+// NewKeys returns a key manager.
+func NewKeys(st *store.Store, seal *Sealer, publishFor time.Duration) *Keys {
+	return &Keys{store: st, seal: seal, publishFor: publishFor}
+}
+
+// EnsureKey loads the keys and creates the first one when there is none.
+// It fails with ErrWrongKey when the stored keys were encrypted with
+// another encryption key.
+func (k *Keys) EnsureKey(ctx context.Context) error {
+	if err := k.reload(ctx); err != nil {
+		return err
+	}
+	k.mu.Lock()
+	have := k.active != nil
+	k.mu.Unlock()
+	if have {
+		return nil
+	}
+	if _, err := k.Rotate(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Rotate creates a new active key; older keys stay published until their
+// tokens have expired.
+func (k *Keys) Rotate(ctx context.Context) (string, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", fmt.Errorf("generate signing key: %w", err)
+	}
+	id := rand.Text()[:16]
+	row := &store.SigningKey{
+		ID:         id,
+		Algorithm:  string(jose.RS256),
+		PrivateKey: k.seal.Seal(x509.MarshalPKCS1PrivateKey(priv), []byte("signing-key:"+id)),
+		CreatedAt:  k.store.Now(),
+	}
+	if err := k.store.AddSigningKey(ctx, row); err != nil {
+		return "", err
+	}
+	return id, k.reload(ctx)
+}
+
+// List describes every stored key.
+func (k *Keys) List(ctx context.Context) ([]KeyInfo, error) {
+	rows, err := k.store.SigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := k.store.Now()
+	out := make([]KeyInfo, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, KeyInfo{ID: r.ID, Algorithm: r.Algorithm, CreatedAt: r.CreatedAt, RetiredAt: r.RetiredAt,
+			Published: r.RetiredAt == nil || r.RetiredAt.Add(k.publishFor).After(now)})
+	}
+	return out, nil
+}
+
+func (k *Keys) reload(ctx context.Context) error {
+	rows, err := k.store.SigningKeys(ctx)
+	if err != nil {
+		return err
+	}
+	var all []*signingKey
+	var active *signingKey
+	for _, r := range rows {
+		der, err := k.seal.Open(r.PrivateKey, []byte("signing-key:"+r.ID))
+		if err != nil {
+			return fmt.Errorf("signing key %s: %w", r.ID, err)
+		}
+		priv, err := x509.ParsePKCS1PrivateKey(der)
+		if err != nil {
+			return fmt.Errorf("signing key %s: %w", r.ID, err)
+		}
+		sk := &signingKey{id: r.ID, private: priv, createdAt: r.CreatedAt, retiredAt: r.RetiredAt}
+		if r.RetiredAt == nil && active == nil {
+			active = sk
+		}
+		all = append(all, sk)
+	}
+	k.mu.Lock()
+	k.all, k.active, k.loadedAt = all, active, time.Now()
+	k.mu.Unlock()
+	return nil
+}
+
+func (k *Keys) current(ctx context.Context) (*signingKey, []*signingKey, error) {
+	k.mu.Lock()
+	stale := time.Since(k.loadedAt) > keyRefresh
+	k.mu.Unlock()
+	if stale {
+		if err := k.reload(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.active == nil {
+		return nil, nil, errors.New("no active signing key")
+	}
+	return k.active, k.all, nil
+}
+
+// signing returns the active key.
+func (k *Keys) signing(ctx context.Context) (op.SigningKey, error) {
+	active, _, err := k.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return active, nil
+}
+
+// published returns the public keys that verify live tokens.
+func (k *Keys) published(ctx context.Context) ([]op.Key, error) {
+	_, all, err := k.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := k.store.Now()
+	var out []op.Key
+	for _, sk := range all {
+		if sk.retiredAt == nil || sk.retiredAt.Add(k.publishFor).After(now) {
+			out = append(out, publicKey{sk})
+		}
+	}
+	return out, nil
+}

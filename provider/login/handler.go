@@ -1,0 +1,239 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// Store is the part of the database the sign-in pages use.
+type Store interface {
+	Now() time.Time
+	FlowByID(ctx context.Context, id string) (*store.Flow, error)
+	BindFlow(ctx context.Context, id, browserHash string) error
+	UpdateFlow(ctx context.Context, id string, update func(*store.Flow) error) (*store.Flow, error)
+	UserByID(ctx context.Context, id string) (*store.User, error)
+	UserByUsername(ctx context.Context, username string) (*store.User, error)
+	UpdateUser(ctx context.Context, id string, fields map[string]any) error
+	UpdatePasswordHash(ctx context.Context, id, oldHash, newHash string) error
+	ClientByID(ctx context.Context, id string) (*store.Client, error)
+	CreateSession(ctx context.Context, s *store.Session) error
+	SessionByID(ctx context.Context, id string) (*store.Session, error)
+	DeleteSession(ctx context.Context, id string) error
+}
+
+// Config is what the sign-in pages need to know.
+type Config struct {
+	// Secure: the issuer is https, so cookies are Secure and __Host- named.
+	Secure            bool
+	QuestionEnabled   bool
+	MinPasswordLength int
+	SessionLifetime   time.Duration
+	// CallbackURL is the library's authorize callback for a finished flow.
+	CallbackURL func(ctx context.Context, flowID string) string
+	// AuthError sends an OAuth error for a flow to its client (used for
+	// prompt=none without a session).
+	AuthError func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error)
+	// LogoutKey signs logout confirmation links.
+	LogoutKey [32]byte
+}
+
+// Handler serves the sign-in pages.
+type Handler struct {
+	store   Store
+	hasher  *credential.Hasher
+	render  *templates.Renderer
+	cfg     Config
+	cookies cookies
+	log     *slog.Logger
+}
+
+// New returns the sign-in handler.
+func New(st Store, hasher *credential.Hasher, r *templates.Renderer, cfg Config, log *slog.Logger) *Handler {
+	return &Handler{store: st, hasher: hasher, render: r, cfg: cfg, cookies: newCookies(cfg.Secure), log: log}
+}
+
+// maxFormBytes bounds every sign-in form body.
+const maxFormBytes = 64 << 10
+
+// Mount registers the sign-in pages on e. Every route gets CSRF
+// protection and a body limit; the caller adds security headers.
+func (h *Handler) Mount(parent *echo.Group) {
+	g := parent.Group("")
+	g.Use(middleware.BodyLimit("64K"))
+	g.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:csrf",
+		CookieName:     h.cookies.name("csrf"),
+		CookiePath:     "/",
+		CookieSecure:   h.cfg.Secure,
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieMaxAge:   int((2 * time.Hour).Seconds()),
+		ErrorHandler: func(err error, c echo.Context) error {
+			return &PageError{Status: http.StatusForbidden, Message: templates.MsgCSRF}
+		},
+	}))
+	g.GET("/login/next", h.dispatch)
+	g.GET("/login/password", h.passwordPage)
+	g.POST("/login/password", h.passwordSubmit)
+	g.GET("/login/setup", h.setupPage)
+	g.POST("/login/setup", h.setupSubmit)
+	g.GET("/login/question", h.questionPage)
+	g.POST("/login/question", h.questionSubmit)
+	g.GET("/logout", h.logoutPage)
+	g.POST("/logout", h.logoutSubmit)
+	g.GET("/logged-out", h.loggedOut)
+}
+
+// PageError is an error shown to the person as a page: a status and a
+// translated message, never technical detail.
+type PageError struct {
+	Status  int
+	Message templates.Message
+	// Err is logged, never shown.
+	Err error
+}
+
+func (e *PageError) Error() string {
+	if e.Err != nil {
+		return string(e.Message) + ": " + e.Err.Error()
+	}
+	return string(e.Message)
+}
+
+func (e *PageError) Unwrap() error { return e.Err }
+
+func pageError(status int, m templates.Message, err error) error {
+	return &PageError{Status: status, Message: m, Err: err}
+}
+
+// storeFault turns a database error into a page error: 503 so the person
+// knows to retry, with the cause logged.
+func storeFault(err error) error {
+	return pageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
+}
+
+// loadFlow loads the flow named by the authRequestID parameter and checks
+// that it is alive and belongs to this browser.
+func (h *Handler) loadFlow(c echo.Context) (*store.Flow, error) {
+	id := c.QueryParam("authRequestID")
+	if id == "" {
+		id = c.FormValue("authRequestID")
+	}
+	if id == "" || len(id) > 64 {
+		return nil, pageError(http.StatusBadRequest, templates.MsgUnknownRequest, nil)
+	}
+	f, err := h.store.FlowByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, pageError(http.StatusNotFound, templates.MsgUnknownRequest, nil)
+	}
+	if err != nil {
+		return nil, storeFault(err)
+	}
+	if f.DoneAt != nil || f.CodeHash != "" {
+		return nil, pageError(http.StatusBadRequest, templates.MsgUnknownRequest, nil)
+	}
+	if !f.ExpiresAt.After(h.store.Now()) {
+		return nil, pageError(http.StatusGone, templates.MsgFlowExpired, nil)
+	}
+	if f.BrowserHash == "" || f.BrowserHash != h.cookies.browserHash(c) {
+		return nil, pageError(http.StatusForbidden, templates.MsgWrongBrowser, nil)
+	}
+	return f, nil
+}
+
+// state derives the dispatcher's view of a flow.
+func (h *Handler) state(f *store.Flow, u *store.User) State {
+	s := State{QuestionEnabled: h.cfg.QuestionEnabled, PasswordDone: f.PasswordAt != nil && u != nil,
+		QuestionDone: f.QuestionAt != nil}
+	if u != nil {
+		s.MustSetup = u.MustChangePassword || (h.cfg.QuestionEnabled && u.AnswerHash == "")
+	}
+	return s
+}
+
+// flowUser loads the user a flow has identified, if any.
+func (h *Handler) flowUser(ctx context.Context, f *store.Flow) (*store.User, error) {
+	if f.UserID == "" {
+		return nil, nil
+	}
+	u, err := h.store.UserByID(ctx, f.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, storeFault(err)
+	}
+	if u.Disabled {
+		return nil, nil
+	}
+	return u, nil
+}
+
+// expect loads the flow and its user and checks that step is the one the
+// journey is at; otherwise the browser is sent back to the dispatcher.
+func (h *Handler) expect(c echo.Context, step Step) (*store.Flow, *store.User, bool, error) {
+	f, err := h.loadFlow(c)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	u, err := h.flowUser(c.Request().Context(), f)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if Next(h.state(f, u)) != step {
+		return nil, nil, false, c.Redirect(http.StatusSeeOther, nextURL(f.ID))
+	}
+	return f, u, true, nil
+}
+
+func nextURL(flowID string) string {
+	return "/login/next?authRequestID=" + url.QueryEscape(flowID)
+}
+
+func stepURL(step Step, flowID string) string {
+	return "/login/" + string(step) + "?authRequestID=" + url.QueryEscape(flowID)
+}
+
+// base fills what every page shows.
+func (h *Handler) base(c echo.Context, f *store.Flow) templates.Base {
+	b := templates.Base{MinPasswordLength: h.cfg.MinPasswordLength}
+	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
+		b.CSRF = tok
+	}
+	uiLocales := ""
+	if f != nil {
+		b.AuthRequestID = f.ID
+		uiLocales = f.UILocales
+		if cl, err := h.store.ClientByID(c.Request().Context(), f.ClientID); err == nil {
+			b.ClientName = cl.Name
+			if b.ClientName == "" {
+				b.ClientName = cl.ID
+			}
+		}
+	}
+	b.Lang = h.lang(c, uiLocales)
+	b.SwitchLang = switchURL(c, b.Lang)
+	return b
+}
+
+// page renders a page with a status and the flow's security headers.
+func (h *Handler) page(c echo.Context, status int, f *store.Flow, data any) error {
+	setPageHeaders(c, f)
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return h.render.Render(c.Response(), data)
+}
+
+// seeOther redirects after a POST.
+func seeOther(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }

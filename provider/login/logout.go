@@ -1,0 +1,76 @@
+package login
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// LogoutURL is where the end_session endpoint sends the browser: a
+// confirmation page carrying the (already validated) post-logout redirect
+// and a signature over it, so the page can never be used to redirect
+// anywhere else.
+func LogoutURL(key [32]byte, redirect string) string {
+	q := url.Values{}
+	q.Set("redirect", redirect)
+	q.Set("sig", signRedirect(key, redirect))
+	return "/logout?" + q.Encode()
+}
+
+func signRedirect(key [32]byte, redirect string) string {
+	m := hmac.New(sha256.New, key[:])
+	m.Write([]byte("logout-redirect\x00" + redirect))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// verifiedRedirect returns the signed redirect of a logout request, or the
+// local signed-out page when it is missing or not signed by us.
+func (h *Handler) verifiedRedirect(redirect, sig string) string {
+	want := signRedirect(h.cfg.LogoutKey, redirect)
+	if redirect == "" || !hmac.Equal([]byte(sig), []byte(want)) {
+		return "/logged-out"
+	}
+	return redirect
+}
+
+func (h *Handler) logoutPage(c echo.Context) error {
+	redirect, sig := c.QueryParam("redirect"), c.QueryParam("sig")
+	b := h.base(c, nil)
+	target := h.verifiedRedirect(redirect, sig)
+	if target != "/logged-out" {
+		if src := cspSource(target); src != "" {
+			c.Response().Header().Set("Content-Security-Policy", csp(src))
+		}
+	} else {
+		redirect, sig = "", ""
+	}
+	return h.page(c, http.StatusOK, nil, templates.LogoutPage{Base: b, Action: "/logout",
+		PostLogoutRedirectURI: redirect, State: sig})
+}
+
+// logoutSubmit ends the browser session after the person confirmed.
+func (h *Handler) logoutSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	target := h.verifiedRedirect(c.FormValue("post_logout_redirect_uri"), c.FormValue("state"))
+	if v := h.cookies.get(c, "session"); v != "" {
+		if err := h.store.DeleteSession(ctx, credential.HashToken(v)); err != nil {
+			return storeFault(err)
+		}
+	}
+	h.cookies.set(c, "session", "", -1)
+	if src := cspSource(target); src != "" {
+		c.Response().Header().Set("Content-Security-Policy", csp(src))
+	}
+	return seeOther(c, target)
+}
+
+func (h *Handler) loggedOut(c echo.Context) error {
+	return h.page(c, http.StatusOK, nil, templates.LoggedOutPage{Base: h.base(c, nil)})
+}

@@ -1,0 +1,84 @@
+package login
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// Input bounds: longer values are refused before any hashing.
+const (
+	maxUsernameLen = 128
+	maxPasswordLen = 1024
+)
+
+func (h *Handler) passwordPage(c echo.Context) error {
+	f, _, ok, err := h.expect(c, StepPassword)
+	if !ok {
+		return err
+	}
+	return h.page(c, http.StatusOK, f, templates.PasswordPage{Base: h.base(c, f), Username: f.LoginHint})
+}
+
+// passwordSubmit checks the username and password. Every failure (unknown
+// user, wrong password, disabled account) gets the same message, status
+// and cost: an unknown user is checked against a dummy hash.
+func (h *Handler) passwordSubmit(c echo.Context) error {
+	f, _, ok, err := h.expect(c, StepPassword)
+	if !ok {
+		return err
+	}
+	ctx := c.Request().Context()
+	username := strings.TrimSpace(c.FormValue("username"))
+	password := c.FormValue("password")
+	fail := func(status int, m templates.Message) error {
+		b := h.base(c, f)
+		b.Error = m
+		return h.page(c, status, f, templates.PasswordPage{Base: b, Username: username})
+	}
+	if username == "" || password == "" {
+		return fail(http.StatusBadRequest, templates.MsgFieldRequired)
+	}
+	if len(username) > maxUsernameLen || len(password) > maxPasswordLen {
+		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)
+	}
+	u, err := h.store.UserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return storeFault(err)
+	}
+	hash := ""
+	if u != nil && !u.Disabled {
+		hash = u.PasswordHash
+	}
+	good, err := h.hasher.Verify(password, hash)
+	if err != nil {
+		h.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
+	}
+	if !good {
+		h.log.InfoContext(ctx, "sign-in failed", "step", StepPassword, "client_id", f.ClientID)
+		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)
+	}
+	if h.hasher.NeedsRehash(u.PasswordHash) {
+		err := h.store.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, h.hasher.Hash(password))
+		if err != nil && !errors.Is(err, store.ErrStale) {
+			h.log.WarnContext(ctx, "password rehash failed", "user_id", u.ID, "err", err)
+		}
+	}
+	now := h.store.Now()
+	_, err = h.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
+		if fl.DoneAt != nil {
+			return store.ErrStale
+		}
+		fl.UserID, fl.PasswordAt, fl.SetupAt, fl.QuestionAt = u.ID, &now, nil, nil
+		return nil
+	})
+	if err != nil {
+		return h.flowWriteError(err)
+	}
+	return seeOther(c, nextURL(f.ID))
+}

@@ -1,0 +1,64 @@
+package login
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// maxAnswerLen bounds an answer before hashing.
+const maxAnswerLen = 256
+
+func (h *Handler) questionPage(c echo.Context) error {
+	f, u, ok, err := h.expect(c, StepQuestion)
+	if !ok {
+		return err
+	}
+	return h.page(c, http.StatusOK, f, templates.QuestionPage{Base: h.base(c, f), Question: u.Question})
+}
+
+// questionSubmit checks the security answer. A wrong answer gets the same
+// generic message as a wrong password.
+func (h *Handler) questionSubmit(c echo.Context) error {
+	f, u, ok, err := h.expect(c, StepQuestion)
+	if !ok {
+		return err
+	}
+	ctx := c.Request().Context()
+	answer := c.FormValue("answer")
+	fail := func(status int, m templates.Message) error {
+		b := h.base(c, f)
+		b.Error = m
+		return h.page(c, status, f, templates.QuestionPage{Base: b, Question: u.Question})
+	}
+	if answer == "" {
+		return fail(http.StatusBadRequest, templates.MsgFieldRequired)
+	}
+	if len(answer) > maxAnswerLen {
+		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)
+	}
+	good, err := h.hasher.Verify(credential.NormalizeAnswer(answer), u.AnswerHash)
+	if err != nil {
+		h.log.ErrorContext(ctx, "stored answer hash unreadable", "user_id", u.ID, "err", err)
+	}
+	if !good {
+		h.log.InfoContext(ctx, "sign-in failed", "step", StepQuestion, "user_id", u.ID, "client_id", f.ClientID)
+		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)
+	}
+	now := h.store.Now()
+	_, err = h.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
+		if fl.DoneAt != nil || fl.UserID != u.ID {
+			return store.ErrStale
+		}
+		fl.QuestionAt = &now
+		return nil
+	})
+	if err != nil {
+		return h.flowWriteError(err)
+	}
+	return seeOther(c, nextURL(f.ID))
+}

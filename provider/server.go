@@ -1,0 +1,224 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/rs/cors"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/text/language"
+
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// Options are the runtime settings of a provider; cmd/otpgate maps the
+// configuration onto them.
+type Options struct {
+	Issuer            string
+	Store             *store.Store
+	Sealer            *Sealer
+	Hasher            *credential.Hasher
+	Renderer          *templates.Renderer
+	Lifetimes         Lifetimes
+	CORSOrigins       []string
+	QuestionEnabled   bool
+	MinPasswordLength int
+	Logger            *slog.Logger
+	// Extra mounts more browser routes (the demo relying party).
+	Extra func(g *echo.Group)
+}
+
+// Server is a ready-to-serve provider.
+type Server struct {
+	echo *echo.Echo
+	op   *op.Provider
+	keys *Keys
+}
+
+// New builds the provider: signing keys are loaded (or the first one
+// created), the OIDC endpoints are mounted as API routes and the sign-in
+// pages as browser routes.
+func New(ctx context.Context, o Options) (*Server, error) {
+	iss, err := url.Parse(o.Issuer)
+	if err != nil || iss.Host == "" {
+		return nil, fmt.Errorf("issuer %q is not an absolute URL", o.Issuer)
+	}
+	keys := NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+time.Hour)
+	if err := keys.EnsureKey(ctx); err != nil {
+		return nil, err
+	}
+	logoutKey := o.Sealer.Derive("logout")
+	st := &Storage{
+		store: o.Store, keys: keys, hasher: o.Hasher, life: o.Lifetimes, log: o.Logger,
+		loginURL:  func(id string) string { return o.Issuer + "/login/next?authRequestID=" + url.QueryEscape(id) },
+		logoutURL: func(redirect string) string { return o.Issuer + login.LogoutURL(logoutKey, redirect) },
+	}
+	cfg := &op.Config{
+		CryptoKey:                o.Sealer.Derive("op-crypto"),
+		DefaultLogoutRedirectURI: o.Issuer + "/logged-out",
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		GrantTypeRefreshToken:    true,
+		SupportedUILocales:       []language.Tag{language.English, language.Japanese},
+	}
+	corsOpts := &cors.Options{
+		AllowedOrigins:   o.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "Accept-Language"},
+		AllowCredentials: false,
+	}
+	opts := []op.Option{op.WithCORSOptions(corsOpts)}
+	if iss.Scheme == "http" {
+		opts = append(opts, op.WithAllowInsecure())
+	}
+	p, err := op.NewProvider(cfg, st, op.StaticIssuer(o.Issuer), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("create provider: %w", err)
+	}
+	callback := op.AuthCallbackURL(p)
+	lh := login.New(o.Store, o.Hasher, o.Renderer, login.Config{
+		Secure:            iss.Scheme == "https",
+		QuestionEnabled:   o.QuestionEnabled,
+		MinPasswordLength: o.MinPasswordLength,
+		SessionLifetime:   o.Lifetimes.Session,
+		CallbackURL: func(ctx context.Context, id string) string {
+			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
+		},
+		AuthError: func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
+			op.AuthRequestError(w, r, authRequest{f}, err, p)
+		},
+		LogoutKey: logoutKey,
+	}, o.Logger)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorPages(o.Renderer, o.Logger)
+	e.Use(middleware.Recover())
+
+	browser := e.Group("", login.SecurityHeaders)
+	lh.Mount(browser)
+	browser.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler())))
+	if o.Extra != nil {
+		o.Extra(browser)
+	}
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", func(c echo.Context) error {
+		if err := st.Health(c.Request().Context()); err != nil {
+			return c.String(http.StatusServiceUnavailable, "database unavailable\n")
+		}
+		return c.String(http.StatusOK, "ready\n")
+	})
+	// Everything else is the OIDC protocol: no CSRF, no body dumping.
+	protocol := echo.WrapHandler(p)
+	e.Match([]string{http.MethodGet, http.MethodOptions}, oidc.DiscoveryEndpoint, discovery(p, st, o.Issuer),
+		echo.WrapMiddleware(cors.New(*corsOpts).Handler))
+	e.Any("/authorize", authorizeGuard(o.Store, o.Renderer, o.Logger, protocol))
+	e.Any("/*", protocol)
+	return &Server{echo: e, op: p, keys: keys}, nil
+}
+
+// Handler is the whole provider as one http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Keys gives access to the signing keys.
+func (s *Server) Keys() *Keys { return s.keys }
+
+func staticHandler() http.Handler {
+	fs := http.FileServerFS(templates.Static())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fs.ServeHTTP(w, r)
+	})
+}
+
+// authorizeGuard answers an authorization request whose client or
+// redirect URI cannot be trusted with otpgate's own error page (never a
+// redirect), and passes every other request to the library.
+func authorizeGuard(st *store.Store, r *templates.Renderer, log *slog.Logger, next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if err := req.ParseForm(); err != nil {
+			return &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgBadRequest, Err: err}
+		}
+		clientID, redirect := req.Form.Get("client_id"), req.Form.Get("redirect_uri")
+		if req.Form.Get("request") != "" || req.Form.Get("request_uri") != "" {
+			// Request objects are not supported; the library answers that.
+			return next(c)
+		}
+		if clientID == "" || redirect == "" {
+			return &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgInvalidRedirect}
+		}
+		cl, err := st.ClientByID(req.Context(), clientID)
+		if errors.Is(err, store.ErrNotFound) {
+			return &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgInvalidRedirect}
+		}
+		if err != nil {
+			return &login.PageError{Status: http.StatusServiceUnavailable, Message: templates.MsgUnavailable, Err: err}
+		}
+		for _, u := range cl.RedirectURIs {
+			if u == redirect {
+				return next(c)
+			}
+		}
+		log.InfoContext(req.Context(), "authorize refused: unregistered redirect URI", "client_id", clientID)
+		return &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgInvalidRedirect}
+	}
+}
+
+// errorPages renders every error of a browser route as a safe page: the
+// status and a translated message, with details only in the log.
+func errorPages(r *templates.Renderer, log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		pe := &login.PageError{Status: http.StatusInternalServerError, Message: templates.MsgInternal, Err: err}
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &pe):
+		case errors.As(err, &he):
+			pe = &login.PageError{Status: he.Code, Message: messageFor(he.Code)}
+		}
+		level := slog.LevelInfo
+		if pe.Status >= 500 {
+			level = slog.LevelError
+		}
+		log.Log(c.Request().Context(), level, "request failed", "status", pe.Status, "path", c.Request().URL.Path, "err", err)
+		lang := templates.Negotiate("", "", c.Request().Header.Get("Accept-Language"))
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+		c.Response().WriteHeader(pe.Status)
+		if c.Request().Method == http.MethodHead {
+			return
+		}
+		_ = r.Render(c.Response(), templates.ErrorPage{Base: templates.Base{Lang: lang}, Status: pe.Status, Message: pe.Message})
+	}
+}
+
+func messageFor(status int) templates.Message {
+	switch {
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
+		return templates.MsgNotFound
+	case status == http.StatusTooManyRequests:
+		return templates.MsgTooManyRequests
+	case status == http.StatusRequestEntityTooLarge || (status >= 400 && status < 500):
+		return templates.MsgBadRequest
+	default:
+		return templates.MsgInternal
+	}
+}

@@ -1,0 +1,21 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// DeleteExpired removes flows, sessions and tokens that expired more than
+// retention ago. Redeemed codes and used refresh tokens are kept for the
+// retention so that a replay is still recognised and punished.
+func (s *Store) DeleteExpired(ctx context.Context, retention time.Duration) error {
+	before := s.now().Add(-retention)
+	db := s.db.WithContext(ctx)
+	for _, m := range []any{&Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}} {
+		if err := db.Where("expires_at < ?", before).Delete(m).Error; err != nil {
+			return fmt.Errorf("delete expired: %w", err)
+		}
+	}
+	return nil
+}

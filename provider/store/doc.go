@@ -1,0 +1,10 @@
+// Package store keeps every piece of otpgate's security state in one SQL
+// database: users, clients, sign-in flows, browser sessions, tokens and
+// signing keys. It is the only package that imports gorm.
+//
+// The same code runs on the embedded SQLite default and on PostgreSQL.
+// Invariants that must hold under concurrency (an authorization code is
+// redeemed once, a refresh token rotates once) are enforced by a single
+// conditional UPDATE whose affected-row count decides the winner, never by
+// a read followed by a write.
+package store

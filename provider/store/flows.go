@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// CreateFlow stores a new authorization request.
+func (s *Store) CreateFlow(ctx context.Context, f *Flow) error {
+	if err := s.db.WithContext(ctx).Create(f).Error; err != nil {
+		return fmt.Errorf("create flow: %w", err)
+	}
+	return nil
+}
+
+// FlowByID loads a flow whatever its state; callers check ExpiresAt.
+func (s *Store) FlowByID(ctx context.Context, id string) (*Flow, error) {
+	var f Flow
+	if err := s.db.WithContext(ctx).First(&f, "id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &f, nil
+}
+
+// UpdateFlow loads a flow, lets update change it, and writes it back in one
+// transaction that holds the row (IMMEDIATE on SQLite, FOR UPDATE on
+// PostgreSQL), so two requests of the same flow cannot interleave. If
+// update returns an error nothing is written and the error is returned.
+func (s *Store) UpdateFlow(ctx context.Context, id string, update func(*Flow) error) (*Flow, error) {
+	var out Flow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx
+		if s.postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.First(&out, "id = ?", id).Error; err != nil {
+			return notFound(err)
+		}
+		if err := update(&out); err != nil {
+			return err
+		}
+		if err := tx.Save(&out).Error; err != nil {
+			return fmt.Errorf("save flow: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SaveCode records the hash of the authorization code issued for a
+// finished flow and shortens the flow's life to the code's lifetime.
+func (s *Store) SaveCode(ctx context.Context, id, codeHash string, lifetime time.Duration) error {
+	now := s.now()
+	res := s.db.WithContext(ctx).Model(&Flow{}).
+		Where("id = ? AND done_at IS NOT NULL AND code_hash = '' AND expires_at > ?", id, now).
+		Updates(map[string]any{"code_hash": codeHash, "expires_at": now.Add(lifetime)})
+	if res.Error != nil {
+		return fmt.Errorf("save code: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrStale
+	}
+	return nil
+}
+
+// FlowByCode finds the flow an unused, unexpired authorization code belongs
+// to. A code that was already redeemed yields ErrAlreadyUsed after every
+// token issued from it has been revoked.
+func (s *Store) FlowByCode(ctx context.Context, codeHash string) (*Flow, error) {
+	var f Flow
+	if err := s.db.WithContext(ctx).First(&f, "code_hash = ?", codeHash).Error; err != nil {
+		return nil, notFound(err)
+	}
+	if f.CodeUsedAt != nil {
+		if err := s.RevokeGrant(ctx, f.ID); err != nil {
+			return nil, err
+		}
+		return nil, ErrAlreadyUsed
+	}
+	if !f.ExpiresAt.After(s.now()) {
+		return nil, ErrNotFound
+	}
+	return &f, nil
+}
+
+// claimCode marks a flow's code as redeemed inside tx. Exactly one caller
+// can claim a code; the others get ErrAlreadyUsed and the grant is revoked.
+func (s *Store) claimCode(tx *gorm.DB, flowID string) error {
+	now := s.now()
+	res := tx.Model(&Flow{}).
+		Where("id = ? AND code_hash <> '' AND code_used_at IS NULL AND expires_at > ?", flowID, now).
+		Update("code_used_at", now)
+	if res.Error != nil {
+		return fmt.Errorf("claim code: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrAlreadyUsed
+	}
+	return nil
+}
+
+// RevokeGrant revokes every token issued from one authorization (a flow)
+// and marks the flow so that no further token can be issued from it.
+func (s *Store) RevokeGrant(ctx context.Context, flowID string) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&Flow{}).Where("id = ? AND code_used_at IS NULL", flowID).
+			Update("code_used_at", now).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&RefreshToken{}).Where("grant_id = ? AND revoked_at IS NULL", flowID).
+			Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return tx.Model(&AccessToken{}).Where("grant_id = ? AND revoked_at IS NULL", flowID).
+			Update("revoked_at", now).Error
+	})
+	if err != nil {
+		return fmt.Errorf("revoke grant: %w", err)
+	}
+	return nil
+}
+
+// DeleteFlow removes a flow unless its code was redeemed: a redeemed flow
+// is kept until it expires so that a replayed code is recognised.
+func (s *Store) DeleteFlow(ctx context.Context, id string) error {
+	err := s.db.WithContext(ctx).Where("id = ? AND code_used_at IS NULL", id).Delete(&Flow{}).Error
+	if err != nil {
+		return fmt.Errorf("delete flow: %w", err)
+	}
+	return nil
+}
+
+// BindFlow ties an unbound flow to a browser (the hash of its cookie). It
+// never rebinds: a flow already bound to another browser keeps its binding.
+func (s *Store) BindFlow(ctx context.Context, id, browserHash string) error {
+	err := s.db.WithContext(ctx).Model(&Flow{}).
+		Where("id = ? AND browser_hash = ''", id).
+		Update("browser_hash", browserHash).Error
+	if err != nil {
+		return fmt.Errorf("bind flow: %w", err)
+	}
+	return nil
+}

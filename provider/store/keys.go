@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// AddSigningKey stores a new signing key and retires every older one, in
+// one transaction, so there is always exactly one active key.
+func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&SigningKey{}).Where("retired_at IS NULL").
+			Update("retired_at", s.now()).Error; err != nil {
+			return err
+		}
+		return tx.Create(k).Error
+	})
+	if err != nil {
+		return fmt.Errorf("add signing key: %w", err)
+	}
+	return nil
+}
+
+// SigningKeys returns every stored key, newest first.
+func (s *Store) SigningKeys(ctx context.Context) ([]SigningKey, error) {
+	var keys []SigningKey
+	if err := s.db.WithContext(ctx).Order("created_at DESC, id").Find(&keys).Error; err != nil {
+		return nil, fmt.Errorf("load signing keys: %w", err)
+	}
+	return keys, nil
+}
+
+// DeleteSigningKeysRetiredBefore removes keys retired long enough ago that no
+// token signed with them can still be valid.
+func (s *Store) DeleteSigningKeysRetiredBefore(ctx context.Context, before time.Time) error {
+	return s.db.WithContext(ctx).Where("retired_at IS NOT NULL AND retired_at < ?", before).
+		Delete(&SigningKey{}).Error
+}

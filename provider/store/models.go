@@ -1,0 +1,144 @@
+package store
+
+import "time"
+
+// User is an account that can sign in. Username is stored lower-cased so
+// that sign-in is case-insensitive and unique regardless of case.
+type User struct {
+	ID                 string `gorm:"primaryKey;size:64"`
+	Username           string `gorm:"uniqueIndex;size:128;not null"`
+	Email              string `gorm:"size:320"`
+	Name               string `gorm:"size:200"`
+	PasswordHash       string `gorm:"size:255;not null"`
+	MustChangePassword bool   `gorm:"not null;default:false"`
+	Question           string `gorm:"size:64"`
+	AnswerHash         string `gorm:"size:255"`
+	Disabled           bool   `gorm:"not null;default:false"`
+	RequireMFA         bool   `gorm:"not null;default:false"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// Client is a registered relying application.
+type Client struct {
+	ID                     string     `gorm:"primaryKey;size:64"`
+	Name                   string     `gorm:"size:200"`
+	SecretHash             string     `gorm:"size:255"`
+	Public                 bool       `gorm:"not null;default:false"`
+	RedirectURIs           StringList `gorm:"type:text;not null"`
+	PostLogoutRedirectURIs StringList `gorm:"type:text;not null"`
+	RequireMFA             bool       `gorm:"not null;default:false"`
+	// FromConfig marks clients declared in the YAML configuration; they are
+	// re-synchronised at every start and cannot be changed by the CLI.
+	FromConfig bool `gorm:"not null;default:false"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Flow is an OIDC authorization request together with the state of the
+// sign-in that answers it. The zitadel library knows it as an AuthRequest.
+type Flow struct {
+	ID                  string     `gorm:"primaryKey;size:64"`
+	ClientID            string     `gorm:"size:64;not null;index"`
+	RedirectURI         string     `gorm:"type:text;not null"`
+	Scopes              StringList `gorm:"type:text;not null"`
+	State               string     `gorm:"type:text"`
+	Nonce               string     `gorm:"type:text"`
+	ResponseType        string     `gorm:"size:64"`
+	ResponseMode        string     `gorm:"size:64"`
+	CodeChallenge       string     `gorm:"size:255"`
+	CodeChallengeMethod string     `gorm:"size:16"`
+	Prompt              StringList `gorm:"type:text;not null"`
+	MaxAge              *int64
+	UILocales           string `gorm:"size:255"`
+	LoginHint           string `gorm:"size:255"`
+	ACRValues           string `gorm:"size:255"`
+	// IDTokenHintSubject is the subject of a valid id_token_hint, if any.
+	IDTokenHintSubject string `gorm:"size:64"`
+
+	// BrowserHash binds the flow to the browser that started it (the
+	// SHA-256 of the browser cookie). Empty until the first login page.
+	BrowserHash string `gorm:"size:64"`
+	UserID      string `gorm:"size:64;index"`
+	PasswordAt  *time.Time
+	SetupAt     *time.Time
+	QuestionAt  *time.Time
+	// AMR lists the authentication methods performed, in order.
+	AMR      StringList `gorm:"type:text;not null"`
+	ACR      string     `gorm:"size:128"`
+	AuthTime *time.Time
+	DoneAt   *time.Time
+
+	// CodeHash is the SHA-256 of the authorization code issued for the flow.
+	CodeHash   string `gorm:"size:64;index"`
+	CodeUsedAt *time.Time
+
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"index"`
+}
+
+// Session is a browser's single sign-on session: who signed in, when, and how.
+type Session struct {
+	// ID is the SHA-256 of the session cookie value; the value itself is never stored.
+	ID        string     `gorm:"primaryKey;size:64"`
+	UserID    string     `gorm:"size:64;not null;index"`
+	AMR       StringList `gorm:"type:text;not null"`
+	ACR       string     `gorm:"size:128"`
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"index"`
+}
+
+// AccessToken is the server-side record of an opaque access token. The
+// token handed to the client is an encrypted reference to this row.
+type AccessToken struct {
+	ID             string     `gorm:"primaryKey;size:64"`
+	GrantID        string     `gorm:"size:64;index"`
+	RefreshTokenID string     `gorm:"size:64;index"`
+	ClientID       string     `gorm:"size:64;not null"`
+	UserID         string     `gorm:"size:64;not null;index"`
+	Scopes         StringList `gorm:"type:text;not null"`
+	Audience       StringList `gorm:"type:text;not null"`
+	CreatedAt      time.Time
+	ExpiresAt      time.Time `gorm:"index"`
+	RevokedAt      *time.Time
+}
+
+// RefreshToken is one link of a refresh-token family. Only the SHA-256 of
+// the token value is stored. A token is used at most once: using it marks it
+// and issues its successor in the same family; presenting a used token
+// revokes the whole family.
+type RefreshToken struct {
+	ID        string     `gorm:"primaryKey;size:64"`
+	TokenHash string     `gorm:"uniqueIndex;size:64;not null"`
+	FamilyID  string     `gorm:"size:64;not null;index"`
+	GrantID   string     `gorm:"size:64;index"`
+	ClientID  string     `gorm:"size:64;not null"`
+	UserID    string     `gorm:"size:64;not null;index"`
+	Scopes    StringList `gorm:"type:text;not null"`
+	Audience  StringList `gorm:"type:text;not null"`
+	AMR       StringList `gorm:"type:text;not null"`
+	ACR       string     `gorm:"size:128"`
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"index"`
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+}
+
+// SigningKey is a token-signing key pair. The private key is stored
+// encrypted with the configured encryption key.
+type SigningKey struct {
+	ID         string `gorm:"primaryKey;size:64"`
+	Algorithm  string `gorm:"size:16;not null"`
+	PrivateKey []byte `gorm:"not null"`
+	CreatedAt  time.Time
+	// RetiredAt is set when a newer key takes over signing; the public key
+	// stays published until no token signed with it can still be valid.
+	RetiredAt *time.Time
+}
+
+// allModels lists every table, in migration order.
+func allModels() []any {
+	return []any{&User{}, &Client{}, &Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}, &SigningKey{}}
+}

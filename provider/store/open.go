@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store is otpgate's database. It is safe for concurrent use.
+type Store struct {
+	db       *gorm.DB
+	postgres bool
+	// Clock is the time source; tests replace it.
+	Clock func() time.Time
+}
+
+// Open connects to the database named by driver ("sqlite" or "postgres")
+// and dsn (a file path for SQLite, a URL for PostgreSQL). It does not
+// migrate; call Migrate.
+func Open(driver, dsn string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true,
+	}
+	var (
+		db  *gorm.DB
+		err error
+	)
+	switch driver {
+	case "sqlite":
+		path, perr := sqlitePath(dsn)
+		if perr != nil {
+			return nil, perr
+		}
+		db, err = gorm.Open(sqlite.Open(sqliteDSN(path)), cfg)
+	case "postgres":
+		db, err = gorm.Open(postgres.Open(dsn), cfg)
+	default:
+		return nil, fmt.Errorf("open database: unknown driver %q", driver)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if driver == "sqlite" {
+		// One writer at a time is SQLite's model; a small pool keeps
+		// readers concurrent while writers queue on the busy timeout.
+		sqlDB.SetMaxOpenConns(8)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	s := &Store{db: db, postgres: driver == "postgres", Clock: func() time.Time { return time.Now().UTC() }}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return s, nil
+}
+
+func sqlitePath(dsn string) (string, error) {
+	if dsn == "" {
+		return "", errors.New("open database: empty SQLite path")
+	}
+	if strings.HasPrefix(dsn, "file:") || strings.Contains(dsn, "?") {
+		return "", fmt.Errorf("open database: give the SQLite database as a plain file path, not %q", dsn)
+	}
+	if dir := filepath.Dir(dsn); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("open database: %w", err)
+		}
+	}
+	return dsn, nil
+}
+
+// sqliteDSN turns a file path into a DSN with the settings otpgate relies
+// on: WAL, a busy timeout, full fsync, foreign keys, and IMMEDIATE
+// transactions so that a read-then-write transaction never fails to upgrade
+// its lock.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	// Do not add _time_format: the driver stops reading the DSN after it,
+	// which silently drops _txlock. The default format is already SQLite's.
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// IsPostgres reports whether the store runs on PostgreSQL.
+func (s *Store) IsPostgres() bool { return s.postgres }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// migrationLockID is the PostgreSQL advisory lock key that serialises
+// migrations of replicas starting together ("otpgate" in ASCII).
+const migrationLockID = 0x6f7470676174
+
+// Migrate creates or updates the schema. On PostgreSQL it holds an advisory
+// lock so that replicas starting together migrate one after the other.
+func (s *Store) Migrate(ctx context.Context) error {
+	if !s.postgres {
+		if err := s.db.WithContext(ctx).AutoMigrate(allModels()...); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
+	}
+	return s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLockID).Error; err != nil {
+			return fmt.Errorf("migrate: take lock: %w", err)
+		}
+		defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLockID)
+		if err := conn.AutoMigrate(allModels()...); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
+	})
+}
+
+// Now is the store's current time, in UTC.
+func (s *Store) Now() time.Time { return s.Clock().UTC() }
+
+func (s *Store) now() time.Time { return s.Now() }
+
+// notFound maps gorm's not-found error onto ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// conflict maps unique-constraint violations onto ErrConflict.
+func conflict(err error) error {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrConflict
+	}
+	return err
+}

@@ -1,0 +1,32 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// CreateSession stores a browser session.
+func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
+	if err := s.db.WithContext(ctx).Create(sess).Error; err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// SessionByID returns a live browser session.
+func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
+	var sess Session
+	err := s.db.WithContext(ctx).First(&sess, "id = ? AND expires_at > ?", id, s.now()).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &sess, nil
+}
+
+// DeleteSession ends a browser session.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	if err := s.db.WithContext(ctx).Delete(&Session{}, "id = ?", id).Error; err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}

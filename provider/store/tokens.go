@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// TokenSet is what one token request issues: an access token and, when the
+// grant allows it, a refresh token.
+type TokenSet struct {
+	Access  *AccessToken
+	Refresh *RefreshToken // nil when no refresh token is issued
+}
+
+// IssueFromCode redeems a flow's authorization code and stores the tokens
+// issued for it, in one transaction: if the code was already redeemed (or
+// is redeemed concurrently) nothing is stored, the grant is revoked, and
+// ErrAlreadyUsed is returned.
+func (s *Store) IssueFromCode(ctx context.Context, flowID string, set TokenSet) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.claimCode(tx, flowID); err != nil {
+			return err
+		}
+		return insertTokens(tx, set)
+	})
+	if errors.Is(err, ErrAlreadyUsed) {
+		if rerr := s.RevokeGrant(ctx, flowID); rerr != nil {
+			return rerr
+		}
+		return ErrAlreadyUsed
+	}
+	if err != nil {
+		return fmt.Errorf("issue tokens: %w", err)
+	}
+	return nil
+}
+
+// RotateRefreshToken marks the refresh token with hash oldHash as used and
+// stores its successor (and a new access token) in one transaction. If the
+// token was already used, the whole family is revoked and ErrAlreadyUsed is
+// returned; an unknown, revoked or expired token gives ErrNotFound.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, set TokenSet) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&RefreshToken{}).
+			Where("token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", oldHash, now).
+			Update("used_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrAlreadyUsed
+		}
+		return insertTokens(tx, set)
+	})
+	if errors.Is(err, ErrAlreadyUsed) {
+		return s.refreshTokenMisuse(ctx, oldHash)
+	}
+	if err != nil {
+		return fmt.Errorf("rotate refresh token: %w", err)
+	}
+	return nil
+}
+
+func insertTokens(tx *gorm.DB, set TokenSet) error {
+	if set.Refresh != nil {
+		if err := tx.Create(set.Refresh).Error; err != nil {
+			return fmt.Errorf("store refresh token: %w", err)
+		}
+	}
+	if set.Access != nil {
+		if err := tx.Create(set.Access).Error; err != nil {
+			return fmt.Errorf("store access token: %w", err)
+		}
+	}
+	return nil
+}
+
+// refreshTokenMisuse decides why a refresh token could not be used: a used
+// token means replay, so its family is revoked (ErrAlreadyUsed); anything
+// else is ErrNotFound.
+func (s *Store) refreshTokenMisuse(ctx context.Context, hash string) error {
+	var rt RefreshToken
+	if err := s.db.WithContext(ctx).First(&rt, "token_hash = ?", hash).Error; err != nil {
+		return notFound(err)
+	}
+	if rt.UsedAt == nil {
+		return ErrNotFound
+	}
+	if err := s.RevokeFamily(ctx, rt.FamilyID); err != nil {
+		return err
+	}
+	return ErrAlreadyUsed
+}
+
+// IssueAccessToken stores an access token outside any code or refresh grant.
+func (s *Store) IssueAccessToken(ctx context.Context, at *AccessToken) error {
+	if err := s.db.WithContext(ctx).Create(at).Error; err != nil {
+		return fmt.Errorf("store access token: %w", err)
+	}
+	return nil
+}
+
+// RefreshTokenByHash returns a usable refresh token. A token that was
+// already used has its family revoked and yields ErrAlreadyUsed.
+func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error) {
+	var rt RefreshToken
+	if err := s.db.WithContext(ctx).First(&rt, "token_hash = ?", hash).Error; err != nil {
+		return nil, notFound(err)
+	}
+	if rt.UsedAt != nil {
+		if err := s.RevokeFamily(ctx, rt.FamilyID); err != nil {
+			return nil, err
+		}
+		return nil, ErrAlreadyUsed
+	}
+	if rt.RevokedAt != nil || !rt.ExpiresAt.After(s.now()) {
+		return nil, ErrNotFound
+	}
+	return &rt, nil
+}
+
+// RevokeFamily revokes every refresh token of a family and every access
+// token issued with them.
+func (s *Store) RevokeFamily(ctx context.Context, familyID string) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&RefreshToken{}).Where("family_id = ? AND revoked_at IS NULL", familyID).
+			Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return tx.Model(&AccessToken{}).
+			Where("revoked_at IS NULL AND refresh_token_id IN (?)",
+				tx.Model(&RefreshToken{}).Select("id").Where("family_id = ?", familyID)).
+			Update("revoked_at", now).Error
+	})
+	if err != nil {
+		return fmt.Errorf("revoke refresh family: %w", err)
+	}
+	return nil
+}
+
+// AccessTokenByID returns a live (unrevoked, unexpired) access token.
+func (s *Store) AccessTokenByID(ctx context.Context, id string) (*AccessToken, error) {
+	var at AccessToken
+	err := s.db.WithContext(ctx).
+		First(&at, "id = ? AND revoked_at IS NULL AND expires_at > ?", id, s.now()).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &at, nil
+}
+
+// RevokeAccessToken revokes one access token.
+func (s *Store) RevokeAccessToken(ctx context.Context, id string) error {
+	err := s.db.WithContext(ctx).Model(&AccessToken{}).Where("id = ? AND revoked_at IS NULL", id).
+		Update("revoked_at", s.now()).Error
+	if err != nil {
+		return fmt.Errorf("revoke access token: %w", err)
+	}
+	return nil
+}
+
+// RefreshTokenRow returns a refresh token row by hash whatever its state,
+// without punishing replay (used by revocation).
+func (s *Store) RefreshTokenRow(ctx context.Context, hash string) (*RefreshToken, error) {
+	var rt RefreshToken
+	if err := s.db.WithContext(ctx).First(&rt, "token_hash = ?", hash).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &rt, nil
+}
+
+// RefreshTokenRowByID returns a refresh token row by id whatever its state.
+func (s *Store) RefreshTokenRowByID(ctx context.Context, id string) (*RefreshToken, error) {
+	var rt RefreshToken
+	if err := s.db.WithContext(ctx).First(&rt, "id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &rt, nil
+}

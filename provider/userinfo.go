@@ -1,0 +1,88 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// SetUserinfoFromScopes is deprecated by the library; SetUserinfoFromRequest does the work.
+func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+	return nil
+}
+
+// SetUserinfoFromRequest fills the ID token's user claims and the
+// authentication context (acr) that the library only reads from an
+// authorization request, so that refreshed ID tokens keep it too.
+func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
+	if err := s.setUserinfo(ctx, info, req.GetSubject(), scopes); err != nil {
+		return err
+	}
+	if rr, ok := req.(*refreshRequest); ok && rr.row.ACR != "" {
+		info.AppendClaims("acr", rr.row.ACR)
+	}
+	return nil
+}
+
+// SetUserinfoFromToken answers the userinfo endpoint for a live access token.
+func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
+	at, err := s.store.AccessTokenByID(ctx, tokenID)
+	if err != nil {
+		return errors.New("access token is invalid or expired")
+	}
+	if at.UserID != subject {
+		return errors.New("access token is invalid")
+	}
+	return s.setUserinfo(ctx, info, at.UserID, at.Scopes)
+}
+
+// SetIntrospectionFromToken answers introspection for the token's own
+// client (or a client in its audience).
+func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	at, err := s.store.AccessTokenByID(ctx, tokenID)
+	if err != nil {
+		return errors.New("token is invalid or expired")
+	}
+	if at.ClientID != clientID && !slices.Contains(at.Audience, clientID) {
+		return errors.New("token was not issued to this client")
+	}
+	info := new(oidc.UserInfo)
+	if err := s.setUserinfo(ctx, info, at.UserID, at.Scopes); err != nil {
+		return err
+	}
+	resp.SetUserInfo(info)
+	resp.Scope = oidc.SpaceDelimitedArray(at.Scopes)
+	resp.ClientID = at.ClientID
+	resp.Expiration = oidc.FromTime(at.ExpiresAt)
+	resp.IssuedAt = oidc.FromTime(at.CreatedAt)
+	resp.Audience = oidc.Audience(at.Audience)
+	resp.TokenType = oidc.BearerToken
+	return nil
+}
+
+// setUserinfo sets sub always (or the library drops it from ID tokens)
+// and profile and email claims by scope. A disabled account has none.
+func (s *Storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID string, scopes []string) error {
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return errors.New("user not found")
+	}
+	if u.Disabled {
+		return errors.New("user is disabled")
+	}
+	info.Subject = u.ID
+	for _, sc := range scopes {
+		switch sc {
+		case oidc.ScopeProfile:
+			info.PreferredUsername = u.Username
+			info.Name = u.Name
+			info.UpdatedAt = oidc.FromTime(u.UpdatedAt)
+		case oidc.ScopeEmail:
+			info.Email = u.Email
+		}
+	}
+	return nil
+}

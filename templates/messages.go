@@ -1,0 +1,107 @@
+package templates
+
+// Message is a key in the catalogue; handlers pass these, never raw text.
+type Message string
+
+// The user-facing messages. Wrong usernames, passwords and answers and
+// disabled accounts all share MsgSignInFailed so a page never tells them apart.
+const (
+	MsgSignInFailed     Message = "sign_in_failed"     // generic failure of any sign-in check
+	MsgPasswordMismatch Message = "password_mismatch"  // the two new passwords differ
+	MsgPasswordTooShort Message = "password_too_short" // shorter than Base.MinPasswordLength
+	MsgPasswordTooLong  Message = "password_too_long"  // longer than the allowed maximum
+	MsgPasswordReused   Message = "password_reused"    // new password equals the current one
+	MsgAnswerMismatch   Message = "answer_mismatch"    // the two answers differ
+	MsgAnswerTooShort   Message = "answer_too_short"   // answer under 3 characters
+	MsgQuestionRequired Message = "question_required"  // no question chosen or unknown question
+	MsgFieldRequired    Message = "field_required"     // a required field was empty
+	MsgFlowExpired      Message = "flow_expired"       // the sign-in took too long
+	MsgUnknownRequest   Message = "unknown_request"    // unknown or already finished sign-in request
+	MsgWrongBrowser     Message = "wrong_browser"      // the sign-in was started in another browser
+	MsgBadRequest       Message = "bad_request"        // generic bad input
+	MsgInvalidRedirect  Message = "invalid_redirect"   // unregistered redirect URI or unknown client
+	MsgCSRF             Message = "csrf"               // missing or wrong CSRF token
+	MsgNotFound         Message = "not_found"          // no such page
+	MsgTooManyRequests  Message = "too_many_requests"  // rate limited
+	MsgUnavailable      Message = "unavailable"        // storage unreachable (503)
+	MsgInternal         Message = "internal"           // any other server-side failure
+)
+
+// AllMessages lists every Message constant, so tests can check each has a
+// text in every language.
+var AllMessages = []Message{
+	MsgSignInFailed, MsgPasswordMismatch, MsgPasswordTooShort, MsgPasswordTooLong,
+	MsgPasswordReused, MsgAnswerMismatch, MsgAnswerTooShort, MsgQuestionRequired,
+	MsgFieldRequired, MsgFlowExpired, MsgUnknownRequest, MsgWrongBrowser,
+	MsgBadRequest, MsgInvalidRedirect, MsgCSRF, MsgNotFound, MsgTooManyRequests,
+	MsgUnavailable, MsgInternal,
+}
+
+// entry is one catalogue text in English and Japanese. A text may hold one
+// fmt verb; a key ending in ".plain" is then its number-free variant, used
+// when the argument is missing or zero.
+type entry struct{ en, ja string }
+
+// messageTexts holds the texts of the Message constants.
+var messageTexts = map[string]entry{
+	"sign_in_failed": {
+		"The sign-in details are not correct. Check them and try again.",
+		"サインイン情報が正しくありません。確認して、もう一度お試しください。"},
+	"password_mismatch": {
+		"The two new passwords do not match. Enter the same password twice.",
+		"新しいパスワードが一致しません。同じパスワードを2回入力してください。"},
+	"password_too_short": {
+		"The new password must be at least %d characters long.",
+		"新しいパスワードは%d文字以上にしてください。"},
+	"password_too_short.plain": {
+		"The new password is too short.",
+		"新しいパスワードが短すぎます。"},
+	"password_too_long": {
+		"The new password is too long. Choose a shorter one.",
+		"新しいパスワードが長すぎます。短いパスワードにしてください。"},
+	"password_reused": {
+		"The new password must be different from your current password.",
+		"新しいパスワードには、現在のパスワードとは異なるものを設定してください。"},
+	"answer_mismatch": {
+		"The two answers do not match. Enter the same answer twice.",
+		"2つの答えが一致しません。同じ答えを2回入力してください。"},
+	"answer_too_short": {
+		"The answer must be at least 3 characters long.",
+		"答えは3文字以上にしてください。"},
+	"question_required": {
+		"Choose a security question from the list.",
+		"一覧から秘密の質問を選択してください。"},
+	"field_required": {
+		"Fill in every field.",
+		"すべての項目を入力してください。"},
+	"flow_expired": {
+		"This sign-in has expired. Go back to the application and start again.",
+		"このサインインは有効期限が切れました。アプリケーションに戻り、最初からやり直してください。"},
+	"unknown_request": {
+		"This sign-in request is unknown or has already finished. Go back to the application and start again.",
+		"このサインイン要求は見つからないか、すでに完了しています。アプリケーションに戻り、最初からやり直してください。"},
+	"wrong_browser": {
+		"This sign-in was started in another browser. Continue there, or go back to the application and start again in this browser.",
+		"このサインインは別のブラウザーで開始されました。そのブラウザーで続けるか、アプリケーションに戻ってこのブラウザーで最初からやり直してください。"},
+	"bad_request": {
+		"The request could not be understood. Go back and try again.",
+		"リクエストを処理できませんでした。前の画面に戻り、もう一度お試しください。"},
+	"invalid_redirect": {
+		"The application's sign-in request is not valid, so otpgate will not send you back to it. Contact the application's administrator.",
+		"アプリケーションからのサインイン要求が正しくないため、otpgate はアプリケーションに戻ることができません。アプリケーションの管理者にお問い合わせください。"},
+	"csrf": {
+		"This form has expired or was sent from another site. Reload the page and try again.",
+		"このフォームは有効期限が切れたか、別のサイトから送信されました。ページを再読み込みして、もう一度お試しください。"},
+	"not_found": {
+		"This page does not exist.",
+		"このページは存在しません。"},
+	"too_many_requests": {
+		"There have been too many attempts. Wait a few minutes and try again.",
+		"試行回数が多すぎます。数分待ってから、もう一度お試しください。"},
+	"unavailable": {
+		"otpgate cannot reach its database right now. Try again in a moment.",
+		"現在 otpgate はデータベースに接続できません。しばらくしてから、もう一度お試しください。"},
+	"internal": {
+		"Something went wrong on our side. Try again; if it keeps happening, contact your administrator.",
+		"サーバー側で問題が発生しました。もう一度お試しください。問題が続く場合は、管理者にお問い合わせください。"},
+}

@@ -1,0 +1,177 @@
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"reflect"
+	"slices"
+)
+
+//go:embed html/*.html
+var pageFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pageNames are the page templates, one file each in html/.
+var pageNames = []string{"password", "setup", "question", "error", "logout", "loggedout", "demo"}
+
+// Renderer renders the pages. It is built once by New and is safe for
+// concurrent use.
+type Renderer struct {
+	cat   *catalogue
+	pages map[pageKey]*template.Template
+}
+
+// pageKey names one page in one language.
+type pageKey struct{ page, lang string }
+
+// New parses every template once from the embedded files and renders each
+// page once, so that a broken template fails here and not on a request.
+func New() (*Renderer, error) {
+	cat, err := newCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{cat: cat, pages: map[pageKey]*template.Template{}}
+	for _, name := range pageNames {
+		base, err := template.New(name).Funcs(r.funcs(Languages[0])).
+			ParseFS(pageFiles, "html/layout.html", "html/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		for _, lang := range Languages {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, fmt.Errorf("clone page %s: %w", name, err)
+			}
+			r.pages[pageKey{name, lang}] = t.Funcs(r.funcs(lang))
+		}
+	}
+	for _, zero := range []any{PasswordPage{}, SetupPage{QuestionEnabled: true}, QuestionPage{},
+		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}} {
+		for _, lang := range Languages {
+			if err := r.Render(io.Discard, withLang(zero, lang)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return r, nil
+}
+
+// funcs are the template functions bound to one language.
+func (r *Renderer) funcs(lang string) template.FuncMap {
+	return template.FuncMap{
+		// t translates a Message, a question key or a page text key.
+		"t": func(key any, args ...any) string {
+			return r.cat.text(lang, keyString(key), args...)
+		},
+		"questions":     func() []string { return slices.Clone(Questions) },
+		"questionKnown": QuestionKnown,
+	}
+}
+
+// Render writes the page for data, which must be one of the page structs
+// (or a pointer to one); the template is chosen by its type. The caller sets
+// the status code. Nothing is written if rendering fails.
+func (r *Renderer) Render(w io.Writer, data any) error {
+	name, lang, page, err := pageOf(data)
+	if err != nil {
+		return err
+	}
+	t, ok := r.pages[pageKey{name, lang}]
+	if !ok {
+		return fmt.Errorf("templates: no page %s", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", page); err != nil {
+		return fmt.Errorf("render page %s: %w", name, err)
+	}
+	_, err = buf.WriteTo(w)
+	return err
+}
+
+// Text returns the translated text of a message, for logs, tests and
+// non-HTML answers. MsgPasswordTooShort is given without its number.
+func (r *Renderer) Text(lang string, m Message) string {
+	return r.cat.text(normalLang(lang), string(m))
+}
+
+// Static is the embedded static assets (serve at /static/), rooted so that
+// "otpgate.css" is at the top.
+func Static() fs.FS {
+	sub, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		// Unreachable: "static" is a valid path embedded at build time.
+		panic(err)
+	}
+	return sub
+}
+
+// errNotAPage is returned by Render for data of an unknown type.
+var errNotAPage = errors.New("templates: data is not a page struct")
+
+// pageOf finds the template for data by type and returns a copy of the page
+// with its language normalised.
+func pageOf(data any) (name, lang string, page any, err error) {
+	v := reflect.ValueOf(data)
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return "", "", nil, errNotAPage
+		}
+		data = v.Elem().Interface()
+	}
+	switch p := data.(type) {
+	case PasswordPage:
+		p.Lang = normalLang(p.Lang)
+		return "password", p.Lang, p, nil
+	case SetupPage:
+		p.Lang = normalLang(p.Lang)
+		return "setup", p.Lang, p, nil
+	case QuestionPage:
+		p.Lang = normalLang(p.Lang)
+		return "question", p.Lang, p, nil
+	case ErrorPage:
+		p.Lang = normalLang(p.Lang)
+		if p.Message == "" {
+			p.Message = p.Base.Error
+		}
+		if p.Message == "" {
+			p.Message = MsgInternal
+		}
+		p.Base.Error = "" // shown once, as Message
+		return "error", p.Lang, p, nil
+	case LogoutPage:
+		p.Lang = normalLang(p.Lang)
+		return "logout", p.Lang, p, nil
+	case LoggedOutPage:
+		p.Lang = normalLang(p.Lang)
+		return "loggedout", p.Lang, p, nil
+	case DemoPage:
+		p.Lang = normalLang(p.Lang)
+		return "demo", p.Lang, p, nil
+	}
+	return "", "", nil, fmt.Errorf("%w: %T", errNotAPage, data)
+}
+
+// normalLang returns lang if it is supported, else the default language.
+func normalLang(lang string) string {
+	if slices.Contains(Languages, lang) {
+		return lang
+	}
+	return Languages[0]
+}
+
+// withLang returns a copy of page with Base.Lang set, for New's trial
+// render.
+func withLang(page any, lang string) any {
+	v := reflect.New(reflect.TypeOf(page)).Elem()
+	v.Set(reflect.ValueOf(page))
+	v.FieldByName("Base").FieldByName("Lang").SetString(lang)
+	return v.Interface()
+}
