@@ -50,12 +50,15 @@ func (c *client) GrantTypes() []oidc.GrantType {
 	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 }
 
-func (c *client) LoginURL(id string) string            { return c.loginURL(id) }
-func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
-func (c *client) IDTokenLifetime() time.Duration       { return c.idLifetime }
-func (c *client) DevMode() bool                        { return false }
-func (c *client) ClockSkew() time.Duration             { return 0 }
-func (c *client) IDTokenUserinfoClaimsAssertion() bool { return false }
+func (c *client) LoginURL(id string) string           { return c.loginURL(id) }
+func (c *client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeBearer }
+func (c *client) IDTokenLifetime() time.Duration      { return c.idLifetime }
+func (c *client) DevMode() bool                       { return false }
+func (c *client) ClockSkew() time.Duration            { return 0 }
+
+// IDTokenUserinfoClaimsAssertion puts the profile and email claims the
+// scopes grant into the ID token too, not only behind userinfo.
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
 func (c *client) IsScopeAllowed(scope string) bool     { return false }
 
 func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {

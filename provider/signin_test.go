@@ -1,0 +1,154 @@
+package provider_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// TestFirstSignInThroughRealForms drives an admin-created account through
+// the whole journey with real forms, then exchanges the code with
+// zitadel's relying-party library, which verifies the ID token.
+func TestFirstSignInThroughRealForms(t *testing.T) {
+	h := newHarness(t)
+	h.addClient("app", "app-secret-0123456789")
+	u := &store.User{ID: "u_first", Username: "Alice", Email: "alice@example.com", Name: "Alice A",
+		PasswordHash: h.hasher.Hash("temporary-password-1"), MustChangePassword: true}
+	if err := h.store.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	nonce := "n-" + credential.NewToken()
+	relying := h.relyingParty("app", "app-secret-0123456789", &nonce)
+	b := newBrowser(t)
+
+	before := time.Now().Add(-time.Second)
+	p := b.get(authURL(relying, nonce, ""))
+	if p.step() != "password" {
+		t.Fatalf("step = %q, want password", p.step())
+	}
+	// Username is case-insensitive.
+	p = b.submit(p, map[string]string{"username": "ALICE", "password": "temporary-password-1"})
+	if p.step() != "setup" {
+		t.Fatalf("step = %q, want setup (alert %q)", p.step(), p.alert())
+	}
+	// A mismatch is refused with a clear message and nothing is saved.
+	p = b.submit(p, map[string]string{"new_password": "a-brand-new-password", "new_password_confirm": "a-different-one!!",
+		"question": "birth_city", "answer": "Tokyo", "answer_confirm": "Tokyo"})
+	if p.step() != "setup" || p.status != http.StatusBadRequest || p.alert() == "" {
+		t.Fatalf("mismatch: step %q status %d alert %q", p.step(), p.status, p.alert())
+	}
+	p = b.submit(p, map[string]string{"new_password": "a-brand-new-password", "new_password_confirm": "a-brand-new-password",
+		"question": "birth_city", "answer": "Tokyo", "answer_confirm": "  tokyo "})
+	if p.step() != "question" {
+		t.Fatalf("step = %q, want question (alert %q)", p.step(), p.alert())
+	}
+	// Full-width input matches the half-width answer.
+	p = b.submit(p, map[string]string{"answer": "ＴＯＫＹＯ"})
+	code := p.code(t)
+	if got := p.rpQuery(t).Get("state"); got != "state-"+nonce {
+		t.Fatalf("state = %q", got)
+	}
+
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](context.Background(), code, relying)
+	if err != nil {
+		t.Fatalf("code exchange: %v", err)
+	}
+	c := tokens.IDTokenClaims
+	if c.Subject != "u_first" || c.Nonce != nonce {
+		t.Fatalf("sub %q nonce %q", c.Subject, c.Nonce)
+	}
+	if !slices.Equal(c.AuthenticationMethodsReferences, []string{"pwd", "kba"}) {
+		t.Fatalf("amr = %v, want [pwd kba]", c.AuthenticationMethodsReferences)
+	}
+	if at := c.AuthTime.AsTime(); at.Before(before) || at.After(time.Now().Add(time.Second)) {
+		t.Fatalf("auth_time %v not within the sign-in", at)
+	}
+	if c.Email != "alice@example.com" || c.PreferredUsername != "alice" {
+		t.Fatalf("claims by scope missing: email %q preferred_username %q", c.Email, c.PreferredUsername)
+	}
+	info, err := rp.Userinfo[*oidc.UserInfo](context.Background(), tokens.AccessToken, "Bearer", c.Subject, relying)
+	if err != nil || info.Email != "alice@example.com" {
+		t.Fatalf("userinfo: %v %+v", err, info)
+	}
+	// The new password and answer were stored: the old password no longer works.
+	stored, _ := h.store.UserByID(context.Background(), "u_first")
+	if stored.MustChangePassword || stored.Question != "birth_city" {
+		t.Fatalf("setup not saved: %+v", stored)
+	}
+	if ok, _ := h.hasher.Verify("temporary-password-1", stored.PasswordHash); ok {
+		t.Fatal("the temporary password still works")
+	}
+}
+
+// TestGenericFailures: wrong username, wrong password, disabled account and
+// wrong answer all get the same message and status.
+func TestGenericFailures(t *testing.T) {
+	h := newHarness(t)
+	h.addClient("app", "app-secret-0123456789")
+	h.addUser("bob", "bobs-password-123", "rex")
+	dis := h.addUser("carol", "carols-password-1", "rex")
+	if err := h.store.UpdateUser(context.Background(), dis.ID, map[string]any{"disabled": true}); err != nil {
+		t.Fatal(err)
+	}
+	nonce := "n"
+	relying := h.relyingParty("app", "app-secret-0123456789", &nonce)
+	type result struct {
+		status int
+		alert  string
+	}
+	var results []result
+	for _, try := range []struct{ user, pw string }{{"nobody", "bobs-password-123"}, {"bob", "wrong-password-1"}, {"carol", "carols-password-1"}} {
+		b := newBrowser(t)
+		p := b.get(authURL(relying, nonce, ""))
+		p = b.submit(p, map[string]string{"username": try.user, "password": try.pw})
+		if p.step() != "password" {
+			t.Fatalf("%s: step %q, want to stay on password", try.user, p.step())
+		}
+		results = append(results, result{p.status, p.alert()})
+	}
+	b := newBrowser(t)
+	p := b.get(authURL(relying, nonce, ""))
+	p = b.submit(p, map[string]string{"username": "bob", "password": "bobs-password-123"})
+	p = b.submit(p, map[string]string{"answer": "not-rex"})
+	if p.step() != "question" {
+		t.Fatalf("wrong answer: step %q", p.step())
+	}
+	results = append(results, result{p.status, p.alert()})
+	for _, r := range results {
+		if r != results[0] || r.status != http.StatusUnauthorized || r.alert == "" {
+			t.Fatalf("failures differ or are not generic 401s: %+v", results)
+		}
+	}
+	// After the failures, the right answer still finishes the sign-in.
+	if code := b.submit(p, map[string]string{"answer": "Rex"}).code(t); code == "" {
+		t.Fatal("no code")
+	}
+}
+
+// TestQuestionStepOff: with the question step disabled, amr is just pwd.
+func TestQuestionStepOff(t *testing.T) {
+	h := newHarness(t, func(o *provider.Options) { o.QuestionEnabled = false })
+	h.addClient("app", "app-secret-0123456789")
+	h.addUser("dave", "daves-password-12", "x")
+	nonce := "n-off"
+	relying := h.relyingParty("app", "app-secret-0123456789", &nonce)
+	b := newBrowser(t)
+	p := b.get(authURL(relying, nonce, ""))
+	p = b.submit(p, map[string]string{"username": "dave", "password": "daves-password-12"})
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](context.Background(), p.code(t), relying)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if amr := tokens.IDTokenClaims.AuthenticationMethodsReferences; !slices.Equal(amr, []string{"pwd"}) {
+		t.Fatalf("amr = %v, want [pwd]", amr)
+	}
+}
