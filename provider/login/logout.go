@@ -49,7 +49,13 @@ func (h *Handler) logoutPage(c echo.Context) error {
 			c.Response().Header().Set("Content-Security-Policy", csp(src))
 		}
 	} else {
+		// Do not echo an unverified redirect anywhere on the page.
 		redirect, sig = "", ""
+		other := "ja"
+		if b.Lang == "ja" {
+			other = "en"
+		}
+		b.SwitchLang = "/logout?lang=" + other
 	}
 	return h.page(c, http.StatusOK, nil, templates.LogoutPage{Base: b, Action: "/logout",
 		PostLogoutRedirectURI: redirect, State: sig})

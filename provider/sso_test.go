@@ -1,0 +1,114 @@
+package provider_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+)
+
+// exchange redeems a code and returns the verified ID token claims.
+func exchange(t *testing.T, relying rp.RelyingParty, p *page) *oidc.IDTokenClaims {
+	t.Helper()
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](context.Background(), p.code(t), relying)
+	if err != nil {
+		t.Fatalf("code exchange: %v", err)
+	}
+	return tokens.IDTokenClaims
+}
+
+func TestBrowserSession(t *testing.T) {
+	h := setupApp(t)
+	nonce := "n1"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	first := exchange(t, app, b.signIn(authURL(app, nonce, ""), "erin", "erins-password-1", "rex"))
+
+	t.Run("second authorize skips every step", func(t *testing.T) {
+		nonce = "n2"
+		p := b.get(authURL(app, nonce, ""))
+		c := exchange(t, app, p)
+		if c.Subject != first.Subject || !c.AuthTime.AsTime().Equal(first.AuthTime.AsTime()) {
+			t.Fatalf("SSO: sub %q auth_time %v, want %q %v", c.Subject, c.AuthTime, first.Subject, first.AuthTime)
+		}
+	})
+	t.Run("prompt=none with a session", func(t *testing.T) {
+		nonce = "n3"
+		p := b.get(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptNone)))
+		exchange(t, app, p)
+	})
+	t.Run("prompt=login asks again and moves auth_time", func(t *testing.T) {
+		time.Sleep(1100 * time.Millisecond) // auth_time has one-second resolution
+		nonce = "n4"
+		p := b.signIn(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptLogin)), "erin", "erins-password-1", "rex")
+		c := exchange(t, app, p)
+		if !c.AuthTime.AsTime().After(first.AuthTime.AsTime()) {
+			t.Fatalf("auth_time did not move: %v vs %v", c.AuthTime, first.AuthTime)
+		}
+	})
+	t.Run("max_age exceeded asks again", func(t *testing.T) {
+		time.Sleep(1100 * time.Millisecond)
+		nonce = "n5"
+		p := b.get(authURL(app, nonce, "", rp.WithURLParam("max_age", "1")))
+		if p.step() != "password" {
+			t.Fatalf("max_age=1 after >1s: step %q, want password", p.step())
+		}
+	})
+	t.Run("max_age satisfied skips", func(t *testing.T) {
+		nonce = "n6"
+		exchange(t, app, b.get(authURL(app, nonce, "", rp.WithURLParam("max_age", "3600"))))
+	})
+}
+
+func TestPromptNoneWithoutSession(t *testing.T) {
+	h := setupApp(t)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	p := newBrowser(t).get(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptNone)))
+	q := p.rpQuery(t)
+	if q.Get("error") != "login_required" || q.Get("code") != "" || q.Get("state") != "state-n" {
+		t.Fatalf("prompt=none without a session: %v", q)
+	}
+}
+
+func TestLogoutEndsTheSession(t *testing.T) {
+	h := setupApp(t)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	b.signIn(authURL(app, nonce, ""), "erin", "erins-password-1", "rex").code(t)
+	end, err := rp.EndSession(context.Background(), app, "", "https://rp.example/bye", "bye-state", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := end.String() + "&client_id=app"
+	p := b.get(u)
+	if p.step() != "logout" {
+		t.Fatalf("end_session: step %q status %d", p.step(), p.status)
+	}
+	p = b.submit(p, nil)
+	if p.location != "https://rp.example/bye?state=bye-state" {
+		t.Fatalf("after logout: location %q", p.location)
+	}
+	// The session is gone: a new authorize asks for the password.
+	if p := b.get(authURL(app, nonce, "")); p.step() != "password" {
+		t.Fatalf("after logout: step %q", p.step())
+	}
+	// An unregistered post-logout URI is refused by the library.
+	p = b.get(h.issuer + "/end_session?client_id=app&post_logout_redirect_uri=" + url.QueryEscape("https://evil.example/"))
+	if p.status < 400 || p.step() == "logout" || strings.Contains(p.body, "evil.example") {
+		t.Fatalf("unregistered post-logout URI: status %d step %q", p.status, p.step())
+	}
+	// A forged confirmation link falls back to the local signed-out page.
+	p = b.get(h.issuer + "/logout?redirect=" + url.QueryEscape("https://evil.example/") + "&sig=forged")
+	if p.step() != "logout" || strings.Contains(p.body, "evil.example") {
+		t.Fatalf("forged logout link: step %q", p.step())
+	}
+	if p = b.submit(p, nil); p.url.Path != "/logged-out" || p.step() != "logged-out" {
+		t.Fatalf("forged logout link led to %s (%q)", p.url, p.step())
+	}
+}
