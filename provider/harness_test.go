@@ -313,3 +313,29 @@ func (b *browser) signIn(authURL, username, password, answer string) *page {
 	}
 	return b.submit(p, map[string]string{"answer": answer})
 }
+
+type htmlNode = html.Node
+
+// newTLSHarness serves the provider over https (for cookie attributes).
+func newTLSHarness(t *testing.T, st *store.Store) *harness {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	sealer, _ := provider.NewSealer(key)
+	renderer, _ := templates.New()
+	srv := httptest.NewUnstartedServer(nil)
+	issuer := "https://" + srv.Listener.Addr().String()
+	h := &harness{t: t, srv: srv, issuer: issuer, store: st, hasher: credential.NewHasher(testParams)}
+	p, err := provider.New(context.Background(), provider.Options{
+		Issuer: issuer, Store: st, Sealer: sealer, Hasher: h.hasher, Renderer: renderer,
+		Lifetimes:       provider.Lifetimes{Flow: time.Minute, Code: time.Minute, AccessToken: time.Minute, IDToken: time.Minute, RefreshToken: time.Hour, Session: time.Hour},
+		QuestionEnabled: true, MinPasswordLength: 12, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = p.Handler()
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return h
+}
