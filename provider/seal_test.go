@@ -9,7 +9,7 @@ import (
 // sealTestKey returns a 32-byte key filled with b.
 func sealTestKey(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 
-func newTestSealer(t *testing.T, b byte) *Sealer {
+func sealTestSealer(t *testing.T, b byte) *Sealer {
 	t.Helper()
 	s, err := NewSealer(sealTestKey(b))
 	if err != nil {
@@ -19,7 +19,7 @@ func newTestSealer(t *testing.T, b byte) *Sealer {
 }
 
 func TestSealOpenRoundTrip(t *testing.T) {
-	s := newTestSealer(t, 1)
+	s := sealTestSealer(t, 1)
 	ad := []byte("totp:user-1:device-1")
 	for _, plain := range [][]byte{[]byte("JBSWY3DPEHPK3PXP"), {}, bytes.Repeat([]byte{0xff}, 4096)} {
 		sealed := s.Seal(plain, ad)
@@ -40,9 +40,9 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	}
 }
 
-func TestOpenFailures(t *testing.T) {
-	s := newTestSealer(t, 1)
-	other := newTestSealer(t, 2)
+func TestSealOpenFailures(t *testing.T) {
+	s := sealTestSealer(t, 1)
+	other := sealTestSealer(t, 2)
 	ad := []byte("totp:user-1:device-1")
 	sealed := s.Seal([]byte("secret"), ad)
 	tampered := func(i int) []byte {
@@ -99,7 +99,7 @@ func TestSealerCopiesKey(t *testing.T) {
 }
 
 func TestDerive(t *testing.T) {
-	a1, a2, b := newTestSealer(t, 1), newTestSealer(t, 1), newTestSealer(t, 2)
+	a1, a2, b := sealTestSealer(t, 1), sealTestSealer(t, 1), sealTestSealer(t, 2)
 	if a1.Derive("op-crypto") != a2.Derive("op-crypto") {
 		t.Error("Derive is not deterministic for one key and purpose")
 	}

@@ -1,0 +1,50 @@
+package provider_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/demo"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// TestDemoRelyingParty walks the built-in demo from "Sign in" to the page
+// showing the verified claims, and signs out again.
+func TestDemoRelyingParty(t *testing.T) {
+	renderer, _ := templates.New()
+	h := newHarness(t, func(o *provider.Options) {
+		d := demo.New(demo.Options{Issuer: o.Issuer, ClientID: "demo", Renderer: renderer,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		o.Extra = d.Mount
+	})
+	if err := h.store.CreateClient(context.Background(), &store.Client{ID: "demo", Public: true,
+		RedirectURIs:           store.StringList{demo.RedirectURI(h.issuer)},
+		PostLogoutRedirectURIs: store.StringList{demo.PostLogoutURI(h.issuer)}}); err != nil {
+		t.Fatal(err)
+	}
+	h.addUser("demo", "demo-password-123", "otpgate")
+	b := newBrowser(t)
+	p := b.get(h.issuer + "/demo")
+	if p.step() != "demo" || strings.Contains(p.body, `id="claims"`) {
+		t.Fatalf("demo home: step %q", p.step())
+	}
+	p = b.get(h.issuer + "/demo/login")
+	p = b.submit(p, map[string]string{"username": "demo", "password": "demo-password-123"})
+	p = b.submit(p, map[string]string{"answer": "otpgate"})
+	if p.status != http.StatusOK || p.step() != "demo" || !strings.Contains(p.body, `id="claims"`) || !strings.Contains(p.body, "kba") {
+		t.Fatalf("after sign-in: status %d step %q body %.300s", p.status, p.step(), p.body)
+	}
+	p = b.get(h.issuer + "/demo/logout")
+	if p.step() != "logout" {
+		t.Fatalf("demo logout: step %q", p.step())
+	}
+	if p = b.submit(p, nil); p.step() != "demo" || strings.Contains(p.body, `id="claims"`) {
+		t.Fatalf("after logout: step %q", p.step())
+	}
+}
