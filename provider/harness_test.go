@@ -35,14 +35,15 @@ var testParams = credential.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 1
 
 // harness is a real provider on a real SQLite file behind real HTTP.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	issuer string
 	store  *store.Store
 	hasher *credential.Hasher
+	server *provider.Server
 }
 
-func newHarness(t *testing.T, edit ...func(*provider.Options)) *harness {
+func newHarness(t testing.TB, edit ...func(*provider.Options)) *harness {
 	t.Helper()
 	st, err := store.Open("sqlite", filepath.Join(t.TempDir(), "otpgate.db"))
 	if err != nil {
@@ -55,7 +56,7 @@ func newHarness(t *testing.T, edit ...func(*provider.Options)) *harness {
 	return newHarnessOn(t, st, edit...)
 }
 
-func newHarnessOn(t *testing.T, st *store.Store, edit ...func(*provider.Options)) *harness {
+func newHarnessOn(t testing.TB, st *store.Store, edit ...func(*provider.Options)) *harness {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -84,6 +85,7 @@ func newHarnessOn(t *testing.T, st *store.Store, edit ...func(*provider.Options)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.server = p
 	srv.Config.Handler = p.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -132,12 +134,12 @@ func (h *harness) relyingParty(clientID, secret string, nonce *string, scopes ..
 
 // browser is a cookie-keeping HTTP client that stops at the RP.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	c    *http.Client
 	lang string
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if req.URL.Host == rpHost {
@@ -236,7 +238,7 @@ func (p *page) alert() string {
 }
 
 // code extracts the authorization code from a redirect to the RP.
-func (p *page) code(t *testing.T) string {
+func (p *page) code(t testing.TB) string {
 	t.Helper()
 	u, err := url.Parse(p.location)
 	if err != nil || u.Host != rpHost || u.Query().Get("code") == "" {
@@ -246,7 +248,7 @@ func (p *page) code(t *testing.T) string {
 	return u.Query().Get("code")
 }
 
-func (p *page) rpQuery(t *testing.T) url.Values {
+func (p *page) rpQuery(t testing.TB) url.Values {
 	t.Helper()
 	u, err := url.Parse(p.location)
 	if err != nil || u.Host != rpHost {
@@ -317,7 +319,7 @@ func (b *browser) signIn(authURL, username, password, answer string) *page {
 type htmlNode = html.Node
 
 // newTLSHarness serves the provider over https (for cookie attributes).
-func newTLSHarness(t *testing.T, st *store.Store) *harness {
+func newTLSHarness(t testing.TB, st *store.Store) *harness {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
