@@ -2,8 +2,11 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,5 +153,58 @@ func TestQuestionStepOff(t *testing.T) {
 	}
 	if amr := tokens.IDTokenClaims.AuthenticationMethodsReferences; !slices.Equal(amr, []string{"pwd"}) {
 		t.Fatalf("amr = %v, want [pwd]", amr)
+	}
+}
+
+// TestPasswordHashUpgradedAtSignIn: a hash made with weaker argon2id
+// parameters is replaced by one with the current parameters after a
+// successful password check.
+func TestPasswordHashUpgradedAtSignIn(t *testing.T) {
+	h := setupApp(t)
+	weak := credential.NewHasher(credential.Params{Memory: 512, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	u := h.addUser("frank", "franks-password-1", "rex")
+	if err := h.store.UpdateUser(context.Background(), u.ID, map[string]any{"password_hash": weak.Hash("franks-password-1")}); err != nil {
+		t.Fatal(err)
+	}
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	newBrowser(t).signIn(authURL(app, nonce, ""), "frank", "franks-password-1", "rex").code(t)
+	stored, _ := h.store.UserByID(context.Background(), u.ID)
+	if h.hasher.NeedsRehash(stored.PasswordHash) {
+		t.Fatalf("hash not upgraded: %.40s", stored.PasswordHash)
+	}
+	if ok, _ := h.hasher.Verify("franks-password-1", stored.PasswordHash); !ok {
+		t.Fatal("upgraded hash does not verify")
+	}
+}
+
+// TestConcurrentSignIns: many people signing in at once on the SQLite
+// default all succeed (no "database is locked", no 5xx).
+func TestConcurrentSignIns(t *testing.T) {
+	h := setupApp(t)
+	const n = 12
+	for i := range n {
+		h.addUser(fmt.Sprintf("user%d", i), "shared-password-1", "rex")
+	}
+	app := h.relyingParty("app", appSecret, new(string))
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := newBrowser(t)
+			p := b.get(authURL(app, fmt.Sprint("n", i), ""))
+			p = b.submit(p, map[string]string{"username": fmt.Sprintf("user%d", i), "password": "shared-password-1"})
+			p = b.submit(p, map[string]string{"answer": "rex"})
+			if u, err := url.Parse(p.location); err != nil || u.Query().Get("code") == "" {
+				errs <- fmt.Sprintf("user%d: status %d step %q alert %q", i, p.status, p.step(), p.alert())
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

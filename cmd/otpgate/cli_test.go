@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestMain clears OTPGATE_* variables so that the developer's environment
+// cannot change what run sees; tests pass everything as flags.
+func TestMain(m *testing.M) {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "OTPGATE_") {
+			os.Unsetenv(name)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// syncBuffer is a bytes.Buffer safe for a server goroutine to write while
+// the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// result is one finished command line.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCLI runs one command line with stdin and returns its exit status and output.
+func runCLI(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// mustRun runs a command that must succeed and returns its standard output.
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	r := runCLI(t, "", args...)
+	if r.code != 0 {
+		t.Fatalf("otpgate %s: exit %d, stderr %q", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// mustFail runs a command that must fail with exit status 1 and one line on
+// stderr starting "otpgate:" and containing every one of want.
+func mustFail(t *testing.T, stdin string, args []string, want ...string) string {
+	t.Helper()
+	r := runCLI(t, stdin, args...)
+	if r.code != 1 {
+		t.Fatalf("otpgate %s: exit %d, want 1 (stdout %q, stderr %q)", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	if !strings.HasPrefix(r.stderr, "otpgate: ") || strings.Count(r.stderr, "\n") != 1 || !strings.HasSuffix(r.stderr, "\n") {
+		t.Errorf("otpgate %s: stderr %q, want one line starting \"otpgate: \"", strings.Join(args, " "), r.stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("otpgate %s: stderr %q does not mention %q", strings.Join(args, " "), r.stderr, w)
+		}
+	}
+	return r.stderr
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, "", "version")
+	if r.code != 0 || r.stdout != "otpgate "+version+"\n" || r.stderr != "" {
+		t.Errorf("version = %d, %q, %q; want 0, %q, \"\"", r.code, r.stdout, r.stderr, "otpgate "+version+"\n")
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, "", "help")
+	if r.code != 0 || !strings.Contains(r.stdout, "Usage: otpgate") {
+		t.Errorf("help = %d, %q", r.code, r.stdout)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustFail(t, "", []string{"--data", dir, "frobnicate"}, `"frobnicate"`)
+	mustFail(t, "", []string{"--data", dir, "user", "frobnicate"}, `"frobnicate"`)
+	mustFail(t, "", []string{"--data", dir, "client", "frobnicate"}, `"frobnicate"`)
+	mustFail(t, "", []string{"--data", dir, "keys", "frobnicate"}, `"frobnicate"`)
+	mustFail(t, "", []string{"--data", dir, "user"}, "missing subcommand")
+}
+
+func TestMigrateTwice(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for i := range 2 {
+		if out := mustRun(t, "--data", dir, "migrate"); !strings.Contains(out, "up to date") {
+			t.Errorf("migrate #%d: stdout %q", i+1, out)
+		}
+	}
+	if _, err := os.Stat(dir + "/otpgate.db"); err != nil {
+		t.Errorf("migrate did not create the database in the data directory: %v", err)
+	}
+	// Zero-config mode keeps its generated key in the data directory, private.
+	fi, err := os.Stat(dir + "/encryption.key")
+	if err != nil {
+		t.Fatalf("development key: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("encryption.key mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestGlobalFlagsAfterSubcommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, "user", "add", "--username", "carol", "--password", "a long enough password", "--data", dir)
+	for _, args := range [][]string{
+		{"user", "list", "--data", dir},
+		{"--data", dir, "user", "list"},
+		{"user", "show", "carol", "--data", dir},
+		{"user", "show", "--data", dir, "carol"},
+	} {
+		if out := mustRun(t, args...); !strings.Contains(out, "carol") {
+			t.Errorf("otpgate %s: stdout %q does not list carol", strings.Join(args, " "), out)
+		}
+	}
+	// A different data directory is a different database.
+	if out := mustRun(t, "user", "list", "--data", t.TempDir()); strings.Contains(out, "carol") {
+		t.Errorf("user list in an empty data directory lists carol: %q", out)
+	}
+}

@@ -1,0 +1,156 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+var userCases = []testCase{
+	{"Users/CreateAndLookup", testUserCreateAndLookup},
+	{"Users/DuplicateUsername", testUserDuplicate},
+	{"Users/Update", testUserUpdate},
+	{"Users/UpdatePasswordHashCompareAndSwap", testUserPasswordCAS},
+	{"Users/ListOrder", testUserList},
+	{"Users/RevokeUser", testUserRevoke},
+}
+
+func testUserCreateAndLookup(t *testing.T, s *store.Store, _ *clock) {
+	u := &store.User{ID: "u1", Username: "  Alice.Smith ", Email: "alice@example.com", Name: "Alice Smith",
+		PasswordHash: "argon2id$1", MustChangePassword: true, Question: "pet", AnswerHash: "argon2id$2",
+		RequireMFA: true}
+	must(t, s.CreateUser(ctx(t), u), "create user")
+	if u.Username != "alice.smith" {
+		t.Fatalf("CreateUser left username %q, want normalised %q", u.Username, "alice.smith")
+	}
+	for _, name := range []string{"alice.smith", "ALICE.SMITH", "Alice.Smith", " alice.smith\t"} {
+		got, err := s.UserByUsername(ctx(t), name)
+		must(t, err, "UserByUsername "+name)
+		if got.ID != "u1" || got.Username != "alice.smith" {
+			t.Fatalf("UserByUsername(%q) = %s/%q, want u1/alice.smith", name, got.ID, got.Username)
+		}
+	}
+	got, err := s.UserByID(ctx(t), "u1")
+	must(t, err, "UserByID")
+	if got.Email != u.Email || got.Name != u.Name || got.PasswordHash != u.PasswordHash ||
+		!got.MustChangePassword || got.Question != "pet" || got.AnswerHash != u.AnswerHash ||
+		got.Disabled || !got.RequireMFA {
+		t.Fatalf("UserByID = %+v, want the fields of %+v", got, u)
+	}
+	_, err = s.UserByUsername(ctx(t), "bob")
+	wantErr(t, err, store.ErrNotFound, "UserByUsername of unknown name")
+	_, err = s.UserByID(ctx(t), "u2")
+	wantErr(t, err, store.ErrNotFound, "UserByID of unknown id")
+}
+
+func testUserDuplicate(t *testing.T, s *store.Store, _ *clock) {
+	newUser(t, s, "u1", "carol")
+	for i, name := range []string{"carol", "CAROL", "Carol", " carol "} {
+		err := s.CreateUser(ctx(t), &store.User{ID: "dup" + string(rune('a'+i)), Username: name, PasswordHash: "x"})
+		wantErr(t, err, store.ErrConflict, "CreateUser with taken name "+name)
+	}
+	err := s.CreateUser(ctx(t), &store.User{ID: "u1", Username: "dave", PasswordHash: "x"})
+	wantErr(t, err, store.ErrConflict, "CreateUser with taken id")
+	users, err := s.ListUsers(ctx(t))
+	must(t, err, "ListUsers")
+	if len(users) != 1 {
+		t.Fatalf("after refused duplicates there are %d users, want 1", len(users))
+	}
+}
+
+func testUserUpdate(t *testing.T, s *store.Store, _ *clock) {
+	newUser(t, s, "u1", "erin")
+	newUser(t, s, "u2", "frank")
+	must(t, s.UpdateUser(ctx(t), "u1", map[string]any{
+		"email": "new@example.com", "require_mfa": true, "disabled": true, "must_change_password": true,
+	}), "UpdateUser")
+	got, err := s.UserByID(ctx(t), "u1")
+	must(t, err, "UserByID")
+	if got.Email != "new@example.com" || !got.RequireMFA || !got.Disabled || !got.MustChangePassword {
+		t.Fatalf("after UpdateUser got %+v", got)
+	}
+	// Setting a boolean back to false must be written too (a map, not a struct).
+	must(t, s.UpdateUser(ctx(t), "u1", map[string]any{"disabled": false}), "UpdateUser to false")
+	got, err = s.UserByID(ctx(t), "u1")
+	must(t, err, "UserByID")
+	if got.Disabled || got.Email != "new@example.com" {
+		t.Fatalf("after UpdateUser disabled=false got %+v", got)
+	}
+	other, err := s.UserByID(ctx(t), "u2")
+	must(t, err, "UserByID u2")
+	if other.Email != "u2@example.com" || other.RequireMFA || other.Disabled {
+		t.Fatalf("UpdateUser of u1 changed u2: %+v", other)
+	}
+	err = s.UpdateUser(ctx(t), "nobody", map[string]any{"email": "x@example.com"})
+	wantErr(t, err, store.ErrNotFound, "UpdateUser of unknown id")
+}
+
+func testUserPasswordCAS(t *testing.T, s *store.Store, _ *clock) {
+	newUser(t, s, "u1", "grace") // password hash "hash-u1"
+	must(t, s.UpdatePasswordHash(ctx(t), "u1", "hash-u1", "hash-v2"), "UpdatePasswordHash")
+	err := s.UpdatePasswordHash(ctx(t), "u1", "hash-u1", "hash-v3")
+	wantErr(t, err, store.ErrStale, "UpdatePasswordHash with a stale old hash")
+	got, err := s.UserByID(ctx(t), "u1")
+	must(t, err, "UserByID")
+	if got.PasswordHash != "hash-v2" {
+		t.Fatalf("password hash is %q, want %q", got.PasswordHash, "hash-v2")
+	}
+	err = s.UpdatePasswordHash(ctx(t), "nobody", "hash-u1", "hash-v3")
+	wantErr(t, err, store.ErrStale, "UpdatePasswordHash of unknown id")
+}
+
+func testUserList(t *testing.T, s *store.Store, _ *clock) {
+	users, err := s.ListUsers(ctx(t))
+	must(t, err, "ListUsers on empty store")
+	if len(users) != 0 {
+		t.Fatalf("ListUsers on empty store returned %d users", len(users))
+	}
+	newUser(t, s, "u1", "mallory")
+	newUser(t, s, "u2", "Bob")
+	newUser(t, s, "u3", "alice")
+	newUser(t, s, "u4", "zoe")
+	newUser(t, s, "u5", "Carol")
+	users, err = s.ListUsers(ctx(t))
+	must(t, err, "ListUsers")
+	var names []string
+	for _, u := range users {
+		names = append(names, u.Username)
+	}
+	wantList(t, names, []string{"alice", "bob", "carol", "mallory", "zoe"}, "ListUsers order")
+}
+
+func testUserRevoke(t *testing.T, s *store.Store, c *clock) {
+	newUser(t, s, "u1", "heidi")
+	newUser(t, s, "u2", "ivan")
+	for _, id := range []string{"s1a", "s1b"} {
+		must(t, s.CreateSession(ctx(t), &store.Session{ID: hashOf(id), UserID: "u1", AuthTime: s.Now(),
+			CreatedAt: s.Now(), ExpiresAt: s.Now().Add(time.Hour)}), "create session")
+	}
+	must(t, s.CreateSession(ctx(t), &store.Session{ID: hashOf("s2"), UserID: "u2", AuthTime: s.Now(),
+		CreatedAt: s.Now(), ExpiresAt: s.Now().Add(time.Hour)}), "create session")
+	codeFlow(t, s, "f1", "u1")
+	codeFlow(t, s, "f2", "u2")
+	set1 := tokens(s, "f1", "u1", "fam1", "1")
+	set2 := tokens(s, "f2", "u2", "fam2", "2")
+	must(t, s.IssueFromCode(ctx(t), "f1", set1), "issue u1")
+	must(t, s.IssueFromCode(ctx(t), "f2", set2), "issue u2")
+	extra := &store.AccessToken{ID: "at-extra", ClientID: testClient, UserID: "u1",
+		CreatedAt: s.Now(), ExpiresAt: s.Now().Add(time.Hour)}
+	must(t, s.IssueAccessToken(ctx(t), extra), "IssueAccessToken")
+
+	c.Advance(time.Minute)
+	must(t, s.RevokeUser(ctx(t), "u1"), "RevokeUser")
+	for _, id := range []string{"s1a", "s1b"} {
+		_, err := s.SessionByID(ctx(t), hashOf(id))
+		wantErr(t, err, store.ErrNotFound, "session "+id+" after RevokeUser")
+	}
+	wantRevoked(t, s, set1, "u1 tokens after RevokeUser")
+	_, err := s.AccessTokenByID(ctx(t), "at-extra")
+	wantErr(t, err, store.ErrNotFound, "u1 extra access token after RevokeUser")
+
+	if _, err := s.SessionByID(ctx(t), hashOf("s2")); err != nil {
+		t.Fatalf("RevokeUser(u1) ended u2's session: %v", err)
+	}
+	wantLive(t, s, set2, "u2 tokens after RevokeUser(u1)")
+}
