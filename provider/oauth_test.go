@@ -12,6 +12,8 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/otpgate/otpgate/provider"
 )
 
 const appSecret = "app-secret-0123456789"
@@ -260,5 +262,59 @@ func TestRevocationAndIntrospection(t *testing.T) {
 	// Revoking garbage is not an error (RFC 7009).
 	if err := rp.RevokeToken(context.Background(), app, "garbage", ""); err != nil {
 		t.Fatalf("revoke garbage: %v", err)
+	}
+}
+
+func TestOnlyTheCodeFlow(t *testing.T) {
+	h := setupApp(t)
+	for _, rt := range []string{"token", "id_token", "id_token token", "code id_token"} {
+		q := url.Values{"client_id": {"app"}, "redirect_uri": {rpRedirect}, "response_type": {rt}, "scope": {"openid"}, "nonce": {"n"}, "state": {"s"}}
+		p := newBrowser(t).get(h.issuer + "/authorize?" + q.Encode())
+		u, _ := url.Parse(p.location)
+		if p.location == "" || strings.Contains(p.location, "access_token") || strings.Contains(p.location, "id_token=") ||
+			(u.Query().Get("error") == "" && !strings.Contains(u.Fragment, "error=")) {
+			t.Errorf("response_type=%q: status %d location %q step %q", rt, p.status, p.location, p.step())
+		}
+	}
+	// Discovery advertises only what is offered.
+	resp, err := http.Get(h.issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var d oidc.DiscoveryConfiguration
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(d.ResponseTypesSupported, ",") != "code" || len(d.CodeChallengeMethodsSupported) != 1 ||
+		d.CodeChallengeMethodsSupported[0] != oidc.CodeChallengeMethodS256 || d.DeviceAuthorizationEndpoint != "" {
+		t.Fatalf("discovery: response types %v, PKCE %v, device %q", d.ResponseTypesSupported, d.CodeChallengeMethodsSupported, d.DeviceAuthorizationEndpoint)
+	}
+	for _, g := range d.GrantTypesSupported {
+		if g != oidc.GrantTypeCode && g != oidc.GrantTypeRefreshToken {
+			t.Fatalf("discovery advertises grant %q", g)
+		}
+	}
+}
+
+func TestCORSIsAnAllowList(t *testing.T) {
+	h := newHarness(t, func(o *provider.Options) { o.CORSOrigins = []string{"https://spa.example"} })
+	for origin, want := range map[string]string{"https://spa.example": "https://spa.example", "https://evil.example": ""} {
+		for _, path := range []string{"/oauth/token", "/.well-known/openid-configuration", "/keys"} {
+			req, _ := http.NewRequest(http.MethodOptions, h.issuer+path, nil)
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want {
+				t.Errorf("%s from %s: Access-Control-Allow-Origin %q, want %q", path, origin, got, want)
+			}
+			if resp.Header.Get("Access-Control-Allow-Credentials") == "true" {
+				t.Errorf("%s: credentials allowed cross-origin", path)
+			}
+		}
 	}
 }

@@ -1,0 +1,145 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+var clientCases = []testCase{
+	{"Clients/CreateAndLookup", testClientCreate},
+	{"Clients/Duplicate", testClientDuplicate},
+	{"Clients/ListOrder", testClientList},
+	{"Clients/Update", testClientUpdate},
+	{"Clients/SaveUpserts", testClientSave},
+	{"Clients/DeleteRevokesTokens", testClientDelete},
+	{"Clients/StringListRoundTrip", testStringListRoundTrip},
+}
+
+func testClientCreate(t *testing.T, s *store.Store, _ *clock) {
+	c := &store.Client{ID: "app", Name: "App", SecretHash: "secret-hash",
+		RedirectURIs:           store.StringList{"https://app.example/cb", "http://127.0.0.1:8080/cb"},
+		PostLogoutRedirectURIs: store.StringList{"https://app.example/"}, RequireMFA: true}
+	must(t, s.CreateClient(ctx(t), c), "CreateClient")
+	got, err := s.ClientByID(ctx(t), "app")
+	must(t, err, "ClientByID")
+	if got.Name != "App" || got.SecretHash != "secret-hash" || got.Public || !got.RequireMFA || got.FromConfig {
+		t.Fatalf("ClientByID = %+v, want the fields of %+v", got, c)
+	}
+	wantList(t, got.RedirectURIs, c.RedirectURIs, "redirect URIs")
+	wantList(t, got.PostLogoutRedirectURIs, c.PostLogoutRedirectURIs, "post-logout redirect URIs")
+	_, err = s.ClientByID(ctx(t), "other")
+	wantErr(t, err, store.ErrNotFound, "ClientByID of unknown id")
+}
+
+func testClientDuplicate(t *testing.T, s *store.Store, _ *clock) {
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "app", Name: "first"}), "CreateClient")
+	err := s.CreateClient(ctx(t), &store.Client{ID: "app", Name: "second"})
+	wantErr(t, err, store.ErrConflict, "CreateClient with taken id")
+	got, err := s.ClientByID(ctx(t), "app")
+	must(t, err, "ClientByID")
+	if got.Name != "first" {
+		t.Fatalf("a refused duplicate changed the client: name %q", got.Name)
+	}
+}
+
+func testClientList(t *testing.T, s *store.Store, _ *clock) {
+	for _, id := range []string{"web", "cli", "mobile", "api"} {
+		must(t, s.CreateClient(ctx(t), &store.Client{ID: id}), "CreateClient "+id)
+	}
+	clients, err := s.ListClients(ctx(t))
+	must(t, err, "ListClients")
+	var ids []string
+	for _, c := range clients {
+		ids = append(ids, c.ID)
+	}
+	wantList(t, ids, []string{"api", "cli", "mobile", "web"}, "ListClients order")
+}
+
+func testClientUpdate(t *testing.T, s *store.Store, _ *clock) {
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "app", Name: "App", RequireMFA: true,
+		RedirectURIs: store.StringList{"https://a.example/cb"}}), "CreateClient")
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "other", Name: "Other", RequireMFA: true}), "CreateClient")
+	must(t, s.UpdateClient(ctx(t), "app", map[string]any{
+		"require_mfa": false, "redirect_ur_is": store.StringList{"https://b.example/cb", "https://c.example/cb"},
+	}), "UpdateClient")
+	got, err := s.ClientByID(ctx(t), "app")
+	must(t, err, "ClientByID")
+	if got.RequireMFA || got.Name != "App" {
+		t.Fatalf("after UpdateClient got %+v", got)
+	}
+	wantList(t, got.RedirectURIs, []string{"https://b.example/cb", "https://c.example/cb"}, "updated redirect URIs")
+	other, err := s.ClientByID(ctx(t), "other")
+	must(t, err, "ClientByID other")
+	if !other.RequireMFA {
+		t.Fatalf("UpdateClient(app) changed another client")
+	}
+	err = s.UpdateClient(ctx(t), "nobody", map[string]any{"name": "x"})
+	wantErr(t, err, store.ErrNotFound, "UpdateClient of unknown id")
+}
+
+func testClientSave(t *testing.T, s *store.Store, _ *clock) {
+	must(t, s.SaveClient(ctx(t), &store.Client{ID: "cfg", Name: "v1", FromConfig: true, RequireMFA: true,
+		RedirectURIs: store.StringList{"https://v1.example/cb"}}), "SaveClient insert")
+	got, err := s.ClientByID(ctx(t), "cfg")
+	must(t, err, "ClientByID after insert")
+	if got.Name != "v1" || !got.FromConfig || !got.RequireMFA {
+		t.Fatalf("after SaveClient insert got %+v", got)
+	}
+	must(t, s.SaveClient(ctx(t), &store.Client{ID: "cfg", Name: "v2", FromConfig: true, Public: true,
+		RedirectURIs: store.StringList{"https://v2.example/cb"}}), "SaveClient replace")
+	got, err = s.ClientByID(ctx(t), "cfg")
+	must(t, err, "ClientByID after replace")
+	if got.Name != "v2" || !got.Public || got.RequireMFA || !got.FromConfig {
+		t.Fatalf("after SaveClient replace got %+v", got)
+	}
+	wantList(t, got.RedirectURIs, []string{"https://v2.example/cb"}, "replaced redirect URIs")
+	clients, err := s.ListClients(ctx(t))
+	must(t, err, "ListClients")
+	if len(clients) != 1 {
+		t.Fatalf("SaveClient twice left %d clients, want 1", len(clients))
+	}
+}
+
+func testClientDelete(t *testing.T, s *store.Store, c *clock) {
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: testClient}), "CreateClient")
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "client-b"}), "CreateClient")
+	newUser(t, s, "u1", "judy")
+	codeFlow(t, s, "f1", "u1")
+	mine := tokens(s, "f1", "u1", "fam1", "1")
+	must(t, s.IssueFromCode(ctx(t), "f1", mine), "issue")
+	codeFlow(t, s, "f2", "u1")
+	theirs := tokens(s, "f2", "u1", "fam2", "2")
+	theirs.Access.ClientID, theirs.Refresh.ClientID = "client-b", "client-b"
+	must(t, s.IssueFromCode(ctx(t), "f2", theirs), "issue other client")
+
+	c.Advance(time.Second)
+	must(t, s.DeleteClient(ctx(t), testClient), "DeleteClient")
+	_, err := s.ClientByID(ctx(t), testClient)
+	wantErr(t, err, store.ErrNotFound, "ClientByID after DeleteClient")
+	wantRevoked(t, s, mine, "tokens of the deleted client")
+	wantLive(t, s, theirs, "tokens of another client")
+	wantErr(t, s.DeleteClient(ctx(t), testClient), store.ErrNotFound, "DeleteClient twice")
+}
+
+func testStringListRoundTrip(t *testing.T, s *store.Store, _ *clock) {
+	lists := map[string]store.StringList{
+		"nil":     nil,
+		"empty":   {},
+		"one":     {"https://app.example/cb"},
+		"blank":   {""},
+		"unicode": {"https://例え.jp/コールバック", "ログイン", "Ünïcödé", "🔐", "全角　スペース"},
+		"escapes": {`quote " and \ backslash`, "comma, [bracket]", "<tag>&amp;", "tab\tnewline\n", "null"},
+	}
+	for name, list := range lists {
+		c := &store.Client{ID: "c-" + name, RedirectURIs: list, PostLogoutRedirectURIs: list}
+		must(t, s.CreateClient(ctx(t), c), "CreateClient "+name)
+	}
+	for name, list := range lists {
+		got, err := s.ClientByID(ctx(t), "c-"+name)
+		must(t, err, "ClientByID "+name)
+		wantList(t, got.RedirectURIs, list, name+" list round trip")
+		wantList(t, got.PostLogoutRedirectURIs, list, name+" list round trip")
+	}
+}
