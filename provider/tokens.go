@@ -97,7 +97,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	rt, err := s.store.RefreshTokenByHash(ctx, credential.HashToken(token))
 	if err != nil {
 		if errors.Is(err, store.ErrAlreadyUsed) {
-			s.log.WarnContext(ctx, "refresh token replayed; family revoked", "client_id", "unknown")
+			s.log.WarnContext(ctx, "refresh token replayed; family revoked")
 		}
 		return nil, fmt.Errorf("refresh token: %w", err)
 	}

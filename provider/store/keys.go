@@ -8,10 +8,22 @@ import (
 	"gorm.io/gorm"
 )
 
+// signingKeyLockID is the PostgreSQL advisory lock key that serialises key
+// rotations.
+const signingKeyLockID = migrationLockID + 1
+
 // AddSigningKey stores a new signing key and retires every older one, in
-// one transaction, so there is always exactly one active key.
+// one transaction, so there is always exactly one active key. Rotations are
+// serialised (IMMEDIATE on SQLite, an advisory lock on PostgreSQL): under
+// READ COMMITTED two concurrent rotations would not see each other's new
+// key and both would stay active.
 func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", signingKeyLockID).Error; err != nil {
+				return err
+			}
+		}
 		if err := tx.Model(&SigningKey{}).Where("retired_at IS NULL").
 			Update("retired_at", s.now()).Error; err != nil {
 			return err

@@ -62,7 +62,7 @@ func testClientUpdate(t *testing.T, s *store.Store, _ *clock) {
 		RedirectURIs: store.StringList{"https://a.example/cb"}}), "CreateClient")
 	must(t, s.CreateClient(ctx(t), &store.Client{ID: "other", Name: "Other", RequireMFA: true}), "CreateClient")
 	must(t, s.UpdateClient(ctx(t), "app", map[string]any{
-		"require_mfa": false, "redirect_ur_is": store.StringList{"https://b.example/cb", "https://c.example/cb"},
+		"require_mfa": false, "redirect_uris": store.StringList{"https://b.example/cb", "https://c.example/cb"},
 	}), "UpdateClient")
 	got, err := s.ClientByID(ctx(t), "app")
 	must(t, err, "ClientByID")

@@ -1,0 +1,279 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+var flowCases = []testCase{
+	{"Flows/CreateAndLookup", testFlowCreate},
+	{"Flows/BindOnce", testFlowBind},
+	{"Flows/UpdateFlow", testFlowUpdate},
+	{"Flows/UpdateFlowErrorWritesNothing", testFlowUpdateError},
+	{"Flows/SaveCodeOnlyWhenDoneAndOnce", testFlowSaveCode},
+	{"Flows/FlowByCode", testFlowByCode},
+	{"Flows/IssueFromCodeOnce", testIssueFromCodeOnce},
+	{"Flows/IssueFromCodeReplayRevokesRotatedTokens", testIssueFromCodeReplayAfterRotation},
+	{"Flows/IssueFromCodeExpired", testIssueFromCodeExpired},
+	{"Flows/FlowByCodeAfterRedemption", testFlowByCodeAfterRedemption},
+	{"Flows/DeleteFlow", testFlowDelete},
+}
+
+func testFlowCreate(t *testing.T, s *store.Store, _ *clock) {
+	maxAge := int64(300)
+	f := &store.Flow{
+		ID: "f1", ClientID: testClient, RedirectURI: "https://app.example/cb?x=1",
+		Scopes: store.StringList{"openid", "email"}, State: "st", Nonce: "no", ResponseType: "code",
+		ResponseMode: "query", CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+		CodeChallengeMethod: "S256", Prompt: store.StringList{"login"}, MaxAge: &maxAge, UILocales: "ja en",
+		LoginHint: "alice", ACRValues: "mfa", IDTokenHintSubject: "u1",
+		CreatedAt: s.Now(), ExpiresAt: s.Now().Add(30 * time.Minute),
+	}
+	must(t, s.CreateFlow(ctx(t), f), "CreateFlow")
+	got, err := s.FlowByID(ctx(t), "f1")
+	must(t, err, "FlowByID")
+	if got.ClientID != f.ClientID || got.RedirectURI != f.RedirectURI || got.State != "st" || got.Nonce != "no" ||
+		got.ResponseType != "code" || got.ResponseMode != "query" || got.CodeChallenge != f.CodeChallenge ||
+		got.CodeChallengeMethod != "S256" || got.MaxAge == nil || *got.MaxAge != 300 || got.UILocales != "ja en" ||
+		got.LoginHint != "alice" || got.ACRValues != "mfa" || got.IDTokenHintSubject != "u1" ||
+		got.BrowserHash != "" || got.UserID != "" || got.DoneAt != nil || got.CodeHash != "" || got.CodeUsedAt != nil {
+		t.Fatalf("FlowByID = %+v, want the fields of %+v", got, f)
+	}
+	wantList(t, got.Scopes, f.Scopes, "scopes")
+	wantList(t, got.Prompt, f.Prompt, "prompt")
+	wantList(t, got.AMR, nil, "amr")
+	wantTime(t, &got.ExpiresAt, f.ExpiresAt, "expires_at")
+	err = s.CreateFlow(ctx(t), &store.Flow{ID: "f1", ClientID: testClient, ExpiresAt: s.Now()})
+	if err == nil {
+		t.Fatalf("CreateFlow with a taken id succeeded")
+	}
+	_, err = s.FlowByID(ctx(t), "f2")
+	wantErr(t, err, store.ErrNotFound, "FlowByID of unknown id")
+}
+
+func testFlowBind(t *testing.T, s *store.Store, _ *clock) {
+	newFlow(t, s, "f1")
+	first, second := hashOf("browser-1"), hashOf("browser-2")
+	must(t, s.BindFlow(ctx(t), "f1", first), "BindFlow")
+	must(t, s.BindFlow(ctx(t), "f1", second), "BindFlow again")
+	got, err := s.FlowByID(ctx(t), "f1")
+	must(t, err, "FlowByID")
+	if got.BrowserHash != first {
+		t.Fatalf("flow bound to %q, want the first browser %q", got.BrowserHash, first)
+	}
+}
+
+func testFlowUpdate(t *testing.T, s *store.Store, _ *clock) {
+	newFlow(t, s, "f1")
+	newFlow(t, s, "f2")
+	now := s.Now()
+	out, err := s.UpdateFlow(ctx(t), "f1", func(f *store.Flow) error {
+		if f.ID != "f1" || f.State != "state-f1" {
+			t.Errorf("UpdateFlow handed the closure %+v", f)
+		}
+		f.UserID, f.PasswordAt = "u1", &now
+		f.AMR = append(f.AMR, "pwd")
+		return nil
+	})
+	must(t, err, "UpdateFlow")
+	if out.UserID != "u1" {
+		t.Fatalf("UpdateFlow returned %+v", out)
+	}
+	got, err := s.FlowByID(ctx(t), "f1")
+	must(t, err, "FlowByID")
+	if got.UserID != "u1" || got.State != "state-f1" {
+		t.Fatalf("after UpdateFlow got %+v", got)
+	}
+	wantTime(t, got.PasswordAt, now, "password_at")
+	wantList(t, got.AMR, []string{"pwd"}, "amr")
+	other, err := s.FlowByID(ctx(t), "f2")
+	must(t, err, "FlowByID f2")
+	if other.UserID != "" || len(other.AMR) != 0 {
+		t.Fatalf("UpdateFlow(f1) changed f2: %+v", other)
+	}
+	_, err = s.UpdateFlow(ctx(t), "nope", func(*store.Flow) error {
+		t.Errorf("UpdateFlow called the closure for an unknown flow")
+		return nil
+	})
+	wantErr(t, err, store.ErrNotFound, "UpdateFlow of unknown id")
+}
+
+func testFlowUpdateError(t *testing.T, s *store.Store, _ *clock) {
+	newFlow(t, s, "f1")
+	errStep := errors.New("step refused")
+	out, err := s.UpdateFlow(ctx(t), "f1", func(f *store.Flow) error {
+		now := s.Now()
+		f.UserID, f.DoneAt, f.BrowserHash = "mallory", &now, hashOf("evil")
+		f.AMR = append(f.AMR, "pwd", "otp")
+		return errStep
+	})
+	wantErr(t, err, errStep, "UpdateFlow whose closure fails")
+	if out != nil {
+		t.Fatalf("UpdateFlow returned a flow with an error: %+v", out)
+	}
+	got, err := s.FlowByID(ctx(t), "f1")
+	must(t, err, "FlowByID")
+	if got.UserID != "" || got.DoneAt != nil || got.BrowserHash != "" || len(got.AMR) != 0 {
+		t.Fatalf("a failed UpdateFlow wrote %+v", got)
+	}
+}
+
+func testFlowSaveCode(t *testing.T, s *store.Store, c *clock) {
+	newFlow(t, s, "f1")
+	h := hashOf("code-1")
+	err := s.SaveCode(ctx(t), "f1", h, codeLifetime)
+	wantErr(t, err, store.ErrStale, "SaveCode on an unfinished flow")
+	_, err = s.FlowByCode(ctx(t), h)
+	wantErr(t, err, store.ErrNotFound, "FlowByCode after a refused SaveCode")
+
+	finish(t, s, "f1", "u1")
+	c.Advance(10 * time.Second)
+	must(t, s.SaveCode(ctx(t), "f1", h, codeLifetime), "SaveCode")
+	got, err := s.FlowByID(ctx(t), "f1")
+	must(t, err, "FlowByID")
+	if got.CodeHash != h {
+		t.Fatalf("code hash %q, want %q", got.CodeHash, h)
+	}
+	wantTime(t, &got.ExpiresAt, s.Now().Add(codeLifetime), "expiry shortened to the code lifetime")
+
+	err = s.SaveCode(ctx(t), "f1", hashOf("code-2"), codeLifetime)
+	wantErr(t, err, store.ErrStale, "second SaveCode")
+	got, err = s.FlowByID(ctx(t), "f1")
+	must(t, err, "FlowByID")
+	if got.CodeHash != h {
+		t.Fatalf("second SaveCode replaced the code hash")
+	}
+	_, err = s.FlowByCode(ctx(t), hashOf("code-2"))
+	wantErr(t, err, store.ErrNotFound, "FlowByCode of the refused second code")
+
+	newFlow(t, s, "f2")
+	finish(t, s, "f2", "u1")
+	c.Advance(30 * time.Minute)
+	err = s.SaveCode(ctx(t), "f2", hashOf("code-3"), codeLifetime)
+	wantErr(t, err, store.ErrStale, "SaveCode on an expired flow")
+	err = s.SaveCode(ctx(t), "nope", hashOf("code-4"), codeLifetime)
+	wantErr(t, err, store.ErrStale, "SaveCode on an unknown flow")
+}
+
+func testFlowByCode(t *testing.T, s *store.Store, c *clock) {
+	h := codeFlow(t, s, "f1", "u1")
+	got, err := s.FlowByCode(ctx(t), h)
+	must(t, err, "FlowByCode")
+	if got.ID != "f1" || got.UserID != "u1" || got.DoneAt == nil {
+		t.Fatalf("FlowByCode = %+v", got)
+	}
+	_, err = s.FlowByCode(ctx(t), hashOf("unknown"))
+	wantErr(t, err, store.ErrNotFound, "FlowByCode of unknown code")
+
+	c.Advance(codeLifetime - time.Second)
+	_, err = s.FlowByCode(ctx(t), h)
+	must(t, err, "FlowByCode just before expiry")
+	c.Advance(time.Second)
+	_, err = s.FlowByCode(ctx(t), h)
+	wantErr(t, err, store.ErrNotFound, "FlowByCode at expiry")
+	c.Advance(time.Hour)
+	_, err = s.FlowByCode(ctx(t), h)
+	wantErr(t, err, store.ErrNotFound, "FlowByCode after expiry")
+}
+
+func testIssueFromCodeOnce(t *testing.T, s *store.Store, c *clock) {
+	newUser(t, s, "u1", "alice")
+	codeFlow(t, s, "f1", "u1")
+	first := tokens(s, "f1", "u1", "fam1", "1")
+	must(t, s.IssueFromCode(ctx(t), "f1", first), "IssueFromCode")
+	at, err := s.AccessTokenByID(ctx(t), "at-1")
+	must(t, err, "AccessTokenByID")
+	if at.GrantID != "f1" || at.UserID != "u1" || at.RefreshTokenID != "rt-1" {
+		t.Fatalf("stored access token %+v", at)
+	}
+	rt, err := s.RefreshTokenByHash(ctx(t), hashOf("rt-1"))
+	must(t, err, "RefreshTokenByHash")
+	if rt.ID != "rt-1" || rt.FamilyID != "fam1" || rt.GrantID != "f1" || rt.ACR != "mfa" {
+		t.Fatalf("stored refresh token %+v", rt)
+	}
+	wantList(t, rt.AMR, []string{"pwd", "otp", "mfa"}, "refresh token amr")
+	flow, err := s.FlowByID(ctx(t), "f1")
+	must(t, err, "FlowByID")
+	wantTime(t, flow.CodeUsedAt, s.Now(), "code_used_at")
+
+	c.Advance(time.Second)
+	second := tokens(s, "f1", "u1", "fam2", "2")
+	err = s.IssueFromCode(ctx(t), "f1", second)
+	wantErr(t, err, store.ErrAlreadyUsed, "second IssueFromCode")
+	wantAbsent(t, s, second, "tokens of the refused redemption")
+	wantRevoked(t, s, first, "tokens of the first redemption after replay")
+}
+
+func testIssueFromCodeReplayAfterRotation(t *testing.T, s *store.Store, c *clock) {
+	codeFlow(t, s, "f1", "u1")
+	codeFlow(t, s, "f2", "u1")
+	first := tokens(s, "f1", "u1", "fam1", "1")
+	must(t, s.IssueFromCode(ctx(t), "f1", first), "IssueFromCode")
+	other := tokens(s, "f2", "u1", "fam2", "other")
+	must(t, s.IssueFromCode(ctx(t), "f2", other), "IssueFromCode f2")
+	c.Advance(time.Minute)
+	rotated := tokens(s, "f1", "u1", "fam1", "2")
+	must(t, s.RotateRefreshToken(ctx(t), hashOf("rt-1"), rotated), "RotateRefreshToken")
+
+	c.Advance(time.Minute)
+	err := s.IssueFromCode(ctx(t), "f1", tokens(s, "f1", "u1", "fam3", "3"))
+	wantErr(t, err, store.ErrAlreadyUsed, "replayed code")
+	wantRevoked(t, s, first, "first tokens after replay")
+	wantRevoked(t, s, rotated, "rotated tokens after replay")
+	wantLive(t, s, other, "tokens of another grant")
+}
+
+func testIssueFromCodeExpired(t *testing.T, s *store.Store, c *clock) {
+	codeFlow(t, s, "f1", "u1")
+	c.Advance(codeLifetime)
+	set := tokens(s, "f1", "u1", "fam1", "1")
+	err := s.IssueFromCode(ctx(t), "f1", set)
+	if err == nil {
+		t.Fatalf("IssueFromCode with an expired code succeeded")
+	}
+	wantAbsent(t, s, set, "tokens of an expired code")
+	newFlow(t, s, "f2") // no code at all
+	set = tokens(s, "f2", "u1", "fam2", "2")
+	if err := s.IssueFromCode(ctx(t), "f2", set); err == nil {
+		t.Fatalf("IssueFromCode on a flow without a code succeeded")
+	}
+	wantAbsent(t, s, set, "tokens of a flow without a code")
+}
+
+func testFlowByCodeAfterRedemption(t *testing.T, s *store.Store, c *clock) {
+	h := codeFlow(t, s, "f1", "u1")
+	set := tokens(s, "f1", "u1", "fam1", "1")
+	must(t, s.IssueFromCode(ctx(t), "f1", set), "IssueFromCode")
+	c.Advance(time.Second)
+	_, err := s.FlowByCode(ctx(t), h)
+	wantErr(t, err, store.ErrAlreadyUsed, "FlowByCode of a redeemed code")
+	wantRevoked(t, s, set, "tokens after the redeemed code was presented again")
+	c.Advance(time.Hour) // long after the code expired, a replay is still recognised
+	_, err = s.FlowByCode(ctx(t), h)
+	wantErr(t, err, store.ErrAlreadyUsed, "FlowByCode of a redeemed, expired code")
+}
+
+func testFlowDelete(t *testing.T, s *store.Store, _ *clock) {
+	h := codeFlow(t, s, "redeemed", "u1")
+	must(t, s.IssueFromCode(ctx(t), "redeemed", tokens(s, "redeemed", "u1", "fam1", "1")), "IssueFromCode")
+	must(t, s.DeleteFlow(ctx(t), "redeemed"), "DeleteFlow redeemed")
+	if _, err := s.FlowByID(ctx(t), "redeemed"); err != nil {
+		t.Fatalf("DeleteFlow removed a redeemed flow: %v", err)
+	}
+	_, err := s.FlowByCode(ctx(t), h)
+	wantErr(t, err, store.ErrAlreadyUsed, "FlowByCode after DeleteFlow of a redeemed flow")
+
+	h2 := codeFlow(t, s, "unredeemed", "u1")
+	newFlow(t, s, "fresh")
+	for _, id := range []string{"unredeemed", "fresh"} {
+		must(t, s.DeleteFlow(ctx(t), id), "DeleteFlow "+id)
+		_, err = s.FlowByID(ctx(t), id)
+		wantErr(t, err, store.ErrNotFound, "FlowByID after DeleteFlow "+id)
+	}
+	_, err = s.FlowByCode(ctx(t), h2)
+	wantErr(t, err, store.ErrNotFound, "FlowByCode after DeleteFlow of an unredeemed flow")
+	must(t, s.DeleteFlow(ctx(t), "never-existed"), "DeleteFlow of unknown id")
+}
