@@ -9,7 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +21,7 @@ import (
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/provider/store/storetest"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -43,17 +44,20 @@ type harness struct {
 	server *provider.Server
 }
 
+// newHarness runs on a new SQLite file, or on PostgreSQL (a schema of its
+// own) when OTPGATE_TEST_POSTGRES_DSN is set, so the end-to-end tests run
+// on both databases.
 func newHarness(t testing.TB, edit ...func(*provider.Options)) *harness {
 	t.Helper()
-	st, err := store.Open("sqlite", filepath.Join(t.TempDir(), "otpgate.db"))
-	if err != nil {
-		t.Fatal(err)
+	return newHarnessOn(t, openStore(t), edit...)
+}
+
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
+	if dsn := os.Getenv("OTPGATE_TEST_POSTGRES_DSN"); dsn != "" {
+		return storetest.OpenPostgres(t, dsn)
 	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return newHarnessOn(t, st, edit...)
+	return storetest.OpenSQLite(t)
 }
 
 func newHarnessOn(t testing.TB, st *store.Store, edit ...func(*provider.Options)) *harness {

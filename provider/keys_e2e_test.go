@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/otpgate/otpgate/provider"
-	"github.com/otpgate/otpgate/provider/store"
 )
 
 func (h *harness) jwksKeyIDs(t *testing.T) []string {
@@ -71,14 +69,7 @@ func TestKeyRotationKeepsOldKeyPublished(t *testing.T) {
 // same database: with the same encryption key it serves the same signing
 // key; with another key it refuses to start.
 func TestKeysPersistAndNeedTheirEncryptionKey(t *testing.T) {
-	st, err := store.Open("sqlite", filepath.Join(t.TempDir(), "otpgate.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	sameKey := func(o *provider.Options) { o.Sealer, _ = provider.NewSealer(key) }
@@ -90,7 +81,7 @@ func TestKeysPersistAndNeedTheirEncryptionKey(t *testing.T) {
 	other := make([]byte, 32)
 	_, _ = rand.Read(other)
 	sealer, _ := provider.NewSealer(other)
-	_, err = provider.New(context.Background(), provider.Options{Issuer: "http://127.0.0.1:1", Store: st, Sealer: sealer})
+	_, err := provider.New(context.Background(), provider.Options{Issuer: "http://127.0.0.1:1", Store: st, Sealer: sealer})
 	if !errors.Is(err, provider.ErrWrongKey) {
 		t.Fatalf("start with another encryption key: %v, want ErrWrongKey", err)
 	}

@@ -1,14 +1,11 @@
 package provider_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/otpgate/otpgate/provider/store"
 )
 
 // startFlow opens an authorization request in b and returns the password page.
@@ -143,14 +140,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestSecureCookiesOnHTTPSIssuer(t *testing.T) {
-	st, err := store.Open("sqlite", t.TempDir()+"/otpgate.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t)
 	h := newTLSHarness(t, st)
 	h.addClient("app", appSecret)
 	q := url.Values{"client_id": {"app"}, "redirect_uri": {rpRedirect}, "response_type": {"code"}, "scope": {"openid"}}

@@ -42,17 +42,29 @@ func setString(dst *string) func(string) error {
 // flags returns a subcommand's flag set, with the global flags on it.
 func (c *cli) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	// Errors come back as one line from parse; help goes to stdout there.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	c.globalFlags(fs)
 	return fs
 }
 
-// parse parses a subcommand's flags; flags may follow positional arguments.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+// errHelp ends a command successfully after printing its help.
+var errHelp = errors.New("help shown")
+
+// parse parses a subcommand's flags; flags may follow positional
+// arguments. A bad flag is a one-line error; -h prints the flags.
+func (c *cli) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, errUsage
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(c.stdout, "Usage of otpgate %s:\n", fs.Name())
+				fs.SetOutput(c.stdout)
+				fs.PrintDefaults()
+				return nil, errHelp
+			}
+			return nil, fmt.Errorf("%s: %v (see otpgate %s -h)", fs.Name(), err, fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -111,8 +123,33 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	return &runtime{cfg: cfg, store: st, sealer: sealer, hasher: credential.NewHasher(credential.OWASP),
-		log: newLogger(cfg, c.stderr)}, nil
+	rt := &runtime{cfg: cfg, store: st, sealer: sealer, hasher: credential.NewHasher(credential.OWASP),
+		log: newLogger(cfg, c.stderr)}
+	if err := checkEncryptionKey(ctx, rt); err != nil {
+		rt.Close()
+		return nil, err
+	}
+	return rt, nil
+}
+
+// checkEncryptionKey stops every command, before it changes anything, when
+// the configured encryption key cannot open the stored signing keys: the
+// data was written with another key. A database without keys has nothing
+// to check yet.
+func checkEncryptionKey(ctx context.Context, rt *runtime) error {
+	rows, err := rt.store.SigningKeys(ctx)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	// There is always an active key once one exists, so this only loads
+	// and decrypts them.
+	if err := keysFor(rt).EnsureKey(ctx); err != nil {
+		if errors.Is(err, provider.ErrWrongKey) {
+			return fmt.Errorf("encryption key: %w; the database was written with another key", err)
+		}
+		return err
+	}
+	return nil
 }
 
 // devKey loads the development encryption key from the data directory,

@@ -148,3 +148,15 @@ func TestGlobalFlagsAfterSubcommand(t *testing.T) {
 		t.Errorf("user list in an empty data directory lists carol: %q", out)
 	}
 }
+
+func TestBadFlagsAreOneLine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustFail(t, "", []string{"--nope"}, "-nope")
+	mustFail(t, "", []string{"--data", dir, "user", "add", "--bogus"}, "user add", "-bogus")
+	mustFail(t, "", []string{"--data", dir, "client", "list", "--x=1"}, "client list", "-x")
+	r := runCLI(t, "", "--data", dir, "user", "add", "-h")
+	if r.code != 0 || !strings.Contains(r.stdout, "-username") || r.stderr != "" {
+		t.Errorf("user add -h = %d, %q, %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -72,7 +72,7 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	secret := fs.String("secret", "", "client secret (default: generate one and print it once)")
 	public := fs.Bool("public", false, "public client (no secret; PKCE S256 required)")
 	requireMFA := fs.Bool("require-mfa", false, "require two-factor sign-in for this client's users")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
 	const cmd = "client add"
@@ -129,7 +129,7 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 }
 
 func (c *cli) clientList(ctx context.Context, args []string) error {
-	if _, err := parse(c.flags("client list"), args); err != nil {
+	if _, err := c.parse(c.flags("client list"), args); err != nil {
 		return err
 	}
 	rt, err := c.open(ctx)
@@ -184,7 +184,7 @@ func (c *cli) loadClient(ctx context.Context, cmd string, pos []string) (*runtim
 }
 
 func (c *cli) clientShow(ctx context.Context, args []string) error {
-	pos, err := parse(c.flags("client show"), args)
+	pos, err := c.parse(c.flags("client show"), args)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 	fs.Var(&name, "name", "display name")
 	fs.Var(&requireMFA, "require-mfa", "on or off")
 	rotate := fs.Bool("rotate-secret", false, "generate a new secret and print it once")
-	pos, err := parse(fs, args)
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 }
 
 func (c *cli) clientRemove(ctx context.Context, args []string) error {
-	pos, err := parse(c.flags("client remove"), args)
+	pos, err := c.parse(c.flags("client remove"), args)
 	if err != nil {
 		return err
 	}

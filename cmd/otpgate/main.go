@@ -30,22 +30,21 @@ func main() {
 	os.Exit(code)
 }
 
-// errUsage marks an error already explained by a usage message.
-var errUsage = errors.New("usage")
-
 // run executes one command line and returns the exit status. Errors are
 // one line on stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	global := flag.NewFlagSet("otpgate", flag.ContinueOnError)
-	global.SetOutput(stderr)
+	global.SetOutput(io.Discard)
+	global.Usage = func() {}
 	env.globalFlags(global)
-	global.Usage = func() { fmt.Fprint(stderr, usage) }
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
 			return 0
 		}
-		return 2
+		fmt.Fprintf(stderr, "otpgate: %v (see otpgate help)\n", err)
+		return 1
 	}
 	rest := global.Args()
 	cmd := "serve"
@@ -73,10 +72,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	default:
 		err = fmt.Errorf("unknown command %q (see otpgate help)", cmd)
 	}
+	if errors.Is(err, errHelp) {
+		return 0
+	}
 	if err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintln(stderr, "otpgate:", oneLine(err))
-		}
+		fmt.Fprintln(stderr, "otpgate:", oneLine(err))
 		return 1
 	}
 	return 0

@@ -17,7 +17,7 @@ import (
 func randText() string { return rand.Text() }
 
 func (c *cli) migrate(ctx context.Context, args []string) error {
-	if _, err := parse(c.flags("migrate"), args); err != nil {
+	if _, err := c.parse(c.flags("migrate"), args); err != nil {
 		return err
 	}
 	rt, err := c.open(ctx) // open migrates
@@ -40,7 +40,7 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 		return fmt.Errorf("keys: missing subcommand (list, rotate)")
 	}
 	sub, args := args[0], args[1:]
-	if _, err := parse(c.flags("keys "+sub), args); err != nil {
+	if _, err := c.parse(c.flags("keys "+sub), args); err != nil {
 		return err
 	}
 	if sub != "list" && sub != "rotate" {
@@ -53,6 +53,23 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 	defer rt.Close()
 	k := keysFor(rt)
 	if sub == "rotate" {
+		before, err := k.List(ctx)
+		if err != nil {
+			return err
+		}
+		if len(before) == 0 {
+			// The first key is the rotation: do not create a second one
+			// straight away and publish a key that never signed anything.
+			if err := k.EnsureKey(ctx); err != nil {
+				return err
+			}
+			after, err := k.List(ctx)
+			if err != nil || len(after) == 0 {
+				return fmt.Errorf("keys rotate: first key not stored: %v", err)
+			}
+			fmt.Fprintf(c.stdout, "signing key %s created and active\n", after[0].ID)
+			return nil
+		}
 		if err := k.EnsureKey(ctx); err != nil {
 			return err
 		}
@@ -84,7 +101,7 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 
 // healthcheck asks the local server's /healthz (for container health checks).
 func (c *cli) healthcheck(ctx context.Context, args []string) error {
-	if _, err := parse(c.flags("healthcheck"), args); err != nil {
+	if _, err := c.parse(c.flags("healthcheck"), args); err != nil {
 		return err
 	}
 	cfg, err := config.Load(c.ov, os.LookupEnv)

@@ -19,7 +19,7 @@ import (
 // serve runs the provider until ctx is cancelled (SIGINT or SIGTERM), then
 // lets in-flight requests finish.
 func (c *cli) serve(ctx context.Context, args []string) error {
-	if _, err := parse(c.flags("serve"), args); err != nil {
+	if _, err := c.parse(c.flags("serve"), args); err != nil {
 		return err
 	}
 	rt, err := c.open(ctx)

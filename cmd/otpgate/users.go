@@ -76,7 +76,7 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 	password := fs.String("password", "", "initial password")
 	stdin := fs.Bool("password-stdin", false, "read the initial password from standard input")
 	requireMFA := fs.Bool("require-mfa", false, "require two-factor sign-in for this user")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
 	uname := store.NormalizeUsername(*username)
@@ -113,7 +113,7 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 }
 
 func (c *cli) userList(ctx context.Context, args []string) error {
-	if _, err := parse(c.flags("user list"), args); err != nil {
+	if _, err := c.parse(c.flags("user list"), args); err != nil {
 		return err
 	}
 	rt, err := c.open(ctx)
@@ -181,7 +181,7 @@ func (c *cli) loadUser(ctx context.Context, cmd string, pos []string) (*runtime,
 }
 
 func (c *cli) userShow(ctx context.Context, args []string) error {
-	pos, err := parse(c.flags("user show"), args)
+	pos, err := c.parse(c.flags("user show"), args)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (c *cli) userSetPassword(ctx context.Context, args []string) error {
 	fs := c.flags("user set-password")
 	password := fs.String("password", "", "new temporary password")
 	stdin := fs.Bool("password-stdin", false, "read the password from standard input")
-	pos, err := parse(fs, args)
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func (c *cli) userSetDisabled(ctx context.Context, args []string, disabled bool)
 	if disabled {
 		cmd = "user disable"
 	}
-	pos, err := parse(c.flags(cmd), args)
+	pos, err := c.parse(c.flags(cmd), args)
 	if err != nil {
 		return err
 	}
@@ -261,7 +261,7 @@ func (c *cli) userSetDisabled(ctx context.Context, args []string, disabled bool)
 }
 
 func (c *cli) userRequireMFA(ctx context.Context, args []string) error {
-	pos, err := parse(c.flags("user require-mfa"), args)
+	pos, err := c.parse(c.flags("user require-mfa"), args)
 	if err != nil {
 		return err
 	}

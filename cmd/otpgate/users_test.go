@@ -30,7 +30,7 @@ func checkSecret(t *testing.T, what, secret, hash string, want bool) {
 	}
 }
 
-// userField returns the value of one "name: value" line of user show.
+// showField returns the value of one "name: value" line of a show command.
 func showField(t *testing.T, out, name string) string {
 	t.Helper()
 	for _, line := range strings.Split(out, "\n") {

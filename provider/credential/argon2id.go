@@ -29,6 +29,10 @@ var ErrMalformedHash = errors.New("credential: malformed hash")
 
 var b64 = base64.RawStdEncoding
 
+// minSaltLen is the shortest salt accepted in a stored hash (the PHC
+// string format's minimum).
+const minSaltLen = 8
+
 // Hasher hashes secrets with fixed parameters.
 type Hasher struct {
 	Params Params
@@ -91,18 +95,20 @@ func decode(encoded string) (Params, []byte, []byte, error) {
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return p, nil, nil, ErrMalformedHash
 	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+	if parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return p, nil, nil, ErrMalformedHash
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+	// Sscanf ignores what follows the last verb, so the parsed values are
+	// formatted again and must give back exactly the stored text.
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil ||
+		parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads) {
 		return p, nil, nil, ErrMalformedHash
 	}
 	if p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.Memory > 4*1024*1024 {
 		return p, nil, nil, ErrMalformedHash
 	}
 	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
+	if err != nil || len(salt) < minSaltLen {
 		return p, nil, nil, ErrMalformedHash
 	}
 	key, err := b64.DecodeString(parts[5])

@@ -108,6 +108,11 @@ func TestVerifyMalformed(t *testing.T) {
 		{"huge memory overflow", join("", "argon2id", parts[2], "m=99999999999,t=1,p=1", parts[4], parts[5])},
 		{"threads overflow", join("", "argon2id", parts[2], "m=64,t=1,p=256", parts[4], parts[5])},
 		{"params missing", join("", "argon2id", parts[2], "m=64", parts[4], parts[5])},
+		{"trailing garbage after params", join("", "argon2id", parts[2], parts[3]+"junk", parts[4], parts[5])},
+		{"extra param", join("", "argon2id", parts[2], parts[3]+",k=2", parts[4], parts[5])},
+		{"trailing garbage after version", join("", "argon2id", "v=19x", parts[3], parts[4], parts[5])},
+		{"empty salt", join("", "argon2id", parts[2], parts[3], "", parts[5])},
+		{"short salt", join("", "argon2id", parts[2], parts[3], b64.EncodeToString([]byte("1234567")), parts[5])},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, err := h.Verify("x", tc.enc)

@@ -26,6 +26,9 @@ func (s *Store) SaveClient(ctx context.Context, c *Client) error {
 
 // ClientByID loads a client.
 func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
+	if !lookupable(id) {
+		return nil, ErrNotFound
+	}
 	var c Client
 	if err := s.db.WithContext(ctx).First(&c, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)

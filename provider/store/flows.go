@@ -19,6 +19,9 @@ func (s *Store) CreateFlow(ctx context.Context, f *Flow) error {
 
 // FlowByID loads a flow whatever its state; callers check ExpiresAt.
 func (s *Store) FlowByID(ctx context.Context, id string) (*Flow, error) {
+	if !lookupable(id) {
+		return nil, ErrNotFound
+	}
 	var f Flow
 	if err := s.db.WithContext(ctx).First(&f, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)
@@ -31,6 +34,9 @@ func (s *Store) FlowByID(ctx context.Context, id string) (*Flow, error) {
 // PostgreSQL), so two requests of the same flow cannot interleave. If
 // update returns an error nothing is written and the error is returned.
 func (s *Store) UpdateFlow(ctx context.Context, id string, update func(*Flow) error) (*Flow, error) {
+	if !lookupable(id) {
+		return nil, ErrNotFound
+	}
 	var out Flow
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx
@@ -74,6 +80,9 @@ func (s *Store) SaveCode(ctx context.Context, id, codeHash string, lifetime time
 // to. A code that was already redeemed yields ErrAlreadyUsed after every
 // token issued from it has been revoked.
 func (s *Store) FlowByCode(ctx context.Context, codeHash string) (*Flow, error) {
+	if !lookupable(codeHash) {
+		return nil, ErrNotFound
+	}
 	var f Flow
 	if err := s.db.WithContext(ctx).First(&f, "code_hash = ?", codeHash).Error; err != nil {
 		return nil, notFound(err)
@@ -141,6 +150,9 @@ func (s *Store) DeleteFlow(ctx context.Context, id string) error {
 // BindFlow ties an unbound flow to a browser (the hash of its cookie). It
 // never rebinds: a flow already bound to another browser keeps its binding.
 func (s *Store) BindFlow(ctx context.Context, id, browserHash string) error {
+	if !lookupable(id) {
+		return nil
+	}
 	err := s.db.WithContext(ctx).Model(&Flow{}).
 		Where("id = ? AND browser_hash = ''", id).
 		Update("browser_hash", browserHash).Error

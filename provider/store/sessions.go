@@ -15,6 +15,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 
 // SessionByID returns a live browser session.
 func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
+	if !lookupable(id) {
+		return nil, ErrNotFound
+	}
 	var sess Session
 	err := s.db.WithContext(ctx).First(&sess, "id = ? AND expires_at > ?", id, s.now()).Error
 	if err != nil {

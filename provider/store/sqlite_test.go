@@ -10,7 +10,7 @@ import (
 )
 
 func TestSQLite(t *testing.T) {
-	storetest.Run(t, storetest.OpenSQLite)
+	storetest.Run(t, func(t *testing.T) *store.Store { return storetest.OpenSQLite(t) })
 }
 
 // TestSQLiteSettings proves the DSN settings that the concurrency and

@@ -107,6 +107,9 @@ func (s *Store) IssueAccessToken(ctx context.Context, at *AccessToken) error {
 // RefreshTokenByHash returns a usable refresh token. A token that was
 // already used has its family revoked and yields ErrAlreadyUsed.
 func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error) {
+	if !lookupable(hash) {
+		return nil, ErrNotFound
+	}
 	var rt RefreshToken
 	if err := s.db.WithContext(ctx).First(&rt, "token_hash = ?", hash).Error; err != nil {
 		return nil, notFound(err)
@@ -145,6 +148,9 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string) error {
 
 // AccessTokenByID returns a live (unrevoked, unexpired) access token.
 func (s *Store) AccessTokenByID(ctx context.Context, id string) (*AccessToken, error) {
+	if !lookupable(id) {
+		return nil, ErrNotFound
+	}
 	var at AccessToken
 	err := s.db.WithContext(ctx).
 		First(&at, "id = ? AND revoked_at IS NULL AND expires_at > ?", id, s.now()).Error
@@ -167,6 +173,9 @@ func (s *Store) RevokeAccessToken(ctx context.Context, id string) error {
 // RefreshTokenRow returns a refresh token row by hash whatever its state,
 // without punishing replay (used by revocation).
 func (s *Store) RefreshTokenRow(ctx context.Context, hash string) (*RefreshToken, error) {
+	if !lookupable(hash) {
+		return nil, ErrNotFound
+	}
 	var rt RefreshToken
 	if err := s.db.WithContext(ctx).First(&rt, "token_hash = ?", hash).Error; err != nil {
 		return nil, notFound(err)
@@ -176,6 +185,9 @@ func (s *Store) RefreshTokenRow(ctx context.Context, hash string) (*RefreshToken
 
 // RefreshTokenRowByID returns a refresh token row by id whatever its state.
 func (s *Store) RefreshTokenRowByID(ctx context.Context, id string) (*RefreshToken, error) {
+	if !lookupable(id) {
+		return nil, ErrNotFound
+	}
 	var rt RefreshToken
 	if err := s.db.WithContext(ctx).First(&rt, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)

@@ -25,6 +25,9 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 
 // UserByID loads a user by id.
 func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
+	if !lookupable(id) {
+		return nil, ErrNotFound
+	}
 	var u User
 	if err := s.db.WithContext(ctx).First(&u, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)
@@ -34,6 +37,9 @@ func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
 
 // UserByUsername loads a user by username, case-insensitively.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*User, error) {
+	if !lookupable(username) {
+		return nil, ErrNotFound
+	}
 	var u User
 	if err := s.db.WithContext(ctx).First(&u, "username = ?", NormalizeUsername(username)).Error; err != nil {
 		return nil, notFound(err)

@@ -17,7 +17,7 @@ import (
 
 // OpenSQLite returns a migrated store on a new SQLite file in t.TempDir(),
 // closed when the test ends.
-func OpenSQLite(t *testing.T) *store.Store {
+func OpenSQLite(t testing.TB) *store.Store {
 	t.Helper()
 	return openMigrated(t, "sqlite", filepath.Join(t.TempDir(), "otpgate.db"))
 }
@@ -26,13 +26,13 @@ func OpenSQLite(t *testing.T) *store.Store {
 // postgres:// URL or a keyword/value string) in a schema of its own,
 // created for the test and dropped, with everything in it, when the test
 // ends.
-func OpenPostgres(t *testing.T, dsn string) *store.Store {
+func OpenPostgres(t testing.TB, dsn string) *store.Store {
 	t.Helper()
 	schemaDSN := PostgresSchema(t, dsn)
 	return openMigrated(t, "postgres", schemaDSN)
 }
 
-func openMigrated(t *testing.T, driver, dsn string) *store.Store {
+func openMigrated(t testing.TB, driver, dsn string) *store.Store {
 	t.Helper()
 	s, err := store.Open(driver, dsn)
 	if err != nil {
@@ -56,7 +56,7 @@ const pgxDriver = "pgx"
 // PostgresSchema creates an empty schema named t_<random> on the server of
 // dsn, drops it when the test ends, and returns dsn with its search_path
 // set to that schema, so that every test works on its own tables.
-func PostgresSchema(t *testing.T, dsn string) string {
+func PostgresSchema(t testing.TB, dsn string) string {
 	t.Helper()
 	if !slices.Contains(sql.Drivers(), pgxDriver) {
 		t.Fatalf("database/sql driver %q is not registered", pgxDriver)

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// keyRows returns the data rows of keys list.
+func keyRows(t *testing.T, args ...string) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(mustRun(t, append(args, "keys", "list")...)), "\n")
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "ID") {
+		t.Fatalf("keys list: no header in %q", lines)
+	}
+	return lines[1:]
+}
+
+// writeFile writes a file in dir and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestKeysRotateAndList(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if rows := keyRows(t, "--data", dir); len(rows) != 0 {
+		t.Fatalf("keys list on a new database = %q, want no keys", rows)
+	}
+	mustRun(t, "--data", dir, "keys", "rotate")
+	rows := keyRows(t, "--data", dir)
+	if len(rows) != 1 || !strings.Contains(rows[0], "RS256") || !strings.Contains(rows[0], "active") {
+		t.Fatalf("keys list after the first rotate = %q, want one active RS256 key", rows)
+	}
+	oldID := strings.Fields(rows[0])[0]
+
+	out := mustRun(t, "--data", dir, "keys", "rotate")
+	rows = keyRows(t, "--data", dir)
+	if len(rows) != 2 {
+		t.Fatalf("keys list after rotating again = %q, want 2 keys", rows)
+	}
+	var active, retired []string
+	for _, r := range rows {
+		switch {
+		case strings.Contains(r, "retired (published)"):
+			retired = append(retired, strings.Fields(r)[0])
+		case strings.Contains(r, "active"):
+			active = append(active, strings.Fields(r)[0])
+		}
+	}
+	if len(active) != 1 || len(retired) != 1 || retired[0] != oldID {
+		t.Errorf("keys list = %q, want one active key and %s retired but published", rows, oldID)
+	}
+	if len(active) == 1 && !strings.Contains(out, active[0]) {
+		t.Errorf("keys rotate printed %q, not the new key id %s", out, active[0])
+	}
+	mustFail(t, "", []string{"--data", dir, "keys"}, "missing subcommand")
+}
+
+func TestProductionConfigNeedsIssuerAndKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "otpgate.yaml", "data_dir: "+filepath.Join(dir, "data")+"\n")
+	msg := mustFail(t, "", []string{"--config", cfg, "user", "list"}, "issuer", "encryption_key_file")
+	if !strings.Contains(msg, "required outside zero-config development mode") {
+		t.Errorf("message %q does not say why", msg)
+	}
+	// serve stops the same way before touching anything.
+	mustFail(t, "", []string{"--config", cfg, "serve"}, "issuer", "encryption_key_file")
+	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+		t.Error("a refused start-up created the data directory")
+	}
+
+	mustFail(t, "", []string{"--issuer", "https://login.example.com", "--data", dir, "user", "list"}, "encryption")
+	mustFail(t, "", []string{"--issuer", "http://login.example.com", "--data", dir, "user", "list"}, "issuer", "https")
+	mustFail(t, "", []string{"--config", filepath.Join(dir, "missing.yaml"), "user", "list"}, "missing.yaml", "not found")
+	bad := writeFile(t, dir, "typo.yaml", "isuer: https://login.example.com\n")
+	mustFail(t, "", []string{"--config", bad, "user", "list"}, "isuer")
+	short := writeFile(t, dir, "short.key", "c2hvcnQ=\n")
+	mustFail(t, "", []string{"--issuer", "https://login.example.com", "--data", dir, "--encryption-key-file", short, "user", "list"},
+		"encryption key", "32 bytes")
+}
+
+func TestWrongEncryptionKeyStopsStartUp(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, "--data", dir, "keys", "rotate") // signing keys sealed with the development key
+	devKey, err := os.ReadFile(filepath.Join(dir, "encryption.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := writeFile(t, t.TempDir(), "right.key", string(devKey))
+	wrong := writeFile(t, t.TempDir(), "wrong.key", strings.Repeat("ab", 32)+"\n")
+	prod := func(key string, args ...string) []string {
+		return append([]string{"--issuer", "https://login.example.com", "--data", dir, "--encryption-key-file", key}, args...)
+	}
+	// The right key, given explicitly, works outside development mode.
+	if rows := keyRows(t, prod(right)...); len(rows) != 1 {
+		t.Errorf("keys list with the right key = %q, want 1 key", rows)
+	}
+	for _, args := range [][]string{{"keys", "list"}, {"keys", "rotate"}, {"user", "list"}, {"serve", "--listen", "127.0.0.1:1"}} {
+		mustFail(t, "", prod(wrong, args...), "encryption key")
+	}
+	if rows := keyRows(t, prod(right)...); len(rows) != 1 {
+		t.Errorf("after the refused commands keys list = %q, want still 1 key", rows)
+	}
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// freeAddr returns a 127.0.0.1 address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// server is a serve command running in the background.
+type server struct {
+	base           string
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+}
+
+// startServe runs serve with args until the test stops it, and waits (at
+// most 10 s) until /healthz answers 200.
+func startServe(t *testing.T, addr string, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{base: "http://" + addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	go func() { s.done <- run(ctx, args, strings.NewReader(""), s.stdout, s.stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case code := <-s.done:
+			s.done <- code
+			t.Fatalf("serve exited early with %d: %s", code, s.stderr)
+		default:
+		}
+		if status, _ := get(s.base + "/healthz"); status == http.StatusOK {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz did not answer 200 within 10 s; stderr: %s", s.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop cancels serve's context and returns its exit status.
+func (s *server) stop(t *testing.T) int {
+	t.Helper()
+	s.cancel()
+	select {
+	case code := <-s.done:
+		s.done <- code // for the cleanup
+		return code
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30 s of cancellation")
+		return -1
+	}
+}
+
+// get fetches url without following redirects.
+func get(url string) (int, error) {
+	c := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func TestServeConfigDeclaredClients(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	const secret = "config-secret-0123456789"
+	secretFile := writeFile(t, dir, "webapp.secret", secret+"\n")
+	keyFile := writeFile(t, dir, "encryption.key", strings.Repeat("5a", 32)+"\n")
+	cfg := writeFile(t, dir, "otpgate.yaml", fmt.Sprintf(`issuer: http://%[1]s
+listen: %[1]s
+data_dir: %[2]s
+encryption_key_file: %[3]s
+log:
+  level: warn
+clients:
+  - id: webapp
+    name: Web App
+    secret_file: %[4]s
+    redirect_uris:
+      - https://app.example.com/cb
+`, addr, filepath.Join(dir, "data"), keyFile, secretFile))
+
+	s := startServe(t, addr, "--config", cfg, "serve")
+	if status, err := get(s.base + "/.well-known/openid-configuration"); status != http.StatusOK {
+		t.Errorf("discovery: %d, %v", status, err)
+	}
+	if strings.Contains(s.stdout.String(), "password") {
+		t.Errorf("production serve printed demo credentials: %q", s.stdout)
+	}
+	list := mustRun(t, "--config", cfg, "client", "list")
+	var row string
+	for _, line := range strings.Split(list, "\n") {
+		if strings.HasPrefix(line, "webapp ") {
+			row = line
+		}
+	}
+	if f := strings.Fields(row); len(f) < 4 || f[1] != "confidential" || f[3] != "config" {
+		t.Errorf("client list row for webapp = %q, want a confidential client from config (list %q)", row, list)
+	}
+	if strings.Contains(list, "demo") {
+		t.Errorf("production mode seeded the demo client: %q", list)
+	}
+	mustFail(t, "", []string{"--config", cfg, "client", "update", "webapp", "--require-mfa", "on"}, "configuration file")
+	mustFail(t, "", []string{"--config", cfg, "client", "remove", "webapp"}, "configuration file")
+	// The CLI cannot take an id the configuration declares.
+	mustFail(t, "", []string{"--config", cfg, "client", "add", "--id", "webapp", "--redirect-uri", "https://x.example.com/cb"}, "already exists")
+
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve returned %d after cancellation, want 0; stderr: %s", code, s.stderr)
+	}
+	if status, err := get(s.base + "/healthz"); err == nil {
+		t.Errorf("/healthz answers %d after shutdown", status)
+	}
+	// The secret came from the file, trailing newline trimmed.
+	checkSecret(t, "config client secret", secret, storedSecretHash(t, filepath.Join(dir, "data"), "webapp"), true)
+}
+
+func TestServeDevMode(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	s := startServe(t, addr, "--data", dir, "--listen", addr)
+	out := s.stdout.String()
+	m := regexp.MustCompile(`(?m)^\s*username: (\S+)\n\s*password: (\S+)$`).FindStringSubmatch(out)
+	if m == nil || m[1] != demoUsername || len(m[2]) != 16 {
+		t.Fatalf("dev-mode stdout %q does not print the demo username and a 16-character password", out)
+	}
+	if !strings.Contains(out, "http://"+addr+"/demo") {
+		t.Errorf("dev-mode stdout %q does not name the demo application at http://%s/demo", out, addr)
+	}
+	saved, err := os.ReadFile(filepath.Join(dir, "demo-password.txt"))
+	if err != nil || strings.TrimSpace(string(saved)) != m[2] {
+		t.Errorf("demo-password.txt = %q, %v; want the printed password", saved, err)
+	}
+	if !strings.Contains(s.stderr.String(), "DEVELOPMENT MODE") {
+		t.Errorf("dev mode is not logged as a warning: %q", s.stderr)
+	}
+	if status, err := get(s.base + "/demo"); status != http.StatusOK {
+		t.Errorf("GET /demo = %d, %v; want 200", status, err)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve returned %d, want 0; stderr: %s", code, s.stderr)
+	}
+	u, err := openDataStore(t, dir).UserByUsername(context.Background(), demoUsername)
+	if err != nil {
+		t.Fatalf("demo user: %v", err)
+	}
+	checkSecret(t, "demo password", m[2], u.PasswordHash, true)
+	if out := mustRun(t, "--data", dir, "client", "list"); !strings.Contains(out, "demo ") || !strings.Contains(out, "public") {
+		t.Errorf("client list after dev serve = %q, want the public demo client", out)
+	}
+	// A second start prints the same password and keeps the same key.
+	s2 := startServe(t, addr, "--data", dir, "--listen", addr, "serve")
+	if !strings.Contains(s2.stdout.String(), "password: "+m[2]+"\n") {
+		t.Errorf("second start printed %q, want the same demo password", s2.stdout)
+	}
+	if code := s2.stop(t); code != 0 {
+		t.Fatalf("second serve returned %d; stderr: %s", code, s2.stderr)
+	}
+}
