@@ -101,12 +101,18 @@ type CORS struct {
 	AllowedOrigins []string `yaml:"allowed_origins"`
 }
 
-// MFA sets the global two-factor policy.
+// MFA sets the two-factor policy.
 type MFA struct {
-	// Required is always, per_user (default: only users an administrator
-	// marked, or who already have a device) or per_client (also clients with
-	// require_mfa) (env OTPGATE_MFA_REQUIRED).
+	// Required is always (every sign-in) or per_user / per_client (the
+	// default per_user): only where an administrator asked for it, on the
+	// user or on the client, where the request's acr_values ask for it, or
+	// where the user already has a device. The two names mean the same and
+	// exist so a configuration can say which flags it relies on
+	// (env OTPGATE_MFA_REQUIRED).
 	Required string `yaml:"required"`
+	// IssuerLabel is the name authenticator apps show next to the account
+	// (default "otpgate"; env OTPGATE_MFA_ISSUER_LABEL).
+	IssuerLabel string `yaml:"issuer_label"`
 }
 
 // Client is a relying party declared in the configuration file.
@@ -169,7 +175,7 @@ func Default() *Config {
 			RefreshTokenLifetime: Duration{720 * time.Hour},
 			SigningAlgorithm:     "RS256",
 		},
-		MFA: MFA{Required: mfaPerUser},
+		MFA: MFA{Required: mfaPerUser, IssuerLabel: "otpgate"},
 	}
 }
 

@@ -126,4 +126,5 @@ func (c *Config) applyEnv(e *envReader) {
 
 	e.list("OTPGATE_CORS_ALLOWED_ORIGINS", &c.CORS.AllowedOrigins)
 	e.str("OTPGATE_MFA_REQUIRED", &c.MFA.Required)
+	e.str("OTPGATE_MFA_ISSUER_LABEL", &c.MFA.IssuerLabel)
 }

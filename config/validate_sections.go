@@ -60,6 +60,12 @@ func (c CORS) validate(p *problems) {
 
 func (m MFA) validate(p *problems) {
 	oneOf(p, "mfa.required", m.Required, mfaPolicies)
+	switch {
+	case strings.TrimSpace(m.IssuerLabel) == "":
+		p.add("mfa.issuer_label", "must not be empty")
+	case len(m.IssuerLabel) > 64 || strings.ContainsAny(m.IssuerLabel, ":\r\n"):
+		p.add("mfa.issuer_label", "must be at most 64 characters, without ':' or line breaks")
+	}
 }
 
 func oneOf(p *problems, key, value string, allowed []string) {

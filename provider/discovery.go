@@ -6,6 +6,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/otpgate/otpgate/provider/login"
 )
 
 // supportedClaims are the claims otpgate can put in ID tokens and userinfo.
@@ -25,6 +27,7 @@ func discovery(p *op.Provider, st *Storage, issuer string) echo.HandlerFunc {
 		d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
 		d.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
 		d.ClaimsSupported = supportedClaims
+		d.ACRValuesSupported = login.SupportedACRs
 		d.DeviceAuthorizationEndpoint = ""
 		d.CheckSessionIframe = ""
 		d.RequestParameterSupported = false

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
+	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/login"
 	"github.com/otpgate/otpgate/provider/store"
@@ -34,7 +36,11 @@ type Options struct {
 	CORSOrigins       []string
 	QuestionEnabled   bool
 	MinPasswordLength int
-	Logger            *slog.Logger
+	// MFAPolicy is login.MFAAlways, MFAPerUser or MFAPerClient.
+	MFAPolicy string
+	// TOTPIssuer labels accounts in authenticator apps.
+	TOTPIssuer string
+	Logger     *slog.Logger
 	// Extra mounts more browser routes (the demo relying party).
 	Extra func(g *echo.Group)
 }
@@ -53,6 +59,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	iss, err := url.Parse(o.Issuer)
 	if err != nil || iss.Host == "" {
 		return nil, fmt.Errorf("issuer %q is not an absolute URL", o.Issuer)
+	}
+	if o.TOTPIssuer == "" {
+		o.TOTPIssuer = "otpgate"
+	}
+	if o.MFAPolicy == "" {
+		o.MFAPolicy = login.MFAPerUser
 	}
 	keys := NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+time.Hour)
 	if err := keys.EnsureKey(ctx); err != nil {
@@ -98,7 +110,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		AuthError: func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
 			op.AuthRequestError(w, r, authRequest{f}, err, p)
 		},
-		LogoutKey: logoutKey,
+		LogoutKey:  logoutKey,
+		MFAPolicy:  o.MFAPolicy,
+		TOTP:       mfa.Default,
+		TOTPIssuer: o.TOTPIssuer,
+		Sealer:     o.Sealer,
+		Rand:       rand.Reader,
 	}, o.Logger)
 
 	e := echo.New()

@@ -15,6 +15,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/login"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -55,6 +56,10 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	if c.Public && req.CodeChallenge == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE (code_challenge with S256) is required for this client")
+	}
+	if !login.SatisfiableACR(req.ACRValues) {
+		return nil, &oidc.Error{ErrorType: "unmet_authentication_requirements",
+			Description: "none of the requested acr_values can be satisfied; supported: " + strings.Join(login.SupportedACRs, " ")}
 	}
 	if req.ResponseType != oidc.ResponseTypeCode {
 		return nil, oidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")

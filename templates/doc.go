@@ -3,7 +3,7 @@
 // message catalogue.
 //
 // Handlers never pass raw text: they fill one typed struct per page
-// (PasswordPage, SetupPage, …) and name errors with Message constants, which
+// (PasswordPage, EnrollPage, OTPPage, …) and name errors with Message constants, which
 // are translated at render time. The template is chosen by the struct's type.
 //
 // Invariants:
@@ -13,7 +13,11 @@
 //   - Each page's <body data-step="…">, form field names, hidden "csrf" and
 //     "authRequestID" inputs and role="alert" error element form the stable
 //     contract described in DESIGN.md; themes and black-box tests rely on it.
-//   - Flow forms post to fixed paths: /login/password, /login/setup and
-//     /login/question. The logout form posts to LogoutPage.Action.
+//   - Flow forms post to fixed paths: /login/password, /login/setup,
+//     /login/question, /login/enroll, /login/recovery-codes, /login/otp,
+//     /login/reset, /login/reset/email and /login/enroll-proof. The logout
+//     form posts to LogoutPage.Action.
+//   - Secrets the enroll page shows (setup key, otpauth:// URI) are text
+//     only, never links; the QR image is a server-rendered data: URL.
 //   - Error pages never show technical details, only a catalogue message.
 package templates

@@ -25,6 +25,15 @@ const (
 	MsgTooManyRequests  Message = "too_many_requests"  // rate limited
 	MsgUnavailable      Message = "unavailable"        // storage unreachable (503)
 	MsgInternal         Message = "internal"           // any other server-side failure
+
+	MsgCodeMalformed       Message = "code_malformed"        // the passcode is not 6 digits
+	MsgCodeInvalid         Message = "code_invalid"          // wrong, old or already used passcode
+	MsgEnrollRestarted     Message = "enroll_restarted"      // too many wrong codes or expired key at enrollment: new key made
+	MsgAppRequired         Message = "app_required"          // no app chosen or unknown app at enrollment
+	MsgRecoveryCodeInvalid Message = "recovery_code_invalid" // wrong or already used recovery code
+	MsgProofInvalid        Message = "proof_invalid"         // wrong or expired enrollment code after an admin reset
+	MsgAccountLocked       Message = "account_locked"        // too many failed passcodes; an admin must reset the device
+	MsgLinkInvalid         Message = "link_invalid"          // wrong, used or expired emailed link
 )
 
 // AllMessages lists every Message constant, so tests can check each has a
@@ -35,6 +44,8 @@ var AllMessages = []Message{
 	MsgFieldRequired, MsgFlowExpired, MsgUnknownRequest, MsgWrongBrowser,
 	MsgBadRequest, MsgInvalidRedirect, MsgCSRF, MsgNotFound, MsgTooManyRequests,
 	MsgUnavailable, MsgInternal,
+	MsgCodeMalformed, MsgCodeInvalid, MsgEnrollRestarted, MsgAppRequired,
+	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one
@@ -104,4 +115,28 @@ var messageTexts = map[string]entry{
 	"internal": {
 		"Something went wrong on our side. Try again; if it keeps happening, contact your administrator.",
 		"サーバー側で問題が発生しました。もう一度お試しください。問題が続く場合は、管理者にお問い合わせください。"},
+	"code_malformed": {
+		"Enter the 6-digit code from your authenticator app.",
+		"認証アプリに表示されている6桁のコードを入力してください。"},
+	"code_invalid": {
+		"That code didn't work. Check that your phone's time is correct and enter the newest code.",
+		"コードが正しくありません。スマートフォンの時刻が正しいことを確認し、最新のコードを入力してください。"},
+	"enroll_restarted": {
+		"Too many wrong codes, or the setup key expired. We made a new one: scan the new QR code and try again.",
+		"誤ったコードが続いたか、セットアップキーの有効期限が切れました。新しいキーを作成しましたので、新しい QR コードを読み取って、もう一度お試しください。"},
+	"app_required": {
+		"Choose the app you installed.",
+		"インストールしたアプリを選択してください。"},
+	"recovery_code_invalid": {
+		"That recovery code is not valid or was already used.",
+		"このリカバリーコードは正しくないか、すでに使用されています。"},
+	"proof_invalid": {
+		"That enrollment code is not valid or has expired. Ask your administrator for a new one.",
+		"この登録コードは正しくないか、有効期限が切れています。管理者に新しいコードを依頼してください。"},
+	"account_locked": {
+		"Your account is locked because of too many failed passcode entries. Contact your administrator.",
+		"パスコードの入力に続けて失敗したため、アカウントがロックされました。管理者に連絡してください。"},
+	"link_invalid": {
+		"This link is not valid, was already used, or has expired.",
+		"このリンクは無効か、すでに使用されたか、有効期限が切れています。"},
 }

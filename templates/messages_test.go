@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -69,5 +70,61 @@ func TestPasswordTooShortTakesLength(t *testing.T) {
 	}
 	if got := r.Text("en", MsgPasswordTooShort); strings.Contains(got, "%") {
 		t.Errorf("Text without a length = %q", got)
+	}
+}
+
+func TestTwoFactorMessages(t *testing.T) {
+	r := newRenderer(t)
+	want := map[Message]string{
+		MsgCodeMalformed:       "Enter the 6-digit code from your authenticator app.",
+		MsgCodeInvalid:         "That code didn't work. Check that your phone's time is correct and enter the newest code.",
+		MsgEnrollRestarted:     "Too many wrong codes, or the setup key expired. We made a new one: scan the new QR code and try again.",
+		MsgAppRequired:         "Choose the app you installed.",
+		MsgRecoveryCodeInvalid: "That recovery code is not valid or was already used.",
+		MsgProofInvalid:        "That enrollment code is not valid or has expired. Ask your administrator for a new one.",
+		MsgAccountLocked:       "Your account is locked because of too many failed passcode entries. Contact your administrator.",
+		MsgLinkInvalid:         "This link is not valid, was already used, or has expired.",
+	}
+	for m, en := range want {
+		if !slices.Contains(AllMessages, m) {
+			t.Errorf("%q not in AllMessages", m)
+		}
+		if got := r.Text("en", m); got != en {
+			t.Errorf("%q: en = %q, want %q", m, got, en)
+		}
+	}
+	if got := r.Text("ja", MsgAccountLocked); got != "パスコードの入力に続けて失敗したため、アカウントがロックされました。管理者に連絡してください。" {
+		t.Errorf("locked (ja) = %q", got)
+	}
+}
+
+func TestApps(t *testing.T) {
+	r := newRenderer(t)
+	ids := map[string]bool{}
+	for _, a := range Apps {
+		if ids[a.ID] {
+			t.Errorf("app %q listed twice", a.ID)
+		}
+		ids[a.ID] = true
+		if !AppKnown(a.ID) {
+			t.Errorf("AppKnown(%q) = false", a.ID)
+		}
+		if a.DownloadURL != "" && !strings.HasPrefix(a.DownloadURL, "https://") {
+			t.Errorf("%s: download URL %q is not https", a.ID, a.DownloadURL)
+		}
+		if (a.Name == "") != (a.ID == "other") {
+			t.Errorf("%s: only \"other\" has a translated name", a.ID)
+		}
+	}
+	if Apps[len(Apps)-1].ID != "other" {
+		t.Errorf("\"other\" is not the last app")
+	}
+	for _, bad := range []string{"", "Other", "authy ", "first_pet"} {
+		if AppKnown(bad) {
+			t.Errorf("AppKnown(%q) = true", bad)
+		}
+	}
+	if en, ja := r.cat.text("en", "app.other"), r.cat.text("ja", "app.other"); en != "Another TOTP app" || ja != "その他の TOTP アプリ" {
+		t.Errorf("other app name: en=%q ja=%q", en, ja)
 	}
 }

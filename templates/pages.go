@@ -1,5 +1,7 @@
 package templates
 
+import "html/template"
+
 // Base is embedded in every page struct and carries what every page needs.
 type Base struct {
 	Lang              string  // "en" or "ja"; anything else renders as "en"
@@ -31,6 +33,67 @@ type SetupPage struct {
 type QuestionPage struct {
 	Base
 	Question string // key from Questions
+}
+
+// EnrollPage sets up an authenticator app (data-step="enroll"), in three
+// numbered sections: install an app (the "app" select), scan the QR code or
+// type the setup key, enter the verification code ("code"). Its form posts
+// to /login/enroll.
+type EnrollPage struct {
+	Base
+	SelectedApp string // ID from Apps preselected in the "app" select; may be empty
+	SetupKey    string // base32 key already grouped in fours, e.g. "JBSW Y3DP EHPK 3PXP"; shown in id="setup-key"
+	OTPAuthURI  string // the otpauth:// URI; only ever shown as text, in the QR image's data-otpauth attribute
+	// QRCode is the server-rendered QR image of OTPAuthURI as a data URL
+	// ("data:image/png;base64,…"). Anything not starting with "data:image/"
+	// is dropped, and without it no image is shown (the key still is).
+	QRCode  template.URL
+	Issuer  string // service name the app will display, shown under the key
+	Account string // account name the app will display, shown under the key
+}
+
+// RecoveryCodesPage shows the recovery codes once, right after enrollment
+// (data-step="recovery-codes"), listed in id="recovery-codes". Its form,
+// the journey's final submit, posts to /login/recovery-codes.
+type RecoveryCodesPage struct {
+	Base
+	Codes []string
+}
+
+// OTPPage asks for the one-time passcode at each sign-in (data-step="otp").
+// Its form posts "code" to /login/otp; below it, the link
+// <a id="lost-device"> leads to ResetURL.
+type OTPPage struct {
+	Base
+	ResetURL string // the lost-device reset step; the link is left out when empty
+}
+
+// ResetPage is the lost-device page reached from the passcode page
+// (data-step="reset"). It offers the proofs that are allowed: a recovery
+// code (form posting "recovery_code" to /login/reset) and an emailed
+// single-use link (form posting to /login/reset/email). When neither is
+// allowed and no email was sent, it tells the user to contact their
+// administrator.
+type ResetPage struct {
+	Base
+	RecoveryAllowed bool   // show the recovery-code form
+	EmailAllowed    bool   // show the "email me a reset link" form
+	EmailSent       bool   // show that the link was sent (role="status", not an alert)
+	BackURL         string // link back to the passcode step; left out when empty
+}
+
+// EnrollProofPage asks for the enrollment code an administrator gave after
+// resetting the user's device (data-step="enroll-proof"). Its form posts
+// "proof" to /login/enroll-proof.
+type EnrollProofPage struct {
+	Base
+}
+
+// LockedPage tells the user that too many failed passcodes locked the
+// account (data-step="locked"). It always shows MsgAccountLocked in its
+// role="alert" element, whatever Base.Error holds, and has no form.
+type LockedPage struct {
+	Base
 }
 
 // ErrorPage explains, without technical details, why the request cannot

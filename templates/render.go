@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 //go:embed html/*.html
@@ -19,7 +20,8 @@ var pageFiles embed.FS
 var staticFiles embed.FS
 
 // pageNames are the page templates, one file each in html/.
-var pageNames = []string{"password", "setup", "question", "error", "logout", "loggedout", "demo"}
+var pageNames = []string{"password", "setup", "question", "enroll", "recoverycodes", "otp", "reset",
+	"enrollproof", "locked", "error", "logout", "loggedout", "demo"}
 
 // Renderer renders the pages. It is built once by New and is safe for
 // concurrent use.
@@ -54,6 +56,10 @@ func New() (*Renderer, error) {
 		}
 	}
 	for _, zero := range []any{PasswordPage{}, SetupPage{QuestionEnabled: true}, QuestionPage{},
+		EnrollPage{QRCode: "data:image/png;base64,", OTPAuthURI: "otpauth://", Issuer: "i", Account: "a"},
+		RecoveryCodesPage{Codes: []string{"c"}}, OTPPage{ResetURL: "/"},
+		ResetPage{RecoveryAllowed: true, EmailAllowed: true, EmailSent: true, BackURL: "/"}, ResetPage{},
+		EnrollProofPage{}, LockedPage{},
 		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}} {
 		for _, lang := range Languages {
 			if err := r.Render(io.Discard, withLang(zero, lang)); err != nil {
@@ -73,6 +79,7 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		},
 		"questions":     func() []string { return slices.Clone(Questions) },
 		"questionKnown": QuestionKnown,
+		"apps":          func() []App { return slices.Clone(Apps) },
 	}
 }
 
@@ -136,6 +143,28 @@ func pageOf(data any) (name, lang string, page any, err error) {
 	case QuestionPage:
 		p.Lang = normalLang(p.Lang)
 		return "question", p.Lang, p, nil
+	case EnrollPage:
+		p.Lang = normalLang(p.Lang)
+		if !strings.HasPrefix(string(p.QRCode), qrPrefix) {
+			p.QRCode = ""
+		}
+		return "enroll", p.Lang, p, nil
+	case RecoveryCodesPage:
+		p.Lang = normalLang(p.Lang)
+		return "recoverycodes", p.Lang, p, nil
+	case OTPPage:
+		p.Lang = normalLang(p.Lang)
+		return "otp", p.Lang, p, nil
+	case ResetPage:
+		p.Lang = normalLang(p.Lang)
+		return "reset", p.Lang, p, nil
+	case EnrollProofPage:
+		p.Lang = normalLang(p.Lang)
+		return "enrollproof", p.Lang, p, nil
+	case LockedPage:
+		p.Lang = normalLang(p.Lang)
+		p.Base.Error = MsgAccountLocked // always, and only once
+		return "locked", p.Lang, p, nil
 	case ErrorPage:
 		p.Lang = normalLang(p.Lang)
 		if p.Message == "" {
@@ -158,6 +187,10 @@ func pageOf(data any) (name, lang string, page any, err error) {
 	}
 	return "", "", nil, fmt.Errorf("%w: %T", errNotAPage, data)
 }
+
+// qrPrefix starts every QR image URL that EnrollPage accepts: an inline
+// image, allowed by the pages' CSP (img-src 'self' data:).
+const qrPrefix = "data:image/"
 
 // normalLang returns lang if it is supported, else the default language.
 func normalLang(lang string) string {

@@ -2,6 +2,8 @@ package templates
 
 import (
 	"bytes"
+	"fmt"
+	"html/template"
 	"io/fs"
 	"regexp"
 	"strings"
@@ -22,25 +24,57 @@ func newRenderer(t *testing.T) *Renderer {
 
 // samplePage is one page type filled as a handler would fill it.
 type samplePage struct {
-	step   string
-	action string // expected form action; "" for pages without a flow form
-	flow   bool   // carries authRequestID
-	post   bool   // has a POST form
-	make   func(b Base) any
+	name      string   // subtest name; the step when empty
+	step      string   // expected data-step
+	actions   []string // expected POST form actions, in order
+	flow      bool     // forms carry authRequestID
+	autofocus int      // expected autofocused elements on the page
+	alert     bool     // role="alert" even without Base.Error
+	make      func(b Base) any
 }
 
+// sampleQR is a tiny valid PNG as a data URL, as the enroll handler makes it.
+const sampleQR = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="
+
+// sampleURI is an otpauth URI with characters that need escaping in HTML.
+const sampleURI = "otpauth://totp/otpgate:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=otpgate&algorithm=SHA1&digits=6&period=30"
+
 var samplePages = []samplePage{
-	{"password", "/login/password", true, true, func(b Base) any { return PasswordPage{Base: b, Username: "alice"} }},
-	{"setup", "/login/setup", true, true, func(b Base) any { return SetupPage{Base: b, QuestionEnabled: true, Question: "birth_city"} }},
-	{"question", "/login/question", true, true, func(b Base) any { return QuestionPage{Base: b, Question: "first_pet"} }},
-	{"error", "", false, false, func(b Base) any {
+	{step: "password", actions: []string{"/login/password"}, flow: true, autofocus: 1,
+		make: func(b Base) any { return PasswordPage{Base: b, Username: "alice"} }},
+	{step: "setup", actions: []string{"/login/setup"}, flow: true, autofocus: 1,
+		make: func(b Base) any { return SetupPage{Base: b, QuestionEnabled: true, Question: "birth_city"} }},
+	{step: "question", actions: []string{"/login/question"}, flow: true, autofocus: 1,
+		make: func(b Base) any { return QuestionPage{Base: b, Question: "first_pet"} }},
+	{step: "enroll", actions: []string{"/login/enroll"}, flow: true, autofocus: 1, make: func(b Base) any {
+		return EnrollPage{Base: b, SelectedApp: "authy", SetupKey: "JBSW Y3DP EHPK 3PXP", OTPAuthURI: sampleURI,
+			QRCode: sampleQR, Issuer: "otpgate", Account: "alice@example.com"}
+	}},
+	{step: "recovery-codes", actions: []string{"/login/recovery-codes"}, flow: true, autofocus: 0,
+		make: func(b Base) any {
+			return RecoveryCodesPage{Base: b, Codes: []string{"abcd-efgh-ijkl", "mnop-qrst-uvwx"}}
+		}},
+	{step: "otp", actions: []string{"/login/otp"}, flow: true, autofocus: 1,
+		make: func(b Base) any { return OTPPage{Base: b, ResetURL: "/login/reset?authRequestID=req-9"} }},
+	{name: "reset-both", step: "reset", actions: []string{"/login/reset", "/login/reset/email"}, flow: true, autofocus: 1,
+		make: func(b Base) any {
+			return ResetPage{Base: b, RecoveryAllowed: true, EmailAllowed: true, BackURL: "/login/otp?authRequestID=req-9"}
+		}},
+	{name: "reset-email-sent", step: "reset", actions: []string{"/login/reset/email"}, flow: true, autofocus: 0,
+		make: func(b Base) any { return ResetPage{Base: b, EmailAllowed: true, EmailSent: true, BackURL: "/x"} }},
+	{name: "reset-none", step: "reset", actions: nil, flow: true, autofocus: 0,
+		make: func(b Base) any { return ResetPage{Base: b, BackURL: "/x"} }},
+	{step: "enroll-proof", actions: []string{"/login/enroll-proof"}, flow: true, autofocus: 1,
+		make: func(b Base) any { return EnrollProofPage{Base: b} }},
+	{step: "locked", alert: true, make: func(b Base) any { return LockedPage{Base: b} }},
+	{step: "error", alert: true, make: func(b Base) any {
 		return ErrorPage{Base: b, Status: 400, Message: MsgBadRequest, BackURL: "/login/next?authRequestID=r1"}
 	}},
-	{"logout", "/logout", false, true, func(b Base) any {
+	{step: "logout", actions: []string{"/logout"}, autofocus: 1, make: func(b Base) any {
 		return LogoutPage{Base: b, ClientName: "Wiki", Action: "/logout", PostLogoutRedirectURI: "https://app.example/bye", State: "s1", ClientID: "wiki"}
 	}},
-	{"logged-out", "", false, false, func(b Base) any { return LoggedOutPage{Base: b} }},
-	{"demo", "", false, false, func(b Base) any {
+	{step: "logged-out", make: func(b Base) any { return LoggedOutPage{Base: b} }},
+	{step: "demo", make: func(b Base) any {
 		return DemoPage{Base: b, SignedIn: true, Claims: `{"sub": "u1"}`, Issuer: "https://id.example"}
 	}},
 }
@@ -63,7 +97,11 @@ func TestEveryPageRenders(t *testing.T) {
 				if withErr {
 					b.Error = MsgSignInFailed
 				}
-				name := sp.step + "/" + lang
+				name := sp.step
+				if sp.name != "" {
+					name = sp.name
+				}
+				name += "/" + lang
 				if withErr {
 					name += "/error"
 				}
@@ -104,28 +142,34 @@ func checkPage(t *testing.T, out string, sp samplePage, b Base) {
 	}
 
 	forms := all(doc, "form")
-	if sp.post != (len(forms) == 1) {
-		t.Fatalf("forms = %d, want POST form: %v", len(forms), sp.post)
+	if len(forms) != len(sp.actions) {
+		t.Fatalf("forms = %d, want %d", len(forms), len(sp.actions))
 	}
-	for _, f := range forms {
-		if attr(f, "method") != "post" || attr(f, "action") != sp.action {
-			t.Errorf("form method=%q action=%q, want post %q", attr(f, "method"), attr(f, "action"), sp.action)
+	for i, f := range forms {
+		if attr(f, "method") != "post" || attr(f, "action") != sp.actions[i] {
+			t.Errorf("form method=%q action=%q, want post %q", attr(f, "method"), attr(f, "action"), sp.actions[i])
 		}
 		if !hasHidden(f, "csrf", b.CSRF) {
-			t.Errorf("form lacks hidden csrf input")
+			t.Errorf("form %s lacks hidden csrf input", sp.actions[i])
 		}
 		if sp.flow != hasHidden(f, "authRequestID", b.AuthRequestID) {
-			t.Errorf("hidden authRequestID present = %v, want %v", !sp.flow, sp.flow)
+			t.Errorf("form %s: hidden authRequestID present = %v, want %v", sp.actions[i], !sp.flow, sp.flow)
 		}
-		var autofocus int
-		for _, n := range append(all(f, "input"), append(all(f, "select"), all(f, "button")...)...) {
-			if hasAttr(n, "autofocus") {
-				autofocus++
+		if len(all(f, "button")) != 1 {
+			t.Errorf("form %s: %d buttons, want 1", sp.actions[i], len(all(f, "button")))
+		}
+	}
+	autofocus := 0
+	walk(doc, func(n *html.Node) {
+		if n.Type == html.ElementNode && hasAttr(n, "autofocus") {
+			autofocus++
+			if !inForm(n) {
+				t.Errorf("autofocus on %s outside a form", n.Data)
 			}
 		}
-		if autofocus != 1 {
-			t.Errorf("autofocus on %d elements, want 1", autofocus)
-		}
+	})
+	if autofocus != sp.autofocus {
+		t.Errorf("autofocus on %d elements, want %d", autofocus, sp.autofocus)
 	}
 
 	labels := map[string]bool{}
@@ -155,7 +199,7 @@ func checkPage(t *testing.T, out string, sp samplePage, b Base) {
 		}
 	})
 	wantAlerts := 0
-	if b.Error != "" || sp.step == "error" {
+	if b.Error != "" || sp.alert {
 		wantAlerts = 1
 	}
 	if alerts != wantAlerts {
@@ -166,6 +210,16 @@ func checkPage(t *testing.T, out string, sp samplePage, b Base) {
 	for k := range texts {
 		if strings.Contains(k, ".") && strings.Contains(out, k) {
 			t.Errorf("untranslated key %q in output", k)
+		}
+	}
+	for _, a := range all(doc, "a") {
+		if attr(a, "target") != "" {
+			t.Errorf("link %q opens another tab", attr(a, "href"))
+		}
+	}
+	for _, img := range all(doc, "img") {
+		if strings.TrimSpace(attr(img, "alt")) == "" {
+			t.Errorf("img %q without alt text", attr(img, "id"))
 		}
 	}
 	if strings.Contains(out, "%!") || strings.Contains(out, "ZgotmplZ") {
@@ -182,6 +236,13 @@ func TestEscaping(t *testing.T) {
 		ErrorPage{Base: b, BackURL: "javascript:alert(1)"},
 		DemoPage{Base: b, SignedIn: true, Claims: `</pre>` + evil, Error: evil, Issuer: evil},
 		LogoutPage{Base: b, Action: "javascript:alert(1)", State: evil},
+		EnrollPage{Base: b, SelectedApp: evil, SetupKey: evil, OTPAuthURI: evil, QRCode: sampleQR, Issuer: evil, Account: evil},
+		EnrollPage{Base: b, OTPAuthURI: "javascript:alert(1)", QRCode: "javascript:alert(1)"},
+		RecoveryCodesPage{Base: b, Codes: []string{evil, "</code></li></ol>" + evil}},
+		OTPPage{Base: b, ResetURL: "javascript:alert(1)"},
+		ResetPage{Base: b, RecoveryAllowed: true, EmailAllowed: true, EmailSent: true, BackURL: "javascript:alert(1)"},
+		EnrollProofPage{Base: b},
+		LockedPage{Base: b},
 	}
 	for _, p := range pages {
 		out := render(t, r, p)
@@ -215,6 +276,335 @@ func TestSetupPage(t *testing.T) {
 	}
 	if strings.Contains(out, `minlength=`) {
 		t.Errorf("minlength without a MinPasswordLength")
+	}
+}
+
+// checkCodeInput checks a passcode field: numeric keyboard and one-time-code
+// autofill, room for spaces and full-width digits, no pattern (the server
+// normalises), required.
+func checkCodeInput(t *testing.T, in *html.Node) {
+	t.Helper()
+	if in == nil || in.Data != "input" {
+		t.Fatalf("no input id=code")
+	}
+	want := map[string]string{"name": "code", "type": "text", "inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "12"}
+	for k, v := range want {
+		if got := attr(in, k); got != v {
+			t.Errorf("code input %s=%q, want %q", k, got, v)
+		}
+	}
+	if !hasAttr(in, "required") || hasAttr(in, "pattern") {
+		t.Errorf("code input must be required and not pattern-restricted")
+	}
+}
+
+func parse(t *testing.T, out string) *html.Node {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return doc
+}
+
+func TestEnrollPage(t *testing.T) {
+	r := newRenderer(t)
+	for _, lang := range Languages {
+		t.Run(lang, func(t *testing.T) {
+			page := EnrollPage{Base: Base{Lang: lang, CSRF: "c", AuthRequestID: "r"}, SelectedApp: "authy",
+				SetupKey: "JBSW Y3DP EHPK 3PXP", OTPAuthURI: sampleURI, QRCode: sampleQR, Issuer: "otpgate", Account: "alice@example.com"}
+			out := render(t, r, page)
+			doc := parse(t, out)
+
+			key := byID(doc, "setup-key")
+			if key == nil || text(key) != page.SetupKey {
+				t.Errorf("setup key not shown in id=setup-key:\n%s", out)
+			}
+			img := byID(doc, "qr-code")
+			if img == nil || img.Data != "img" {
+				t.Fatalf("no img id=qr-code:\n%s", out)
+			}
+			if got := attr(img, "data-otpauth"); got != sampleURI {
+				t.Errorf("data-otpauth = %q, want %q", got, sampleURI)
+			}
+			if got := attr(img, "src"); got != sampleQR {
+				t.Errorf("src = %q, want the data URL", got)
+			}
+			if attr(img, "alt") != r.cat.text(lang, "enroll.qr_alt") || attr(img, "width") != "256" || attr(img, "height") != "256" {
+				t.Errorf("img alt/width/height wrong: %v", img.Attr)
+			}
+			if strings.Contains(out, `href="otpauth:`) {
+				t.Errorf("otpauth URI rendered as a link")
+			}
+			if !strings.Contains(text(doc), page.Account) || !strings.Contains(text(doc), page.Issuer) {
+				t.Errorf("account or issuer not shown")
+			}
+
+			h2 := all(doc, "h2")
+			if len(h2) != 3 {
+				t.Fatalf("%d sections, want 3", len(h2))
+			}
+			for i, k := range []string{"enroll.step1", "enroll.step2", "enroll.step3"} {
+				if got := strings.TrimSpace(text(h2[i])); got != fmt.Sprintf("%d %s", i+1, r.cat.text(lang, k)) {
+					t.Errorf("section %d heading = %q", i+1, got)
+				}
+			}
+
+			sel := byID(doc, "app")
+			if sel == nil || sel.Data != "select" || attr(sel, "name") != "app" || !hasAttr(sel, "required") {
+				t.Fatalf("no required select id=app name=app")
+			}
+			opts := all(sel, "option")
+			if len(opts) != len(Apps)+1 || attr(opts[0], "value") != "" {
+				t.Fatalf("options = %d, want a placeholder and %d apps", len(opts), len(Apps))
+			}
+			for i, app := range Apps {
+				o := opts[i+1]
+				name := app.Name
+				if name == "" {
+					name = r.cat.text(lang, "app.other")
+				}
+				if attr(o, "value") != app.ID || text(o) != name || hasAttr(o, "selected") != (app.ID == "authy") {
+					t.Errorf("option %d = %v %q, want %s %q", i, o.Attr, text(o), app.ID, name)
+				}
+			}
+			if other := text(opts[len(opts)-1]); other != map[string]string{"en": "Another TOTP app", "ja": "その他の TOTP アプリ"}[lang] {
+				t.Errorf("other app = %q", other)
+			}
+
+			var links []*html.Node
+			for _, a := range all(doc, "a") {
+				if strings.HasPrefix(attr(a, "href"), "https://") {
+					links = append(links, a)
+				}
+			}
+			var want []App
+			for _, app := range Apps {
+				if app.DownloadURL != "" {
+					want = append(want, app)
+				}
+			}
+			if len(links) != len(want) {
+				t.Fatalf("%d download links, want %d", len(links), len(want))
+			}
+			for i, a := range links {
+				if attr(a, "href") != want[i].DownloadURL || text(a) != want[i].Name || attr(a, "rel") != "noopener noreferrer" {
+					t.Errorf("download link %d = %v %q", i, a.Attr, text(a))
+				}
+			}
+
+			code := byID(doc, "code")
+			checkCodeInput(t, code)
+			forms := all(doc, "form")
+			if len(forms) != 1 || byID(forms[0], "app") == nil || byID(forms[0], "code") == nil {
+				t.Errorf("select and code are not in one form")
+			}
+			if !hasAttr(sel, "autofocus") || hasAttr(code, "autofocus") {
+				t.Errorf("autofocus should start at the app select")
+			}
+			if b := first(forms[0], "button"); b == nil || text(b) != r.cat.text(lang, "button.verify_device") {
+				t.Errorf("no Verify device button")
+			}
+		})
+	}
+}
+
+func TestEnrollPageFocusAndQR(t *testing.T) {
+	r := newRenderer(t)
+	for _, m := range []Message{MsgCodeMalformed, MsgCodeInvalid} {
+		doc := parse(t, render(t, r, EnrollPage{Base: Base{Error: m}, SelectedApp: "other", SetupKey: "K"}))
+		if !hasAttr(byID(doc, "code"), "autofocus") || hasAttr(byID(doc, "app"), "autofocus") {
+			t.Errorf("%s: autofocus should be on the code", m)
+		}
+	}
+	for _, qr := range []template.URL{"", "javascript:alert(1)", "https://evil.example/qr.png"} {
+		out := render(t, r, EnrollPage{Base: Base{Lang: "en"}, SetupKey: "JBSW Y3DP", OTPAuthURI: sampleURI, QRCode: qr})
+		doc := parse(t, out)
+		if len(all(doc, "img")) != 0 || (qr != "" && strings.Contains(out, string(qr))) {
+			t.Errorf("QRCode %q: image shown:\n%s", qr, out)
+		}
+		if byID(doc, "setup-key") == nil {
+			t.Errorf("QRCode %q: setup key missing", qr)
+		}
+	}
+	doc := parse(t, render(t, r, EnrollPage{SelectedApp: "no-such-app"}))
+	for _, o := range all(doc, "option") {
+		if hasAttr(o, "selected") {
+			t.Errorf("unknown app preselected %v", o.Attr)
+		}
+	}
+}
+
+func TestRecoveryCodesPage(t *testing.T) {
+	r := newRenderer(t)
+	codes := []string{"k3x9-2mqa-77pd", "bb4r-hy6c-0z1w", "q8tt-n5ve-ls2k"}
+	for _, lang := range Languages {
+		out := render(t, r, RecoveryCodesPage{Base: Base{Lang: lang, CSRF: "c", AuthRequestID: "r"}, Codes: codes})
+		doc := parse(t, out)
+		list := byID(doc, "recovery-codes")
+		if list == nil || list.Data != "ol" {
+			t.Fatalf("%s: no <ol id=recovery-codes>", lang)
+		}
+		items := all(list, "li")
+		if len(items) != len(codes) {
+			t.Fatalf("%s: %d codes listed, want %d", lang, len(items), len(codes))
+		}
+		for i, li := range items {
+			if c := first(li, "code"); c == nil || text(c) != codes[i] {
+				t.Errorf("%s: item %d = %q, want <code>%s</code>", lang, i, text(li), codes[i])
+			}
+		}
+		if !strings.Contains(text(doc), r.cat.text(lang, "codes.intro")) {
+			t.Errorf("%s: explanation missing", lang)
+		}
+		f := first(doc, "form")
+		for _, in := range all(f, "input") {
+			if attr(in, "type") != "hidden" {
+				t.Errorf("%s: visible input %q in the final form", lang, attr(in, "name"))
+			}
+		}
+		if b := first(f, "button"); b == nil || text(b) != r.cat.text(lang, "button.submit") {
+			t.Errorf("%s: no Submit button", lang)
+		}
+	}
+	if got := r.cat.text("en", "codes.intro"); got != "Your device is set up. Save these recovery codes somewhere safe. Each one works once, if you lose your device. They will not be shown again." {
+		t.Errorf("codes.intro = %q", got)
+	}
+}
+
+func TestOTPPage(t *testing.T) {
+	r := newRenderer(t)
+	const reset = "/login/reset?authRequestID=r&lang=ja"
+	for _, lang := range Languages {
+		out := render(t, r, OTPPage{Base: Base{Lang: lang, CSRF: "c", AuthRequestID: "r"}, ResetURL: reset})
+		doc := parse(t, out)
+		if h := first(doc, "h1"); h == nil || text(h) != r.cat.text(lang, "otp.title") {
+			t.Errorf("%s: heading wrong", lang)
+		}
+		code := byID(doc, "code")
+		checkCodeInput(t, code)
+		if !hasAttr(code, "autofocus") {
+			t.Errorf("%s: code not autofocused", lang)
+		}
+		a := byID(doc, "lost-device")
+		if a == nil || a.Data != "a" || attr(a, "href") != reset || text(a) != r.cat.text(lang, "otp.lost") {
+			t.Fatalf("%s: lost-device link wrong:\n%s", lang, out)
+		}
+		if inForm(a) {
+			t.Errorf("%s: lost-device link inside the form", lang)
+		}
+	}
+	if got := r.cat.text("en", "otp.title") + " " + r.cat.text("en", "otp.intro"); got != "Enter your one-time passcode Open your authenticator app and enter the 6-digit code for this account." {
+		t.Errorf("otp wording = %q", got)
+	}
+	if out := render(t, r, OTPPage{}); strings.Contains(out, "lost-device") {
+		t.Errorf("lost-device link without a ResetURL")
+	}
+}
+
+func TestResetPage(t *testing.T) {
+	r := newRenderer(t)
+	tests := []struct {
+		page                                 ResetPage
+		recovery, email, sent, contact, back bool
+	}{
+		{ResetPage{RecoveryAllowed: true, EmailAllowed: true, BackURL: "/b"}, true, true, false, false, true},
+		{ResetPage{RecoveryAllowed: true}, true, false, false, false, false},
+		{ResetPage{EmailAllowed: true, EmailSent: true, BackURL: "/b"}, false, true, true, false, true},
+		{ResetPage{EmailSent: true}, false, false, true, false, false},
+		{ResetPage{BackURL: "/b"}, false, false, false, true, true},
+	}
+	for _, tc := range tests {
+		for _, lang := range Languages {
+			p := tc.page
+			p.Base = Base{Lang: lang, CSRF: "c", AuthRequestID: "r"}
+			out := render(t, r, p)
+			doc := parse(t, out)
+			name := fmt.Sprintf("%s %+v", lang, tc.page)
+			actions := map[string]*html.Node{}
+			for _, f := range all(doc, "form") {
+				actions[attr(f, "action")] = f
+			}
+			if f := actions["/login/reset"]; (f != nil) != tc.recovery {
+				t.Errorf("%s: recovery form = %v", name, f != nil)
+			} else if f != nil {
+				in := byID(f, "recovery_code")
+				if in == nil || attr(in, "name") != "recovery_code" || attr(in, "autocomplete") != "off" || attr(in, "spellcheck") != "false" {
+					t.Errorf("%s: recovery_code input wrong", name)
+				}
+				if b := first(f, "button"); b == nil || text(b) != r.cat.text(lang, "button.use_recovery") {
+					t.Errorf("%s: no Use recovery code button", name)
+				}
+			}
+			if f := actions["/login/reset/email"]; (f != nil) != tc.email {
+				t.Errorf("%s: email form = %v", name, f != nil)
+			} else if f != nil {
+				if len(all(f, "input")) != 2 || first(f, "button") == nil || text(first(f, "button")) != r.cat.text(lang, "button.email_link") {
+					t.Errorf("%s: email form must hold only csrf, authRequestID and its button", name)
+				}
+			}
+			var status, alerts int
+			walk(doc, func(n *html.Node) {
+				switch attr(n, "role") {
+				case "status":
+					status++
+					if text(n) != r.cat.text(lang, "reset.email_sent") {
+						t.Errorf("%s: status text %q", name, text(n))
+					}
+				case "alert":
+					alerts++
+				}
+			})
+			if (status == 1) != tc.sent || status > 1 || alerts != 0 {
+				t.Errorf("%s: status=%d alerts=%d", name, status, alerts)
+			}
+			if strings.Contains(out, r.cat.text(lang, "reset.contact_admin")) != tc.contact {
+				t.Errorf("%s: contact-admin text shown = %v", name, !tc.contact)
+			}
+			if strings.Contains(out, `href="/b"`) != tc.back {
+				t.Errorf("%s: back link shown = %v", name, !tc.back)
+			}
+		}
+	}
+}
+
+func TestEnrollProofPage(t *testing.T) {
+	r := newRenderer(t)
+	for _, lang := range Languages {
+		doc := parse(t, render(t, r, EnrollProofPage{Base: Base{Lang: lang}}))
+		in := byID(doc, "proof")
+		if in == nil || attr(in, "name") != "proof" || attr(in, "autocomplete") != "off" || !hasAttr(in, "autofocus") {
+			t.Errorf("%s: proof input wrong", lang)
+		}
+		if !strings.Contains(text(doc), r.cat.text(lang, "proof.intro")) {
+			t.Errorf("%s: explanation missing", lang)
+		}
+	}
+}
+
+func TestLockedPageAlwaysAlerts(t *testing.T) {
+	r := newRenderer(t)
+	want := map[string]string{
+		"en": "Your account is locked because of too many failed passcode entries. Contact your administrator.",
+		"ja": "パスコードの入力に続けて失敗したため、アカウントがロックされました。管理者に連絡してください。",
+	}
+	for _, lang := range Languages {
+		for _, e := range []Message{"", MsgInternal, MsgAccountLocked} {
+			out := render(t, r, &LockedPage{Base: Base{Lang: lang, Error: e}})
+			doc := parse(t, out)
+			var alerts []*html.Node
+			walk(doc, func(n *html.Node) {
+				if attr(n, "role") == "alert" {
+					alerts = append(alerts, n)
+				}
+			})
+			if len(alerts) != 1 || text(alerts[0]) != want[lang] {
+				t.Errorf("%s error=%q: want one alert %q:\n%s", lang, e, want[lang], out)
+			}
+			if len(all(doc, "form")) != 0 {
+				t.Errorf("%s: locked page has a form", lang)
+			}
+		}
 	}
 }
 
@@ -360,6 +750,26 @@ func hasAttr(n *html.Node, key string) bool {
 		}
 	}
 	return false
+}
+
+func inForm(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "form" {
+			return true
+		}
+	}
+	return false
+}
+
+// byID returns the element with the given id, or nil.
+func byID(root *html.Node, id string) *html.Node {
+	var found *html.Node
+	walk(root, func(n *html.Node) {
+		if found == nil && n.Type == html.ElementNode && attr(n, "id") == id {
+			found = n
+		}
+	})
+	return found
 }
 
 func hasHidden(form *html.Node, name, value string) bool {

@@ -59,6 +59,8 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		CORSOrigins:       cfg.CORS.AllowedOrigins,
 		QuestionEnabled:   cfg.Login.QuestionEnabled(),
 		MinPasswordLength: cfg.Login.MinPasswordLength,
+		MFAPolicy:         cfg.MFA.Required,
+		TOTPIssuer:        cfg.MFA.IssuerLabel,
 		Logger:            rt.log,
 		Extra:             extra,
 	})

@@ -41,20 +41,21 @@ func (h *Handler) dispatch(c echo.Context) error {
 			return nil
 		}
 	}
-	u, err := h.flowUser(ctx, f)
+	j, err := h.load(ctx, f)
 	if err != nil {
 		return err
 	}
-	step := Next(h.state(f, u))
+	step := Next(j.state)
 	if step == StepDone {
-		return h.finish(c, f, u)
+		return h.finish(c, j)
 	}
 	return c.Redirect(http.StatusFound, stepURL(step, f.ID))
 }
 
 // useSession finishes a flow from the browser's SSO session when the
 // request allows it: no prompt=login, max_age not exceeded, the same user
-// as an id_token_hint, and a session as strong as the journey requires.
+// as an id_token_hint, and a session as strong as this flow requires (a
+// second factor when the user has a device or the request needs one).
 func (h *Handler) useSession(c echo.Context, f *store.Flow) (bool, error) {
 	ctx := c.Request().Context()
 	v := h.cookies.get(c, "session")
@@ -78,14 +79,17 @@ func (h *Handler) useSession(c echo.Context, f *store.Flow) (bool, error) {
 	if h.cfg.QuestionEnabled && !slices.Contains(sess.AMR, "kba") {
 		return false, nil
 	}
-	u, err := h.store.UserByID(ctx, sess.UserID)
-	if errors.Is(err, store.ErrNotFound) {
+	// Judge the session as if its user had just passed the first factor.
+	probe := *f
+	probe.UserID, probe.PasswordAt, probe.QuestionAt = sess.UserID, &now, &now
+	j, err := h.load(ctx, &probe)
+	if err != nil {
+		return false, err
+	}
+	if j.user == nil || j.state.MustSetup {
 		return false, nil
 	}
-	if err != nil {
-		return false, storeFault(err)
-	}
-	if u.Disabled || u.MustChangePassword {
+	if (j.state.MFARequired || j.state.HasDevice) && !slices.Contains(sess.AMR, "otp") {
 		return false, nil
 	}
 	_, err = h.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
@@ -93,7 +97,7 @@ func (h *Handler) useSession(c echo.Context, f *store.Flow) (bool, error) {
 			return store.ErrStale
 		}
 		authTime := sess.AuthTime
-		fl.UserID, fl.AMR, fl.ACR, fl.AuthTime, fl.DoneAt = u.ID, sess.AMR, sess.ACR, &authTime, &now
+		fl.UserID, fl.AMR, fl.ACR, fl.AuthTime, fl.DoneAt = sess.UserID, sess.AMR, sess.ACR, &authTime, &now
 		return nil
 	})
 	if err != nil {
@@ -102,21 +106,21 @@ func (h *Handler) useSession(c echo.Context, f *store.Flow) (bool, error) {
 	return true, c.Redirect(http.StatusFound, h.cfg.CallbackURL(ctx, f.ID))
 }
 
-// finish marks a flow done after every step passed, starts a new browser
-// session (a fresh cookie, so a planted one is never promoted) and hands
-// the flow back to the library's callback, which issues the code.
-func (h *Handler) finish(c echo.Context, f *store.Flow, u *store.User) error {
+// finish marks a flow done after every required step passed, starts a new
+// browser session (a fresh cookie, so a planted one is never promoted) and
+// hands the flow back to the library's callback, which issues the code.
+func (h *Handler) finish(c echo.Context, j *journey) error {
 	ctx := c.Request().Context()
+	f, u := j.flow, j.user
 	now := h.store.Now()
-	amr := []string{"pwd"}
-	if f.QuestionAt != nil {
-		amr = append(amr, "kba")
-	}
+	amr, acr := amrACR(f.QuestionAt != nil, f.OTPAt != nil)
 	_, err := h.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
-		if fl.DoneAt != nil || fl.UserID != u.ID || fl.PasswordAt == nil {
+		// Re-check inside the transaction: nothing may have changed.
+		if fl.DoneAt != nil || fl.UserID != u.ID || fl.PasswordAt == nil ||
+			((j.state.MFARequired || j.state.HasDevice) && fl.OTPAt == nil) {
 			return store.ErrStale
 		}
-		fl.AMR, fl.AuthTime, fl.DoneAt = amr, &now, &now
+		fl.AMR, fl.ACR, fl.AuthTime, fl.DoneAt = amr, acr, &now, &now
 		return nil
 	})
 	if err != nil {
@@ -128,7 +132,7 @@ func (h *Handler) finish(c echo.Context, f *store.Flow, u *store.User) error {
 		}
 	}
 	value := credential.NewToken()
-	sess := &store.Session{ID: credential.HashToken(value), UserID: u.ID, AMR: amr, AuthTime: now,
+	sess := &store.Session{ID: credential.HashToken(value), UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now,
 		CreatedAt: now, ExpiresAt: now.Add(h.cfg.SessionLifetime)}
 	if err := h.store.CreateSession(ctx, sess); err != nil {
 		return storeFault(err)

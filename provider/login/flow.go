@@ -6,10 +6,13 @@ type Step string
 
 // The steps of the journey.
 const (
-	StepPassword Step = "password"
-	StepSetup    Step = "setup"
-	StepQuestion Step = "question"
-	StepDone     Step = "done"
+	StepPassword      Step = "password"
+	StepSetup         Step = "setup"
+	StepQuestion      Step = "question"
+	StepEnroll        Step = "enroll"
+	StepRecoveryCodes Step = "recovery-codes"
+	StepOTP           Step = "otp"
+	StepDone          Step = "done"
 )
 
 // State is what the dispatcher knows about a flow and its user.
@@ -22,10 +25,26 @@ type State struct {
 	QuestionEnabled bool
 	// QuestionDone: the security question was answered in this flow.
 	QuestionDone bool
+	// MFARequired: policy, the user, the client or the request's acr_values
+	// demand a second factor.
+	MFARequired bool
+	// HasDevice: the user has an enrolled device (once enrolled, always asked).
+	HasDevice bool
+	// EnrolledNow: the device was enrolled, and its first code verified, in
+	// this flow.
+	EnrolledNow bool
+	// CodesAcked: the recovery codes of that enrollment were shown and the
+	// person pressed Submit.
+	CodesAcked bool
+	// OTPDone: a passcode was accepted in this flow.
+	OTPDone bool
 }
 
 // Next is the single place the order of the journey lives: password, then
-// (first sign-in) setup, then the security question, then done.
+// (first sign-in) setup, then the security question, then the second
+// factor: enrollment and recovery codes for a user without a device who
+// needs one, or the passcode for a user with a device. Done comes only
+// when every required step has passed.
 func Next(s State) Step {
 	switch {
 	case !s.PasswordDone:
@@ -34,6 +53,14 @@ func Next(s State) Step {
 		return StepSetup
 	case s.QuestionEnabled && !s.QuestionDone:
 		return StepQuestion
+	case s.EnrolledNow && !s.CodesAcked:
+		return StepRecoveryCodes
+	case s.EnrolledNow:
+		return StepDone
+	case s.HasDevice && !s.OTPDone:
+		return StepOTP
+	case s.MFARequired && !s.HasDevice:
+		return StepEnroll
 	default:
 		return StepDone
 	}

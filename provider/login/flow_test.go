@@ -3,20 +3,34 @@ package login
 import "testing"
 
 func TestNext(t *testing.T) {
+	q := State{QuestionEnabled: true}
+	with := func(s State, f func(*State)) State { f(&s); return s }
+	passed := with(q, func(s *State) { s.PasswordDone, s.QuestionDone = true, true })
 	tests := []struct {
 		name string
 		in   State
 		want Step
 	}{
-		{"nothing done", State{QuestionEnabled: true}, StepPassword},
-		{"nothing done, setup pending", State{MustSetup: true, QuestionEnabled: true}, StepPassword},
-		{"password done, first sign-in", State{PasswordDone: true, MustSetup: true, QuestionEnabled: true}, StepSetup},
-		{"setup beats an answered question", State{PasswordDone: true, MustSetup: true, QuestionEnabled: true, QuestionDone: true}, StepSetup},
-		{"password done", State{PasswordDone: true, QuestionEnabled: true}, StepQuestion},
-		{"question answered", State{PasswordDone: true, QuestionEnabled: true, QuestionDone: true}, StepDone},
+		{"nothing done", q, StepPassword},
+		{"nothing done, setup pending", with(q, func(s *State) { s.MustSetup = true }), StepPassword},
+		{"password done, first sign-in", with(q, func(s *State) { s.PasswordDone, s.MustSetup = true, true }), StepSetup},
+		{"setup beats an answered question", with(passed, func(s *State) { s.MustSetup = true }), StepSetup},
+		{"password done", with(q, func(s *State) { s.PasswordDone = true }), StepQuestion},
+		{"question answered, no second factor needed", passed, StepDone},
 		{"question off", State{PasswordDone: true}, StepDone},
 		{"question off, first sign-in", State{PasswordDone: true, MustSetup: true}, StepSetup},
-		{"question answered but password not", State{QuestionEnabled: true, QuestionDone: true}, StepPassword},
+		{"question answered but password not", with(q, func(s *State) { s.QuestionDone = true }), StepPassword},
+		{"mfa required, no device", with(passed, func(s *State) { s.MFARequired = true }), StepEnroll},
+		{"mfa required, device: passcode", with(passed, func(s *State) { s.MFARequired, s.HasDevice = true, true }), StepOTP},
+		{"device without policy: still asked", with(passed, func(s *State) { s.HasDevice = true }), StepOTP},
+		{"passcode accepted", with(passed, func(s *State) { s.HasDevice, s.OTPDone = true, true }), StepDone},
+		{"enrolled now: recovery codes", with(passed, func(s *State) { s.MFARequired, s.HasDevice, s.EnrolledNow, s.OTPDone = true, true, true, true }), StepRecoveryCodes},
+		{"enrolled now, codes acknowledged", with(passed, func(s *State) {
+			s.MFARequired, s.HasDevice, s.EnrolledNow, s.OTPDone, s.CodesAcked = true, true, true, true, true
+		}), StepDone},
+		{"second factor never before the question", with(q, func(s *State) { s.PasswordDone, s.MFARequired, s.HasDevice = true, true, true }), StepQuestion},
+		{"second factor never before setup", with(passed, func(s *State) { s.MustSetup, s.HasDevice = true, true }), StepSetup},
+		{"a passcode alone is not a sign-in", State{QuestionEnabled: true, HasDevice: true, OTPDone: true}, StepPassword},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package login
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
@@ -26,6 +28,9 @@ type Store interface {
 	UserByUsername(ctx context.Context, username string) (*store.User, error)
 	UpdateUser(ctx context.Context, id string, fields map[string]any) error
 	UpdatePasswordHash(ctx context.Context, id, oldHash, newHash string) error
+	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
+	AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error)
+	EnrollDevice(ctx context.Context, e store.Enrollment) error
 	ClientByID(ctx context.Context, id string) (*store.Client, error)
 	CreateSession(ctx context.Context, s *store.Session) error
 	SessionByID(ctx context.Context, id string) (*store.Session, error)
@@ -46,6 +51,22 @@ type Config struct {
 	AuthError func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error)
 	// LogoutKey signs logout confirmation links.
 	LogoutKey [32]byte
+	// MFAPolicy is MFAAlways, MFAPerUser or MFAPerClient.
+	MFAPolicy string
+	// TOTP are the passcode parameters; TOTPIssuer labels the account in
+	// authenticator apps.
+	TOTP       mfa.TOTP
+	TOTPIssuer string
+	// Sealer encrypts TOTP secrets and pending recovery codes at rest.
+	Sealer Sealer
+	// Rand is the source of secrets and recovery codes.
+	Rand io.Reader
+}
+
+// Sealer encrypts small secrets bound to associated data.
+type Sealer interface {
+	Seal(plaintext, ad []byte) []byte
+	Open(sealed, ad []byte) ([]byte, error)
 }
 
 // Handler serves the sign-in pages.
@@ -90,6 +111,13 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.POST("/login/setup", h.setupSubmit)
 	g.GET("/login/question", h.questionPage)
 	g.POST("/login/question", h.questionSubmit)
+	g.GET("/login/enroll", h.enrollPage)
+	g.POST("/login/enroll", h.enrollSubmit)
+	g.GET("/login/recovery-codes", h.recoveryCodesPage)
+	g.POST("/login/recovery-codes", h.recoveryCodesSubmit)
+	g.GET("/login/otp", h.otpPage)
+	g.POST("/login/otp", h.otpSubmit)
+	g.GET("/login/reset", h.resetPage)
 	g.GET("/logout", h.logoutPage)
 	g.POST("/logout", h.logoutSubmit)
 	g.GET("/logged-out", h.loggedOut)
@@ -152,14 +180,55 @@ func (h *Handler) loadFlow(c echo.Context) (*store.Flow, error) {
 	return f, nil
 }
 
-// state derives the dispatcher's view of a flow.
-func (h *Handler) state(f *store.Flow, u *store.User) State {
-	s := State{QuestionEnabled: h.cfg.QuestionEnabled, PasswordDone: f.PasswordAt != nil && u != nil,
-		QuestionDone: f.QuestionAt != nil}
-	if u != nil {
-		s.MustSetup = u.MustChangePassword || (h.cfg.QuestionEnabled && u.AnswerHash == "")
+// journey is everything the dispatcher and the steps decide on.
+type journey struct {
+	flow   *store.Flow
+	user   *store.User   // nil until the password step identified someone
+	device *store.Device // nil when the user has no enrolled device
+	state  State
+}
+
+// load gathers a flow's user, device and requirements.
+func (h *Handler) load(ctx context.Context, f *store.Flow) (*journey, error) {
+	j := &journey{flow: f}
+	u, err := h.flowUser(ctx, f)
+	if err != nil {
+		return nil, err
 	}
-	return s
+	j.user = u
+	j.state = State{QuestionEnabled: h.cfg.QuestionEnabled, PasswordDone: f.PasswordAt != nil && u != nil,
+		QuestionDone: f.QuestionAt != nil, EnrolledNow: f.EnrolledAt != nil, CodesAcked: f.CodesAckAt != nil,
+		OTPDone: f.OTPAt != nil}
+	if u == nil {
+		return j, nil
+	}
+	j.state.MustSetup = u.MustChangePassword || (h.cfg.QuestionEnabled && u.AnswerHash == "")
+	d, err := h.store.DeviceByUser(ctx, u.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, storeFault(err)
+	default:
+		j.device = d
+		j.state.HasDevice = true
+	}
+	if j.state.MFARequired, err = h.mfaRequired(ctx, f, u); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// mfaRequired: the global policy, an admin's setting on the user or the
+// client, or the request's acr_values demand a second factor.
+func (h *Handler) mfaRequired(ctx context.Context, f *store.Flow, u *store.User) (bool, error) {
+	if h.cfg.MFAPolicy == MFAAlways || u.RequireMFA || WantsMFA(f.ACRValues) {
+		return true, nil
+	}
+	c, err := h.store.ClientByID(ctx, f.ClientID)
+	if err != nil {
+		return false, storeFault(err)
+	}
+	return c.RequireMFA, nil
 }
 
 // flowUser loads the user a flow has identified, if any.
@@ -180,21 +249,21 @@ func (h *Handler) flowUser(ctx context.Context, f *store.Flow) (*store.User, err
 	return u, nil
 }
 
-// expect loads the flow and its user and checks that step is the one the
-// journey is at; otherwise the browser is sent back to the dispatcher.
-func (h *Handler) expect(c echo.Context, step Step) (*store.Flow, *store.User, bool, error) {
+// expect loads the flow and checks that step is the one the journey is
+// at; otherwise the browser is sent back to the dispatcher (ok false).
+func (h *Handler) expect(c echo.Context, step Step) (*journey, bool, error) {
 	f, err := h.loadFlow(c)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, false, err
 	}
-	u, err := h.flowUser(c.Request().Context(), f)
+	j, err := h.load(c.Request().Context(), f)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, false, err
 	}
-	if Next(h.state(f, u)) != step {
-		return nil, nil, false, c.Redirect(http.StatusSeeOther, nextURL(f.ID))
+	if Next(j.state) != step {
+		return nil, false, c.Redirect(http.StatusSeeOther, nextURL(f.ID))
 	}
-	return f, u, true, nil
+	return j, true, nil
 }
 
 func nextURL(flowID string) string {

@@ -18,10 +18,11 @@ const (
 )
 
 func (h *Handler) passwordPage(c echo.Context) error {
-	f, _, ok, err := h.expect(c, StepPassword)
+	j, ok, err := h.expect(c, StepPassword)
 	if !ok {
 		return err
 	}
+	f := j.flow
 	return h.page(c, http.StatusOK, f, templates.PasswordPage{Base: h.base(c, f), Username: f.LoginHint})
 }
 
@@ -29,10 +30,11 @@ func (h *Handler) passwordPage(c echo.Context) error {
 // user, wrong password, disabled account) gets the same message, status
 // and cost: an unknown user is checked against a dummy hash.
 func (h *Handler) passwordSubmit(c echo.Context) error {
-	f, _, ok, err := h.expect(c, StepPassword)
+	j, ok, err := h.expect(c, StepPassword)
 	if !ok {
 		return err
 	}
+	f := j.flow
 	ctx := c.Request().Context()
 	username := strings.TrimSpace(c.FormValue("username"))
 	password := c.FormValue("password")

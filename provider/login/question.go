@@ -14,20 +14,22 @@ import (
 const maxAnswerLen = 256
 
 func (h *Handler) questionPage(c echo.Context) error {
-	f, u, ok, err := h.expect(c, StepQuestion)
+	j, ok, err := h.expect(c, StepQuestion)
 	if !ok {
 		return err
 	}
+	f, u := j.flow, j.user
 	return h.page(c, http.StatusOK, f, templates.QuestionPage{Base: h.base(c, f), Question: u.Question})
 }
 
 // questionSubmit checks the security answer. A wrong answer gets the same
 // generic message as a wrong password.
 func (h *Handler) questionSubmit(c echo.Context) error {
-	f, u, ok, err := h.expect(c, StepQuestion)
+	j, ok, err := h.expect(c, StepQuestion)
 	if !ok {
 		return err
 	}
+	f, u := j.flow, j.user
 	ctx := c.Request().Context()
 	answer := c.FormValue("answer")
 	fail := func(status int, m templates.Message) error {

@@ -15,10 +15,11 @@ import (
 const minAnswerLen = 3
 
 func (h *Handler) setupPage(c echo.Context) error {
-	f, u, ok, err := h.expect(c, StepSetup)
+	j, ok, err := h.expect(c, StepSetup)
 	if !ok {
 		return err
 	}
+	f, u := j.flow, j.user
 	return h.page(c, http.StatusOK, f, templates.SetupPage{Base: h.base(c, f),
 		QuestionEnabled: h.cfg.QuestionEnabled, Question: u.Question})
 }
@@ -27,10 +28,11 @@ func (h *Handler) setupPage(c echo.Context) error {
 // entered twice, and, when the question step is on, a question and its
 // answer, entered twice.
 func (h *Handler) setupSubmit(c echo.Context) error {
-	f, u, ok, err := h.expect(c, StepSetup)
+	j, ok, err := h.expect(c, StepSetup)
 	if !ok {
 		return err
 	}
+	f, u := j.flow, j.user
 	ctx := c.Request().Context()
 	question := c.FormValue("question")
 	fail := func(m templates.Message) error {

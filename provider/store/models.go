@@ -63,6 +63,22 @@ type Flow struct {
 	PasswordAt  *time.Time
 	SetupAt     *time.Time
 	QuestionAt  *time.Time
+	// OTPAt is when a passcode of the user's device was accepted in this flow.
+	OTPAt *time.Time
+	// Pending enrollment: a sealed TOTP secret bound to this flow (never
+	// accepted from the client), the app chosen, wrong codes so far, and
+	// when the secret stops being offered.
+	PendingSecret    []byte
+	PendingApp       string `gorm:"size:64"`
+	PendingAttempts  int    `gorm:"not null;default:0"`
+	PendingExpiresAt *time.Time
+	// EnrolledAt is set when a device was enrolled in this flow; its
+	// recovery codes wait, sealed, in PendingCodes until the person has
+	// seen them and pressed Submit (CodesAckAt).
+	EnrolledAt   *time.Time
+	PendingCodes []byte
+	CodesAckAt   *time.Time
+
 	// AMR lists the authentication methods performed, in order.
 	AMR      StringList `gorm:"type:text;not null"`
 	ACR      string     `gorm:"size:128"`
@@ -138,7 +154,30 @@ type SigningKey struct {
 	RetiredAt *time.Time
 }
 
+// Device is a user's enrolled TOTP authenticator (one per user). The
+// secret is sealed with the user and device ids as associated data.
+type Device struct {
+	ID     string `gorm:"primaryKey;size:64"`
+	UserID string `gorm:"uniqueIndex;size:64;not null"`
+	App    string `gorm:"size:64"`
+	Secret []byte `gorm:"not null"`
+	// LastStep is the last accepted TOTP time step; it only increases.
+	LastStep   int64 `gorm:"not null;default:0"`
+	EnrolledAt time.Time
+	LastUsedAt *time.Time
+}
+
+// RecoveryCode is one single-use recovery code, stored hashed.
+type RecoveryCode struct {
+	ID        string `gorm:"primaryKey;size:64"`
+	UserID    string `gorm:"size:64;not null;index"`
+	CodeHash  string `gorm:"uniqueIndex;size:64;not null"`
+	CreatedAt time.Time
+	UsedAt    *time.Time
+}
+
 // allModels lists every table, in migration order.
 func allModels() []any {
-	return []any{&User{}, &Client{}, &Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}, &SigningKey{}}
+	return []any{&User{}, &Client{}, &Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}, &SigningKey{},
+		&Device{}, &RecoveryCode{}}
 }

@@ -1,0 +1,65 @@
+package login
+
+import "strings"
+
+// Authentication context class references (acr) otpgate issues and accepts
+// in acr_values.
+const (
+	// ACRMFA: a password (and the security question, when on) plus a TOTP
+	// passcode. This is the OpenID PAPE multi-factor policy URI, which
+	// relying parties recognise.
+	ACRMFA = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+	// ACRPassword: the first factor only.
+	ACRPassword = "urn:otpgate:acr:password"
+)
+
+// SupportedACRs lists the acr values, weakest first.
+var SupportedACRs = []string{ACRPassword, ACRMFA}
+
+// MFA policies (configuration mfa.required).
+const (
+	MFAAlways    = "always"
+	MFAPerUser   = "per_user"
+	MFAPerClient = "per_client"
+)
+
+// WantsMFA reports whether a request's space-separated acr_values ask for
+// the multi-factor level. The values are in order of preference; any
+// mention of the MFA value means the person must pass a second factor.
+func WantsMFA(acrValues string) bool {
+	for _, v := range strings.Fields(acrValues) {
+		if v == ACRMFA {
+			return true
+		}
+	}
+	return false
+}
+
+// SatisfiableACR reports whether at least one requested acr value can be
+// met (an empty request can always be met).
+func SatisfiableACR(acrValues []string) bool {
+	if len(acrValues) == 0 {
+		return true
+	}
+	for _, v := range acrValues {
+		for _, s := range SupportedACRs {
+			if v == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// amrACR is what a flow proved: the methods in the order performed and the
+// acr they add up to (RFC 8176 method names).
+func amrACR(question, otp bool) ([]string, string) {
+	amr := []string{"pwd"}
+	if question {
+		amr = append(amr, "kba")
+	}
+	if otp {
+		return append(amr, "otp", "mfa"), ACRMFA
+	}
+	return amr, ACRPassword
+}

@@ -1,0 +1,69 @@
+package login
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+func (h *Handler) otpPage(c echo.Context) error {
+	j, ok, err := h.expect(c, StepOTP)
+	if !ok {
+		return err
+	}
+	return h.renderOTP(c, http.StatusOK, j.flow, "")
+}
+
+func (h *Handler) renderOTP(c echo.Context, status int, f *store.Flow, msg templates.Message) error {
+	b := h.base(c, f)
+	b.Error = msg
+	return h.page(c, status, f, templates.OTPPage{Base: b, ResetURL: "/login/reset?authRequestID=" + f.ID})
+}
+
+// otpSubmit checks a passcode of the user's device. It is accepted once:
+// the verifier records its time step with a conditional update before the
+// flow moves on, and a storage failure accepts nothing.
+func (h *Handler) otpSubmit(c echo.Context) error {
+	j, ok, err := h.expect(c, StepOTP)
+	if !ok {
+		return err
+	}
+	ctx := c.Request().Context()
+	f, u, d := j.flow, j.user, j.device
+	secret, err := h.cfg.Sealer.Open(d.Secret, DeviceAD(u.ID, d.ID))
+	if err != nil {
+		// A secret that does not open (wrong key, or a row moved to
+		// another user) must never let anyone through.
+		h.log.ErrorContext(ctx, "TOTP secret cannot be decrypted", "user_id", u.ID, "device_id", d.ID, "err", err)
+		return pageError(http.StatusInternalServerError, templates.MsgInternal, err)
+	}
+	v := mfa.Verifier{TOTP: h.cfg.TOTP, Now: h.store.Now, Store: h.store}
+	err = v.Verify(ctx, mfa.Device{ID: d.ID, Secret: secret, LastStep: d.LastStep}, c.FormValue("code"))
+	switch {
+	case errors.Is(err, mfa.ErrMalformed):
+		return h.renderOTP(c, http.StatusBadRequest, f, templates.MsgCodeMalformed)
+	case errors.Is(err, mfa.ErrInvalid), errors.Is(err, mfa.ErrReplayed):
+		h.log.InfoContext(ctx, "sign-in failed", "step", StepOTP, "user_id", u.ID, "client_id", f.ClientID,
+			"replayed", errors.Is(err, mfa.ErrReplayed))
+		return h.renderOTP(c, http.StatusUnauthorized, f, templates.MsgCodeInvalid)
+	case err != nil:
+		return storeFault(err)
+	}
+	now := h.store.Now()
+	_, err = h.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
+		if fl.DoneAt != nil || fl.UserID != u.ID {
+			return store.ErrStale
+		}
+		fl.OTPAt = &now
+		return nil
+	})
+	if err != nil {
+		return h.flowWriteError(err)
+	}
+	return seeOther(c, nextURL(f.ID))
+}
