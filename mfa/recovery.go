@@ -1,8 +1,6 @@
 package mfa
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -43,7 +41,8 @@ func NewRecoveryCodes(r io.Reader, n int) ([]string, error) {
 }
 
 // NormalizeRecoveryCode drops separators and case so that "K7M2 X9QP-4HTA"
-// matches "k7m2-x9qp-4hta".
+// matches "k7m2-x9qp-4hta". This is the form that is hashed (with
+// argon2id, by the caller) and compared.
 func NormalizeRecoveryCode(code string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
@@ -54,11 +53,4 @@ func NormalizeRecoveryCode(code string) string {
 		}
 		return r
 	}, strings.TrimSpace(code))
-}
-
-// HashRecoveryCode is the stored form of a recovery code: SHA-256 of its
-// normalised form. The codes are random and long, so a fast hash is enough.
-func HashRecoveryCode(code string) string {
-	sum := sha256.Sum256([]byte("otpgate-recovery:" + NormalizeRecoveryCode(code)))
-	return hex.EncodeToString(sum[:])
 }

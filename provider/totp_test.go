@@ -72,6 +72,9 @@ func TestEnrollmentJourney(t *testing.T) {
 	if !slices.Equal(c.AuthenticationMethodsReferences, []string{"pwd", "kba", "otp", "mfa"}) || c.AuthenticationContextClassReference != login.ACRMFA {
 		t.Fatalf("amr %v acr %q", c.AuthenticationMethodsReferences, c.AuthenticationContextClassReference)
 	}
+	if n, err := h.store.CountRecoveryCodes(context.Background(), erin.ID); n != 10 || err != nil {
+		t.Fatalf("stored recovery codes: %d %v", n, err)
+	}
 	// The recovery codes are not shown again and the device is stored.
 	d, err := h.store.DeviceByUser(context.Background(), erin.ID)
 	if err != nil || d.App != "authy" || strings.Contains(string(d.Secret), string(secret)) {

@@ -57,7 +57,7 @@ func seedDemo(ctx context.Context, rt *runtime, issuer string) (demoSeed, error)
 	}
 	now := rt.store.Now()
 	err = rt.store.SaveClient(ctx, &store.Client{
-		ID: demoClientID, Name: "otpgate demo", Public: true,
+		ID: demoClientID, Name: "otpgate demo", Public: true, RequireMFA: true,
 		RedirectURIs:           store.StringList{demo.RedirectURI(issuer)},
 		PostLogoutRedirectURIs: store.StringList{demo.PostLogoutURI(issuer)},
 		CreatedAt:              now, UpdatedAt: now,

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
 )
 
 func newUserID() string { return "u_" + strings.ToLower(strings.TrimRight(randText(), "=")) }
@@ -197,7 +198,44 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\nstatus:            %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
 		u.Username, u.ID, u.Email, u.Name, userStatus(u), onOff(u.RequireMFA), question,
 		u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
+	return c.showDevice(ctx, rt, u)
+}
+
+// showDevice prints the user's authenticator (never its secret) and how
+// many recovery codes are left.
+func (c *cli) showDevice(ctx context.Context, rt *runtime, u *store.User) error {
+	d, err := rt.store.DeviceByUser(ctx, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintln(c.stdout, "device:            none enrolled")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	lastUsed := "never"
+	if d.LastUsedAt != nil {
+		lastUsed = d.LastUsedAt.Format("2006-01-02 15:04:05 MST")
+	}
+	left, err := rt.store.CountRecoveryCodes(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "device:            enrolled\ndevice app:        %s\nenrolled at:       %s\nlast used:         %s\nrecovery codes:    %d unused\n",
+		appName(d.App), d.EnrolledAt.Format("2006-01-02 15:04:05 MST"), lastUsed, left)
 	return nil
+}
+
+// appName is the display name of an authenticator app id.
+func appName(id string) string {
+	for _, a := range templates.Apps {
+		if a.ID == id && a.Name != "" {
+			return a.Name
+		}
+	}
+	if id == "" {
+		return "unknown"
+	}
+	return id
 }
 
 // userSetPassword sets a temporary password: the user must choose a new

@@ -141,7 +141,7 @@ func (h *Handler) enrollSubmit(c echo.Context) error {
 	}
 	hashes := make([]string, len(codes))
 	for i, rc := range codes {
-		hashes[i] = mfa.HashRecoveryCode(rc)
+		hashes[i] = h.hasher.Hash(mfa.NormalizeRecoveryCode(rc))
 	}
 	err = h.store.EnrollDevice(ctx, store.Enrollment{
 		FlowID: f.ID,

@@ -167,11 +167,12 @@ type Device struct {
 	LastUsedAt *time.Time
 }
 
-// RecoveryCode is one single-use recovery code, stored hashed.
+// RecoveryCode is one single-use recovery code, stored as an argon2id hash
+// of its normalised form.
 type RecoveryCode struct {
 	ID        string `gorm:"primaryKey;size:64"`
 	UserID    string `gorm:"size:64;not null;index"`
-	CodeHash  string `gorm:"uniqueIndex;size:64;not null"`
+	CodeHash  string `gorm:"size:255;not null"`
 	CreatedAt time.Time
 	UsedAt    *time.Time
 }

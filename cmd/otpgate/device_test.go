@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// TestUserShowDevice: user show tells whether a device is enrolled, which
+// app, when, and when last used, and never prints the secret.
+func TestUserShowDevice(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, "--data", dir, "user", "add", "--username", "ivy", "--password", "ivys-password-123")
+	out := mustRun(t, "--data", dir, "user", "show", "ivy")
+	if got := showField(t, out, "device"); got != "none enrolled" {
+		t.Fatalf("device = %q before enrollment", got)
+	}
+	st := openDataStore(t, dir)
+	ctx := context.Background()
+	u, err := st.UserByUsername(ctx, "ivy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := st.CreateFlow(ctx, &store.Flow{ID: "FLOW1", ClientID: "c", PendingSecret: []byte("sealed"),
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("SEALED-SECRET-BYTES")
+	if err := st.EnrollDevice(ctx, store.Enrollment{FlowID: "FLOW1", CodeHashes: []string{"h1", "h2", "h3"},
+		Device: &store.Device{ID: "d1", UserID: u.ID, App: "microsoft-authenticator", Secret: secret, LastStep: 1, EnrolledAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, "--data", dir, "user", "show", "ivy")
+	for field, want := range map[string]string{"device": "enrolled", "device app": "Microsoft Authenticator",
+		"last used": "never", "recovery codes": "3 unused"} {
+		if got := showField(t, out, field); got != want {
+			t.Errorf("%s = %q, want %q", field, got, want)
+		}
+	}
+	if showField(t, out, "enrolled at") == "" || strings.Contains(out, string(secret)) {
+		t.Fatalf("user show:\n%s", out)
+	}
+	if ok, err := st.AdvanceStep(ctx, "d1", 2); !ok || err != nil {
+		t.Fatalf("AdvanceStep: %v %v", ok, err)
+	}
+	if got := showField(t, mustRun(t, "--data", dir, "user", "show", "ivy"), "last used"); got == "never" {
+		t.Fatal("last used not shown after a passcode")
+	}
+}
