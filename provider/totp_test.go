@@ -357,3 +357,54 @@ func TestCopiedSecretFailsClosed(t *testing.T) {
 		t.Fatalf("copied secret: status %d step %q", p.status, p.step())
 	}
 }
+
+// TestEnrollmentSecretReplacedAfterTooManyWrongCodes: five wrong codes
+// discard the pending secret; the page shows a new one that works.
+func TestEnrollmentSecretReplacedAfterTooManyWrongCodes(t *testing.T) {
+	h := setupApp(t)
+	h.useShiftClock()
+	erin, _ := h.store.UserByUsername(context.Background(), "erin")
+	h.requireMFA(erin)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	first := p.setupSecret(t)
+	wrong := fmt.Sprintf("%06d", (atoi(h.passcode(t, first))+500000)%1000000)
+	for i := range 4 {
+		p = b.submit(p, map[string]string{"app": "other", "code": wrong})
+		if !slices.Equal(p.setupSecret(t), first) {
+			t.Fatalf("secret replaced after %d wrong codes", i+1)
+		}
+	}
+	p = b.submit(p, map[string]string{"app": "other", "code": wrong})
+	second := p.setupSecret(t)
+	if slices.Equal(second, first) || p.step() != "enroll" || p.alert() == "" {
+		t.Fatalf("after 5 wrong codes: same secret %v, step %q, alert %q", slices.Equal(second, first), p.step(), p.alert())
+	}
+	// The old secret's code no longer enrols; the new one does.
+	p = b.submit(p, map[string]string{"app": "other", "code": h.passcode(t, first)})
+	if p.step() != "enroll" {
+		t.Fatalf("old secret enrolled: step %q", p.step())
+	}
+	p = b.submit(p, map[string]string{"app": "other", "code": h.passcode(t, second)})
+	if p.step() != "recovery-codes" {
+		t.Fatalf("new secret: step %q alert %q", p.step(), p.alert())
+	}
+}
+
+// TestLostDeviceLink leads to the reset page, which (until self-service
+// reset exists) says to contact the administrator and links back.
+func TestLostDeviceLink(t *testing.T) {
+	h, _, _ := enrolled(t)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	link := find(p.doc, func(n *html.Node) bool { return attr(n, "id") == "lost-device" })
+	target, _ := p.url.Parse(attr(link, "href"))
+	p = b.get(target.String())
+	if p.step() != "reset" || p.status != http.StatusOK || strings.Contains(p.location, "code=") {
+		t.Fatalf("lost device page: step %q status %d", p.step(), p.status)
+	}
+}
