@@ -81,6 +81,8 @@ func newHarnessOn(t testing.TB, st *store.Store, edit ...func(*provider.Options)
 			IDToken: time.Hour, RefreshToken: 24 * time.Hour, Session: 12 * time.Hour},
 		QuestionEnabled: true, MinPasswordLength: 12,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// Every test client is 127.0.0.1: the per-IP limiter is tested on its own.
+		AttemptsPerMinute: -1,
 	}
 	for _, e := range edit {
 		e(&opts)

@@ -40,7 +40,20 @@ type Options struct {
 	MFAPolicy string
 	// TOTPIssuer labels accounts in authenticator apps.
 	TOTPIssuer string
-	Logger     *slog.Logger
+	// OTPAttempts (default 5) wrong passcodes lock until an admin reset;
+	// LoginAttempts (default 10) wrong passwords or answers lock
+	// temporarily with doubling waits.
+	OTPAttempts, LoginAttempts int
+	// AdminOnlyReset turns off self-service reset of a lost device.
+	AdminOnlyReset bool
+	// ResetLinkLifetime bounds emailed reset links (default 15 minutes).
+	ResetLinkLifetime time.Duration
+	// AttemptsPerMinute limits sign-in posts per client IP (default 30;
+	// negative turns it off).
+	AttemptsPerMinute int
+	// Notifier mails people about security events; nil when mail is off.
+	Notifier login.Notifier
+	Logger   *slog.Logger
 	// Extra mounts more browser routes (the demo relying party).
 	Extra func(g *echo.Group)
 }
@@ -65,6 +78,18 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	if o.MFAPolicy == "" {
 		o.MFAPolicy = login.MFAPerUser
+	}
+	if o.OTPAttempts <= 0 {
+		o.OTPAttempts = 5
+	}
+	if o.LoginAttempts <= 0 {
+		o.LoginAttempts = 10
+	}
+	if o.ResetLinkLifetime <= 0 {
+		o.ResetLinkLifetime = 15 * time.Minute
+	}
+	if o.AttemptsPerMinute == 0 {
+		o.AttemptsPerMinute = 30
 	}
 	keys := NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+time.Hour)
 	if err := keys.EnsureKey(ctx); err != nil {
@@ -116,10 +141,21 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		TOTPIssuer: o.TOTPIssuer,
 		Sealer:     o.Sealer,
 		Rand:       rand.Reader,
+
+		OTPAttempts:       o.OTPAttempts,
+		LoginAttempts:     o.LoginAttempts,
+		SelfServiceReset:  !o.AdminOnlyReset,
+		ResetLinkLifetime: o.ResetLinkLifetime,
+		Issuer:            o.Issuer,
+		Notifier:          o.Notifier,
+		AttemptsPerMinute: o.AttemptsPerMinute,
 	}, o.Logger)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The client IP is the connection's peer: X-Forwarded-For and
+	// X-Real-IP are not trusted unless a proxy is configured to set them.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = errorPages(o.Renderer, o.Logger)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -139,6 +140,7 @@ func (h *Handler) finish(c echo.Context, j *journey) error {
 	}
 	h.cookies.set(c, "session", value, h.cfg.SessionLifetime)
 	h.log.InfoContext(ctx, "sign-in complete", "user_id", u.ID, "client_id", f.ClientID, "amr", amr)
+	h.audit(c, store.EventSignIn, f, u, "amr "+strings.Join(amr, " "))
 	return c.Redirect(http.StatusFound, h.cfg.CallbackURL(ctx, f.ID))
 }
 

@@ -2,6 +2,7 @@ package login
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -158,6 +159,8 @@ func (h *Handler) enrollSubmit(c echo.Context) error {
 		return storeFault(err)
 	}
 	h.log.InfoContext(ctx, "device enrolled", "user_id", u.ID, "app", app)
+	h.audit(c, store.EventEnrolled, f, u, "authenticator app "+app+" enrolled; 10 recovery codes issued")
+	h.notify(c, "device enrolled", func(ctx context.Context, n Notifier) error { return n.DeviceEnrolled(ctx, u, app) })
 	return seeOther(c, nextURL(f.ID))
 }
 

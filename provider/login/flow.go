@@ -12,6 +12,8 @@ const (
 	StepEnroll        Step = "enroll"
 	StepRecoveryCodes Step = "recovery-codes"
 	StepOTP           Step = "otp"
+	StepEnrollProof   Step = "enroll-proof"
+	StepLocked        Step = "locked"
 	StepDone          Step = "done"
 )
 
@@ -38,13 +40,26 @@ type State struct {
 	CodesAcked bool
 	// OTPDone: a passcode was accepted in this flow.
 	OTPDone bool
+	// OTPLocked: too many wrong passcodes locked the account until an
+	// administrator resets the device.
+	OTPLocked bool
+	// ProofPending: an administrator reset the device and the one-time
+	// enrollment proof has not been presented yet (even if it expired).
+	ProofPending bool
+	// ProofDone: the enrollment proof was presented in this flow.
+	ProofDone bool
+	// ResetDone: the person proved possession (recovery code or emailed
+	// link) and the lost device was removed in this flow.
+	ResetDone bool
 }
 
 // Next is the single place the order of the journey lives: password, then
 // (first sign-in) setup, then the security question, then the second
-// factor: enrollment and recovery codes for a user without a device who
-// needs one, or the passcode for a user with a device. Done comes only
-// when every required step has passed.
+// factor: the locked page for an account locked by passcodes; the passcode
+// for a user with a device; the enrollment proof after an administrator's
+// reset; enrollment and recovery codes for a user without a device who
+// needs one (or whose device was just reset). Done comes only when every
+// required step has passed.
 func Next(s State) Step {
 	switch {
 	case !s.PasswordDone:
@@ -53,13 +68,17 @@ func Next(s State) Step {
 		return StepSetup
 	case s.QuestionEnabled && !s.QuestionDone:
 		return StepQuestion
+	case s.OTPLocked:
+		return StepLocked
 	case s.EnrolledNow && !s.CodesAcked:
 		return StepRecoveryCodes
 	case s.EnrolledNow:
 		return StepDone
 	case s.HasDevice && !s.OTPDone:
 		return StepOTP
-	case s.MFARequired && !s.HasDevice:
+	case s.ProofPending && !s.ProofDone:
+		return StepEnrollProof
+	case (s.MFARequired || s.ResetDone || s.ProofDone) && !s.HasDevice:
 		return StepEnroll
 	default:
 		return StepDone

@@ -31,6 +31,13 @@ func TestNext(t *testing.T) {
 		{"second factor never before the question", with(q, func(s *State) { s.PasswordDone, s.MFARequired, s.HasDevice = true, true, true }), StepQuestion},
 		{"second factor never before setup", with(passed, func(s *State) { s.MustSetup, s.HasDevice = true, true }), StepSetup},
 		{"a passcode alone is not a sign-in", State{QuestionEnabled: true, HasDevice: true, OTPDone: true}, StepPassword},
+		{"locked after the first factor", with(passed, func(s *State) { s.HasDevice, s.OTPLocked = true, true }), StepLocked},
+		{"locked beats an accepted passcode", with(passed, func(s *State) { s.HasDevice, s.OTPDone, s.OTPLocked = true, true, true }), StepLocked},
+		{"locked is not revealed before the question", with(q, func(s *State) { s.PasswordDone, s.OTPLocked = true, true }), StepQuestion},
+		{"admin reset: proof first", with(passed, func(s *State) { s.ProofPending = true }), StepEnrollProof},
+		{"admin reset, proof given: enrol even without policy", with(passed, func(s *State) { s.ProofPending, s.ProofDone = true, true }), StepEnroll},
+		{"self-service reset: enrol even without policy", with(passed, func(s *State) { s.ResetDone = true }), StepEnroll},
+		{"self-service reset, enrolled: recovery codes", with(passed, func(s *State) { s.ResetDone, s.HasDevice, s.EnrolledNow = true, true, true }), StepRecoveryCodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,6 +31,18 @@ type Store interface {
 	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
 	AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error)
 	EnrollDevice(ctx context.Context, e store.Enrollment) error
+	RecordLoginFailure(ctx context.Context, userID string, threshold int) (store.LoginCounters, error)
+	RecordLoginSuccess(ctx context.Context, userID string) error
+	RecordOTPFailure(ctx context.Context, userID string, threshold int) (store.OTPCounters, error)
+	RecordOTPSuccess(ctx context.Context, userID string) error
+	UnusedRecoveryCodes(ctx context.Context, userID string) ([]store.RecoveryCode, error)
+	UseRecoveryCode(ctx context.Context, id string) (bool, error)
+	SelfResetDevice(ctx context.Context, flowID, userID string) error
+	ConsumeProof(ctx context.Context, flowID, userID, proofHash string) error
+	CreateLinkToken(ctx context.Context, t *store.LinkToken) error
+	PeekLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
+	ConsumeLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
+	Audit(ctx context.Context, e *store.AuditEvent) error
 	ClientByID(ctx context.Context, id string) (*store.Client, error)
 	CreateSession(ctx context.Context, s *store.Session) error
 	SessionByID(ctx context.Context, id string) (*store.Session, error)
@@ -61,6 +73,32 @@ type Config struct {
 	Sealer Sealer
 	// Rand is the source of secrets and recovery codes.
 	Rand io.Reader
+	// Lockout thresholds: consecutive wrong passcodes (or recovery codes
+	// or proofs) lock until an admin reset; consecutive wrong passwords or
+	// answers lock temporarily.
+	OTPAttempts   int
+	LoginAttempts int
+	// SelfServiceReset lets a person reset a lost device with a recovery
+	// code or an emailed link; off, only an administrator can.
+	SelfServiceReset bool
+	// ResetLinkLifetime bounds emailed links.
+	ResetLinkLifetime time.Duration
+	// Issuer is the configured issuer URL: emailed links are built from it,
+	// never from the Host header.
+	Issuer string
+	// Notifier mails the person about security events; nil when mail is off.
+	Notifier Notifier
+	// AttemptsPerMinute limits sign-in form posts per client IP (password
+	// spraying); 0 turns the limiter off.
+	AttemptsPerMinute int
+}
+
+// Notifier tells a person about security events on their account.
+type Notifier interface {
+	ResetLink(ctx context.Context, u *store.User, link string, valid time.Duration) error
+	DeviceReset(ctx context.Context, u *store.User) error
+	DeviceEnrolled(ctx context.Context, u *store.User, app string) error
+	AccountLocked(ctx context.Context, u *store.User) error
 }
 
 // Sealer encrypts small secrets bound to associated data.
@@ -104,20 +142,27 @@ func (h *Handler) Mount(parent *echo.Group) {
 			return &PageError{Status: http.StatusForbidden, Message: templates.MsgCSRF}
 		},
 	}))
+	limit := h.limiter()
 	g.GET("/login/next", h.dispatch)
 	g.GET("/login/password", h.passwordPage)
-	g.POST("/login/password", h.passwordSubmit)
+	g.POST("/login/password", h.passwordSubmit, limit)
 	g.GET("/login/setup", h.setupPage)
 	g.POST("/login/setup", h.setupSubmit)
 	g.GET("/login/question", h.questionPage)
-	g.POST("/login/question", h.questionSubmit)
+	g.POST("/login/question", h.questionSubmit, limit)
 	g.GET("/login/enroll", h.enrollPage)
 	g.POST("/login/enroll", h.enrollSubmit)
 	g.GET("/login/recovery-codes", h.recoveryCodesPage)
 	g.POST("/login/recovery-codes", h.recoveryCodesSubmit)
 	g.GET("/login/otp", h.otpPage)
-	g.POST("/login/otp", h.otpSubmit)
+	g.POST("/login/otp", h.otpSubmit, limit)
 	g.GET("/login/reset", h.resetPage)
+	g.POST("/login/reset", h.resetSubmit, limit)
+	g.POST("/login/reset/email", h.resetEmail, limit)
+	g.GET("/login/reset/link", h.resetLink)
+	g.GET("/login/enroll-proof", h.proofPage)
+	g.POST("/login/enroll-proof", h.proofSubmit, limit)
+	g.GET("/login/locked", h.lockedPage)
 	g.GET("/logout", h.logoutPage)
 	g.POST("/logout", h.logoutSubmit)
 	g.GET("/logged-out", h.loggedOut)
@@ -203,6 +248,10 @@ func (h *Handler) load(ctx context.Context, f *store.Flow) (*journey, error) {
 		return j, nil
 	}
 	j.state.MustSetup = u.MustChangePassword || (h.cfg.QuestionEnabled && u.AnswerHash == "")
+	j.state.OTPLocked = u.OTPLocked
+	j.state.ProofPending = u.ProofHash != ""
+	j.state.ProofDone = f.ProofAt != nil
+	j.state.ResetDone = f.ResetAt != nil
 	d, err := h.store.DeviceByUser(ctx, u.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -1,7 +1,9 @@
 package login
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -48,10 +50,17 @@ func (h *Handler) otpSubmit(c echo.Context) error {
 	case errors.Is(err, mfa.ErrMalformed):
 		return h.renderOTP(c, http.StatusBadRequest, f, templates.MsgCodeMalformed)
 	case errors.Is(err, mfa.ErrInvalid), errors.Is(err, mfa.ErrReplayed):
-		h.log.InfoContext(ctx, "sign-in failed", "step", StepOTP, "user_id", u.ID, "client_id", f.ClientID,
-			"replayed", errors.Is(err, mfa.ErrReplayed))
-		return h.renderOTP(c, http.StatusUnauthorized, f, templates.MsgCodeInvalid)
+		detail := "wrong passcode"
+		if errors.Is(err, mfa.ErrReplayed) {
+			detail = "passcode already used"
+		}
+		return h.secondFactorFailed(c, j, detail, func() error {
+			return h.renderOTP(c, http.StatusUnauthorized, f, templates.MsgCodeInvalid)
+		})
 	case err != nil:
+		return storeFault(err)
+	}
+	if err := h.store.RecordOTPSuccess(ctx, u.ID); err != nil {
 		return storeFault(err)
 	}
 	now := h.store.Now()
@@ -66,4 +75,28 @@ func (h *Handler) otpSubmit(c echo.Context) error {
 		return h.flowWriteError(err)
 	}
 	return seeOther(c, nextURL(f.ID))
+}
+
+// secondFactorFailed counts a wrong passcode, recovery code or enrollment
+// proof toward the passcode lockout. At the limit the account locks, the
+// person is told (by mail too), and this sign-in ends at the locked page;
+// otherwise retry renders the page again. Counting must succeed (fail
+// closed).
+func (h *Handler) secondFactorFailed(c echo.Context, j *journey, detail string, retry func() error) error {
+	ctx := c.Request().Context()
+	f, u := j.flow, j.user
+	counters, err := h.store.RecordOTPFailure(ctx, u.ID, h.cfg.OTPAttempts)
+	if err != nil {
+		return storeFault(err)
+	}
+	h.log.InfoContext(ctx, "sign-in failed", "step", Next(j.state), "user_id", u.ID, "client_id", f.ClientID)
+	h.audit(c, store.EventSignInFailed, f, u, fmt.Sprintf("step %s; %s (%d in a row)", Next(j.state), detail, counters.Failures))
+	if counters.Locked {
+		if !counters.Refused {
+			h.audit(c, store.EventOTPLocked, f, u, fmt.Sprintf("locked after %d failed second-factor attempts", h.cfg.OTPAttempts))
+			h.notify(c, "account locked", func(ctx context.Context, n Notifier) error { return n.AccountLocked(ctx, u) })
+		}
+		return seeOther(c, nextURL(f.ID))
+	}
+	return retry()
 }

@@ -2,8 +2,10 @@ package login
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,17 +55,28 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return storeFault(err)
 	}
-	hash := ""
+	hash, locked := "", false
 	if u != nil && !u.Disabled {
-		hash = u.PasswordHash
+		hash, locked = u.PasswordHash, u.LoginLockedUntil > h.store.Now().Unix()
+	} else {
+		u = nil
 	}
+	// The hash is checked in every case, so that unknown, disabled and
+	// locked accounts cost the same time as a wrong password.
 	good, err := h.hasher.Verify(password, hash)
 	if err != nil {
 		h.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
 	}
-	if !good {
-		h.log.InfoContext(ctx, "sign-in failed", "step", StepPassword, "client_id", f.ClientID)
+	if !good || locked {
+		if err := h.loginFailed(c, f, u, StepPassword, locked); err != nil {
+			return err
+		}
 		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)
+	}
+	if !h.cfg.QuestionEnabled {
+		if err := h.store.RecordLoginSuccess(ctx, u.ID); err != nil {
+			return storeFault(err)
+		}
 	}
 	if h.hasher.NeedsRehash(u.PasswordHash) {
 		err := h.store.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, h.hasher.Hash(password))
@@ -83,4 +96,31 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 		return h.flowWriteError(err)
 	}
 	return seeOther(c, nextURL(f.ID))
+}
+
+// loginFailed counts a wrong password or answer of a known, unlocked
+// account (an unknown one has nothing to count; a locked one is refused
+// without extending its lock) and records it. Counting must succeed: if it
+// cannot be written, the attempt fails with an error page (fail closed).
+func (h *Handler) loginFailed(c echo.Context, f *store.Flow, u *store.User, step Step, locked bool) error {
+	ctx := c.Request().Context()
+	detail := "step " + string(step)
+	switch {
+	case u == nil:
+		detail += "; unknown or disabled account"
+	case locked:
+		detail += "; account temporarily locked"
+	default:
+		counters, err := h.store.RecordLoginFailure(ctx, u.ID, h.cfg.LoginAttempts)
+		if err != nil {
+			return storeFault(err)
+		}
+		if !counters.Refused && counters.LoginLocked(h.store.Now()) {
+			h.audit(c, store.EventLoginLocked, f, u, fmt.Sprintf("locked until %s after %d failed passwords or answers",
+				time.Unix(counters.LockedUntil, 0).UTC().Format(time.RFC3339), h.cfg.LoginAttempts))
+		}
+	}
+	h.log.InfoContext(ctx, "sign-in failed", "step", step, "client_id", f.ClientID)
+	h.audit(c, store.EventSignInFailed, f, u, detail)
+	return nil
 }

@@ -40,16 +40,23 @@ func (h *Handler) questionSubmit(c echo.Context) error {
 	if answer == "" {
 		return fail(http.StatusBadRequest, templates.MsgFieldRequired)
 	}
-	if len(answer) > maxAnswerLen {
+	locked := u.LoginLockedUntil > h.store.Now().Unix()
+	good := false
+	if len(answer) <= maxAnswerLen {
+		var err error
+		good, err = h.hasher.Verify(credential.NormalizeAnswer(answer), u.AnswerHash)
+		if err != nil {
+			h.log.ErrorContext(ctx, "stored answer hash unreadable", "user_id", u.ID, "err", err)
+		}
+	}
+	if !good || locked {
+		if err := h.loginFailed(c, f, u, StepQuestion, locked); err != nil {
+			return err
+		}
 		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)
 	}
-	good, err := h.hasher.Verify(credential.NormalizeAnswer(answer), u.AnswerHash)
-	if err != nil {
-		h.log.ErrorContext(ctx, "stored answer hash unreadable", "user_id", u.ID, "err", err)
-	}
-	if !good {
-		h.log.InfoContext(ctx, "sign-in failed", "step", StepQuestion, "user_id", u.ID, "client_id", f.ClientID)
-		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)
+	if err := h.store.RecordLoginSuccess(ctx, u.ID); err != nil {
+		return storeFault(err)
 	}
 	now := h.store.Now()
 	_, err = h.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {

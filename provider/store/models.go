@@ -15,8 +15,26 @@ type User struct {
 	AnswerHash         string `gorm:"size:255"`
 	Disabled           bool   `gorm:"not null;default:false"`
 	RequireMFA         bool   `gorm:"not null;default:false"`
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+
+	// Lockout counters, changed only by single conditional statements
+	// (see lockout.go). Consecutive wrong passcodes lock the account
+	// (OTPLocked) until an administrator resets the device; consecutive
+	// wrong passwords or answers lock it until LoginLockedUntil (unix
+	// seconds), each lock twice as long as the one before it.
+	OTPFailures      int   `gorm:"not null;default:0"`
+	OTPLocked        bool  `gorm:"not null;default:false"`
+	LoginFailures    int   `gorm:"not null;default:0"`
+	LoginLockLevel   int   `gorm:"not null;default:0"`
+	LoginLockedUntil int64 `gorm:"not null;default:0"`
+
+	// ProofHash is the argon2id hash of the one-time enrollment proof an
+	// administrator's device reset issued; until it is presented (before
+	// ProofExpiresAt) the user cannot enrol a new device.
+	ProofHash      string `gorm:"size:255"`
+	ProofExpiresAt *time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Client is a registered relying application.
@@ -78,6 +96,12 @@ type Flow struct {
 	EnrolledAt   *time.Time
 	PendingCodes []byte
 	CodesAckAt   *time.Time
+	// ResetAt: the user proved possession (recovery code or emailed link)
+	// and the old device was removed in this flow; enrollment follows.
+	ResetAt *time.Time
+	// ProofAt: the enrollment proof of an administrator's reset was
+	// presented in this flow.
+	ProofAt *time.Time
 
 	// AMR lists the authentication methods performed, in order.
 	AMR      StringList `gorm:"type:text;not null"`
@@ -177,8 +201,29 @@ type RecoveryCode struct {
 	UsedAt    *time.Time
 }
 
+// LinkToken is a single-use emailed link: a self-service device reset for
+// one flow, or the enrollment proof of an administrator's reset. Only the
+// SHA-256 of the token is stored.
+type LinkToken struct {
+	ID        string `gorm:"primaryKey;size:64"`
+	TokenHash string `gorm:"uniqueIndex;size:64;not null"`
+	Purpose   string `gorm:"size:16;not null"`
+	UserID    string `gorm:"size:64;not null;index"`
+	// FlowID binds a reset link to the sign-in that asked for it.
+	FlowID    string `gorm:"size:64"`
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"index"`
+	UsedAt    *time.Time
+}
+
+// Link token purposes.
+const (
+	LinkReset = "reset"
+	LinkProof = "proof"
+)
+
 // allModels lists every table, in migration order.
 func allModels() []any {
 	return []any{&User{}, &Client{}, &Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}, &SigningKey{},
-		&Device{}, &RecoveryCode{}}
+		&Device{}, &RecoveryCode{}, &AuditEvent{}, &LinkToken{}}
 }

@@ -1,0 +1,21 @@
+package login
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/otpgate/otpgate/templates"
+)
+
+// lockedPage tells a person who passed the first factor that passcode
+// failures locked the account. It is reachable only through the
+// dispatcher after a correct password and answer, so it reveals nothing
+// to someone who does not know them.
+func (h *Handler) lockedPage(c echo.Context) error {
+	j, ok, err := h.expect(c, StepLocked)
+	if !ok {
+		return err
+	}
+	return h.page(c, http.StatusForbidden, j.flow, templates.LockedPage{Base: h.base(c, j.flow)})
+}

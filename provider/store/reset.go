@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// removeDevice deletes a user's device and recovery codes and clears the
+// passcode counters, then ends every session and refresh token: whoever
+// held the old device or a session keeps nothing.
+func (s *Store) removeDevice(tx *gorm.DB, userID string, now time.Time) error {
+	if err := tx.Where("user_id = ?", userID).Delete(&Device{}).Error; err != nil {
+		return err
+	}
+	if err := tx.Where("user_id = ?", userID).Delete(&RecoveryCode{}).Error; err != nil {
+		return err
+	}
+	if err := tx.Model(&User{}).Where("id = ?", userID).
+		Updates(map[string]any{"otp_failures": 0, "otp_locked": false}).Error; err != nil {
+		return err
+	}
+	if err := tx.Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	if err := tx.Model(&RefreshToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).
+		Update("revoked_at", now).Error; err != nil {
+		return err
+	}
+	return tx.Model(&AccessToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).
+		Update("revoked_at", now).Error
+}
+
+// AdminResetDevice is an administrator's device reset: the device and
+// recovery codes go, the passcode lock is cleared, sessions and tokens are
+// revoked, and the user must present a one-time enrollment proof (hash
+// proofHash, valid until proofExpires) before enrolling again.
+func (s *Store) AdminResetDevice(ctx context.Context, userID, proofHash string, proofExpires time.Time) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", userID).
+			Updates(map[string]any{"proof_hash": proofHash, "proof_expires_at": proofExpires.UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return s.removeDevice(tx, userID, now)
+	})
+	if err != nil && err != ErrNotFound {
+		return fmt.Errorf("reset device: %w", err)
+	}
+	return err
+}
+
+// SelfResetDevice removes the device of a user who proved possession of a
+// recovery code or an emailed link in flow flowID, and marks the flow so
+// that enrollment of a new device follows in the same sign-in. It fails
+// with ErrStale when the flow is not that user's unfinished flow, or the
+// account is locked for passcodes.
+func (s *Store) SelfResetDevice(ctx context.Context, flowID, userID string) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Flow{}).Where("id = ? AND user_id = ? AND done_at IS NULL AND reset_at IS NULL", flowID, userID).
+			Updates(map[string]any{"reset_at": now, "otp_at": nil})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrStale
+		}
+		var locked int64
+		if err := tx.Model(&User{}).Where("id = ? AND otp_locked = TRUE", userID).Count(&locked).Error; err != nil {
+			return err
+		}
+		if locked > 0 {
+			return ErrStale
+		}
+		return s.removeDevice(tx, userID, now)
+	})
+	if err != nil && err != ErrStale {
+		return fmt.Errorf("reset device: %w", err)
+	}
+	return err
+}
+
+// ConsumeProof marks the administrator's enrollment proof as used by flow
+// flowID: it clears the proof from the user (once: a second use finds
+// nothing) and records ProofAt on the flow.
+func (s *Store) ConsumeProof(ctx context.Context, flowID, userID, proofHash string) error {
+	now := s.now()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ? AND proof_hash = ? AND proof_hash <> '' AND proof_expires_at > ?", userID, proofHash, now).
+			Updates(map[string]any{"proof_hash": "", "proof_expires_at": nil})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrStale
+		}
+		res = tx.Model(&Flow{}).Where("id = ? AND user_id = ? AND done_at IS NULL", flowID, userID).Update("proof_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrStale
+		}
+		return nil
+	})
+}
+
+// UnusedRecoveryCodes lists a user's unused recovery codes.
+func (s *Store) UnusedRecoveryCodes(ctx context.Context, userID string) ([]RecoveryCode, error) {
+	var out []RecoveryCode
+	err := s.db.WithContext(ctx).Where("user_id = ? AND used_at IS NULL", userID).Order("id").Find(&out).Error
+	return out, err
+}
+
+// UseRecoveryCode marks a recovery code used; false when it already was.
+func (s *Store) UseRecoveryCode(ctx context.Context, id string) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&RecoveryCode{}).Where("id = ? AND used_at IS NULL", id).Update("used_at", s.now())
+	if res.Error != nil {
+		return false, fmt.Errorf("use recovery code: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// CreateLinkToken stores an emailed link's token (already hashed).
+func (s *Store) CreateLinkToken(ctx context.Context, t *LinkToken) error {
+	if t.ID == "" {
+		t.ID = newRowID()
+	}
+	if err := s.db.WithContext(ctx).Create(t).Error; err != nil {
+		return fmt.Errorf("create link token: %w", err)
+	}
+	return nil
+}
+
+// ConsumeLinkToken uses a link token once: it returns the token's row if
+// it was unused and unexpired, and marks it used in the same statement's
+// effect; any later attempt gets ErrNotFound.
+func (s *Store) ConsumeLinkToken(ctx context.Context, hash, purpose string) (*LinkToken, error) {
+	if !lookupable(hash) {
+		return nil, ErrNotFound
+	}
+	now := s.now()
+	res := s.db.WithContext(ctx).Model(&LinkToken{}).
+		Where("token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?", hash, purpose, now).
+		Update("used_at", now)
+	if res.Error != nil {
+		return nil, fmt.Errorf("use link token: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrNotFound
+	}
+	var t LinkToken
+	if err := s.db.WithContext(ctx).First(&t, "token_hash = ?", hash).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &t, nil
+}
+
+// PeekLinkToken returns an unused, unexpired link token without using it.
+func (s *Store) PeekLinkToken(ctx context.Context, hash, purpose string) (*LinkToken, error) {
+	if !lookupable(hash) {
+		return nil, ErrNotFound
+	}
+	var t LinkToken
+	err := s.db.WithContext(ctx).First(&t, "token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?",
+		hash, purpose, s.now()).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &t, nil
+}
