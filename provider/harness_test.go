@@ -347,3 +347,22 @@ func newTLSHarness(t testing.TB, st *store.Store) *harness {
 	t.Cleanup(srv.Close)
 	return h
 }
+
+// postForm posts the page's hidden fields (csrf, authRequestID) plus values
+// to path, as a second form on the page would.
+func (b *browser) postForm(p *page, path string, values map[string]string) *page {
+	b.t.Helper()
+	data := url.Values{}
+	walk(p.doc, func(n *html.Node) {
+		if n.Data == "input" && attr(n, "type") == "hidden" {
+			data.Set(attr(n, "name"), attr(n, "value"))
+		}
+	})
+	for k, v := range values {
+		data.Set(k, v)
+	}
+	target, _ := p.url.Parse(path)
+	req, _ := http.NewRequest(http.MethodPost, target.String(), strings.NewReader(data.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}

@@ -158,6 +158,10 @@ func (h *Handler) enrollSubmit(c echo.Context) error {
 	if err != nil {
 		return storeFault(err)
 	}
+	// A verified code is a second-factor success: the count starts over.
+	if err := h.store.RecordOTPSuccess(ctx, u.ID); err != nil {
+		return storeFault(err)
+	}
 	h.log.InfoContext(ctx, "device enrolled", "user_id", u.ID, "app", app)
 	h.audit(c, store.EventEnrolled, f, u, "authenticator app "+app+" enrolled; 10 recovery codes issued")
 	h.notify(c, "device enrolled", func(ctx context.Context, n Notifier) error { return n.DeviceEnrolled(ctx, u, app) })

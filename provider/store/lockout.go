@@ -32,7 +32,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, userID string, threshold
 	err := s.db.WithContext(ctx).Raw(`UPDATE users SET
 		login_failures = CASE WHEN login_failures + 1 >= ? THEN 0 ELSE login_failures + 1 END,
 		login_locked_until = CASE WHEN login_failures + 1 >= ?
-			THEN ? + CASE WHEN login_lock_level >= 6 THEN ? ELSE 60 * (1 << login_lock_level) END
+			THEN ? + CASE WHEN login_lock_level >= 6 THEN ? ELSE CAST(60 AS BIGINT) << CAST(login_lock_level AS INTEGER) END
 			ELSE login_locked_until END,
 		login_lock_level = CASE WHEN login_failures + 1 >= ? THEN login_lock_level + 1 ELSE login_lock_level END
 		WHERE id = ? AND login_locked_until <= ?

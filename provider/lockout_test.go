@@ -1,0 +1,357 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"golang.org/x/net/html"
+
+	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// wrongCode is a well-formed passcode that is not the current one.
+func (h *harness) wrongCode(t testing.TB, secret []byte) string {
+	return fmt.Sprintf("%06d", (atoi(h.passcode(t, secret))+500000)%1000000)
+}
+
+// TestPasscodeLockoutAdminResetAndProof: five wrong passcodes lock the
+// account (shown only after a correct password and answer, even with a
+// right passcode afterwards); an administrator's reset issues a proof; the
+// user enrols again with it and signs in.
+func TestPasscodeLockoutAdminResetAndProof(t *testing.T) {
+	h, clock, secret := enrolled(t)
+	ctx := context.Background()
+	erin, _ := h.store.UserByUsername(ctx, "erin")
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
+	b := newBrowser(t)
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	for i := range 4 {
+		p = b.submit(p, map[string]string{"code": h.wrongCode(t, secret)})
+		if p.step() != "otp" || p.status != http.StatusUnauthorized {
+			t.Fatalf("wrong passcode %d: step %q status %d", i+1, p.step(), p.status)
+		}
+	}
+	p = b.submit(p, map[string]string{"code": h.wrongCode(t, secret)})
+	if p.step() != "locked" || p.status != http.StatusForbidden || !strings.Contains(p.alert(), "too many failed passcode") {
+		t.Fatalf("fifth wrong passcode: step %q status %d alert %q", p.step(), p.status, p.alert())
+	}
+	// Locked: a stranger's wrong password reveals nothing; the owner's right
+	// password and answer lead to the locked page; a right passcode is refused.
+	if q := newBrowser(t).get(authURL(app, nonce, "")); q.step() != "password" {
+		t.Fatalf("locked account: a new sign-in starts at %q", q.step())
+	}
+	clock.nextStep()
+	b2 := newBrowser(t)
+	q := b2.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	if q.step() != "locked" {
+		t.Fatalf("locked account after the first factor: step %q", q.step())
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.issuer+"/login/otp", strings.NewReader("code="+h.passcode(t, secret)+"&authRequestID="+q.url.Query().Get("authRequestID")))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if r := b2.do(req); strings.Contains(r.location, "code=") || r.step() != "locked" {
+		t.Fatalf("right passcode while locked: step %q location %q", r.step(), r.location)
+	}
+	u, _ := h.store.UserByID(ctx, erin.ID)
+	if !u.OTPLocked || u.OTPFailures != 5 {
+		t.Fatalf("counters: locked %v failures %d", u.OTPLocked, u.OTPFailures)
+	}
+
+	// The administrator resets the device (what `otpgate user reset-otp` does).
+	proof := "abcd-efgh-jkmn"
+	if err := h.store.AdminResetDevice(ctx, erin.ID, h.hasher.Hash(mfa.NormalizeRecoveryCode(proof)), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// Password and answer alone do not let anyone enrol: the proof is asked.
+	nonce = "n2"
+	b3 := newBrowser(t)
+	p = b3.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	if p.step() != "enroll-proof" {
+		t.Fatalf("after admin reset: step %q, want enroll-proof", p.step())
+	}
+	p = b3.submit(p, map[string]string{"proof": "wxyz-wxyz-wxyz"})
+	if p.step() != "enroll-proof" || p.status != http.StatusUnauthorized || p.alert() == "" {
+		t.Fatalf("wrong proof: step %q status %d", p.step(), p.status)
+	}
+	p = b3.submit(p, map[string]string{"proof": "ABCD EFGH JKMN"})
+	p, _ = h.enroll(b3, p)
+	c := exchange(t, app, p)
+	if c.AuthenticationContextClassReference != login.ACRMFA {
+		t.Fatalf("acr %q", c.AuthenticationContextClassReference)
+	}
+	// The proof is single-use.
+	u, _ = h.store.UserByID(ctx, erin.ID)
+	if u.ProofHash != "" || u.OTPLocked || u.OTPFailures != 0 {
+		t.Fatalf("after re-enrollment: proof %q locked %v failures %d", u.ProofHash, u.OTPLocked, u.OTPFailures)
+	}
+}
+
+// lostDevice brings a browser to the lost-device page of erin's sign-in.
+func lostDevice(t *testing.T, h *harness, b *browser, app rp.RelyingParty, nonce string) *page {
+	t.Helper()
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	link := find(p.doc, func(n *html.Node) bool { return attr(n, "id") == "lost-device" })
+	if link == nil {
+		t.Fatalf("no lost-device link on %q", p.step())
+	}
+	target, _ := p.url.Parse(attr(link, "href"))
+	p = b.get(target.String())
+	if p.step() != "reset" {
+		t.Fatalf("lost-device page: step %q", p.step())
+	}
+	return p
+}
+
+// TestLostDeviceRecoveryCode: a recovery code resets the device (revoking
+// the old refresh token) and the user enrols a new one in the same sign-in.
+func TestLostDeviceRecoveryCode(t *testing.T) {
+	h := setupApp(t)
+	h.useShiftClock()
+	ctx := context.Background()
+	erin, _ := h.store.UserByUsername(ctx, "erin")
+	h.requireMFA(erin)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
+	b := newBrowser(t)
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	secret := p.setupSecret(t)
+	p = b.submit(p, map[string]string{"app": "authy", "code": h.passcode(t, secret)})
+	codes := strings.Fields(p.text("recovery-codes"))
+	old, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, b.submit(p, nil).code(t), app)
+	if err != nil || old.RefreshToken == "" {
+		t.Fatalf("first sign-in: %v", err)
+	}
+
+	nonce = "n2"
+	b2 := newBrowser(t)
+	p = lostDevice(t, h, b2, app, nonce)
+	// A wrong recovery code counts toward the lockout.
+	p = b2.submit(p, map[string]string{"recovery_code": "zzzz-zzzz-zzzz"})
+	if p.step() != "reset" || p.status != http.StatusUnauthorized || p.alert() == "" {
+		t.Fatalf("wrong recovery code: step %q status %d", p.step(), p.status)
+	}
+	if u, _ := h.store.UserByID(ctx, erin.ID); u.OTPFailures != 1 {
+		t.Fatalf("wrong recovery code not counted: %d", u.OTPFailures)
+	}
+	p = b2.submit(p, map[string]string{"recovery_code": strings.ToUpper(codes[3])})
+	p, newSecret := h.enroll(b2, p)
+	c := exchange(t, app, p)
+	if !strings.Contains(strings.Join(c.AuthenticationMethodsReferences, " "), "otp") {
+		t.Fatalf("amr %v", c.AuthenticationMethodsReferences)
+	}
+	if slices := string(newSecret) == string(secret); slices {
+		t.Fatal("the new device has the old secret")
+	}
+	// The old refresh token died with the reset.
+	nonce = ""
+	if _, err := rp.RefreshTokens[*oidc.IDTokenClaims](ctx, app, old.RefreshToken, "", ""); err == nil {
+		t.Fatal("refresh token issued before the reset still works")
+	}
+	// The used code cannot reset again (the reset also replaced all codes).
+	nonce = "n3"
+	b3 := newBrowser(t)
+	p = lostDevice(t, h, b3, app, nonce)
+	if p = b3.submit(p, map[string]string{"recovery_code": codes[3]}); p.step() != "reset" || p.status != http.StatusUnauthorized {
+		t.Fatalf("reused recovery code: step %q status %d", p.step(), p.status)
+	}
+}
+
+// fakeNotifier records what would be mailed.
+type fakeNotifier struct {
+	mu    sync.Mutex
+	links []string
+	sent  []string
+}
+
+func (f *fakeNotifier) ResetLink(_ context.Context, u *store.User, link string, _ time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.links = append(f.links, link)
+	f.sent = append(f.sent, "reset-link:"+u.Email)
+	return nil
+}
+
+func (f *fakeNotifier) record(what string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, what)
+	return nil
+}
+
+func (f *fakeNotifier) DeviceReset(_ context.Context, u *store.User) error { return f.record("reset:" + u.Email) }
+func (f *fakeNotifier) DeviceEnrolled(_ context.Context, u *store.User, _ string) error {
+	return f.record("enrolled:" + u.Email)
+}
+func (f *fakeNotifier) AccountLocked(_ context.Context, u *store.User) error { return f.record("locked:" + u.Email) }
+
+func TestLostDeviceEmailedLink(t *testing.T) {
+	notes := &fakeNotifier{}
+	h, _, _ := enrolled(t, func(o *provider.Options) { o.Notifier = notes })
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := lostDevice(t, h, b, app, nonce)
+	form := find(p.doc, func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == "/login/reset/email" })
+	if form == nil {
+		t.Fatal("no email-me-a-link form")
+	}
+	p = b.postForm(p, "/login/reset/email", nil)
+	if p.step() != "reset" || len(notes.links) != 1 || !strings.HasPrefix(notes.links[0], h.issuer+"/login/reset/link?token=") {
+		t.Fatalf("after asking for a link: step %q links %v", p.step(), notes.links)
+	}
+	// The link opened in another browser (someone who only knows the password) does nothing.
+	if q := newBrowser(t).get(notes.links[0]); q.status != http.StatusForbidden || strings.Contains(q.location, "code=") {
+		t.Fatalf("link in another browser: status %d step %q", q.status, q.step())
+	}
+	// In the sign-in's own browser it resets the device; enrollment follows.
+	p = b.get(notes.links[0])
+	p, _ = h.enroll(b, p)
+	exchange(t, app, p)
+	// The link is single-use.
+	if q := b.get(notes.links[0]); q.status != http.StatusBadRequest || q.step() != "error" {
+		t.Fatalf("second use of the link: status %d step %q", q.status, q.step())
+	}
+	if got := strings.Join(notes.sent, " "); !strings.Contains(got, "reset:erin@example.com") || !strings.Contains(got, "enrolled:erin@example.com") {
+		t.Fatalf("notifications: %v", notes.sent)
+	}
+}
+
+func TestAdminOnlyReset(t *testing.T) {
+	h, _, _ := enrolled(t, func(o *provider.Options) { o.AdminOnlyReset = true; o.Notifier = &fakeNotifier{} })
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := lostDevice(t, h, b, app, nonce)
+	if find(p.doc, func(n *html.Node) bool { return n.Data == "form" }) != nil {
+		t.Fatal("reset forms offered although resets are for administrators only")
+	}
+	if q := b.postForm(p, "/login/reset", map[string]string{"recovery_code": "abcd-efgh-jkmn"}); q.status != http.StatusForbidden {
+		t.Fatalf("recovery code post: %d", q.status)
+	}
+}
+
+// TestPasswordLockoutIsTemporaryAndHidden: ten wrong passwords or answers
+// lock the account for a minute; while locked even the right password gets
+// the same answer as an unknown user, and the lock is not extended.
+func TestPasswordLockoutIsTemporaryAndHidden(t *testing.T) {
+	h := setupApp(t)
+	clock := h.useShiftClock()
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := b.get(authURL(app, nonce, ""))
+	for range 5 {
+		p = b.submit(p, map[string]string{"username": "erin", "password": "wrong-password-1"})
+	}
+	p = b.submit(p, map[string]string{"username": "erin", "password": erinPW})
+	for range 5 {
+		p = b.submit(p, map[string]string{"answer": "wrong"})
+	}
+	if p.step() != "question" {
+		t.Fatalf("step %q", p.step())
+	}
+	// Locked now (10 failures): the right answer and the right password are refused...
+	p = b.submit(p, map[string]string{"answer": "rex"})
+	unknown := newBrowser(t)
+	u := unknown.submit(unknown.get(authURL(app, nonce, "")), map[string]string{"username": "nobody", "password": erinPW})
+	locked := newBrowser(t)
+	l := locked.submit(locked.get(authURL(app, nonce, "")), map[string]string{"username": "erin", "password": erinPW})
+	if p.step() != "question" || l.step() != "password" || l.status != u.status || l.alert() != u.alert() || l.status != http.StatusUnauthorized {
+		t.Fatalf("locked: question %q; locked %d %q; unknown %d %q", p.step(), l.status, l.alert(), u.status, u.alert())
+	}
+	erin, _ := h.store.UserByUsername(context.Background(), "erin")
+	until := erin.LoginLockedUntil
+	if until == 0 || erin.LoginLockLevel != 1 {
+		t.Fatalf("lock: until %d level %d", until, erin.LoginLockLevel)
+	}
+	if e, _ := h.store.UserByID(context.Background(), erin.ID); e.LoginLockedUntil != until {
+		t.Fatal("attempts while locked extended the lock")
+	}
+	// ...until the minute has passed.
+	clock.nextStep()
+	clock.nextStep()
+	clock.nextStep()
+	nonce = "n2"
+	exchange(t, app, newBrowser(t).signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"))
+}
+
+// TestSprayingGets429 sprays one password over many accounts from one IP:
+// the limiter answers 429 long before any account could lock.
+func TestSprayingGets429(t *testing.T) {
+	h := newHarness(t, func(o *provider.Options) { o.AttemptsPerMinute = 5 })
+	h.addClient("app", appSecret)
+	for i := range 8 {
+		h.addUser(fmt.Sprint("user", i), "a-real-password-1", "rex")
+	}
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := b.get(authURL(app, nonce, ""))
+	statuses := []int{}
+	for i := range 8 {
+		q := b.submit(p, map[string]string{"username": fmt.Sprint("user", i), "password": "Spring2026!"})
+		statuses = append(statuses, q.status)
+		if q.status == http.StatusTooManyRequests && (q.step() != "error" || q.header.Get("Retry-After") == "") {
+			t.Fatalf("429 page: step %q", q.step())
+		}
+	}
+	if statuses[0] != http.StatusUnauthorized || statuses[7] != http.StatusTooManyRequests {
+		t.Fatalf("statuses %v: want 401 first and 429 at the end", statuses)
+	}
+	for i := range 8 {
+		u, _ := h.store.UserByUsername(context.Background(), fmt.Sprint("user", i))
+		if u.LoginFailures > 1 || u.LoginLockedUntil != 0 {
+			t.Fatalf("user%d: failures %d locked until %d", i, u.LoginFailures, u.LoginLockedUntil)
+		}
+	}
+}
+
+// TestAuditTrail: a sign-in with failures leaves events without secrets.
+func TestAuditTrail(t *testing.T) {
+	h, _, secret := enrolled(t)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := b.get(authURL(app, nonce, ""))
+	p = b.submit(p, map[string]string{"username": "erin", "password": "Wrong-Password-Typed"})
+	p = b.submit(p, map[string]string{"username": "erin", "password": erinPW})
+	p = b.submit(p, map[string]string{"answer": "rex"})
+	bad := h.wrongCode(t, secret)
+	p = b.submit(p, map[string]string{"code": bad})
+	exchange(t, app, b.submit(p, map[string]string{"code": h.passcode(t, secret)}))
+	erin, _ := h.store.UserByUsername(context.Background(), "erin")
+	events, err := h.store.AuditEvents(context.Background(), store.AuditQuery{UserID: erin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range events {
+		names = append(names, e.Event)
+		all := e.Detail + e.Username + e.IP + e.Actor
+		for _, secretText := range []string{"Wrong-Password-Typed", erinPW, "rex", bad, string(secret)} {
+			if strings.Contains(all, secretText) {
+				t.Fatalf("audit event %s contains a secret: %+v", e.Event, e)
+			}
+		}
+		if e.IP != "127.0.0.1" || (e.Event != store.EventEnrolled && e.ClientID == "") {
+			t.Fatalf("event %s: ip %q client %q", e.Event, e.IP, e.ClientID)
+		}
+	}
+	got := strings.Join(names, " ")
+	for _, want := range []string{store.EventEnrolled, store.EventSignIn, store.EventSignInFailed} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("audit events %q lack %s", got, want)
+		}
+	}
+}
