@@ -189,11 +189,15 @@ func (f *fakeNotifier) record(what string) error {
 	return nil
 }
 
-func (f *fakeNotifier) DeviceReset(_ context.Context, u *store.User) error { return f.record("reset:" + u.Email) }
+func (f *fakeNotifier) DeviceReset(_ context.Context, u *store.User) error {
+	return f.record("reset:" + u.Email)
+}
 func (f *fakeNotifier) DeviceEnrolled(_ context.Context, u *store.User, _ string) error {
 	return f.record("enrolled:" + u.Email)
 }
-func (f *fakeNotifier) AccountLocked(_ context.Context, u *store.User) error { return f.record("locked:" + u.Email) }
+func (f *fakeNotifier) AccountLocked(_ context.Context, u *store.User) error {
+	return f.record("locked:" + u.Email)
+}
 
 func TestLostDeviceEmailedLink(t *testing.T) {
 	notes := &fakeNotifier{}
