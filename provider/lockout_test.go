@@ -15,6 +15,7 @@ import (
 
 	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/login"
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -357,5 +358,38 @@ func TestAuditTrail(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Fatalf("audit events %q lack %s", got, want)
 		}
+	}
+}
+
+// TestEnrollmentProofLink: the emailed form of the administrator's proof
+// works only in the browser of a sign-in waiting for it, and once.
+func TestEnrollmentProofLink(t *testing.T) {
+	h, _, _ := enrolled(t)
+	ctx := context.Background()
+	erin, _ := h.store.UserByUsername(ctx, "erin")
+	if err := h.store.AdminResetDevice(ctx, erin.ID, h.hasher.Hash("unused-code"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	token := "proof-link-token-0123456789abcdefghijklmno"
+	now := h.store.Now()
+	if err := h.store.CreateLinkToken(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkProof,
+		UserID: erin.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	link := h.issuer + "/login/proof?token=" + token
+	// Opened before signing in, or in another browser: refused, not used up.
+	if p := newBrowser(t).get(link); p.status != http.StatusForbidden || p.step() != "error" {
+		t.Fatalf("link without a waiting sign-in: status %d step %q", p.status, p.step())
+	}
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	if p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.step() != "enroll-proof" {
+		t.Fatalf("step %q", p.step())
+	}
+	p, _ := h.enroll(b, b.get(link))
+	exchange(t, app, p)
+	if p := b.get(link); p.status != http.StatusBadRequest {
+		t.Fatalf("second use: status %d", p.status)
 	}
 }

@@ -42,6 +42,7 @@ type Store interface {
 	CreateLinkToken(ctx context.Context, t *store.LinkToken) error
 	PeekLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
 	ConsumeLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
+	FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*store.Flow, error)
 	Audit(ctx context.Context, e *store.AuditEvent) error
 	ClientByID(ctx context.Context, id string) (*store.Client, error)
 	CreateSession(ctx context.Context, s *store.Session) error
@@ -162,6 +163,7 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.GET("/login/reset/link", h.resetLink)
 	g.GET("/login/enroll-proof", h.proofPage)
 	g.POST("/login/enroll-proof", h.proofSubmit, limit)
+	g.GET("/login/proof", h.proofLink)
 	g.GET("/login/locked", h.lockedPage)
 	g.GET("/logout", h.logoutPage)
 	g.POST("/logout", h.logoutSubmit)

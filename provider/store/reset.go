@@ -176,3 +176,21 @@ func (s *Store) PeekLinkToken(ctx context.Context, hash, purpose string) (*LinkT
 	}
 	return &t, nil
 }
+
+// FlowAwaitingProof returns the newest unfinished, unexpired flow of a
+// browser in which userID has passed the first factor: where an emailed
+// enrollment-proof link opened in that browser applies.
+func (s *Store) FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*Flow, error) {
+	if browserHash == "" || !lookupable(browserHash) || !lookupable(userID) {
+		return nil, ErrNotFound
+	}
+	var f Flow
+	err := s.db.WithContext(ctx).
+		Where("browser_hash = ? AND user_id = ? AND done_at IS NULL AND password_at IS NOT NULL AND proof_at IS NULL AND expires_at > ?",
+			browserHash, userID, s.now()).
+		Order("created_at DESC").First(&f).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &f, nil
+}
