@@ -42,6 +42,9 @@ type Config struct {
 	CORS CORS `yaml:"cors"`
 	// MFA sets the global two-factor policy.
 	MFA MFA `yaml:"mfa"`
+	// Mail configures the SMTP server that sends reset links and security
+	// notices; see Mail.Enabled.
+	Mail Mail `yaml:"mail"`
 	// Clients are relying parties declared in the file (more can be added
 	// with the CLI).
 	Clients []Client `yaml:"clients"`
@@ -115,6 +118,32 @@ type MFA struct {
 	IssuerLabel string `yaml:"issuer_label"`
 }
 
+// Mail configures outgoing mail. Mail is off when SMTPHost is empty; in
+// DevMode mails are then written to the log instead.
+type Mail struct {
+	// SMTPHost is the SMTP server's name or IP address, without a port
+	// (env OTPGATE_MAIL_SMTP_HOST). Empty turns mail off.
+	SMTPHost string `yaml:"smtp_host"`
+	// SMTPPort defaults to 587 (env OTPGATE_MAIL_SMTP_PORT).
+	SMTPPort int `yaml:"smtp_port"`
+	// Security is starttls (the default: STARTTLS required), tls (implicit
+	// TLS, usually port 465) or none (only to a loopback host)
+	// (env OTPGATE_MAIL_SECURITY).
+	Security string `yaml:"security"`
+	// Username, if set, authenticates to the server over TLS
+	// (env OTPGATE_MAIL_USERNAME).
+	Username string `yaml:"username"`
+	// Password goes with Username. Prefer env OTPGATE_MAIL_PASSWORD or a file
+	// named by OTPGATE_MAIL_PASSWORD_FILE to the YAML file.
+	Password string `yaml:"password"`
+	// From is the sender address, e.g. "otpgate <login@example.com>";
+	// required when mail is on (env OTPGATE_MAIL_FROM).
+	From string `yaml:"from"`
+}
+
+// Enabled reports whether mail is sent through SMTP: whether SMTPHost is set.
+func (m Mail) Enabled() bool { return m.SMTPHost != "" }
+
 // Client is a relying party declared in the configuration file.
 type Client struct {
 	// ID is the client_id: 1-64 characters from A-Z a-z 0-9 . _ -, unique.
@@ -175,7 +204,8 @@ func Default() *Config {
 			RefreshTokenLifetime: Duration{720 * time.Hour},
 			SigningAlgorithm:     "RS256",
 		},
-		MFA: MFA{Required: mfaPerUser, IssuerLabel: "otpgate"},
+		MFA:  MFA{Required: mfaPerUser, IssuerLabel: "otpgate"},
+		Mail: Mail{SMTPPort: 587, Security: mailStartTLS},
 	}
 }
 

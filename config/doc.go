@@ -8,8 +8,8 @@
 //     are rejected (with their dotted path and line) so a typo never silently
 //     falls back to a default. An empty file is fine.
 //  3. OTPGATE_* environment variables. An empty variable counts as unset.
-//  4. Secrets read from files: OTPGATE_DATABASE_FILE and each client's
-//     secret_file.
+//  4. Secrets read from files: OTPGATE_DATABASE_FILE,
+//     OTPGATE_MAIL_PASSWORD_FILE and each client's secret_file.
 //  5. Overrides: explicit command-line flags, applied last.
 //
 // Load performs the layering and reports only problems that stop it from
@@ -19,7 +19,8 @@
 //
 // Invariants:
 //   - No error message from this package contains a client secret, an
-//     encryption key or a database DSN (which may carry a password).
+//     encryption key, the SMTP password or a database DSN (which may carry a
+//     password).
 //   - The encryption key text is never read from the YAML file, only from
 //     OTPGATE_ENCRYPTION_KEY or a key file.
 //   - Validate does no I/O; files are read by Load and LoadEncryptionKey.

@@ -17,6 +17,8 @@ const (
 	envDatabaseFile      = "OTPGATE_DATABASE_FILE"
 	envEncryptionKey     = "OTPGATE_ENCRYPTION_KEY"
 	envEncryptionKeyFile = "OTPGATE_ENCRYPTION_KEY_FILE"
+	envMailPassword      = "OTPGATE_MAIL_PASSWORD"
+	envMailPasswordFile  = "OTPGATE_MAIL_PASSWORD_FILE"
 )
 
 // envReader reads OTPGATE_* variables through an injected lookup and collects
@@ -50,6 +52,15 @@ func (e *envReader) str(name string, dst *string) bool {
 		*dst = v
 	}
 	return ok
+}
+
+// secret is str for passwords: only line breaks are trimmed, since spaces
+// may belong to the secret. A value of only whitespace counts as unset.
+func (e *envReader) secret(name string, dst *string) {
+	if _, ok := e.get(name); ok {
+		v, _ := e.lookup(name)
+		*dst = strings.TrimRight(v, "\r\n")
+	}
 }
 
 func (e *envReader) duration(name string, dst *Duration) {
@@ -127,4 +138,11 @@ func (c *Config) applyEnv(e *envReader) {
 	e.list("OTPGATE_CORS_ALLOWED_ORIGINS", &c.CORS.AllowedOrigins)
 	e.str("OTPGATE_MFA_REQUIRED", &c.MFA.Required)
 	e.str("OTPGATE_MFA_ISSUER_LABEL", &c.MFA.IssuerLabel)
+
+	e.str("OTPGATE_MAIL_SMTP_HOST", &c.Mail.SMTPHost)
+	e.integer("OTPGATE_MAIL_SMTP_PORT", &c.Mail.SMTPPort)
+	e.str("OTPGATE_MAIL_SECURITY", &c.Mail.Security)
+	e.str("OTPGATE_MAIL_USERNAME", &c.Mail.Username)
+	e.secret(envMailPassword, &c.Mail.Password)
+	e.str("OTPGATE_MAIL_FROM", &c.Mail.From)
 }

@@ -24,6 +24,11 @@ cors:
   allowed_origins: [https://file.example.com]
 mfa:
   required: always
+mail:
+  smtp_host: smtp.file.example.com
+  security: tls
+  username: file-user
+  from: otpgate <file@example.com>
 `
 
 func TestLoadLayers(t *testing.T) {
@@ -51,6 +56,13 @@ func TestLoadLayers(t *testing.T) {
 				want(t, "tokens.access_token_lifetime (default)", c.Tokens.AccessTokenLifetime.Duration, 15*time.Minute)
 				want(t, "cors", strings.Join(c.CORS.AllowedOrigins, ","), "https://file.example.com")
 				want(t, "mfa.required", c.MFA.Required, "always")
+				want(t, "mail.smtp_host", c.Mail.SMTPHost, "smtp.file.example.com")
+				want(t, "mail.smtp_port (default)", c.Mail.SMTPPort, 587)
+				want(t, "mail.security", c.Mail.Security, "tls")
+				want(t, "mail.username", c.Mail.Username, "file-user")
+				want(t, "mail.password (default)", c.Mail.Password, "")
+				want(t, "mail.from", c.Mail.From, "otpgate <file@example.com>")
+				want(t, "mail enabled", c.Mail.Enabled(), true)
 				want(t, "config file", c.ConfigFileUsed(), file)
 			},
 		},
@@ -75,6 +87,12 @@ func TestLoadLayers(t *testing.T) {
 				"OTPGATE_TOKENS_SIGNING_ALGORITHM":      "ES256",
 				"OTPGATE_CORS_ALLOWED_ORIGINS":          " https://a.example.com, ,https://b.example.com ",
 				"OTPGATE_MFA_REQUIRED":                  "per_client",
+				"OTPGATE_MAIL_SMTP_HOST":                "127.0.0.1",
+				"OTPGATE_MAIL_SMTP_PORT":                "2525",
+				"OTPGATE_MAIL_SECURITY":                 "none",
+				"OTPGATE_MAIL_USERNAME":                 "env-user",
+				"OTPGATE_MAIL_PASSWORD":                 " pass word \n",
+				"OTPGATE_MAIL_FROM":                     "env@example.com",
 			},
 			check: func(t *testing.T, c *config.Config) {
 				want(t, "issuer", c.Issuer, "https://env.example.com")
@@ -94,6 +112,12 @@ func TestLoadLayers(t *testing.T) {
 				want(t, "tokens.signing_algorithm", c.Tokens.SigningAlgorithm, "ES256")
 				want(t, "cors", strings.Join(c.CORS.AllowedOrigins, ","), "https://a.example.com,https://b.example.com")
 				want(t, "mfa.required", c.MFA.Required, "per_client")
+				want(t, "mail.smtp_host", c.Mail.SMTPHost, "127.0.0.1")
+				want(t, "mail.smtp_port", c.Mail.SMTPPort, 2525)
+				want(t, "mail.security", c.Mail.Security, "none")
+				want(t, "mail.username", c.Mail.Username, "env-user")
+				want(t, "mail.password keeps its spaces", c.Mail.Password, " pass word ")
+				want(t, "mail.from", c.Mail.From, "env@example.com")
 			},
 		},
 		{
@@ -224,17 +248,29 @@ func TestLoadErrors(t *testing.T) {
 				"OTPGATE_LOGIN_FLOW_LIFETIME":       "soon",
 				"OTPGATE_LOGIN_SECURITY_QUESTION":   "maybe",
 				"OTPGATE_LOGIN_MIN_PASSWORD_LENGTH": "ten",
+				"OTPGATE_MAIL_SMTP_PORT":            "submission",
 			},
 			want: []string{
 				`OTPGATE_LOGIN_FLOW_LIFETIME: invalid duration "soon"`,
 				`OTPGATE_LOGIN_SECURITY_QUESTION: must be true or false`,
 				`OTPGATE_LOGIN_MIN_PASSWORD_LENGTH: must be an integer`,
+				`OTPGATE_MAIL_SMTP_PORT: must be an integer`,
 			},
 		},
 		{
 			name: "database and database file",
 			env:  map[string]string{"OTPGATE_DATABASE": "a.db", "OTPGATE_DATABASE_FILE": "/run/secrets/dsn"},
 			want: []string{"OTPGATE_DATABASE_FILE: set either OTPGATE_DATABASE or OTPGATE_DATABASE_FILE, not both"},
+		},
+		{
+			name: "mail password and mail password file",
+			env:  map[string]string{"OTPGATE_MAIL_PASSWORD": "pw", "OTPGATE_MAIL_PASSWORD_FILE": "/run/secrets/smtp"},
+			want: []string{"OTPGATE_MAIL_PASSWORD_FILE: set either OTPGATE_MAIL_PASSWORD or OTPGATE_MAIL_PASSWORD_FILE, not both"},
+		},
+		{
+			name: "missing mail password file",
+			env:  map[string]string{"OTPGATE_MAIL_PASSWORD_FILE": "/no/such/smtp"},
+			want: []string{"OTPGATE_MAIL_PASSWORD_FILE: file /no/such/smtp: not found"},
 		},
 		{
 			name: "key text and key file",
@@ -283,6 +319,14 @@ func TestSecretFiles(t *testing.T) {
 	}
 	want(t, "database", c.Database, "postgres://otpgate:s3cret@db/otpgate")
 	want(t, "client secret", c.Clients[0].Secret, "0123456789abcdef-from-file")
+
+	passwordFile := writeFile(t, "smtp-password", "smtp password\n")
+	c, err = config.Load(config.Overrides{ConfigFile: writeFile(t, "otpgate.yaml", "mail:\n  password: from-yaml\n")},
+		envMap(map[string]string{"OTPGATE_MAIL_PASSWORD_FILE": passwordFile}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "mail password file beats the YAML", c.Mail.Password, "smtp password")
 
 	c, err = config.Load(config.Overrides{ConfigFile: cfg, Database: "flag.db"}, envMap(map[string]string{"OTPGATE_DATABASE_FILE": dsnFile}))
 	if err != nil {

@@ -7,8 +7,8 @@ import (
 )
 
 // applySecretFiles applies the *_FILE layer: OTPGATE_DATABASE_FILE (a DSN that
-// may carry a password) and each client's secret_file. Secret values never
-// appear in the errors it records.
+// may carry a password), OTPGATE_MAIL_PASSWORD_FILE and each client's
+// secret_file. Secret values never appear in the errors it records.
 func (c *Config) applySecretFiles(e *envReader) {
 	if path, ok := e.get(envDatabaseFile); ok {
 		if _, both := e.get(envDatabase); both {
@@ -17,6 +17,15 @@ func (c *Config) applySecretFiles(e *envReader) {
 			e.fail(envDatabaseFile, err)
 		} else {
 			c.Database = dsn
+		}
+	}
+	if path, ok := e.get(envMailPasswordFile); ok {
+		if _, both := e.get(envMailPassword); both {
+			e.fail(envMailPasswordFile, fmt.Errorf("set either %s or %s, not both", envMailPassword, envMailPasswordFile))
+		} else if password, err := readSecretFile(path); err != nil {
+			e.fail(envMailPasswordFile, err)
+		} else {
+			c.Mail.Password = password
 		}
 	}
 	for i := range c.Clients {

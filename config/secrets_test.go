@@ -16,8 +16,9 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		shortSecret  = "pw-hunter2"
 		dbPassword   = "hunter2-db-password"
 		keyText      = "aHVudGVyMi1lbmNyeXB0aW9uLWtleQ" // base64, wrong length
+		mailPassword = "hunter2-mail-password"
 	)
-	secrets := []string{clientSecret, shortSecret, dbPassword, keyText}
+	secrets := []string{clientSecret, shortSecret, dbPassword, keyText, mailPassword}
 	secretFile := writeFile(t, "secret", clientSecret+"\n")
 
 	var errs []error
@@ -38,6 +39,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		c.Issuer = "https://u:" + dbPassword + "@login.example.com/"
 		c.Database = db
 		c.EncryptionKey = keyText
+		c.Mail = config.Mail{SMTPHost: "smtp:" + mailPassword, SMTPPort: -1, Security: "none", Password: mailPassword}
 		c.Clients = []config.Client{
 			{ID: "short", Secret: shortSecret, RedirectURIs: []string{"https://u:" + dbPassword + "@x.example.com/cb"}},
 			{ID: "public", Public: true, Secret: clientSecret, RedirectURIs: []string{"http://x.example.com/cb"}},
@@ -55,6 +57,11 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	_, err = config.Load(config.Overrides{}, envMap(map[string]string{
 		"OTPGATE_DATABASE":      "postgres://u:" + dbPassword + "@db/x",
 		"OTPGATE_DATABASE_FILE": secretFile,
+	}))
+	collect(err)
+	_, err = config.Load(config.Overrides{}, envMap(map[string]string{
+		"OTPGATE_MAIL_PASSWORD":      mailPassword,
+		"OTPGATE_MAIL_PASSWORD_FILE": writeFile(t, "smtp", mailPassword),
 	}))
 	collect(err)
 

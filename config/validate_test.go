@@ -44,6 +44,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c.Tokens.SigningAlgorithm = "HS256"
 	c.CORS.AllowedOrigins = []string{"https://ok.example.com", "*", "https://app.example.com/path"}
 	c.MFA.Required = "sometimes"
+	c.Mail = config.Mail{SMTPHost: "smtp.example.com", SMTPPort: 0, Security: "ssl"}
 	c.Clients = append(c.Clients,
 		config.Client{ID: "web", Public: true, RedirectURIs: []string{"https://x.example.com/cb"}},
 		config.Client{ID: "bad id!", RedirectURIs: []string{"http://app.example.com/cb"}, Secret: "short"},
@@ -67,6 +68,9 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"cors.allowed_origins[1]: must not be \"*\"",
 		"cors.allowed_origins[2]: must be scheme://host[:port]",
 		`mfa.required: must be one of always, per_user, per_client (got "sometimes")`,
+		"mail.smtp_port: must be a number from 1 to 65535 (got 0)",
+		`mail.security: must be one of starttls, tls, none (got "ssl")`,
+		"mail.from: required when mail.smtp_host is set",
 		`clients[1].id: duplicate of clients[0] ("web")`,
 		"clients[2].id: must be 1-64 characters",
 		"clients[2].redirect_uris[0]: http is allowed only for loopback hosts",
@@ -251,6 +255,53 @@ func TestValidateOrigins(t *testing.T) {
 		c := validProduction(t)
 		c.CORS.AllowedOrigins = []string{origin}
 		checkOne(t, origin, c.Validate(), "cors.allowed_origins[0]: ", valid)
+	}
+}
+
+func TestValidateMail(t *testing.T) {
+	const password = "hunter2-smtp-password"
+	tests := []struct {
+		name string
+		mail config.Mail
+		want string // "" means valid
+	}{
+		{"off by default", config.Default().Mail, ""},
+		{"off ignores from", config.Mail{SMTPPort: 587, Security: "starttls", From: "not an address"}, ""},
+		{"starttls with login", config.Mail{SMTPHost: "smtp.example.com", SMTPPort: 587, Security: "starttls",
+			Username: "u", Password: password, From: "otpgate <login@example.com>"}, ""},
+		{"implicit tls", config.Mail{SMTPHost: "smtp.example.com", SMTPPort: 465, Security: "tls", From: "login@example.com"}, ""},
+		{"none to loopback", config.Mail{SMTPHost: "::1", SMTPPort: 25, Security: "none", From: "login@example.com"}, ""},
+		{"none to localhost", config.Mail{SMTPHost: "localhost", SMTPPort: 25, Security: "none", From: "login@example.com"}, ""},
+		{"none to a remote host", config.Mail{SMTPHost: "smtp.example.com", SMTPPort: 25, Security: "none", From: "login@example.com"},
+			"mail.security: none is allowed only when smtp_host is 127.0.0.1, ::1 or localhost"},
+		{"none to a look-alike", config.Mail{SMTPHost: "127.0.0.1.nip.io", SMTPPort: 25, Security: "none", From: "login@example.com"},
+			"mail.security: none is allowed only"},
+		{"none with a login", config.Mail{SMTPHost: "127.0.0.1", SMTPPort: 25, Security: "none", Username: "u", From: "login@example.com"},
+			"mail.username: authentication needs TLS"},
+		{"unknown security", config.Mail{SMTPPort: 587, Security: "ssl"}, `mail.security: must be one of starttls, tls, none (got "ssl")`},
+		{"port too big", config.Mail{SMTPPort: 65536, Security: "tls"}, "mail.smtp_port: must be a number from 1 to 65535 (got 65536)"},
+		{"password without username", config.Mail{SMTPPort: 587, Security: "starttls", Password: password},
+			"mail.password: set only together with mail.username"},
+		{"from missing", config.Mail{SMTPHost: "smtp.example.com", SMTPPort: 587, Security: "starttls"},
+			"mail.from: required when mail.smtp_host is set"},
+		{"from not an address", config.Mail{SMTPHost: "smtp.example.com", SMTPPort: 587, Security: "starttls", From: "otpgate"},
+			`mail.from: must be an email address like "otpgate <login@example.com>" (got "otpgate")`},
+		{"host with port", config.Mail{SMTPHost: "smtp.example.com:587", SMTPPort: 587, Security: "starttls", From: "a@example.com"},
+			"mail.smtp_host: must be a host name or IP address without a port"},
+		{"host as URL", config.Mail{SMTPHost: "smtp://smtp.example.com", SMTPPort: 587, Security: "starttls", From: "a@example.com"},
+			"mail.smtp_host: must be a host name or IP address, not a URL"},
+	}
+	for _, tc := range tests {
+		c := validProduction(t)
+		c.Mail = tc.mail
+		err := c.Validate()
+		checkOne(t, tc.name, err, tc.want, tc.want == "")
+		if err != nil && strings.Contains(err.Error(), password) {
+			t.Errorf("%s: error contains the password:\n%v", tc.name, err)
+		}
+		if got, want := c.Mail.Enabled(), tc.mail.SMTPHost != ""; got != want {
+			t.Errorf("%s: Enabled() = %v, want %v", tc.name, got, want)
+		}
 	}
 }
 

@@ -1,0 +1,166 @@
+package mail
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The mails' texts. Each mail is English first, then Japanese, so every
+// reader finds their language without a per-user setting. A link always
+// stands alone on its own line, so mail clients make it clickable whole.
+// Times are shown in UTC, marked as such: the sender does not know the
+// reader's zone.
+
+const (
+	separator = "\n\n------------------------------------------------------------\n\n"
+	footerEN  = "This is an automatic message from otpgate; replies are not read."
+	footerJA  = "このメールは otpgate から自動送信されています。返信にはお答えできませんのでご了承ください。"
+)
+
+// bilingual joins the two versions of a body, each with its footer.
+func bilingual(en, ja string) string {
+	return en + "\n\n" + footerEN + separator + ja + "\n\n" + footerJA + "\n"
+}
+
+// minutes is valid in whole minutes, at least one.
+func minutes(valid time.Duration) int {
+	return int(max(valid.Round(time.Minute), time.Minute) / time.Minute)
+}
+
+func minutesEN(valid time.Duration) string {
+	if n := minutes(valid); n != 1 {
+		return fmt.Sprintf("%d minutes", n)
+	}
+	return "1 minute"
+}
+
+// stamp formats at for both languages, e.g. "2023-11-14 22:13 UTC".
+func stamp(at time.Time) string {
+	return at.UTC().Format("2006-01-02 15:04 MST")
+}
+
+// ResetLink is the mail a user asks for at sign-in when the device is lost:
+// the link proves they hold the mailbox and lets them set up a new device.
+func ResetLink(to, link string, valid time.Duration) Message {
+	en := fmt.Sprintf(`Someone, hopefully you, asked to reset the authenticator device of your
+otpgate account. To continue, open this link:
+
+%s
+
+The link works once and expires in %s.
+
+If you did not ask for this, ignore this mail and tell your administrator:
+the request could only be made with your password, so someone else may
+know it.`, link, minutesEN(valid))
+	ja := fmt.Sprintf(`otpgate アカウントの認証デバイスのリセットが申請されました。
+続けるには、次のリンクを開いてください。
+
+%s
+
+このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+
+お心当たりがない場合は、このメールを破棄し、管理者にお知らせください。
+申請にはパスワードが必要なため、パスワードが第三者に知られている可能性があります。`, link, minutes(valid))
+	return Message{
+		To:      to,
+		Subject: "otpgate: reset your device / デバイスのリセット",
+		Text:    bilingual(en, ja),
+	}
+}
+
+// ProofLink is the mail sent while a user signs in after an administrator
+// reset their device: the link proves they hold the mailbox before they may
+// set up a new device.
+func ProofLink(to, link string, valid time.Duration) Message {
+	en := fmt.Sprintf(`An administrator has reset the authenticator device of your otpgate
+account. To set up a new device, open this link in the browser where you
+are signing in, after you have entered your password and security answer:
+
+%s
+
+The link works once and expires in %s.
+
+If you are not signing in right now, ignore this mail and tell your
+administrator.`, link, minutesEN(valid))
+	ja := fmt.Sprintf(`管理者により、otpgate アカウントの認証デバイスがリセットされました。
+新しいデバイスを設定するには、パスワードと秘密の質問の答えを入力したあと、
+サインイン中のブラウザーで次のリンクを開いてください。
+
+%s
+
+このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+
+サインインしていないのにこのメールが届いた場合は、このメールを破棄し、
+管理者にお知らせください。`, link, minutes(valid))
+	return Message{
+		To:      to,
+		Subject: "otpgate: set up your new device / 新しいデバイスの設定",
+		Text:    bilingual(en, ja),
+	}
+}
+
+// DeviceReset tells a user their authenticator device was reset, by
+// themselves or by an administrator.
+func DeviceReset(to string, at time.Time) Message {
+	en := fmt.Sprintf(`The authenticator device of your otpgate account was reset at %s.
+Codes from the old device no longer work; a new device must be set up
+before you can sign in.
+
+If this wasn't you, contact your administrator now.`, stamp(at))
+	ja := fmt.Sprintf(`%s に、otpgate アカウントの認証デバイスがリセットされました。
+以前のデバイスのコードは使用できなくなりました。サインインするには、
+新しいデバイスの設定が必要です。
+
+お心当たりがない場合は、すぐに管理者へご連絡ください。`, stamp(at))
+	return Message{
+		To:      to,
+		Subject: "otpgate: your device was reset / デバイスがリセットされました",
+		Text:    bilingual(en, ja),
+	}
+}
+
+// DeviceEnrolled tells a user a new authenticator app was set up; app is the
+// name they chose (e.g. "Google Authenticator"), or "" if unknown.
+func DeviceEnrolled(to, app string, at time.Time) Message {
+	app = strings.Join(strings.Fields(app), " ") // one line, whatever came in
+	appEN, appJA := "A new authenticator app", "新しい認証アプリ"
+	if app != "" {
+		appEN += " (" + app + ")"
+		appJA += "（" + app + "）"
+	}
+	en := fmt.Sprintf(`%s was set up for your otpgate account at %s.
+From now on, signing in asks for a code from this app.
+
+If this wasn't you, contact your administrator now.`, appEN, stamp(at))
+	ja := fmt.Sprintf(`%s に、otpgate アカウントに%sが設定されました。
+今後のサインインでは、このアプリに表示されるコードの入力が必要です。
+
+お心当たりがない場合は、すぐに管理者へご連絡ください。`, stamp(at), appJA)
+	return Message{
+		To:      to,
+		Subject: "otpgate: new authenticator app set up / 認証アプリが設定されました",
+		Text:    bilingual(en, ja),
+	}
+}
+
+// AccountLocked tells a user their account was locked after too many wrong
+// one-time passcodes; only an administrator can unlock it.
+func AccountLocked(to string, at time.Time) Message {
+	en := fmt.Sprintf(`Your otpgate account was locked at %s after too many incorrect
+one-time passcodes. You cannot sign in until an administrator resets your
+authenticator device.
+
+Contact your administrator to have it unlocked. If you did not try to sign
+in, tell them so: someone else may know your password.`, stamp(at))
+	ja := fmt.Sprintf(`ワンタイムパスコードの誤入力が続いたため、%s に otpgate アカウントが
+ロックされました。管理者が認証デバイスをリセットするまで、サインインできません。
+
+ロックの解除は管理者にご依頼ください。サインインを試みた覚えがない場合は、
+パスワードが第三者に知られている可能性があるため、その旨も管理者にお伝えください。`, stamp(at))
+	return Message{
+		To:      to,
+		Subject: "otpgate: account locked / アカウントがロックされました",
+		Text:    bilingual(en, ja),
+	}
+}
