@@ -22,6 +22,7 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	ov             config.Overrides
+	actor          string // --actor: who is recorded in the audit log
 }
 
 // globalFlags registers the global flags on fs; every subcommand's flag
@@ -33,6 +34,7 @@ func (c *cli) globalFlags(fs *flag.FlagSet) {
 	fs.Func("issuer", "issuer URL", setString(&c.ov.Issuer))
 	fs.Func("database", "SQLite path or postgres:// URL", setString(&c.ov.Database))
 	fs.Func("encryption-key-file", "file holding the encryption key", setString(&c.ov.EncryptionKeyFile))
+	fs.Func("actor", "administrator recorded in the audit log (default $SUDO_USER or the login name)", c.setActor)
 }
 
 func setString(dst *string) func(string) error {

@@ -117,9 +117,21 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	kind := "confidential"
-	if *public {
-		kind = "public"
+	kind := clientKind(row)
+	detail := "created " + kind + " client"
+	switch {
+	case generated != "":
+		detail += " (secret generated)"
+	case !*public:
+		detail += " (secret given)"
+	}
+	detail += "; redirect URIs: " + strings.Join(row.RedirectURIs, " ")
+	if len(row.PostLogoutRedirectURIs) > 0 {
+		detail += "; post-logout URIs: " + strings.Join(row.PostLogoutRedirectURIs, " ")
+	}
+	detail += "; require-mfa " + onOff(row.RequireMFA)
+	if err := c.record(ctx, rt, cmd, clientEvent(row.ID, detail)); err != nil {
+		return err
 	}
 	fmt.Fprintf(c.stdout, "created %s client %s\n", kind, *id)
 	if generated != "" {
@@ -258,6 +270,25 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 	if err := rt.store.UpdateClient(ctx, cl.ID, fields); err != nil {
 		return err
 	}
+	var changes []string
+	if redirects.set {
+		changes = append(changes, "redirect URIs replaced: "+strings.Join(redirects.values, " "))
+	}
+	if logouts.set {
+		changes = append(changes, "post-logout URIs replaced: "+strings.Join(logouts.values, " "))
+	}
+	if name.set {
+		changes = append(changes, fmt.Sprintf("name set to %q", name.value))
+	}
+	if requireMFA.set {
+		changes = append(changes, "set require-mfa "+requireMFA.value)
+	}
+	if secret != "" {
+		changes = append(changes, "secret rotated")
+	}
+	if err := c.record(ctx, rt, cmd, clientEvent(cl.ID, strings.Join(changes, "; "))); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.stdout, "updated client %s\n", cl.ID)
 	if secret != "" {
 		fmt.Fprintf(c.stdout, "client secret (shown once, store it now): %s\n", secret)
@@ -281,8 +312,16 @@ func (c *cli) clientRemove(ctx context.Context, args []string) error {
 	if err := rt.store.DeleteClient(ctx, cl.ID); err != nil {
 		return err
 	}
+	if err := c.record(ctx, rt, "client remove", clientEvent(cl.ID, "client removed; its tokens revoked")); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.stdout, "removed client %s and revoked its tokens\n", cl.ID)
 	return nil
+}
+
+// clientEvent is an audit event about client id.
+func clientEvent(id, detail string) store.AuditEvent {
+	return store.AuditEvent{Event: store.EventAdminClient, ClientID: id, Detail: detail}
 }
 
 // optString is a flag that records whether it was given.

@@ -3,8 +3,9 @@
 //	otpgate [global flags] [serve]            run the provider (the default)
 //	otpgate [global flags] migrate            create or update the database schema
 //	otpgate [global flags] client add|list|show|update|remove …
-//	otpgate [global flags] user add|list|show|set-password|disable|enable|require-mfa …
+//	otpgate [global flags] user add|list|show|set-password|disable|enable|require-mfa|reset-otp|unlock …
 //	otpgate [global flags] keys list|rotate
+//	otpgate [global flags] audit [--user NAME] [--since DURATION] [--limit N]
 //	otpgate [global flags] healthcheck        exit 0 when the local server answers /healthz
 //	otpgate version
 package main
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = env.user(ctx, rest)
 	case "keys":
 		err = env.keys(ctx, rest)
+	case "audit":
+		err = env.auditLog(ctx, rest)
 	case "healthcheck":
 		err = env.healthcheck(ctx, rest)
 	case "version":
@@ -89,7 +92,12 @@ Commands:
   migrate                    create or update the database schema
   client add|list|show|update|remove
   user add|list|show|set-password|disable|enable|require-mfa
+  user reset-otp NAME [--proof-lifetime 72h]
+                             remove the device, revoke sessions, print an enrollment code
+  user unlock NAME           lift the temporary password/answer lock
   keys list|rotate
+  audit [--user NAME] [--since 24h] [--limit 1000]
+                             print the audit log, oldest first
   healthcheck                check that the local server answers
   version
 
@@ -100,6 +108,8 @@ Global flags (also accepted after the command):
   --issuer URL               issuer URL (env OTPGATE_ISSUER)
   --database DSN             SQLite path or postgres:// URL (env OTPGATE_DATABASE)
   --encryption-key-file FILE encryption key (env OTPGATE_ENCRYPTION_KEY_FILE)
+  --actor NAME               administrator recorded in the audit log
+                             (default $SUDO_USER, else the login name)
 
 Without --config or --issuer otpgate runs in zero-config development mode:
 issuer http://<listen>, a generated key in the data directory, and a demo

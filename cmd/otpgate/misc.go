@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider"
-	"os"
+	"github.com/otpgate/otpgate/provider/store"
 )
 
 func randText() string { return rand.Text() }
@@ -67,6 +68,10 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 			if err != nil || len(after) == 0 {
 				return fmt.Errorf("keys rotate: first key not stored: %v", err)
 			}
+			if err := c.record(ctx, rt, "keys rotate", store.AuditEvent{Event: store.EventAdminKeys,
+				Detail: "first signing key " + after[0].ID + " created and active"}); err != nil {
+				return err
+			}
 			fmt.Fprintf(c.stdout, "signing key %s created and active\n", after[0].ID)
 			return nil
 		}
@@ -75,6 +80,10 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 		}
 		id, err := k.Rotate(ctx)
 		if err != nil {
+			return err
+		}
+		if err := c.record(ctx, rt, "keys rotate", store.AuditEvent{Event: store.EventAdminKeys,
+			Detail: "new signing key " + id + " active; older keys stay published until their tokens expire"}); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "new signing key %s is active; older keys stay published until their tokens expire\n", id)

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	"github.com/otpgate/otpgate/provider/store"
@@ -19,7 +20,7 @@ func newUserID() string { return "u_" + strings.ToLower(strings.TrimRight(randTe
 // user dispatches the user subcommands.
 func (c *cli) user(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("user: missing subcommand (add, list, show, set-password, disable, enable, require-mfa)")
+		return errors.New("user: missing subcommand (add, list, show, set-password, disable, enable, require-mfa, reset-otp, unlock)")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -35,6 +36,10 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return c.userSetDisabled(ctx, args, sub == "disable")
 	case "require-mfa":
 		return c.userRequireMFA(ctx, args)
+	case "reset-otp":
+		return c.userResetOTP(ctx, args)
+	case "unlock":
+		return c.userUnlock(ctx, args)
 	default:
 		return fmt.Errorf("user: unknown subcommand %q", sub)
 	}
@@ -107,6 +112,13 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 		if errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("user add: username %q is taken", uname)
 		}
+		return err
+	}
+	detail := "user created; must set a new password and security question at first sign-in"
+	if u.RequireMFA {
+		detail += "; require-mfa on"
+	}
+	if err := c.record(ctx, rt, "user add", userEvent(store.EventAdminUser, u, detail)); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "created user %s (id %s); they set a new password and security question at first sign-in\n", u.Username, u.ID)
@@ -198,7 +210,37 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\nstatus:            %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
 		u.Username, u.ID, u.Email, u.Name, userStatus(u), onOff(u.RequireMFA), question,
 		u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
+	c.showLocks(rt.store.Now(), u)
 	return c.showDevice(ctx, rt, u)
+}
+
+// displayTime is how show and reset print a moment.
+func displayTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") }
+
+// showLocks prints the user's lockout state and whether an enrollment code
+// from a device reset is waiting to be used (never the code or its hash).
+func (c *cli) showLocks(now time.Time, u *store.User) {
+	loginLock := "none"
+	if u.LoginLockedUntil > now.Unix() {
+		locks := "locks"
+		if u.LoginLockLevel == 1 {
+			locks = "lock"
+		}
+		loginLock = fmt.Sprintf("until %s (after %d %s)", displayTime(time.Unix(u.LoginLockedUntil, 0)), u.LoginLockLevel, locks)
+	}
+	otpLock := "none"
+	if u.OTPLocked {
+		otpLock = "locked (reset the device with otpgate user reset-otp " + u.Username + ")"
+	}
+	proof := "none"
+	switch {
+	case u.ProofHash == "" || u.ProofExpiresAt == nil:
+	case u.ProofExpiresAt.After(now):
+		proof = "pending until " + displayTime(*u.ProofExpiresAt)
+	default:
+		proof = "expired " + displayTime(*u.ProofExpiresAt) + " (issue a new one with otpgate user reset-otp " + u.Username + ")"
+	}
+	fmt.Fprintf(c.stdout, "login lock:        %s\npasscode lock:     %s\nenrollment code:   %s\n", loginLock, otpLock, proof)
 }
 
 // showDevice prints the user's authenticator (never its secret) and how
@@ -266,6 +308,10 @@ func (c *cli) userSetPassword(ctx context.Context, args []string) error {
 	if err := rt.store.RevokeUser(ctx, u.ID); err != nil {
 		return err
 	}
+	const detail = "temporary password set (must change it at the next sign-in); sessions and tokens revoked"
+	if err := c.record(ctx, rt, "user set-password", userEvent(store.EventAdminUser, u, detail)); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.stdout, "password of %s set; they must choose a new one at the next sign-in; sessions and tokens revoked\n", u.Username)
 	return nil
 }
@@ -291,8 +337,14 @@ func (c *cli) userSetDisabled(ctx context.Context, args []string, disabled bool)
 		if err := rt.store.RevokeUser(ctx, u.ID); err != nil {
 			return err
 		}
+		if err := c.record(ctx, rt, cmd, userEvent(store.EventAdminUser, u, "disabled; sessions and tokens revoked")); err != nil {
+			return err
+		}
 		fmt.Fprintf(c.stdout, "disabled %s; sessions and tokens revoked\n", u.Username)
 		return nil
+	}
+	if err := c.record(ctx, rt, cmd, userEvent(store.EventAdminUser, u, "enabled")); err != nil {
+		return err
 	}
 	fmt.Fprintf(c.stdout, "enabled %s\n", u.Username)
 	return nil
@@ -313,6 +365,9 @@ func (c *cli) userRequireMFA(ctx context.Context, args []string) error {
 	defer rt.Close()
 	on := pos[1] == "on"
 	if err := rt.store.UpdateUser(ctx, u.ID, map[string]any{"require_mfa": on}); err != nil {
+		return err
+	}
+	if err := c.record(ctx, rt, "user require-mfa", userEvent(store.EventAdminUser, u, "set require-mfa "+onOff(on))); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "two-factor requirement for %s: %s\n", u.Username, onOff(on))

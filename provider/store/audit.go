@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // AuditEvent is one security event. Detail is a short, human-readable
@@ -40,6 +43,7 @@ const (
 	EventProofAccepted   = "reset.proof_accepted"
 	EventRefreshReplayed = "token.refresh_replayed"
 	EventCodeReplayed    = "token.code_replayed"
+	EventAdminKeys       = "admin.keys"
 )
 
 // Audit appends an event; its id and time are filled in when empty.
@@ -50,13 +54,28 @@ func (s *Store) Audit(ctx context.Context, e *AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
-	if len(e.Detail) > 512 {
-		e.Detail = e.Detail[:512]
-	}
+	// SQLite keeps times as text in their own zone: only UTC sorts and
+	// compares right against the UTC times of AuditQuery.Since.
+	e.At = e.At.UTC()
+	e.Detail = clipUTF8(e.Detail, 512)
 	if err := s.db.WithContext(ctx).Create(e).Error; err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// clipUTF8 cuts s to at most n bytes without splitting a character, and
+// replaces invalid UTF-8: PostgreSQL rejects a row holding a broken
+// character, which would lose the whole event.
+func clipUTF8(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // AuditQuery selects events; zero fields do not filter.
@@ -64,11 +83,18 @@ type AuditQuery struct {
 	UserID string
 	Since  time.Time
 	Limit  int
+	// Newest keeps the Limit most recent matching events instead of the
+	// Limit oldest; they are still returned oldest first.
+	Newest bool
 }
 
 // AuditEvents returns matching events, oldest first.
 func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error) {
+	newest := q.Newest && q.Limit > 0
 	db := s.db.WithContext(ctx).Order("at, id")
+	if newest {
+		db = s.db.WithContext(ctx).Order("at DESC, id DESC")
+	}
 	if q.UserID != "" {
 		db = db.Where("user_id = ?", q.UserID)
 	}
@@ -81,6 +107,9 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, er
 	var out []AuditEvent
 	if err := db.Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("audit events: %w", err)
+	}
+	if newest {
+		slices.Reverse(out)
 	}
 	return out, nil
 }
