@@ -182,6 +182,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	e.Match([]string{http.MethodGet, http.MethodOptions}, oidc.DiscoveryEndpoint, discovery(p, st, o.Issuer),
 		echo.WrapMiddleware(cors.New(*corsOpts).Handler))
 	e.Any("/authorize", authorizeGuard(o.Store, o.Renderer, o.Logger, protocol))
+	e.Any("/authorize/callback", lh.CallbackGuard(protocol))
 	e.Any("/*", protocol)
 	return &Server{echo: e, op: p, keys: keys}, nil
 }

@@ -57,6 +57,12 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if c.Public && req.CodeChallenge == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE (code_challenge with S256) is required for this client")
 	}
+	if req.ResponseMode != "" && req.ResponseMode != oidc.ResponseModeQuery {
+		return nil, oidc.ErrInvalidRequest().WithDescription("only response_mode=query is supported")
+	}
+	if len(req.LoginHint) > 320 || len(req.ACRValues) > 16 || len(req.UILocales) > 16 {
+		return nil, oidc.ErrInvalidRequest().WithDescription("login_hint, acr_values or ui_locales is too long")
+	}
 	if !login.SatisfiableACR(req.ACRValues) {
 		return nil, &oidc.Error{ErrorType: "unmet_authentication_requirements",
 			Description: "none of the requested acr_values can be satisfied; supported: " + strings.Join(login.SupportedACRs, " ")}

@@ -83,11 +83,14 @@ func (h *Handler) useSession(c echo.Context, f *store.Flow) (bool, error) {
 	// Judge the session as if its user had just passed the first factor.
 	probe := *f
 	probe.UserID, probe.PasswordAt, probe.QuestionAt = sess.UserID, &now, &now
+	if u, err := h.flowUser(ctx, &probe); err != nil || u == nil {
+		return false, err
+	}
 	j, err := h.load(ctx, &probe)
 	if err != nil {
 		return false, err
 	}
-	if j.user == nil || j.state.MustSetup {
+	if j.state.MustSetup || j.state.OTPLocked || j.state.ProofPending {
 		return false, nil
 	}
 	if (j.state.MFARequired || j.state.HasDevice) && !slices.Contains(sess.AMR, "otp") {

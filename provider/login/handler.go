@@ -242,6 +242,11 @@ func (h *Handler) load(ctx context.Context, f *store.Flow) (*journey, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.UserID != "" && u == nil {
+		// The account went away (disabled or deleted) during the sign-in:
+		// the flow ends; it is never handed to another account.
+		return nil, pageError(http.StatusForbidden, templates.MsgUnknownRequest, nil)
+	}
 	j.user = u
 	j.state = State{QuestionEnabled: h.cfg.QuestionEnabled, PasswordDone: f.PasswordAt != nil && u != nil,
 		QuestionDone: f.QuestionAt != nil, EnrolledNow: f.EnrolledAt != nil, CodesAcked: f.CodesAckAt != nil,
@@ -357,3 +362,26 @@ func (h *Handler) page(c echo.Context, status int, f *store.Flow, data any) erro
 
 // seeOther redirects after a POST.
 func seeOther(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }
+
+// CallbackGuard protects the library's authorize callback, which turns a
+// finished flow into a code: only the browser the flow is bound to may
+// fetch it, so knowing a flow id never yields someone else's code.
+func (h *Handler) CallbackGuard(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.QueryParam("id")
+		if id == "" || len(id) > 64 {
+			return pageError(http.StatusBadRequest, templates.MsgUnknownRequest, nil)
+		}
+		f, err := h.store.FlowByID(c.Request().Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			return pageError(http.StatusNotFound, templates.MsgUnknownRequest, nil)
+		}
+		if err != nil {
+			return storeFault(err)
+		}
+		if f.BrowserHash == "" || f.BrowserHash != h.cookies.browserHash(c) {
+			return pageError(http.StatusForbidden, templates.MsgWrongBrowser, nil)
+		}
+		return next(c)
+	}
+}

@@ -89,7 +89,14 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 		if fl.DoneAt != nil {
 			return store.ErrStale
 		}
+		if fl.UserID != "" && fl.UserID != u.ID {
+			// A flow identifies one account for good.
+			return store.ErrStale
+		}
 		fl.UserID, fl.PasswordAt, fl.SetupAt, fl.QuestionAt = u.ID, &now, nil, nil
+		// Nothing proven earlier in this flow carries over a new password step.
+		fl.OTPAt, fl.EnrolledAt, fl.CodesAckAt, fl.ResetAt, fl.ProofAt = nil, nil, nil, nil, nil
+		fl.PendingSecret, fl.PendingCodes, fl.PendingExpiresAt, fl.PendingAttempts = nil, nil, nil, 0
 		return nil
 	})
 	if err != nil {

@@ -68,9 +68,9 @@ type Flow struct {
 	CodeChallengeMethod string     `gorm:"size:16"`
 	Prompt              StringList `gorm:"type:text;not null"`
 	MaxAge              *int64
-	UILocales           string `gorm:"size:255"`
-	LoginHint           string `gorm:"size:255"`
-	ACRValues           string `gorm:"size:255"`
+	UILocales           string `gorm:"type:text"`
+	LoginHint           string `gorm:"type:text"`
+	ACRValues           string `gorm:"type:text"`
 	// IDTokenHintSubject is the subject of a valid id_token_hint, if any.
 	IDTokenHintSubject string `gorm:"size:64"`
 
