@@ -268,6 +268,15 @@ func (h *Handler) load(ctx context.Context, f *store.Flow) (*journey, error) {
 		j.device = d
 		j.state.HasDevice = true
 	}
+	if hold := u.EnrollHoldBrowser; hold != "" && !j.state.HasDevice {
+		// Possession was proven after a reset in one browser: that browser
+		// enrols the new device; every other sign-in waits for a proof.
+		if hold == f.BrowserHash {
+			j.state.ResetDone = true
+		} else {
+			j.state.ProofPending = true
+		}
+	}
 	if j.state.MFARequired, err = h.mfaRequired(ctx, f, u); err != nil {
 		return nil, err
 	}

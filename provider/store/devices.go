@@ -64,6 +64,9 @@ func (s *Store) EnrollDevice(ctx context.Context, e Enrollment) error {
 		if err := tx.Create(e.Device).Error; err != nil {
 			return conflict(err)
 		}
+		if err := tx.Model(&User{}).Where("id = ?", e.Device.UserID).Update("enroll_hold_browser", "").Error; err != nil {
+			return err
+		}
 		return replaceRecoveryCodes(tx, e.Device.UserID, e.CodeHashes, now)
 	})
 	if err != nil && !errors.Is(err, ErrStale) && !errors.Is(err, ErrConflict) {

@@ -32,6 +32,11 @@ type User struct {
 	// ProofExpiresAt) the user cannot enrol a new device.
 	ProofHash      string `gorm:"size:255"`
 	ProofExpiresAt *time.Time
+	// EnrollHoldBrowser is the browser (cookie hash) in which the person
+	// proved possession after a reset (the proof, a recovery code or an
+	// emailed link). Until a new device is enrolled, only that browser may
+	// enrol one; every other sign-in is held at the proof step.
+	EnrollHoldBrowser string `gorm:"size:64"`
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -41,7 +41,7 @@ func (s *Store) AdminResetDevice(ctx context.Context, userID, proofHash string, 
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", userID).
-			Updates(map[string]any{"proof_hash": proofHash, "proof_expires_at": proofExpires.UTC()})
+			Updates(map[string]any{"proof_hash": proofHash, "proof_expires_at": proofExpires.UTC(), "enroll_hold_browser": ""})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -79,6 +79,9 @@ func (s *Store) SelfResetDevice(ctx context.Context, flowID, userID string) erro
 		if locked > 0 {
 			return ErrStale
 		}
+		if err := holdEnrollment(tx, userID, flowID); err != nil {
+			return err
+		}
 		return s.removeDevice(tx, userID, now)
 	})
 	if err != nil && err != ErrStale {
@@ -108,8 +111,15 @@ func (s *Store) ConsumeProof(ctx context.Context, flowID, userID, proofHash stri
 		if res.RowsAffected == 0 {
 			return ErrStale
 		}
-		return nil
+		return holdEnrollment(tx, userID, flowID)
 	})
+}
+
+// holdEnrollment reserves the next enrollment of a user for the browser
+// of the flow that proved possession.
+func holdEnrollment(tx *gorm.DB, userID, flowID string) error {
+	return tx.Exec(`UPDATE users SET enroll_hold_browser = (SELECT browser_hash FROM flows WHERE id = ?) WHERE id = ?`,
+		flowID, userID).Error
 }
 
 // UnusedRecoveryCodes lists a user's unused recovery codes.

@@ -24,7 +24,7 @@ type testCase struct {
 func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	groups := [][]testCase{
 		userCases, clientCases, flowCases, refreshCases, accessCases,
-		sessionCases, keyCases, cleanupCases, concurrencyCases, inputCases, deviceCases,
+		sessionCases, keyCases, cleanupCases, concurrencyCases, inputCases, deviceCases, lockoutCases, resetCases, auditCases,
 	}
 	for _, group := range groups {
 		for _, tc := range group {
