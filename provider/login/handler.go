@@ -31,9 +31,12 @@ type Store interface {
 	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
 	AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error)
 	EnrollDevice(ctx context.Context, e store.Enrollment) error
-	RecordLoginFailure(ctx context.Context, userID string, threshold int) (store.LoginCounters, error)
+	ReserveLoginAttempt(ctx context.Context, userID string, threshold int) (store.LoginCounters, bool, error)
+	ConfirmLoginFailure(ctx context.Context, userID string, threshold int, reserved store.LoginCounters) (store.LoginCounters, error)
+	ReleaseLoginAttempt(ctx context.Context, userID string) error
 	RecordLoginSuccess(ctx context.Context, userID string) error
-	RecordOTPFailure(ctx context.Context, userID string, threshold int) (store.OTPCounters, error)
+	ReserveOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error)
+	ConfirmOTPFailure(ctx context.Context, userID string, threshold, n int) (store.OTPCounters, error)
 	RecordOTPSuccess(ctx context.Context, userID string) error
 	UnusedRecoveryCodes(ctx context.Context, userID string) ([]store.RecoveryCode, error)
 	UseRecoveryCode(ctx context.Context, id string) (bool, error)

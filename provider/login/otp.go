@@ -44,20 +44,28 @@ func (h *Handler) otpSubmit(c echo.Context) error {
 		h.log.ErrorContext(ctx, "TOTP secret cannot be decrypted", "user_id", u.ID, "device_id", d.ID, "err", err)
 		return pageError(http.StatusInternalServerError, templates.MsgInternal, err)
 	}
-	v := mfa.Verifier{TOTP: h.cfg.TOTP, Now: h.store.Now, Store: h.store}
-	err = v.Verify(ctx, mfa.Device{ID: d.ID, Secret: secret, LastStep: d.LastStep}, c.FormValue("code"))
-	switch {
-	case errors.Is(err, mfa.ErrMalformed):
+	input := c.FormValue("code")
+	if _, err := h.cfg.TOTP.Normalize(input); err != nil {
+		// A malformed code is a clear error, not a guess: not counted.
 		return h.renderOTP(c, http.StatusBadRequest, f, templates.MsgCodeMalformed)
+	}
+	n, ok, err := h.reserveSecondFactor(c, j)
+	if !ok {
+		return err
+	}
+	v := mfa.Verifier{TOTP: h.cfg.TOTP, Now: h.store.Now, Store: h.store}
+	err = v.Verify(ctx, mfa.Device{ID: d.ID, Secret: secret, LastStep: d.LastStep}, input)
+	switch {
 	case errors.Is(err, mfa.ErrInvalid), errors.Is(err, mfa.ErrReplayed):
 		detail := "wrong passcode"
 		if errors.Is(err, mfa.ErrReplayed) {
 			detail = "passcode already used"
 		}
-		return h.secondFactorFailed(c, j, detail, func() error {
+		return h.secondFactorFailed(c, j, n, detail, func() error {
 			return h.renderOTP(c, http.StatusUnauthorized, f, templates.MsgCodeInvalid)
 		})
 	case err != nil:
+		// Nothing was accepted (fail closed); the reservation stays counted.
 		return storeFault(err)
 	}
 	if err := h.store.RecordOTPSuccess(ctx, u.ID); err != nil {
@@ -77,25 +85,38 @@ func (h *Handler) otpSubmit(c echo.Context) error {
 	return seeOther(c, nextURL(f.ID))
 }
 
-// secondFactorFailed counts a wrong passcode, recovery code or enrollment
-// proof toward the passcode lockout. At the limit the account locks, the
-// person is told (by mail too), and this sign-in ends at the locked page;
-// otherwise retry renders the page again. Counting must succeed (fail
-// closed).
-func (h *Handler) secondFactorFailed(c echo.Context, j *journey, detail string, retry func() error) error {
+// reserveSecondFactor reserves one check of a passcode, recovery code or
+// enrollment proof before it is made, so that racing requests can never
+// check more guesses than the lockout allows. When the account is locked
+// (or that many checks are already under way) ok is false and the person
+// goes back to the dispatcher, which shows where the sign-in stands.
+func (h *Handler) reserveSecondFactor(c echo.Context, j *journey) (int, bool, error) {
+	n, ok, err := h.store.ReserveOTPAttempt(c.Request().Context(), j.user.ID, h.cfg.OTPAttempts)
+	if err != nil {
+		return 0, false, storeFault(err)
+	}
+	if !ok {
+		return 0, false, seeOther(c, nextURL(j.flow.ID))
+	}
+	return n, true, nil
+}
+
+// secondFactorFailed confirms reserved attempt n as wrong. At the limit the
+// account locks, the person is told (by mail too), and this sign-in ends
+// at the locked page; otherwise retry renders the page again. Counting
+// must succeed (fail closed).
+func (h *Handler) secondFactorFailed(c echo.Context, j *journey, n int, detail string, retry func() error) error {
 	ctx := c.Request().Context()
 	f, u := j.flow, j.user
-	counters, err := h.store.RecordOTPFailure(ctx, u.ID, h.cfg.OTPAttempts)
+	counters, err := h.store.ConfirmOTPFailure(ctx, u.ID, h.cfg.OTPAttempts, n)
 	if err != nil {
 		return storeFault(err)
 	}
 	h.log.InfoContext(ctx, "sign-in failed", "step", Next(j.state), "user_id", u.ID, "client_id", f.ClientID)
 	h.audit(c, store.EventSignInFailed, f, u, fmt.Sprintf("step %s; %s (%d in a row)", Next(j.state), detail, counters.Failures))
 	if counters.Locked {
-		if !counters.Refused {
-			h.audit(c, store.EventOTPLocked, f, u, fmt.Sprintf("locked after %d failed second-factor attempts", h.cfg.OTPAttempts))
-			h.notify(c, "account locked", func(ctx context.Context, n Notifier) error { return n.AccountLocked(ctx, u) })
-		}
+		h.audit(c, store.EventOTPLocked, f, u, fmt.Sprintf("locked after %d failed second-factor attempts", h.cfg.OTPAttempts))
+		h.notify(c, "account locked", func(ctx context.Context, n Notifier) error { return n.AccountLocked(ctx, u) })
 		return seeOther(c, nextURL(f.ID))
 	}
 	return retry()

@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -55,11 +56,18 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return storeFault(err)
 	}
-	hash, locked := "", false
-	if u != nil && !u.Disabled {
-		hash, locked = u.PasswordHash, u.LoginLockedUntil > h.store.Now().Unix()
-	} else {
+	if u != nil && u.Disabled {
 		u = nil
+	}
+	// Reserve the attempt before checking it, so that racing requests can
+	// never check more guesses than the lockout allows.
+	var att attempt
+	hash := ""
+	if u != nil {
+		if att, err = h.reserveLogin(ctx, u); err != nil {
+			return err
+		}
+		hash = u.PasswordHash
 	}
 	// The hash is checked in every case, so that unknown, disabled and
 	// locked accounts cost the same time as a wrong password.
@@ -67,16 +75,19 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 	if err != nil {
 		h.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
 	}
-	if !good || locked {
-		if err := h.loginFailed(c, f, u, StepPassword, locked); err != nil {
+	if !good || !att.ok {
+		if err := h.loginFailed(c, f, u, StepPassword, att); err != nil {
 			return err
 		}
 		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)
 	}
-	if !h.cfg.QuestionEnabled {
-		if err := h.store.RecordLoginSuccess(ctx, u.ID); err != nil {
-			return storeFault(err)
-		}
+	if h.cfg.QuestionEnabled {
+		err = h.store.ReleaseLoginAttempt(ctx, u.ID) // the question is still to come
+	} else {
+		err = h.store.RecordLoginSuccess(ctx, u.ID)
+	}
+	if err != nil {
+		return storeFault(err)
 	}
 	if h.hasher.NeedsRehash(u.PasswordHash) {
 		err := h.store.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, h.hasher.Hash(password))
@@ -105,24 +116,39 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 	return seeOther(c, nextURL(f.ID))
 }
 
-// loginFailed counts a wrong password or answer of a known, unlocked
-// account (an unknown one has nothing to count; a locked one is refused
-// without extending its lock) and records it. Counting must succeed: if it
-// cannot be written, the attempt fails with an error page (fail closed).
-func (h *Handler) loginFailed(c echo.Context, f *store.Flow, u *store.User, step Step, locked bool) error {
+// attempt is a reserved password or answer check.
+type attempt struct {
+	ok       bool // reserved: the account is not locked
+	reserved store.LoginCounters
+}
+
+// reserveLogin reserves one password or answer check of u.
+func (h *Handler) reserveLogin(ctx context.Context, u *store.User) (attempt, error) {
+	reserved, ok, err := h.store.ReserveLoginAttempt(ctx, u.ID, h.cfg.LoginAttempts)
+	if err != nil {
+		return attempt{}, storeFault(err)
+	}
+	return attempt{ok: ok, reserved: reserved}, nil
+}
+
+// loginFailed confirms a wrong password or answer of a known account (an
+// unknown one has nothing to count; a locked one was refused without
+// extending its lock) and records it. Counting must succeed: if it cannot
+// be written, the attempt fails with an error page (fail closed).
+func (h *Handler) loginFailed(c echo.Context, f *store.Flow, u *store.User, step Step, att attempt) error {
 	ctx := c.Request().Context()
 	detail := "step " + string(step)
 	switch {
 	case u == nil:
 		detail += "; unknown or disabled account"
-	case locked:
+	case !att.ok:
 		detail += "; account temporarily locked"
 	default:
-		counters, err := h.store.RecordLoginFailure(ctx, u.ID, h.cfg.LoginAttempts)
+		counters, err := h.store.ConfirmLoginFailure(ctx, u.ID, h.cfg.LoginAttempts, att.reserved)
 		if err != nil {
 			return storeFault(err)
 		}
-		if !counters.Refused && counters.LoginLocked(h.store.Now()) {
+		if counters.LoginLocked(h.store.Now()) && att.reserved.Failures >= h.cfg.LoginAttempts {
 			h.audit(c, store.EventLoginLocked, f, u, fmt.Sprintf("locked until %s after %d failed passwords or answers",
 				time.Unix(counters.LockedUntil, 0).UTC().Format(time.RFC3339), h.cfg.LoginAttempts))
 		}

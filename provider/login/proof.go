@@ -43,6 +43,10 @@ func (h *Handler) proofSubmit(c echo.Context) error {
 	if input == "" {
 		return retry(http.StatusBadRequest, templates.MsgFieldRequired)()
 	}
+	n, ok, err := h.reserveSecondFactor(c, j)
+	if !ok {
+		return err
+	}
 	good := false
 	if len(input) <= maxRecoveryCodeLen && u.ProofExpiresAt != nil && u.ProofExpiresAt.After(h.store.Now()) {
 		good, _ = h.hasher.Verify(mfa.NormalizeRecoveryCode(input), u.ProofHash)
@@ -50,6 +54,9 @@ func (h *Handler) proofSubmit(c echo.Context) error {
 	if good {
 		err := h.store.ConsumeProof(ctx, f.ID, u.ID, u.ProofHash)
 		if err == nil {
+			if err := h.store.RecordOTPSuccess(ctx, u.ID); err != nil {
+				return storeFault(err)
+			}
 			h.audit(c, store.EventProofAccepted, f, u, "enrollment code accepted")
 			return seeOther(c, nextURL(f.ID))
 		}
@@ -59,7 +66,7 @@ func (h *Handler) proofSubmit(c echo.Context) error {
 	}
 	// Wrong or expired codes count toward the passcode lockout, which
 	// bounds guessing.
-	return h.secondFactorFailed(c, j, "wrong or expired enrollment code", retry(http.StatusUnauthorized, templates.MsgProofInvalid))
+	return h.secondFactorFailed(c, j, n, "wrong or expired enrollment code", retry(http.StatusUnauthorized, templates.MsgProofInvalid))
 }
 
 // proofLink is the emailed form of an administrator's enrollment proof. It

@@ -40,7 +40,10 @@ func (h *Handler) questionSubmit(c echo.Context) error {
 	if answer == "" {
 		return fail(http.StatusBadRequest, templates.MsgFieldRequired)
 	}
-	locked := u.LoginLockedUntil > h.store.Now().Unix()
+	att, err := h.reserveLogin(ctx, u)
+	if err != nil {
+		return err
+	}
 	good := false
 	if len(answer) <= maxAnswerLen {
 		var err error
@@ -49,8 +52,8 @@ func (h *Handler) questionSubmit(c echo.Context) error {
 			h.log.ErrorContext(ctx, "stored answer hash unreadable", "user_id", u.ID, "err", err)
 		}
 	}
-	if !good || locked {
-		if err := h.loginFailed(c, f, u, StepQuestion, locked); err != nil {
+	if !good || !att.ok {
+		if err := h.loginFailed(c, f, u, StepQuestion, att); err != nil {
 			return err
 		}
 		return fail(http.StatusUnauthorized, templates.MsgSignInFailed)

@@ -56,6 +56,10 @@ func (h *Handler) resetSubmit(c echo.Context) error {
 	if input == "" {
 		return h.renderReset(c, http.StatusBadRequest, j, templates.MsgFieldRequired, false)
 	}
+	n, ok, err := h.reserveSecondFactor(c, j)
+	if !ok {
+		return err
+	}
 	codes, err := h.store.UnusedRecoveryCodes(ctx, j.user.ID)
 	if err != nil {
 		return storeFault(err)
@@ -79,7 +83,7 @@ func (h *Handler) resetSubmit(c echo.Context) error {
 		}
 	}
 	if match == nil {
-		return h.secondFactorFailed(c, j, "wrong recovery code", func() error {
+		return h.secondFactorFailed(c, j, n, "wrong recovery code", func() error {
 			return h.renderReset(c, http.StatusUnauthorized, j, templates.MsgRecoveryCodeInvalid, false)
 		})
 	}

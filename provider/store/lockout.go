@@ -22,40 +22,99 @@ type LoginCounters struct {
 // LoginLocked reports whether the password/answer lock holds at now.
 func (c LoginCounters) LoginLocked(now time.Time) bool { return c.LockedUntil > now.Unix() }
 
-// RecordLoginFailure counts one wrong password or answer in a single
-// statement: the threshold-th consecutive failure locks the account for
-// 60 s × 2^level (at most an hour) and starts a new count. An attempt
-// while locked changes nothing and comes back Refused.
-func (s *Store) RecordLoginFailure(ctx context.Context, userID string, threshold int) (LoginCounters, error) {
+// Attempts are reserved before they are checked: ReserveLoginAttempt
+// counts the attempt as a failure in one conditional statement, refusing it
+// once the threshold is reached (or the account is locked), so that however
+// many requests race, at most threshold guesses are ever checked. A wrong
+// guess is then confirmed (ConfirmLoginFailure, which locks at the
+// threshold); a right password with a question still to come is released
+// (ReleaseLoginAttempt); a full first-factor success resets the count.
+
+// ReserveLoginAttempt reserves one password or answer check. It returns
+// the counters as this reservation left them (Failures is the attempt's
+// number in the current run), or ok false when the account is locked or
+// the threshold is reached (a run stuck at the threshold, say after a
+// crash, is turned into a normal lock here).
+func (s *Store) ReserveLoginAttempt(ctx context.Context, userID string, threshold int) (LoginCounters, bool, error) {
+	now := s.now().Unix()
+	var rows []LoginCounters
+	err := s.db.WithContext(ctx).Raw(`UPDATE users SET login_failures = login_failures + 1
+		WHERE id = ? AND login_locked_until <= ? AND login_failures < ?
+		RETURNING login_failures AS failures, login_lock_level AS lock_level, login_locked_until AS locked_until`,
+		userID, now, threshold).Scan(&rows).Error
+	if err != nil {
+		return LoginCounters{}, false, fmt.Errorf("reserve login attempt: %w", err)
+	}
+	if len(rows) == 1 {
+		return rows[0], true, nil
+	}
+	if _, err := s.lockLogin(ctx, userID, threshold); err != nil {
+		return LoginCounters{}, false, err
+	}
+	c, err := s.loginCounters(ctx, userID)
+	c.Refused = true
+	return c, false, err
+}
+
+// ConfirmLoginFailure records that a reserved attempt was wrong: the
+// attempt that reached the threshold locks the account for 60 s × 2^level
+// (at most an hour) and starts a new run.
+func (s *Store) ConfirmLoginFailure(ctx context.Context, userID string, threshold int, reserved LoginCounters) (LoginCounters, error) {
+	if reserved.Failures < threshold {
+		return reserved, nil
+	}
+	// Exactly one reservation reaches the threshold; it reports the lock,
+	// whichever statement applied it.
+	if c, err := s.lockLogin(ctx, userID, threshold); err != nil || c != nil {
+		if c == nil {
+			return LoginCounters{}, err
+		}
+		return *c, err
+	}
+	return s.loginCounters(ctx, userID)
+}
+
+// lockLogin applies the doubling lock to an account whose run of failures
+// reached the threshold; nil when there was nothing to lock.
+func (s *Store) lockLogin(ctx context.Context, userID string, threshold int) (*LoginCounters, error) {
 	now := s.now().Unix()
 	var rows []LoginCounters
 	err := s.db.WithContext(ctx).Raw(`UPDATE users SET
-		login_failures = CASE WHEN login_failures + 1 >= ? THEN 0 ELSE login_failures + 1 END,
-		login_locked_until = CASE WHEN login_failures + 1 >= ?
-			THEN ? + CASE WHEN login_lock_level >= 6 THEN ? ELSE CAST(60 AS BIGINT) << CAST(login_lock_level AS INTEGER) END
-			ELSE login_locked_until END,
-		login_lock_level = CASE WHEN login_failures + 1 >= ? THEN login_lock_level + 1 ELSE login_lock_level END
-		WHERE id = ? AND login_locked_until <= ?
+		login_failures = 0,
+		login_locked_until = ? + CASE WHEN login_lock_level >= 6 THEN ? ELSE CAST(60 AS BIGINT) << CAST(login_lock_level AS INTEGER) END,
+		login_lock_level = login_lock_level + 1
+		WHERE id = ? AND login_locked_until <= ? AND login_failures >= ?
 		RETURNING login_failures AS failures, login_lock_level AS lock_level, login_locked_until AS locked_until`,
-		threshold, threshold, now, maxLockSeconds, threshold, userID, now).Scan(&rows).Error
+		now, maxLockSeconds, userID, now, threshold).Scan(&rows).Error
 	if err != nil {
-		return LoginCounters{}, fmt.Errorf("record login failure: %w", err)
+		return nil, fmt.Errorf("lock account: %w", err)
 	}
 	if len(rows) == 0 {
-		c, err := s.loginCounters(ctx, userID)
-		c.Refused = true
-		return c, err
+		return nil, nil
 	}
-	return rows[0], nil
+	return &rows[0], nil
 }
 
-func (s *Store) loginCounters(ctx context.Context, userID string) (LoginCounters, error) {
-	var u User
-	if err := s.db.WithContext(ctx).Select("login_failures", "login_lock_level", "login_locked_until").
-		First(&u, "id = ?", userID).Error; err != nil {
-		return LoginCounters{}, notFound(err)
+// ReleaseLoginAttempt gives back a reservation whose password was right
+// while the security question is still to come.
+func (s *Store) ReleaseLoginAttempt(ctx context.Context, userID string) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE users SET login_failures = login_failures - 1
+		WHERE id = ? AND login_failures > 0`, userID).Error
+	if err != nil {
+		return fmt.Errorf("release login attempt: %w", err)
 	}
-	return LoginCounters{Failures: u.LoginFailures, LockLevel: u.LoginLockLevel, LockedUntil: u.LoginLockedUntil}, nil
+	return nil
+}
+
+// RecordLoginFailure reserves and confirms one wrong password or answer:
+// the threshold-th consecutive failure locks the account and starts a new
+// run; an attempt while locked changes nothing and comes back Refused.
+func (s *Store) RecordLoginFailure(ctx context.Context, userID string, threshold int) (LoginCounters, error) {
+	reserved, ok, err := s.ReserveLoginAttempt(ctx, userID, threshold)
+	if err != nil || !ok {
+		return reserved, err
+	}
+	return s.ConfirmLoginFailure(ctx, userID, threshold, reserved)
 }
 
 // RecordLoginSuccess resets the password/answer count and lock level
@@ -78,27 +137,77 @@ type OTPCounters struct {
 	Refused bool
 }
 
-// RecordOTPFailure counts one wrong passcode (or recovery code or proof)
-// in a single statement; the threshold-th consecutive one locks the
-// account until an administrator resets the device.
-func (s *Store) RecordOTPFailure(ctx context.Context, userID string, threshold int) (OTPCounters, error) {
-	var rows []OTPCounters
-	err := s.db.WithContext(ctx).Raw(`UPDATE users SET
-		otp_failures = otp_failures + 1,
-		otp_locked = CASE WHEN otp_failures + 1 >= ? THEN TRUE ELSE FALSE END
-		WHERE id = ? AND otp_locked = FALSE
-		RETURNING otp_failures AS failures, otp_locked AS locked`, threshold, userID).Scan(&rows).Error
+// ReserveOTPAttempt reserves one check of a passcode, recovery code or
+// enrollment proof, counting it as a failure in one conditional statement;
+// ok is false when the account is locked or the threshold is reached (a
+// run stuck at the threshold is locked here). At most threshold guesses are
+// ever checked, however many requests race.
+func (s *Store) ReserveOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error) {
+	var rows []int
+	err := s.db.WithContext(ctx).Raw(`UPDATE users SET otp_failures = otp_failures + 1
+		WHERE id = ? AND otp_locked = FALSE AND otp_failures < ?
+		RETURNING otp_failures`, userID, threshold).Scan(&rows).Error
 	if err != nil {
-		return OTPCounters{}, fmt.Errorf("record passcode failure: %w", err)
+		return 0, false, fmt.Errorf("reserve passcode attempt: %w", err)
 	}
-	if len(rows) == 0 {
-		var u User
-		if err := s.db.WithContext(ctx).Select("otp_failures", "otp_locked").First(&u, "id = ?", userID).Error; err != nil {
-			return OTPCounters{}, notFound(err)
-		}
-		return OTPCounters{Failures: u.OTPFailures, Locked: u.OTPLocked, Refused: true}, nil
+	if len(rows) == 1 {
+		return rows[0], true, nil
 	}
-	return rows[0], nil
+	if _, err := s.lockOTP(ctx, userID, threshold); err != nil {
+		return 0, false, err
+	}
+	if _, err := s.otpCounters(ctx, userID); err != nil {
+		return 0, false, err
+	}
+	return 0, false, nil
+}
+
+// ConfirmOTPFailure records that reserved attempt n was wrong; the attempt
+// that reached the threshold locks the account until an administrator
+// resets the device (Locked is reported to that attempt).
+func (s *Store) ConfirmOTPFailure(ctx context.Context, userID string, threshold, n int) (OTPCounters, error) {
+	if n < threshold {
+		return OTPCounters{Failures: n}, nil
+	}
+	// Exactly one reservation reaches the threshold; it reports the lock,
+	// whichever statement applied it.
+	if _, err := s.lockOTP(ctx, userID, threshold); err != nil {
+		return OTPCounters{}, err
+	}
+	return OTPCounters{Failures: n, Locked: true}, nil
+}
+
+func (s *Store) lockOTP(ctx context.Context, userID string, threshold int) (bool, error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE users SET otp_locked = TRUE
+		WHERE id = ? AND otp_locked = FALSE AND otp_failures >= ?`, userID, threshold)
+	if res.Error != nil {
+		return false, fmt.Errorf("lock account: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+func (s *Store) otpCounters(ctx context.Context, userID string) (OTPCounters, error) {
+	var u User
+	if err := s.db.WithContext(ctx).Select("otp_failures", "otp_locked").First(&u, "id = ?", userID).Error; err != nil {
+		return OTPCounters{}, notFound(err)
+	}
+	return OTPCounters{Failures: u.OTPFailures, Locked: u.OTPLocked}, nil
+}
+
+// RecordOTPFailure reserves and confirms one wrong passcode; the
+// threshold-th consecutive one locks the account until an administrator
+// resets the device; an attempt while locked comes back Refused.
+func (s *Store) RecordOTPFailure(ctx context.Context, userID string, threshold int) (OTPCounters, error) {
+	n, ok, err := s.ReserveOTPAttempt(ctx, userID, threshold)
+	if err != nil {
+		return OTPCounters{}, err
+	}
+	if !ok {
+		c, err := s.otpCounters(ctx, userID)
+		c.Refused = true
+		return c, err
+	}
+	return s.ConfirmOTPFailure(ctx, userID, threshold, n)
 }
 
 // RecordOTPSuccess resets the passcode count of an unlocked account.
@@ -123,3 +232,13 @@ func (s *Store) Unlock(ctx context.Context, userID string) error {
 	}
 	return nil
 }
+
+func (s *Store) loginCounters(ctx context.Context, userID string) (LoginCounters, error) {
+	var u User
+	if err := s.db.WithContext(ctx).Select("login_failures", "login_lock_level", "login_locked_until").
+		First(&u, "id = ?", userID).Error; err != nil {
+		return LoginCounters{}, notFound(err)
+	}
+	return LoginCounters{Failures: u.LoginFailures, LockLevel: u.LoginLockLevel, LockedUntil: u.LoginLockedUntil}, nil
+}
+

@@ -1,0 +1,251 @@
+package provider_test
+
+// Regression tests for defects found in review: each one reproduces an
+// attack that once worked.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+
+	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// TestCallbackIsBoundToTheFlowsBrowser: an attacker who started the
+// authorization request (with its own PKCE verifier) and lured a victim
+// into finishing it cannot fetch the code from the library's callback.
+func TestCallbackIsBoundToTheFlowsBrowser(t *testing.T) {
+	h := setupApp(t)
+	nonce := "n"
+	relying := h.relyingParty("app", appSecret, &nonce)
+	_, challenge := pkce()
+	attacker := newBrowser(t)
+	attacker.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	loginURL := attacker.get(authURL(relying, nonce, challenge)).location
+	victim := newBrowser(t)
+	var callback string
+	victim.c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Path == "/authorize/callback" {
+			callback = req.URL.String()
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	p := victim.get(loginURL)
+	p = victim.submit(p, map[string]string{"username": "erin", "password": erinPW})
+	victim.submit(p, map[string]string{"answer": "rex"})
+	if callback == "" {
+		t.Fatal("the victim never reached the callback")
+	}
+	jar, _ := cookiejar.New(nil)
+	attacker.c.Jar = jar
+	if got := attacker.get(callback); got.status != http.StatusForbidden || strings.Contains(got.location, "code=") {
+		t.Fatalf("callback from another browser: status %d location %q", got.status, got.location)
+	}
+	// The victim's own browser still gets its code.
+	victim.c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Host == rpHost {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	victim.get(callback).code(t)
+}
+
+// adminReset resets erin's device with a known proof.
+func adminReset(t *testing.T, h *harness) string {
+	t.Helper()
+	erin, _ := h.store.UserByUsername(context.Background(), "erin")
+	proof := "abcd-efgh-jkmn"
+	if err := h.store.AdminResetDevice(context.Background(), erin.ID, h.hasher.Hash(mfa.NormalizeRecoveryCode(proof)),
+		time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return proof
+}
+
+// TestPossessionProvenInOneBrowserOnly: once the owner presented the
+// proof (and left before enrolling), someone with only the password and
+// the answer in another browser can neither enrol nor sign in, while the
+// owner's browser can still enrol.
+func TestPossessionProvenInOneBrowserOnly(t *testing.T) {
+	for _, requireMFA := range []bool{true, false} {
+		t.Run(fmt.Sprint("require_mfa=", requireMFA), func(t *testing.T) {
+			h, _, _ := enrolled(t)
+			erin, _ := h.store.UserByUsername(context.Background(), "erin")
+			if requireMFA {
+				h.requireMFA(erin)
+			}
+			proof := adminReset(t, h)
+			nonce := "n"
+			app := h.relyingParty("app", appSecret, &nonce)
+			owner := newBrowser(t)
+			p := owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+			if p = owner.submit(p, map[string]string{"proof": proof}); p.step() != "enroll" {
+				t.Fatalf("owner after the proof: %q", p.step())
+			}
+			att := newBrowser(t)
+			q := att.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+			if q.step() != "enroll-proof" || strings.Contains(q.location, "code=") {
+				t.Fatalf("other browser: step %q location %q", q.step(), q.location)
+			}
+			// The owner's browser, even in a new sign-in, enrols.
+			p = owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+			p, _ = h.enroll(owner, p)
+			exchange(t, app, p)
+		})
+	}
+}
+
+// TestSelfResetHoldsEnrollmentForItsBrowser: after a recovery-code reset
+// in one browser, the password and answer alone do not sign in elsewhere.
+func TestSelfResetHoldsEnrollmentForItsBrowser(t *testing.T) {
+	h := setupApp(t)
+	h.useShiftClock()
+	ctx := context.Background()
+	erin, _ := h.store.UserByUsername(ctx, "erin")
+	h.requireMFA(erin)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	secret := p.setupSecret(t)
+	p = b.submit(p, map[string]string{"app": "authy", "code": h.passcode(t, secret)})
+	codes := strings.Fields(p.text("recovery-codes"))
+	b.submit(p, nil).code(t)
+	if err := h.store.UpdateUser(ctx, erin.ID, map[string]any{"require_mfa": false}); err != nil {
+		t.Fatal(err)
+	}
+	owner := newBrowser(t)
+	p = lostDevice(t, h, owner, app, "n2")
+	if p = owner.submit(p, map[string]string{"recovery_code": codes[0]}); p.step() != "enroll" {
+		t.Fatalf("owner after the recovery code: %q", p.step())
+	}
+	att := newBrowser(t)
+	if q := att.toSecondFactor(authURL(app, "n3", ""), "erin", erinPW, "rex"); q.step() != "enroll-proof" || strings.Contains(q.location, "code=") {
+		t.Fatalf("other browser during the reset: step %q location %q", q.step(), q.location)
+	}
+}
+
+// TestFlowNeverChangesAccount: a flow whose account is disabled after the
+// passcode ends; it is not handed to the next person who types a password.
+func TestFlowNeverChangesAccount(t *testing.T) {
+	h, _, secret := enrolled(t)
+	ctx := context.Background()
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	h.addUser("bob", "bob-password-123", "fido")
+	b := newBrowser(t)
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	r := b.submit(p, map[string]string{"code": h.passcode(t, secret)})
+	erin, _ := h.store.UserByUsername(ctx, "erin")
+	if err := h.store.UpdateUser(ctx, erin.ID, map[string]any{"disabled": true}); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := p.url.Parse(r.location)
+	if q := b.get(next.String()); q.step() != "error" || strings.Contains(q.location, "code=") {
+		t.Fatalf("flow after its account was disabled: step %q status %d", q.step(), q.status)
+	}
+	form := map[string]string{"username": "bob", "password": "bob-password-123"}
+	if q := b.postForm(p, "/login/password", form); q.step() == "question" || strings.Contains(q.location, "code=") {
+		t.Fatalf("the flow accepted another account: step %q", q.step())
+	}
+}
+
+// TestLongAuthorizeParametersNeverFailTheServer: long but well-formed
+// parameters are accepted or refused with invalid_request, the same on
+// SQLite and PostgreSQL, never server_error.
+func TestLongAuthorizeParametersNeverFailTheServer(t *testing.T) {
+	h := setupApp(t)
+	nonce := "n"
+	relying := h.relyingParty("app", appSecret, &nonce)
+	cases := map[string]rp.URLParamOpt{
+		"login_hint 312":     rp.WithURLParam("login_hint", strings.Repeat("a", 300)+"@example.com"),
+		"ui_locales 60 tags": rp.WithURLParam("ui_locales", strings.TrimSpace(strings.Repeat("en-US ", 60))),
+		"acr_values long":    rp.WithURLParam("acr_values", "urn:otpgate:acr:password "+strings.Repeat("x", 300)),
+		"response_mode long": rp.WithURLParam("response_mode", strings.Repeat("q", 100)),
+	}
+	for name, opt := range cases {
+		b := newBrowser(t)
+		b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		p := b.get(authURL(relying, nonce, "", opt))
+		if p.status >= 500 || strings.Contains(p.location, "server_error") ||
+			!(strings.Contains(p.location, "/login/next") || strings.Contains(p.location, "error=invalid_request")) {
+			t.Errorf("%s: status %d location %.120s", name, p.status, p.location)
+		}
+	}
+}
+
+// burst submits n wrong guesses of one flow at once.
+func burst(b *browser, p *page, n int, field func(i int) map[string]string) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.submit(p, field(i))
+		}()
+	}
+	wg.Wait()
+}
+
+// countFailures counts audited failures whose detail contains substr.
+func countFailures(t *testing.T, h *harness, userID, substr string) int {
+	events, err := h.store.AuditEvents(context.Background(), store.AuditQuery{UserID: userID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range events {
+		if e.Event == store.EventSignInFailed && strings.Contains(e.Detail, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestGuessBurstsNeverExceedTheLockout: however many guesses race, no more
+// are checked than the lockout allows.
+func TestGuessBurstsNeverExceedTheLockout(t *testing.T) {
+	t.Run("passcodes", func(t *testing.T) {
+		h, _, secret := enrolled(t)
+		nonce := "n"
+		app := h.relyingParty("app", appSecret, &nonce)
+		b := newBrowser(t)
+		p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+		good := atoi(h.passcode(t, secret))
+		burst(b, p, 40, func(i int) map[string]string {
+			return map[string]string{"code": fmt.Sprintf("%06d", (good+1000+i)%1000000)}
+		})
+		erin, _ := h.store.UserByUsername(context.Background(), "erin")
+		if n := countFailures(t, h, erin.ID, "wrong passcode"); n != 5 || !erin.OTPLocked {
+			t.Fatalf("%d wrong passcodes checked (locked %v), want exactly 5", n, erin.OTPLocked)
+		}
+	})
+	t.Run("passwords", func(t *testing.T) {
+		h := setupApp(t)
+		nonce := "n"
+		app := h.relyingParty("app", appSecret, &nonce)
+		b := newBrowser(t)
+		p := b.get(authURL(app, nonce, ""))
+		burst(b, p, 40, func(i int) map[string]string {
+			return map[string]string{"username": "erin", "password": fmt.Sprint("wrong-password-", i)}
+		})
+		erin, _ := h.store.UserByUsername(context.Background(), "erin")
+		if n := countFailures(t, h, erin.ID, ""); n != 40 || countFailures(t, h, erin.ID, "temporarily locked") != 30 {
+			t.Fatalf("%d failures, %d refused as locked; want 40 and 30", n, countFailures(t, h, erin.ID, "temporarily locked"))
+		}
+		if erin.LoginLockedUntil == 0 {
+			t.Fatal("not locked after the burst")
+		}
+	})
+}
