@@ -241,4 +241,3 @@ func (s *Store) loginCounters(ctx context.Context, userID string) (LoginCounters
 	}
 	return LoginCounters{Failures: u.LoginFailures, LockLevel: u.LoginLockLevel, LockedUntil: u.LoginLockedUntil}, nil
 }
-
