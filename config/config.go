@@ -42,6 +42,8 @@ type Config struct {
 	CORS CORS `yaml:"cors"`
 	// MFA sets the global two-factor policy.
 	MFA MFA `yaml:"mfa"`
+	// Lockout sets how many failures lock an account.
+	Lockout Lockout `yaml:"lockout"`
 	// Mail configures the SMTP server that sends reset links and security
 	// notices; see Mail.Enabled.
 	Mail Mail `yaml:"mail"`
@@ -116,6 +118,32 @@ type MFA struct {
 	// IssuerLabel is the name authenticator apps show next to the account
 	// (default "otpgate"; env OTPGATE_MFA_ISSUER_LABEL).
 	IssuerLabel string `yaml:"issuer_label"`
+	// SelfServiceReset lets a person who lost a device reset it at sign-in
+	// with a recovery code or an emailed link (default true); off, only an
+	// administrator can (env OTPGATE_MFA_SELF_SERVICE_RESET).
+	SelfServiceReset *bool `yaml:"self_service_reset"`
+	// ResetLinkLifetime bounds emailed reset links (default 15m; env
+	// OTPGATE_MFA_RESET_LINK_LIFETIME).
+	ResetLinkLifetime Duration `yaml:"reset_link_lifetime"`
+}
+
+// SelfServiceResetEnabled reports the effective self-service reset setting.
+func (m MFA) SelfServiceResetEnabled() bool { return m.SelfServiceReset == nil || *m.SelfServiceReset }
+
+// Lockout sets the failure limits.
+type Lockout struct {
+	// PasscodeAttempts consecutive wrong passcodes (or recovery codes or
+	// enrollment codes) lock the account until an administrator resets the
+	// device (default 5; env OTPGATE_LOCKOUT_PASSCODE_ATTEMPTS).
+	PasscodeAttempts int `yaml:"passcode_attempts"`
+	// LoginAttempts consecutive wrong passwords or answers lock the account
+	// temporarily, 1 minute doubling up to 1 hour (default 10; env
+	// OTPGATE_LOCKOUT_LOGIN_ATTEMPTS).
+	LoginAttempts int `yaml:"login_attempts"`
+	// AttemptsPerMinutePerIP limits sign-in form posts from one address
+	// (default 30; 0 turns the limiter off; env
+	// OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP).
+	AttemptsPerMinutePerIP int `yaml:"attempts_per_minute_per_ip"`
 }
 
 // Mail configures outgoing mail. Mail is off when SMTPHost is empty; in
@@ -204,8 +232,9 @@ func Default() *Config {
 			RefreshTokenLifetime: Duration{720 * time.Hour},
 			SigningAlgorithm:     "RS256",
 		},
-		MFA:  MFA{Required: mfaPerUser, IssuerLabel: "otpgate"},
-		Mail: Mail{SMTPPort: 587, Security: mailStartTLS},
+		MFA:     MFA{Required: mfaPerUser, IssuerLabel: "otpgate", ResetLinkLifetime: Duration{15 * time.Minute}},
+		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30},
+		Mail:    Mail{SMTPPort: 587, Security: mailStartTLS},
 	}
 }
 

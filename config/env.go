@@ -138,6 +138,11 @@ func (c *Config) applyEnv(e *envReader) {
 	e.list("OTPGATE_CORS_ALLOWED_ORIGINS", &c.CORS.AllowedOrigins)
 	e.str("OTPGATE_MFA_REQUIRED", &c.MFA.Required)
 	e.str("OTPGATE_MFA_ISSUER_LABEL", &c.MFA.IssuerLabel)
+	e.boolean("OTPGATE_MFA_SELF_SERVICE_RESET", &c.MFA.SelfServiceReset)
+	e.duration("OTPGATE_MFA_RESET_LINK_LIFETIME", &c.MFA.ResetLinkLifetime)
+	e.integer("OTPGATE_LOCKOUT_PASSCODE_ATTEMPTS", &c.Lockout.PasscodeAttempts)
+	e.integer("OTPGATE_LOCKOUT_LOGIN_ATTEMPTS", &c.Lockout.LoginAttempts)
+	e.integer("OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP", &c.Lockout.AttemptsPerMinutePerIP)
 
 	e.str("OTPGATE_MAIL_SMTP_HOST", &c.Mail.SMTPHost)
 	e.integer("OTPGATE_MAIL_SMTP_PORT", &c.Mail.SMTPPort)

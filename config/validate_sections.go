@@ -66,6 +66,21 @@ func (m MFA) validate(p *problems) {
 	case len(m.IssuerLabel) > 64 || strings.ContainsAny(m.IssuerLabel, ":\r\n"):
 		p.add("mfa.issuer_label", "must be at most 64 characters, without ':' or line breaks")
 	}
+	if d := m.ResetLinkLifetime.Duration; d < time.Minute || d > 24*time.Hour {
+		p.add("mfa.reset_link_lifetime", "must be between 1m and 24h")
+	}
+}
+
+func (l Lockout) validate(p *problems) {
+	if l.PasscodeAttempts < 1 || l.PasscodeAttempts > 100 {
+		p.add("lockout.passcode_attempts", "must be between 1 and 100")
+	}
+	if l.LoginAttempts < 1 || l.LoginAttempts > 1000 {
+		p.add("lockout.login_attempts", "must be between 1 and 1000")
+	}
+	if l.AttemptsPerMinutePerIP < 0 || l.AttemptsPerMinutePerIP > 100000 {
+		p.add("lockout.attempts_per_minute_per_ip", "must be between 0 (off) and 100000")
+	}
 }
 
 func oneOf(p *problems, key, value string, allowed []string) {

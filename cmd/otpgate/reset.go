@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/mail"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -72,11 +75,29 @@ func (c *cli) userResetOTP(ctx context.Context, args []string) error {
 }
 
 // deliverProof hands the enrollment code of an administrator's reset to
-// the user: for now, by printing it (once) for the administrator to pass
-// on. It is the one place to extend to send it by email instead.
-func (c *cli) deliverProof(_ context.Context, _ *runtime, u *store.User, proof string, until time.Time) error {
-	_, err := fmt.Fprintf(c.stdout, "enrollment code for %s (give it to them; shown once, valid until %s): %s\n",
-		u.Username, displayTime(until), proof)
+// the user: it is printed (once) for the administrator to pass on, and when
+// mail is on (or in development mode, where mail goes to the log) a
+// single-use link with the same effect is mailed to the account's address.
+func (c *cli) deliverProof(ctx context.Context, rt *runtime, u *store.User, proof string, until time.Time) error {
+	if _, err := fmt.Fprintf(c.stdout, "enrollment code for %s (give it to them; shown once, valid until %s): %s\n",
+		u.Username, displayTime(until), proof); err != nil {
+		return err
+	}
+	sender, err := newMailer(rt.cfg, rt.log)
+	if err != nil || sender == nil || u.Email == "" {
+		return err
+	}
+	token := credential.NewToken()
+	now := rt.store.Now()
+	if err := rt.store.CreateLinkToken(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkProof,
+		UserID: u.ID, CreatedAt: now, ExpiresAt: until}); err != nil {
+		return err
+	}
+	link := rt.cfg.EffectiveIssuer() + "/login/proof?" + url.Values{"token": {token}}.Encode()
+	if err := sender.Send(ctx, mail.ProofLink(u.Email, link, until.Sub(now))); err != nil {
+		return fmt.Errorf("the device was reset and the code above is valid, but the enrollment mail failed: %w", err)
+	}
+	_, err = fmt.Fprintf(c.stdout, "an enrollment link was also mailed to %s\n", u.Email)
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/demo"
+	"github.com/otpgate/otpgate/provider/login"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -49,6 +50,18 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		extra = demo.New(demo.Options{Issuer: issuer, ClientID: demoClientID, Renderer: renderer,
 			CookieKey: rt.sealer.Derive("demo-cookies"), Log: rt.log}).Mount
 	}
+	sender, err := newMailer(cfg, rt.log)
+	if err != nil {
+		return err
+	}
+	var notifier login.Notifier
+	if sender != nil {
+		notifier = provider.MailNotifier{Sender: sender, Now: rt.store.Now}
+	}
+	attempts := cfg.Lockout.AttemptsPerMinutePerIP
+	if attempts == 0 {
+		attempts = -1 // off
+	}
 	srv, err := provider.New(ctx, provider.Options{
 		Issuer:            issuer,
 		Store:             rt.store,
@@ -61,6 +74,12 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		MinPasswordLength: cfg.Login.MinPasswordLength,
 		MFAPolicy:         cfg.MFA.Required,
 		TOTPIssuer:        cfg.MFA.IssuerLabel,
+		OTPAttempts:       cfg.Lockout.PasscodeAttempts,
+		LoginAttempts:     cfg.Lockout.LoginAttempts,
+		AttemptsPerMinute: attempts,
+		AdminOnlyReset:    !cfg.MFA.SelfServiceResetEnabled(),
+		ResetLinkLifetime: cfg.MFA.ResetLinkLifetime.Duration,
+		Notifier:          notifier,
 		Logger:            rt.log,
 		Extra:             extra,
 	})

@@ -1,0 +1,98 @@
+package provider_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/mail"
+	"github.com/otpgate/otpgate/provider/mail/mailtest"
+)
+
+// smtpNotifier starts a real SMTP server (STARTTLS and AUTH) for the test
+// and returns it with a notifier that talks to it.
+func smtpNotifier(t *testing.T) (*mailtest.Server, provider.MailNotifier) {
+	t.Helper()
+	srv := mailtest.Start(t, mailtest.WithSTARTTLS(), mailtest.WithAuth("otpgate", "smtp-password"))
+	host, port := srv.Addr()
+	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: host, Port: port, Security: mail.SecurityStartTLS,
+		Username: "otpgate", Password: "smtp-password", From: "otpgate <login@example.com>",
+		RootCAs: srv.RootCAs(), Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, provider.MailNotifier{Sender: sender, Now: time.Now}
+}
+
+// waitForMail waits for a mail whose text contains want.
+func waitForMail(t *testing.T, srv *mailtest.Server, want string) mailtest.Received {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range srv.Messages() {
+			if strings.Contains(m.Text, want) {
+				return m
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no mail containing %q among %d", want, len(srv.Messages()))
+	return mailtest.Received{}
+}
+
+var linkPattern = regexp.MustCompile(`https?://\S+/login/reset/link\?token=[A-Za-z0-9_-]+`)
+
+// TestLostDeviceLinkThroughSMTP: the reset link travels through a real
+// SMTP conversation; the person opens it from the mail, enrols a new
+// device, and is told about the reset and the new device.
+func TestLostDeviceLinkThroughSMTP(t *testing.T) {
+	srv, notifier := smtpNotifier(t)
+	h, _, _ := enrolled(t, func(o *provider.Options) { o.Notifier = notifier })
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := lostDevice(t, h, b, app, nonce)
+	if p = b.postForm(p, "/login/reset/email", nil); p.step() != "reset" || p.status != 200 {
+		t.Fatalf("asking for a link: step %q status %d", p.step(), p.status)
+	}
+	msg := waitForMail(t, srv, "/login/reset/link?token=")
+	if !msg.TLS || msg.Username != "otpgate" || msg.To[0] != "erin@example.com" {
+		t.Fatalf("mail not sent over authenticated TLS: tls %v user %q", msg.TLS, msg.Username)
+	}
+	link := linkPattern.FindString(msg.Text)
+	if link == "" || !strings.HasPrefix(link, h.issuer+"/") {
+		t.Fatalf("no reset link built from the issuer in the mail:\n%s", msg.Text)
+	}
+	p, _ = h.enroll(b, b.get(link))
+	exchange(t, app, p)
+	subjects := []string{}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(srv.Messages()) < 4 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, m := range srv.Messages() {
+		subjects = append(subjects, m.Subject)
+	}
+	if len(subjects) != 4 {
+		t.Fatalf("mails: %q, want the first enrollment notice, the link, the reset notice and the new-device notice", subjects)
+	}
+}
+
+// TestLockoutMailThroughSMTP: the account-locked notice is mailed.
+func TestLockoutMailThroughSMTP(t *testing.T) {
+	srv, notifier := smtpNotifier(t)
+	h, _, secret := enrolled(t, func(o *provider.Options) { o.Notifier = notifier })
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	for range 5 {
+		p = b.submit(p, map[string]string{"code": h.wrongCode(t, secret)})
+	}
+	if p.step() != "locked" {
+		t.Fatalf("step %q", p.step())
+	}
+	waitForMail(t, srv, "locked")
+}
