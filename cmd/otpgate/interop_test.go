@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/mail/mailtest"
+)
+
+// TestInterop verifies otpgate with software nobody here wrote: it builds
+// the real binary, starts it on 127.0.0.1 with a fresh SQLite data
+// directory (zero-config mode) and a real SMTP server for its mail, and
+// runs the Node suite in testdata/interop (openid-client, Chromium through
+// playwright-core, oathtool, axe-core). The suite creates its own clients
+// and users with the same binary's admin CLI.
+//
+// Environment for the suite: OTPGATE_ISSUER, OTPGATE_BIN, OTPGATE_DATA_DIR,
+// OTPGATE_MAILBOX (a URL answering the mails received so far as JSON) and
+// OTPGATE_ARTIFACTS (where screenshots go).
+func TestInterop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("interop suite skipped in -short mode")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: skipping the openid-client / browser interop suite (CI installs it)")
+	}
+	suite, err := filepath.Abs(filepath.Join("testdata", "interop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(suite, "node_modules")); err != nil {
+		t.Skip("interop dependencies are not installed: run `npm ci` in cmd/otpgate/testdata/interop (CI does)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "otpgate")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	smtp := mailtest.Start(t)
+	mailbox := serveMailbox(t, smtp)
+	smtpHost, smtpPort := smtp.Addr()
+	port := freePort(t)
+	issuer := "http://127.0.0.1:" + strconv.Itoa(port)
+	data := filepath.Join(dir, "data")
+	env := append(os.Environ(),
+		"OTPGATE_MAIL_SMTP_HOST="+smtpHost, "OTPGATE_MAIL_SMTP_PORT="+strconv.Itoa(smtpPort),
+		"OTPGATE_MAIL_SECURITY=none", "OTPGATE_MAIL_FROM=otpgate <login@example.com>",
+		// Every request of the suite comes from 127.0.0.1.
+		"OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP=0",
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	serverLog, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := exec.CommandContext(ctx, bin, "--data", data, "--listen", "127.0.0.1:"+strconv.Itoa(port), "serve")
+	srv.Env, srv.Stdout, srv.Stderr = env, serverLog, serverLog
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = srv.Process.Signal(os.Interrupt)
+		_ = srv.Wait()
+		if t.Failed() {
+			if b, err := os.ReadFile(serverLog.Name()); err == nil {
+				t.Logf("server log (tail):\n%s", tail(string(b), 4000))
+			}
+		}
+	}()
+	waitHealthy(t, issuer)
+
+	artifacts := os.Getenv("OTPGATE_INTEROP_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = filepath.Join(suite, "artifacts")
+	}
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-concurrency=1", "--test-reporter=spec")
+	cmd.Dir = suite
+	cmd.Env = append(env, "OTPGATE_ISSUER="+issuer, "OTPGATE_BIN="+bin, "OTPGATE_DATA_DIR="+data,
+		"OTPGATE_MAILBOX="+mailbox, "OTPGATE_ARTIFACTS="+artifacts)
+	out, err := cmd.CombinedOutput()
+	t.Logf("interop suite:\n%s", out)
+	if err != nil {
+		t.Fatalf("interop suite failed: %v", err)
+	}
+}
+
+// serveMailbox answers GET with the mails the SMTP server received.
+func serveMailbox(t *testing.T, smtp *mailtest.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		type mail struct {
+			To      []string `json:"to"`
+			Subject string   `json:"subject"`
+			Text    string   `json:"text"`
+		}
+		out := []mail{}
+		for _, m := range smtp.Messages() {
+			out = append(out, mail{To: m.To, Subject: m.Subject, Text: m.Text})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String() + "/messages"
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func waitHealthy(t *testing.T, issuer string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(issuer + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("otpgate did not become healthy at %s", issuer)
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
