@@ -42,6 +42,8 @@ type Config struct {
 	CORS CORS `yaml:"cors"`
 	// MFA sets the global two-factor policy.
 	MFA MFA `yaml:"mfa"`
+	// Server sets TLS, proxies and shutdown.
+	Server Server `yaml:"server"`
 	// Lockout sets how many failures lock an account.
 	Lockout Lockout `yaml:"lockout"`
 	// Mail configures the SMTP server that sends reset links and security
@@ -129,6 +131,25 @@ type MFA struct {
 
 // SelfServiceResetEnabled reports the effective self-service reset setting.
 func (m MFA) SelfServiceResetEnabled() bool { return m.SelfServiceReset == nil || *m.SelfServiceReset }
+
+// Server sets how the HTTP server meets the network.
+type Server struct {
+	// TLSCertFile and TLSKeyFile, when both set, make otpgate serve HTTPS
+	// itself (env OTPGATE_SERVER_TLS_CERT_FILE, OTPGATE_SERVER_TLS_KEY_FILE).
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	// TrustedProxies are CIDRs of reverse proxies whose X-Forwarded-For
+	// header names the client; empty (the default) trusts no header (env
+	// OTPGATE_SERVER_TRUSTED_PROXIES, comma-separated).
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// ShutdownDelay is how long /readyz answers 503 before the server stops
+	// taking requests on SIGTERM, so load balancers can move away (default
+	// 0; env OTPGATE_SERVER_SHUTDOWN_DELAY).
+	ShutdownDelay Duration `yaml:"shutdown_delay"`
+}
+
+// TLS reports whether otpgate terminates TLS itself.
+func (s Server) TLS() bool { return s.TLSCertFile != "" && s.TLSKeyFile != "" }
 
 // Lockout sets the failure limits.
 type Lockout struct {

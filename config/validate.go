@@ -23,6 +23,7 @@ func (c *Config) Validate() error {
 	c.CORS.validate(&p)
 	c.MFA.validate(&p)
 	c.Lockout.validate(&p)
+	c.Server.validate(&p)
 	c.Mail.validate(&p)
 	validateClients(c.Clients, &p)
 	return errors.Join(p...)

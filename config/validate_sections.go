@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -100,4 +101,18 @@ func positive(p *problems, key string, d Duration) {
 func validPostgresURL(dsn string) bool {
 	_, err := url.Parse(dsn)
 	return err == nil
+}
+
+func (s Server) validate(p *problems) {
+	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
+		p.add("server.tls_cert_file", "give both tls_cert_file and tls_key_file, or neither")
+	}
+	for i, cidr := range s.TrustedProxies {
+		if _, _, err := net.ParseCIDR(cidr); err != nil {
+			p.add(fmt.Sprintf("server.trusted_proxies[%d]", i), "must be a CIDR such as 10.0.0.0/8 (got %q)", cidr)
+		}
+	}
+	if d := s.ShutdownDelay.Duration; d < 0 || d > 5*time.Minute {
+		p.add("server.shutdown_delay", "must be between 0 and 5m")
+	}
 }

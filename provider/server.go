@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -53,16 +54,21 @@ type Options struct {
 	AttemptsPerMinute int
 	// Notifier mails people about security events; nil when mail is off.
 	Notifier login.Notifier
-	Logger   *slog.Logger
+	// TrustedProxies are the CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client; empty trusts no header.
+	TrustedProxies []string
+	Logger         *slog.Logger
 	// Extra mounts more browser routes (the demo relying party).
 	Extra func(g *echo.Group)
 }
 
 // Server is a ready-to-serve provider.
 type Server struct {
-	echo *echo.Echo
-	op   *op.Provider
-	keys *Keys
+	echo     *echo.Echo
+	op       *op.Provider
+	keys     *Keys
+	metrics  *Metrics
+	draining atomic.Bool
 }
 
 // New builds the provider: signing keys are loaded (or the first one
@@ -96,8 +102,14 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	logoutKey := o.Sealer.Derive("logout")
+	sqlDB, err := o.Store.SQLDB()
+	if err != nil {
+		return nil, err
+	}
+	metrics := newMetrics(sqlDB)
 	st := &Storage{
 		store: o.Store, keys: keys, hasher: o.Hasher, life: o.Lifetimes, log: o.Logger,
+		metrics:   metrics,
 		loginURL:  func(id string) string { return o.Issuer + "/login/next?authRequestID=" + url.QueryEscape(id) },
 		logoutURL: func(redirect string) string { return o.Issuer + login.LogoutURL(logoutKey, redirect) },
 	}
@@ -149,13 +161,16 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		Issuer:            o.Issuer,
 		Notifier:          o.Notifier,
 		AttemptsPerMinute: o.AttemptsPerMinute,
+		Observer:          metrics,
 	}, o.Logger)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// The client IP is the connection's peer: X-Forwarded-For and
-	// X-Real-IP are not trusted unless a proxy is configured to set them.
-	e.IPExtractor = echo.ExtractIPDirect()
+	extractor, err := ipExtractor(o.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	e.IPExtractor = extractor
 	e.HTTPErrorHandler = errorPages(o.Renderer, o.Logger)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -163,6 +178,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 			return err
 		},
 	}))
+	e.Use(middleware.RequestID(), observe(o.Logger, metrics))
+	srv := &Server{echo: e, op: p, keys: keys, metrics: metrics}
 
 	browser := e.Group("", login.SecurityHeaders)
 	lh.Mount(browser)
@@ -171,12 +188,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.Extra(browser)
 	}
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
-	e.GET("/readyz", func(c echo.Context) error {
-		if err := st.Health(c.Request().Context()); err != nil {
-			return c.String(http.StatusServiceUnavailable, "database unavailable\n")
-		}
-		return c.String(http.StatusOK, "ready\n")
-	})
+	e.GET("/readyz", srv.ready(st))
+	e.GET("/metrics", echo.WrapHandler(metrics.handler()))
 	// Everything else is the OIDC protocol: no CSRF, no body dumping.
 	protocol := echo.WrapHandler(p)
 	e.Match([]string{http.MethodGet, http.MethodOptions}, oidc.DiscoveryEndpoint, discovery(p, st, o.Issuer),
@@ -184,7 +197,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	e.Any("/authorize", authorizeGuard(o.Store, o.Renderer, o.Logger, protocol))
 	e.Any("/authorize/callback", lh.CallbackGuard(protocol))
 	e.Any("/*", protocol)
-	return &Server{echo: e, op: p, keys: keys}, nil
+	return srv, nil
 }
 
 // Handler is the whole provider as one http.Handler.

@@ -30,6 +30,7 @@ type Storage struct {
 	loginURL func(id string) string
 	// logoutURL builds the confirmation page a logout request is sent to.
 	logoutURL func(redirect string) string
+	metrics   *Metrics
 }
 
 var (

@@ -33,6 +33,7 @@ func (s *Storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (s
 	if err := s.store.IssueFromCode(ctx, ar.f.ID, store.TokenSet{Access: at}); err != nil {
 		return "", time.Time{}, codeError(err)
 	}
+	s.observeToken("authorization_code")
 	return at.ID, at.ExpiresAt, nil
 }
 
@@ -49,6 +50,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		if err := s.store.IssueFromCode(ctx, f.ID, store.TokenSet{Access: at, Refresh: rt}); err != nil {
 			return "", "", time.Time{}, codeError(err)
 		}
+		s.observeToken("authorization_code")
 		return at.ID, value, at.ExpiresAt, nil
 	case *refreshRequest:
 		old := r.row
@@ -61,6 +63,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 			}
 			return "", "", time.Time{}, oidc.ErrServerError().WithParent(err)
 		}
+		s.observeToken("refresh_token")
 		return at.ID, value, at.ExpiresAt, nil
 	default:
 		return "", "", time.Time{}, oidc.ErrUnsupportedGrantType()
@@ -149,4 +152,10 @@ func (s *Storage) RevokeToken(ctx context.Context, tokenID, userID, clientID str
 		return oidc.ErrServerError().WithParent(err)
 	}
 	return nil
+}
+
+func (s *Storage) observeToken(grant string) {
+	if s.metrics != nil {
+		s.metrics.tokenIssued(grant)
+	}
 }

@@ -80,6 +80,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		AdminOnlyReset:    !cfg.MFA.SelfServiceResetEnabled(),
 		ResetLinkLifetime: cfg.MFA.ResetLinkLifetime.Duration,
 		Notifier:          notifier,
+		TrustedProxies:    cfg.Server.TrustedProxies,
 		Logger:            rt.log,
 		Extra:             extra,
 	})
@@ -99,15 +100,25 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	go cleanup(ctx, rt)
-	rt.log.Info("otpgate listening", "addr", ln.Addr().String(), "issuer", issuer, "version", version)
+	rt.log.Info("otpgate listening", "addr", ln.Addr().String(), "issuer", issuer, "version", version, "tls", cfg.Server.TLS())
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if cfg.Server.TLS() {
+			errc <- hs.ServeTLS(ln, cfg.Server.TLSCertFile, cfg.Server.TLSKeyFile)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	rt.log.Info("shutting down")
+	// Readiness turns false first, then new requests stop and in-flight
+	// ones finish.
+	srv.Drain()
+	rt.log.Info("shutting down", "delay", cfg.Server.ShutdownDelay.Duration)
+	time.Sleep(cfg.Server.ShutdownDelay.Duration)
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {

@@ -12,6 +12,9 @@ import (
 // record administrators rely on, so a failure to write it is logged
 // loudly; the details never hold a secret.
 func (h *Handler) audit(c echo.Context, event string, f *store.Flow, u *store.User, detail string) {
+	if h.cfg.Observer != nil {
+		h.cfg.Observer.SecurityEvent(event)
+	}
 	e := &store.AuditEvent{Event: event, IP: c.RealIP(), Actor: "user", Detail: detail}
 	if f != nil {
 		e.ClientID = f.ClientID
@@ -33,5 +36,12 @@ func (h *Handler) notify(c echo.Context, what string, send func(ctx context.Cont
 	ctx := context.WithoutCancel(c.Request().Context())
 	if err := send(ctx, h.cfg.Notifier); err != nil {
 		h.log.ErrorContext(ctx, "notification mail failed", "mail", what, "err", err)
+	}
+}
+
+// failed counts a failed attempt at a step for metrics.
+func (h *Handler) failed(step Step) {
+	if h.cfg.Observer != nil {
+		h.cfg.Observer.SignInFailure(string(step))
 	}
 }

@@ -95,6 +95,14 @@ type Config struct {
 	// AttemptsPerMinute limits sign-in form posts per client IP (password
 	// spraying); 0 turns the limiter off.
 	AttemptsPerMinute int
+	// Observer counts events for metrics; nil counts nothing.
+	Observer Observer
+}
+
+// Observer counts security events and failed attempts (for metrics).
+type Observer interface {
+	SecurityEvent(event string)
+	SignInFailure(step string)
 }
 
 // Notifier tells a person about security events on their account.

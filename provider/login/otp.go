@@ -113,6 +113,7 @@ func (h *Handler) secondFactorFailed(c echo.Context, j *journey, n int, detail s
 		return storeFault(err)
 	}
 	h.log.InfoContext(ctx, "sign-in failed", "step", Next(j.state), "user_id", u.ID, "client_id", f.ClientID)
+	h.failed(Next(j.state))
 	h.audit(c, store.EventSignInFailed, f, u, fmt.Sprintf("step %s; %s (%d in a row)", Next(j.state), detail, counters.Failures))
 	if counters.Locked {
 		h.audit(c, store.EventOTPLocked, f, u, fmt.Sprintf("locked after %d failed second-factor attempts", h.cfg.OTPAttempts))

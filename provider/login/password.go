@@ -154,6 +154,7 @@ func (h *Handler) loginFailed(c echo.Context, f *store.Flow, u *store.User, step
 		}
 	}
 	h.log.InfoContext(ctx, "sign-in failed", "step", step, "client_id", f.ClientID)
+	h.failed(step)
 	h.audit(c, store.EventSignInFailed, f, u, detail)
 	return nil
 }

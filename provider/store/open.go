@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -172,3 +173,6 @@ func conflict(err error) error {
 	}
 	return err
 }
+
+// SQLDB is the connection pool, for pool metrics.
+func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }

@@ -9,9 +9,24 @@ import (
 )
 
 // removeDevice deletes a user's device and recovery codes and clears the
-// passcode counters, then ends every session and refresh token: whoever
-// held the old device or a session keeps nothing.
-func (s *Store) removeDevice(tx *gorm.DB, userID string, now time.Time) error {
+// passcode counters, then ends everything the old device could still
+// reach: sessions, refresh and access tokens, codes not yet exchanged,
+// unused emailed links, and every unfinished sign-in (but keepFlow, the one
+// doing a self-service reset) starts again from the password.
+func (s *Store) removeDevice(tx *gorm.DB, userID string, now time.Time, keepFlow string) error {
+	if err := tx.Model(&Flow{}).Where("user_id = ? AND done_at IS NULL AND id <> ?", userID, keepFlow).
+		Updates(map[string]any{"password_at": nil, "setup_at": nil, "question_at": nil, "otp_at": nil,
+			"enrolled_at": nil, "codes_ack_at": nil, "reset_at": nil, "proof_at": nil, "pending_secret": nil,
+			"pending_codes": nil, "pending_expires_at": nil, "pending_attempts": 0}).Error; err != nil {
+		return err
+	}
+	if err := tx.Model(&Flow{}).Where("user_id = ? AND done_at IS NOT NULL AND code_used_at IS NULL", userID).
+		Update("code_used_at", now).Error; err != nil {
+		return err
+	}
+	if err := tx.Model(&LinkToken{}).Where("user_id = ? AND used_at IS NULL", userID).Update("used_at", now).Error; err != nil {
+		return err
+	}
 	if err := tx.Where("user_id = ?", userID).Delete(&Device{}).Error; err != nil {
 		return err
 	}
@@ -48,7 +63,7 @@ func (s *Store) AdminResetDevice(ctx context.Context, userID, proofHash string, 
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
-		return s.removeDevice(tx, userID, now)
+		return s.removeDevice(tx, userID, now, "")
 	})
 	if err != nil && err != ErrNotFound {
 		return fmt.Errorf("reset device: %w", err)
@@ -82,7 +97,7 @@ func (s *Store) SelfResetDevice(ctx context.Context, flowID, userID string) erro
 		if err := holdEnrollment(tx, userID, flowID); err != nil {
 			return err
 		}
-		return s.removeDevice(tx, userID, now)
+		return s.removeDevice(tx, userID, now, flowID)
 	})
 	if err != nil && err != ErrStale {
 		return fmt.Errorf("reset device: %w", err)
