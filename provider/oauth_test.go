@@ -318,3 +318,42 @@ func TestCORSIsAnAllowList(t *testing.T) {
 		}
 	}
 }
+
+// TestProtocolErrorsFollowTheRFCs: userinfo answers RFC 6750 challenges,
+// introspection answers RFC 6749 JSON client errors, and a refused logout
+// is a page.
+func TestProtocolErrorsFollowTheRFCs(t *testing.T) {
+	h := setupApp(t)
+	do := func(req *http.Request) (*http.Response, string) {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	req, _ := http.NewRequest(http.MethodGet, h.issuer+"/userinfo", nil)
+	resp, _ := do(req)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") ||
+		strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Fatalf("userinfo without a token: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	req.Header.Set("Authorization", "Bearer not-a-token")
+	resp, body := do(req)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) ||
+		!strings.Contains(body, `"invalid_token"`) {
+		t.Fatalf("userinfo with a bad token: %d %q %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
+	}
+	req, _ = http.NewRequest(http.MethodPost, h.issuer+"/oauth/introspect", strings.NewReader("token=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("app", "wrong-secret-0000000")
+	resp, body = do(req)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"error":"invalid_client"`) {
+		t.Fatalf("introspection with a wrong secret: %d %s", resp.StatusCode, body)
+	}
+	p := newBrowser(t).get(h.issuer + "/end_session?id_token_hint=garbage")
+	if p.status != http.StatusBadRequest || p.step() != "error" || p.header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("bad logout request: %d step %q", p.status, p.step())
+	}
+}

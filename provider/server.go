@@ -196,6 +196,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		echo.WrapMiddleware(cors.New(*corsOpts).Handler))
 	e.Any("/authorize", authorizeGuard(o.Store, o.Renderer, o.Logger, protocol))
 	e.Any("/authorize/callback", lh.CallbackGuard(protocol))
+	e.Any("/userinfo", bearerErrors(protocol))
+	e.Any("/oauth/introspect", clientAuthErrors(protocol))
+	e.Any("/end_session", logoutErrors(protocol))
 	e.Any("/*", protocol)
 	return srv, nil
 }
