@@ -15,7 +15,6 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/otpgate/otpgate/provider/credential"
-	"github.com/otpgate/otpgate/provider/login"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -64,10 +63,9 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if len(req.LoginHint) > 320 || len(req.ACRValues) > 16 || len(req.UILocales) > 16 {
 		return nil, oidc.ErrInvalidRequest().WithDescription("login_hint, acr_values or ui_locales is too long")
 	}
-	if !login.SatisfiableACR(req.ACRValues) {
-		return nil, &oidc.Error{ErrorType: "unmet_authentication_requirements",
-			Description: "none of the requested acr_values can be satisfied; supported: " + strings.Join(login.SupportedACRs, " ")}
-	}
+	// acr_values are voluntary (OIDC Core 3.1.2.1): values otpgate does not
+	// know are ignored and the token's acr says what really happened; the
+	// multi-factor value always demands the second factor (login.WantsMFA).
 	if req.ResponseType != oidc.ResponseTypeCode {
 		return nil, oidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")
 	}

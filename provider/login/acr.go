@@ -35,22 +35,6 @@ func WantsMFA(acrValues string) bool {
 	return false
 }
 
-// SatisfiableACR reports whether at least one requested acr value can be
-// met (an empty request can always be met).
-func SatisfiableACR(acrValues []string) bool {
-	if len(acrValues) == 0 {
-		return true
-	}
-	for _, v := range acrValues {
-		for _, s := range SupportedACRs {
-			if v == s {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // amrACR is what a flow proved: the methods in the order performed and the
 // acr they add up to (RFC 8176 method names).
 func amrACR(question, otp bool) ([]string, string) {
