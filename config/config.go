@@ -99,6 +99,10 @@ type Tokens struct {
 	// SigningAlgorithm is the JWS algorithm; only RS256 (the default) is
 	// supported (env OTPGATE_TOKENS_SIGNING_ALGORITHM).
 	SigningAlgorithm string `yaml:"signing_algorithm"`
+	// KeyActivationDelay is how long a key made by `otpgate keys rotate` is
+	// published before it signs, so relying parties that cache the key set
+	// know it first (default 2m; env OTPGATE_TOKENS_KEY_ACTIVATION_DELAY).
+	KeyActivationDelay Duration `yaml:"key_activation_delay"`
 }
 
 // CORS configures cross-origin access to the OIDC API endpoints.
@@ -252,6 +256,7 @@ func Default() *Config {
 			IDTokenLifetime:      Duration{time.Hour},
 			RefreshTokenLifetime: Duration{720 * time.Hour},
 			SigningAlgorithm:     "RS256",
+			KeyActivationDelay:   Duration{2 * time.Minute},
 		},
 		MFA:     MFA{Required: mfaPerUser, IssuerLabel: "otpgate", ResetLinkLifetime: Duration{15 * time.Minute}},
 		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30},

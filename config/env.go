@@ -134,6 +134,7 @@ func (c *Config) applyEnv(e *envReader) {
 	e.duration("OTPGATE_TOKENS_ID_TOKEN_LIFETIME", &c.Tokens.IDTokenLifetime)
 	e.duration("OTPGATE_TOKENS_REFRESH_TOKEN_LIFETIME", &c.Tokens.RefreshTokenLifetime)
 	e.str("OTPGATE_TOKENS_SIGNING_ALGORITHM", &c.Tokens.SigningAlgorithm)
+	e.duration("OTPGATE_TOKENS_KEY_ACTIVATION_DELAY", &c.Tokens.KeyActivationDelay)
 
 	e.list("OTPGATE_CORS_ALLOWED_ORIGINS", &c.CORS.AllowedOrigins)
 	e.str("OTPGATE_MFA_REQUIRED", &c.MFA.Required)

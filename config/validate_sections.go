@@ -49,6 +49,9 @@ func (t Tokens) validate(p *problems) {
 	if t.SigningAlgorithm != signingRS256 {
 		p.add("tokens.signing_algorithm", "must be %s (got %q)", signingRS256, t.SigningAlgorithm)
 	}
+	if d := t.KeyActivationDelay.Duration; d < 0 || d > time.Hour {
+		p.add("tokens.key_activation_delay", "must be between 0 and 1h")
+	}
 }
 
 func (c CORS) validate(p *problems) {

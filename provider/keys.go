@@ -58,11 +58,14 @@ type Keys struct {
 	// publishFor is how long a retired key stays in the key set: longer
 	// than any token signed with it can live.
 	publishFor time.Duration
+	// Activation is how long a new key is published before it signs, so
+	// relying parties that cache the key set (commonly for a minute) know
+	// it before they meet it. The first key signs at once.
+	Activation time.Duration
 
 	mu       sync.Mutex
 	loadedAt time.Time
-	active   *signingKey
-	all      []*signingKey
+	all      []*signingKey // newest first
 }
 
 // NewKeys returns a key manager.
@@ -78,7 +81,7 @@ func (k *Keys) EnsureKey(ctx context.Context) error {
 		return err
 	}
 	k.mu.Lock()
-	have := k.active != nil
+	have := len(k.all) > 0
 	k.mu.Unlock()
 	if have {
 		return nil
@@ -130,7 +133,6 @@ func (k *Keys) reload(ctx context.Context) error {
 		return err
 	}
 	var all []*signingKey
-	var active *signingKey
 	for _, r := range rows {
 		der, err := k.seal.Open(r.PrivateKey, []byte("signing-key:"+r.ID))
 		if err != nil {
@@ -140,16 +142,29 @@ func (k *Keys) reload(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("signing key %s: %w", r.ID, err)
 		}
-		sk := &signingKey{id: r.ID, private: priv, createdAt: r.CreatedAt, retiredAt: r.RetiredAt}
-		if r.RetiredAt == nil && active == nil {
-			active = sk
-		}
-		all = append(all, sk)
+		all = append(all, &signingKey{id: r.ID, private: priv, createdAt: r.CreatedAt, retiredAt: r.RetiredAt})
 	}
 	k.mu.Lock()
-	k.all, k.active, k.loadedAt = all, active, time.Now()
+	k.all, k.loadedAt = all, time.Now()
 	k.mu.Unlock()
 	return nil
+}
+
+// activeKey is the key that signs now: the newest one published for at
+// least Activation, or, when every key is younger (the first key ever, or
+// rotations in quick succession), the one published longest. keys are
+// newest first.
+func (k *Keys) activeKey(keys []*signingKey) *signingKey {
+	if len(keys) == 0 {
+		return nil
+	}
+	cutoff := k.store.Now().Add(-k.Activation)
+	for _, sk := range keys {
+		if !sk.createdAt.After(cutoff) {
+			return sk
+		}
+	}
+	return keys[len(keys)-1]
 }
 
 func (k *Keys) current(ctx context.Context) (*signingKey, []*signingKey, error) {
@@ -163,10 +178,11 @@ func (k *Keys) current(ctx context.Context) (*signingKey, []*signingKey, error) 
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.active == nil {
+	active := k.activeKey(k.all)
+	if active == nil {
 		return nil, nil, errors.New("no active signing key")
 	}
-	return k.active, k.all, nil
+	return active, k.all, nil
 }
 
 // signing returns the active key.

@@ -134,3 +134,34 @@ func TestReadinessDrains(t *testing.T) {
 		t.Fatalf("/healthz while draining: %d", status)
 	}
 }
+
+// TestDatabaseOutageIsNotAClientError: while the database cannot be
+// reached, the token, userinfo and introspection endpoints answer 503
+// temporarily_unavailable (retry), not invalid_grant or invalid_token,
+// which would make a client discard a valid credential.
+func TestDatabaseOutageIsNotAClientError(t *testing.T) {
+	h := setupApp(t)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	code := newBrowser(t).signIn(authURL(app, nonce, ""), "erin", erinPW, "rex").code(t)
+	if err := h.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	status, body := h.tokenRequest(t, codeForm(code, ""), "app", appSecret)
+	if status != http.StatusServiceUnavailable || body["error"] != "temporarily_unavailable" {
+		t.Fatalf("code exchange during the outage: %d %v", status, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, h.issuer+"/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer some-token-value")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable && resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("userinfo during the outage: %d", resp.StatusCode)
+	}
+	if status, _ := get(t, h.issuer+"/readyz"); status != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz during the outage: %d", status)
+	}
+}

@@ -54,6 +54,8 @@ type Options struct {
 	AttemptsPerMinute int
 	// Notifier mails people about security events; nil when mail is off.
 	Notifier login.Notifier
+	// KeyActivation is how long a rotated key is published before it signs.
+	KeyActivation time.Duration
 	// TrustedProxies are the CIDRs of reverse proxies whose
 	// X-Forwarded-For names the client; empty trusts no header.
 	TrustedProxies []string
@@ -97,7 +99,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.AttemptsPerMinute == 0 {
 		o.AttemptsPerMinute = 30
 	}
-	keys := NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+time.Hour)
+	keys := NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+o.KeyActivation+time.Hour)
+	keys.Activation = o.KeyActivation
 	if err := keys.EnsureKey(ctx); err != nil {
 		return nil, err
 	}
@@ -196,8 +199,10 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		echo.WrapMiddleware(cors.New(*corsOpts).Handler))
 	e.Any("/authorize", authorizeGuard(o.Store, o.Renderer, o.Logger, protocol))
 	e.Any("/authorize/callback", lh.CallbackGuard(protocol))
-	e.Any("/userinfo", bearerErrors(protocol))
-	e.Any("/oauth/introspect", clientAuthErrors(protocol))
+	e.Any("/userinfo", storageFaults(bearerErrors(protocol)))
+	e.Any("/oauth/introspect", storageFaults(clientAuthErrors(protocol)))
+	e.Any("/oauth/token", storageFaults(protocol))
+	e.Any("/revoke", storageFaults(protocol))
 	e.Any("/end_session", logoutErrors(protocol))
 	e.Any("/*", protocol)
 	return srv, nil

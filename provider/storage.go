@@ -125,6 +125,7 @@ func (s *Storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 // second time revokes everything issued from it.
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	f, err := s.store.FlowByCode(ctx, credential.HashToken(code))
+	noteFault(ctx, err)
 	if err != nil {
 		if errors.Is(err, store.ErrAlreadyUsed) {
 			s.log.WarnContext(ctx, "authorization code replayed; tokens revoked")
@@ -170,6 +171,7 @@ func (s *Storage) KeySet(ctx context.Context) ([]op.Key, error) { return s.keys.
 // GetClientByClientID loads a client; only a database fault is a server error.
 func (s *Storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
 	c, err := s.store.ClientByID(ctx, id)
+	noteFault(ctx, err)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("unknown client")
 	}
@@ -182,6 +184,7 @@ func (s *Storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 // AuthorizeClientIDSecret checks a confidential client's secret.
 func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
 	c, err := s.store.ClientByID(ctx, id)
+	noteFault(ctx, err)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return oidc.ErrServerError().WithParent(err)
 	}

@@ -98,6 +98,7 @@ func (s *Storage) newRefreshToken(value, familyID, grantID, clientID, userID str
 // A replayed (already rotated) token revokes its whole family.
 func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
 	rt, err := s.store.RefreshTokenByHash(ctx, credential.HashToken(token))
+	noteFault(ctx, err)
 	if err != nil {
 		if errors.Is(err, store.ErrAlreadyUsed) {
 			s.log.WarnContext(ctx, "refresh token replayed; family revoked")
@@ -105,6 +106,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 		return nil, fmt.Errorf("refresh token: %w", err)
 	}
 	u, err := s.store.UserByID(ctx, rt.UserID)
+	noteFault(ctx, err)
 	if err != nil || u.Disabled {
 		return nil, errors.New("refresh token: account unavailable")
 	}

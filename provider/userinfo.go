@@ -30,6 +30,7 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 // SetUserinfoFromToken answers the userinfo endpoint for a live access token.
 func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
 	at, err := s.store.AccessTokenByID(ctx, tokenID)
+	noteFault(ctx, err)
 	if err != nil {
 		return errors.New("access token is invalid or expired")
 	}
@@ -43,6 +44,7 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 // client (or a client in its audience).
 func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
 	at, err := s.store.AccessTokenByID(ctx, tokenID)
+	noteFault(ctx, err)
 	if err != nil {
 		return errors.New("token is invalid or expired")
 	}
@@ -67,6 +69,7 @@ func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 // and profile and email claims by scope. A disabled account has none.
 func (s *Storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID string, scopes []string) error {
 	u, err := s.store.UserByID(ctx, userID)
+	noteFault(ctx, err)
 	if err != nil {
 		return errors.New("user not found")
 	}

@@ -34,7 +34,10 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 // keysFor builds the key manager with the configured token lifetimes.
 func keysFor(rt *runtime) *provider.Keys {
 	l := lifetimes(rt.cfg)
-	return provider.NewKeys(rt.store, rt.sealer, l.IDToken+l.AccessToken+time.Hour)
+	activation := rt.cfg.Tokens.KeyActivationDelay.Duration
+	k := provider.NewKeys(rt.store, rt.sealer, l.IDToken+l.AccessToken+activation+time.Hour)
+	k.Activation = activation
+	return k
 }
 
 func (c *cli) keys(ctx context.Context, args []string) error {
@@ -87,7 +90,8 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 			Detail: "new signing key " + id + " active; older keys stay published until their tokens expire"}); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "new signing key %s is active; older keys stay published until their tokens expire\n", id)
+		fmt.Fprintf(c.stdout, "new signing key %s is published now and signs from %s; older keys stay published until their tokens expire\n",
+			id, rt.store.Now().Add(rt.cfg.Tokens.KeyActivationDelay.Duration).Format(time.RFC3339))
 		return nil
 	}
 	infos, err := k.List(ctx)

@@ -81,6 +81,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		ResetLinkLifetime: cfg.MFA.ResetLinkLifetime.Duration,
 		Notifier:          notifier,
 		TrustedProxies:    cfg.Server.TrustedProxies,
+		KeyActivation:     cfg.Tokens.KeyActivationDelay.Duration,
 		Logger:            rt.log,
 		Extra:             extra,
 	})
