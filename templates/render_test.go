@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -789,4 +790,65 @@ func text(n *html.Node) string {
 		}
 	})
 	return sb.String()
+}
+
+// TestFieldsInErrorPointAtTheAlert: after a failed POST the fields the
+// message is about carry aria-invalid and name the alert (id="error") in
+// aria-describedby, before their hint; the others do not; the title starts
+// with "Error: ".
+func TestFieldsInErrorPointAtTheAlert(t *testing.T) {
+	r := newRenderer(t)
+	setup := func(m Message) any {
+		return SetupPage{Base: Base{Error: m, MinPasswordLength: 12}, QuestionEnabled: true}
+	}
+	setupFields := []string{"new_password", "new_password_confirm", "question", "answer", "answer_confirm"}
+	cases := []struct {
+		name    string
+		page    any
+		fields  []string // all checked fields
+		invalid []string // those that must be marked
+	}{
+		{"otp", OTPPage{Base: Base{Error: MsgCodeInvalid}}, []string{"code"}, []string{"code"}},
+		{"question", QuestionPage{Base: Base{Error: MsgSignInFailed}, Question: "first_pet"}, []string{"answer"}, []string{"answer"}},
+		{"enroll-proof", EnrollProofPage{Base: Base{Error: MsgProofInvalid}}, []string{"proof"}, []string{"proof"}},
+		{"reset", ResetPage{Base: Base{Error: MsgRecoveryCodeInvalid}, RecoveryAllowed: true}, []string{"recovery_code"}, []string{"recovery_code"}},
+		{"enroll code", EnrollPage{Base: Base{Error: MsgCodeInvalid}, SetupKey: "K"}, []string{"app", "code"}, []string{"code"}},
+		{"enroll app", EnrollPage{Base: Base{Error: MsgAppRequired}, SetupKey: "K"}, []string{"app", "code"}, []string{"app"}},
+		{"enroll restarted", EnrollPage{Base: Base{Error: MsgEnrollRestarted}, SetupKey: "K"}, []string{"app", "code"}, nil},
+		{"setup mismatch", setup(MsgPasswordMismatch), setupFields, []string{"new_password", "new_password_confirm"}},
+		{"setup short", setup(MsgPasswordTooShort), setupFields, []string{"new_password"}},
+		{"setup question", setup(MsgQuestionRequired), setupFields, []string{"question"}},
+		{"setup answers", setup(MsgAnswerMismatch), setupFields, []string{"answer", "answer_confirm"}},
+		{"setup answer short", setup(MsgAnswerTooShort), setupFields, []string{"answer"}},
+	}
+	for _, c := range cases {
+		out := render(t, r, c.page)
+		doc := parse(t, out)
+		if byID(doc, "error") == nil || attr(byID(doc, "error"), "role") != "alert" {
+			t.Errorf("%s: no role=alert element with id=error", c.name)
+		}
+		if title := text(first(doc, "title")); !strings.HasPrefix(title, "Error: ") {
+			t.Errorf("%s: title %q does not start with the error prefix", c.name, title)
+		}
+		for _, id := range c.fields {
+			n := byID(doc, id)
+			if n == nil {
+				t.Fatalf("%s: no #%s", c.name, id)
+			}
+			want := slices.Contains(c.invalid, id)
+			described := strings.HasPrefix(attr(n, "aria-describedby"), "error")
+			if (attr(n, "aria-invalid") == "true") != want || described != want {
+				t.Errorf("%s: #%s aria-invalid=%q aria-describedby=%q, want marked=%v", c.name, id,
+					attr(n, "aria-invalid"), attr(n, "aria-describedby"), want)
+			}
+		}
+	}
+	// Without an error nothing is marked and the title is plain.
+	doc := parse(t, render(t, r, OTPPage{Base: Base{Lang: "ja"}}))
+	if hasAttr(byID(doc, "code"), "aria-invalid") || hasAttr(byID(doc, "code"), "aria-describedby") {
+		t.Errorf("otp without error: code marked")
+	}
+	if title := text(first(doc, "title")); strings.Contains(title, "エラー") {
+		t.Errorf("title %q without an error", title)
+	}
 }

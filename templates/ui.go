@@ -4,6 +4,7 @@ package templates
 // hints. Templates name them with the t function, e.g. {{t "label.username"}}.
 var uiTexts = map[string]entry{
 	"context.client":      {"You are signing in to %s.", "%s にサインインしています。"},
+	"title.error":         {"Error: ", "エラー："},
 	"password.title":      {"Sign in", "サインイン"},
 	"label.username":      {"Username", "ユーザー名"},
 	"label.password":      {"Password", "パスワード"},

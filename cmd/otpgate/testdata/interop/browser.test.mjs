@@ -1,0 +1,669 @@
+// Browser journeys: Debian's Chromium (headless, through playwright-core)
+// walks every journey a person meets at otpgate, in English and Japanese,
+// with passcodes from oathtool, the QR code read from the rendered image,
+// axe-core on every page type in both languages, and one journey done with
+// the keyboard alone. Every step's page is saved as a screenshot in
+// OTPGATE_ARTIFACTS: <journey>-<nn>-<step>-<lang>.png.
+
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+  Authenticator, Journey, adminResetOTP, artifacts, assertMFA, axeSummary, focused, issuer, launchBrowser,
+  mailCount, metadata, missingTools, newUser, prepareArtifacts, readEnrollPage, startRP, waitForMail,
+} from './lib/browser.mjs';
+
+const skip = missingTools();
+if (skip) console.log(`# ${skip}`);
+
+let browser;
+let rp;
+
+// The journeys' names: the first part of their screenshots' file names.
+const JOURNEYS = ['first-signin', 'passcode', 'lockout', 'recovery', 'email-link', 'admin-reset', 'lang-switch',
+  'keyboard', 'other-pages', 'error-lang'];
+
+before(async () => {
+  if (skip) return;
+  prepareArtifacts(JOURNEYS);
+  browser = await launchBrowser();
+  rp = await startRP();
+});
+
+after(async () => {
+  await browser?.close();
+  await rp?.close();
+});
+
+const LANGS = ['en', 'ja'];
+
+// The texts a person must see, in both languages (independent of the
+// provider's catalogue, on purpose: a changed text should be noticed).
+const TEXT = {
+  signInFailed: { en: 'The sign-in details are not correct.', ja: 'サインイン情報が正しくありません。' },
+  passwordMismatch: { en: 'The two new passwords do not match.', ja: '新しいパスワードが一致しません。' },
+  codeInvalid: { en: "That code didn't work.", ja: 'コードが正しくありません。' },
+  locked: { en: 'Your account is locked because of too many failed passcode entries.', ja: 'アカウントがロックされました' },
+  recoveryInvalid: { en: 'That recovery code is not valid or was already used.', ja: 'このリカバリーコードは正しくないか' },
+  proofInvalid: { en: 'That enrollment code is not valid or has expired.', ja: 'この登録コードは正しくないか' },
+  emailSent: { en: 'We sent a link to the email address of your account.', ja: 'アカウントのメールアドレスにリンクを送信しました。' },
+  unknownRequest: { en: 'This sign-in request is unknown or has already finished.', ja: 'このサインイン要求は見つからないか' },
+  invalidRedirect: { en: "The application's sign-in request is not valid", ja: 'アプリケーションからのサインイン要求が正しくないため' },
+  switchTo: { en: '日本語', ja: 'English' }, // the language link on a page in en / ja
+};
+
+/** A test that is skipped with the reason when Chromium or oathtool is missing. */
+function journey(name, fn) {
+  test(name, { skip: skip ?? false, timeout: 120_000 }, fn);
+}
+
+/** The person's answer to the security question they set up. */
+const ANSWERS = { en: 'Fluffy the Cat', ja: 'ポチタマ' };
+
+// ---------------------------------------------------------------------------
+// Steps shared by the journeys
+
+/** Starts a sign-in at the relying party (ui_locales=ja for a Japanese journey unless told). */
+async function start(j, { uiLocales = j.lang === 'ja' ? 'ja' : undefined } = {}) {
+  const request = rp.authorize({ uiLocales });
+  await j.page.goto(request.url);
+  return request;
+}
+
+async function passwordStep(j, username, password, label = 'password') {
+  await j.at('password', label);
+  await j.page.fill('#username', username);
+  await j.page.fill('#password', password);
+  await j.submit();
+}
+
+async function questionStep(j, answer) {
+  await j.at('question');
+  await j.page.fill('#answer', answer);
+  await j.submit();
+}
+
+/** The setup step of a first sign-in: new password twice, question, answer twice. */
+async function setupStep(j, user, { mismatchFirst = false } = {}) {
+  const page = j.page;
+  user.newPassword = `New-${user.password}-pw`;
+  user.answer = ANSWERS[j.lang];
+  await j.at('setup');
+  if (mismatchFirst) {
+    await page.fill('#new_password', user.newPassword);
+    await page.fill('#new_password_confirm', `${user.newPassword}x`);
+    await page.selectOption('#question', 'first_pet');
+    await page.fill('#answer', user.answer);
+    await page.fill('#answer_confirm', user.answer);
+    await j.submit();
+    await j.at('setup', 'setup-error');
+    assert.match(await j.alert(), new RegExp(TEXT.passwordMismatch[j.lang]));
+  }
+  await page.fill('#new_password', user.newPassword);
+  await page.fill('#new_password_confirm', user.newPassword);
+  await page.selectOption('#question', 'first_pet');
+  await page.fill('#answer', user.answer);
+  await page.fill('#answer_confirm', user.answer);
+  await j.submit();
+}
+
+/**
+ * The enroll page: choose an app, read the QR code from the rendered image,
+ * type oathtool's code, Verify device. Returns the new Authenticator.
+ */
+async function enrollStep(j, user, { app = 'google-authenticator', label = 'enroll' } = {}) {
+  await j.at('enroll', label);
+  const { secret } = await readEnrollPage(j.page, { account: user.username });
+  const options = await j.page.locator('#app option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+  assert.deepEqual(options, ['google-authenticator', 'microsoft-authenticator', 'authy', 'duo-mobile', 'other']);
+  await j.page.selectOption('#app', app);
+  const auth = new Authenticator(secret);
+  await j.page.fill('#code', auth.enrollCode());
+  await j.submit();
+  return auth;
+}
+
+/** The recovery-codes page: keep the ten codes, Submit. */
+async function recoveryCodesStep(j) {
+  await j.at('recovery-codes');
+  const codes = (await j.page.locator('#recovery-codes li').allInnerTexts()).map((c) => c.trim());
+  assert.equal(codes.length, 10, 'ten recovery codes');
+  assert.equal(new Set(codes).size, 10);
+  await j.submit();
+  return codes;
+}
+
+/** Types the next passcode on the passcode page (already checked by the caller). */
+async function enterPasscode(j, auth) {
+  await j.page.fill('#code', await auth.next());
+  await j.submit();
+}
+
+/** The relying party got a code; redeem it and check what the token says. */
+async function arrived(j, request) {
+  const url = j.page.url();
+  assert.ok(url.startsWith(`${rp.client.redirectUri}?`), `${j.name}: expected the RP callback, got ${url}`);
+  assert.equal(await j.page.locator('h1').innerText(), 'Relying party: Signed in');
+  const claims = await rp.exchange(request, url);
+  assertMFA(claims);
+  return claims;
+}
+
+/** The whole first sign-in of a new account, done quietly: the setup of a journey. */
+async function enrolledUser(lang = 'en') {
+  const user = newUser({ mfa: true });
+  const j = new Journey(browser, 'setup', lang).silent();
+  await j.open();
+  try {
+    const request = await start(j);
+    await passwordStep(j, user.username, user.password);
+    await setupStep(j, user);
+    await questionStep(j, user.answer);
+    user.auth = await enrollStep(j, user);
+    user.codes = await recoveryCodesStep(j);
+    await arrived(j, request);
+  } finally {
+    await j.close();
+  }
+  return user;
+}
+
+/** Password and answer of an enrolled account in a fresh browser: up to the passcode page. */
+async function toPasscode(j, user) {
+  const request = await start(j);
+  await passwordStep(j, user.username, user.newPassword);
+  await questionStep(j, user.answer);
+  await j.at('otp');
+  return request;
+}
+
+// ---------------------------------------------------------------------------
+// Journeys
+
+for (const lang of LANGS) {
+  journey(`1 first sign-in: password change, question, enrollment by QR code, recovery codes [${lang}]`, async () => {
+    const user = newUser({ mfa: true });
+    const j = new Journey(browser, 'first-signin', lang, { locale: 'en-US' });
+    await j.open();
+    try {
+      // The Japanese journey starts in English and uses the switch on the first page.
+      const request = await start(j, { uiLocales: null });
+      if (lang === 'ja') {
+        await j.at('password', 'password-before-switch', { lang: 'en' });
+        await switchLanguage(j, 'password', 'en');
+      }
+      await passwordStep(j, user.username, user.password);
+      await setupStep(j, user, { mismatchFirst: true });
+      await questionStep(j, user.answer);
+      const auth = await enrollStep(j, user, { app: lang === 'ja' ? 'other' : 'google-authenticator' });
+      await recoveryCodesStep(j);
+      // No passcode page: the verified enrollment code was this sign-in's second factor.
+      const claims = await arrived(j, request);
+      assert.ok(Math.abs(claims.auth_time - Date.now() / 1000) < 120, 'auth_time is this sign-in');
+      assert.ok(auth.lastStep > 0);
+      // Back to the recovery codes page: it is not served again from the cache.
+      await j.page.goBack();
+      assert.equal(await j.page.locator('#recovery-codes li').count(), 0, 'the codes are shown once');
+    } finally {
+      await j.close();
+    }
+  });
+
+  journey(`2 later sign-in with a passcode: a typo, then the right code [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const j = new Journey(browser, 'passcode', lang, { locale: 'en-US' });
+    await j.open();
+    try {
+      const request = await toPasscode(j, user);
+      assert.equal(await j.page.locator('[role="alert"]').count(), 0, 'no alert before a mistake');
+      await j.page.fill('#code', user.auth.wrong());
+      await j.submit();
+      await j.at('otp', 'otp-error');
+      assert.match(await j.alert(), new RegExp(TEXT.codeInvalid[lang]));
+      assert.equal(await j.page.locator('#code').inputValue(), '', 'the wrong code is not kept');
+      // The field in error is marked and points at the message; the title says so.
+      assert.equal(await j.page.locator('#code').getAttribute('aria-invalid'), 'true');
+      assert.equal(await j.page.locator('#code').getAttribute('aria-describedby'), 'error');
+      assert.equal(await j.page.locator('#error').getAttribute('role'), 'alert');
+      assert.ok((await j.page.title()).startsWith(lang === 'ja' ? 'エラー：' : 'Error: '), await j.page.title());
+      await enterPasscode(j, user.auth);
+      await arrived(j, request);
+    } finally {
+      await j.close();
+    }
+  });
+
+  journey(`3 lockout after 5 wrong passcodes; the right password and answer then end on the locked page [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const j = new Journey(browser, 'lockout', lang, { locale: 'en-US' });
+    await j.open();
+    const mailsBefore = await mailCount();
+    try {
+      await toPasscode(j, user);
+      for (let i = 1; i <= 4; i++) {
+        await j.page.fill('#code', user.auth.wrong());
+        await j.submit();
+        await j.at('otp', 'otp-error');
+        assert.match(await j.alert(), new RegExp(TEXT.codeInvalid[lang]));
+      }
+      await j.page.fill('#code', user.auth.wrong());
+      await j.submit();
+      await j.at('locked');
+      assert.match(await j.alert(), new RegExp(TEXT.locked[lang]));
+      assert.equal(await j.page.locator('form').count(), 0, 'the locked page offers no form');
+      await waitForMail(user.email, /lock|ロック/i, { after: mailsBefore });
+    } finally {
+      await j.close();
+    }
+
+    // A new sign-in: a wrong password does not reveal the lock; the right
+    // password and answer end on the locked page, never at the passcode.
+    const k = new Journey(browser, 'lockout', lang, { locale: 'en-US', after: j });
+    await k.open();
+    try {
+      await start(k);
+      await passwordStep(k, user.username, `${user.newPassword}-wrong`);
+      await k.at('password', 'password-error');
+      assert.match(await k.alert(), new RegExp(TEXT.signInFailed[lang]));
+      await k.page.fill('#password', user.newPassword);
+      await k.submit();
+      await questionStep(k, user.answer);
+      await k.at('locked', 'locked-again');
+      assert.match(await k.alert(), new RegExp(TEXT.locked[lang]));
+      // Even a correct passcode cannot be submitted: the passcode page is not served.
+      await k.page.goto(k.page.url().replace('/login/locked', '/login/otp'));
+      await k.at('locked', 'locked-again');
+    } finally {
+      await k.close();
+    }
+  });
+
+  journey(`4 lost device: recovery code, re-enrol with a new QR code, sign in [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const old = user.auth;
+    // The Japanese run is on a small phone's width: the QR code must still scan.
+    const j = new Journey(browser, 'recovery', lang, { locale: 'en-US', width: lang === 'ja' ? 320 : 800 });
+    await j.open();
+    try {
+      const request = await toPasscode(j, user);
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('a#lost-device').click()]);
+      await j.at('reset');
+      await j.page.fill('#recovery_code', 'abcd-efgh-jkmn');
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('form[action="/login/reset"] button').click()]);
+      await j.at('reset', 'reset-error');
+      assert.match(await j.alert(), new RegExp(TEXT.recoveryInvalid[lang]));
+      await j.page.fill('#recovery_code', user.codes[3]);
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('form[action="/login/reset"] button').click()]);
+      user.auth = await enrollStep(j, user, { app: 'authy', label: 'enroll-new' });
+      assert.notEqual(user.auth.secret, old.secret, 'the new QR code carries a new secret');
+      const codes = await recoveryCodesStep(j);
+      assert.equal(codes.filter((c) => user.codes.includes(c)).length, 0, 'new recovery codes');
+      await arrived(j, request);
+    } finally {
+      await j.close();
+    }
+
+    // The next sign-in: the old device's code fails, the new one works.
+    const k = new Journey(browser, 'recovery', lang, { locale: 'en-US', after: j });
+    await k.open();
+    try {
+      const request = await toPasscode(k, user);
+      await k.page.fill('#code', await old.next());
+      await k.submit();
+      await k.at('otp', 'otp-error');
+      await enterPasscode(k, user.auth);
+      await arrived(k, request);
+    } finally {
+      await k.close();
+    }
+  });
+
+  journey(`5 lost device: emailed link opened in the same browser, re-enrol [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const j = new Journey(browser, 'email-link', lang, { locale: 'en-US' });
+    await j.open();
+    try {
+      const request = await toPasscode(j, user);
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('a#lost-device').click()]);
+      await j.at('reset');
+      const before = await mailCount();
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('form[action="/login/reset/email"] button').click()]);
+      await j.at('reset', 'reset-sent');
+      assert.match(await j.page.locator('[role="status"]').innerText(), new RegExp(TEXT.emailSent[lang]));
+      const { match } = await waitForMail(user.email, /https?:\/\/\S+\/login\/reset\/link\?token=[\w-]+/, { after: before });
+      const link = new URL(match[0]);
+      assert.equal(link.origin, issuer, 'the mailed link points at the issuer');
+      await j.page.goto(link.href);
+      const old = user.auth.secret;
+      user.auth = await enrollStep(j, user, { app: 'microsoft-authenticator', label: 'enroll-new' });
+      assert.notEqual(user.auth.secret, old);
+      await recoveryCodesStep(j);
+      await arrived(j, request);
+      // The link works once. (Its sign-in is over, so the page speaks the
+      // browser's language, not the finished sign-in's ui_locales.)
+      await j.page.goto(link.href);
+      await j.at('error', 'error-link', { lang: 'en' });
+    } finally {
+      await j.close();
+    }
+  });
+
+  journey(`6 admin reset: enrollment code from the CLI, re-enrol, sign in [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const proof = adminResetOTP(user.username);
+    const j = new Journey(browser, 'admin-reset', lang, { locale: 'en-US' });
+    await j.open();
+    try {
+      const request = await start(j);
+      await passwordStep(j, user.username, user.newPassword);
+      await questionStep(j, user.answer);
+      await j.at('enroll-proof');
+      await j.page.fill('#proof', 'wxyz-wxyz-wxyz');
+      await j.submit();
+      await j.at('enroll-proof', 'enroll-proof-error');
+      assert.match(await j.alert(), new RegExp(TEXT.proofInvalid[lang]));
+      await j.page.fill('#proof', proof);
+      await j.submit();
+      const old = user.auth.secret;
+      user.auth = await enrollStep(j, user, { app: 'duo-mobile', label: 'enroll-new' });
+      assert.notEqual(user.auth.secret, old);
+      await recoveryCodesStep(j);
+      await arrived(j, request);
+    } finally {
+      await j.close();
+    }
+    const k = new Journey(browser, 'admin-reset', lang, { locale: 'en-US', after: j });
+    await k.open();
+    try {
+      const request = await toPasscode(k, user);
+      await enterPasscode(k, user.auth);
+      await arrived(k, request);
+    } finally {
+      await k.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Language switch
+
+/**
+ * Follows the page's language link: it names the other language in that
+ * language, keeps the sign-in (authRequestID) and shows the same step.
+ */
+async function switchLanguage(j, step, from) {
+  const to = from === 'en' ? 'ja' : 'en';
+  const link = j.page.getByRole('link', { name: TEXT.switchTo[from], exact: true });
+  assert.equal(await link.getAttribute('hreflang'), to);
+  assert.equal(await link.getAttribute('lang'), to);
+  const href = new URL(await link.getAttribute('href'), issuer);
+  assert.equal(href.searchParams.get('lang'), to);
+  const flow = await j.page.locator('input[name="authRequestID"]').first().getAttribute('value').catch(() => null);
+  if (flow) assert.equal(href.searchParams.get('authRequestID'), flow, 'the switch keeps the sign-in');
+  await Promise.all([j.page.waitForNavigation(), link.click()]);
+  await j.at(step, step, { lang: to });
+}
+
+journey('7 language switch on every page of a first sign-in, and a later sign-in in Japanese [ja]', async () => {
+  const user = newUser({ mfa: true });
+  const j = new Journey(browser, 'lang-switch', 'ja', { locale: 'en-US' });
+  await j.open();
+  try {
+    const request = await start(j, { uiLocales: null });
+    await j.at('password', 'password', { lang: 'en' });
+    await switchLanguage(j, 'password', 'en');
+    await passwordStep(j, user.username, user.password);
+    // From here on the choice is remembered; each page switches both ways.
+    for (const step of ['setup']) {
+      await j.at(step);
+      await switchLanguage(j, step, 'ja');
+      await switchLanguage(j, step, 'en');
+    }
+    await setupStep(j, user);
+    await j.at('question');
+    await switchLanguage(j, 'question', 'ja');
+    await switchLanguage(j, 'question', 'en');
+    await j.page.fill('#answer', 'タマ'); // a wrong answer first
+    await j.submit();
+    await j.at('question', 'question-error');
+    assert.match(await j.alert(), new RegExp(TEXT.signInFailed.ja));
+    assert.equal(user.answer, 'ポチタマ');
+    await j.page.fill('#answer', 'ﾎﾟﾁﾀﾏ'); // half-width katakana: the same answer after NFKC
+    await j.submit();
+    await j.at('enroll');
+    const before = await readEnrollPage(j.page, { account: user.username });
+    await switchLanguage(j, 'enroll', 'ja');
+    assert.equal((await readEnrollPage(j.page, { account: user.username })).secret, before.secret,
+      'switching the language keeps the pending secret');
+    await switchLanguage(j, 'enroll', 'en');
+    user.auth = await enrollStep(j, user, { app: 'other' });
+    await j.at('recovery-codes');
+    const codes = await j.page.locator('#recovery-codes li').allInnerTexts();
+    await switchLanguage(j, 'recovery-codes', 'ja');
+    assert.deepEqual(await j.page.locator('#recovery-codes li').allInnerTexts(), codes,
+      'the recovery codes survive a language switch');
+    await switchLanguage(j, 'recovery-codes', 'en');
+    await recoveryCodesStep(j);
+    await arrived(j, request);
+  } finally {
+    await j.close();
+  }
+
+  // A later sign-in in a Japanese browser (Accept-Language), no ui_locales;
+  // the switch on a page rendered after a failed POST keeps the sign-in.
+  const k = new Journey(browser, 'lang-switch', 'ja', { locale: 'ja-JP', after: j });
+  await k.open();
+  try {
+    const request = await start(k, { uiLocales: null });
+    await passwordStep(k, user.username, user.newPassword);
+    await questionStep(k, user.answer);
+    await k.at('otp');
+    await k.page.fill('#code', user.auth.wrong());
+    await k.submit();
+    await k.at('otp', 'otp-error');
+    await switchLanguage(k, 'otp', 'ja');
+    assert.equal(await k.page.locator('[role="alert"]').count(), 0);
+    await switchLanguage(k, 'otp', 'en');
+    await enterPasscode(k, user.auth);
+    await arrived(k, request);
+  } finally {
+    await k.close();
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Keyboard only
+
+/**
+ * Presses Tab (or Shift+Tab) until the focus is on selector; every element
+ * the focus passes must show it (an outline or a box-shadow).
+ */
+async function tabTo(j, selector, { back = false, max = 15 } = {}) {
+  for (let i = 0; i < max; i++) {
+    await j.page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    const f = await focused(j.page);
+    assert.ok(f.visible, `focus is visible on ${f.tag}#${f.id} "${f.text}" (outline ${f.outline})`);
+    if (await j.page.evaluate((s) => document.activeElement.matches(s), selector)) return f;
+  }
+  assert.fail(`${selector} not reached with ${back ? 'Shift+Tab' : 'Tab'}`);
+}
+
+/** The autofocused field has the focus, visibly. */
+async function assertFocus(j, selector) {
+  const f = await focused(j.page);
+  assert.ok(await j.page.evaluate((s) => document.activeElement.matches(s), selector), `focus on ${selector}, not ${f.tag}#${f.id}`);
+  assert.ok(f.visible, `focus is visible on ${selector} (outline ${f.outline})`);
+}
+
+async function press(j, key) {
+  await Promise.all([j.page.waitForNavigation(), j.page.keyboard.press(key)]);
+}
+
+journey('8 keyboard only, dark theme: a first sign-in with enrollment and a later sign-in, no mouse [en]', async () => {
+  const user = newUser({ mfa: true });
+  const j = new Journey(browser, 'keyboard', 'en', { colorScheme: 'dark' });
+  await j.open();
+  const kb = j.page.keyboard;
+  try {
+    const request = await start(j);
+    await j.at('password');
+    await assertFocus(j, '#username');
+    await tabTo(j, 'a[hreflang="ja"]', { back: true }); // the language link comes first
+    await tabTo(j, '#username');
+    await kb.type(user.username);
+    await tabTo(j, '#password');
+    await kb.type(user.password);
+    await tabTo(j, 'button[type="submit"]');
+    await j.at('password', 'password-focus');
+    await press(j, 'Enter');
+
+    user.newPassword = `New-${user.password}-pw`;
+    user.answer = ANSWERS.en;
+    await j.at('setup');
+    await assertFocus(j, '#new_password');
+    await kb.type(user.newPassword);
+    await tabTo(j, '#new_password_confirm');
+    await kb.type(user.newPassword);
+    await tabTo(j, '#question');
+    await kb.press('ArrowDown');
+    assert.equal(await j.page.locator('#question').inputValue(), 'first_pet', 'ArrowDown chooses a question');
+    await tabTo(j, '#answer');
+    await kb.type(user.answer);
+    await tabTo(j, '#answer_confirm');
+    await kb.type(user.answer);
+    await tabTo(j, 'button[type="submit"]');
+    await press(j, 'Space');
+
+    await j.at('question');
+    await assertFocus(j, '#answer');
+    await kb.type(user.answer);
+    await press(j, 'Enter');
+
+    await j.at('enroll');
+    await assertFocus(j, '#app');
+    await kb.press('ArrowDown');
+    assert.equal(await j.page.locator('#app').inputValue(), 'google-authenticator');
+    const { secret } = await readEnrollPage(j.page, { account: user.username });
+    user.auth = new Authenticator(secret);
+    await tabTo(j, '#code'); // through the download links
+    await kb.type(user.auth.enrollCode());
+    await tabTo(j, 'button[type="submit"]');
+    await j.at('enroll', 'enroll-focus');
+    await press(j, 'Enter');
+
+    await j.at('recovery-codes');
+    await tabTo(j, 'button[type="submit"]');
+    await press(j, 'Space');
+    await arrived(j, request);
+  } finally {
+    await j.close();
+  }
+
+  const k = new Journey(browser, 'keyboard', 'en', { colorScheme: 'dark', after: j });
+  await k.open();
+  try {
+    const request = await start(k);
+    await k.at('password');
+    await assertFocus(k, '#username');
+    await k.page.keyboard.type(user.username);
+    await tabTo(k, '#password');
+    await k.page.keyboard.type(user.newPassword);
+    await press(k, 'Enter');
+    await k.at('question');
+    await assertFocus(k, '#answer');
+    await k.page.keyboard.type(user.answer);
+    await press(k, 'Enter');
+    await k.at('otp');
+    await assertFocus(k, '#code');
+    await tabTo(k, 'a#lost-device'); // reachable and visibly focused
+    await tabTo(k, '#code', { back: true });
+    await k.page.keyboard.type(await user.auth.next());
+    await press(k, 'Enter');
+    await arrived(k, request);
+  } finally {
+    await k.close();
+  }
+});
+
+// ---------------------------------------------------------------------------
+// The pages outside a sign-in
+
+for (const lang of LANGS) {
+  journey(`9 other pages: errors, logout, logged-out, demo [${lang}]`, async () => {
+    const j = new Journey(browser, 'other-pages', lang); // the browser's Accept-Language picks the language
+    await j.open();
+    try {
+      await j.page.goto(`${issuer}/login/next?authRequestID=UNKNOWNREQUEST`);
+      await j.at('error');
+      assert.match(await j.alert(), new RegExp(TEXT.unknownRequest[lang]));
+
+      const bad = new URL(rp.authorize().url);
+      bad.searchParams.set('redirect_uri', `${rp.origin}/not-registered`);
+      await j.page.goto(bad.href);
+      await j.at('error', 'error-redirect');
+      assert.match(await j.alert(), new RegExp(TEXT.invalidRedirect[lang]));
+
+      // RP-initiated logout: a confirmation page, then back to the RP.
+      const meta = await metadata();
+      const end = new URL(meta.end_session_endpoint);
+      end.searchParams.set('client_id', rp.client.id);
+      end.searchParams.set('post_logout_redirect_uri', rp.client.postLogoutUri);
+      end.searchParams.set('state', 'bye');
+      await j.page.goto(end.href);
+      await j.at('logout');
+      await j.submit();
+      assert.equal(j.page.url(), `${rp.client.postLogoutUri}?state=bye`);
+
+      // Logout without an application: the local signed-out page.
+      await j.page.goto(`${issuer}/logout`);
+      await j.at('logout', 'logout-plain');
+      await j.submit();
+      await j.at('logged-out');
+
+      await j.page.goto(`${issuer}/demo`);
+      await j.at('demo');
+    } finally {
+      await j.close();
+    }
+  });
+}
+
+journey('10 an error page speaks the language the person chose with the switch [ja]', async () => {
+  const j = new Journey(browser, 'error-lang', 'ja', { locale: 'en-US' });
+  await j.open();
+  try {
+    await start(j, { uiLocales: null });
+    await j.at('password', 'password', { lang: 'en' });
+    await switchLanguage(j, 'password', 'en');
+    // The same browser, an unknown (e.g. expired and purged) sign-in.
+    await j.page.goto(`${issuer}/login/next?authRequestID=UNKNOWNREQUEST`);
+    await j.at('error');
+    assert.match(await j.alert(), new RegExp(TEXT.unknownRequest.ja));
+  } finally {
+    await j.close();
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Accessibility summary
+
+const PAGE_TYPES = ['password', 'setup', 'question', 'enroll', 'recovery-codes', 'otp', 'reset', 'enroll-proof',
+  'locked', 'error', 'logout', 'logged-out', 'demo'];
+
+test('axe-core checked every page type in both languages', { skip: skip ?? false }, (t) => {
+  const rows = axeSummary();
+  writeFileSync(path.join(artifacts, 'axe-summary.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  t.diagnostic('axe-core violations by impact (page state, language: minor/moderate/serious/critical; rules)');
+  for (const r of rows) {
+    t.diagnostic(`${r.page.padEnd(20)} ${r.lang}  ${r.minor}/${r.moderate}/${r.serious}/${r.critical}${r.rules ? `  ${r.rules}` : ''}`);
+  }
+  const missing = [];
+  for (const step of PAGE_TYPES) {
+    for (const lang of LANGS) {
+      if (!rows.some((r) => r.step === step && r.lang === lang)) missing.push(`${step} (${lang})`);
+    }
+  }
+  assert.deepEqual(missing, [], 'page types axe never saw');
+});
