@@ -174,7 +174,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	e.IPExtractor = extractor
-	e.HTTPErrorHandler = errorPages(o.Renderer, o.Logger)
+	e.HTTPErrorHandler = errorPages(o.Renderer, o.Logger, lh.PageLang)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Logger.ErrorContext(c.Request().Context(), "panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
@@ -258,7 +258,7 @@ func authorizeGuard(st *store.Store, r *templates.Renderer, log *slog.Logger, ne
 
 // errorPages renders every error of a browser route as a safe page: the
 // status and a translated message, with details only in the log.
-func errorPages(r *templates.Renderer, log *slog.Logger) echo.HTTPErrorHandler {
+func errorPages(r *templates.Renderer, log *slog.Logger, pageLang func(echo.Context) string) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -275,7 +275,7 @@ func errorPages(r *templates.Renderer, log *slog.Logger) echo.HTTPErrorHandler {
 			level = slog.LevelError
 		}
 		log.Log(c.Request().Context(), level, "request failed", "status", pe.Status, "path", c.Request().URL.Path, "err", err)
-		lang := templates.Negotiate("", "", c.Request().Header.Get("Accept-Language"))
+		lang := pageLang(c)
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")

@@ -37,3 +37,9 @@ func switchURL(c echo.Context, lang string) string {
 	q.Set("lang", other)
 	return c.Request().URL.Path + "?" + q.Encode()
 }
+
+// PageLang is the language of a page outside any flow (error pages): the
+// remembered switch, else Accept-Language. It sets no cookie.
+func (h *Handler) PageLang(c echo.Context) string {
+	return templates.Negotiate(h.cookies.get(c, "lang"), "", c.Request().Header.Get("Accept-Language"))
+}
