@@ -10,8 +10,13 @@ import (
 	"github.com/otpgate/otpgate/provider/store"
 )
 
-// authRequest adapts a stored flow to op.AuthRequest.
-type authRequest struct{ f *store.Flow }
+// authRequest adapts a stored flow to op.AuthRequest. u is the flow's
+// user, loaded with the code so that the ID token needs no further
+// database read after the tokens are committed.
+type authRequest struct {
+	f *store.Flow
+	u *store.User
+}
 
 var _ op.AuthRequest = authRequest{}
 
@@ -54,6 +59,7 @@ func (a authRequest) LogValue() slog.Value {
 // auth_time). It deliberately does not implement op.AuthRequest.
 type refreshRequest struct {
 	row    *store.RefreshToken
+	user   *store.User // loaded with the token, for the ID token's claims
 	scopes []string
 }
 

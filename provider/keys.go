@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -173,7 +174,15 @@ func (k *Keys) current(ctx context.Context) (*signingKey, []*signingKey, error) 
 	k.mu.Unlock()
 	if stale {
 		if err := k.reload(ctx); err != nil {
-			return nil, nil, err
+			k.mu.Lock()
+			cached := len(k.all) > 0
+			k.mu.Unlock()
+			if !cached {
+				return nil, nil, err
+			}
+			// Keep signing with the keys already loaded: a database hiccup
+			// must not fail a token response whose tokens are committed.
+			slog.WarnContext(ctx, "signing keys not reloaded; using the cached set", "err", err)
 		}
 	}
 	k.mu.Lock()

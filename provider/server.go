@@ -148,7 +148,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
 		},
 		AuthError: func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
-			op.AuthRequestError(w, r, authRequest{f}, err, p)
+			op.AuthRequestError(w, r, authRequest{f: f}, err, p)
 		},
 		LogoutKey:  logoutKey,
 		MFAPolicy:  o.MFAPolicy,

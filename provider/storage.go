@@ -97,7 +97,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := s.store.CreateFlow(ctx, f); err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
-	return authRequest{f}, nil
+	return authRequest{f: f}, nil
 }
 
 func uiLocales(tags oidc.Locales) string {
@@ -118,7 +118,7 @@ func (s *Storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 	if !f.ExpiresAt.After(s.store.Now()) {
 		return nil, errors.New("auth request expired")
 	}
-	return authRequest{f}, nil
+	return authRequest{f: f}, nil
 }
 
 // AuthRequestByCode returns the flow of an unused code. A code presented a
@@ -132,7 +132,15 @@ func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 		}
 		return nil, err
 	}
-	return authRequest{f}, nil
+	u, err := s.store.UserByID(ctx, f.UserID)
+	noteFault(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, errors.New("account disabled")
+	}
+	return authRequest{f: f, u: u}, nil
 }
 
 // SaveAuthCode stores the code's hash on a finished flow.
@@ -140,10 +148,12 @@ func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	return s.store.SaveCode(ctx, id, credential.HashToken(code), s.life.Code)
 }
 
-// DeleteAuthRequest forgets a flow (a redeemed one is kept to catch replay).
-func (s *Storage) DeleteAuthRequest(ctx context.Context, id string) error {
-	return s.store.DeleteFlow(ctx, id)
-}
+// DeleteAuthRequest does nothing. The library calls it only after the
+// tokens of a redeemed code were committed; the flow must stay (until the
+// cleanup job removes it after expiry) so that a replayed code is
+// recognised, and a database hiccup here must not turn a completed
+// exchange into an error whose retry would look like a replay.
+func (s *Storage) DeleteAuthRequest(context.Context, string) error { return nil }
 
 // TerminateSession is not used: logout goes through
 // TerminateSessionFromRequest, which sends the browser to a confirmation page.

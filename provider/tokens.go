@@ -110,7 +110,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if err != nil || u.Disabled {
 		return nil, errors.New("refresh token: account unavailable")
 	}
-	return &refreshRequest{row: rt, scopes: rt.Scopes}, nil
+	return &refreshRequest{row: rt, user: u, scopes: rt.Scopes}, nil
 }
 
 // GetRefreshTokenInfo identifies a refresh token for revocation.

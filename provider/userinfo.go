@@ -7,6 +7,8 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/otpgate/otpgate/provider/store"
 )
 
 // SetUserinfoFromScopes is deprecated by the library; SetUserinfoFromRequest does the work.
@@ -18,7 +20,17 @@ func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string,
 // authentication context (acr) that the library only reads from an
 // authorization request, so that refreshed ID tokens keep it too.
 func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	if err := s.setUserinfo(ctx, info, req.GetSubject(), scopes); err != nil {
+	var u *store.User
+	switch r := req.(type) {
+	case authRequest:
+		u = r.u
+	case *refreshRequest:
+		u = r.user
+	}
+	if u != nil {
+		// Loaded before the tokens were committed: no database read now.
+		fillUserinfo(info, u, scopes)
+	} else if err := s.setUserinfo(ctx, info, req.GetSubject(), scopes); err != nil {
 		return err
 	}
 	if rr, ok := req.(*refreshRequest); ok && rr.row.ACR != "" {
@@ -76,6 +88,12 @@ func (s *Storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID s
 	if u.Disabled {
 		return errors.New("user is disabled")
 	}
+	fillUserinfo(info, u, scopes)
+	return nil
+}
+
+// fillUserinfo sets sub and the claims the scopes grant.
+func fillUserinfo(info *oidc.UserInfo, u *store.User, scopes []string) {
 	info.Subject = u.ID
 	for _, sc := range scopes {
 		switch sc {
@@ -87,5 +105,4 @@ func (s *Storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID s
 			info.Email = u.Email
 		}
 	}
-	return nil
 }

@@ -137,16 +137,6 @@ func (s *Store) RevokeGrant(ctx context.Context, flowID string) error {
 	return nil
 }
 
-// DeleteFlow removes a flow unless its code was redeemed: a redeemed flow
-// is kept until it expires so that a replayed code is recognised.
-func (s *Store) DeleteFlow(ctx context.Context, id string) error {
-	err := s.db.WithContext(ctx).Where("id = ? AND code_used_at IS NULL", id).Delete(&Flow{}).Error
-	if err != nil {
-		return fmt.Errorf("delete flow: %w", err)
-	}
-	return nil
-}
-
 // BindFlow ties an unbound flow to a browser (the hash of its cookie). It
 // never rebinds: a flow already bound to another browser keeps its binding.
 func (s *Store) BindFlow(ctx context.Context, id, browserHash string) error {

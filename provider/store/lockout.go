@@ -9,6 +9,10 @@ import (
 // maxLockSeconds caps the doubling password/answer lock at one hour.
 const maxLockSeconds = 3600
 
+// staleRunSeconds: a run of reservations stuck at the threshold this long
+// after its last reservation was left by a crash, not by requests in flight.
+const staleRunSeconds = 30
+
 // LoginCounters is the password/answer lockout state after an update.
 type LoginCounters struct {
 	Failures    int
@@ -38,17 +42,17 @@ func (c LoginCounters) LoginLocked(now time.Time) bool { return c.LockedUntil > 
 func (s *Store) ReserveLoginAttempt(ctx context.Context, userID string, threshold int) (LoginCounters, bool, error) {
 	now := s.now().Unix()
 	var rows []LoginCounters
-	err := s.db.WithContext(ctx).Raw(`UPDATE users SET login_failures = login_failures + 1
+	err := s.db.WithContext(ctx).Raw(`UPDATE users SET login_failures = login_failures + 1, login_reserved_at = ?
 		WHERE id = ? AND login_locked_until <= ? AND login_failures < ?
 		RETURNING login_failures AS failures, login_lock_level AS lock_level, login_locked_until AS locked_until`,
-		userID, now, threshold).Scan(&rows).Error
+		now, userID, now, threshold).Scan(&rows).Error
 	if err != nil {
 		return LoginCounters{}, false, fmt.Errorf("reserve login attempt: %w", err)
 	}
 	if len(rows) == 1 {
 		return rows[0], true, nil
 	}
-	if _, err := s.lockLogin(ctx, userID, threshold); err != nil {
+	if _, err := s.lockLogin(ctx, userID, threshold, now-staleRunSeconds); err != nil {
 		return LoginCounters{}, false, err
 	}
 	c, err := s.loginCounters(ctx, userID)
@@ -65,7 +69,7 @@ func (s *Store) ConfirmLoginFailure(ctx context.Context, userID string, threshol
 	}
 	// Exactly one reservation reaches the threshold; it reports the lock,
 	// whichever statement applied it.
-	if c, err := s.lockLogin(ctx, userID, threshold); err != nil || c != nil {
+	if c, err := s.lockLogin(ctx, userID, threshold, s.now().Unix()); err != nil || c != nil {
 		if c == nil {
 			return LoginCounters{}, err
 		}
@@ -75,17 +79,18 @@ func (s *Store) ConfirmLoginFailure(ctx context.Context, userID string, threshol
 }
 
 // lockLogin applies the doubling lock to an account whose run of failures
-// reached the threshold; nil when there was nothing to lock.
-func (s *Store) lockLogin(ctx context.Context, userID string, threshold int) (*LoginCounters, error) {
+// reached the threshold and whose last reservation is not after
+// reservedBefore; nil when there was nothing to lock.
+func (s *Store) lockLogin(ctx context.Context, userID string, threshold int, reservedBefore int64) (*LoginCounters, error) {
 	now := s.now().Unix()
 	var rows []LoginCounters
 	err := s.db.WithContext(ctx).Raw(`UPDATE users SET
 		login_failures = 0,
 		login_locked_until = ? + CASE WHEN login_lock_level >= 6 THEN ? ELSE CAST(60 AS BIGINT) << CAST(login_lock_level AS INTEGER) END,
 		login_lock_level = login_lock_level + 1
-		WHERE id = ? AND login_locked_until <= ? AND login_failures >= ?
+		WHERE id = ? AND login_locked_until <= ? AND login_failures >= ? AND login_reserved_at <= ?
 		RETURNING login_failures AS failures, login_lock_level AS lock_level, login_locked_until AS locked_until`,
-		now, maxLockSeconds, userID, now, threshold).Scan(&rows).Error
+		now, maxLockSeconds, userID, now, threshold, reservedBefore).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("lock account: %w", err)
 	}
@@ -144,16 +149,17 @@ type OTPCounters struct {
 // ever checked, however many requests race.
 func (s *Store) ReserveOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error) {
 	var rows []int
-	err := s.db.WithContext(ctx).Raw(`UPDATE users SET otp_failures = otp_failures + 1
+	now := s.now().Unix()
+	err := s.db.WithContext(ctx).Raw(`UPDATE users SET otp_failures = otp_failures + 1, otp_reserved_at = ?
 		WHERE id = ? AND otp_locked = FALSE AND otp_failures < ?
-		RETURNING otp_failures`, userID, threshold).Scan(&rows).Error
+		RETURNING otp_failures`, now, userID, threshold).Scan(&rows).Error
 	if err != nil {
 		return 0, false, fmt.Errorf("reserve passcode attempt: %w", err)
 	}
 	if len(rows) == 1 {
 		return rows[0], true, nil
 	}
-	if _, err := s.lockOTP(ctx, userID, threshold); err != nil {
+	if _, err := s.lockOTP(ctx, userID, threshold, now-staleRunSeconds); err != nil {
 		return 0, false, err
 	}
 	if _, err := s.otpCounters(ctx, userID); err != nil {
@@ -171,15 +177,17 @@ func (s *Store) ConfirmOTPFailure(ctx context.Context, userID string, threshold,
 	}
 	// Exactly one reservation reaches the threshold; it reports the lock,
 	// whichever statement applied it.
-	if _, err := s.lockOTP(ctx, userID, threshold); err != nil {
+	if _, err := s.lockOTP(ctx, userID, threshold, s.now().Unix()); err != nil {
 		return OTPCounters{}, err
 	}
 	return OTPCounters{Failures: n, Locked: true}, nil
 }
 
-func (s *Store) lockOTP(ctx context.Context, userID string, threshold int) (bool, error) {
+// lockOTP locks an account whose run of passcode failures reached the
+// threshold and whose last reservation is not after reservedBefore.
+func (s *Store) lockOTP(ctx context.Context, userID string, threshold int, reservedBefore int64) (bool, error) {
 	res := s.db.WithContext(ctx).Exec(`UPDATE users SET otp_locked = TRUE
-		WHERE id = ? AND otp_locked = FALSE AND otp_failures >= ?`, userID, threshold)
+		WHERE id = ? AND otp_locked = FALSE AND otp_failures >= ? AND otp_reserved_at <= ?`, userID, threshold, reservedBefore)
 	if res.Error != nil {
 		return false, fmt.Errorf("lock account: %w", res.Error)
 	}

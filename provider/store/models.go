@@ -26,6 +26,12 @@ type User struct {
 	LoginFailures    int   `gorm:"not null;default:0"`
 	LoginLockLevel   int   `gorm:"not null;default:0"`
 	LoginLockedUntil int64 `gorm:"not null;default:0"`
+	// LoginReservedAt and OTPReservedAt (unix seconds) are the times of the
+	// last reserved attempts: a run stuck at the threshold with no attempt
+	// for a while (a crash between reserving and confirming) is turned into
+	// a normal lock; attempts merely in flight never are.
+	LoginReservedAt int64 `gorm:"not null;default:0"`
+	OTPReservedAt   int64 `gorm:"not null;default:0"`
 
 	// ProofHash is the argon2id hash of the one-time enrollment proof an
 	// administrator's device reset issued; until it is presented (before

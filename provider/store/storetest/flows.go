@@ -19,7 +19,6 @@ var flowCases = []testCase{
 	{"Flows/IssueFromCodeReplayRevokesRotatedTokens", testIssueFromCodeReplayAfterRotation},
 	{"Flows/IssueFromCodeExpired", testIssueFromCodeExpired},
 	{"Flows/FlowByCodeAfterRedemption", testFlowByCodeAfterRedemption},
-	{"Flows/DeleteFlow", testFlowDelete},
 }
 
 func testFlowCreate(t *testing.T, s *store.Store, _ *clock) {
@@ -254,26 +253,4 @@ func testFlowByCodeAfterRedemption(t *testing.T, s *store.Store, c *clock) {
 	c.Advance(time.Hour) // long after the code expired, a replay is still recognised
 	_, err = s.FlowByCode(ctx(t), h)
 	wantErr(t, err, store.ErrAlreadyUsed, "FlowByCode of a redeemed, expired code")
-}
-
-func testFlowDelete(t *testing.T, s *store.Store, _ *clock) {
-	h := codeFlow(t, s, "redeemed", "u1")
-	must(t, s.IssueFromCode(ctx(t), "redeemed", tokens(s, "redeemed", "u1", "fam1", "1")), "IssueFromCode")
-	must(t, s.DeleteFlow(ctx(t), "redeemed"), "DeleteFlow redeemed")
-	if _, err := s.FlowByID(ctx(t), "redeemed"); err != nil {
-		t.Fatalf("DeleteFlow removed a redeemed flow: %v", err)
-	}
-	_, err := s.FlowByCode(ctx(t), h)
-	wantErr(t, err, store.ErrAlreadyUsed, "FlowByCode after DeleteFlow of a redeemed flow")
-
-	h2 := codeFlow(t, s, "unredeemed", "u1")
-	newFlow(t, s, "fresh")
-	for _, id := range []string{"unredeemed", "fresh"} {
-		must(t, s.DeleteFlow(ctx(t), id), "DeleteFlow "+id)
-		_, err = s.FlowByID(ctx(t), id)
-		wantErr(t, err, store.ErrNotFound, "FlowByID after DeleteFlow "+id)
-	}
-	_, err = s.FlowByCode(ctx(t), h2)
-	wantErr(t, err, store.ErrNotFound, "FlowByCode after DeleteFlow of an unredeemed flow")
-	must(t, s.DeleteFlow(ctx(t), "never-existed"), "DeleteFlow of unknown id")
 }

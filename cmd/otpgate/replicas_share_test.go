@@ -1,0 +1,291 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+)
+
+// procRewrite sends every request of a relying party to one replica, as a
+// load balancer would; the issuer is static, so the host is irrelevant.
+type procRewrite struct{ base *url.URL }
+
+func (r procRewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host, req.Host = r.base.Scheme, r.base.Host, r.base.Host
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// procRelyingParty is zitadel's relying party for client c on issuer, with
+// every request (discovery, token, JWKS, userinfo) sent to base.
+func procRelyingParty(t *testing.T, issuer, base string, c procClient, nonce string) rp.RelyingParty {
+	t.Helper()
+	b, _ := url.Parse(base)
+	client := &http.Client{Transport: procRewrite{b}, Timeout: 60 * time.Second}
+	p, err := rp.NewRelyingPartyOIDC(context.Background(), issuer, c.id, c.secret, procRedirect,
+		[]string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess},
+		rp.WithHTTPClient(client), rp.WithVerifierOpts(rp.WithNonce(func(context.Context) string { return nonce })))
+	if err != nil {
+		t.Fatalf("relying party on %s: %v", base, err)
+	}
+	return p
+}
+
+// TestReplicasShareEverything runs three otpgate processes on one
+// PostgreSQL database with one issuer and one encryption key, and sends
+// each request of one sign-in to a different replica: flow state, browser
+// binding, CSRF and cookie keys, the pending TOTP secret, codes, refresh
+// families, the last accepted passcode step and signing keys must all be
+// shared.
+func TestReplicasShareEverything(t *testing.T) {
+	pg := procNeedPostgres(t)
+	t.Parallel()
+	f := newProcFleet(t, procPostgresDatabase(t, pg), 3)
+	f.startAll()
+	A, B, C := f.replicas[0].base, f.replicas[1].base, f.replicas[2].base
+	app := f.addClient("app")
+	st := f.openStore()
+	erin := f.addUser(st, "erin", true)
+	ctx := context.Background()
+	must := func(p *procPage, err error) *procPage {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	wantStep := func(p *procPage, step, what string) {
+		t.Helper()
+		if p.step() != step {
+			t.Fatalf("%s: want step %q, got %s", what, step, p.describe())
+		}
+	}
+
+	// One sign-in, each request on another replica.
+	br := newProcBrowser()
+	auth := newProcAuth(f.issuer, app, "openid profile email offline_access")
+	p := must(br.open(A, auth.url))
+	wantStep(p, "password", "authorize on A")
+	p = must(br.submit(p, B, map[string]string{"username": erin.name, "password": erin.password}))
+	wantStep(p, "question", "password on B")
+	p = must(br.submit(p, C, map[string]string{"answer": erin.answer}))
+	wantStep(p, "enroll", "question on C")
+	secret, err := p.setupSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	enrollCode := procPasscode(secret, 0)
+	p = must(br.submit(p, A, map[string]string{"app": "google-authenticator", "code": enrollCode}))
+	wantStep(p, "recovery-codes", "enrollment on A (the pending secret was made on C)")
+	p = must(br.post(p, B, nil))
+	p = must(br.followUntil(p, B, "/authorize/callback"))
+	cb := p.redirectTarget()
+	if cb == nil || cb.Path != "/authorize/callback" {
+		t.Fatalf("recovery codes submitted on B: want a redirect to the callback, got %s", p.describe())
+	}
+	p = must(br.open(C, cb.String()))
+	q := p.rpQuery()
+	if q.Get("code") == "" || q.Get("state") != auth.state {
+		t.Fatalf("callback on C: want a redirect to the relying party with a code, got %s", p.describe())
+	}
+
+	rpA := procRelyingParty(t, f.issuer, A, app, auth.nonce)
+	// ID tokens from a refresh carry no nonce.
+	rpB := procRelyingParty(t, f.issuer, B, app, "")
+	rpC := procRelyingParty(t, f.issuer, C, app, "")
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, q.Get("code"), rpA, rp.WithCodeVerifier(auth.verifier))
+	if err != nil {
+		t.Fatalf("token exchange on A: %v", err)
+	}
+	if amr := tokens.IDTokenClaims.AuthenticationMethodsReferences; !slices.Contains(amr, "otp") || !slices.Contains(amr, "mfa") {
+		t.Errorf("ID token amr = %v, want otp and mfa", amr)
+	}
+	firstRefresh := tokens.RefreshToken
+	if firstRefresh == "" {
+		t.Fatal("no refresh token from the exchange on A (offline_access was asked)")
+	}
+	refreshed, err := rp.RefreshTokens[*oidc.IDTokenClaims](ctx, rpB, firstRefresh, "", "")
+	if err != nil {
+		t.Fatalf("refresh on B: %v", err)
+	}
+	if refreshed.RefreshToken == "" || refreshed.RefreshToken == firstRefresh {
+		t.Fatalf("refresh on B did not rotate the refresh token")
+	}
+	info, err := rp.Userinfo[*oidc.UserInfo](ctx, refreshed.AccessToken, oidc.BearerToken, tokens.IDTokenClaims.Subject, rpC)
+	if err != nil || info.Subject != erin.id {
+		t.Fatalf("userinfo on C: %v (subject %q)", err, info.Subject)
+	}
+
+	// JWKS is identical on every replica.
+	jwksA, kidsBefore, err := procJWKS(A)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{B, C} {
+		if other, _, err := procJWKS(base); err != nil || other != jwksA {
+			t.Fatalf("JWKS of %s differs from A's (%v):\n%s\n%s", base, err, other, jwksA)
+		}
+	}
+	// Rotate through the CLI now; the other checks run while the replicas
+	// pick the new key up.
+	rotated := time.Now()
+	out := f.mustCLI("keys", "rotate")
+	m := regexp.MustCompile(`new signing key (\S+) `).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("keys rotate printed %q", out)
+	}
+	newKid := m[1]
+	if slices.Contains(kidsBefore, newKid) {
+		t.Fatalf("rotated key %s was already published", newKid)
+	}
+
+	// The last accepted passcode step is shared: a code accepted on B is
+	// refused on C, and the enrollment code is refused everywhere.
+	second := newProcBrowser()
+	auth2 := newProcAuth(f.issuer, app, "openid offline_access")
+	p = must(procFirstFactor(second, procRoundRobin(B, C, A), auth2, erin))
+	wantStep(p, "otp", "second sign-in after password and question")
+	third := newProcBrowser()
+	auth3 := newProcAuth(f.issuer, app, "openid")
+	p3 := must(procFirstFactor(third, procRoundRobin(C, A, B), auth3, erin))
+	wantStep(p3, "otp", "third sign-in after password and question")
+	if r := must(third.submit(p3, A, map[string]string{"code": enrollCode})); r.step() != "otp" || r.status != http.StatusUnauthorized {
+		t.Fatalf("the code that verified enrollment (on A) was accepted again on A: %s", r.describe())
+	} else {
+		p3 = r
+	}
+	code := procPasscode(secret, 1)
+	p = must(second.post(p, B, map[string]string{"code": code}))
+	p = must(second.follow(p, B))
+	if p.rpQuery().Get("code") == "" {
+		t.Fatalf("passcode on B: want a redirect to the relying party with a code, got %s", p.describe())
+	}
+	code2 := p.rpQuery().Get("code")
+	r := must(third.submit(p3, C, map[string]string{"code": code}))
+	if r.step() != "otp" || r.status != http.StatusUnauthorized || r.alert() == "" {
+		t.Fatalf("the passcode accepted on B was not refused on C: %s", r.describe())
+	}
+
+	// A code redeemed on A cannot be redeemed on B, and the replay revokes
+	// what the first redemption produced.
+	status, body, err := procToken(A, app, procCodeForm(code2, auth2))
+	if err != nil || status != http.StatusOK || jsonStr(body, "access_token") == "" {
+		t.Fatalf("redeem on A: %d %v %v", status, body, err)
+	}
+	status, replay, err := procToken(B, app, procCodeForm(code2, auth2))
+	if err != nil || status != http.StatusBadRequest || jsonStr(replay, "error") != "invalid_grant" {
+		t.Fatalf("the code redeemed on A was redeemed again on B: %d %v %v", status, replay, err)
+	}
+	if s, _, err := procUserinfo(C, jsonStr(body, "access_token")); err != nil || s == http.StatusOK {
+		t.Errorf("after the code was replayed on B, the access token of its first redemption still works on C: %d %v", s, err)
+	}
+	if s, b, err := procToken(C, app, procRefreshForm(jsonStr(body, "refresh_token"))); err != nil || s == http.StatusOK {
+		t.Errorf("after the code was replayed on B, the refresh token of its first redemption still works on C: %d %v %v", s, b, err)
+	}
+
+	// A rotated refresh token replayed on C is refused and revokes the
+	// family: the current refresh token stops working on A.
+	status, body, err = procToken(C, app, procRefreshForm(firstRefresh))
+	if err != nil || status != http.StatusBadRequest || jsonStr(body, "error") != "invalid_grant" {
+		t.Fatalf("the rotated refresh token was accepted again on C: %d %v %v", status, body, err)
+	}
+	status, body, err = procToken(A, app, procRefreshForm(refreshed.RefreshToken))
+	if err != nil || status != http.StatusBadRequest || jsonStr(body, "error") != "invalid_grant" {
+		t.Fatalf("after the replay on C, the family's current refresh token still works on A: %d %v %v", status, body, err)
+	}
+
+	// Every replica serves the rotated key within the documented 30 s.
+	deadline := rotated.Add(40 * time.Second)
+	served := map[string]time.Duration{}
+	for len(served) < 3 {
+		for _, base := range []string{A, B, C} {
+			if _, ok := served[base]; ok {
+				continue
+			}
+			if _, kids, err := procJWKS(base); err == nil && slices.Contains(kids, newKid) {
+				served[base] = time.Since(rotated)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("40 s after keys rotate, only %v serve the new key %s", served, newKid)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("rotated key served after: A %s, B %s, C %s", served[A].Round(time.Millisecond),
+		served[B].Round(time.Millisecond), served[C].Round(time.Millisecond))
+	for base, d := range served {
+		if d > 30*time.Second+2*time.Second {
+			t.Errorf("%s served the rotated key after %s, beyond the documented 30 s", base, d)
+		}
+	}
+	jwksA, _, _ = procJWKS(A)
+	for _, base := range []string{B, C} {
+		if other, _, err := procJWKS(base); err != nil || other != jwksA {
+			t.Errorf("after the rotation the JWKS of %s differs from A's (%v)", base, err)
+		}
+	}
+	for _, r := range f.replicas {
+		if lines := procServerErrors(r.log()); len(lines) > 0 {
+			t.Errorf("replica %s answered 5xx:\n%s", r.name, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// TestReplicasRotatedKeyVerifiesEverywhere: an ID token signed by any
+// replica must verify against the JWKS of every replica, also right after
+// `keys rotate`. A replica that starts (or restarts) after the rotation
+// signs with the new key at once; the others publish it only when they
+// reload their keys (up to 30 s later), so a relying party that fetches the
+// JWKS through the load balancer may fail to verify for that long.
+func TestReplicasRotatedKeyVerifiesEverywhere(t *testing.T) {
+	pg := procNeedPostgres(t)
+	t.Parallel()
+	f := newProcFleet(t, procPostgresDatabase(t, pg), 2)
+	f.startAll()
+	app := f.addClient("app")
+	st := f.openStore()
+	u := f.addUser(st, "ivy", false)
+	out := f.mustCLI("keys", "rotate")
+	m := regexp.MustCompile(`new signing key (\S+) `).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("keys rotate printed %q", out)
+	}
+	// A replica started after the rotation (a restart, a scale-up).
+	c := f.addReplica("C")
+	c.startReady()
+
+	b := newProcBrowser()
+	auth := newProcAuth(f.issuer, app, "openid")
+	p, err := procFirstFactor(b, func() string { return c.base }, auth, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := p.rpQuery().Get("code")
+	if code == "" {
+		t.Fatalf("sign-in on C: %s", p.describe())
+	}
+	status, body, err := procToken(c.base, app, procCodeForm(code, auth))
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("exchange on C: %d %v %v", status, body, err)
+	}
+	idToken := jsonStr(body, "id_token")
+	for _, r := range f.replicas {
+		keySet := rp.NewRemoteKeySet(&http.Client{Timeout: 10 * time.Second}, r.base+"/keys")
+		v := rp.NewIDTokenVerifier(f.issuer, app.id, keySet, rp.WithNonce(func(context.Context) string { return auth.nonce }))
+		if _, err := rp.VerifyIDToken[*oidc.IDTokenClaims](context.Background(), idToken, v); err != nil {
+			_, kids, _ := procJWKS(r.base)
+			t.Errorf("an ID token signed by replica C (key %s, rotated just before C started) does not verify with the JWKS of replica %s, which publishes %v: %v",
+				m[1], r.name, kids, err)
+		}
+	}
+}

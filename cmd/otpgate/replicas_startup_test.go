@@ -1,0 +1,102 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReplicasStartTogetherOnEmptyDatabase starts three replicas at the
+// same moment on an empty PostgreSQL database: the schema is created once
+// (the migration lock), all three become ready and serve a sign-in. A
+// fourth replica with another encryption key refuses to start.
+func TestReplicasStartTogetherOnEmptyDatabase(t *testing.T) {
+	pg := procNeedPostgres(t)
+	t.Parallel()
+	db := procPostgresDatabase(t, pg)
+	f := newProcFleet(t, db, 3)
+	f.startAll()
+
+	for _, r := range f.replicas {
+		l := r.log()
+		if strings.Contains(l, "migrate") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "already exists") {
+			t.Errorf("replica %s logged a migration problem or an error:\n%s", r.name, tail(l, 3000))
+		}
+		if !r.running() {
+			t.Errorf("replica %s is not running", r.name)
+		}
+	}
+	conn, err := sql.Open("pgx", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var tables, users int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'`).Scan(&users); err != nil {
+		t.Fatal(err)
+	}
+	if users != 1 || tables < 5 {
+		t.Errorf("schema after a concurrent start: %d tables, %d users tables", tables, users)
+	}
+	var keys, active int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE retired_at IS NULL) FROM signing_keys`).Scan(&keys, &active); err != nil {
+		t.Fatal(err)
+	}
+	if active != 1 {
+		t.Errorf("%d active signing keys after a concurrent start, want exactly 1", active)
+	}
+	t.Logf("concurrent start on an empty database: %d tables, %d signing keys created (%d active)", tables, keys, active)
+
+	// All three serve: one sign-in across them, discovery on each.
+	for _, r := range f.replicas {
+		if status, err := get(r.base + "/.well-known/openid-configuration"); err != nil || status != http.StatusOK {
+			t.Errorf("discovery on %s: %d %v", r.name, status, err)
+		}
+	}
+	app := f.addClient("app")
+	st := f.openStore()
+	u := f.addUser(st, "hal", false)
+	all := replicaBases(f.replicas...)
+	b := newProcBrowser()
+	auth := newProcAuth(f.issuer, app, "openid")
+	p, err := procFirstFactor(b, procRoundRobin(all...), auth, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := p.rpQuery().Get("code")
+	if code == "" {
+		t.Fatalf("sign-in across the replicas: %s", p.describe())
+	}
+	if status, body, err := procToken(all[2], app, procCodeForm(code, auth)); err != nil || status != http.StatusOK {
+		t.Fatalf("exchange on C: %d %v %v", status, body, err)
+	}
+
+	// Another encryption key on data written with this one: no start.
+	other := newProcReplica(t, "wrong-key", f.env, "--data", t.TempDir(), "--database", db,
+		"--encryption-key-file", procKeyFile(t), "--issuer", f.issuer)
+	other.start()
+	code2, ok := other.wait(30 * time.Second)
+	if !ok {
+		t.Fatalf("a replica with another encryption key is still running after 30 s; log:\n%s", tail(other.log(), 2000))
+	}
+	l := other.log()
+	if code2 == 0 || !strings.Contains(l, "encryption key") || strings.Contains(l, "otpgate listening") {
+		t.Errorf("a replica with another encryption key: exit %d, log:\n%s", code2, l)
+	}
+	lines := slices.DeleteFunc(strings.Split(strings.TrimSpace(l), "\n"), func(s string) bool { return s == "" })
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "otpgate: ") {
+		t.Errorf("want one line \"otpgate: …\" from the refused start, got:\n%s", l)
+	}
+	t.Logf("refused start: exit %d: %s", code2, strings.TrimSpace(l))
+}
