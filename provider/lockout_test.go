@@ -42,6 +42,10 @@ func TestPasscodeLockoutAdminResetAndProof(t *testing.T) {
 		if p.step() != "otp" || p.status != http.StatusUnauthorized {
 			t.Fatalf("wrong passcode %d: step %q status %d", i+1, p.step(), p.status)
 		}
+		// A counted retry: the person sees how many tries are left.
+		if want := fmt.Sprintf("locked: %d.", 4-i); !strings.Contains(p.alert(), want) {
+			t.Fatalf("wrong passcode %d: alert %q does not say %q", i+1, p.alert(), want)
+		}
 	}
 	p = b.submit(p, map[string]string{"code": h.wrongCode(t, secret)})
 	if p.step() != "locked" || p.status != http.StatusForbidden || !strings.Contains(p.alert(), "too many failed passcode") {

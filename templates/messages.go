@@ -119,6 +119,9 @@ var messageTexts = map[string]entry{
 		"Enter the 6-digit code from your authenticator app.",
 		"認証アプリに表示されている6桁のコードを入力してください。"},
 	"code_invalid": {
+		"That code didn't work. Check that your phone's time is correct and enter the newest code. Tries left before your account is locked: %d.",
+		"コードが正しくありません。スマートフォンの時刻が正しいことを確認し、最新のコードを入力してください。アカウントがロックされるまでの残り回数：%d 回。"},
+	"code_invalid.plain": {
 		"That code didn't work. Check that your phone's time is correct and enter the newest code.",
 		"コードが正しくありません。スマートフォンの時刻が正しいことを確認し、最新のコードを入力してください。"},
 	"enroll_restarted": {
@@ -128,9 +131,15 @@ var messageTexts = map[string]entry{
 		"Choose the app you installed.",
 		"インストールしたアプリを選択してください。"},
 	"recovery_code_invalid": {
+		"That recovery code is not valid or was already used. Tries left before your account is locked: %d.",
+		"このリカバリーコードは正しくないか、すでに使用されています。アカウントがロックされるまでの残り回数：%d 回。"},
+	"recovery_code_invalid.plain": {
 		"That recovery code is not valid or was already used.",
 		"このリカバリーコードは正しくないか、すでに使用されています。"},
 	"proof_invalid": {
+		"That enrollment code is not valid or has expired. Ask your administrator for a new one. Tries left before your account is locked: %d.",
+		"この登録コードは正しくないか、有効期限が切れています。管理者に新しいコードを依頼してください。アカウントがロックされるまでの残り回数：%d 回。"},
+	"proof_invalid.plain": {
 		"That enrollment code is not valid or has expired. Ask your administrator for a new one.",
 		"この登録コードは正しくないか、有効期限が切れています。管理者に新しいコードを依頼してください。"},
 	"account_locked": {

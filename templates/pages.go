@@ -11,6 +11,19 @@ type Base struct {
 	ClientName        string  // name of the application the user signs in to; may be empty
 	MinPasswordLength int     // minimum new-password length, shown in hints and MsgPasswordTooShort
 	SwitchLang        string  // path and query of this page in the other language; may be empty
+	// TriesLeft is how many second-factor attempts remain before the
+	// account locks; when positive, MsgCodeInvalid, MsgRecoveryCodeInvalid
+	// and MsgProofInvalid say so (a counted retry).
+	TriesLeft int
+}
+
+// AlertArg is the number the page's alert message may show: the tries
+// left when counting, else the minimum password length.
+func (b Base) AlertArg() int {
+	if b.TriesLeft > 0 {
+		return b.TriesLeft
+	}
+	return b.MinPasswordLength
 }
 
 // PasswordPage is the first sign-in step (data-step="password"): username

@@ -852,3 +852,31 @@ func TestFieldsInErrorPointAtTheAlert(t *testing.T) {
 		t.Errorf("title %q without an error", title)
 	}
 }
+
+// TestCountedRetry: a wrong second-factor code says how many tries are
+// left when the handler counts them, and falls back to the plain text.
+func TestCountedRetry(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang string
+		left int
+		want string
+	}{
+		{"en", 3, "Tries left before your account is locked: 3."},
+		{"ja", 2, "残り回数：2 回"},
+		{"en", 0, "Check that your phone"},
+	} {
+		var sb strings.Builder
+		page := OTPPage{Base: Base{Lang: tc.lang, Error: MsgCodeInvalid, TriesLeft: tc.left,
+			AuthRequestID: "A", CSRF: "c"}, ResetURL: "/login/reset?authRequestID=A"}
+		if err := r.Render(&sb, page); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(sb.String(), tc.want) || (tc.left == 0 && strings.Contains(sb.String(), "Tries left")) {
+			t.Errorf("%s, %d left: page lacks %q", tc.lang, tc.left, tc.want)
+		}
+	}
+}

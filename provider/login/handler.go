@@ -235,6 +235,9 @@ func (h *Handler) base(c echo.Context, f *store.Flow) templates.Base {
 			}
 		}
 	}
+	if left, ok := c.Get(triesLeftKey).(int); ok {
+		b.TriesLeft = left
+	}
 	b.Lang = h.lang(c, uiLocales)
 	b.SwitchLang = switchURL(c, b.Lang)
 	return b

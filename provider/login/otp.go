@@ -120,5 +120,10 @@ func (h *Handler) secondFactorFailed(c echo.Context, j *journey, n int, detail s
 		h.notify(c, "account locked", func(ctx context.Context, n Notifier) error { return n.AccountLocked(ctx, u) })
 		return seeOther(c, nextURL(f.ID))
 	}
+	c.Set(triesLeftKey, h.cfg.OTPAttempts-counters.Failures)
 	return retry()
 }
+
+// triesLeftKey carries the second-factor attempts left to the page the
+// retry renders (h.base reads it).
+const triesLeftKey = "otpgate.triesLeft"
