@@ -19,10 +19,6 @@ var pageFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-// pageNames are the page templates, one file each in html/.
-var pageNames = []string{"password", "setup", "question", "enroll", "recoverycodes", "otp", "reset",
-	"enrollproof", "locked", "error", "logout", "loggedout", "demo"}
-
 // Renderer renders the pages. It is built once by New and is safe for
 // concurrent use.
 type Renderer struct {
@@ -41,7 +37,7 @@ func New() (*Renderer, error) {
 		return nil, err
 	}
 	r := &Renderer{cat: cat, pages: map[pageKey]*template.Template{}}
-	for _, name := range pageNames {
+	for _, name := range pageTemplates { // one file each in html/
 		base, err := template.New(name).Funcs(r.funcs(Languages[0])).
 			ParseFS(pageFiles, "html/layout.html", "html/"+name+".html")
 		if err != nil {
@@ -123,6 +119,23 @@ func Static() fs.FS {
 // errNotAPage is returned by Render for data of an unknown type.
 var errNotAPage = errors.New("templates: data is not a page struct")
 
+// pageTemplates maps each page type to its template.
+var pageTemplates = map[reflect.Type]string{
+	reflect.TypeFor[PasswordPage]():      "password",
+	reflect.TypeFor[SetupPage]():         "setup",
+	reflect.TypeFor[QuestionPage]():      "question",
+	reflect.TypeFor[EnrollPage]():        "enroll",
+	reflect.TypeFor[RecoveryCodesPage](): "recoverycodes",
+	reflect.TypeFor[OTPPage]():           "otp",
+	reflect.TypeFor[ResetPage]():         "reset",
+	reflect.TypeFor[EnrollProofPage]():   "enrollproof",
+	reflect.TypeFor[LockedPage]():        "locked",
+	reflect.TypeFor[ErrorPage]():         "error",
+	reflect.TypeFor[LogoutPage]():        "logout",
+	reflect.TypeFor[LoggedOutPage]():     "loggedout",
+	reflect.TypeFor[DemoPage]():          "demo",
+}
+
 // pageOf finds the template for data by type and returns a copy of the page
 // with its language normalised.
 func pageOf(data any) (name, lang string, page any, err error) {
@@ -133,40 +146,21 @@ func pageOf(data any) (name, lang string, page any, err error) {
 		}
 		data = v.Elem().Interface()
 	}
-	switch p := data.(type) {
-	case PasswordPage:
-		p.Lang = normalLang(p.Lang)
-		return "password", p.Lang, p, nil
-	case SetupPage:
-		p.Lang = normalLang(p.Lang)
-		return "setup", p.Lang, p, nil
-	case QuestionPage:
-		p.Lang = normalLang(p.Lang)
-		return "question", p.Lang, p, nil
+	name, ok := pageTemplates[reflect.TypeOf(data)]
+	if !ok {
+		return "", "", nil, fmt.Errorf("%w: %T", errNotAPage, data)
+	}
+	lang = normalLang(reflect.ValueOf(data).FieldByName("Base").FieldByName("Lang").String())
+	switch p := withLang(data, lang).(type) {
 	case EnrollPage:
-		p.Lang = normalLang(p.Lang)
 		if !strings.HasPrefix(string(p.QRCode), qrPrefix) {
 			p.QRCode = ""
 		}
-		return "enroll", p.Lang, p, nil
-	case RecoveryCodesPage:
-		p.Lang = normalLang(p.Lang)
-		return "recoverycodes", p.Lang, p, nil
-	case OTPPage:
-		p.Lang = normalLang(p.Lang)
-		return "otp", p.Lang, p, nil
-	case ResetPage:
-		p.Lang = normalLang(p.Lang)
-		return "reset", p.Lang, p, nil
-	case EnrollProofPage:
-		p.Lang = normalLang(p.Lang)
-		return "enrollproof", p.Lang, p, nil
+		page = p
 	case LockedPage:
-		p.Lang = normalLang(p.Lang)
 		p.Base.Error = MsgAccountLocked // always, and only once
-		return "locked", p.Lang, p, nil
+		page = p
 	case ErrorPage:
-		p.Lang = normalLang(p.Lang)
 		if p.Message == "" {
 			p.Message = p.Base.Error
 		}
@@ -174,18 +168,11 @@ func pageOf(data any) (name, lang string, page any, err error) {
 			p.Message = MsgInternal
 		}
 		p.Base.Error = "" // shown once, as Message
-		return "error", p.Lang, p, nil
-	case LogoutPage:
-		p.Lang = normalLang(p.Lang)
-		return "logout", p.Lang, p, nil
-	case LoggedOutPage:
-		p.Lang = normalLang(p.Lang)
-		return "loggedout", p.Lang, p, nil
-	case DemoPage:
-		p.Lang = normalLang(p.Lang)
-		return "demo", p.Lang, p, nil
+		page = p
+	default:
+		page = p
 	}
-	return "", "", nil, fmt.Errorf("%w: %T", errNotAPage, data)
+	return name, lang, page, nil
 }
 
 // qrPrefix starts every QR image URL that EnrollPage accepts: an inline
@@ -200,8 +187,7 @@ func normalLang(lang string) string {
 	return Languages[0]
 }
 
-// withLang returns a copy of page with Base.Lang set, for New's trial
-// render.
+// withLang returns a copy of page with Base.Lang set.
 func withLang(page any, lang string) any {
 	v := reflect.New(reflect.TypeOf(page)).Elem()
 	v.Set(reflect.ValueOf(page))
