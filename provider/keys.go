@@ -113,6 +113,12 @@ func (k *Keys) Rotate(ctx context.Context) (string, error) {
 	return id, k.reload(ctx)
 }
 
+// Prune deletes the keys retired so long ago that no token signed with
+// them can still be valid (they are no longer published either).
+func (k *Keys) Prune(ctx context.Context) error {
+	return k.store.DeleteSigningKeysRetiredBefore(ctx, k.store.Now().Add(-k.publishFor))
+}
+
 // List describes every stored key.
 func (k *Keys) List(ctx context.Context) ([]KeyInfo, error) {
 	rows, err := k.store.SigningKeys(ctx)

@@ -145,8 +145,10 @@ func lifetimes(cfg *config.Config) provider.Lifetimes {
 	}
 }
 
-// cleanup deletes expired rows every few minutes.
+// cleanup deletes expired rows, and signing keys no longer published,
+// every few minutes.
 func cleanup(ctx context.Context, rt *runtime) {
+	keys := keysFor(rt)
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -156,6 +158,9 @@ func cleanup(ctx context.Context, rt *runtime) {
 		case <-t.C:
 			if err := rt.store.DeleteExpired(ctx, 24*time.Hour); err != nil {
 				rt.log.Warn("cleanup failed", "err", err)
+			}
+			if err := keys.Prune(ctx); err != nil {
+				rt.log.Warn("pruning signing keys failed", "err", err)
 			}
 		}
 	}

@@ -107,9 +107,6 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// IsPostgres reports whether the store runs on PostgreSQL.
-func (s *Store) IsPostgres() bool { return s.postgres }
-
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()

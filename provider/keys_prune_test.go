@@ -1,0 +1,48 @@
+package provider
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestKeysPrune: a retired key is deleted once it left the key set, never
+// while a token signed with it can still be valid.
+func TestKeysPrune(t *testing.T) {
+	st, advance := keysTestStore(t)
+	ctx := context.Background()
+	k := NewKeys(st, sealTestSealer(t, 1), time.Hour)
+	if err := k.EnsureKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old := keysTestSigningID(t, k)
+	if _, err := k.Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() []string {
+		infos, err := k.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, i := range infos {
+			ids = append(ids, i.ID)
+		}
+		return ids
+	}
+	advance(time.Hour - time.Second)
+	if err := k.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(stored(), old) {
+		t.Fatal("a key still published was pruned")
+	}
+	advance(2 * time.Second)
+	if err := k.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ids := stored(); slices.Contains(ids, old) || len(ids) != 1 {
+		t.Fatalf("after the publishing period: keys %v, want only the new one", ids)
+	}
+}
