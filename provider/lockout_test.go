@@ -130,10 +130,8 @@ func TestLostDeviceRecoveryCode(t *testing.T) {
 	app := h.relyingParty("app", appSecret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	secret := p.setupSecret(t)
-	p = b.submit(p, map[string]string{"app": "authy", "code": h.passcode(t, secret)})
-	codes := strings.Fields(p.text("recovery-codes"))
-	old, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, b.submit(p, nil).code(t), app)
+	p, secret, codes := h.enrollWithCodes(b, p)
+	old, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, p.code(t), app)
 	if err != nil || old.RefreshToken == "" {
 		t.Fatalf("first sign-in: %v", err)
 	}

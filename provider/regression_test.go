@@ -117,10 +117,8 @@ func TestSelfResetHoldsEnrollmentForItsBrowser(t *testing.T) {
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	secret := p.setupSecret(t)
-	p = b.submit(p, map[string]string{"app": "authy", "code": h.passcode(t, secret)})
-	codes := strings.Fields(p.text("recovery-codes"))
-	b.submit(p, nil).code(t)
+	p, _, codes := h.enrollWithCodes(b, p)
+	p.code(t)
 	if err := h.store.UpdateUser(ctx, erin.ID, map[string]any{"require_mfa": false}); err != nil {
 		t.Fatal(err)
 	}

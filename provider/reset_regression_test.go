@@ -173,10 +173,8 @@ func TestSelfResetEndsStalledSignIns(t *testing.T) {
 	app := h.relyingParty("app", appSecret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	secret := p.setupSecret(t)
-	p = b.submit(p, map[string]string{"app": "authy", "code": h.passcode(t, secret)})
-	codes := strings.Fields(p.text("recovery-codes"))
-	exchange(t, app, b.submit(p, nil))
+	p, secret, codes := h.enrollWithCodes(b, p)
+	exchange(t, app, p)
 	clock.nextStep()
 
 	nonce = "att"

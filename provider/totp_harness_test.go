@@ -90,6 +90,13 @@ func (b *browser) toSecondFactor(authURL, username, password, answer string) *pa
 // page and returns the final page and the device secret.
 func (h *harness) enroll(b *browser, p *page) (*page, []byte) {
 	b.t.Helper()
+	p, secret, _ := h.enrollWithCodes(b, p)
+	return p, secret
+}
+
+// enrollWithCodes is enroll that also returns the recovery codes shown.
+func (h *harness) enrollWithCodes(b *browser, p *page) (*page, []byte, []string) {
+	b.t.Helper()
 	if p.step() != "enroll" {
 		b.t.Fatalf("step %q, want enroll (status %d, alert %q)", p.step(), p.status, p.alert())
 	}
@@ -98,7 +105,8 @@ func (h *harness) enroll(b *browser, p *page) (*page, []byte) {
 	if p.step() != "recovery-codes" {
 		b.t.Fatalf("after verifying: step %q (alert %q)", p.step(), p.alert())
 	}
-	return b.submit(p, nil), secret
+	codes := strings.Fields(p.text("recovery-codes"))
+	return b.submit(p, nil), secret, codes
 }
 
 // requireMFA marks a user as needing two-factor sign-in.
