@@ -21,6 +21,8 @@ import (
 type Store struct {
 	db       *gorm.DB
 	postgres bool
+	// statements counts what is sent to the database (Statements).
+	statements *statementCounter
 	// Clock is the time source; tests replace it.
 	Clock func() time.Time
 }
@@ -66,7 +68,12 @@ func Open(driver, dsn string) (*Store, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, postgres: driver == "postgres", Clock: func() time.Time { return time.Now().UTC() }}
+	s := &Store{db: db, postgres: driver == "postgres", statements: &statementCounter{},
+		Clock: func() time.Time { return time.Now().UTC() }}
+	if err := s.statements.register(db); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.Ping(ctx); err != nil {

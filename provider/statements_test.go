@@ -1,0 +1,50 @@
+package provider_test
+
+import (
+	"testing"
+
+	"github.com/otpgate/otpgate/provider/credential"
+)
+
+// TestStatementsPerSignInStep counts the SQL statements each request of a
+// sign-in of an enrolled user sends, redirects included, and holds them to
+// a budget: a new statement on the hot path has to be a decision.
+func TestStatementsPerSignInStep(t *testing.T) {
+	h := newHarness(t)
+	h.addClient("app", "app-secret-0123456789")
+	u := h.addUser("stmts", "correct-horse-battery", "rex")
+	h.requireMFA(u)
+	clock := h.useShiftClock()
+	nonce := "n-" + credential.NewToken()
+	relying := h.relyingParty("app", "app-secret-0123456789", &nonce)
+
+	// Enrol once, then measure a later sign-in.
+	b := newBrowser(t)
+	p, secret := h.enroll(b, b.toSecondFactor(authURL(relying, nonce, ""), "stmts", "correct-horse-battery", "rex"))
+	p.code(t)
+	clock.nextStep()
+
+	b = newBrowser(t)
+	steps := []struct {
+		name   string
+		budget int64
+		do     func() *page
+	}{
+		{"authorize", 40, func() *page { return b.get(authURL(relying, nonce, "")) }},
+		{"password", 40, func() *page {
+			return b.submit(p, map[string]string{"username": "stmts", "password": "correct-horse-battery"})
+		}},
+		{"question", 40, func() *page { return b.submit(p, map[string]string{"answer": "rex"}) }},
+		{"passcode", 40, func() *page { return b.submit(p, map[string]string{"code": h.passcode(t, secret)}) }},
+	}
+	for _, s := range steps {
+		before := h.store.Statements()
+		p = s.do()
+		n := h.store.Statements() - before
+		t.Logf("%-9s %3d statements (ends at step %q, status %d)", s.name, n, p.step(), p.status)
+		if n > s.budget {
+			t.Errorf("%s sent %d statements, budget %d", s.name, n, s.budget)
+		}
+	}
+	p.code(t)
+}
