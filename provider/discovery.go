@@ -7,7 +7,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/signin"
 )
 
 // supportedClaims are the claims otpgate can put in ID tokens and userinfo.
@@ -27,7 +27,7 @@ func discovery(p *op.Provider, st *Storage, issuer string) echo.HandlerFunc {
 		d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
 		d.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
 		d.ClaimsSupported = supportedClaims
-		d.ACRValuesSupported = login.SupportedACRs
+		d.ACRValuesSupported = signin.SupportedACRs
 		d.DeviceAuthorizationEndpoint = ""
 		d.CheckSessionIframe = ""
 		d.RequestParameterSupported = false

@@ -16,7 +16,7 @@ import (
 	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
-	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -92,7 +92,7 @@ func TestPasscodeLockoutAdminResetAndProof(t *testing.T) {
 	p = b3.submit(p, map[string]string{"proof": "ABCD EFGH JKMN"})
 	p, _ = h.enroll(b3, p)
 	c := exchange(t, app, p)
-	if c.AuthenticationContextClassReference != login.ACRMFA {
+	if c.AuthenticationContextClassReference != signin.ACRMFA {
 		t.Fatalf("acr %q", c.AuthenticationContextClassReference)
 	}
 	// The proof is single-use.

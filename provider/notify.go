@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/otpgate/otpgate/provider/login"
 	"github.com/otpgate/otpgate/provider/mail"
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -16,7 +16,7 @@ type MailNotifier struct {
 	Now    func() time.Time
 }
 
-var _ login.Notifier = MailNotifier{}
+var _ signin.Notifier = MailNotifier{}
 
 func (n MailNotifier) send(ctx context.Context, u *store.User, m func(to string) mail.Message) error {
 	if u.Email == "" {

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,9 +17,9 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
-	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
 )
@@ -37,7 +36,7 @@ type Options struct {
 	CORSOrigins       []string
 	QuestionEnabled   bool
 	MinPasswordLength int
-	// MFAPolicy is login.MFAAlways, MFAPerUser or MFAPerClient.
+	// MFAPolicy is signin.MFAAlways, MFAPerUser or MFAPerClient.
 	MFAPolicy string
 	// TOTPIssuer labels accounts in authenticator apps.
 	TOTPIssuer string
@@ -53,7 +52,7 @@ type Options struct {
 	// negative turns it off).
 	AttemptsPerMinute int
 	// Notifier mails people about security events; nil when mail is off.
-	Notifier login.Notifier
+	Notifier signin.Notifier
 	// KeyActivation is how long a rotated key is published before it signs.
 	KeyActivation time.Duration
 	// TrustedProxies are the CIDRs of reverse proxies whose
@@ -85,7 +84,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.TOTPIssuer = "otpgate"
 	}
 	if o.MFAPolicy == "" {
-		o.MFAPolicy = login.MFAPerUser
+		o.MFAPolicy = signin.MFAPerUser
 	}
 	if o.OTPAttempts <= 0 {
 		o.OTPAttempts = 5
@@ -139,32 +138,17 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, fmt.Errorf("create provider: %w", err)
 	}
 	callback := op.AuthCallbackURL(p)
-	lh := login.New(o.Store, o.Hasher, o.Renderer, login.Config{
-		Secure:            iss.Scheme == "https",
-		QuestionEnabled:   o.QuestionEnabled,
-		MinPasswordLength: o.MinPasswordLength,
-		SessionLifetime:   o.Lifetimes.Session,
+	svc := newSignIn(o, metrics)
+	lh := login.New(svc, o.Renderer, login.Config{
+		Secure: iss.Scheme == "https",
 		CallbackURL: func(ctx context.Context, id string) string {
 			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
 		},
 		AuthError: func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
 			op.AuthRequestError(w, r, authRequest{f: f}, err, p)
 		},
-		LogoutKey:  logoutKey,
-		MFAPolicy:  o.MFAPolicy,
-		TOTP:       mfa.Default,
-		TOTPIssuer: o.TOTPIssuer,
-		Sealer:     o.Sealer,
-		Rand:       rand.Reader,
-
-		OTPAttempts:       o.OTPAttempts,
-		LoginAttempts:     o.LoginAttempts,
-		SelfServiceReset:  !o.AdminOnlyReset,
-		ResetLinkLifetime: o.ResetLinkLifetime,
-		Issuer:            o.Issuer,
-		Notifier:          o.Notifier,
+		LogoutKey:         logoutKey,
 		AttemptsPerMinute: o.AttemptsPerMinute,
-		Observer:          metrics,
 	}, o.Logger)
 
 	e := echo.New()

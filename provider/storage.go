@@ -65,7 +65,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	// acr_values are voluntary (OIDC Core 3.1.2.1): values otpgate does not
 	// know are ignored and the token's acr says what really happened; the
-	// multi-factor value always demands the second factor (login.WantsMFA).
+	// multi-factor value always demands the second factor (signin.WantsMFA).
 	if req.ResponseType != oidc.ResponseTypeCode {
 		return nil, oidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")
 	}

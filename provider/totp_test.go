@@ -15,7 +15,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/otpgate/otpgate/provider"
-	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -69,7 +69,7 @@ func TestEnrollmentJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := tokens.IDTokenClaims
-	if !slices.Equal(c.AuthenticationMethodsReferences, []string{"pwd", "kba", "otp", "mfa"}) || c.AuthenticationContextClassReference != login.ACRMFA {
+	if !slices.Equal(c.AuthenticationMethodsReferences, []string{"pwd", "kba", "otp", "mfa"}) || c.AuthenticationContextClassReference != signin.ACRMFA {
 		t.Fatalf("amr %v acr %q", c.AuthenticationMethodsReferences, c.AuthenticationContextClassReference)
 	}
 	if n, err := h.store.CountRecoveryCodes(context.Background(), erin.ID); n != 10 || err != nil {
@@ -87,7 +87,7 @@ func TestEnrollmentJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := refreshed.IDTokenClaims
-	if !slices.Equal(rc.AuthenticationMethodsReferences, c.AuthenticationMethodsReferences) || rc.AuthenticationContextClassReference != login.ACRMFA ||
+	if !slices.Equal(rc.AuthenticationMethodsReferences, c.AuthenticationMethodsReferences) || rc.AuthenticationContextClassReference != signin.ACRMFA ||
 		!rc.AuthTime.AsTime().Equal(c.AuthTime.AsTime()) {
 		t.Fatalf("refreshed: amr %v acr %q auth_time %v", rc.AuthenticationMethodsReferences, rc.AuthenticationContextClassReference, rc.AuthTime)
 	}
@@ -174,7 +174,7 @@ func TestPasscodeStep(t *testing.T) {
 	full := strings.Map(func(r rune) rune { return r - '0' + '０' }, good)
 	p = b.submit(p, map[string]string{"code": " " + full[:9] + " " + full[9:]})
 	c := exchange(t, app, p)
-	if !slices.Contains(c.AuthenticationMethodsReferences, "otp") || c.AuthenticationContextClassReference != login.ACRMFA {
+	if !slices.Contains(c.AuthenticationMethodsReferences, "otp") || c.AuthenticationContextClassReference != signin.ACRMFA {
 		t.Fatalf("amr %v acr %q", c.AuthenticationMethodsReferences, c.AuthenticationContextClassReference)
 	}
 	// The browser session skips everything, passcode included (it had one)...
@@ -290,20 +290,20 @@ func TestPolicyPerClientAndStepUp(t *testing.T) {
 	b := newBrowser(t)
 	// The lax client: first factor only, acr says so.
 	c := exchange(t, app, b.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"))
-	if c.AuthenticationContextClassReference != login.ACRPassword || slices.Contains(c.AuthenticationMethodsReferences, "otp") {
+	if c.AuthenticationContextClassReference != signin.ACRPassword || slices.Contains(c.AuthenticationMethodsReferences, "otp") {
 		t.Fatalf("lax client: amr %v acr %q", c.AuthenticationMethodsReferences, c.AuthenticationContextClassReference)
 	}
 	// prompt=none cannot step up a first-factor session.
 	nonce = "n-none"
-	q := b.get(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptNone), rp.WithURLParam("acr_values", login.ACRMFA))).rpQuery(t)
+	q := b.get(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptNone), rp.WithURLParam("acr_values", signin.ACRMFA))).rpQuery(t)
 	if q.Get("error") != "login_required" {
 		t.Fatalf("prompt=none step-up: %v", q)
 	}
 	// Step-up by acr_values: the session is not enough, enrollment follows.
 	nonce = "n-up"
-	p := b.toSecondFactor(authURL(app, nonce, "", rp.WithURLParam("acr_values", login.ACRMFA)), "erin", erinPW, "rex")
+	p := b.toSecondFactor(authURL(app, nonce, "", rp.WithURLParam("acr_values", signin.ACRMFA)), "erin", erinPW, "rex")
 	p, _ = h.enroll(b, p)
-	if c := exchange(t, app, p); c.AuthenticationContextClassReference != login.ACRMFA {
+	if c := exchange(t, app, p); c.AuthenticationContextClassReference != signin.ACRMFA {
 		t.Fatalf("step-up acr %q", c.AuthenticationContextClassReference)
 	}
 	// The strict client demands it for another user without a device.
@@ -317,13 +317,13 @@ func TestPolicyPerClientAndStepUp(t *testing.T) {
 	// goes on and the token's acr tells what really happened.
 	nonce = "n-unknown"
 	c = exchange(t, app, newBrowser(t).signIn(authURL(app, nonce, "", rp.WithURLParam("acr_values", "1 2")), "gina", "ginas-password-1", "rex"))
-	if c.AuthenticationContextClassReference != login.ACRPassword {
+	if c.AuthenticationContextClassReference != signin.ACRPassword {
 		t.Fatalf("unknown acr_values: acr %q", c.AuthenticationContextClassReference)
 	}
 }
 
 func TestPolicyAlways(t *testing.T) {
-	h := newHarness(t, func(o *provider.Options) { o.MFAPolicy = login.MFAAlways })
+	h := newHarness(t, func(o *provider.Options) { o.MFAPolicy = signin.MFAAlways })
 	h.addClient("app", appSecret)
 	h.addUser("erin", erinPW, "rex")
 	nonce := "n"

@@ -13,7 +13,7 @@ import (
 	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/demo"
-	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -54,7 +54,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var notifier login.Notifier
+	var notifier signin.Notifier
 	if sender != nil {
 		notifier = provider.MailNotifier{Sender: sender, Now: rt.store.Now}
 	}

@@ -1,8 +1,10 @@
 package login
 
 import (
+	"errors"
 	"net/http"
 
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -28,8 +30,47 @@ func pageError(status int, m templates.Message, err error) error {
 	return &PageError{Status: status, Message: m, Err: err}
 }
 
-// storeFault turns a database error into a page error: 503 so the person
-// knows to retry, with the cause logged.
-func storeFault(err error) error {
-	return pageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
+// pageErrorFor turns a sign-in service error into the page the person
+// sees: the status and message for each of the service's errors, details
+// only in the log.
+func pageErrorFor(err error) error {
+	var status int
+	m := templates.MsgUnknownRequest
+	switch {
+	case errors.Is(err, signin.ErrBadRequest), errors.Is(err, signin.ErrRequestEnded):
+		status = http.StatusBadRequest
+	case errors.Is(err, signin.ErrNoRequest):
+		status = http.StatusNotFound
+	case errors.Is(err, signin.ErrExpired):
+		status, m = http.StatusGone, templates.MsgFlowExpired
+	case errors.Is(err, signin.ErrWrongBrowser):
+		status, m = http.StatusForbidden, templates.MsgWrongBrowser
+	case errors.Is(err, signin.ErrAccountGone):
+		status = http.StatusForbidden
+	case errors.Is(err, signin.ErrConflict):
+		status = http.StatusConflict
+	case errors.Is(err, signin.ErrLinkInvalid):
+		status, m = http.StatusBadRequest, templates.MsgLinkInvalid
+	case errors.Is(err, signin.ErrUnavailable):
+		status, m = http.StatusServiceUnavailable, templates.MsgUnavailable
+	default:
+		status, m = http.StatusInternalServerError, templates.MsgInternal
+	}
+	return pageError(status, m, err)
+}
+
+// statusOf is the HTTP status of a step result that stays on its page.
+func statusOf(r signin.Result) int {
+	switch r.Outcome {
+	case signin.Invalid:
+		return http.StatusBadRequest
+	case signin.Rejected:
+		return http.StatusUnauthorized
+	case signin.Restarted:
+		return http.StatusConflict
+	case signin.Forbidden:
+		return http.StatusForbidden
+	default:
+		return http.StatusOK
+	}
 }

@@ -2,8 +2,6 @@ package login
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -12,54 +10,15 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/otpgate/otpgate/mfa"
-	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
 )
 
-// Store is the part of the database the sign-in pages use.
-type Store interface {
-	Now() time.Time
-	FlowByID(ctx context.Context, id string) (*store.Flow, error)
-	BindFlow(ctx context.Context, id, browserHash string) error
-	UpdateFlow(ctx context.Context, id string, update func(*store.Flow) error) (*store.Flow, error)
-	UserByID(ctx context.Context, id string) (*store.User, error)
-	UserByUsername(ctx context.Context, username string) (*store.User, error)
-	UpdateUser(ctx context.Context, id string, fields map[string]any) error
-	UpdatePasswordHash(ctx context.Context, id, oldHash, newHash string) error
-	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
-	AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error)
-	EnrollDevice(ctx context.Context, e store.Enrollment) error
-	ReserveLoginAttempt(ctx context.Context, userID string, threshold int) (store.LoginCounters, bool, error)
-	ConfirmLoginFailure(ctx context.Context, userID string, threshold int, reserved store.LoginCounters) (store.LoginCounters, error)
-	ReleaseLoginAttempt(ctx context.Context, userID string) error
-	RecordLoginSuccess(ctx context.Context, userID string) error
-	ReserveOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error)
-	ConfirmOTPFailure(ctx context.Context, userID string, threshold, n int) (store.OTPCounters, error)
-	RecordOTPSuccess(ctx context.Context, userID string) error
-	UnusedRecoveryCodes(ctx context.Context, userID string) ([]store.RecoveryCode, error)
-	UseRecoveryCode(ctx context.Context, id string) (bool, error)
-	SelfResetDevice(ctx context.Context, flowID, userID string) error
-	ConsumeProof(ctx context.Context, flowID, userID, proofHash string) error
-	CreateLinkToken(ctx context.Context, t *store.LinkToken) error
-	PeekLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
-	ConsumeLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
-	FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*store.Flow, error)
-	Audit(ctx context.Context, e *store.AuditEvent) error
-	ClientByID(ctx context.Context, id string) (*store.Client, error)
-	CreateSession(ctx context.Context, s *store.Session) error
-	SessionByID(ctx context.Context, id string) (*store.Session, error)
-	DeleteSession(ctx context.Context, id string) error
-}
-
-// Config is what the sign-in pages need to know.
+// Config is what the sign-in pages need to know beyond the sign-in rules.
 type Config struct {
 	// Secure: the issuer is https, so cookies are Secure and __Host- named.
-	Secure            bool
-	QuestionEnabled   bool
-	MinPasswordLength int
-	SessionLifetime   time.Duration
+	Secure bool
 	// CallbackURL is the library's authorize callback for a finished flow.
 	CallbackURL func(ctx context.Context, flowID string) string
 	// AuthError sends an OAuth error for a flow to its client (used for
@@ -67,62 +26,16 @@ type Config struct {
 	AuthError func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error)
 	// LogoutKey signs logout confirmation links.
 	LogoutKey [32]byte
-	// MFAPolicy is MFAAlways, MFAPerUser or MFAPerClient.
-	MFAPolicy string
-	// TOTP are the passcode parameters; TOTPIssuer labels the account in
-	// authenticator apps.
-	TOTP       mfa.TOTP
-	TOTPIssuer string
-	// Sealer encrypts TOTP secrets and pending recovery codes at rest.
-	Sealer Sealer
-	// Rand is the source of secrets and recovery codes.
-	Rand io.Reader
-	// Lockout thresholds: consecutive wrong passcodes (or recovery codes
-	// or proofs) lock until an admin reset; consecutive wrong passwords or
-	// answers lock temporarily.
-	OTPAttempts   int
-	LoginAttempts int
-	// SelfServiceReset lets a person reset a lost device with a recovery
-	// code or an emailed link; off, only an administrator can.
-	SelfServiceReset bool
-	// ResetLinkLifetime bounds emailed links.
-	ResetLinkLifetime time.Duration
-	// Issuer is the configured issuer URL: emailed links are built from it,
-	// never from the Host header.
-	Issuer string
-	// Notifier mails the person about security events; nil when mail is off.
-	Notifier Notifier
 	// AttemptsPerMinute limits sign-in form posts per client IP (password
 	// spraying); 0 turns the limiter off.
 	AttemptsPerMinute int
-	// Observer counts events for metrics; nil counts nothing.
-	Observer Observer
 }
 
-// Observer counts security events and failed attempts (for metrics).
-type Observer interface {
-	SecurityEvent(event string)
-	SignInFailure(step string)
-}
-
-// Notifier tells a person about security events on their account.
-type Notifier interface {
-	ResetLink(ctx context.Context, u *store.User, link string, valid time.Duration) error
-	DeviceReset(ctx context.Context, u *store.User) error
-	DeviceEnrolled(ctx context.Context, u *store.User, app string) error
-	AccountLocked(ctx context.Context, u *store.User) error
-}
-
-// Sealer encrypts small secrets bound to associated data.
-type Sealer interface {
-	Seal(plaintext, ad []byte) []byte
-	Open(sealed, ad []byte) ([]byte, error)
-}
-
-// Handler serves the sign-in pages.
+// Handler serves the sign-in pages: it parses a form, calls the sign-in
+// service and renders or redirects. The rules live in the service.
 type Handler struct {
-	store   Store
-	hasher  *credential.Hasher
+	svc     *signin.Service
+	policy  signin.Config
 	render  *templates.Renderer
 	cfg     Config
 	cookies cookies
@@ -130,12 +43,9 @@ type Handler struct {
 }
 
 // New returns the sign-in handler.
-func New(st Store, hasher *credential.Hasher, r *templates.Renderer, cfg Config, log *slog.Logger) *Handler {
-	return &Handler{store: st, hasher: hasher, render: r, cfg: cfg, cookies: newCookies(cfg.Secure), log: log}
+func New(svc *signin.Service, r *templates.Renderer, cfg Config, log *slog.Logger) *Handler {
+	return &Handler{svc: svc, policy: svc.Config(), render: r, cfg: cfg, cookies: newCookies(cfg.Secure), log: log}
 }
-
-// maxFormBytes bounds every sign-in form body.
-const maxFormBytes = 64 << 10
 
 // Mount registers the sign-in pages on e. Every route gets CSRF
 // protection and a body limit; the caller adds security headers.
@@ -181,46 +91,59 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.GET("/logged-out", h.loggedOut)
 }
 
-// loadFlow loads the flow named by the authRequestID parameter and checks
-// that it is alive and belongs to this browser.
-func (h *Handler) loadFlow(c echo.Context) (*store.Flow, error) {
+// request names the flow of this request (the authRequestID parameter)
+// and its browser.
+func (h *Handler) request(c echo.Context) signin.Request {
 	id := c.QueryParam("authRequestID")
 	if id == "" {
 		id = c.FormValue("authRequestID")
 	}
-	if id == "" || len(id) > 64 {
-		return nil, pageError(http.StatusBadRequest, templates.MsgUnknownRequest, nil)
-	}
-	f, err := h.store.FlowByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, pageError(http.StatusNotFound, templates.MsgUnknownRequest, nil)
-	}
+	return signin.Request{FlowID: id, Browser: h.cookies.browserHash(c), IP: c.RealIP()}
+}
+
+// expect loads the journey of r and checks that step is the one it is at;
+// otherwise the browser is sent back to the dispatcher (ok false).
+func (h *Handler) expectAt(c echo.Context, r signin.Request, step signin.Step) (*signin.Journey, bool, error) {
+	j, err := h.svc.Load(c.Request().Context(), r)
 	if err != nil {
-		return nil, storeFault(err)
+		return nil, false, pageErrorFor(err)
 	}
-	if f.DoneAt != nil || f.CodeHash != "" {
-		return nil, pageError(http.StatusBadRequest, templates.MsgUnknownRequest, nil)
+	if j.Next() != step {
+		return nil, false, seeOther(c, nextURL(j.Flow.ID))
 	}
-	if !f.ExpiresAt.After(h.store.Now()) {
-		return nil, pageError(http.StatusGone, templates.MsgFlowExpired, nil)
+	return j, true, nil
+}
+
+// expect is expectAt for the flow the request names.
+func (h *Handler) expect(c echo.Context, step signin.Step) (*signin.Journey, bool, error) {
+	return h.expectAt(c, h.request(c), step)
+}
+
+// advance answers a step's result that moved the journey on: straight to
+// the next step's page, or to the library's callback when the journey is
+// done; to the dispatcher when only a fresh look can tell.
+func (h *Handler) advance(c echo.Context, j *signin.Journey, r signin.Result) error {
+	if r.Outcome != signin.Passed {
+		return seeOther(c, nextURL(j.Flow.ID))
 	}
-	if f.BrowserHash == "" || f.BrowserHash != h.cookies.browserHash(c) {
-		return nil, pageError(http.StatusForbidden, templates.MsgWrongBrowser, nil)
+	step := j.Next()
+	if step == signin.StepDone {
+		return h.finish(c, j)
 	}
-	return f, nil
+	return seeOther(c, stepURL(step, j.Flow.ID))
 }
 
 func nextURL(flowID string) string {
 	return "/login/next?authRequestID=" + url.QueryEscape(flowID)
 }
 
-func stepURL(step Step, flowID string) string {
+func stepURL(step signin.Step, flowID string) string {
 	return "/login/" + string(step) + "?authRequestID=" + url.QueryEscape(flowID)
 }
 
 // base fills what every page shows.
 func (h *Handler) base(c echo.Context, f *store.Flow) templates.Base {
-	b := templates.Base{MinPasswordLength: h.cfg.MinPasswordLength}
+	b := templates.Base{MinPasswordLength: h.policy.MinPasswordLength}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		b.CSRF = tok
 	}
@@ -228,18 +151,17 @@ func (h *Handler) base(c echo.Context, f *store.Flow) templates.Base {
 	if f != nil {
 		b.AuthRequestID = f.ID
 		uiLocales = f.UILocales
-		if cl, err := h.store.ClientByID(c.Request().Context(), f.ClientID); err == nil {
-			b.ClientName = cl.Name
-			if b.ClientName == "" {
-				b.ClientName = cl.ID
-			}
-		}
-	}
-	if left, ok := c.Get(triesLeftKey).(int); ok {
-		b.TriesLeft = left
+		b.ClientName = h.svc.ClientName(c.Request().Context(), f.ClientID)
 	}
 	b.Lang = h.lang(c, uiLocales)
 	b.SwitchLang = switchURL(c, b.Lang)
+	return b
+}
+
+// problem is base with a result's message and tries left.
+func (h *Handler) problem(c echo.Context, f *store.Flow, r signin.Result) templates.Base {
+	b := h.base(c, f)
+	b.Error, b.TriesLeft = r.Problem, r.TriesLeft
 	return b
 }
 
@@ -259,19 +181,9 @@ func seeOther(c echo.Context, to string) error { return c.Redirect(http.StatusSe
 // fetch it, so knowing a flow id never yields someone else's code.
 func (h *Handler) CallbackGuard(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.QueryParam("id")
-		if id == "" || len(id) > 64 {
-			return pageError(http.StatusBadRequest, templates.MsgUnknownRequest, nil)
-		}
-		f, err := h.store.FlowByID(c.Request().Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			return pageError(http.StatusNotFound, templates.MsgUnknownRequest, nil)
-		}
+		err := h.svc.CheckBrowser(c.Request().Context(), c.QueryParam("id"), h.cookies.browserHash(c))
 		if err != nil {
-			return storeFault(err)
-		}
-		if f.BrowserHash == "" || f.BrowserHash != h.cookies.browserHash(c) {
-			return pageError(http.StatusForbidden, templates.MsgWrongBrowser, nil)
+			return pageErrorFor(err)
 		}
 		return next(c)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -13,9 +14,9 @@ import (
 // dispatcher after a correct password and answer, so it reveals nothing
 // to someone who does not know them.
 func (h *Handler) lockedPage(c echo.Context) error {
-	j, ok, err := h.expect(c, StepLocked)
+	j, ok, err := h.expect(c, signin.StepLocked)
 	if !ok {
 		return err
 	}
-	return h.page(c, http.StatusForbidden, j.flow, templates.LockedPage{Base: h.base(c, j.flow)})
+	return h.page(c, http.StatusForbidden, j.Flow, templates.LockedPage{Base: h.base(c, j.Flow)})
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -65,10 +64,8 @@ func (h *Handler) logoutPage(c echo.Context) error {
 func (h *Handler) logoutSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	target := h.verifiedRedirect(c.FormValue("post_logout_redirect_uri"), c.FormValue("state"))
-	if v := h.cookies.get(c, "session"); v != "" {
-		if err := h.store.DeleteSession(ctx, credential.HashToken(v)); err != nil {
-			return storeFault(err)
-		}
+	if err := h.svc.EndSession(ctx, h.cookies.get(c, "session")); err != nil {
+		return pageErrorFor(err)
 	}
 	h.cookies.set(c, "session", "", -1)
 	if src := cspSource(target); src != "" {

@@ -2,91 +2,38 @@ package login
 
 import (
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/otpgate/otpgate/provider/credential"
-	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/templates"
 )
 
-// minAnswerLen is the shortest accepted answer, after normalisation.
-const minAnswerLen = 3
-
 func (h *Handler) setupPage(c echo.Context) error {
-	j, ok, err := h.expect(c, StepSetup)
+	j, ok, err := h.expect(c, signin.StepSetup)
 	if !ok {
 		return err
 	}
-	f, u := j.flow, j.user
-	return h.page(c, http.StatusOK, f, templates.SetupPage{Base: h.base(c, f),
-		QuestionEnabled: h.cfg.QuestionEnabled, Question: u.Question})
+	return h.page(c, http.StatusOK, j.Flow, templates.SetupPage{Base: h.base(c, j.Flow),
+		QuestionEnabled: h.policy.QuestionEnabled, Question: j.User.Question})
 }
 
-// setupSubmit is a first sign-in's (or a reset account's) new password,
-// entered twice, and, when the question step is on, a question and its
-// answer, entered twice.
+// setupSubmit is a first sign-in's (or a reset account's) new password and
+// security question.
 func (h *Handler) setupSubmit(c echo.Context) error {
-	j, ok, err := h.expect(c, StepSetup)
+	j, ok, err := h.expect(c, signin.StepSetup)
 	if !ok {
 		return err
 	}
-	f, u := j.flow, j.user
-	ctx := c.Request().Context()
-	question := c.FormValue("question")
-	fail := func(m templates.Message) error {
-		b := h.base(c, f)
-		b.Error = m
-		return h.page(c, http.StatusBadRequest, f, templates.SetupPage{Base: b,
-			QuestionEnabled: h.cfg.QuestionEnabled, Question: question})
-	}
-	pw, pw2 := c.FormValue("new_password"), c.FormValue("new_password_confirm")
-	switch {
-	case pw == "" || pw2 == "":
-		return fail(templates.MsgFieldRequired)
-	case pw != pw2:
-		return fail(templates.MsgPasswordMismatch)
-	case utf8.RuneCountInString(pw) < h.cfg.MinPasswordLength:
-		return fail(templates.MsgPasswordTooShort)
-	case len(pw) > maxPasswordLen:
-		return fail(templates.MsgPasswordTooLong)
-	}
-	fields := map[string]any{"must_change_password": false}
-	if h.cfg.QuestionEnabled {
-		answer := credential.NormalizeAnswer(c.FormValue("answer"))
-		confirm := credential.NormalizeAnswer(c.FormValue("answer_confirm"))
-		switch {
-		case !templates.QuestionKnown(question):
-			return fail(templates.MsgQuestionRequired)
-		case answer == "" || confirm == "":
-			return fail(templates.MsgFieldRequired)
-		case answer != confirm:
-			return fail(templates.MsgAnswerMismatch)
-		case utf8.RuneCountInString(answer) < minAnswerLen || len(answer) > maxAnswerLen:
-			return fail(templates.MsgAnswerTooShort)
-		}
-		fields["question"] = question
-		fields["answer_hash"] = h.hasher.Hash(answer)
-	}
-	if same, _ := h.hasher.Verify(pw, u.PasswordHash); same {
-		return fail(templates.MsgPasswordReused)
-	}
-	fields["password_hash"] = h.hasher.Hash(pw)
-	if err := h.store.UpdateUser(ctx, u.ID, fields); err != nil {
-		return storeFault(err)
-	}
-	now := h.store.Now()
-	_, err = h.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
-		if fl.DoneAt != nil || fl.UserID != u.ID {
-			return store.ErrStale
-		}
-		fl.SetupAt = &now
-		return nil
-	})
+	in := signin.SetupInput{NewPassword: c.FormValue("new_password"), NewPasswordConfirm: c.FormValue("new_password_confirm"),
+		Question: c.FormValue("question"), Answer: c.FormValue("answer"), AnswerConfirm: c.FormValue("answer_confirm")}
+	r, err := h.svc.Setup(c.Request().Context(), j, in)
 	if err != nil {
-		return h.flowWriteError(err)
+		return pageErrorFor(err)
 	}
-	h.log.InfoContext(ctx, "first sign-in setup done", "user_id", u.ID)
-	return seeOther(c, nextURL(f.ID))
+	if r.Outcome == signin.Invalid {
+		return h.page(c, statusOf(r), j.Flow, templates.SetupPage{Base: h.problem(c, j.Flow, r),
+			QuestionEnabled: h.policy.QuestionEnabled, Question: in.Question})
+	}
+	return h.advance(c, j, r)
 }

@@ -1,4 +1,4 @@
-package login
+package signin
 
 // Step names a page of the sign-in journey; the values are the pages'
 // data-step attributes.

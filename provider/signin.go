@@ -1,0 +1,36 @@
+package provider
+
+import (
+	"crypto/rand"
+
+	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/signin"
+)
+
+// newSignIn builds the sign-in service from the options: the store's
+// clock, the system's randomness, and an events sink that writes the audit
+// row, counts the metric and mails the person.
+func newSignIn(o Options, metrics *Metrics) *signin.Service {
+	return signin.New(signin.Config{
+		QuestionEnabled:   o.QuestionEnabled,
+		MinPasswordLength: o.MinPasswordLength,
+		SessionLifetime:   o.Lifetimes.Session,
+		MFAPolicy:         o.MFAPolicy,
+		TOTP:              mfa.Default,
+		TOTPIssuer:        o.TOTPIssuer,
+		OTPAttempts:       o.OTPAttempts,
+		LoginAttempts:     o.LoginAttempts,
+		SelfServiceReset:  !o.AdminOnlyReset,
+		ResetLinkLifetime: o.ResetLinkLifetime,
+		Issuer:            o.Issuer,
+	}, signin.Deps{
+		Store:  o.Store,
+		Hasher: o.Hasher,
+		Sealer: o.Sealer,
+		Rand:   rand.Reader,
+		Now:    o.Store.Now,
+		Events: &signin.Recorder{Audit: o.Store, Observer: metrics, Notifier: o.Notifier, Log: o.Logger},
+		Mailer: o.Notifier,
+		Log:    o.Logger,
+	})
+}

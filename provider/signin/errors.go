@@ -1,0 +1,40 @@
+package signin
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors a step returns; the web adapter turns each into a page. Details
+// (wrapped causes) are for the log, never for the person.
+var (
+	// ErrBadRequest: no or a malformed request id.
+	ErrBadRequest = errors.New("signin: malformed request")
+	// ErrNoRequest: the request id names no flow.
+	ErrNoRequest = errors.New("signin: unknown request")
+	// ErrRequestEnded: the flow finished (or its code was issued).
+	ErrRequestEnded = errors.New("signin: request already finished")
+	// ErrExpired: the flow outlived its lifetime.
+	ErrExpired = errors.New("signin: request expired")
+	// ErrWrongBrowser: the flow is bound to another browser.
+	ErrWrongBrowser = errors.New("signin: request belongs to another browser")
+	// ErrAccountGone: the account was disabled or deleted during the sign-in.
+	ErrAccountGone = errors.New("signin: account no longer available")
+	// ErrConflict: another request changed the flow first.
+	ErrConflict = errors.New("signin: request changed meanwhile")
+	// ErrLinkInvalid: an emailed link is unknown, used, expired or not for
+	// this sign-in.
+	ErrLinkInvalid = errors.New("signin: link invalid")
+	// ErrUnavailable: the database (or the mail server) failed; nothing
+	// was accepted and the person may retry.
+	ErrUnavailable = errors.New("signin: temporarily unavailable")
+	// ErrInternal: something that must not happen (a sealed secret that
+	// does not open); nothing was accepted.
+	ErrInternal = errors.New("signin: internal error")
+)
+
+// fault wraps a storage error as ErrUnavailable.
+func fault(err error) error { return fmt.Errorf("%w: %w", ErrUnavailable, err) }
+
+// internal wraps an unexpected error as ErrInternal.
+func internal(err error) error { return fmt.Errorf("%w: %w", ErrInternal, err) }

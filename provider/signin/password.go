@@ -1,0 +1,143 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// Input bounds: longer values are refused before any hashing.
+const (
+	maxUsernameLen = 128
+	maxPasswordLen = 1024
+)
+
+// Password checks a username and password. Every failure (unknown user,
+// wrong password, disabled or locked account) gets the same result and
+// the same cost: an unknown user is checked against a dummy hash. A pass
+// identifies the account for this flow (for good) and starts its
+// second-factor steps afresh; the result is Moved.
+func (s *Service) Password(ctx context.Context, j *Journey, username, password string) (Result, error) {
+	username = strings.TrimSpace(username)
+	if username == "" || password == "" {
+		return invalid(templates.MsgFieldRequired), nil
+	}
+	if len(username) > maxUsernameLen || len(password) > maxPasswordLen {
+		return rejected(templates.MsgSignInFailed), nil
+	}
+	u, err := s.store.UserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Result{}, fault(err)
+	}
+	if u != nil && u.Disabled {
+		u = nil
+	}
+	// Reserve the attempt before checking it, so that racing requests can
+	// never check more guesses than the lockout allows.
+	var att attempt
+	hash := ""
+	if u != nil {
+		if att, err = s.reserveLogin(ctx, u); err != nil {
+			return Result{}, err
+		}
+		hash = u.PasswordHash
+	}
+	// The hash is checked in every case, so that unknown, disabled and
+	// locked accounts cost the same time as a wrong password.
+	good, err := s.hasher.Verify(password, hash)
+	if err != nil {
+		s.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
+	}
+	if !good || !att.ok {
+		return rejected(templates.MsgSignInFailed), s.loginFailed(ctx, j, u, StepPassword, att)
+	}
+	if s.cfg.QuestionEnabled {
+		err = s.store.ReleaseLoginAttempt(ctx, u.ID) // the question is still to come
+	} else {
+		err = s.store.RecordLoginSuccess(ctx, u.ID)
+	}
+	if err != nil {
+		return Result{}, fault(err)
+	}
+	s.rehash(ctx, u, password)
+	return moved(), s.identify(ctx, j, u)
+}
+
+// rehash stores a new hash of a right password when the hashing
+// parameters rose; a failure only costs the upgrade.
+func (s *Service) rehash(ctx context.Context, u *store.User, password string) {
+	if !s.hasher.NeedsRehash(u.PasswordHash) {
+		return
+	}
+	err := s.store.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, s.hasher.Hash(password))
+	if err != nil && !errors.Is(err, store.ErrStale) {
+		s.log.WarnContext(ctx, "password rehash failed", "user_id", u.ID, "err", err)
+	}
+}
+
+// identify records that the password of u passed in j's flow. A flow
+// identifies one account for good, and nothing proven earlier in it
+// carries over a new password step.
+func (s *Service) identify(ctx context.Context, j *Journey, u *store.User) error {
+	now := s.now()
+	_, err := s.store.UpdateFlow(ctx, j.Flow.ID, func(fl *store.Flow) error {
+		if fl.DoneAt != nil || (fl.UserID != "" && fl.UserID != u.ID) {
+			return store.ErrStale
+		}
+		fl.UserID, fl.PasswordAt, fl.SetupAt, fl.QuestionAt = u.ID, &now, nil, nil
+		fl.OTPAt, fl.EnrolledAt, fl.CodesAckAt, fl.ResetAt, fl.ProofAt = nil, nil, nil, nil, nil
+		fl.PendingSecret, fl.PendingCodes, fl.PendingExpiresAt, fl.PendingAttempts = nil, nil, nil, 0
+		return nil
+	})
+	if err != nil {
+		return flowWriteError(err)
+	}
+	return nil
+}
+
+// attempt is a reserved password or answer check.
+type attempt struct {
+	ok       bool // reserved: the account is not locked
+	reserved store.LoginCounters
+}
+
+// reserveLogin reserves one password or answer check of u.
+func (s *Service) reserveLogin(ctx context.Context, u *store.User) (attempt, error) {
+	reserved, ok, err := s.store.ReserveLoginAttempt(ctx, u.ID, s.cfg.LoginAttempts)
+	if err != nil {
+		return attempt{}, fault(err)
+	}
+	return attempt{ok: ok, reserved: reserved}, nil
+}
+
+// loginFailed confirms a wrong password or answer of a known account (an
+// unknown one has nothing to count; a locked one was refused without
+// extending its lock) and records it. Counting must succeed: if it cannot
+// be written, the attempt fails with an error (fail closed).
+func (s *Service) loginFailed(ctx context.Context, j *Journey, u *store.User, step Step, att attempt) error {
+	detail := "step " + string(step)
+	switch {
+	case u == nil:
+		detail += "; unknown or disabled account"
+	case !att.ok:
+		detail += "; account temporarily locked"
+	default:
+		counters, err := s.store.ConfirmLoginFailure(ctx, u.ID, s.cfg.LoginAttempts, att.reserved)
+		if err != nil {
+			return fault(err)
+		}
+		if counters.LoginLocked(s.now()) && att.reserved.Failures >= s.cfg.LoginAttempts {
+			s.record(ctx, j, Event{Name: store.EventLoginLocked, User: u, Detail: fmt.Sprintf(
+				"locked until %s after %d failed passwords or answers",
+				time.Unix(counters.LockedUntil, 0).UTC().Format(time.RFC3339), s.cfg.LoginAttempts)})
+		}
+	}
+	s.log.InfoContext(ctx, "sign-in failed", "step", step, "client_id", j.Flow.ClientID)
+	s.record(ctx, j, Event{Name: store.EventSignInFailed, User: u, Step: step, Detail: detail})
+	return nil
+}

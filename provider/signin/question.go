@@ -1,0 +1,42 @@
+package signin
+
+import (
+	"context"
+
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// Question checks the security answer. A wrong answer gets the same
+// generic result as a wrong password and counts toward the same lock.
+func (s *Service) Question(ctx context.Context, j *Journey, answer string) (Result, error) {
+	if answer == "" {
+		return invalid(templates.MsgFieldRequired), nil
+	}
+	u := j.User
+	att, err := s.reserveLogin(ctx, u)
+	if err != nil {
+		return Result{}, err
+	}
+	good := false
+	if len(answer) <= maxAnswerLen {
+		var err error
+		good, err = s.hasher.Verify(credential.NormalizeAnswer(answer), u.AnswerHash)
+		if err != nil {
+			s.log.ErrorContext(ctx, "stored answer hash unreadable", "user_id", u.ID, "err", err)
+		}
+	}
+	if !good || !att.ok {
+		return rejected(templates.MsgSignInFailed), s.loginFailed(ctx, j, u, StepQuestion, att)
+	}
+	if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {
+		return Result{}, fault(err)
+	}
+	now := s.now()
+	if err := s.markFlow(ctx, j, func(f *store.Flow) { f.QuestionAt = &now }); err != nil {
+		return Result{}, err
+	}
+	j.State.QuestionDone = true
+	return passed(), nil
+}

@@ -1,0 +1,170 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"net/url"
+
+	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// maxRecoveryCodeLen bounds a typed recovery code or proof before hashing.
+const maxRecoveryCodeLen = 64
+
+// A lost device is reset from the passcode step, so the password and the
+// answer have passed; they alone never reset a device. Proof of possession
+// is required: a recovery code, or a single-use link mailed to the
+// account's address and opened in the sign-in's browser.
+
+// CanEmailReset reports whether j's person may have a reset link mailed.
+func (s *Service) CanEmailReset(j *Journey) bool {
+	return s.cfg.SelfServiceReset && s.mailer != nil && j.User.Email != ""
+}
+
+// ResetWithRecoveryCode checks a recovery code. A wrong one counts toward
+// the passcode lockout; a right one is used up and the device is reset.
+func (s *Service) ResetWithRecoveryCode(ctx context.Context, j *Journey, input string) (Result, error) {
+	if !s.cfg.SelfServiceReset {
+		return Result{Outcome: Forbidden}, nil
+	}
+	if input == "" {
+		return invalid(templates.MsgFieldRequired), nil
+	}
+	n, ok, err := s.reserveSecondFactor(ctx, j)
+	if !ok {
+		return moved(), err
+	}
+	match, err := s.matchRecoveryCode(ctx, j.User.ID, input)
+	if err != nil {
+		return Result{}, err
+	}
+	if match == nil {
+		return s.secondFactorFailed(ctx, j, n, "wrong recovery code", templates.MsgRecoveryCodeInvalid)
+	}
+	return s.resetDevice(ctx, j, "recovery code")
+}
+
+// matchRecoveryCode finds and uses up the unused recovery code input is;
+// nil when there is none (or another request used it first).
+func (s *Service) matchRecoveryCode(ctx context.Context, userID, input string) (*store.RecoveryCode, error) {
+	if len(input) > maxRecoveryCodeLen {
+		return nil, nil
+	}
+	codes, err := s.store.UnusedRecoveryCodes(ctx, userID)
+	if err != nil {
+		return nil, fault(err)
+	}
+	normalized := mfa.NormalizeRecoveryCode(input)
+	for i := range codes {
+		if ok, _ := s.hasher.Verify(normalized, codes[i].CodeHash); !ok {
+			continue
+		}
+		used, err := s.store.UseRecoveryCode(ctx, codes[i].ID)
+		if err != nil {
+			return nil, fault(err)
+		}
+		if used {
+			return &codes[i], nil
+		}
+		return nil, nil
+	}
+	return nil, nil
+}
+
+// resetDevice removes the lost device once possession was proven; the
+// journey then leads to enrollment of a new one in the same sign-in.
+func (s *Service) resetDevice(ctx context.Context, j *Journey, method string) (Result, error) {
+	err := s.store.SelfResetDevice(ctx, j.Flow.ID, j.User.ID)
+	if errors.Is(err, store.ErrStale) {
+		return moved(), nil
+	}
+	if err != nil {
+		return Result{}, fault(err)
+	}
+	s.record(ctx, j, Event{Name: store.EventResetDone, User: j.User,
+		Detail: "self-service device reset with " + method + "; sessions and tokens revoked"})
+	j.State.ResetDone, j.State.HasDevice, j.State.OTPDone, j.Device = true, false, false, nil
+	return passed(), nil
+}
+
+// EmailResetLink mails a single-use reset link for j's flow to the
+// account's address. The link is built from the configured issuer, never
+// from the request's Host header.
+func (s *Service) EmailResetLink(ctx context.Context, j *Journey) (Result, error) {
+	if !s.CanEmailReset(j) {
+		return Result{Outcome: Forbidden}, nil
+	}
+	token := credential.NewToken()
+	now := s.now()
+	life := s.cfg.ResetLinkLifetime
+	err := s.store.CreateLinkToken(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkReset,
+		UserID: j.User.ID, FlowID: j.Flow.ID, CreatedAt: now, ExpiresAt: now.Add(life)})
+	if err != nil {
+		return Result{}, fault(err)
+	}
+	link := s.cfg.Issuer + "/login/reset/link?" + url.Values{"token": {token}}.Encode()
+	if err := s.mailer.ResetLink(ctx, j.User, link, life); err != nil {
+		s.log.ErrorContext(ctx, "reset link mail failed", "user_id", j.User.ID, "err", err)
+		return Result{}, fault(err)
+	}
+	s.record(ctx, j, Event{Name: store.EventResetRequested, User: j.User, Detail: "reset link mailed"})
+	return passed(), nil
+}
+
+// LinkFlow names the flow an emailed link of purpose applies to, without
+// using the link up: a reset link names its own sign-in; a proof link the
+// sign-in of r's browser that waits for the proof (r.FlowID is ignored).
+func (s *Service) LinkFlow(ctx context.Context, token, purpose, browser string) (string, error) {
+	t, err := s.store.PeekLinkToken(ctx, credential.HashToken(token), purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrLinkInvalid
+	}
+	if err != nil {
+		return "", fault(err)
+	}
+	if purpose == store.LinkReset {
+		return t.FlowID, nil
+	}
+	f, err := s.store.FlowAwaitingProof(ctx, browser, t.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrWrongBrowser
+	}
+	if err != nil {
+		return "", fault(err)
+	}
+	return f.ID, nil
+}
+
+// ResetWithLink is the emailed reset link, opened in j's sign-in (see
+// LinkFlow) at its passcode step. It works once, before it expires, and
+// only for j's account: someone who merely knows the password and answer
+// never gets the link, and the person who gets it cannot finish someone
+// else's sign-in.
+func (s *Service) ResetWithLink(ctx context.Context, j *Journey, token string) (Result, error) {
+	if err := s.consumeLink(ctx, j, token, store.LinkReset); err != nil {
+		return Result{}, err
+	}
+	return s.resetDevice(ctx, j, "emailed link")
+}
+
+// consumeLink uses up an emailed link of purpose for j's account.
+func (s *Service) consumeLink(ctx context.Context, j *Journey, token, purpose string) error {
+	hash := credential.HashToken(token)
+	t, err := s.store.PeekLinkToken(ctx, hash, purpose)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != j.User.ID) {
+		return ErrLinkInvalid
+	}
+	if err != nil {
+		return fault(err)
+	}
+	if _, err := s.store.ConsumeLinkToken(ctx, hash, purpose); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrLinkInvalid
+		}
+		return fault(err)
+	}
+	return nil
+}

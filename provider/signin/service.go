@@ -1,0 +1,91 @@
+package signin
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/credential"
+)
+
+// Config is the sign-in policy.
+type Config struct {
+	QuestionEnabled   bool
+	MinPasswordLength int
+	SessionLifetime   time.Duration
+	// MFAPolicy is MFAAlways, MFAPerUser or MFAPerClient.
+	MFAPolicy string
+	// TOTP are the passcode parameters; TOTPIssuer labels the account in
+	// authenticator apps.
+	TOTP       mfa.TOTP
+	TOTPIssuer string
+	// OTPAttempts consecutive wrong passcodes (or recovery codes or
+	// proofs) lock until an administrator resets the device;
+	// LoginAttempts consecutive wrong passwords or answers lock
+	// temporarily.
+	OTPAttempts   int
+	LoginAttempts int
+	// SelfServiceReset lets a person reset a lost device with a recovery
+	// code or an emailed link; off, only an administrator can.
+	SelfServiceReset bool
+	// ResetLinkLifetime bounds emailed links.
+	ResetLinkLifetime time.Duration
+	// Issuer is the configured issuer URL: emailed links are built from
+	// it, never from a request's Host header.
+	Issuer string
+}
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store  Store
+	Hasher *credential.Hasher
+	// Sealer encrypts TOTP secrets and pending recovery codes at rest.
+	Sealer Sealer
+	// Rand is the source of secrets, recovery codes and ids.
+	Rand io.Reader
+	// Now is the clock.
+	Now    func() time.Time
+	Events Events
+	// Mailer sends reset links; nil when mail is off.
+	Mailer Notifier
+	Log    *slog.Logger
+}
+
+// Sealer encrypts small secrets bound to associated data.
+type Sealer interface {
+	Seal(plaintext, ad []byte) []byte
+	Open(sealed, ad []byte) ([]byte, error)
+}
+
+// Service runs the sign-in steps. It is safe for concurrent use.
+type Service struct {
+	cfg    Config
+	store  Store
+	hasher *credential.Hasher
+	sealer Sealer
+	rand   io.Reader
+	now    clock
+	events Events
+	mailer Notifier
+	log    *slog.Logger
+}
+
+// New returns a sign-in service.
+func New(cfg Config, d Deps) *Service {
+	return &Service{cfg: cfg, store: d.Store, hasher: d.Hasher, sealer: d.Sealer, rand: d.Rand, now: d.Now,
+		events: d.Events, mailer: d.Mailer, log: d.Log}
+}
+
+// Config is the policy the service runs with.
+func (s *Service) Config() Config { return s.cfg }
+
+// MailEnabled reports whether reset links can be mailed.
+func (s *Service) MailEnabled() bool { return s.mailer != nil }
+
+// record sends a security event of journey j to the sink.
+func (s *Service) record(ctx context.Context, j *Journey, e Event) {
+	e.IP, e.ClientID = j.IP, j.Flow.ClientID
+	s.events.Record(ctx, e)
+}

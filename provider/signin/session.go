@@ -1,0 +1,136 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// Finish marks j's flow done once every required step passed and starts a
+// new browser session (a fresh value, so a planted cookie is never
+// promoted); the replaced session, if any, ends. It returns the new
+// session's cookie value. The caller hands the flow back to the OIDC
+// library, which issues the code.
+func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (string, error) {
+	u, now := j.User, s.now()
+	if j.Next() != StepDone {
+		return "", ErrConflict
+	}
+	needOTP := j.State.MFARequired || j.State.HasDevice
+	var (
+		amr []string
+		acr string
+	)
+	_, err := s.store.UpdateFlow(ctx, j.Flow.ID, func(fl *store.Flow) error {
+		// Re-check inside the transaction: nothing may have changed; the
+		// methods are what the stored flow proves.
+		if fl.DoneAt != nil || fl.UserID != u.ID || fl.PasswordAt == nil || (needOTP && fl.OTPAt == nil) {
+			return store.ErrStale
+		}
+		amr, acr = amrACR(fl.QuestionAt != nil, fl.OTPAt != nil)
+		fl.AMR, fl.ACR, fl.AuthTime, fl.DoneAt = amr, acr, &now, &now
+		return nil
+	})
+	if err != nil {
+		return "", flowWriteError(err)
+	}
+	if oldSession != "" {
+		if err := s.store.DeleteSession(ctx, credential.HashToken(oldSession)); err != nil {
+			s.log.WarnContext(ctx, "could not delete replaced session", "err", err)
+		}
+	}
+	value := credential.NewToken()
+	sess := &store.Session{ID: credential.HashToken(value), UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now,
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", fault(err)
+	}
+	s.log.InfoContext(ctx, "sign-in complete", "user_id", u.ID, "client_id", j.Flow.ClientID, "amr", amr)
+	s.record(ctx, j, Event{Name: store.EventSignIn, User: u, Detail: "amr " + strings.Join(amr, " ")})
+	return value, nil
+}
+
+// UseSession finishes flow f from the browser's single sign-on session
+// (its cookie value) when the request allows it: no prompt=login, max_age
+// not exceeded, the same user as an id_token_hint, and a session as strong
+// as this flow requires (a second factor when the user has a device or
+// the request needs one). It reports whether it did.
+func (s *Service) UseSession(ctx context.Context, f *store.Flow, session string) (bool, error) {
+	if session == "" || slices.Contains(f.Prompt, oidc.PromptLogin) {
+		return false, nil
+	}
+	sess, err := s.store.SessionByID(ctx, credential.HashToken(session))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fault(err)
+	}
+	ok, err := s.sessionSuffices(ctx, f, sess)
+	if err != nil || !ok {
+		return false, err
+	}
+	now := s.now()
+	_, err = s.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
+		if fl.DoneAt != nil {
+			return store.ErrStale
+		}
+		authTime := sess.AuthTime
+		fl.UserID, fl.AMR, fl.ACR, fl.AuthTime, fl.DoneAt = sess.UserID, sess.AMR, sess.ACR, &authTime, &now
+		return nil
+	})
+	if err != nil {
+		return false, flowWriteError(err)
+	}
+	return true, nil
+}
+
+// sessionSuffices judges sess for f as if its user had just passed the
+// first factor in f.
+func (s *Service) sessionSuffices(ctx context.Context, f *store.Flow, sess *store.Session) (bool, error) {
+	now := s.now()
+	if f.MaxAge != nil && now.Sub(sess.AuthTime) > time.Duration(*f.MaxAge)*time.Second {
+		return false, nil
+	}
+	if f.IDTokenHintSubject != "" && f.IDTokenHintSubject != sess.UserID {
+		return false, nil
+	}
+	if s.cfg.QuestionEnabled && !slices.Contains(sess.AMR, "kba") {
+		return false, nil
+	}
+	probe := *f
+	probe.UserID, probe.PasswordAt, probe.QuestionAt = sess.UserID, &now, &now
+	if u, err := s.flowUser(ctx, &probe); err != nil || u == nil {
+		return false, err
+	}
+	j, err := s.JourneyOf(ctx, &probe, "")
+	if err != nil {
+		return false, err
+	}
+	if j.State.MustSetup || j.State.OTPLocked || j.State.ProofPending {
+		return false, nil
+	}
+	if (j.State.MFARequired || j.State.HasDevice) && !slices.Contains(sess.AMR, "otp") {
+		return false, nil
+	}
+	return true, nil
+}
+
+// EndSession ends the browser session whose cookie value is session
+// (logout); an unknown one is already ended.
+func (s *Service) EndSession(ctx context.Context, session string) error {
+	if session == "" {
+		return nil
+	}
+	if err := s.store.DeleteSession(ctx, credential.HashToken(session)); err != nil {
+		return fault(err)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package signin
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// Answer bounds, after normalisation.
+const (
+	minAnswerLen = 3
+	maxAnswerLen = 256
+)
+
+// SetupInput is a first sign-in's (or a reset account's) new password,
+// entered twice, and, when the question step is on, a question and its
+// answer, entered twice.
+type SetupInput struct {
+	NewPassword, NewPasswordConfirm string
+	Question, Answer, AnswerConfirm string
+}
+
+// Setup sets the new password (and question). Problems are Invalid with
+// the field's message; nothing is saved then.
+func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result, error) {
+	if m := s.checkNewPassword(in); m != "" {
+		return invalid(m), nil
+	}
+	fields := map[string]any{"must_change_password": false}
+	if s.cfg.QuestionEnabled {
+		answer := credential.NormalizeAnswer(in.Answer)
+		confirm := credential.NormalizeAnswer(in.AnswerConfirm)
+		switch {
+		case !templates.QuestionKnown(in.Question):
+			return invalid(templates.MsgQuestionRequired), nil
+		case answer == "" || confirm == "":
+			return invalid(templates.MsgFieldRequired), nil
+		case answer != confirm:
+			return invalid(templates.MsgAnswerMismatch), nil
+		case utf8.RuneCountInString(answer) < minAnswerLen || len(answer) > maxAnswerLen:
+			return invalid(templates.MsgAnswerTooShort), nil
+		}
+		fields["question"] = in.Question
+		fields["answer_hash"] = s.hasher.Hash(answer)
+	}
+	if same, _ := s.hasher.Verify(in.NewPassword, j.User.PasswordHash); same {
+		return invalid(templates.MsgPasswordReused), nil
+	}
+	fields["password_hash"] = s.hasher.Hash(in.NewPassword)
+	if err := s.store.UpdateUser(ctx, j.User.ID, fields); err != nil {
+		return Result{}, fault(err)
+	}
+	now := s.now()
+	if err := s.markFlow(ctx, j, func(f *store.Flow) { f.SetupAt = &now }); err != nil {
+		return Result{}, err
+	}
+	s.log.InfoContext(ctx, "first sign-in setup done", "user_id", j.User.ID)
+	j.State.MustSetup = false
+	return passed(), nil
+}
+
+// checkNewPassword returns the problem with a new password, or "".
+func (s *Service) checkNewPassword(in SetupInput) templates.Message {
+	pw, pw2 := in.NewPassword, in.NewPasswordConfirm
+	switch {
+	case pw == "" || pw2 == "":
+		return templates.MsgFieldRequired
+	case pw != pw2:
+		return templates.MsgPasswordMismatch
+	case utf8.RuneCountInString(pw) < s.cfg.MinPasswordLength:
+		return templates.MsgPasswordTooShort
+	case len(pw) > maxPasswordLen:
+		return templates.MsgPasswordTooLong
+	}
+	return ""
+}

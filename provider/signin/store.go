@@ -1,0 +1,86 @@
+package signin
+
+import (
+	"context"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// The sign-in's view of the database, as small interfaces; *store.Store
+// implements them all (see Store).
+
+// Flows are the authorization requests the sign-in answers.
+type Flows interface {
+	FlowByID(ctx context.Context, id string) (*store.Flow, error)
+	BindFlow(ctx context.Context, id, browserHash string) error
+	UpdateFlow(ctx context.Context, id string, update func(*store.Flow) error) (*store.Flow, error)
+	FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*store.Flow, error)
+}
+
+// Accounts are the users and the clients they sign in to.
+type Accounts interface {
+	UserByID(ctx context.Context, id string) (*store.User, error)
+	UserByUsername(ctx context.Context, username string) (*store.User, error)
+	UpdatePasswordHash(ctx context.Context, id, oldHash, newHash string) error
+	UpdateUser(ctx context.Context, id string, fields map[string]any) error
+	ClientByID(ctx context.Context, id string) (*store.Client, error)
+}
+
+// Devices are the enrolled authenticators.
+type Devices interface {
+	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
+	AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error)
+	EnrollDevice(ctx context.Context, e store.Enrollment) error
+}
+
+// Counters are the lockout counters: every guess is reserved before it is
+// checked, then confirmed as wrong or cleared by a success.
+type Counters interface {
+	ReserveLoginAttempt(ctx context.Context, userID string, threshold int) (store.LoginCounters, bool, error)
+	ConfirmLoginFailure(ctx context.Context, userID string, threshold int, reserved store.LoginCounters) (store.LoginCounters, error)
+	ReleaseLoginAttempt(ctx context.Context, userID string) error
+	RecordLoginSuccess(ctx context.Context, userID string) error
+	ReserveOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error)
+	ConfirmOTPFailure(ctx context.Context, userID string, threshold, n int) (store.OTPCounters, error)
+	RecordOTPSuccess(ctx context.Context, userID string) error
+}
+
+// Recovery holds what brings a person back after a lost device: recovery
+// codes, an administrator's enrollment proof, emailed links.
+type Recovery interface {
+	UnusedRecoveryCodes(ctx context.Context, userID string) ([]store.RecoveryCode, error)
+	UseRecoveryCode(ctx context.Context, id string) (bool, error)
+	SelfResetDevice(ctx context.Context, flowID, userID string) error
+	ConsumeProof(ctx context.Context, flowID, userID, proofHash string) error
+	CreateLinkToken(ctx context.Context, t *store.LinkToken) error
+	PeekLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
+	ConsumeLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
+}
+
+// Sessions are browsers' single sign-on sessions.
+type Sessions interface {
+	CreateSession(ctx context.Context, s *store.Session) error
+	SessionByID(ctx context.Context, id string) (*store.Session, error)
+	DeleteSession(ctx context.Context, id string) error
+}
+
+// AuditLog is where security events are written.
+type AuditLog interface {
+	Audit(ctx context.Context, e *store.AuditEvent) error
+}
+
+// Store is everything the sign-in reads and writes.
+type Store interface {
+	Flows
+	Accounts
+	Devices
+	Counters
+	Recovery
+	Sessions
+}
+
+var _ Store = (*store.Store)(nil)
+
+// clock is the injected time source.
+type clock func() time.Time
