@@ -25,8 +25,7 @@ func TestUserShowDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	if err := st.CreateFlow(ctx, &store.Flow{ID: "FLOW1", ClientID: "c", PendingSecret: []byte("sealed"),
-		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := st.CreateFlow(ctx, &store.Flow{ID: "FLOW1", FlowRequest: store.FlowRequest{ClientID: "c"}, PendingEnrollment: store.PendingEnrollment{PendingSecret: []byte("sealed")}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	secret := []byte("SEALED-SECRET-BYTES")

@@ -38,8 +38,7 @@ func signedInUser(t *testing.T, st *store.Store, name string) (u *store.User, se
 	}
 	now := time.Now().UTC()
 	enroll := "ENROLL-" + u.ID
-	if err := st.CreateFlow(ctx, &store.Flow{ID: enroll, ClientID: "c", UserID: u.ID, PendingSecret: []byte("sealed"),
-		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := st.CreateFlow(ctx, &store.Flow{ID: enroll, FlowRequest: store.FlowRequest{ClientID: "c"}, FlowProgress: store.FlowProgress{UserID: u.ID}, PendingEnrollment: store.PendingEnrollment{PendingSecret: []byte("sealed")}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.EnrollDevice(ctx, store.Enrollment{FlowID: enroll, CodeHashes: []string{"h1", "h2", "h3"},
@@ -47,8 +46,7 @@ func signedInUser(t *testing.T, st *store.Store, name string) (u *store.User, se
 		t.Fatal(err)
 	}
 	grant := "GRANT-" + u.ID
-	if err := st.CreateFlow(ctx, &store.Flow{ID: grant, ClientID: "c", UserID: u.ID, CodeHash: "code-hash-" + u.ID,
-		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if err := st.CreateFlow(ctx, &store.Flow{ID: grant, FlowRequest: store.FlowRequest{ClientID: "c"}, FlowProgress: store.FlowProgress{UserID: u.ID}, FlowCode: store.FlowCode{CodeHash: "code-hash-" + u.ID}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	sessionID, accessID, refreshID = "sess-"+u.ID, "at-"+u.ID, "rt-"+u.ID

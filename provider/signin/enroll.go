@@ -67,17 +67,10 @@ func (s *Service) pendingSecret(ctx context.Context, j *Journey, restart bool) (
 	}
 	sealed := s.sealer.Seal(secret, pendingAD(f.ID))
 	expires := now.Add(pendingLifetime)
-	f, err = s.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
-		if fl.EnrolledAt != nil || fl.DoneAt != nil {
-			return store.ErrStale
-		}
-		fl.PendingSecret, fl.PendingExpiresAt, fl.PendingAttempts = sealed, &expires, 0
-		return nil
-	})
-	if err != nil {
+	if err := s.store.OfferSecret(ctx, f.ID, sealed, expires); err != nil {
 		return nil, flowWriteError(err)
 	}
-	j.Flow = f
+	f.PendingSecret, f.PendingExpiresAt, f.PendingAttempts = sealed, &expires, 0
 	return secret, nil
 }
 
@@ -163,16 +156,13 @@ func (s *Service) enrollDevice(ctx context.Context, j *Journey, app string, secr
 // enrollFailed counts a wrong or malformed verification code; at the limit
 // the secret is replaced and the person must scan again.
 func (s *Service) enrollFailed(ctx context.Context, j *Journey, secret []byte, cause error) (EnrollResult, error) {
-	f, err := s.store.UpdateFlow(ctx, j.Flow.ID, func(fl *store.Flow) error {
-		fl.PendingAttempts++
-		return nil
-	})
+	wrong, err := s.store.CountWrongEnrollCode(ctx, j.Flow.ID)
 	if err != nil {
 		return EnrollResult{}, flowWriteError(err)
 	}
-	j.Flow = f
+	j.Flow.PendingAttempts = wrong
 	r := rejected(templates.MsgCodeInvalid)
-	if f.PendingAttempts >= maxPendingAttempts {
+	if wrong >= maxPendingAttempts {
 		if secret, err = s.pendingSecret(ctx, j, true); err != nil {
 			return EnrollResult{}, err
 		}
@@ -197,16 +187,8 @@ func (s *Service) RecoveryCodes(j *Journey) ([]string, error) {
 // AckRecoveryCodes is the journey's final Submit: the codes are forgotten
 // and the sign-in continues.
 func (s *Service) AckRecoveryCodes(ctx context.Context, j *Journey) (Result, error) {
-	now := s.now()
-	_, err := s.store.UpdateFlow(ctx, j.Flow.ID, func(fl *store.Flow) error {
-		if fl.EnrolledAt == nil || fl.DoneAt != nil {
-			return store.ErrStale
-		}
-		fl.CodesAckAt, fl.PendingCodes = &now, nil
-		return nil
-	})
-	if err != nil {
-		return Result{}, flowWriteError(err)
+	if err := s.markFlow(ctx, j, store.StepCodesAck); err != nil {
+		return Result{}, err
 	}
 	j.State.CodesAcked = true
 	return passed(), nil

@@ -165,20 +165,12 @@ func (s *Service) flowUser(ctx context.Context, f *store.Flow) (*store.User, err
 	return u, nil
 }
 
-// markFlow records, in one conditional write, that a step of j's flow
-// passed: the flow must still be unfinished and on j's account.
-func (s *Service) markFlow(ctx context.Context, j *Journey, mark func(f *store.Flow)) error {
-	f, err := s.store.UpdateFlow(ctx, j.Flow.ID, func(fl *store.Flow) error {
-		if fl.DoneAt != nil || fl.UserID != j.User.ID {
-			return store.ErrStale
-		}
-		mark(fl)
-		return nil
-	})
-	if err != nil {
+// markFlow records, in one conditional write, that step passed in j's
+// flow: the flow must still be unfinished and on j's account.
+func (s *Service) markFlow(ctx context.Context, j *Journey, step store.FlowStep) error {
+	if err := s.store.MarkFlow(ctx, j.Flow.ID, j.User.ID, step, s.now()); err != nil {
 		return flowWriteError(err)
 	}
-	j.Flow = f
 	return nil
 }
 

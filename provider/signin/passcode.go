@@ -26,29 +26,24 @@ func (s *Service) Passcode(ctx context.Context, j *Journey, input string) (Resul
 		// A malformed code is a clear error, not a guess: not counted.
 		return invalid(templates.MsgCodeMalformed), nil
 	}
-	n, ok, err := s.reserveSecondFactor(ctx, j)
-	if !ok {
-		return moved(), err
-	}
-	v := mfa.Verifier{TOTP: s.cfg.TOTP, Now: s.now, Store: s.store}
-	err = v.Verify(ctx, mfa.Device{ID: d.ID, Secret: secret, LastStep: d.LastStep}, input)
+	out, err := s.store.CheckPasscode(ctx, store.PasscodeCheck{UserID: u.ID, FlowID: j.Flow.ID,
+		Threshold: s.cfg.OTPAttempts, Verify: func(ctx context.Context, steps mfa.Store) error {
+			v := mfa.Verifier{TOTP: s.cfg.TOTP, Now: s.now, Store: steps}
+			return v.Verify(ctx, mfa.Device{ID: d.ID, Secret: secret, LastStep: d.LastStep}, input)
+		}})
 	switch {
-	case errors.Is(err, mfa.ErrInvalid), errors.Is(err, mfa.ErrReplayed):
+	case err != nil:
+		// Nothing was accepted (fail closed).
+		return Result{}, flowWriteError(err)
+	case out.Refused:
+		return moved(), nil
+	case out.Rejected != nil:
 		detail := "wrong passcode"
-		if errors.Is(err, mfa.ErrReplayed) {
+		if errors.Is(out.Rejected, mfa.ErrReplayed) {
 			detail = "passcode already used"
 		}
-		return s.secondFactorFailed(ctx, j, n, detail, templates.MsgCodeInvalid)
-	case err != nil:
-		// Nothing was accepted (fail closed); the reservation stays counted.
-		return Result{}, fault(err)
-	}
-	if err := s.store.RecordOTPSuccess(ctx, u.ID); err != nil {
-		return Result{}, fault(err)
-	}
-	now := s.now()
-	if err := s.markFlow(ctx, j, func(f *store.Flow) { f.OTPAt = &now }); err != nil {
-		return Result{}, err
+		return s.secondFactorRejected(ctx, j, store.OTPCounters{Failures: out.Failures, Locked: out.Locked},
+			detail, templates.MsgCodeInvalid), nil
 	}
 	j.State.OTPDone = true
 	return passed(), nil
@@ -77,12 +72,17 @@ func (s *Service) reserveSecondFactor(ctx context.Context, j *Journey) (int, boo
 // Rejected with problem and the tries left. Counting must succeed (fail
 // closed).
 func (s *Service) secondFactorFailed(ctx context.Context, j *Journey, n int, detail string, problem templates.Message) (Result, error) {
-	u := j.User
-	counters, err := s.store.ConfirmOTPFailure(ctx, u.ID, s.cfg.OTPAttempts, n)
+	counters, err := s.store.ConfirmOTPFailure(ctx, j.User.ID, s.cfg.OTPAttempts, n)
 	if err != nil {
 		return Result{}, fault(err)
 	}
-	step := j.Next()
+	return s.secondFactorRejected(ctx, j, counters, detail, problem), nil
+}
+
+// secondFactorRejected records a wrong second factor that left counters.
+func (s *Service) secondFactorRejected(ctx context.Context, j *Journey, counters store.OTPCounters, detail string,
+	problem templates.Message) Result {
+	u, step := j.User, j.Next()
 	s.log.InfoContext(ctx, "sign-in failed", "step", step, "user_id", u.ID, "client_id", j.Flow.ClientID)
 	s.record(ctx, j, Event{Name: store.EventSignInFailed, User: u, Step: step,
 		Detail: fmt.Sprintf("step %s; %s (%d in a row)", step, detail, counters.Failures)})
@@ -90,9 +90,9 @@ func (s *Service) secondFactorFailed(ctx context.Context, j *Journey, n int, det
 		s.record(ctx, j, Event{Name: store.EventOTPLocked, User: u,
 			Detail: fmt.Sprintf("locked after %d failed second-factor attempts", s.cfg.OTPAttempts)})
 		j.State.OTPLocked = true
-		return moved(), nil
+		return moved()
 	}
 	r := rejected(problem)
 	r.TriesLeft = s.cfg.OTPAttempts - counters.Failures
-	return r, nil
+	return r
 }

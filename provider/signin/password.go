@@ -84,17 +84,7 @@ func (s *Service) rehash(ctx context.Context, u *store.User, password string) {
 // identifies one account for good, and nothing proven earlier in it
 // carries over a new password step.
 func (s *Service) identify(ctx context.Context, j *Journey, u *store.User) error {
-	now := s.now()
-	_, err := s.store.UpdateFlow(ctx, j.Flow.ID, func(fl *store.Flow) error {
-		if fl.DoneAt != nil || (fl.UserID != "" && fl.UserID != u.ID) {
-			return store.ErrStale
-		}
-		fl.UserID, fl.PasswordAt, fl.SetupAt, fl.QuestionAt = u.ID, &now, nil, nil
-		fl.OTPAt, fl.EnrolledAt, fl.CodesAckAt, fl.ResetAt, fl.ProofAt = nil, nil, nil, nil, nil
-		fl.PendingSecret, fl.PendingCodes, fl.PendingExpiresAt, fl.PendingAttempts = nil, nil, nil, 0
-		return nil
-	})
-	if err != nil {
+	if err := s.store.IdentifyFlow(ctx, j.Flow.ID, u.ID, s.now()); err != nil {
 		return flowWriteError(err)
 	}
 	return nil

@@ -33,8 +33,7 @@ func (s *Service) Question(ctx context.Context, j *Journey, answer string) (Resu
 	if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {
 		return Result{}, fault(err)
 	}
-	now := s.now()
-	if err := s.markFlow(ctx, j, func(f *store.Flow) { f.QuestionAt = &now }); err != nil {
+	if err := s.markFlow(ctx, j, store.StepQuestion); err != nil {
 		return Result{}, err
 	}
 	j.State.QuestionDone = true

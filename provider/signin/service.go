@@ -66,7 +66,7 @@ type Service struct {
 	hasher *credential.Hasher
 	sealer Sealer
 	rand   io.Reader
-	now    clock
+	now    func() time.Time
 	events Events
 	mailer Notifier
 	log    *slog.Logger

@@ -24,20 +24,9 @@ func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (st
 		return "", ErrConflict
 	}
 	needOTP := j.State.MFARequired || j.State.HasDevice
-	var (
-		amr []string
-		acr string
-	)
-	_, err := s.store.UpdateFlow(ctx, j.Flow.ID, func(fl *store.Flow) error {
-		// Re-check inside the transaction: nothing may have changed; the
-		// methods are what the stored flow proves.
-		if fl.DoneAt != nil || fl.UserID != u.ID || fl.PasswordAt == nil || (needOTP && fl.OTPAt == nil) {
-			return store.ErrStale
-		}
-		amr, acr = amrACR(fl.QuestionAt != nil, fl.OTPAt != nil)
-		fl.AMR, fl.ACR, fl.AuthTime, fl.DoneAt = amr, acr, &now, &now
-		return nil
-	})
+	amr, acr := amrACR(j.State.QuestionDone, j.State.OTPDone || j.State.EnrolledNow)
+	// The store checks that the flow records every method claimed.
+	err := s.store.FinishFlow(ctx, j.Flow.ID, store.FlowResult{UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now}, needOTP, now)
 	if err != nil {
 		return "", flowWriteError(err)
 	}
@@ -77,16 +66,8 @@ func (s *Service) UseSession(ctx context.Context, f *store.Flow, session string)
 	if err != nil || !ok {
 		return false, err
 	}
-	now := s.now()
-	_, err = s.store.UpdateFlow(ctx, f.ID, func(fl *store.Flow) error {
-		if fl.DoneAt != nil {
-			return store.ErrStale
-		}
-		authTime := sess.AuthTime
-		fl.UserID, fl.AMR, fl.ACR, fl.AuthTime, fl.DoneAt = sess.UserID, sess.AMR, sess.ACR, &authTime, &now
-		return nil
-	})
-	if err != nil {
+	r := store.FlowResult{UserID: sess.UserID, AMR: sess.AMR, ACR: sess.ACR, AuthTime: sess.AuthTime}
+	if err := s.store.FinishFlowFromSession(ctx, f.ID, r, s.now()); err != nil {
 		return false, flowWriteError(err)
 	}
 	return true, nil

@@ -53,8 +53,7 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 	if err := s.store.UpdateUser(ctx, j.User.ID, fields); err != nil {
 		return Result{}, fault(err)
 	}
-	now := s.now()
-	if err := s.markFlow(ctx, j, func(f *store.Flow) { f.SetupAt = &now }); err != nil {
+	if err := s.markFlow(ctx, j, store.StepSetup); err != nil {
 		return Result{}, err
 	}
 	s.log.InfoContext(ctx, "first sign-in setup done", "user_id", j.User.ID)

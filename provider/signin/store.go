@@ -14,8 +14,15 @@ import (
 type Flows interface {
 	FlowByID(ctx context.Context, id string) (*store.Flow, error)
 	BindFlow(ctx context.Context, id, browserHash string) error
-	UpdateFlow(ctx context.Context, id string, update func(*store.Flow) error) (*store.Flow, error)
 	FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*store.Flow, error)
+}
+
+// Progress records a flow's steps, each in one conditional write.
+type Progress interface {
+	IdentifyFlow(ctx context.Context, id, userID string, at time.Time) error
+	MarkFlow(ctx context.Context, id, userID string, step store.FlowStep, at time.Time) error
+	FinishFlow(ctx context.Context, id string, r store.FlowResult, needOTP bool, at time.Time) error
+	FinishFlowFromSession(ctx context.Context, id string, r store.FlowResult, at time.Time) error
 }
 
 // Accounts are the users and the clients they sign in to.
@@ -27,10 +34,12 @@ type Accounts interface {
 	ClientByID(ctx context.Context, id string) (*store.Client, error)
 }
 
-// Devices are the enrolled authenticators.
+// Devices are the enrolled authenticators and their enrollment.
 type Devices interface {
 	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
-	AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error)
+	CheckPasscode(ctx context.Context, c store.PasscodeCheck) (store.PasscodeOutcome, error)
+	OfferSecret(ctx context.Context, flowID string, sealed []byte, expires time.Time) error
+	CountWrongEnrollCode(ctx context.Context, flowID string) (int, error)
 	EnrollDevice(ctx context.Context, e store.Enrollment) error
 }
 
@@ -73,6 +82,7 @@ type AuditLog interface {
 // Store is everything the sign-in reads and writes.
 type Store interface {
 	Flows
+	Progress
 	Accounts
 	Devices
 	Counters
@@ -81,6 +91,3 @@ type Store interface {
 }
 
 var _ Store = (*store.Store)(nil)
-
-// clock is the injected time source.
-type clock func() time.Time

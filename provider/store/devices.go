@@ -24,7 +24,11 @@ func (s *Store) DeviceByUser(ctx context.Context, userID string) (*Device, error
 // and only if, the stored step is lower: one conditional UPDATE, so of two
 // requests (or replicas) presenting the same code exactly one wins.
 func (s *Store) AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error) {
-	res := s.db.WithContext(ctx).Model(&Device{}).
+	return s.advanceStep(s.db.WithContext(ctx), deviceID, step)
+}
+
+func (s *Store) advanceStep(db *gorm.DB, deviceID string, step int64) (bool, error) {
+	res := db.Model(&Device{}).
 		Where("id = ? AND last_step < ?", deviceID, step).
 		Updates(map[string]any{"last_step": step, "last_used_at": s.now()})
 	if res.Error != nil {

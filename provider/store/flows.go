@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // CreateFlow stores a new authorization request.
@@ -27,37 +26,6 @@ func (s *Store) FlowByID(ctx context.Context, id string) (*Flow, error) {
 		return nil, notFound(err)
 	}
 	return &f, nil
-}
-
-// UpdateFlow loads a flow, lets update change it, and writes it back in one
-// transaction that holds the row (IMMEDIATE on SQLite, FOR UPDATE on
-// PostgreSQL), so two requests of the same flow cannot interleave. If
-// update returns an error nothing is written and the error is returned.
-func (s *Store) UpdateFlow(ctx context.Context, id string, update func(*Flow) error) (*Flow, error) {
-	if !lookupable(id) {
-		return nil, ErrNotFound
-	}
-	var out Flow
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx
-		if s.postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.First(&out, "id = ?", id).Error; err != nil {
-			return notFound(err)
-		}
-		if err := update(&out); err != nil {
-			return err
-		}
-		if err := tx.Save(&out).Error; err != nil {
-			return fmt.Errorf("save flow: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
 }
 
 // SaveCode records the hash of the authorization code issued for a

@@ -66,8 +66,23 @@ type Client struct {
 
 // Flow is an OIDC authorization request together with the state of the
 // sign-in that answers it. The zitadel library knows it as an AuthRequest.
+// Its columns fall into parts with different lifetimes, each a struct of
+// its own: the request (fixed at /authorize), the sign-in's progress
+// (written one step at a time), a pending enrollment (a secret offered for
+// minutes), and the code issued at the end. Each step's write touches its
+// own columns only (see flowsteps.go).
 type Flow struct {
-	ID                  string     `gorm:"primaryKey;size:64"`
+	ID string `gorm:"primaryKey;size:64"`
+	FlowRequest
+	FlowProgress
+	PendingEnrollment
+	FlowCode
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"index"`
+}
+
+// FlowRequest is the authorization request as /authorize accepted it.
+type FlowRequest struct {
 	ClientID            string     `gorm:"size:64;not null;index"`
 	RedirectURI         string     `gorm:"type:text;not null"`
 	Scopes              StringList `gorm:"type:text;not null"`
@@ -84,7 +99,10 @@ type Flow struct {
 	ACRValues           string `gorm:"type:text"`
 	// IDTokenHintSubject is the subject of a valid id_token_hint, if any.
 	IDTokenHintSubject string `gorm:"size:64"`
+}
 
+// FlowProgress is what the sign-in has established so far, and its result.
+type FlowProgress struct {
 	// BrowserHash binds the flow to the browser that started it (the
 	// SHA-256 of the browser cookie). Empty until the first login page.
 	BrowserHash string `gorm:"size:64"`
@@ -94,19 +112,11 @@ type Flow struct {
 	QuestionAt  *time.Time
 	// OTPAt is when a passcode of the user's device was accepted in this flow.
 	OTPAt *time.Time
-	// Pending enrollment: a sealed TOTP secret bound to this flow (never
-	// accepted from the client), the app chosen, wrong codes so far, and
-	// when the secret stops being offered.
-	PendingSecret    []byte
-	PendingApp       string `gorm:"size:64"`
-	PendingAttempts  int    `gorm:"not null;default:0"`
-	PendingExpiresAt *time.Time
 	// EnrolledAt is set when a device was enrolled in this flow; its
 	// recovery codes wait, sealed, in PendingCodes until the person has
 	// seen them and pressed Submit (CodesAckAt).
-	EnrolledAt   *time.Time
-	PendingCodes []byte
-	CodesAckAt   *time.Time
+	EnrolledAt *time.Time
+	CodesAckAt *time.Time
 	// ResetAt: the user proved possession (recovery code or emailed link)
 	// and the old device was removed in this flow; enrollment follows.
 	ResetAt *time.Time
@@ -119,13 +129,25 @@ type Flow struct {
 	ACR      string     `gorm:"size:128"`
 	AuthTime *time.Time
 	DoneAt   *time.Time
+}
 
+// PendingEnrollment is a sealed TOTP secret offered to this flow (never
+// accepted from the client), the app chosen, wrong codes so far, and when
+// the secret stops being offered; after enrollment, the new recovery
+// codes, sealed, until they were shown.
+type PendingEnrollment struct {
+	PendingSecret    []byte
+	PendingApp       string `gorm:"size:64"`
+	PendingAttempts  int    `gorm:"not null;default:0"`
+	PendingExpiresAt *time.Time
+	PendingCodes     []byte
+}
+
+// FlowCode is the authorization code issued for a finished flow.
+type FlowCode struct {
 	// CodeHash is the SHA-256 of the authorization code issued for the flow.
 	CodeHash   string `gorm:"size:64;index"`
 	CodeUsedAt *time.Time
-
-	CreatedAt time.Time
-	ExpiresAt time.Time `gorm:"index"`
 }
 
 // Session is a browser's single sign-on session: who signed in, when, and how.

@@ -29,7 +29,7 @@ func testDeleteExpired(t *testing.T, s *store.Store, c *clock) {
 	}
 	for _, r := range rows {
 		exp := now.Add(r.expires)
-		must(t, s.CreateFlow(ctx(t), &store.Flow{ID: "f-" + r.name, ClientID: testClient, CreatedAt: epoch, ExpiresAt: exp}), "CreateFlow")
+		must(t, s.CreateFlow(ctx(t), &store.Flow{ID: "f-" + r.name, FlowRequest: store.FlowRequest{ClientID: testClient}, CreatedAt: epoch, ExpiresAt: exp}), "CreateFlow")
 		must(t, s.CreateSession(ctx(t), &store.Session{ID: "s-" + r.name, UserID: "u1", CreatedAt: epoch, ExpiresAt: exp}), "CreateSession")
 		must(t, s.IssueAccessToken(ctx(t), &store.AccessToken{ID: "at-" + r.name, ClientID: testClient, UserID: "u1", CreatedAt: epoch, ExpiresAt: exp}), "IssueAccessToken")
 		codeFlow(t, s, "g-"+r.name, "u1")

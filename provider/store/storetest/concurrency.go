@@ -13,7 +13,6 @@ import (
 var concurrencyCases = []testCase{
 	{"Concurrency/IssueFromCodeOnce", testRaceIssueFromCode},
 	{"Concurrency/RotateRefreshTokenOnce", testRaceRotate},
-	{"Concurrency/UpdateFlowSerialises", testRaceUpdateFlow},
 	{"Concurrency/BindFlowOnce", testRaceBindFlow},
 	{"Concurrency/CreateUserUnique", testRaceCreateUser},
 	{"Concurrency/AddSigningKeyOneActive", testRaceAddSigningKey},
@@ -126,31 +125,6 @@ func testRaceRotate(t *testing.T, s *store.Store, _ *clock) {
 	}
 	if _, err := s.AccessTokenByID(ctx(t), first.Access.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the family's first access token: got %v, want ErrNotFound", err)
-	}
-}
-
-func testRaceUpdateFlow(t *testing.T, s *store.Store, _ *clock) {
-	const n = 20
-	newFlow(t, s, "f1")
-	errs := race(n, func(i int) error {
-		_, err := s.UpdateFlow(ctx(t), "f1", func(f *store.Flow) error {
-			f.AMR = append(f.AMR, fmt.Sprint(i))
-			return nil
-		})
-		return err
-	})
-	if ok, _ := tally(t, errs, nil); ok != n {
-		t.Fatalf("%d of %d concurrent UpdateFlow calls succeeded", ok, n)
-	}
-	got, err := s.FlowByID(ctx(t), "f1")
-	must(t, err, "FlowByID")
-	if len(got.AMR) != n {
-		t.Fatalf("after %d concurrent appends AMR has %d elements (%q): updates were lost", n, len(got.AMR), got.AMR)
-	}
-	seen := slices.Clone(got.AMR)
-	slices.Sort(seen)
-	if len(slices.Compact(seen)) != n {
-		t.Fatalf("AMR %q holds duplicates", got.AMR)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -20,11 +21,7 @@ var deviceCases = []testCase{
 func pendingFlow(t *testing.T, s *store.Store, id string) {
 	t.Helper()
 	newFlow(t, s, id)
-	_, err := s.UpdateFlow(ctx(t), id, func(f *store.Flow) error {
-		f.PendingSecret = []byte("sealed pending secret")
-		return nil
-	})
-	must(t, err, "UpdateFlow (pending secret)")
+	must(t, s.OfferSecret(ctx(t), id, []byte("sealed pending secret"), s.Now().Add(10*time.Minute)), "OfferSecret")
 }
 
 func enrollment(flowID, userID, deviceID string, step int64) store.Enrollment {

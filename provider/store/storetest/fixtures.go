@@ -23,12 +23,7 @@ func newUser(t *testing.T, s *store.Store, id, username string) *store.User {
 func newFlow(t *testing.T, s *store.Store, id string) *store.Flow {
 	t.Helper()
 	now := s.Now()
-	f := &store.Flow{
-		ID: id, ClientID: testClient, RedirectURI: "https://app.example/cb",
-		Scopes: store.StringList{"openid", "profile"}, State: "state-" + id, Nonce: "nonce-" + id,
-		ResponseType: "code", CodeChallenge: "challenge", CodeChallengeMethod: "S256",
-		CreatedAt: now, ExpiresAt: now.Add(30 * time.Minute),
-	}
+	f := &store.Flow{ID: id, FlowRequest: store.FlowRequest{ClientID: testClient, RedirectURI: "https://app.example/cb", Scopes: store.StringList{"openid", "profile"}, State: "state-" + id, Nonce: "nonce-" + id, ResponseType: "code", CodeChallenge: "challenge", CodeChallengeMethod: "S256"}, CreatedAt: now, ExpiresAt: now.Add(30 * time.Minute)}
 	must(t, s.CreateFlow(ctx(t), f), "create flow "+id)
 	return f
 }
@@ -36,15 +31,11 @@ func newFlow(t *testing.T, s *store.Store, id string) *store.Flow {
 // finish marks a flow as completed by userID, as the sign-in steps do.
 func finish(t *testing.T, s *store.Store, id, userID string) {
 	t.Helper()
-	_, err := s.UpdateFlow(ctx(t), id, func(f *store.Flow) error {
-		now := s.Now()
-		f.UserID = userID
-		f.PasswordAt, f.QuestionAt, f.AuthTime, f.DoneAt = &now, &now, &now, &now
-		f.AMR = store.StringList{"pwd", "kba", "otp", "mfa"}
-		f.ACR = "mfa"
-		return nil
-	})
-	must(t, err, "finish flow "+id)
+	now := s.Now()
+	must(t, s.IdentifyFlow(ctx(t), id, userID, now), "identify flow "+id)
+	must(t, s.MarkFlow(ctx(t), id, userID, store.StepQuestion, now), "answer flow "+id)
+	r := store.FlowResult{UserID: userID, AMR: []string{"pwd", "kba", "otp", "mfa"}, ACR: "mfa", AuthTime: now}
+	must(t, s.FinishFlowFromSession(ctx(t), id, r, now), "finish flow "+id)
 }
 
 // codeFlow stores a finished flow of userID whose code is "code-"+id; it

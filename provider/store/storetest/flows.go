@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -11,8 +10,6 @@ import (
 var flowCases = []testCase{
 	{"Flows/CreateAndLookup", testFlowCreate},
 	{"Flows/BindOnce", testFlowBind},
-	{"Flows/UpdateFlow", testFlowUpdate},
-	{"Flows/UpdateFlowErrorWritesNothing", testFlowUpdateError},
 	{"Flows/SaveCodeOnlyWhenDoneAndOnce", testFlowSaveCode},
 	{"Flows/FlowByCode", testFlowByCode},
 	{"Flows/IssueFromCodeOnce", testIssueFromCodeOnce},
@@ -23,14 +20,7 @@ var flowCases = []testCase{
 
 func testFlowCreate(t *testing.T, s *store.Store, _ *clock) {
 	maxAge := int64(300)
-	f := &store.Flow{
-		ID: "f1", ClientID: testClient, RedirectURI: "https://app.example/cb?x=1",
-		Scopes: store.StringList{"openid", "email"}, State: "st", Nonce: "no", ResponseType: "code",
-		ResponseMode: "query", CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-		CodeChallengeMethod: "S256", Prompt: store.StringList{"login"}, MaxAge: &maxAge, UILocales: "ja en",
-		LoginHint: "alice", ACRValues: "mfa", IDTokenHintSubject: "u1",
-		CreatedAt: s.Now(), ExpiresAt: s.Now().Add(30 * time.Minute),
-	}
+	f := &store.Flow{ID: "f1", FlowRequest: store.FlowRequest{ClientID: testClient, RedirectURI: "https://app.example/cb?x=1", Scopes: store.StringList{"openid", "email"}, State: "st", Nonce: "no", ResponseType: "code", ResponseMode: "query", CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", CodeChallengeMethod: "S256", Prompt: store.StringList{"login"}, MaxAge: &maxAge, UILocales: "ja en", LoginHint: "alice", ACRValues: "mfa", IDTokenHintSubject: "u1"}, CreatedAt: s.Now(), ExpiresAt: s.Now().Add(30 * time.Minute)}
 	must(t, s.CreateFlow(ctx(t), f), "CreateFlow")
 	got, err := s.FlowByID(ctx(t), "f1")
 	must(t, err, "FlowByID")
@@ -45,7 +35,7 @@ func testFlowCreate(t *testing.T, s *store.Store, _ *clock) {
 	wantList(t, got.Prompt, f.Prompt, "prompt")
 	wantList(t, got.AMR, nil, "amr")
 	wantTime(t, &got.ExpiresAt, f.ExpiresAt, "expires_at")
-	err = s.CreateFlow(ctx(t), &store.Flow{ID: "f1", ClientID: testClient, ExpiresAt: s.Now()})
+	err = s.CreateFlow(ctx(t), &store.Flow{ID: "f1", FlowRequest: store.FlowRequest{ClientID: testClient}, ExpiresAt: s.Now()})
 	if err == nil {
 		t.Fatalf("CreateFlow with a taken id succeeded")
 	}
@@ -62,61 +52,6 @@ func testFlowBind(t *testing.T, s *store.Store, _ *clock) {
 	must(t, err, "FlowByID")
 	if got.BrowserHash != first {
 		t.Fatalf("flow bound to %q, want the first browser %q", got.BrowserHash, first)
-	}
-}
-
-func testFlowUpdate(t *testing.T, s *store.Store, _ *clock) {
-	newFlow(t, s, "f1")
-	newFlow(t, s, "f2")
-	now := s.Now()
-	out, err := s.UpdateFlow(ctx(t), "f1", func(f *store.Flow) error {
-		if f.ID != "f1" || f.State != "state-f1" {
-			t.Errorf("UpdateFlow handed the closure %+v", f)
-		}
-		f.UserID, f.PasswordAt = "u1", &now
-		f.AMR = append(f.AMR, "pwd")
-		return nil
-	})
-	must(t, err, "UpdateFlow")
-	if out.UserID != "u1" {
-		t.Fatalf("UpdateFlow returned %+v", out)
-	}
-	got, err := s.FlowByID(ctx(t), "f1")
-	must(t, err, "FlowByID")
-	if got.UserID != "u1" || got.State != "state-f1" {
-		t.Fatalf("after UpdateFlow got %+v", got)
-	}
-	wantTime(t, got.PasswordAt, now, "password_at")
-	wantList(t, got.AMR, []string{"pwd"}, "amr")
-	other, err := s.FlowByID(ctx(t), "f2")
-	must(t, err, "FlowByID f2")
-	if other.UserID != "" || len(other.AMR) != 0 {
-		t.Fatalf("UpdateFlow(f1) changed f2: %+v", other)
-	}
-	_, err = s.UpdateFlow(ctx(t), "nope", func(*store.Flow) error {
-		t.Errorf("UpdateFlow called the closure for an unknown flow")
-		return nil
-	})
-	wantErr(t, err, store.ErrNotFound, "UpdateFlow of unknown id")
-}
-
-func testFlowUpdateError(t *testing.T, s *store.Store, _ *clock) {
-	newFlow(t, s, "f1")
-	errStep := errors.New("step refused")
-	out, err := s.UpdateFlow(ctx(t), "f1", func(f *store.Flow) error {
-		now := s.Now()
-		f.UserID, f.DoneAt, f.BrowserHash = "mallory", &now, hashOf("evil")
-		f.AMR = append(f.AMR, "pwd", "otp")
-		return errStep
-	})
-	wantErr(t, err, errStep, "UpdateFlow whose closure fails")
-	if out != nil {
-		t.Fatalf("UpdateFlow returned a flow with an error: %+v", out)
-	}
-	got, err := s.FlowByID(ctx(t), "f1")
-	must(t, err, "FlowByID")
-	if got.UserID != "" || got.DoneAt != nil || got.BrowserHash != "" || len(got.AMR) != 0 {
-		t.Fatalf("a failed UpdateFlow wrote %+v", got)
 	}
 }
 

@@ -27,8 +27,8 @@ func testGarbageKeys(t *testing.T, s *store.Store, _ *clock) {
 		if _, err := s.FlowByID(ctx(t), key); err != store.ErrNotFound {
 			t.Errorf("FlowByID(%q): %v", key[:2], err)
 		}
-		if _, err := s.UpdateFlow(ctx(t), key, func(*store.Flow) error { return nil }); err != store.ErrNotFound {
-			t.Errorf("UpdateFlow(%q): %v", key[:2], err)
+		if err := s.MarkFlow(ctx(t), key, key, store.StepSetup, s.Now()); err != store.ErrStale {
+			t.Errorf("MarkFlow(%q): %v", key[:2], err)
 		}
 		if err := s.BindFlow(ctx(t), key, "h"); err != nil {
 			t.Errorf("BindFlow(%q): %v", key[:2], err)

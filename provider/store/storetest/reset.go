@@ -88,13 +88,8 @@ func lockOTP(t *testing.T, s *store.Store, userID string) {
 func userFlow(t *testing.T, s *store.Store, id, userID string) {
 	t.Helper()
 	newFlow(t, s, id)
-	_, err := s.UpdateFlow(ctx(t), id, func(f *store.Flow) error {
-		now := s.Now()
-		f.UserID = userID
-		f.PasswordAt, f.QuestionAt = &now, &now
-		return nil
-	})
-	must(t, err, "UpdateFlow (user)")
+	must(t, s.IdentifyFlow(ctx(t), id, userID, s.Now()), "IdentifyFlow")
+	must(t, s.MarkFlow(ctx(t), id, userID, store.StepQuestion, s.Now()), "MarkFlow (question)")
 }
 
 func testAdminResetDevice(t *testing.T, s *store.Store, c *clock) {
@@ -126,10 +121,8 @@ func testSelfResetDevice(t *testing.T, s *store.Store, c *clock) {
 	ann := equip(t, s, "u1", "ann")
 	bob := equip(t, s, "u2", "bob")
 	userFlow(t, s, "f1", "u1")
-	otpAt := s.Now()
-	_, err := s.UpdateFlow(ctx(t), "f1", func(f *store.Flow) error { f.OTPAt = &otpAt; return nil })
-	must(t, err, "UpdateFlow (otp)")
-	_, err = s.RecordOTPFailure(ctx(t), "u1", otpThreshold)
+	must(t, s.MarkFlow(ctx(t), "f1", "u1", store.StepOTP, s.Now()), "MarkFlow (otp)")
+	_, err := s.RecordOTPFailure(ctx(t), "u1", otpThreshold)
 	must(t, err, "RecordOTPFailure")
 	c.Advance(time.Minute)
 

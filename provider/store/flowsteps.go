@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// A sign-in step writes only the columns it owns, in one conditional
+// UPDATE whose affected-row count says whether the flow was still in the
+// state the step saw (ErrStale otherwise): unfinished, and on the account
+// the step checked.
+
+// progressReset clears every step result and the pending enrollment: what
+// a new password step, or a device reset elsewhere, leaves of a flow.
+var progressReset = map[string]any{"setup_at": nil, "question_at": nil, "otp_at": nil, "enrolled_at": nil,
+	"codes_ack_at": nil, "reset_at": nil, "proof_at": nil, "pending_secret": nil, "pending_codes": nil,
+	"pending_expires_at": nil, "pending_attempts": 0, "pending_app": ""}
+
+// IdentifyFlow records that userID's password passed in flow id at. A flow
+// identifies one account for good, and nothing proven earlier in it
+// carries over a new password step.
+func (s *Store) IdentifyFlow(ctx context.Context, id, userID string, at time.Time) error {
+	set := map[string]any{"user_id": userID, "password_at": at}
+	for k, v := range progressReset {
+		set[k] = v
+	}
+	return s.stepUpdate("identify flow", s.db.WithContext(ctx).Model(&Flow{}).
+		Where("id = ? AND done_at IS NULL AND (user_id = '' OR user_id = ?)", id, userID), set)
+}
+
+// FlowStep names a step result MarkFlow records.
+type FlowStep string
+
+// The step results a flow records one at a time.
+const (
+	StepSetup    FlowStep = "setup_at"
+	StepQuestion FlowStep = "question_at"
+	StepOTP      FlowStep = "otp_at"
+	// StepCodesAck also forgets the sealed recovery codes; it needs an
+	// enrollment in the flow.
+	StepCodesAck FlowStep = "codes_ack_at"
+)
+
+// MarkFlow records that step passed at in userID's unfinished flow id.
+func (s *Store) MarkFlow(ctx context.Context, id, userID string, step FlowStep, at time.Time) error {
+	q := s.db.WithContext(ctx).Model(&Flow{}).Where("id = ? AND user_id = ? AND done_at IS NULL", id, userID)
+	set := map[string]any{string(step): at}
+	switch step {
+	case StepSetup, StepQuestion, StepOTP:
+	case StepCodesAck:
+		q = q.Where("enrolled_at IS NOT NULL")
+		set["pending_codes"] = nil
+	default:
+		return fmt.Errorf("mark flow: unknown step %q", step)
+	}
+	return s.stepUpdate("mark flow", q, set)
+}
+
+// OfferSecret stores a new sealed TOTP secret for enrollment in flow id,
+// offered until expires, with no wrong codes yet. A flow that enrolled or
+// finished offers nothing more (ErrStale).
+func (s *Store) OfferSecret(ctx context.Context, id string, sealed []byte, expires time.Time) error {
+	return s.stepUpdate("offer secret", s.db.WithContext(ctx).Model(&Flow{}).
+		Where("id = ? AND enrolled_at IS NULL AND done_at IS NULL", id),
+		map[string]any{"pending_secret": sealed, "pending_expires_at": expires, "pending_attempts": 0})
+}
+
+// CountWrongEnrollCode counts one wrong verification code against the
+// secret flow id offers and returns how many there were.
+func (s *Store) CountWrongEnrollCode(ctx context.Context, id string) (int, error) {
+	var rows []int
+	err := s.db.WithContext(ctx).Raw(`UPDATE flows SET pending_attempts = pending_attempts + 1
+		WHERE id = ? AND enrolled_at IS NULL AND done_at IS NULL RETURNING pending_attempts`, id).Scan(&rows).Error
+	if err != nil {
+		return 0, fmt.Errorf("count wrong enrollment code: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, ErrStale
+	}
+	return rows[0], nil
+}
+
+// FlowResult is what a finished flow records: who signed in, how, when.
+type FlowResult struct {
+	UserID   string
+	AMR      []string
+	ACR      string
+	AuthTime time.Time
+}
+
+// FinishFlow marks userID's flow id done at with result r. The flow must
+// still be unfinished, on that account, past the password step, and hold
+// every step r claims: the security answer for "kba", a passcode for
+// "otp" (and for needOTP, when the flow required a second factor), so a
+// token never claims a method the flow did not record.
+func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP bool, at time.Time) error {
+	q := s.db.WithContext(ctx).Model(&Flow{}).
+		Where("id = ? AND user_id = ? AND done_at IS NULL AND password_at IS NOT NULL", id, r.UserID)
+	if slices.Contains(r.AMR, "kba") {
+		q = q.Where("question_at IS NOT NULL")
+	}
+	if needOTP || slices.Contains(r.AMR, "otp") {
+		q = q.Where("otp_at IS NOT NULL")
+	}
+	return s.stepUpdate("finish flow", q, finishColumns(r, at))
+}
+
+// FinishFlowFromSession marks flow id done at with the result of a
+// browser session (single sign-on): the flow must be unfinished and not
+// have identified another account.
+func (s *Store) FinishFlowFromSession(ctx context.Context, id string, r FlowResult, at time.Time) error {
+	set := finishColumns(r, at)
+	set["user_id"] = r.UserID
+	return s.stepUpdate("finish flow", s.db.WithContext(ctx).Model(&Flow{}).
+		Where("id = ? AND done_at IS NULL AND (user_id = '' OR user_id = ?)", id, r.UserID), set)
+}
+
+func finishColumns(r FlowResult, at time.Time) map[string]any {
+	return map[string]any{"amr": StringList(r.AMR), "acr": r.ACR, "auth_time": r.AuthTime, "done_at": at}
+}
+
+// stepUpdate applies set to the rows q selects and reports ErrStale when
+// there was none.
+func (s *Store) stepUpdate(what string, q *gorm.DB, set map[string]any) error {
+	res := q.Updates(set)
+	if res.Error != nil {
+		return fmt.Errorf("%s: %w", what, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrStale
+	}
+	return nil
+}

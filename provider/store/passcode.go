@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/otpgate/otpgate/mfa"
+)
+
+// PasscodeCheck is one passcode typed in a sign-in.
+type PasscodeCheck struct {
+	UserID, FlowID string
+	// Threshold consecutive wrong passcodes lock the account until an
+	// administrator resets the device.
+	Threshold int
+	// Verify checks the code, recording the accepted time step through
+	// steps (bound to the transaction). nil accepts the code; mfa.ErrInvalid
+	// or mfa.ErrReplayed reject it (counted); any other error aborts and
+	// nothing is written.
+	Verify func(ctx context.Context, steps mfa.Store) error
+}
+
+// PasscodeOutcome is what a passcode check did.
+type PasscodeOutcome struct {
+	// Refused: the account was locked, or at its limit; nothing was checked.
+	Refused bool
+	// Rejected is why a wrong code was refused (mfa.ErrInvalid or
+	// mfa.ErrReplayed); nil when the code was accepted or not checked.
+	Rejected error
+	// Failures is the count of consecutive wrong codes after a rejection.
+	Failures int
+	// Locked: this rejection reached the threshold and locked the account.
+	Locked bool
+}
+
+// CheckPasscode reserves, checks and records one passcode in one
+// transaction: the attempt is counted before the code is checked (so
+// racing requests never check more than Threshold guesses); an accepted
+// code advances the device's last step (one conditional update: a code is
+// accepted once), clears the count and marks the flow's passcode step; a
+// rejected one stays counted and the Threshold-th locks the account. If
+// the flow is no longer the user's unfinished flow, nothing is written
+// (ErrStale); a storage failure writes nothing (fail closed).
+func (s *Store) CheckPasscode(ctx context.Context, c PasscodeCheck) (PasscodeOutcome, error) {
+	var out PasscodeOutcome
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		out = PasscodeOutcome{}
+		var rows []int
+		err := tx.Raw(`UPDATE users SET otp_failures = otp_failures + 1, otp_reserved_at = ?
+			WHERE id = ? AND otp_locked = FALSE AND otp_failures < ? RETURNING otp_failures`,
+			now.Unix(), c.UserID, c.Threshold).Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			out.Refused = true
+			return nil
+		}
+		verr := c.Verify(ctx, txSteps{tx: tx, s: s})
+		switch {
+		case verr == nil:
+			return s.passcodeAccepted(tx, c, now)
+		case errors.Is(verr, mfa.ErrInvalid), errors.Is(verr, mfa.ErrReplayed):
+			out.Rejected, out.Failures = verr, rows[0]
+			if rows[0] < c.Threshold {
+				return nil
+			}
+			out.Locked = true
+			return tx.Exec(`UPDATE users SET otp_locked = TRUE WHERE id = ?`, c.UserID).Error
+		default:
+			return verr
+		}
+	})
+	if errors.Is(err, ErrStale) {
+		return PasscodeOutcome{}, ErrStale
+	}
+	if err != nil {
+		return PasscodeOutcome{}, fmt.Errorf("check passcode: %w", err)
+	}
+	if out.Refused {
+		// A run stuck at the threshold by a crash between reserving and
+		// confirming (recovery codes, proofs) is turned into a lock here.
+		if _, err := s.lockOTP(ctx, c.UserID, c.Threshold, now.Unix()-staleRunSeconds); err != nil {
+			return PasscodeOutcome{}, err
+		}
+	}
+	return out, nil
+}
+
+// passcodeAccepted clears the count and marks the flow's passcode step.
+func (s *Store) passcodeAccepted(tx *gorm.DB, c PasscodeCheck, now any) error {
+	if err := tx.Exec(`UPDATE users SET otp_failures = 0 WHERE id = ?`, c.UserID).Error; err != nil {
+		return err
+	}
+	res := tx.Model(&Flow{}).Where("id = ? AND user_id = ? AND done_at IS NULL", c.FlowID, c.UserID).
+		Update("otp_at", now)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrStale
+	}
+	return nil
+}
+
+// txSteps records accepted time steps inside a transaction.
+type txSteps struct {
+	tx *gorm.DB
+	s  *Store
+}
+
+func (t txSteps) AdvanceStep(_ context.Context, deviceID string, step int64) (bool, error) {
+	return t.s.advanceStep(t.tx, deviceID, step)
+}
