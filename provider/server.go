@@ -158,7 +158,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		Rand:       rand.Reader,
 
 		OTPAttempts:       o.OTPAttempts,
-		LoginAttempts:     o.LoginAttempts,
+		LoginLockout:      mfa.Lockout{Threshold: o.LoginAttempts, Base: time.Minute, Max: time.Hour},
 		SelfServiceReset:  !o.AdminOnlyReset,
 		ResetLinkLifetime: o.ResetLinkLifetime,
 		Issuer:            o.Issuer,

@@ -31,8 +31,8 @@ type Store interface {
 	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
 	AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error)
 	EnrollDevice(ctx context.Context, e store.Enrollment) error
-	ReserveLoginAttempt(ctx context.Context, userID string, threshold int) (store.LoginCounters, bool, error)
-	ConfirmLoginFailure(ctx context.Context, userID string, threshold int, reserved store.LoginCounters) (store.LoginCounters, error)
+	ReserveLoginAttempt(ctx context.Context, userID string, l mfa.Lockout) (store.LoginCounters, bool, error)
+	ConfirmLoginFailure(ctx context.Context, userID string, l mfa.Lockout, reserved store.LoginCounters) (store.LoginCounters, error)
 	ReleaseLoginAttempt(ctx context.Context, userID string) error
 	RecordLoginSuccess(ctx context.Context, userID string) error
 	ReserveOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error)
@@ -77,11 +77,12 @@ type Config struct {
 	Sealer Sealer
 	// Rand is the source of secrets and recovery codes.
 	Rand io.Reader
-	// Lockout thresholds: consecutive wrong passcodes (or recovery codes
-	// or proofs) lock until an admin reset; consecutive wrong passwords or
-	// answers lock temporarily.
-	OTPAttempts   int
-	LoginAttempts int
+	// Lockout: OTPAttempts consecutive wrong passcodes (or recovery codes
+	// or proofs) lock until an admin reset; LoginLockout.Threshold
+	// consecutive wrong passwords or answers lock temporarily, with
+	// doubling waits.
+	OTPAttempts  int
+	LoginLockout mfa.Lockout
 	// SelfServiceReset lets a person reset a lost device with a recovery
 	// code or an emailed link; off, only an administrator can.
 	SelfServiceReset bool

@@ -124,7 +124,7 @@ type attempt struct {
 
 // reserveLogin reserves one password or answer check of u.
 func (h *Handler) reserveLogin(ctx context.Context, u *store.User) (attempt, error) {
-	reserved, ok, err := h.store.ReserveLoginAttempt(ctx, u.ID, h.cfg.LoginAttempts)
+	reserved, ok, err := h.store.ReserveLoginAttempt(ctx, u.ID, h.cfg.LoginLockout)
 	if err != nil {
 		return attempt{}, storeFault(err)
 	}
@@ -144,13 +144,13 @@ func (h *Handler) loginFailed(c echo.Context, f *store.Flow, u *store.User, step
 	case !att.ok:
 		detail += "; account temporarily locked"
 	default:
-		counters, err := h.store.ConfirmLoginFailure(ctx, u.ID, h.cfg.LoginAttempts, att.reserved)
+		counters, err := h.store.ConfirmLoginFailure(ctx, u.ID, h.cfg.LoginLockout, att.reserved)
 		if err != nil {
 			return storeFault(err)
 		}
-		if counters.LoginLocked(h.store.Now()) && att.reserved.Failures >= h.cfg.LoginAttempts {
+		if counters.LoginLocked(h.store.Now()) && att.reserved.Failures >= h.cfg.LoginLockout.Threshold {
 			h.audit(c, store.EventLoginLocked, f, u, fmt.Sprintf("locked until %s after %d failed passwords or answers",
-				time.Unix(counters.LockedUntil, 0).UTC().Format(time.RFC3339), h.cfg.LoginAttempts))
+				time.Unix(counters.LockedUntil, 0).UTC().Format(time.RFC3339), h.cfg.LoginLockout.Threshold))
 		}
 	}
 	h.log.InfoContext(ctx, "sign-in failed", "step", step, "client_id", f.ClientID)
