@@ -194,6 +194,15 @@ func TestMigrateRefusesForeignTables(t *testing.T) {
 	})
 }
 
+// TestMigrationsMatchAcrossDialects: both dialects have the same versions
+// under the same names, so a version means the same change everywhere.
+func TestMigrationsMatchAcrossDialects(t *testing.T) {
+	sqlite, postgres := migrationNames(t, "sqlite"), migrationNames(t, "postgres")
+	if len(sqlite) == 0 || !slices.Equal(sqlite, postgres) {
+		t.Errorf("SQLite migrations %v, PostgreSQL migrations %v: want the same, non-empty", sqlite, postgres)
+	}
+}
+
 func TestStatements(t *testing.T) {
 	script := "-- a comment; with a semicolon\nCREATE TABLE a (\n    x text\n);\n\nCREATE INDEX i ON a (x);\nSELECT 1"
 	got := store.Statements(script)
