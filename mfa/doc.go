@@ -1,6 +1,7 @@
 // Package mfa is otpgate's second factor as pure logic: TOTP (RFC 6238)
-// secrets, codes and their verification with replay refusal, and recovery
-// codes. It depends only on the standard library, pquerna/otp and the
+// secrets, codes and their verification with replay refusal, recovery
+// codes, and the arithmetic of the temporary password/answer lock
+// (Lockout). It depends only on the standard library, pquerna/otp and the
 // small Store interface it declares; time and randomness are injected.
 //
 // Invariants: a device's last accepted time step only increases, and a

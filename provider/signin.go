@@ -2,6 +2,7 @@ package provider
 
 import (
 	"crypto/rand"
+	"time"
 
 	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/signin"
@@ -19,7 +20,7 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		TOTP:              mfa.Default,
 		TOTPIssuer:        o.TOTPIssuer,
 		OTPAttempts:       o.OTPAttempts,
-		LoginAttempts:     o.LoginAttempts,
+		LoginLockout:      mfa.Lockout{Threshold: o.LoginAttempts, Base: time.Minute, Max: time.Hour},
 		SelfServiceReset:  !o.AdminOnlyReset,
 		ResetLinkLifetime: o.ResetLinkLifetime,
 		Issuer:            o.Issuer,

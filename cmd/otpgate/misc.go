@@ -26,8 +26,12 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt.Close()
-	fmt.Fprintln(c.stdout, "database schema is up to date")
+	defer rt.Close()
+	version, err := rt.store.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "database schema is up to date at version %d\n", version)
 	return nil
 }
 

@@ -98,7 +98,7 @@ type attempt struct {
 
 // reserveLogin reserves one password or answer check of u.
 func (s *Service) reserveLogin(ctx context.Context, u *store.User) (attempt, error) {
-	reserved, ok, err := s.store.ReserveLoginAttempt(ctx, u.ID, s.cfg.LoginAttempts)
+	reserved, ok, err := s.store.ReserveLoginAttempt(ctx, u.ID, s.cfg.LoginLockout)
 	if err != nil {
 		return attempt{}, fault(err)
 	}
@@ -117,14 +117,14 @@ func (s *Service) loginFailed(ctx context.Context, j *Journey, u *store.User, st
 	case !att.ok:
 		detail += "; account temporarily locked"
 	default:
-		counters, err := s.store.ConfirmLoginFailure(ctx, u.ID, s.cfg.LoginAttempts, att.reserved)
+		counters, err := s.store.ConfirmLoginFailure(ctx, u.ID, s.cfg.LoginLockout, att.reserved)
 		if err != nil {
 			return fault(err)
 		}
-		if counters.LoginLocked(s.now()) && att.reserved.Failures >= s.cfg.LoginAttempts {
+		if counters.LoginLocked(s.now()) && att.reserved.Failures >= s.cfg.LoginLockout.Threshold {
 			s.record(ctx, j, Event{Name: store.EventLoginLocked, User: u, Detail: fmt.Sprintf(
 				"locked until %s after %d failed passwords or answers",
-				time.Unix(counters.LockedUntil, 0).UTC().Format(time.RFC3339), s.cfg.LoginAttempts)})
+				time.Unix(counters.LockedUntil, 0).UTC().Format(time.RFC3339), s.cfg.LoginLockout.Threshold)})
 		}
 	}
 	s.log.InfoContext(ctx, "sign-in failed", "step", step, "client_id", j.Flow.ClientID)

@@ -23,10 +23,10 @@ type Config struct {
 	TOTPIssuer string
 	// OTPAttempts consecutive wrong passcodes (or recovery codes or
 	// proofs) lock until an administrator resets the device;
-	// LoginAttempts consecutive wrong passwords or answers lock
-	// temporarily.
-	OTPAttempts   int
-	LoginAttempts int
+	// LoginLockout.Threshold consecutive wrong passwords or answers lock
+	// temporarily, with doubling waits.
+	OTPAttempts  int
+	LoginLockout mfa.Lockout
 	// SelfServiceReset lets a person reset a lost device with a recovery
 	// code or an emailed link; off, only an administrator can.
 	SelfServiceReset bool

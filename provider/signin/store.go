@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -46,8 +47,8 @@ type Devices interface {
 // Counters are the lockout counters: every guess is reserved before it is
 // checked, then confirmed as wrong or cleared by a success.
 type Counters interface {
-	ReserveLoginAttempt(ctx context.Context, userID string, threshold int) (store.LoginCounters, bool, error)
-	ConfirmLoginFailure(ctx context.Context, userID string, threshold int, reserved store.LoginCounters) (store.LoginCounters, error)
+	ReserveLoginAttempt(ctx context.Context, userID string, l mfa.Lockout) (store.LoginCounters, bool, error)
+	ConfirmLoginFailure(ctx context.Context, userID string, l mfa.Lockout, reserved store.LoginCounters) (store.LoginCounters, error)
 	ReleaseLoginAttempt(ctx context.Context, userID string) error
 	RecordLoginSuccess(ctx context.Context, userID string) error
 	ReserveOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error)

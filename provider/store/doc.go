@@ -7,4 +7,8 @@
 // redeemed once, a refresh token rotates once) are enforced by a single
 // conditional UPDATE whose affected-row count decides the winner, never by
 // a read followed by a write.
+//
+// The schema is versioned SQL, one directory of embedded files per dialect
+// (migrations/), applied once each by Migrate and recorded in
+// schema_migrations.
 package store

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
-)
 
-// maxLockSeconds caps the doubling password/answer lock at one hour.
-const maxLockSeconds = 3600
+	"github.com/otpgate/otpgate/mfa"
+)
 
 // staleRunSeconds: a run of reservations stuck at the threshold this long
 // after its last reservation was left by a crash, not by requests in flight.
@@ -29,47 +28,64 @@ func (c LoginCounters) LoginLocked(now time.Time) bool { return c.LockedUntil > 
 // Attempts are reserved before they are checked: ReserveLoginAttempt
 // counts the attempt as a failure in one conditional statement, refusing it
 // once the threshold is reached (or the account is locked), so that however
-// many requests race, at most threshold guesses are ever checked. A wrong
+// many requests race, at most Threshold guesses are ever checked. A wrong
 // guess is then confirmed (ConfirmLoginFailure, which locks at the
 // threshold); a right password with a question still to come is released
 // (ReleaseLoginAttempt); a full first-factor success resets the count.
+//
+// The length of a lock is the pure policy mfa.Lockout.LockFor; the store
+// computes its end in Go and applies it with one statement that
+// compares-and-swaps the lock level read with the run. Invariant: a run of
+// failures that reached the threshold is locked exactly once (one
+// statement's affected row decides the winner, whichever request or
+// replica runs it), each lock at the next level, and an attempt while
+// locked neither counts nor extends the lock.
 
 // ReserveLoginAttempt reserves one password or answer check. It returns
 // the counters as this reservation left them (Failures is the attempt's
 // number in the current run), or ok false when the account is locked or
 // the threshold is reached (a run stuck at the threshold, say after a
 // crash, is turned into a normal lock here).
-func (s *Store) ReserveLoginAttempt(ctx context.Context, userID string, threshold int) (LoginCounters, bool, error) {
+func (s *Store) ReserveLoginAttempt(ctx context.Context, userID string, l mfa.Lockout) (LoginCounters, bool, error) {
 	now := s.now().Unix()
 	var rows []LoginCounters
 	err := s.db.WithContext(ctx).Raw(`UPDATE users SET login_failures = login_failures + 1, login_reserved_at = ?
 		WHERE id = ? AND login_locked_until <= ? AND login_failures < ?
 		RETURNING login_failures AS failures, login_lock_level AS lock_level, login_locked_until AS locked_until`,
-		now, userID, now, threshold).Scan(&rows).Error
+		now, userID, now, l.Threshold).Scan(&rows).Error
 	if err != nil {
 		return LoginCounters{}, false, fmt.Errorf("reserve login attempt: %w", err)
 	}
 	if len(rows) == 1 {
 		return rows[0], true, nil
 	}
-	if _, err := s.lockLogin(ctx, userID, threshold, now-staleRunSeconds); err != nil {
+	c, err := s.loginCounters(ctx, userID)
+	if err != nil {
 		return LoginCounters{}, false, err
 	}
-	c, err := s.loginCounters(ctx, userID)
+	if c.Failures >= l.Threshold && !c.LoginLocked(s.now()) {
+		locked, err := s.lockLogin(ctx, userID, l, c.LockLevel, now-staleRunSeconds)
+		if err != nil {
+			return LoginCounters{}, false, err
+		}
+		if locked != nil {
+			c = *locked
+		}
+	}
 	c.Refused = true
-	return c, false, err
+	return c, false, nil
 }
 
 // ConfirmLoginFailure records that a reserved attempt was wrong: the
-// attempt that reached the threshold locks the account for 60 s × 2^level
-// (at most an hour) and starts a new run.
-func (s *Store) ConfirmLoginFailure(ctx context.Context, userID string, threshold int, reserved LoginCounters) (LoginCounters, error) {
-	if reserved.Failures < threshold {
+// attempt that reached the threshold locks the account for
+// l.LockFor(level) and starts a new run.
+func (s *Store) ConfirmLoginFailure(ctx context.Context, userID string, l mfa.Lockout, reserved LoginCounters) (LoginCounters, error) {
+	if reserved.Failures < l.Threshold {
 		return reserved, nil
 	}
 	// Exactly one reservation reaches the threshold; it reports the lock,
 	// whichever statement applied it.
-	if c, err := s.lockLogin(ctx, userID, threshold, s.now().Unix()); err != nil || c != nil {
+	if c, err := s.lockLogin(ctx, userID, l, reserved.LockLevel, s.now().Unix()); err != nil || c != nil {
 		if c == nil {
 			return LoginCounters{}, err
 		}
@@ -78,19 +94,20 @@ func (s *Store) ConfirmLoginFailure(ctx context.Context, userID string, threshol
 	return s.loginCounters(ctx, userID)
 }
 
-// lockLogin applies the doubling lock to an account whose run of failures
-// reached the threshold and whose last reservation is not after
-// reservedBefore; nil when there was nothing to lock.
-func (s *Store) lockLogin(ctx context.Context, userID string, threshold int, reservedBefore int64) (*LoginCounters, error) {
-	now := s.now().Unix()
+// lockLogin applies the lock at level to an account whose run of failures
+// reached the threshold, whose lock level is still level (the
+// compare-and-swap that makes one statement the winner) and whose last
+// reservation is not after reservedBefore; nil when there was nothing to
+// lock.
+func (s *Store) lockLogin(ctx context.Context, userID string, l mfa.Lockout, level int, reservedBefore int64) (*LoginCounters, error) {
+	now := s.now()
+	until := now.Add(l.LockFor(level)).Unix()
 	var rows []LoginCounters
 	err := s.db.WithContext(ctx).Raw(`UPDATE users SET
-		login_failures = 0,
-		login_locked_until = ? + CASE WHEN login_lock_level >= 6 THEN ? ELSE CAST(60 AS BIGINT) << CAST(login_lock_level AS INTEGER) END,
-		login_lock_level = login_lock_level + 1
-		WHERE id = ? AND login_locked_until <= ? AND login_failures >= ? AND login_reserved_at <= ?
+		login_failures = 0, login_locked_until = ?, login_lock_level = login_lock_level + 1
+		WHERE id = ? AND login_lock_level = ? AND login_locked_until <= ? AND login_failures >= ? AND login_reserved_at <= ?
 		RETURNING login_failures AS failures, login_lock_level AS lock_level, login_locked_until AS locked_until`,
-		now, maxLockSeconds, userID, now, threshold, reservedBefore).Scan(&rows).Error
+		until, userID, level, now.Unix(), l.Threshold, reservedBefore).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("lock account: %w", err)
 	}
@@ -112,14 +129,14 @@ func (s *Store) ReleaseLoginAttempt(ctx context.Context, userID string) error {
 }
 
 // RecordLoginFailure reserves and confirms one wrong password or answer:
-// the threshold-th consecutive failure locks the account and starts a new
-// run; an attempt while locked changes nothing and comes back Refused.
-func (s *Store) RecordLoginFailure(ctx context.Context, userID string, threshold int) (LoginCounters, error) {
-	reserved, ok, err := s.ReserveLoginAttempt(ctx, userID, threshold)
+// the l.Threshold-th consecutive failure locks the account and starts a
+// new run; an attempt while locked changes nothing and comes back Refused.
+func (s *Store) RecordLoginFailure(ctx context.Context, userID string, l mfa.Lockout) (LoginCounters, error) {
+	reserved, ok, err := s.ReserveLoginAttempt(ctx, userID, l)
 	if err != nil || !ok {
 		return reserved, err
 	}
-	return s.ConfirmLoginFailure(ctx, userID, threshold, reserved)
+	return s.ConfirmLoginFailure(ctx, userID, l, reserved)
 }
 
 // RecordLoginSuccess resets the password/answer count and lock level

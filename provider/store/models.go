@@ -254,9 +254,3 @@ const (
 	LinkReset = "reset"
 	LinkProof = "proof"
 )
-
-// allModels lists every table, in migration order.
-func allModels() []any {
-	return []any{&User{}, &Client{}, &Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}, &SigningKey{},
-		&Device{}, &RecoveryCode{}, &AuditEvent{}, &LinkToken{}}
-}

@@ -132,31 +132,6 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// migrationLockID is the PostgreSQL advisory lock key that serialises
-// migrations of replicas starting together ("otpgate" in ASCII).
-const migrationLockID = 0x6f7470676174
-
-// Migrate creates or updates the schema. On PostgreSQL it holds an advisory
-// lock so that replicas starting together migrate one after the other.
-func (s *Store) Migrate(ctx context.Context) error {
-	if !s.postgres {
-		if err := s.db.WithContext(ctx).AutoMigrate(allModels()...); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		return nil
-	}
-	return s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLockID).Error; err != nil {
-			return fmt.Errorf("migrate: take lock: %w", err)
-		}
-		defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLockID)
-		if err := conn.AutoMigrate(allModels()...); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		return nil
-	})
-}
-
 // Now is the store's current time, in UTC.
 func (s *Store) Now() time.Time { return s.Clock().UTC() }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -21,6 +22,10 @@ const (
 	loginThreshold = 10
 	otpThreshold   = 5
 )
+
+// loginLockout is the default password/answer policy: ten failures lock
+// for 60 s, doubling up to an hour.
+var loginLockout = mfa.Lockout{Threshold: loginThreshold, Base: time.Minute, Max: time.Hour}
 
 // wantLoginRow checks the stored password/answer counters of a user.
 func wantLoginRow(t *testing.T, s *store.Store, userID string, failures, level int, until int64, what string) {
@@ -45,7 +50,7 @@ func wantOTPRow(t *testing.T, s *store.Store, userID string, failures int, locke
 
 func loginFailure(t *testing.T, s *store.Store, userID string, want store.LoginCounters, what string) {
 	t.Helper()
-	got, err := s.RecordLoginFailure(ctx(t), userID, loginThreshold)
+	got, err := s.RecordLoginFailure(ctx(t), userID, loginLockout)
 	must(t, err, what+": RecordLoginFailure")
 	if got != want {
 		t.Fatalf("%s: RecordLoginFailure = %+v, want %+v", what, got, want)
@@ -158,7 +163,7 @@ func testLoginLockout(t *testing.T, s *store.Store, c *clock) {
 	wantLoginRow(t, s, "u2", 1, 0, 0, "other user")
 
 	// Unknown users: a failure or Unlock reports ErrNotFound; a success is a no-op.
-	_, err := s.RecordLoginFailure(ctx(t), "nobody", loginThreshold)
+	_, err := s.RecordLoginFailure(ctx(t), "nobody", loginLockout)
 	wantErr(t, err, store.ErrNotFound, "RecordLoginFailure of an unknown user")
 	must(t, s.RecordLoginSuccess(ctx(t), "nobody"), "RecordLoginSuccess of an unknown user")
 	wantErr(t, s.Unlock(ctx(t), "nobody"), store.ErrNotFound, "Unlock of an unknown user")
@@ -216,7 +221,7 @@ func testRaceLoginFailures(t *testing.T, s *store.Store, c *clock) {
 	got := make([]store.LoginCounters, n)
 	errs := race(n, func(i int) error {
 		var err error
-		got[i], err = s.RecordLoginFailure(ctx(t), "u1", loginThreshold)
+		got[i], err = s.RecordLoginFailure(ctx(t), "u1", loginLockout)
 		return err
 	})
 	if ok, _ := tally(t, errs, nil); ok != n {
@@ -299,7 +304,7 @@ func testRaceLoginFailuresAcrossUsers(t *testing.T, s *store.Store, c *clock) {
 	got := make([]store.LoginCounters, per*len(users))
 	errs := race(len(got), func(i int) error {
 		var err error
-		got[i], err = s.RecordLoginFailure(ctx(t), users[i%len(users)], loginThreshold)
+		got[i], err = s.RecordLoginFailure(ctx(t), users[i%len(users)], loginLockout)
 		return err
 	})
 	if ok, _ := tally(t, errs, nil); ok != len(got) {
