@@ -232,21 +232,24 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 	if err := checkURIs(cmd, "post-logout-uri", logouts.values); err != nil {
 		return err
 	}
-	fields := map[string]any{}
+	var fields store.ClientUpdate
 	if redirects.set {
-		fields["redirect_uris"] = store.StringList(redirects.values)
+		l := store.StringList(redirects.values)
+		fields.RedirectURIs = &l
 	}
 	if logouts.set {
-		fields["post_logout_redirect_uris"] = store.StringList(logouts.values)
+		l := store.StringList(logouts.values)
+		fields.PostLogoutRedirectURIs = &l
 	}
 	if name.set {
-		fields["name"] = name.value
+		fields.Name = &name.value
 	}
 	if requireMFA.set {
 		if requireMFA.value != "on" && requireMFA.value != "off" {
 			return errors.New(cmd + ": --require-mfa takes on or off")
 		}
-		fields["require_mfa"] = requireMFA.value == "on"
+		on := requireMFA.value == "on"
+		fields.RequireMFA = &on
 	}
 	rt, cl, err := c.loadClient(ctx, cmd, pos)
 	if err != nil {
@@ -262,9 +265,10 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s: client %q is public and has no secret", cmd, cl.ID)
 		}
 		secret = credential.NewToken()
-		fields["secret_hash"] = rt.hasher.Hash(secret)
+		h := rt.hasher.Hash(secret)
+		fields.SecretHash = &h
 	}
-	if len(fields) == 0 {
+	if fields.Empty() {
 		return errors.New(cmd + ": nothing to change (see otpgate client update -h)")
 	}
 	if err := rt.store.UpdateClient(ctx, cl.ID, fields); err != nil {

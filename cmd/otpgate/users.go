@@ -302,7 +302,7 @@ func (c *cli) userSetPassword(ctx context.Context, args []string) error {
 	if err := c.checkPassword(rt, pw); err != nil {
 		return fmt.Errorf("user set-password: %w", err)
 	}
-	if err := rt.store.UpdateUser(ctx, u.ID, map[string]any{"password_hash": rt.hasher.Hash(pw), "must_change_password": true}); err != nil {
+	if err := rt.store.SetUserPassword(ctx, u.ID, rt.hasher.Hash(pw), true); err != nil {
 		return err
 	}
 	if err := rt.store.RevokeUser(ctx, u.ID); err != nil {
@@ -330,7 +330,7 @@ func (c *cli) userSetDisabled(ctx context.Context, args []string, disabled bool)
 		return err
 	}
 	defer rt.Close()
-	if err := rt.store.UpdateUser(ctx, u.ID, map[string]any{"disabled": disabled}); err != nil {
+	if err := rt.store.SetUserDisabled(ctx, u.ID, disabled); err != nil {
 		return err
 	}
 	if disabled {
@@ -364,7 +364,7 @@ func (c *cli) userRequireMFA(ctx context.Context, args []string) error {
 	}
 	defer rt.Close()
 	on := pos[1] == "on"
-	if err := rt.store.UpdateUser(ctx, u.ID, map[string]any{"require_mfa": on}); err != nil {
+	if err := rt.store.SetUserRequireMFA(ctx, u.ID, on); err != nil {
 		return err
 	}
 	if err := c.record(ctx, rt, "user require-mfa", userEvent(store.EventAdminUser, u, "set require-mfa "+onOff(on))); err != nil {

@@ -26,7 +26,7 @@ type Store interface {
 	UpdateFlow(ctx context.Context, id string, update func(*store.Flow) error) (*store.Flow, error)
 	UserByID(ctx context.Context, id string) (*store.User, error)
 	UserByUsername(ctx context.Context, username string) (*store.User, error)
-	UpdateUser(ctx context.Context, id string, fields map[string]any) error
+	FinishSetup(ctx context.Context, id string, setup store.UserSetup) error
 	UpdatePasswordHash(ctx context.Context, id, oldHash, newHash string) error
 	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
 	AdvanceStep(ctx context.Context, deviceID string, step int64) (bool, error)

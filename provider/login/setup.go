@@ -52,7 +52,7 @@ func (h *Handler) setupSubmit(c echo.Context) error {
 	case len(pw) > maxPasswordLen:
 		return fail(templates.MsgPasswordTooLong)
 	}
-	fields := map[string]any{"must_change_password": false}
+	var setup store.UserSetup
 	if h.cfg.QuestionEnabled {
 		answer := credential.NormalizeAnswer(c.FormValue("answer"))
 		confirm := credential.NormalizeAnswer(c.FormValue("answer_confirm"))
@@ -66,14 +66,13 @@ func (h *Handler) setupSubmit(c echo.Context) error {
 		case utf8.RuneCountInString(answer) < minAnswerLen || len(answer) > maxAnswerLen:
 			return fail(templates.MsgAnswerTooShort)
 		}
-		fields["question"] = question
-		fields["answer_hash"] = h.hasher.Hash(answer)
+		setup.Question, setup.AnswerHash = question, h.hasher.Hash(answer)
 	}
 	if same, _ := h.hasher.Verify(pw, u.PasswordHash); same {
 		return fail(templates.MsgPasswordReused)
 	}
-	fields["password_hash"] = h.hasher.Hash(pw)
-	if err := h.store.UpdateUser(ctx, u.ID, fields); err != nil {
+	setup.PasswordHash = h.hasher.Hash(pw)
+	if err := h.store.FinishSetup(ctx, u.ID, setup); err != nil {
 		return storeFault(err)
 	}
 	now := h.store.Now()
