@@ -93,7 +93,9 @@ func (s *Service) SetPassword(ctx context.Context, actor, username, password str
 	}
 	hash := s.hasher.Hash(password)
 	err = s.run(ctx, actor, change{
-		apply:  func(ctx context.Context) error { return s.userUpdate(s.store.SetUserPassword(ctx, u.ID, hash, true), u) },
+		apply: func(ctx context.Context) error {
+			return s.userUpdate(s.store.SetUserPassword(ctx, u.ID, hash, true), u)
+		},
 		revoke: u.ID,
 		event: userEvent(store.EventAdminUser, u,
 			"temporary password set (must change it at the next sign-in); sessions and tokens revoked"),
