@@ -79,15 +79,21 @@ func wantClientEvent(t *testing.T, e *env, id, detail string) {
 	}
 }
 
-func TestClientRefusals(t *testing.T) {
+// clientsEnv has a client declared in the configuration ("cfg") and a
+// public one ("pub").
+func clientsEnv(t *testing.T) *env {
 	e := newEnv(t, openSQLite(t), nil)
-	ctx := e.ctx()
 	now := e.store.Now()
-	must(t, e.store.SaveClient(ctx, &store.Client{ID: "cfg", FromConfig: true, RedirectURIs: store.StringList{"https://c.example/cb"},
+	must(t, e.store.SaveClient(e.ctx(), &store.Client{ID: "cfg", FromConfig: true, RedirectURIs: store.StringList{"https://c.example/cb"},
 		CreatedAt: now, UpdatedAt: now}))
-	if _, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "pub", Public: true, RedirectURIs: []string{"https://p.example/cb"}}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := e.svc.AddClient(e.ctx(), actor, admin.NewClient{ID: "pub", Public: true, RedirectURIs: []string{"https://p.example/cb"}})
+	must(t, err)
+	return e
+}
+
+func TestClientRefusals(t *testing.T) {
+	e := clientsEnv(t)
+	ctx := e.ctx()
 	name := "x"
 	bad := []string{"https://b.example/cb#frag"}
 	for _, tc := range []struct {
