@@ -119,7 +119,7 @@ func TestSelfResetHoldsEnrollmentForItsBrowser(t *testing.T) {
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
 	p, _, codes := h.enrollWithCodes(b, p)
 	p.code(t)
-	if err := h.store.UpdateUser(ctx, erin.ID, map[string]any{"require_mfa": false}); err != nil {
+	if err := h.store.SetUserRequireMFA(ctx, erin.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	owner := newBrowser(t)
@@ -146,7 +146,7 @@ func TestFlowNeverChangesAccount(t *testing.T) {
 	b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	r := b.submit(p, map[string]string{"code": h.passcode(t, secret)})
 	erin, _ := h.store.UserByUsername(ctx, "erin")
-	if err := h.store.UpdateUser(ctx, erin.ID, map[string]any{"disabled": true}); err != nil {
+	if err := h.store.SetUserDisabled(ctx, erin.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	next, _ := p.url.Parse(r.location)

@@ -99,7 +99,7 @@ func TestGenericFailures(t *testing.T) {
 	h.addClient("app", "app-secret-0123456789")
 	h.addUser("bob", "bobs-password-123", "rex")
 	dis := h.addUser("carol", "carols-password-1", "rex")
-	if err := h.store.UpdateUser(context.Background(), dis.ID, map[string]any{"disabled": true}); err != nil {
+	if err := h.store.SetUserDisabled(context.Background(), dis.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	nonce := "n"
@@ -163,7 +163,7 @@ func TestPasswordHashUpgradedAtSignIn(t *testing.T) {
 	h := setupApp(t)
 	weak := credential.NewHasher(credential.Params{Memory: 512, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	u := h.addUser("frank", "franks-password-1", "rex")
-	if err := h.store.UpdateUser(context.Background(), u.ID, map[string]any{"password_hash": weak.Hash("franks-password-1")}); err != nil {
+	if err := h.store.SetUserPassword(context.Background(), u.ID, weak.Hash("franks-password-1"), false); err != nil {
 		t.Fatal(err)
 	}
 	nonce := "n"

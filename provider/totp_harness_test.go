@@ -112,7 +112,7 @@ func (h *harness) enrollWithCodes(b *browser, p *page) (*page, []byte, []string)
 // requireMFA marks a user as needing two-factor sign-in.
 func (h *harness) requireMFA(u *store.User) {
 	h.t.Helper()
-	if err := h.store.UpdateUser(context.Background(), u.ID, map[string]any{"require_mfa": true}); err != nil {
+	if err := h.store.SetUserRequireMFA(context.Background(), u.ID, true); err != nil {
 		h.t.Fatal(err)
 	}
 }

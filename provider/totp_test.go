@@ -132,7 +132,7 @@ func enrolled(t *testing.T, edit ...func(*provider.Options)) (*harness, *shiftCl
 	p, secret := h.enroll(b, b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"))
 	p.code(t)
 	// Later sign-ins are asked even without the policy: once enrolled, always asked.
-	if err := h.store.UpdateUser(context.Background(), erin.ID, map[string]any{"require_mfa": false}); err != nil {
+	if err := h.store.SetUserRequireMFA(context.Background(), erin.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	clock.nextStep()

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/otpgate/otpgate/provider/admin"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -56,21 +57,15 @@ func (c *cli) auditActor() string {
 	return actorPrefix + clip(printable(name), maxActor)
 }
 
-// record writes the audit event of a change that was just made. Its error
-// fails the command, before the change is reported as done; the write
-// outlives an interrupt so that a change made is not left unrecorded.
+// record writes the audit event of a change that was just made, through
+// the admin service. Its error fails the command, before the change is
+// reported as done.
 func (c *cli) record(ctx context.Context, rt *runtime, cmd string, e store.AuditEvent) error {
-	e.Actor = c.auditActor()
-	e.Detail = clip(e.Detail, 500)
-	if err := rt.store.Audit(context.WithoutCancel(ctx), &e); err != nil {
-		return fmt.Errorf("%s: the change was applied but could not be written to the audit log: %w", cmd, err)
+	svc, err := c.adminService(rt, false)
+	if err != nil {
+		return err
 	}
-	return nil
-}
-
-// userEvent is an audit event about user u.
-func userEvent(event string, u *store.User, detail string) store.AuditEvent {
-	return store.AuditEvent{Event: event, UserID: u.ID, Username: u.Username, Detail: detail}
+	return adminError(cmd, "", svc.Record(ctx, c.auditActor(), e))
 }
 
 // printable replaces characters that could move the cursor or recolour an
@@ -123,62 +118,22 @@ func (c *cli) auditLog(ctx context.Context, args []string) error {
 	if *limit < 1 {
 		return fmt.Errorf("%s: --limit must be at least 1", cmd)
 	}
-	rt, err := c.open(ctx)
+	rt, svc, err := c.openAdmin(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	q := store.AuditQuery{Limit: *limit, Newest: true}
-	if window > 0 {
-		q.Since = rt.store.Now().Add(-window)
-	}
-	if *username != "" {
-		u, err := rt.store.UserByUsername(ctx, *username)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s: no user named %q", cmd, *username)
-		}
-		if err != nil {
-			return err
-		}
-		q.UserID = u.ID
-	}
-	events, err := rt.store.AuditEvents(ctx, q)
+	entries, err := svc.AuditLog(ctx, admin.AuditQuery{Username: *username, Since: window, Limit: *limit})
 	if err != nil {
-		return err
+		return adminError(cmd, *username, err)
 	}
-	names := map[string]string{}
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "TIME\tEVENT\tUSER\tCLIENT\tIP\tACTOR\tDETAIL")
-	for _, e := range events {
-		who, err := eventUsername(ctx, rt, names, &e)
-		if err != nil {
-			return err
-		}
+	for _, e := range entries {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), column(e.Event),
-			column(who), column(e.ClientID), column(e.IP), column(e.Actor), column(e.Detail))
+			column(e.User), column(e.ClientID), column(e.IP), column(e.Actor), column(e.Detail))
 	}
 	return w.Flush()
-}
-
-// eventUsername is the username of an event: the one recorded with it,
-// else the current name of its user id (cached in names), else the id.
-func eventUsername(ctx context.Context, rt *runtime, names map[string]string, e *store.AuditEvent) (string, error) {
-	if e.Username != "" || e.UserID == "" {
-		return e.Username, nil
-	}
-	if name, ok := names[e.UserID]; ok {
-		return name, nil
-	}
-	name := e.UserID
-	u, err := rt.store.UserByID(ctx, e.UserID)
-	switch {
-	case err == nil:
-		name = u.Username
-	case !errors.Is(err, store.ErrNotFound):
-		return "", err
-	}
-	names[e.UserID] = name
-	return name, nil
 }
 
 // column is one printable table cell; "-" when empty.

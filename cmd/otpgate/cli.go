@@ -23,6 +23,9 @@ type cli struct {
 	stdout, stderr io.Writer
 	ov             config.Overrides
 	actor          string // --actor: who is recorded in the audit log
+	// setDefault, when not nil, is given the configured logger as soon as
+	// the configuration is loaded (see runWith).
+	setDefault func(*slog.Logger)
 }
 
 // globalFlags registers the global flags on fs; every subcommand's flag
@@ -100,6 +103,10 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
+	log := newLogger(cfg, c.stderr)
+	if c.setDefault != nil {
+		c.setDefault(log)
+	}
 	key, err := cfg.LoadEncryptionKey()
 	if err != nil {
 		return nil, err
@@ -126,7 +133,7 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 		return nil, err
 	}
 	rt := &runtime{cfg: cfg, store: st, sealer: sealer, hasher: credential.NewHasher(credential.OWASP),
-		log: newLogger(cfg, c.stderr)}
+		log: log}
 	if err := checkEncryptionKey(ctx, rt); err != nil {
 		rt.Close()
 		return nil, err

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/otpgate/otpgate/config"
-	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/admin"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -25,11 +24,6 @@ func (l *listFlag) Set(v string) error {
 	l.values, l.set = append(l.values, v), true
 	return nil
 }
-
-var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
-// minClientSecret is the shortest secret accepted from --secret.
-const minClientSecret = 16
 
 // client dispatches the client subcommands.
 func (c *cli) client(ctx context.Context, args []string) error {
@@ -53,17 +47,9 @@ func (c *cli) client(ctx context.Context, args []string) error {
 	}
 }
 
-func checkURIs(cmd, flagName string, uris []string) error {
-	for _, u := range uris {
-		if err := config.CheckRedirectURI(u); err != nil {
-			return fmt.Errorf("%s: --%s %q: %v", cmd, flagName, u, err)
-		}
-	}
-	return nil
-}
-
 func (c *cli) clientAdd(ctx context.Context, args []string) error {
-	fs := c.flags("client add")
+	const cmd = "client add"
+	fs := c.flags(cmd)
 	id := fs.String("id", "", "client id")
 	name := fs.String("name", "", "display name shown on the sign-in pages")
 	var redirects, logouts listFlag
@@ -75,67 +61,23 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
-	const cmd = "client add"
-	switch {
-	case !clientIDPattern.MatchString(*id):
-		return errors.New(cmd + ": --id is required (1-64 of A-Z a-z 0-9 . _ -)")
-	case len(redirects.values) == 0:
-		return errors.New(cmd + ": at least one --redirect-uri is required")
-	case *public && *secret != "":
-		return errors.New(cmd + ": a --public client has no --secret")
-	case *secret != "" && len(*secret) < minClientSecret:
-		return fmt.Errorf("%s: --secret must be at least %d characters", cmd, minClientSecret)
+	nc := admin.NewClient{ID: *id, Name: *name, RedirectURIs: redirects.values, PostLogoutURIs: logouts.values,
+		Secret: *secret, Public: *public, RequireMFA: *requireMFA}
+	if err := nc.Check(config.CheckRedirectURI); err != nil {
+		return adminError(cmd, *id, err)
 	}
-	if err := checkURIs(cmd, "redirect-uri", redirects.values); err != nil {
-		return err
-	}
-	if err := checkURIs(cmd, "post-logout-uri", logouts.values); err != nil {
-		return err
-	}
-	rt, err := c.open(ctx)
+	rt, svc, err := c.openAdmin(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	row := &store.Client{ID: *id, Name: *name, Public: *public, RequireMFA: *requireMFA,
-		RedirectURIs: redirects.values, PostLogoutRedirectURIs: store.StringList(logouts.values)}
-	if row.PostLogoutRedirectURIs == nil {
-		row.PostLogoutRedirectURIs = store.StringList{}
+	added, err := svc.AddClient(ctx, c.auditActor(), nc)
+	if err != nil {
+		return adminError(cmd, *id, err)
 	}
-	generated := ""
-	if !*public {
-		s := *secret
-		if s == "" {
-			s = credential.NewToken()
-			generated = s
-		}
-		row.SecretHash = rt.hasher.Hash(s)
-	}
-	if err := rt.store.CreateClient(ctx, row); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("%s: client %q already exists", cmd, *id)
-		}
-		return err
-	}
-	kind := clientKind(row)
-	detail := "created " + kind + " client"
-	switch {
-	case generated != "":
-		detail += " (secret generated)"
-	case !*public:
-		detail += " (secret given)"
-	}
-	detail += "; redirect URIs: " + strings.Join(row.RedirectURIs, " ")
-	if len(row.PostLogoutRedirectURIs) > 0 {
-		detail += "; post-logout URIs: " + strings.Join(row.PostLogoutRedirectURIs, " ")
-	}
-	detail += "; require-mfa " + onOff(row.RequireMFA)
-	if err := c.record(ctx, rt, cmd, clientEvent(row.ID, detail)); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "created %s client %s\n", kind, *id)
-	if generated != "" {
-		fmt.Fprintf(c.stdout, "client secret (shown once, store it now): %s\n", generated)
+	fmt.Fprintf(c.stdout, "created %s client %s\n", admin.ClientKind(added.Client), *id)
+	if added.Secret != "" {
+		fmt.Fprintf(c.stdout, "client secret (shown once, store it now): %s\n", added.Secret)
 	}
 	return nil
 }
@@ -144,28 +86,21 @@ func (c *cli) clientList(ctx context.Context, args []string) error {
 	if _, err := c.parse(c.flags("client list"), args); err != nil {
 		return err
 	}
-	rt, err := c.open(ctx)
+	rt, svc, err := c.openAdmin(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	clients, err := rt.store.ListClients(ctx)
+	clients, err := svc.Clients(ctx)
 	if err != nil {
 		return err
 	}
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tTYPE\tREQUIRE-MFA\tSOURCE\tREDIRECT URIS")
 	for _, cl := range clients {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", cl.ID, clientKind(&cl), onOff(cl.RequireMFA), clientSource(&cl), strings.Join(cl.RedirectURIs, " "))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", cl.ID, admin.ClientKind(&cl), onOff(cl.RequireMFA), clientSource(&cl), strings.Join(cl.RedirectURIs, " "))
 	}
 	return w.Flush()
-}
-
-func clientKind(cl *store.Client) string {
-	if cl.Public {
-		return "public"
-	}
-	return "confidential"
 }
 
 func clientSource(cl *store.Client) string {
@@ -175,24 +110,18 @@ func clientSource(cl *store.Client) string {
 	return "cli"
 }
 
-// loadClient opens the runtime and finds one client by the positional id.
-func (c *cli) loadClient(ctx context.Context, cmd string, pos []string) (*runtime, *store.Client, error) {
+// clientAction runs one action on the client named by the single
+// positional argument, mapping its error onto the command's message.
+func (c *cli) clientAction(ctx context.Context, cmd string, pos []string, act func(svc *admin.Service, id string) error) error {
 	if len(pos) != 1 {
-		return nil, nil, fmt.Errorf("%s: give exactly one client id", cmd)
+		return fmt.Errorf("%s: give exactly one client id", cmd)
 	}
-	rt, err := c.open(ctx)
+	rt, svc, err := c.openAdmin(ctx, false)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	cl, err := rt.store.ClientByID(ctx, pos[0])
-	if err != nil {
-		rt.Close()
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, fmt.Errorf("%s: no client %q", cmd, pos[0])
-		}
-		return nil, nil, err
-	}
-	return rt, cl, nil
+	defer rt.Close()
+	return adminError(cmd, pos[0], act(svc, pos[0]))
 }
 
 func (c *cli) clientShow(ctx context.Context, args []string) error {
@@ -200,20 +129,22 @@ func (c *cli) clientShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, cl, err := c.loadClient(ctx, "client show", pos)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	fmt.Fprintf(c.stdout, "id:               %s\nname:             %s\ntype:             %s\nrequire-mfa:      %s\nsource:           %s\nredirect URIs:    %s\npost-logout URIs: %s\ncreated:          %s\n",
-		cl.ID, cl.Name, clientKind(cl), onOff(cl.RequireMFA), clientSource(cl),
-		strings.Join(cl.RedirectURIs, " "), strings.Join(cl.PostLogoutRedirectURIs, " "),
-		cl.CreatedAt.Format("2006-01-02 15:04:05 MST"))
-	return nil
+	return c.clientAction(ctx, "client show", pos, func(svc *admin.Service, id string) error {
+		cl, err := svc.Client(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "id:               %s\nname:             %s\ntype:             %s\nrequire-mfa:      %s\nsource:           %s\nredirect URIs:    %s\npost-logout URIs: %s\ncreated:          %s\n",
+			cl.ID, cl.Name, admin.ClientKind(cl), onOff(cl.RequireMFA), clientSource(cl),
+			strings.Join(cl.RedirectURIs, " "), strings.Join(cl.PostLogoutRedirectURIs, " "),
+			cl.CreatedAt.Format("2006-01-02 15:04:05 MST"))
+		return nil
+	})
 }
 
 func (c *cli) clientUpdate(ctx context.Context, args []string) error {
-	fs := c.flags("client update")
+	const cmd = "client update"
+	fs := c.flags(cmd)
 	var redirects, logouts listFlag
 	fs.Var(&redirects, "redirect-uri", "replace the redirect URIs (repeatable)")
 	fs.Var(&logouts, "post-logout-uri", "replace the post-logout URIs (repeatable)")
@@ -225,75 +156,37 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	const cmd = "client update"
-	if err := checkURIs(cmd, "redirect-uri", redirects.values); err != nil {
-		return err
-	}
-	if err := checkURIs(cmd, "post-logout-uri", logouts.values); err != nil {
-		return err
-	}
-	fields := map[string]any{}
+	change := admin.ClientChange{RotateSecret: *rotate}
 	if redirects.set {
-		fields["redirect_uris"] = store.StringList(redirects.values)
+		change.RedirectURIs = &redirects.values
 	}
 	if logouts.set {
-		fields["post_logout_redirect_uris"] = store.StringList(logouts.values)
+		change.PostLogoutURIs = &logouts.values
+	}
+	if err := change.Check(config.CheckRedirectURI); err != nil {
+		return adminError(cmd, "", err)
 	}
 	if name.set {
-		fields["name"] = name.value
+		change.Name = &name.value
 	}
 	if requireMFA.set {
 		if requireMFA.value != "on" && requireMFA.value != "off" {
 			return errors.New(cmd + ": --require-mfa takes on or off")
 		}
-		fields["require_mfa"] = requireMFA.value == "on"
+		on := requireMFA.value == "on"
+		change.RequireMFA = &on
 	}
-	rt, cl, err := c.loadClient(ctx, cmd, pos)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	if cl.FromConfig {
-		return fmt.Errorf("%s: client %q is declared in the configuration file; change it there", cmd, cl.ID)
-	}
-	secret := ""
-	if *rotate {
-		if cl.Public {
-			return fmt.Errorf("%s: client %q is public and has no secret", cmd, cl.ID)
+	return c.clientAction(ctx, cmd, pos, func(svc *admin.Service, id string) error {
+		secret, err := svc.UpdateClient(ctx, c.auditActor(), id, change)
+		if err != nil {
+			return err
 		}
-		secret = credential.NewToken()
-		fields["secret_hash"] = rt.hasher.Hash(secret)
-	}
-	if len(fields) == 0 {
-		return errors.New(cmd + ": nothing to change (see otpgate client update -h)")
-	}
-	if err := rt.store.UpdateClient(ctx, cl.ID, fields); err != nil {
-		return err
-	}
-	var changes []string
-	if redirects.set {
-		changes = append(changes, "redirect URIs replaced: "+strings.Join(redirects.values, " "))
-	}
-	if logouts.set {
-		changes = append(changes, "post-logout URIs replaced: "+strings.Join(logouts.values, " "))
-	}
-	if name.set {
-		changes = append(changes, fmt.Sprintf("name set to %q", name.value))
-	}
-	if requireMFA.set {
-		changes = append(changes, "set require-mfa "+requireMFA.value)
-	}
-	if secret != "" {
-		changes = append(changes, "secret rotated")
-	}
-	if err := c.record(ctx, rt, cmd, clientEvent(cl.ID, strings.Join(changes, "; "))); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "updated client %s\n", cl.ID)
-	if secret != "" {
-		fmt.Fprintf(c.stdout, "client secret (shown once, store it now): %s\n", secret)
-	}
-	return nil
+		fmt.Fprintf(c.stdout, "updated client %s\n", id)
+		if secret != "" {
+			fmt.Fprintf(c.stdout, "client secret (shown once, store it now): %s\n", secret)
+		}
+		return nil
+	})
 }
 
 func (c *cli) clientRemove(ctx context.Context, args []string) error {
@@ -301,27 +194,13 @@ func (c *cli) clientRemove(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, cl, err := c.loadClient(ctx, "client remove", pos)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	if cl.FromConfig {
-		return fmt.Errorf("client remove: client %q is declared in the configuration file; remove it there", cl.ID)
-	}
-	if err := rt.store.DeleteClient(ctx, cl.ID); err != nil {
-		return err
-	}
-	if err := c.record(ctx, rt, "client remove", clientEvent(cl.ID, "client removed; its tokens revoked")); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "removed client %s and revoked its tokens\n", cl.ID)
-	return nil
-}
-
-// clientEvent is an audit event about client id.
-func clientEvent(id, detail string) store.AuditEvent {
-	return store.AuditEvent{Event: store.EventAdminClient, ClientID: id, Detail: detail}
+	return c.clientAction(ctx, "client remove", pos, func(svc *admin.Service, id string) error {
+		if err := svc.RemoveClient(ctx, c.auditActor(), id); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "removed client %s and revoked its tokens\n", id)
+		return nil
+	})
 }
 
 // optString is a flag that records whether it was given.

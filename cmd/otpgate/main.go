@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,15 +27,24 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := runWith(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, slog.SetDefault)
 	stop()
 	os.Exit(code)
 }
 
 // run executes one command line and returns the exit status. Errors are
-// one line on stderr.
+// one line on stderr. It leaves slog's default logger alone, so that
+// commands run side by side (in tests) do not log into each other.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runWith(ctx, args, stdin, stdout, stderr, nil)
+}
+
+// runWith is run; setDefault, when not nil, receives the configured logger
+// at start-up (main passes slog.SetDefault, so that the lines libraries log
+// through slog's default logger, zitadel's among them, take the configured
+// format and level too).
+func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, setDefault func(*slog.Logger)) int {
+	env := &cli{stdin: stdin, stdout: stdout, stderr: stderr, setDefault: setDefault}
 	global := flag.NewFlagSet("otpgate", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	global.Usage = func() {}

@@ -2,103 +2,57 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
-	"github.com/otpgate/otpgate/mfa"
-	"github.com/otpgate/otpgate/provider/credential"
-	"github.com/otpgate/otpgate/provider/mail"
-	"github.com/otpgate/otpgate/provider/store"
-)
-
-// Enrollment codes (the proof a user presents before enrolling a new
-// device after an administrator's reset) live this long by default, and
-// at most maxProofLifetime.
-const (
-	defaultProofLifetime = 72 * time.Hour
-	maxProofLifetime     = 30 * 24 * time.Hour
+	"github.com/otpgate/otpgate/provider/admin"
 )
 
 // userResetOTP removes a user's device and recovery codes, clears the
-// passcode lock, revokes every session and token, and issues a one-time
+// passcode lock, revokes every session and token, and prints a one-time
 // enrollment code that the user must present before enrolling again.
 func (c *cli) userResetOTP(ctx context.Context, args []string) error {
 	const cmd = "user reset-otp"
 	fs := c.flags(cmd)
-	lifetime := fs.Duration("proof-lifetime", defaultProofLifetime, "how long the enrollment code stays valid")
+	lifetime := fs.Duration("proof-lifetime", admin.DefaultProofLifetime, "how long the enrollment code stays valid")
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if *lifetime < time.Minute || *lifetime > maxProofLifetime {
-		return fmt.Errorf("%s: --proof-lifetime must be between 1m and 720h (30 days)", cmd)
+	if err := admin.CheckProofLifetime(*lifetime); err != nil {
+		return adminError(cmd, "", err)
 	}
-	rt, u, err := c.loadUser(ctx, cmd, pos)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	codes, err := mfa.NewRecoveryCodes(rand.Reader, 1)
-	if err != nil {
-		return fmt.Errorf("%s: %w", cmd, err)
-	}
-	proof := codes[0]
-	hadDevice := true
-	if _, err := rt.store.DeviceByUser(ctx, u.ID); errors.Is(err, store.ErrNotFound) {
-		hadDevice = false
-	} else if err != nil {
-		return err
-	}
-	until := rt.store.Now().Add(*lifetime).Truncate(time.Second)
-	if err := rt.store.AdminResetDevice(ctx, u.ID, rt.hasher.Hash(mfa.NormalizeRecoveryCode(proof)), until); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s: no user named %q", cmd, u.Username)
+	return c.userAction(ctx, cmd, pos, true, func(svc *admin.Service, _ *runtime, name string) error {
+		res, err := svc.ResetDevice(ctx, c.auditActor(), name, *lifetime)
+		if res == nil {
+			return err
+		}
+		if perr := c.printReset(res); perr != nil {
+			return perr
+		}
+		var mailErr *admin.MailError
+		if errors.As(err, &mailErr) {
+			return fmt.Errorf("the device was reset and the code above is valid, but the enrollment mail failed: %w", mailErr.Err)
 		}
 		return err
-	}
-	detail := "device and recovery codes removed"
-	if !hadDevice {
-		detail = "no device was enrolled"
-	}
-	if u.OTPLocked {
-		detail += "; passcode lock cleared"
-	}
-	detail += "; sessions and tokens revoked; enrollment code issued, valid until " + until.UTC().Format(time.RFC3339)
-	if err := c.record(ctx, rt, cmd, userEvent(store.EventAdminResetOTP, u, detail)); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "device of %s reset; sessions and tokens revoked\n", u.Username)
-	return c.deliverProof(ctx, rt, u, proof, until)
+	})
 }
 
-// deliverProof hands the enrollment code of an administrator's reset to
-// the user: it is printed (once) for the administrator to pass on, and when
-// mail is on (or in development mode, where mail goes to the log) a
-// single-use link with the same effect is mailed to the account's address.
-func (c *cli) deliverProof(ctx context.Context, rt *runtime, u *store.User, proof string, until time.Time) error {
+// printReset prints the reset and, once, the enrollment code for the
+// administrator to pass on, and whether a link was also mailed.
+func (c *cli) printReset(res *admin.ResetResult) error {
+	u := res.User
+	fmt.Fprintf(c.stdout, "device of %s reset; sessions and tokens revoked\n", u.Username)
 	if _, err := fmt.Fprintf(c.stdout, "enrollment code for %s (give it to them; shown once, valid until %s): %s\n",
-		u.Username, displayTime(until), proof); err != nil {
+		u.Username, displayTime(res.ValidUntil), res.EnrollmentCode); err != nil {
 		return err
 	}
-	sender, err := newMailer(rt.cfg, rt.log)
-	if err != nil || sender == nil || u.Email == "" {
+	if res.Mailed {
+		_, err := fmt.Fprintf(c.stdout, "an enrollment link was also mailed to %s\n", u.Email)
 		return err
 	}
-	token := credential.NewToken()
-	now := rt.store.Now()
-	if err := rt.store.CreateLinkToken(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkProof,
-		UserID: u.ID, CreatedAt: now, ExpiresAt: until}); err != nil {
-		return err
-	}
-	link := rt.cfg.EffectiveIssuer() + "/login/proof?" + url.Values{"token": {token}}.Encode()
-	if err := sender.Send(ctx, mail.ProofLink(u.Email, link, until.Sub(now))); err != nil {
-		return fmt.Errorf("the device was reset and the code above is valid, but the enrollment mail failed: %w", err)
-	}
-	_, err = fmt.Fprintf(c.stdout, "an enrollment link was also mailed to %s\n", u.Email)
-	return err
+	return nil
 }
 
 // userUnlock lifts the temporary password/answer lock. The passcode lock
@@ -109,27 +63,19 @@ func (c *cli) userUnlock(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, u, err := c.loadUser(ctx, cmd, pos)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	detail := "no password/answer lock was in place; failure count cleared"
-	if u.LoginLockedUntil > rt.store.Now().Unix() {
-		detail = "password/answer lock until " + time.Unix(u.LoginLockedUntil, 0).UTC().Format(time.RFC3339) + " lifted; failure count cleared"
-	}
-	if err := rt.store.Unlock(ctx, u.ID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s: no user named %q", cmd, u.Username)
+	return c.userAction(ctx, cmd, pos, false, func(svc *admin.Service, _ *runtime, name string) error {
+		res, err := svc.Unlock(ctx, c.auditActor(), name)
+		if err != nil {
+			return err
 		}
-		return err
-	}
-	if err := c.record(ctx, rt, cmd, userEvent(store.EventUnlock, u, detail)); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "unlocked %s\n", u.Username)
-	if u.OTPLocked {
-		fmt.Fprintf(c.stdout, "%s is still locked for passcodes; reset the device with otpgate user reset-otp %s\n", u.Username, u.Username)
-	}
-	return nil
+		u := res.User
+		fmt.Fprintf(c.stdout, "unlocked %s\n", u.Username)
+		if res.StillOTPLocked {
+			fmt.Fprintf(c.stdout, "%s is still locked for passcodes; reset the device with otpgate user reset-otp %s\n", u.Username, u.Username)
+		}
+		return nil
+	})
 }
+
+// displayTime is how show and reset print a moment.
+func displayTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") }

@@ -79,9 +79,7 @@ func TestUserResetOTP(t *testing.T) {
 	st := openDataStore(t, dir)
 	u, sessionID, accessID, refreshID := signedInUser(t, st, "judy")
 	_, kimSession, _, kimRefresh := signedInUser(t, st, "kim")
-	if err := st.UpdateUser(ctx, u.ID, map[string]any{"otp_locked": true, "otp_failures": 5}); err != nil {
-		t.Fatal(err)
-	}
+	lockPasscodes(t, st, u.ID)
 	show := mustRun(t, "--data", dir, "user", "show", "judy")
 	if got := showField(t, show, "passcode lock"); got != "locked (reset the device with otpgate user reset-otp judy)" {
 		t.Errorf("passcode lock = %q before the reset", got)
@@ -171,7 +169,7 @@ func TestUserResetOTP(t *testing.T) {
 	}
 
 	// An expired code is shown as such: the user cannot enrol with it.
-	if err := st.UpdateUser(ctx, u.ID, map[string]any{"proof_expires_at": time.Now().UTC().Add(-time.Minute)}); err != nil {
+	if err := st.AdminResetDevice(ctx, u.ID, u2.ProofHash, time.Now().UTC().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if got := showField(t, mustRun(t, "--data", dir, "user", "show", "judy"), "enrollment code"); !strings.HasPrefix(got, "expired ") {
@@ -210,10 +208,7 @@ func TestUserUnlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	until := time.Now().Add(10 * time.Minute).Unix()
-	if err := st.UpdateUser(ctx, u.ID, map[string]any{"login_locked_until": until, "login_lock_level": 2, "login_failures": 3}); err != nil {
-		t.Fatal(err)
-	}
+	until := lockLoginTwice(t, st, u.ID)
 	want := fmt.Sprintf("until %s (after 2 locks)", displayTime(time.Unix(until, 0)))
 	if got := showField(t, mustRun(t, "--data", dir, "user", "show", "mia"), "login lock"); got != want {
 		t.Errorf("login lock = %q, want %q", got, want)
@@ -233,9 +228,7 @@ func TestUserUnlock(t *testing.T) {
 	}
 
 	// unlock does not lift a passcode lock, and says so.
-	if err := st.UpdateUser(ctx, u.ID, map[string]any{"otp_locked": true}); err != nil {
-		t.Fatal(err)
-	}
+	lockPasscodes(t, st, u.ID)
 	if out := mustRun(t, "--data", dir, "user", "unlock", "mia"); !strings.Contains(out, "otpgate user reset-otp mia") {
 		t.Errorf("unlock of a passcode-locked user: stdout %q", out)
 	}
@@ -244,4 +237,35 @@ func TestUserUnlock(t *testing.T) {
 	}
 	mustFail(t, "", []string{"--data", dir, "user", "unlock", "ghost"}, `no user named "ghost"`)
 	mustFail(t, "", []string{"--data", dir, "user", "unlock"}, "exactly one username")
+}
+
+// lockPasscodes locks a user for passcodes the way five wrong ones do.
+func lockPasscodes(t *testing.T, st *store.Store, userID string) {
+	t.Helper()
+	for range 5 {
+		if _, err := st.RecordOTPFailure(context.Background(), userID, 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// lockLoginTwice gives a user a second password/answer lock (level 2),
+// the first one taken and expired in the past, and returns when the
+// second one ends (unix seconds).
+func lockLoginTwice(t *testing.T, st *store.Store, userID string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	st.Clock = func() time.Time { return time.Now().UTC().Add(-time.Hour) }
+	if _, err := st.RecordLoginFailure(ctx, userID, mfa.Lockout{Threshold: 1, Base: time.Minute, Max: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	st.Clock = func() time.Time { return time.Now().UTC() }
+	c, err := st.RecordLoginFailure(ctx, userID, mfa.Lockout{Threshold: 1, Base: time.Minute, Max: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LockLevel != 2 || c.LockedUntil <= time.Now().Unix() {
+		t.Fatalf("after two locks: %+v, want level 2 and a lock in force", c)
+	}
+	return c.LockedUntil
 }

@@ -20,6 +20,8 @@ const (
 	demoAnswer   = "otpgate"
 )
 
+func newUserID() string { return "u_" + strings.ToLower(strings.TrimRight(randText(), "=")) }
+
 // demoSeed is what development mode prints for a newcomer.
 type demoSeed struct{ Username, Password, Answer string }
 

@@ -5,17 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
+	"github.com/otpgate/otpgate/provider/admin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
 )
-
-func newUserID() string { return "u_" + strings.ToLower(strings.TrimRight(randText(), "=")) }
 
 // user dispatches the user subcommands.
 func (c *cli) user(ctx context.Context, args []string) error {
@@ -61,21 +58,18 @@ func (c *cli) readPassword(flagValue string, fromStdin bool) (string, error) {
 	return flagValue, nil
 }
 
-func (c *cli) checkPassword(rt *runtime, pw string) error {
+// requirePassword refuses an empty password read from --password or
+// --password-stdin (the service checks its length).
+func requirePassword(pw string) error {
 	if pw == "" {
 		return errors.New("a password is required (--password or --password-stdin)")
-	}
-	if n := utf8.RuneCountInString(pw); n < rt.cfg.Login.MinPasswordLength {
-		return fmt.Errorf("the password must be at least %d characters long", rt.cfg.Login.MinPasswordLength)
-	}
-	if len(pw) > 1024 {
-		return errors.New("the password is too long")
 	}
 	return nil
 }
 
 func (c *cli) userAdd(ctx context.Context, args []string) error {
-	fs := c.flags("user add")
+	const cmd = "user add"
+	fs := c.flags(cmd)
 	username := fs.String("username", "", "username (case-insensitive)")
 	email := fs.String("email", "", "email address")
 	name := fs.String("name", "", "display name")
@@ -86,40 +80,28 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	uname := store.NormalizeUsername(*username)
-	if uname == "" || len(uname) > 128 || strings.ContainsAny(uname, " \t\r\n") {
-		return errors.New("user add: --username is required (1-128 characters, no spaces)")
+	if err := admin.CheckUsername(uname); err != nil {
+		return adminError(cmd, uname, err)
 	}
-	if *email != "" {
-		if _, err := mail.ParseAddress(*email); err != nil {
-			return fmt.Errorf("user add: --email %q is not an email address", *email)
-		}
+	if err := admin.CheckEmail(*email); err != nil {
+		return adminError(cmd, uname, err)
 	}
-	rt, err := c.open(ctx)
+	rt, svc, err := c.openAdmin(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
 	pw, err := c.readPassword(*password, *stdin)
+	if err == nil {
+		err = requirePassword(pw)
+	}
 	if err != nil {
-		return fmt.Errorf("user add: %w", err)
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
-	if err := c.checkPassword(rt, pw); err != nil {
-		return fmt.Errorf("user add: %w", err)
-	}
-	u := &store.User{ID: newUserID(), Username: uname, Email: *email, Name: *name,
-		PasswordHash: rt.hasher.Hash(pw), MustChangePassword: true, RequireMFA: *requireMFA}
-	if err := rt.store.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("user add: username %q is taken", uname)
-		}
-		return err
-	}
-	detail := "user created; must set a new password and security question at first sign-in"
-	if u.RequireMFA {
-		detail += "; require-mfa on"
-	}
-	if err := c.record(ctx, rt, "user add", userEvent(store.EventAdminUser, u, detail)); err != nil {
-		return err
+	u, err := svc.AddUser(ctx, c.auditActor(), admin.NewUser{Username: uname, Email: *email, Name: *name,
+		Password: pw, RequireMFA: *requireMFA})
+	if err != nil {
+		return adminError(cmd, uname, err)
 	}
 	fmt.Fprintf(c.stdout, "created user %s (id %s); they set a new password and security question at first sign-in\n", u.Username, u.ID)
 	return nil
@@ -129,12 +111,12 @@ func (c *cli) userList(ctx context.Context, args []string) error {
 	if _, err := c.parse(c.flags("user list"), args); err != nil {
 		return err
 	}
-	rt, err := c.open(ctx)
+	rt, svc, err := c.openAdmin(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	users, err := rt.store.ListUsers(ctx)
+	users, err := svc.Users(ctx)
 	if err != nil {
 		return err
 	}
@@ -172,25 +154,35 @@ func oneName(cmd string, pos []string) (string, error) {
 	return pos[0], nil
 }
 
-// loadUser opens the runtime and finds a user by name.
-func (c *cli) loadUser(ctx context.Context, cmd string, pos []string) (*runtime, *store.User, error) {
-	name, err := oneName(cmd, pos)
-	if err != nil {
-		return nil, nil, err
-	}
+// openAdmin opens the runtime and the admin service over it.
+func (c *cli) openAdmin(ctx context.Context, withMail bool) (*runtime, *admin.Service, error) {
 	rt, err := c.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := rt.store.UserByUsername(ctx, name)
+	svc, err := c.adminService(rt, withMail)
 	if err != nil {
 		rt.Close()
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, fmt.Errorf("%s: no user named %q", cmd, name)
-		}
 		return nil, nil, err
 	}
-	return rt, u, nil
+	return rt, svc, nil
+}
+
+// userAction runs one action on the user named by the single positional
+// argument: it opens the runtime and the service and maps the action's
+// error onto the command's message.
+func (c *cli) userAction(ctx context.Context, cmd string, pos []string, withMail bool,
+	act func(svc *admin.Service, rt *runtime, name string) error) error {
+	name, err := oneName(cmd, pos)
+	if err != nil {
+		return err
+	}
+	rt, svc, err := c.openAdmin(ctx, withMail)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	return adminError(cmd, name, act(svc, rt, name))
 }
 
 func (c *cli) userShow(ctx context.Context, args []string) error {
@@ -198,24 +190,22 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, u, err := c.loadUser(ctx, "user show", pos)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	question := u.Question
-	if question == "" {
-		question = "(not set)"
-	}
-	fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\nstatus:            %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
-		u.Username, u.ID, u.Email, u.Name, userStatus(u), onOff(u.RequireMFA), question,
-		u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
-	c.showLocks(rt.store.Now(), u)
-	return c.showDevice(ctx, rt, u)
+	return c.userAction(ctx, "user show", pos, false, func(svc *admin.Service, rt *runtime, name string) error {
+		u, err := svc.User(ctx, name)
+		if err != nil {
+			return err
+		}
+		question := u.Question
+		if question == "" {
+			question = "(not set)"
+		}
+		fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\nstatus:            %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
+			u.Username, u.ID, u.Email, u.Name, userStatus(u), onOff(u.RequireMFA), question,
+			u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
+		c.showLocks(rt.store.Now(), u)
+		return c.showDevice(ctx, svc, u)
+	})
 }
-
-// displayTime is how show and reset print a moment.
-func displayTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") }
 
 // showLocks prints the user's lockout state and whether an enrollment code
 // from a device reset is waiting to be used (never the code or its hash).
@@ -245,25 +235,22 @@ func (c *cli) showLocks(now time.Time, u *store.User) {
 
 // showDevice prints the user's authenticator (never its secret) and how
 // many recovery codes are left.
-func (c *cli) showDevice(ctx context.Context, rt *runtime, u *store.User) error {
-	d, err := rt.store.DeviceByUser(ctx, u.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		fmt.Fprintln(c.stdout, "device:            none enrolled")
-		return nil
-	}
+func (c *cli) showDevice(ctx context.Context, svc *admin.Service, u *store.User) error {
+	st, err := svc.Device(ctx, u)
 	if err != nil {
 		return err
+	}
+	d := st.Device
+	if d == nil {
+		fmt.Fprintln(c.stdout, "device:            none enrolled")
+		return nil
 	}
 	lastUsed := "never"
 	if d.LastUsedAt != nil {
 		lastUsed = d.LastUsedAt.Format("2006-01-02 15:04:05 MST")
 	}
-	left, err := rt.store.CountRecoveryCodes(ctx, u.ID)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(c.stdout, "device:            enrolled\ndevice app:        %s\nenrolled at:       %s\nlast used:         %s\nrecovery codes:    %d unused\n",
-		appName(d.App), d.EnrolledAt.Format("2006-01-02 15:04:05 MST"), lastUsed, left)
+		appName(d.App), d.EnrolledAt.Format("2006-01-02 15:04:05 MST"), lastUsed, st.RecoveryCodesLeft)
 	return nil
 }
 
@@ -283,37 +270,32 @@ func appName(id string) string {
 // userSetPassword sets a temporary password: the user must choose a new
 // one at the next sign-in, and existing sessions and tokens are revoked.
 func (c *cli) userSetPassword(ctx context.Context, args []string) error {
-	fs := c.flags("user set-password")
+	const cmd = "user set-password"
+	fs := c.flags(cmd)
 	password := fs.String("password", "", "new temporary password")
 	stdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
-	rt, u, err := c.loadUser(ctx, "user set-password", pos)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	pw, err := c.readPassword(*password, *stdin)
-	if err != nil {
-		return fmt.Errorf("user set-password: %w", err)
-	}
-	if err := c.checkPassword(rt, pw); err != nil {
-		return fmt.Errorf("user set-password: %w", err)
-	}
-	if err := rt.store.UpdateUser(ctx, u.ID, map[string]any{"password_hash": rt.hasher.Hash(pw), "must_change_password": true}); err != nil {
-		return err
-	}
-	if err := rt.store.RevokeUser(ctx, u.ID); err != nil {
-		return err
-	}
-	const detail = "temporary password set (must change it at the next sign-in); sessions and tokens revoked"
-	if err := c.record(ctx, rt, "user set-password", userEvent(store.EventAdminUser, u, detail)); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "password of %s set; they must choose a new one at the next sign-in; sessions and tokens revoked\n", u.Username)
-	return nil
+	return c.userAction(ctx, cmd, pos, false, func(svc *admin.Service, _ *runtime, name string) error {
+		if _, err := svc.User(ctx, name); err != nil {
+			return err
+		}
+		pw, err := c.readPassword(*password, *stdin)
+		if err == nil {
+			err = requirePassword(pw)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", cmd, err)
+		}
+		u, err := svc.SetPassword(ctx, c.auditActor(), name, pw)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "password of %s set; they must choose a new one at the next sign-in; sessions and tokens revoked\n", u.Username)
+		return nil
+	})
 }
 
 func (c *cli) userSetDisabled(ctx context.Context, args []string, disabled bool) error {
@@ -325,51 +307,36 @@ func (c *cli) userSetDisabled(ctx context.Context, args []string, disabled bool)
 	if err != nil {
 		return err
 	}
-	rt, u, err := c.loadUser(ctx, cmd, pos)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	if err := rt.store.UpdateUser(ctx, u.ID, map[string]any{"disabled": disabled}); err != nil {
-		return err
-	}
-	if disabled {
-		if err := rt.store.RevokeUser(ctx, u.ID); err != nil {
+	return c.userAction(ctx, cmd, pos, false, func(svc *admin.Service, _ *runtime, name string) error {
+		u, err := svc.SetDisabled(ctx, c.auditActor(), name, disabled)
+		if err != nil {
 			return err
 		}
-		if err := c.record(ctx, rt, cmd, userEvent(store.EventAdminUser, u, "disabled; sessions and tokens revoked")); err != nil {
-			return err
+		if disabled {
+			fmt.Fprintf(c.stdout, "disabled %s; sessions and tokens revoked\n", u.Username)
+		} else {
+			fmt.Fprintf(c.stdout, "enabled %s\n", u.Username)
 		}
-		fmt.Fprintf(c.stdout, "disabled %s; sessions and tokens revoked\n", u.Username)
 		return nil
-	}
-	if err := c.record(ctx, rt, cmd, userEvent(store.EventAdminUser, u, "enabled")); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "enabled %s\n", u.Username)
-	return nil
+	})
 }
 
 func (c *cli) userRequireMFA(ctx context.Context, args []string) error {
-	pos, err := c.parse(c.flags("user require-mfa"), args)
+	const cmd = "user require-mfa"
+	pos, err := c.parse(c.flags(cmd), args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 || (pos[1] != "on" && pos[1] != "off") {
 		return errors.New("user require-mfa: usage: otpgate user require-mfa NAME on|off")
 	}
-	rt, u, err := c.loadUser(ctx, "user require-mfa", pos[:1])
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
 	on := pos[1] == "on"
-	if err := rt.store.UpdateUser(ctx, u.ID, map[string]any{"require_mfa": on}); err != nil {
-		return err
-	}
-	if err := c.record(ctx, rt, "user require-mfa", userEvent(store.EventAdminUser, u, "set require-mfa "+onOff(on))); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "two-factor requirement for %s: %s\n", u.Username, onOff(on))
-	return nil
+	return c.userAction(ctx, cmd, pos[:1], false, func(svc *admin.Service, _ *runtime, name string) error {
+		u, err := svc.RequireMFA(ctx, c.auditActor(), name, on)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "two-factor requirement for %s: %s\n", u.Username, onOff(on))
+		return nil
+	})
 }

@@ -125,7 +125,7 @@ func TestUserSetPasswordDisableEnable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.UpdateUser(ctx, u.ID, map[string]any{"must_change_password": false}); err != nil {
+	if err := st.FinishSetup(ctx, u.ID, store.UserSetup{PasswordHash: u.PasswordHash}); err != nil {
 		t.Fatal(err)
 	}
 	status := func() string { return showField(t, mustRun(t, "--data", dir, "user", "show", "frank"), "status") }

@@ -29,7 +29,7 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 	if m := s.checkNewPassword(in); m != "" {
 		return invalid(m), nil
 	}
-	fields := map[string]any{"must_change_password": false}
+	var setup store.UserSetup
 	if s.cfg.QuestionEnabled {
 		answer := credential.NormalizeAnswer(in.Answer)
 		confirm := credential.NormalizeAnswer(in.AnswerConfirm)
@@ -43,14 +43,13 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 		case utf8.RuneCountInString(answer) < minAnswerLen || len(answer) > maxAnswerLen:
 			return invalid(templates.MsgAnswerTooShort), nil
 		}
-		fields["question"] = in.Question
-		fields["answer_hash"] = s.hasher.Hash(answer)
+		setup.Question, setup.AnswerHash = in.Question, s.hasher.Hash(answer)
 	}
 	if same, _ := s.hasher.Verify(in.NewPassword, j.User.PasswordHash); same {
 		return invalid(templates.MsgPasswordReused), nil
 	}
-	fields["password_hash"] = s.hasher.Hash(in.NewPassword)
-	if err := s.store.UpdateUser(ctx, j.User.ID, fields); err != nil {
+	setup.PasswordHash = s.hasher.Hash(in.NewPassword)
+	if err := s.store.FinishSetup(ctx, j.User.ID, setup); err != nil {
 		return Result{}, fault(err)
 	}
 	if err := s.markFlow(ctx, j, store.StepSetup); err != nil {

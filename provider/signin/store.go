@@ -31,7 +31,7 @@ type Accounts interface {
 	UserByID(ctx context.Context, id string) (*store.User, error)
 	UserByUsername(ctx context.Context, username string) (*store.User, error)
 	UpdatePasswordHash(ctx context.Context, id, oldHash, newHash string) error
-	UpdateUser(ctx context.Context, id string, fields map[string]any) error
+	FinishSetup(ctx context.Context, id string, setup store.UserSetup) error
 	ClientByID(ctx context.Context, id string) (*store.Client, error)
 }
 

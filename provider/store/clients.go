@@ -43,9 +43,51 @@ func (s *Store) ListClients(ctx context.Context) ([]Client, error) {
 	return clients, err
 }
 
-// UpdateClient applies fields (column name → value) to one client.
-func (s *Store) UpdateClient(ctx context.Context, id string, fields map[string]any) error {
-	res := s.db.WithContext(ctx).Model(&Client{}).Where("id = ?", id).Updates(fields)
+// ClientUpdate is a change to a client: nil fields are left as they are.
+type ClientUpdate struct {
+	Name                   *string
+	RedirectURIs           *StringList
+	PostLogoutRedirectURIs *StringList
+	RequireMFA             *bool
+	// SecretHash replaces the secret (a rotation).
+	SecretHash *string
+}
+
+// Empty reports whether the update changes nothing.
+func (u ClientUpdate) Empty() bool {
+	return u.Name == nil && u.RedirectURIs == nil && u.PostLogoutRedirectURIs == nil &&
+		u.RequireMFA == nil && u.SecretHash == nil
+}
+
+// columns maps the update onto the client's columns.
+func (u ClientUpdate) columns() map[string]any {
+	fields := map[string]any{}
+	if u.Name != nil {
+		fields["name"] = *u.Name
+	}
+	if u.RedirectURIs != nil {
+		fields["redirect_uris"] = *u.RedirectURIs
+	}
+	if u.PostLogoutRedirectURIs != nil {
+		fields["post_logout_redirect_uris"] = *u.PostLogoutRedirectURIs
+	}
+	if u.RequireMFA != nil {
+		fields["require_mfa"] = *u.RequireMFA
+	}
+	if u.SecretHash != nil {
+		fields["secret_hash"] = *u.SecretHash
+	}
+	return fields
+}
+
+// UpdateClient applies u to one client. ErrNotFound when there is no such
+// client (an empty update only checks that it exists).
+func (s *Store) UpdateClient(ctx context.Context, id string, u ClientUpdate) error {
+	if u.Empty() {
+		_, err := s.ClientByID(ctx, id)
+		return err
+	}
+	res := s.db.WithContext(ctx).Model(&Client{}).Where("id = ?", id).Updates(u.columns())
 	if res.Error != nil {
 		return fmt.Errorf("update client: %w", res.Error)
 	}

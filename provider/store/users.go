@@ -54,11 +54,52 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	return users, err
 }
 
-// UpdateUser applies fields (column name → value) to one user.
-func (s *Store) UpdateUser(ctx context.Context, id string, fields map[string]any) error {
+// SetUserPassword replaces a user's password hash; mustChange makes the
+// user choose a new password at the next sign-in (an administrator's
+// temporary password).
+func (s *Store) SetUserPassword(ctx context.Context, id, hash string, mustChange bool) error {
+	return s.updateUser(ctx, id, "set password", map[string]any{"password_hash": hash, "must_change_password": mustChange})
+}
+
+// SetUserDisabled disables or enables a user. Disabling does not revoke
+// anything by itself: callers pair it with RevokeUser.
+func (s *Store) SetUserDisabled(ctx context.Context, id string, disabled bool) error {
+	return s.updateUser(ctx, id, "set disabled", map[string]any{"disabled": disabled})
+}
+
+// SetUserRequireMFA turns the per-user two-factor requirement on or off.
+func (s *Store) SetUserRequireMFA(ctx context.Context, id string, on bool) error {
+	return s.updateUser(ctx, id, "set require-mfa", map[string]any{"require_mfa": on})
+}
+
+// UserSetup is what a first sign-in (or a sign-in after a reset) sets:
+// a new password and, when the security question is on, a question and the
+// hash of its normalised answer.
+type UserSetup struct {
+	PasswordHash string
+	// Question and AnswerHash are written only when Question is not
+	// empty; otherwise the stored question and answer are kept.
+	Question   string
+	AnswerHash string
+}
+
+// FinishSetup stores a user's first-sign-in setup and clears the
+// must-change-password mark, in one statement.
+func (s *Store) FinishSetup(ctx context.Context, id string, setup UserSetup) error {
+	fields := map[string]any{"password_hash": setup.PasswordHash, "must_change_password": false}
+	if setup.Question != "" {
+		fields["question"] = setup.Question
+		fields["answer_hash"] = setup.AnswerHash
+	}
+	return s.updateUser(ctx, id, "finish setup", fields)
+}
+
+// updateUser applies one typed mutation's columns to one user; the column
+// map never leaves this package. ErrNotFound when there is no such user.
+func (s *Store) updateUser(ctx context.Context, id, what string, fields map[string]any) error {
 	res := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Updates(fields)
 	if res.Error != nil {
-		return fmt.Errorf("update user: %w", res.Error)
+		return fmt.Errorf("%s: %w", what, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return ErrNotFound

@@ -58,25 +58,42 @@ func testClientList(t *testing.T, s *store.Store, _ *clock) {
 }
 
 func testClientUpdate(t *testing.T, s *store.Store, _ *clock) {
-	must(t, s.CreateClient(ctx(t), &store.Client{ID: "app", Name: "App", RequireMFA: true,
-		RedirectURIs: store.StringList{"https://a.example/cb"}}), "CreateClient")
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "app", Name: "App", RequireMFA: true, SecretHash: "old-hash",
+		RedirectURIs: store.StringList{"https://a.example/cb"}, PostLogoutRedirectURIs: store.StringList{"https://a.example/"}}), "CreateClient")
 	must(t, s.CreateClient(ctx(t), &store.Client{ID: "other", Name: "Other", RequireMFA: true}), "CreateClient")
-	must(t, s.UpdateClient(ctx(t), "app", map[string]any{
-		"require_mfa": false, "redirect_uris": store.StringList{"https://b.example/cb", "https://c.example/cb"},
-	}), "UpdateClient")
+	off := false
+	uris := store.StringList{"https://b.example/cb", "https://c.example/cb"}
+	must(t, s.UpdateClient(ctx(t), "app", store.ClientUpdate{RequireMFA: &off, RedirectURIs: &uris}), "UpdateClient")
 	got, err := s.ClientByID(ctx(t), "app")
 	must(t, err, "ClientByID")
-	if got.RequireMFA || got.Name != "App" {
+	if got.RequireMFA || got.Name != "App" || got.SecretHash != "old-hash" {
 		t.Fatalf("after UpdateClient got %+v", got)
 	}
 	wantList(t, got.RedirectURIs, []string{"https://b.example/cb", "https://c.example/cb"}, "updated redirect URIs")
+	wantList(t, got.PostLogoutRedirectURIs, []string{"https://a.example/"}, "untouched post-logout URIs")
+
+	name, secret := "Renamed", "new-hash"
+	var none store.StringList
+	must(t, s.UpdateClient(ctx(t), "app", store.ClientUpdate{Name: &name, SecretHash: &secret, PostLogoutRedirectURIs: &none}),
+		"UpdateClient name, secret, no post-logout URIs")
+	got, err = s.ClientByID(ctx(t), "app")
+	must(t, err, "ClientByID")
+	if got.Name != "Renamed" || got.SecretHash != "new-hash" || got.RequireMFA {
+		t.Fatalf("after the second UpdateClient got %+v", got)
+	}
+	wantList(t, got.PostLogoutRedirectURIs, nil, "emptied post-logout URIs")
+	wantList(t, got.RedirectURIs, uris, "redirect URIs kept")
+	must(t, s.UpdateClient(ctx(t), "app", store.ClientUpdate{}), "empty UpdateClient of an existing client")
+
 	other, err := s.ClientByID(ctx(t), "other")
 	must(t, err, "ClientByID other")
-	if !other.RequireMFA {
+	if !other.RequireMFA || other.Name != "Other" {
 		t.Fatalf("UpdateClient(app) changed another client")
 	}
-	err = s.UpdateClient(ctx(t), "nobody", map[string]any{"name": "x"})
+	err = s.UpdateClient(ctx(t), "nobody", store.ClientUpdate{Name: &name})
 	wantErr(t, err, store.ErrNotFound, "UpdateClient of unknown id")
+	err = s.UpdateClient(ctx(t), "nobody", store.ClientUpdate{})
+	wantErr(t, err, store.ErrNotFound, "empty UpdateClient of unknown id")
 }
 
 func testClientSave(t *testing.T, s *store.Store, _ *clock) {

@@ -11,6 +11,7 @@ var userCases = []testCase{
 	{"Users/CreateAndLookup", testUserCreateAndLookup},
 	{"Users/DuplicateUsername", testUserDuplicate},
 	{"Users/Update", testUserUpdate},
+	{"Users/FinishSetup", testUserFinishSetup},
 	{"Users/UpdatePasswordHashCompareAndSwap", testUserPasswordCAS},
 	{"Users/ListOrder", testUserList},
 	{"Users/RevokeUser", testUserRevoke},
@@ -62,28 +63,58 @@ func testUserDuplicate(t *testing.T, s *store.Store, _ *clock) {
 func testUserUpdate(t *testing.T, s *store.Store, _ *clock) {
 	newUser(t, s, "u1", "erin")
 	newUser(t, s, "u2", "frank")
-	must(t, s.UpdateUser(ctx(t), "u1", map[string]any{
-		"email": "new@example.com", "require_mfa": true, "disabled": true, "must_change_password": true,
-	}), "UpdateUser")
+	must(t, s.SetUserPassword(ctx(t), "u1", "hash-temp", true), "SetUserPassword")
+	must(t, s.SetUserDisabled(ctx(t), "u1", true), "SetUserDisabled")
+	must(t, s.SetUserRequireMFA(ctx(t), "u1", true), "SetUserRequireMFA")
 	got, err := s.UserByID(ctx(t), "u1")
 	must(t, err, "UserByID")
-	if got.Email != "new@example.com" || !got.RequireMFA || !got.Disabled || !got.MustChangePassword {
-		t.Fatalf("after UpdateUser got %+v", got)
+	if got.PasswordHash != "hash-temp" || !got.RequireMFA || !got.Disabled || !got.MustChangePassword {
+		t.Fatalf("after the setters got %+v", got)
 	}
-	// Setting a boolean back to false must be written too (a map, not a struct).
-	must(t, s.UpdateUser(ctx(t), "u1", map[string]any{"disabled": false}), "UpdateUser to false")
+	// Setting a boolean back to false must be written too.
+	must(t, s.SetUserDisabled(ctx(t), "u1", false), "SetUserDisabled false")
+	must(t, s.SetUserRequireMFA(ctx(t), "u1", false), "SetUserRequireMFA false")
+	must(t, s.SetUserPassword(ctx(t), "u1", "hash-kept", false), "SetUserPassword mustChange false")
 	got, err = s.UserByID(ctx(t), "u1")
 	must(t, err, "UserByID")
-	if got.Disabled || got.Email != "new@example.com" {
-		t.Fatalf("after UpdateUser disabled=false got %+v", got)
+	if got.Disabled || got.RequireMFA || got.MustChangePassword || got.PasswordHash != "hash-kept" || got.Email != "u1@example.com" {
+		t.Fatalf("after setting back to false got %+v", got)
 	}
 	other, err := s.UserByID(ctx(t), "u2")
 	must(t, err, "UserByID u2")
-	if other.Email != "u2@example.com" || other.RequireMFA || other.Disabled {
-		t.Fatalf("UpdateUser of u1 changed u2: %+v", other)
+	if other.PasswordHash != "hash-u2" || other.RequireMFA || other.Disabled || other.MustChangePassword {
+		t.Fatalf("the setters of u1 changed u2: %+v", other)
 	}
-	err = s.UpdateUser(ctx(t), "nobody", map[string]any{"email": "x@example.com"})
-	wantErr(t, err, store.ErrNotFound, "UpdateUser of unknown id")
+	wantErr(t, s.SetUserPassword(ctx(t), "nobody", "h", true), store.ErrNotFound, "SetUserPassword of unknown id")
+	wantErr(t, s.SetUserDisabled(ctx(t), "nobody", true), store.ErrNotFound, "SetUserDisabled of unknown id")
+	wantErr(t, s.SetUserRequireMFA(ctx(t), "nobody", true), store.ErrNotFound, "SetUserRequireMFA of unknown id")
+}
+
+func testUserFinishSetup(t *testing.T, s *store.Store, _ *clock) {
+	newUser(t, s, "u1", "olivia")
+	newUser(t, s, "u2", "peggy")
+	must(t, s.SetUserPassword(ctx(t), "u1", "hash-temp", true), "SetUserPassword")
+	must(t, s.FinishSetup(ctx(t), "u1", store.UserSetup{PasswordHash: "hash-new", Question: "first_pet", AnswerHash: "answer-hash"}),
+		"FinishSetup")
+	got, err := s.UserByID(ctx(t), "u1")
+	must(t, err, "UserByID")
+	if got.MustChangePassword || got.PasswordHash != "hash-new" || got.Question != "first_pet" || got.AnswerHash != "answer-hash" {
+		t.Fatalf("after FinishSetup got %+v", got)
+	}
+	// Without a question (the question step is off) the stored one stays.
+	must(t, s.SetUserPassword(ctx(t), "u1", "hash-temp2", true), "SetUserPassword")
+	must(t, s.FinishSetup(ctx(t), "u1", store.UserSetup{PasswordHash: "hash-newer"}), "FinishSetup without question")
+	got, err = s.UserByID(ctx(t), "u1")
+	must(t, err, "UserByID")
+	if got.MustChangePassword || got.PasswordHash != "hash-newer" || got.Question != "first_pet" || got.AnswerHash != "answer-hash" {
+		t.Fatalf("after FinishSetup without a question got %+v", got)
+	}
+	other, err := s.UserByID(ctx(t), "u2")
+	must(t, err, "UserByID u2")
+	if other.PasswordHash != "hash-u2" || other.Question != "" {
+		t.Fatalf("FinishSetup of u1 changed u2: %+v", other)
+	}
+	wantErr(t, s.FinishSetup(ctx(t), "nobody", store.UserSetup{PasswordHash: "h"}), store.ErrNotFound, "FinishSetup of unknown id")
 }
 
 func testUserPasswordCAS(t *testing.T, s *store.Store, _ *clock) {

@@ -1,0 +1,239 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// NewClient is a relying application to register.
+type NewClient struct {
+	ID             string
+	Name           string
+	RedirectURIs   []string
+	PostLogoutURIs []string
+	// Secret is the confidential client's secret; empty generates one
+	// (returned once in AddedClient.Secret). A public client has none.
+	Secret     string
+	Public     bool
+	RequireMFA bool
+}
+
+// AddedClient is a registered client and, when one was generated, its
+// secret (returned once; only its hash is stored).
+type AddedClient struct {
+	Client *store.Client
+	Secret string
+}
+
+// ClientChange is a change to a client; nil fields are left as they are.
+type ClientChange struct {
+	Name           *string
+	RedirectURIs   *[]string
+	PostLogoutURIs *[]string
+	RequireMFA     *bool
+	// RotateSecret generates a new secret (returned once).
+	RotateSecret bool
+}
+
+// Client returns the client with id.
+func (s *Service) Client(ctx context.Context, id string) (*store.Client, error) {
+	cl, err := s.store.ClientByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %q", ErrClientNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load client: %w", err)
+	}
+	return cl, nil
+}
+
+// Clients returns every client, ordered by id.
+func (s *Service) Clients(ctx context.Context) ([]store.Client, error) {
+	clients, err := s.store.ListClients(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	return clients, nil
+}
+
+// ClientKind is "public" or "confidential".
+func ClientKind(cl *store.Client) string {
+	if cl.Public {
+		return "public"
+	}
+	return "confidential"
+}
+
+// AddClient registers a client.
+func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*AddedClient, error) {
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	if err := nc.Check(s.checkURI); err != nil {
+		return nil, err
+	}
+	row := &store.Client{ID: nc.ID, Name: nc.Name, Public: nc.Public, RequireMFA: nc.RequireMFA,
+		RedirectURIs: nc.RedirectURIs, PostLogoutRedirectURIs: store.StringList(nc.PostLogoutURIs)}
+	if row.PostLogoutRedirectURIs == nil {
+		row.PostLogoutRedirectURIs = store.StringList{}
+	}
+	out := &AddedClient{Client: row}
+	if !nc.Public {
+		secret := nc.Secret
+		if secret == "" {
+			var err error
+			if secret, err = s.newToken(); err != nil {
+				return nil, err
+			}
+			out.Secret = secret
+		}
+		row.SecretHash = s.hasher.Hash(secret)
+	}
+	err := s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error {
+			if err := s.store.CreateClient(ctx, row); errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("%w: %q", ErrClientExists, row.ID)
+			} else if err != nil {
+				return fmt.Errorf("create client: %w", err)
+			}
+			return nil
+		},
+		event: clientEvent(row.ID, addDetail(row, out.Secret != "")),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// addDetail is the audit detail of a new client (never the secret).
+func addDetail(row *store.Client, generated bool) string {
+	detail := "created " + ClientKind(row) + " client"
+	switch {
+	case generated:
+		detail += " (secret generated)"
+	case !row.Public:
+		detail += " (secret given)"
+	}
+	detail += "; redirect URIs: " + strings.Join(row.RedirectURIs, " ")
+	if len(row.PostLogoutRedirectURIs) > 0 {
+		detail += "; post-logout URIs: " + strings.Join(row.PostLogoutRedirectURIs, " ")
+	}
+	return detail + "; require-mfa " + onOff(row.RequireMFA)
+}
+
+// UpdateClient changes a client registered by an administrator (clients
+// declared in the configuration file are changed there). It returns the
+// new secret when one was rotated, else "".
+func (s *Service) UpdateClient(ctx context.Context, actor, id string, c ClientChange) (string, error) {
+	if err := checkActor(actor); err != nil {
+		return "", err
+	}
+	if err := c.Check(s.checkURI); err != nil {
+		return "", err
+	}
+	cl, err := s.managedClient(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	u, changes := c.update()
+	secret := ""
+	if c.RotateSecret {
+		if cl.Public {
+			return "", fmt.Errorf("%w: %q", ErrPublicClient, cl.ID)
+		}
+		if secret, err = s.newToken(); err != nil {
+			return "", err
+		}
+		h := s.hasher.Hash(secret)
+		u.SecretHash = &h
+		changes = append(changes, "secret rotated")
+	}
+	if u.Empty() {
+		return "", invalid("", "nothing to change")
+	}
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error { return s.clientUpdate(s.store.UpdateClient(ctx, cl.ID, u), cl.ID) },
+		event: clientEvent(cl.ID, strings.Join(changes, "; ")),
+	})
+	if err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// RotateSecret gives a confidential client a new generated secret and
+// returns it (once).
+func (s *Service) RotateSecret(ctx context.Context, actor, id string) (string, error) {
+	return s.UpdateClient(ctx, actor, id, ClientChange{RotateSecret: true})
+}
+
+// update maps the change onto the store's update and the words the audit
+// event uses for it (the secret rotation aside).
+func (c ClientChange) update() (store.ClientUpdate, []string) {
+	var u store.ClientUpdate
+	var changes []string
+	if c.RedirectURIs != nil {
+		l := store.StringList(*c.RedirectURIs)
+		u.RedirectURIs = &l
+		changes = append(changes, "redirect URIs replaced: "+strings.Join(l, " "))
+	}
+	if c.PostLogoutURIs != nil {
+		l := store.StringList(*c.PostLogoutURIs)
+		u.PostLogoutRedirectURIs = &l
+		changes = append(changes, "post-logout URIs replaced: "+strings.Join(l, " "))
+	}
+	if c.Name != nil {
+		u.Name = c.Name
+		changes = append(changes, fmt.Sprintf("name set to %q", *c.Name))
+	}
+	if c.RequireMFA != nil {
+		u.RequireMFA = c.RequireMFA
+		changes = append(changes, "set require-mfa "+onOff(*c.RequireMFA))
+	}
+	return u, changes
+}
+
+// RemoveClient removes a client registered by an administrator and
+// revokes every token issued to it.
+func (s *Service) RemoveClient(ctx context.Context, actor, id string) error {
+	if err := checkActor(actor); err != nil {
+		return err
+	}
+	cl, err := s.managedClient(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error { return s.clientUpdate(s.store.DeleteClient(ctx, cl.ID), cl.ID) },
+		event: clientEvent(cl.ID, "client removed; its tokens revoked"),
+	})
+}
+
+// managedClient loads a client that the service may change: not one
+// declared in the configuration file.
+func (s *Service) managedClient(ctx context.Context, id string) (*store.Client, error) {
+	cl, err := s.Client(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cl.FromConfig {
+		return nil, fmt.Errorf("%w: %q", ErrClientFromConfig, cl.ID)
+	}
+	return cl, nil
+}
+
+// clientUpdate maps a store error of a change to client id.
+func (s *Service) clientUpdate(err error, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %q", ErrClientNotFound, id)
+	}
+	if err != nil {
+		return fmt.Errorf("change client %s: %w", id, err)
+	}
+	return nil
+}

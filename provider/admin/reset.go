@@ -1,0 +1,118 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/mail"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// ResetResult is what a device reset hands back to the administrator.
+type ResetResult struct {
+	User *store.User
+	// EnrollmentCode is the one-time proof the user presents before
+	// enrolling a new device. It is returned here once and stored only as
+	// a hash; it is never audited or logged.
+	EnrollmentCode string
+	// ValidUntil is when the code (and the mailed link) expire.
+	ValidUntil time.Time
+	// HadDevice is false when no device was enrolled.
+	HadDevice bool
+	// Mailed is true when a single-use link with the code's effect was
+	// mailed to the user.
+	Mailed bool
+}
+
+// ResetDevice removes a user's device and recovery codes, clears the
+// passcode lock, revokes every session and token and voids unexchanged
+// codes and unused links (store.AdminResetDevice), and issues a one-time
+// enrollment code valid for lifetime. When mail is on and the user has an
+// address, a single-use link with the same effect is mailed to them.
+//
+// When only the mail fails, the result is returned with the error (a
+// *MailError when sending failed): the reset stands and the code is valid.
+func (s *Service) ResetDevice(ctx context.Context, actor, username string, lifetime time.Duration) (*ResetResult, error) {
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	if err := CheckProofLifetime(lifetime); err != nil {
+		return nil, err
+	}
+	u, err := s.User(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := mfa.NewRecoveryCodes(s.rand, 1)
+	if err != nil {
+		return nil, fmt.Errorf("enrollment code: %w", err)
+	}
+	res := &ResetResult{User: u, EnrollmentCode: codes[0], HadDevice: true}
+	if _, err := s.store.DeviceByUser(ctx, u.ID); errors.Is(err, store.ErrNotFound) {
+		res.HadDevice = false
+	} else if err != nil {
+		return nil, fmt.Errorf("load device: %w", err)
+	}
+	now := s.store.Now()
+	res.ValidUntil = now.Add(lifetime).Truncate(time.Second)
+	proofHash := s.hasher.Hash(mfa.NormalizeRecoveryCode(res.EnrollmentCode))
+	done := false // the reset was made and audited: the code is valid
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error {
+			return s.userUpdate(s.store.AdminResetDevice(ctx, u.ID, proofHash, res.ValidUntil), u)
+		},
+		// AdminResetDevice revokes in its own transaction.
+		event: userEvent(store.EventAdminResetOTP, u, resetDetail(u, res)),
+		notify: func(ctx context.Context) error {
+			done = true
+			return s.mailProofLink(ctx, u, now, res)
+		},
+	})
+	if err != nil && !done {
+		return nil, err
+	}
+	u.ProofHash, u.ProofExpiresAt, u.OTPLocked, u.OTPFailures = proofHash, &res.ValidUntil, false, 0
+	return res, err
+}
+
+// resetDetail is the audit detail of a device reset (never the code).
+func resetDetail(u *store.User, res *ResetResult) string {
+	detail := "device and recovery codes removed"
+	if !res.HadDevice {
+		detail = "no device was enrolled"
+	}
+	if u.OTPLocked {
+		detail += "; passcode lock cleared"
+	}
+	return detail + "; sessions and tokens revoked; enrollment code issued, valid until " +
+		res.ValidUntil.UTC().Format(time.RFC3339)
+}
+
+// mailProofLink mails the user a single-use link that proves possession
+// like the enrollment code does; nothing when the user has no address.
+// A failure to store the link is returned as is; a failure to send, as a
+// *MailError.
+func (s *Service) mailProofLink(ctx context.Context, u *store.User, now time.Time, res *ResetResult) error {
+	if u.Email == "" {
+		return nil
+	}
+	token, err := s.newToken()
+	if err != nil {
+		return err
+	}
+	if err := s.store.CreateLinkToken(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkProof,
+		UserID: u.ID, CreatedAt: now, ExpiresAt: res.ValidUntil}); err != nil {
+		return fmt.Errorf("store enrollment link: %w", err)
+	}
+	link := s.issuer + "/login/proof?" + url.Values{"token": {token}}.Encode()
+	if err := s.mail.Send(ctx, mail.ProofLink(u.Email, link, res.ValidUntil.Sub(now))); err != nil {
+		return &MailError{Err: err}
+	}
+	res.Mailed = true
+	return nil
+}

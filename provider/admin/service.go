@@ -1,0 +1,105 @@
+package admin
+
+import (
+	"context"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/otpgate/otpgate/provider/mail"
+)
+
+// PasswordHasher hashes a secret (a password, a client secret, an
+// enrollment code) into its stored form; *credential.Hasher is one.
+type PasswordHasher interface {
+	Hash(secret string) string
+}
+
+// Sender sends one mail; *mail.SMTP and *mail.LogSender are senders.
+type Sender interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// Options configure a Service.
+type Options struct {
+	// Store is the database (required).
+	Store Store
+	// Hasher hashes passwords, client secrets and enrollment codes (required).
+	Hasher PasswordHasher
+	// Random is the source of user ids, generated secrets, enrollment codes
+	// and link tokens (required; crypto/rand.Reader in production).
+	Random io.Reader
+	// Mail, when not nil, mails the user what an action hands them (the
+	// enrollment link of a device reset). Nil means mail is off.
+	Mail Sender
+	// Issuer is the provider's public URL, the base of emailed links.
+	Issuer string
+	// MinPasswordLength is the shortest password accepted, in characters.
+	MinPasswordLength int
+	// CheckRedirectURI refuses a redirect or post-logout URI a client may
+	// not register (the configuration's rule, config.CheckRedirectURI).
+	// Nil accepts any absolute URI without a fragment.
+	CheckRedirectURI func(uri string) error
+}
+
+// Service performs the operator's actions. It is safe for concurrent use
+// when its store, hasher, random source and sender are.
+type Service struct {
+	store    Store
+	hasher   PasswordHasher
+	rand     io.Reader
+	mail     Sender
+	issuer   string
+	minPW    int
+	checkURI func(string) error
+}
+
+// New returns a service; it fails when a required option is missing.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Hasher == nil || o.Random == nil {
+		return nil, errors.New("admin: Store, Hasher and Random are required")
+	}
+	check := o.CheckRedirectURI
+	if check == nil {
+		check = absoluteURI
+	}
+	return &Service{store: o.Store, hasher: o.Hasher, rand: o.Random, mail: o.Mail,
+		issuer: strings.TrimSuffix(o.Issuer, "/"), minPW: o.MinPasswordLength, checkURI: check}, nil
+}
+
+// absoluteURI is the fallback redirect URI rule.
+func absoluteURI(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return errors.New("not a URI")
+	case !u.IsAbs() || u.Host == "":
+		return errors.New("must be an absolute URI")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return errors.New("must not have a fragment")
+	}
+	return nil
+}
+
+// newToken returns 32 random bytes, base64url-encoded: an unguessable
+// bearer value (a generated client secret, an emailed link's token).
+func (s *Service) newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// newUserID returns "u_" and 26 random base32 characters, lower-cased.
+func (s *Service) newUserID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("random: %w", err)
+	}
+	return "u_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
+}

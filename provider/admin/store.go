@@ -1,0 +1,60 @@
+package admin
+
+import (
+	"context"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// UserStore is what the service needs to read and change users.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *store.User) error
+	UserByID(ctx context.Context, id string) (*store.User, error)
+	UserByUsername(ctx context.Context, username string) (*store.User, error)
+	ListUsers(ctx context.Context) ([]store.User, error)
+	SetUserPassword(ctx context.Context, id, hash string, mustChange bool) error
+	SetUserDisabled(ctx context.Context, id string, disabled bool) error
+	SetUserRequireMFA(ctx context.Context, id string, on bool) error
+	Unlock(ctx context.Context, userID string) error
+	// RevokeUser ends the user's sessions and revokes their tokens.
+	RevokeUser(ctx context.Context, userID string) error
+}
+
+// DeviceStore is what the service needs to inspect and reset devices.
+type DeviceStore interface {
+	DeviceByUser(ctx context.Context, userID string) (*store.Device, error)
+	CountRecoveryCodes(ctx context.Context, userID string) (int64, error)
+	// AdminResetDevice removes the device and revokes everything it could
+	// reach (see store.AdminResetDevice) and stores the proof's hash.
+	AdminResetDevice(ctx context.Context, userID, proofHash string, proofExpires time.Time) error
+	CreateLinkToken(ctx context.Context, t *store.LinkToken) error
+}
+
+// ClientStore is what the service needs to manage clients.
+type ClientStore interface {
+	CreateClient(ctx context.Context, c *store.Client) error
+	ClientByID(ctx context.Context, id string) (*store.Client, error)
+	ListClients(ctx context.Context) ([]store.Client, error)
+	UpdateClient(ctx context.Context, id string, u store.ClientUpdate) error
+	// DeleteClient removes the client and revokes its tokens.
+	DeleteClient(ctx context.Context, id string) error
+}
+
+// AuditStore writes and reads audit events.
+type AuditStore interface {
+	Audit(ctx context.Context, e *store.AuditEvent) error
+	AuditEvents(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error)
+}
+
+// Store is every store method the service uses; *store.Store is one.
+type Store interface {
+	UserStore
+	DeviceStore
+	ClientStore
+	AuditStore
+	// Now is the service's clock.
+	Now() time.Time
+}
+
+var _ Store = (*store.Store)(nil)

@@ -1,0 +1,42 @@
+package admin
+
+import (
+	"context"
+	"time"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// UnlockResult is what Unlock did.
+type UnlockResult struct {
+	User *store.User
+	// WasLocked is true when a password/answer lock was in force.
+	WasLocked bool
+	// StillOTPLocked is true when the user remains locked for passcodes:
+	// only a device reset lifts that lock.
+	StillOTPLocked bool
+}
+
+// Unlock lifts a user's temporary password/answer lock and clears the
+// failure count. The passcode lock is left: that takes ResetDevice.
+func (s *Service) Unlock(ctx context.Context, actor, username string) (*UnlockResult, error) {
+	u, err := s.target(ctx, actor, username)
+	if err != nil {
+		return nil, err
+	}
+	res := &UnlockResult{User: u, WasLocked: u.LoginLockedUntil > s.store.Now().Unix(), StillOTPLocked: u.OTPLocked}
+	detail := "no password/answer lock was in place; failure count cleared"
+	if res.WasLocked {
+		detail = "password/answer lock until " + time.Unix(u.LoginLockedUntil, 0).UTC().Format(time.RFC3339) +
+			" lifted; failure count cleared"
+	}
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error { return s.userUpdate(s.store.Unlock(ctx, u.ID), u) },
+		event: userEvent(store.EventUnlock, u, detail),
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.LoginFailures, u.LoginLockLevel, u.LoginLockedUntil = 0, 0, 0
+	return res, nil
+}

@@ -1,0 +1,173 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// NewUser is a user to create. The user sets a new password and security
+// question at the first sign-in.
+type NewUser struct {
+	Username   string
+	Email      string
+	Name       string
+	Password   string // the initial password, hashed before it is stored
+	RequireMFA bool
+}
+
+// User returns the user named username (case-insensitively).
+func (s *Service) User(ctx context.Context, username string) (*store.User, error) {
+	u, err := s.store.UserByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %q", ErrUserNotFound, username)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user: %w", err)
+	}
+	return u, nil
+}
+
+// Users returns every user, ordered by username.
+func (s *Service) Users(ctx context.Context) ([]store.User, error) {
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}
+
+// AddUser creates a user who must choose a new password and security
+// question at the first sign-in.
+func (s *Service) AddUser(ctx context.Context, actor string, nu NewUser) (*store.User, error) {
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	if err := CheckUsername(nu.Username); err != nil {
+		return nil, err
+	}
+	if err := CheckEmail(nu.Email); err != nil {
+		return nil, err
+	}
+	if err := s.checkPassword(nu.Password); err != nil {
+		return nil, err
+	}
+	id, err := s.newUserID()
+	if err != nil {
+		return nil, err
+	}
+	u := &store.User{ID: id, Username: store.NormalizeUsername(nu.Username), Email: nu.Email, Name: nu.Name,
+		PasswordHash: s.hasher.Hash(nu.Password), MustChangePassword: true, RequireMFA: nu.RequireMFA}
+	detail := "user created; must set a new password and security question at first sign-in"
+	if u.RequireMFA {
+		detail += "; require-mfa on"
+	}
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error {
+			if err := s.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("%w: %q", ErrUsernameTaken, u.Username)
+			} else if err != nil {
+				return fmt.Errorf("create user: %w", err)
+			}
+			return nil
+		},
+		event: userEvent(store.EventAdminUser, u, detail),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// SetPassword gives a user a temporary password: they must choose a new
+// one at the next sign-in, and their sessions and tokens are revoked.
+func (s *Service) SetPassword(ctx context.Context, actor, username, password string) (*store.User, error) {
+	u, err := s.target(ctx, actor, username)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkPassword(password); err != nil {
+		return nil, err
+	}
+	hash := s.hasher.Hash(password)
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error {
+			return s.userUpdate(s.store.SetUserPassword(ctx, u.ID, hash, true), u)
+		},
+		revoke: u.ID,
+		event: userEvent(store.EventAdminUser, u,
+			"temporary password set (must change it at the next sign-in); sessions and tokens revoked"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.PasswordHash, u.MustChangePassword = hash, true
+	return u, nil
+}
+
+// SetDisabled disables a user, revoking their sessions and tokens, or
+// enables them again.
+func (s *Service) SetDisabled(ctx context.Context, actor, username string, disabled bool) (*store.User, error) {
+	u, err := s.target(ctx, actor, username)
+	if err != nil {
+		return nil, err
+	}
+	c := change{
+		apply: func(ctx context.Context) error { return s.userUpdate(s.store.SetUserDisabled(ctx, u.ID, disabled), u) },
+		event: userEvent(store.EventAdminUser, u, "enabled"),
+	}
+	if disabled {
+		c.revoke = u.ID
+		c.event.Detail = "disabled; sessions and tokens revoked"
+	}
+	if err := s.run(ctx, actor, c); err != nil {
+		return nil, err
+	}
+	u.Disabled = disabled
+	return u, nil
+}
+
+// RequireMFA turns the user's own two-factor requirement on or off.
+func (s *Service) RequireMFA(ctx context.Context, actor, username string, on bool) (*store.User, error) {
+	u, err := s.target(ctx, actor, username)
+	if err != nil {
+		return nil, err
+	}
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error { return s.userUpdate(s.store.SetUserRequireMFA(ctx, u.ID, on), u) },
+		event: userEvent(store.EventAdminUser, u, "set require-mfa "+onOff(on)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.RequireMFA = on
+	return u, nil
+}
+
+// target checks the actor and loads the user an action is about.
+func (s *Service) target(ctx context.Context, actor, username string) (*store.User, error) {
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	return s.User(ctx, username)
+}
+
+// userUpdate maps a store error of an update to user u.
+func (s *Service) userUpdate(err error, u *store.User) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %q", ErrUserNotFound, u.Username)
+	}
+	if err != nil {
+		return fmt.Errorf("update user %s: %w", u.Username, err)
+	}
+	return nil
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}

@@ -1,0 +1,203 @@
+package admin_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/admin"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+func TestAddUser(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		u, err := e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: " Nora ", Email: "nora@example.com",
+			Name: "Nora", Password: "first-password-of-nora", RequireMFA: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := e.user(u.ID)
+		if got.Username != "nora" || !got.MustChangePassword || !got.RequireMFA || got.Email != "nora@example.com" ||
+			!strings.HasPrefix(got.ID, "u_") || len(got.ID) != 28 {
+			t.Errorf("stored user %+v", got)
+		}
+		if ok, _ := e.hasher.Verify("first-password-of-nora", got.PasswordHash); !ok {
+			t.Error("the stored hash does not verify the password")
+		}
+		ev := e.lastEvent()
+		if ev.Event != store.EventAdminUser || ev.UserID != u.ID || ev.Username != "nora" ||
+			ev.Detail != "user created; must set a new password and security question at first sign-in; require-mfa on" {
+			t.Errorf("audit event %+v", ev)
+		}
+		e.wantNoSecret("first-password-of-nora", got.PasswordHash)
+
+		_, err = e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: "NORA", Password: "another-long-password"})
+		if !errors.Is(err, admin.ErrUsernameTaken) {
+			t.Errorf("AddUser of a taken name: %v, want ErrUsernameTaken", err)
+		}
+		if n := len(e.events()); n != 1 {
+			t.Errorf("a refused add wrote an audit event: %d events", n)
+		}
+	})
+}
+
+func TestAddUserRefusesBadInput(t *testing.T) {
+	e := newEnv(t, openSQLite(t), nil)
+	long := strings.Repeat("x", 1025)
+	for _, tc := range []struct {
+		name  string
+		actor string
+		in    admin.NewUser
+		field string
+	}{
+		{"no username", actor, admin.NewUser{Password: "long-enough-password"}, "username"},
+		{"username with a space", actor, admin.NewUser{Username: "a b", Password: "long-enough-password"}, "username"},
+		{"username too long", actor, admin.NewUser{Username: strings.Repeat("a", 129), Password: "long-enough-password"}, "username"},
+		{"bad email", actor, admin.NewUser{Username: "a", Email: "not-an-email", Password: "long-enough-password"}, "email"},
+		{"no password", actor, admin.NewUser{Username: "a"}, "password"},
+		{"short password", actor, admin.NewUser{Username: "a", Password: "short"}, "password"},
+		{"long password", actor, admin.NewUser{Username: "a", Password: long}, "password"},
+		{"no actor", "", admin.NewUser{Username: "a", Password: "long-enough-password"}, "actor"},
+		{"unprintable actor", "cli:\x1b[2J", admin.NewUser{Username: "a", Password: "long-enough-password"}, "actor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.svc.AddUser(e.ctx(), tc.actor, tc.in)
+			var ie *admin.InputError
+			if !errors.Is(err, admin.ErrInvalidInput) || !errors.As(err, &ie) || ie.Field != tc.field {
+				t.Fatalf("AddUser: %v, want an input error on %s", err, tc.field)
+			}
+		})
+	}
+	if users, _ := e.store.ListUsers(e.ctx()); len(users) != 0 || len(e.events()) != 0 {
+		t.Errorf("refused adds left %d users and %d events", len(users), len(e.events()))
+	}
+}
+
+// TestUserActions: each action changes what it says, revokes what it must,
+// and writes its one audit event with the actor.
+func TestUserActions(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		act    func(e *env, name string) error
+		detail string
+		revoke bool
+		check  func(t *testing.T, e *env, u *store.User)
+	}{
+		{"set password", func(e *env, n string) error {
+			_, err := e.svc.SetPassword(e.ctx(), actor, n, "a-temporary-password")
+			return err
+		}, "temporary password set (must change it at the next sign-in); sessions and tokens revoked", true,
+			func(t *testing.T, e *env, u *store.User) {
+				if ok, _ := e.hasher.Verify("a-temporary-password", u.PasswordHash); !ok || !u.MustChangePassword {
+					t.Errorf("after SetPassword: verifies %v, must change %v", ok, u.MustChangePassword)
+				}
+				e.wantNoSecret("a-temporary-password", u.PasswordHash)
+			}},
+		{"disable", func(e *env, n string) error {
+			_, err := e.svc.SetDisabled(e.ctx(), actor, n, true)
+			return err
+		}, "disabled; sessions and tokens revoked", true,
+			func(t *testing.T, _ *env, u *store.User) {
+				if !u.Disabled {
+					t.Error("not disabled")
+				}
+			}},
+		{"enable", func(e *env, n string) error {
+			_, err := e.svc.SetDisabled(e.ctx(), actor, n, false)
+			return err
+		}, "enabled", false,
+			func(t *testing.T, _ *env, u *store.User) {
+				if u.Disabled {
+					t.Error("still disabled")
+				}
+			}},
+		{"require-mfa on", func(e *env, n string) error {
+			_, err := e.svc.RequireMFA(e.ctx(), actor, n, true)
+			return err
+		}, "set require-mfa on", false,
+			func(t *testing.T, _ *env, u *store.User) {
+				if !u.RequireMFA {
+					t.Error("require-mfa not on")
+				}
+			}},
+		{"unlock", func(e *env, n string) error {
+			_, err := e.svc.Unlock(e.ctx(), actor, n)
+			return err
+		}, "no password/answer lock was in place; failure count cleared", false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			backends(t, func(t *testing.T, e *env) {
+				u := e.addUser("olga", "")
+				live := e.signIn(u)
+				if err := tc.act(e, "OLGA"); err != nil {
+					t.Fatal(err)
+				}
+				ev := e.lastEvent()
+				if ev.UserID != u.ID || ev.Username != "olga" || ev.Detail != tc.detail {
+					t.Errorf("audit event %+v, want detail %q", ev, tc.detail)
+				}
+				if tc.revoke {
+					live.wantRevoked(t, e)
+				} else {
+					live.wantLive(t, e)
+				}
+				if tc.check != nil {
+					tc.check(t, e, e.user(u.ID))
+				}
+				// An unknown user: ErrUserNotFound, nothing written.
+				before := len(e.events())
+				if err := tc.act(e, "ghost"); !errors.Is(err, admin.ErrUserNotFound) {
+					t.Errorf("on an unknown user: %v, want ErrUserNotFound", err)
+				}
+				if len(e.events()) != before {
+					t.Error("an action on an unknown user wrote an audit event")
+				}
+			})
+		})
+	}
+}
+
+func TestUnlockLiftsTheLoginLockOnly(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		u := e.addUser("mia", "")
+		if _, err := e.store.RecordLoginFailure(e.ctx(), u.ID, mfa.Lockout{Threshold: 1, Base: time.Minute, Max: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			if _, err := e.store.RecordOTPFailure(e.ctx(), u.ID, 5); err != nil {
+				t.Fatal(err)
+			}
+		}
+		until := e.user(u.ID).LoginLockedUntil
+		res, err := e.svc.Unlock(e.ctx(), actor, "mia")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.WasLocked || !res.StillOTPLocked {
+			t.Errorf("Unlock result %+v, want was locked and still passcode-locked", res)
+		}
+		got := e.user(u.ID)
+		if got.LoginLockedUntil != 0 || got.LoginFailures != 0 || got.LoginLockLevel != 0 || !got.OTPLocked {
+			t.Errorf("after Unlock %+v", got)
+		}
+		want := "password/answer lock until " + time.Unix(until, 0).UTC().Format(time.RFC3339) + " lifted; failure count cleared"
+		if ev := e.lastEvent(); ev.Event != store.EventUnlock || ev.Detail != want {
+			t.Errorf("audit event %+v, want %q", ev, want)
+		}
+	})
+}
+
+func TestSetPasswordRefusesAShortOne(t *testing.T) {
+	e := newEnv(t, openSQLite(t), nil)
+	u := e.addUser("pat", "")
+	_, err := e.svc.SetPassword(e.ctx(), actor, "pat", "short")
+	var ie *admin.InputError
+	if !errors.As(err, &ie) || ie.Field != "password" || ie.Message != "the password must be at least 12 characters long" {
+		t.Fatalf("SetPassword short: %v", err)
+	}
+	if got := e.user(u.ID); got.PasswordHash != u.PasswordHash || len(e.events()) != 1 {
+		t.Error("a refused SetPassword changed the password or wrote an event")
+	}
+}
