@@ -28,8 +28,6 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	cfg := rt.cfg
-	issuer := cfg.EffectiveIssuer()
 	if err := syncConfigClients(ctx, rt); err != nil {
 		return err
 	}
@@ -37,22 +35,32 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	opts, err := c.serverOptions(ctx, rt, renderer)
+	if err != nil {
+		return err
+	}
+	srv, err := provider.New(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return runServer(ctx, rt, srv)
+}
+
+// serverOptions maps the configuration onto the provider's options; in
+// development mode it seeds the demo user and client and mounts the demo.
+func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *templates.Renderer) (provider.Options, error) {
+	cfg := rt.cfg
+	issuer := cfg.EffectiveIssuer()
 	var extra func(g *echo.Group)
 	if cfg.DevMode() {
-		rt.log.Warn("ZERO-CONFIG DEVELOPMENT MODE: issuer follows the listen address, the encryption key is a file in the data directory, and a demo user and client are seeded. Do not use this mode in production.",
-			"issuer", issuer, "data_dir", cfg.DataDir)
-		seed, err := seedDemo(ctx, rt, issuer)
-		if err != nil {
-			return err
+		var err error
+		if extra, err = c.devMode(ctx, rt, issuer, renderer); err != nil {
+			return provider.Options{}, err
 		}
-		fmt.Fprintf(c.stdout, "\notpgate development mode\n  demo application: %s/demo\n  username: %s\n  password: %s\n  security question answer: %s\n\n",
-			issuer, seed.Username, seed.Password, seed.Answer)
-		extra = demo.New(demo.Options{Issuer: issuer, ClientID: demoClientID, Renderer: renderer,
-			CookieKey: rt.sealer.Derive("demo-cookies"), Log: rt.log}).Mount
 	}
 	sender, err := newMailer(cfg, rt.log)
 	if err != nil {
-		return err
+		return provider.Options{}, err
 	}
 	var notifier signin.Notifier
 	if sender != nil {
@@ -62,7 +70,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if attempts == 0 {
 		attempts = -1 // off
 	}
-	srv, err := provider.New(ctx, provider.Options{
+	return provider.Options{
 		Issuer:            issuer,
 		Store:             rt.store,
 		Sealer:            rt.sealer,
@@ -84,10 +92,28 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		KeyActivation:     cfg.Tokens.KeyActivationDelay.Duration,
 		Logger:            rt.log,
 		Extra:             extra,
-	})
+	}, nil
+}
+
+// devMode warns loudly, seeds the demo user and client, prints how to
+// use them, and returns the demo relying party's routes.
+func (c *cli) devMode(ctx context.Context, rt *runtime, issuer string, renderer *templates.Renderer) (func(g *echo.Group), error) {
+	rt.log.Warn("ZERO-CONFIG DEVELOPMENT MODE: issuer follows the listen address, the encryption key is a file in the data directory, and a demo user and client are seeded. Do not use this mode in production.",
+		"issuer", issuer, "data_dir", rt.cfg.DataDir)
+	seed, err := seedDemo(ctx, rt, issuer)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	fmt.Fprintf(c.stdout, "\notpgate development mode\n  demo application: %s/demo\n  username: %s\n  password: %s\n  security question answer: %s\n\n",
+		issuer, seed.Username, seed.Password, seed.Answer)
+	return demo.New(demo.Options{Issuer: issuer, ClientID: demoClientID, Renderer: renderer,
+		CookieKey: rt.sealer.Derive("demo-cookies"), Log: rt.log}).Mount, nil
+}
+
+// runServer serves srv until ctx is cancelled, then drains: readiness
+// turns false first, then new requests stop and in-flight ones finish.
+func runServer(ctx context.Context, rt *runtime, srv *provider.Server) error {
+	cfg := rt.cfg
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -101,7 +127,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	go cleanup(ctx, rt)
-	rt.log.Info("otpgate listening", "addr", ln.Addr().String(), "issuer", issuer, "version", version, "tls", cfg.Server.TLS())
+	rt.log.Info("otpgate listening", "addr", ln.Addr().String(), "issuer", cfg.EffectiveIssuer(), "version", version, "tls", cfg.Server.TLS())
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.Server.TLS() {
@@ -115,8 +141,6 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Readiness turns false first, then new requests stop and in-flight
-	// ones finish.
 	srv.Drain()
 	rt.log.Info("shutting down", "delay", cfg.Server.ShutdownDelay.Duration)
 	time.Sleep(cfg.Server.ShutdownDelay.Duration)
