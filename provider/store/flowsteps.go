@@ -28,7 +28,7 @@ func (s *Store) IdentifyFlow(ctx context.Context, id, userID string, at time.Tim
 	for k, v := range progressReset {
 		set[k] = v
 	}
-	return s.stepUpdate("identify flow", s.db.WithContext(ctx).Model(&Flow{}).
+	return stepUpdate("identify flow", s.db.WithContext(ctx).Model(&Flow{}).
 		Where("id = ? AND done_at IS NULL AND (user_id = '' OR user_id = ?)", id, userID), set)
 }
 
@@ -57,14 +57,14 @@ func (s *Store) MarkFlow(ctx context.Context, id, userID string, step FlowStep, 
 	default:
 		return fmt.Errorf("mark flow: unknown step %q", step)
 	}
-	return s.stepUpdate("mark flow", q, set)
+	return stepUpdate("mark flow", q, set)
 }
 
 // OfferSecret stores a new sealed TOTP secret for enrollment in flow id,
 // offered until expires, with no wrong codes yet. A flow that enrolled or
 // finished offers nothing more (ErrStale).
 func (s *Store) OfferSecret(ctx context.Context, id string, sealed []byte, expires time.Time) error {
-	return s.stepUpdate("offer secret", s.db.WithContext(ctx).Model(&Flow{}).
+	return stepUpdate("offer secret", s.db.WithContext(ctx).Model(&Flow{}).
 		Where("id = ? AND enrolled_at IS NULL AND done_at IS NULL", id),
 		map[string]any{"pending_secret": sealed, "pending_expires_at": expires, "pending_attempts": 0})
 }
@@ -106,7 +106,7 @@ func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP
 	if needOTP || slices.Contains(r.AMR, "otp") {
 		q = q.Where("otp_at IS NOT NULL")
 	}
-	return s.stepUpdate("finish flow", q, finishColumns(r, at))
+	return stepUpdate("finish flow", q, finishColumns(r, at))
 }
 
 // FinishFlowFromSession marks flow id done at with the result of a
@@ -115,7 +115,7 @@ func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP
 func (s *Store) FinishFlowFromSession(ctx context.Context, id string, r FlowResult, at time.Time) error {
 	set := finishColumns(r, at)
 	set["user_id"] = r.UserID
-	return s.stepUpdate("finish flow", s.db.WithContext(ctx).Model(&Flow{}).
+	return stepUpdate("finish flow", s.db.WithContext(ctx).Model(&Flow{}).
 		Where("id = ? AND done_at IS NULL AND (user_id = '' OR user_id = ?)", id, r.UserID), set)
 }
 
@@ -125,7 +125,7 @@ func finishColumns(r FlowResult, at time.Time) map[string]any {
 
 // stepUpdate applies set to the rows q selects and reports ErrStale when
 // there was none.
-func (s *Store) stepUpdate(what string, q *gorm.DB, set map[string]any) error {
+func stepUpdate(what string, q *gorm.DB, set map[string]any) error {
 	res := q.Updates(set)
 	if res.Error != nil {
 		return fmt.Errorf("%s: %w", what, res.Error)
