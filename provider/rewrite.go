@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -97,6 +97,6 @@ func clientAuthErrors(next echo.HandlerFunc) echo.HandlerFunc {
 // URI, bad id_token_hint) as a page: a person's browser is there.
 func logoutErrors(next echo.HandlerFunc) echo.HandlerFunc {
 	return fixErrors(next, func(c echo.Context, status int, _ []byte) (bool, error) {
-		return true, &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgBadRequest}
+		return true, web.NewPageError(http.StatusBadRequest, templates.MsgBadRequest, nil)
 	})
 }

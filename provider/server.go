@@ -21,6 +21,7 @@ import (
 	"github.com/otpgate/otpgate/provider/login"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -139,8 +140,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	callback := op.AuthCallbackURL(p)
 	svc := newSignIn(o, metrics)
+	cookies := web.NewCookies(iss.Scheme == "https")
 	lh := login.New(svc, o.Renderer, login.Config{
-		Secure: iss.Scheme == "https",
+		Cookies: cookies,
 		CallbackURL: func(ctx context.Context, id string) string {
 			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
 		},
@@ -158,7 +160,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	e.IPExtractor = extractor
-	e.HTTPErrorHandler = errorPages(o.Renderer, o.Logger, lh.PageLang)
+	e.HTTPErrorHandler = web.ErrorPages(o.Renderer, o.Logger, cookies.PageLang)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Logger.ErrorContext(c.Request().Context(), "panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
@@ -168,7 +170,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	e.Use(middleware.RequestID(), observe(o.Logger, metrics))
 	srv := &Server{echo: e, op: p, keys: keys, metrics: metrics}
 
-	browser := e.Group("", login.SecurityHeaders)
+	browser := e.Group("", web.SecurityHeaders)
 	lh.Mount(browser)
 	browser.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler())))
 	if o.Extra != nil {
@@ -213,7 +215,7 @@ func authorizeGuard(st *store.Store, r *templates.Renderer, log *slog.Logger, ne
 	return func(c echo.Context) error {
 		req := c.Request()
 		if err := req.ParseForm(); err != nil {
-			return &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgBadRequest, Err: err}
+			return web.NewPageError(http.StatusBadRequest, templates.MsgBadRequest, err)
 		}
 		clientID, redirect := req.Form.Get("client_id"), req.Form.Get("redirect_uri")
 		if req.Form.Get("request") != "" || req.Form.Get("request_uri") != "" {
@@ -221,14 +223,14 @@ func authorizeGuard(st *store.Store, r *templates.Renderer, log *slog.Logger, ne
 			return next(c)
 		}
 		if clientID == "" || redirect == "" {
-			return &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgInvalidRedirect}
+			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
 		}
 		cl, err := st.ClientByID(req.Context(), clientID)
 		if errors.Is(err, store.ErrNotFound) {
-			return &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgInvalidRedirect}
+			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
 		}
 		if err != nil {
-			return &login.PageError{Status: http.StatusServiceUnavailable, Message: templates.MsgUnavailable, Err: err}
+			return web.NewPageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
 		}
 		for _, u := range cl.RedirectURIs {
 			if u == redirect {
@@ -236,53 +238,6 @@ func authorizeGuard(st *store.Store, r *templates.Renderer, log *slog.Logger, ne
 			}
 		}
 		log.InfoContext(req.Context(), "authorize refused: unregistered redirect URI", "client_id", clientID)
-		return &login.PageError{Status: http.StatusBadRequest, Message: templates.MsgInvalidRedirect}
-	}
-}
-
-// errorPages renders every error of a browser route as a safe page: the
-// status and a translated message, with details only in the log.
-func errorPages(r *templates.Renderer, log *slog.Logger, pageLang func(echo.Context) string) echo.HTTPErrorHandler {
-	return func(err error, c echo.Context) {
-		if c.Response().Committed {
-			return
-		}
-		pe := &login.PageError{Status: http.StatusInternalServerError, Message: templates.MsgInternal, Err: err}
-		var he *echo.HTTPError
-		switch {
-		case errors.As(err, &pe):
-		case errors.As(err, &he):
-			pe = &login.PageError{Status: he.Code, Message: messageFor(he.Code)}
-		}
-		level := slog.LevelInfo
-		if pe.Status >= 500 {
-			level = slog.LevelError
-		}
-		log.Log(c.Request().Context(), level, "request failed", "status", pe.Status, "path", c.Request().URL.Path, "err", err)
-		lang := pageLang(c)
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-store")
-		h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-		c.Response().WriteHeader(pe.Status)
-		if c.Request().Method == http.MethodHead {
-			return
-		}
-		_ = r.Render(c.Response(), templates.ErrorPage{Base: templates.Base{Lang: lang}, Status: pe.Status, Message: pe.Message})
-	}
-}
-
-func messageFor(status int) templates.Message {
-	switch {
-	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
-		return templates.MsgNotFound
-	case status == http.StatusTooManyRequests:
-		return templates.MsgTooManyRequests
-	case status == http.StatusRequestEntityTooLarge || (status >= 400 && status < 500):
-		return templates.MsgBadRequest
-	default:
-		return templates.MsgInternal
+		return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
 	}
 }

@@ -16,7 +16,7 @@ import (
 func (h *Handler) dispatch(c echo.Context) error {
 	ctx := c.Request().Context()
 	r := h.request(c)
-	r.Browser = h.cookies.ensureBrowser(c)
+	r.Browser = h.cookies.EnsureBrowser(c)
 	// Bind an unbound flow to this browser on its first visit.
 	if err := h.svc.Bind(ctx, r.FlowID, r.Browser); err != nil {
 		return pageErrorFor(err)
@@ -26,7 +26,7 @@ func (h *Handler) dispatch(c echo.Context) error {
 		return pageErrorFor(err)
 	}
 	if f.PasswordAt == nil {
-		done, err := h.svc.UseSession(ctx, f, h.cookies.get(c, "session"))
+		done, err := h.svc.UseSession(ctx, f, h.cookies.Get(c, "session"))
 		if err != nil {
 			return pageErrorFor(err)
 		}
@@ -53,10 +53,10 @@ func (h *Handler) dispatch(c echo.Context) error {
 // flow back to the library's callback, which issues the code.
 func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 	ctx := c.Request().Context()
-	session, err := h.svc.Finish(ctx, j, h.cookies.get(c, "session"))
+	session, err := h.svc.Finish(ctx, j, h.cookies.Get(c, "session"))
 	if err != nil {
 		return pageErrorFor(err)
 	}
-	h.cookies.set(c, "session", session, h.policy.SessionLifetime)
+	h.cookies.Set(c, "session", session, h.policy.SessionLifetime)
 	return c.Redirect(http.StatusFound, h.cfg.CallbackURL(ctx, j.Flow.ID))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/signin"
+	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -29,11 +30,11 @@ func (h *Handler) enrollPage(c echo.Context) error {
 func (h *Handler) renderEnroll(c echo.Context, status int, j *signin.Journey, o signin.Offer, app string, b templates.Base) error {
 	img, err := o.Key.Image(256, 256)
 	if err != nil {
-		return pageError(http.StatusInternalServerError, templates.MsgInternal, err)
+		return web.NewPageError(http.StatusInternalServerError, templates.MsgInternal, err)
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
-		return pageError(http.StatusInternalServerError, templates.MsgInternal, err)
+		return web.NewPageError(http.StatusInternalServerError, templates.MsgInternal, err)
 	}
 	return h.page(c, status, j.Flow, templates.EnrollPage{
 		Base:        b,

@@ -5,30 +5,9 @@ import (
 	"net/http"
 
 	"github.com/otpgate/otpgate/provider/signin"
+	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
-
-// PageError is an error shown to the person as a page: a status and a
-// translated message, never technical detail.
-type PageError struct {
-	Status  int
-	Message templates.Message
-	// Err is logged, never shown.
-	Err error
-}
-
-func (e *PageError) Error() string {
-	if e.Err != nil {
-		return string(e.Message) + ": " + e.Err.Error()
-	}
-	return string(e.Message)
-}
-
-func (e *PageError) Unwrap() error { return e.Err }
-
-func pageError(status int, m templates.Message, err error) error {
-	return &PageError{Status: status, Message: m, Err: err}
-}
 
 // pageErrorFor turns a sign-in service error into the page the person
 // sees: the status and message for each of the service's errors, details
@@ -56,7 +35,7 @@ func pageErrorFor(err error) error {
 	default:
 		status, m = http.StatusInternalServerError, templates.MsgInternal
 	}
-	return pageError(status, m, err)
+	return web.NewPageError(status, m, err)
 }
 
 // statusOf is the HTTP status of a step result that stays on its page.

@@ -12,13 +12,15 @@ import (
 
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
 
 // Config is what the sign-in pages need to know beyond the sign-in rules.
 type Config struct {
-	// Secure: the issuer is https, so cookies are Secure and __Host- named.
-	Secure bool
+	// Cookies builds the sign-in's cookies (Secure and __Host- named when
+	// the issuer is https), the same builder the error pages read.
+	Cookies web.Cookies
 	// CallbackURL is the library's authorize callback for a finished flow.
 	CallbackURL func(ctx context.Context, flowID string) string
 	// AuthError sends an OAuth error for a flow to its client (used for
@@ -38,13 +40,13 @@ type Handler struct {
 	policy  signin.Config
 	render  *templates.Renderer
 	cfg     Config
-	cookies cookies
+	cookies web.Cookies
 	log     *slog.Logger
 }
 
 // New returns the sign-in handler.
 func New(svc *signin.Service, r *templates.Renderer, cfg Config, log *slog.Logger) *Handler {
-	return &Handler{svc: svc, policy: svc.Config(), render: r, cfg: cfg, cookies: newCookies(cfg.Secure), log: log}
+	return &Handler{svc: svc, policy: svc.Config(), render: r, cfg: cfg, cookies: cfg.Cookies, log: log}
 }
 
 // Mount registers the sign-in pages on e. Every route gets CSRF
@@ -52,18 +54,12 @@ func New(svc *signin.Service, r *templates.Renderer, cfg Config, log *slog.Logge
 func (h *Handler) Mount(parent *echo.Group) {
 	g := parent.Group("")
 	g.Use(middleware.BodyLimit("64K"))
-	g.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:csrf",
-		CookieName:     h.cookies.name("csrf"),
-		CookiePath:     "/",
-		CookieSecure:   h.cfg.Secure,
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   int((2 * time.Hour).Seconds()),
+	g.Use(middleware.CSRFWithConfig(h.cookies.CSRF(middleware.CSRFConfig{
+		TokenLookup: "form:csrf",
 		ErrorHandler: func(err error, c echo.Context) error {
-			return &PageError{Status: http.StatusForbidden, Message: templates.MsgCSRF}
+			return web.NewPageError(http.StatusForbidden, templates.MsgCSRF, nil)
 		},
-	}))
+	}, "csrf", 2*time.Hour)))
 	limit := h.limiter()
 	g.GET("/login/next", h.dispatch)
 	g.GET("/login/password", h.passwordPage)
@@ -98,7 +94,7 @@ func (h *Handler) request(c echo.Context) signin.Request {
 	if id == "" {
 		id = c.FormValue("authRequestID")
 	}
-	return signin.Request{FlowID: id, Browser: h.cookies.browserHash(c), IP: c.RealIP()}
+	return signin.Request{FlowID: id, Browser: h.cookies.BrowserHash(c), IP: c.RealIP()}
 }
 
 // expect loads the journey of r and checks that step is the one it is at;
@@ -153,7 +149,7 @@ func (h *Handler) base(c echo.Context, f *store.Flow) templates.Base {
 		uiLocales = f.UILocales
 		b.ClientName = h.svc.ClientName(c.Request().Context(), f.ClientID)
 	}
-	b.Lang = h.lang(c, uiLocales)
+	b.Lang = h.cookies.Lang(c, uiLocales)
 	b.SwitchLang = switchURL(c, b.Lang)
 	return b
 }
@@ -165,9 +161,12 @@ func (h *Handler) problem(c echo.Context, f *store.Flow, r signin.Result) templa
 	return b
 }
 
-// page renders a page with a status and the flow's security headers.
+// page renders a page with a status; a flow's page may also post towards
+// the flow's redirect URI (the CSP's form-action is widened to it).
 func (h *Handler) page(c echo.Context, status int, f *store.Flow, data any) error {
-	setPageHeaders(c, f)
+	if f != nil {
+		web.AllowFormAction(c, f.RedirectURI)
+	}
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().WriteHeader(status)
 	return h.render.Render(c.Response(), data)
@@ -181,7 +180,7 @@ func seeOther(c echo.Context, to string) error { return c.Redirect(http.StatusSe
 // fetch it, so knowing a flow id never yields someone else's code.
 func (h *Handler) CallbackGuard(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		err := h.svc.CheckBrowser(c.Request().Context(), c.QueryParam("id"), h.cookies.browserHash(c))
+		err := h.svc.CheckBrowser(c.Request().Context(), c.QueryParam("id"), h.cookies.BrowserHash(c))
 		if err != nil {
 			return pageErrorFor(err)
 		}

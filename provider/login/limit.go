@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
+	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -28,10 +29,10 @@ func (h *Handler) limiter() echo.MiddlewareFunc {
 		DenyHandler: func(c echo.Context, ip string, err error) error {
 			h.log.WarnContext(c.Request().Context(), "sign-in attempts rate-limited", "ip", ip, "path", c.Path())
 			c.Response().Header().Set("Retry-After", "60")
-			return pageError(http.StatusTooManyRequests, templates.MsgTooManyRequests, nil)
+			return web.NewPageError(http.StatusTooManyRequests, templates.MsgTooManyRequests, nil)
 		},
 		ErrorHandler: func(c echo.Context, err error) error {
-			return pageError(http.StatusBadRequest, templates.MsgBadRequest, err)
+			return web.NewPageError(http.StatusBadRequest, templates.MsgBadRequest, err)
 		},
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -44,9 +45,7 @@ func (h *Handler) logoutPage(c echo.Context) error {
 	b := h.base(c, nil)
 	target := h.verifiedRedirect(redirect, sig)
 	if target != "/logged-out" {
-		if src := cspSource(target); src != "" {
-			c.Response().Header().Set("Content-Security-Policy", csp(src))
-		}
+		web.AllowFormAction(c, target)
 	} else {
 		// Do not echo an unverified redirect anywhere on the page.
 		redirect, sig = "", ""
@@ -64,13 +63,11 @@ func (h *Handler) logoutPage(c echo.Context) error {
 func (h *Handler) logoutSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	target := h.verifiedRedirect(c.FormValue("post_logout_redirect_uri"), c.FormValue("state"))
-	if err := h.svc.EndSession(ctx, h.cookies.get(c, "session")); err != nil {
+	if err := h.svc.EndSession(ctx, h.cookies.Get(c, "session")); err != nil {
 		return pageErrorFor(err)
 	}
-	h.cookies.set(c, "session", "", -1)
-	if src := cspSource(target); src != "" {
-		c.Response().Header().Set("Content-Security-Policy", csp(src))
-	}
+	h.cookies.Set(c, "session", "", -1)
+	web.AllowFormAction(c, target)
 	return seeOther(c, target)
 }
 

@@ -1,12 +1,11 @@
-package login
+package web
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/otpgate/otpgate/provider/store"
 )
 
 // SecurityHeaders sets the headers every browser page carries: a strict
@@ -15,19 +14,33 @@ import (
 func SecurityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", csp(""))
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		setPageHeaders(h)
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cache-Control", "no-store")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		return next(c)
 	}
 }
 
-// csp builds the policy; extra is another form-action source, needed
-// because browsers check a form's whole redirect chain (ending at the
-// client's redirect URI) against form-action.
+// setPageHeaders sets the headers shared by pages and error pages.
+func setPageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", csp(""))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+}
+
+// AllowFormAction widens the page's form-action to the origin of target
+// (or its scheme, for a native app's custom scheme): browsers check a
+// form's whole redirect chain, ending at the client's redirect URI, against
+// form-action. A target that yields no safe source leaves the CSP as it is.
+// The caller vouches for target (a registered or signed redirect URI).
+func AllowFormAction(c echo.Context, target string) {
+	if src := cspSource(target); src != "" {
+		c.Response().Header().Set("Content-Security-Policy", csp(src))
+	}
+}
+
+// csp builds the policy; extra is another form-action source.
 func csp(extra string) string {
 	formAction := "'self'"
 	if extra != "" {
@@ -37,18 +50,9 @@ func csp(extra string) string {
 		"; frame-ancestors 'none'; base-uri 'none'"
 }
 
-// setPageHeaders widens form-action to the flow's redirect target.
-func setPageHeaders(c echo.Context, f *store.Flow) {
-	if f == nil {
-		return
-	}
-	if src := cspSource(f.RedirectURI); src != "" {
-		c.Response().Header().Set("Content-Security-Policy", csp(src))
-	}
-}
-
 // cspSource is the CSP source expression matching a redirect URI: its
-// origin for http(s), its scheme for a native app's custom scheme.
+// origin for http(s), its scheme for a native app's custom scheme; "" when
+// the URI has none or would break out of the policy.
 func cspSource(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
