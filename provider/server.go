@@ -168,6 +168,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		},
 	}))
 	e.Use(middleware.RequestID(), observe(o.Logger, metrics))
+	if iss.Scheme == "https" {
+		e.Use(web.StrictTransport)
+	}
 	srv := &Server{echo: e, op: p, keys: keys, metrics: metrics}
 
 	browser := e.Group("", web.SecurityHeaders)

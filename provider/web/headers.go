@@ -69,3 +69,17 @@ func cspSource(raw string) string {
 	}
 	return u.Scheme + ":"
 }
+
+// hstsMaxAge is how long browsers keep to https for the issuer's host: a
+// year, the common floor for preload lists.
+const hstsMaxAge = "max-age=31536000"
+
+// StrictTransport tells browsers to reach this host only over https. It
+// belongs on every response of an https issuer (the TLS may end at a proxy
+// in front of otpgate) and on none of a plain-http development issuer.
+func StrictTransport(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Strict-Transport-Security", hstsMaxAge)
+		return next(c)
+	}
+}

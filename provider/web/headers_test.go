@@ -84,3 +84,16 @@ func TestAllowFormAction(t *testing.T) {
 		}
 	}
 }
+
+// TestStrictTransport: an https issuer's responses, error pages included,
+// tell browsers to keep to https.
+func TestStrictTransport(t *testing.T) {
+	e, _ := newEcho(t, NewCookies(true))
+	e.Use(StrictTransport)
+	e.GET("/page", func(c echo.Context) error { return c.HTML(http.StatusOK, "<p>hi</p>") })
+	for _, path := range []string{"/page", "/missing"} {
+		if got := serve(e, http.MethodGet, path).Header().Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("%s: Strict-Transport-Security = %q", path, got)
+		}
+	}
+}
