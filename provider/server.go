@@ -81,6 +81,20 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err != nil || iss.Host == "" {
 		return nil, fmt.Errorf("issuer %q is not an absolute URL", o.Issuer)
 	}
+	o.fillDefaults()
+	w := &wiring{o: o, secure: iss.Scheme == "https", cookies: web.NewCookies(iss.Scheme == "https")}
+	if err := w.storage(ctx); err != nil {
+		return nil, err
+	}
+	if err := w.protocol(); err != nil {
+		return nil, err
+	}
+	w.signIn()
+	return w.server()
+}
+
+// fillDefaults sets what a caller left zero.
+func (o *Options) fillDefaults() {
 	if o.TOTPIssuer == "" {
 		o.TOTPIssuer = "otpgate"
 	}
@@ -99,23 +113,48 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.AttemptsPerMinute == 0 {
 		o.AttemptsPerMinute = 30
 	}
-	keys := NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+o.KeyActivation+time.Hour)
-	keys.Activation = o.KeyActivation
-	if err := keys.EnsureKey(ctx); err != nil {
-		return nil, err
+}
+
+// wiring is a provider being assembled.
+type wiring struct {
+	o         Options
+	secure    bool
+	cookies   web.Cookies
+	keys      *Keys
+	metrics   *Metrics
+	st        *Storage
+	logoutKey [32]byte
+	op        *op.Provider
+	cors      *cors.Options
+	login     *login.Handler
+}
+
+// storage loads the signing keys and builds the op.Storage.
+func (w *wiring) storage(ctx context.Context) error {
+	o := w.o
+	w.keys = NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+o.KeyActivation+time.Hour)
+	w.keys.Activation = o.KeyActivation
+	if err := w.keys.EnsureKey(ctx); err != nil {
+		return err
 	}
-	logoutKey := o.Sealer.Derive("logout")
+	w.logoutKey = o.Sealer.Derive("logout")
 	sqlDB, err := o.Store.SQLDB()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	metrics := newMetrics(sqlDB)
-	st := &Storage{
-		store: o.Store, keys: keys, hasher: o.Hasher, life: o.Lifetimes, log: o.Logger,
-		metrics:   metrics,
+	w.metrics = newMetrics(sqlDB)
+	w.st = &Storage{
+		store: o.Store, keys: w.keys, hasher: o.Hasher, life: o.Lifetimes, log: o.Logger,
+		metrics:   w.metrics,
 		loginURL:  func(id string) string { return o.Issuer + "/login/next?authRequestID=" + url.QueryEscape(id) },
-		logoutURL: func(redirect string) string { return o.Issuer + login.LogoutURL(logoutKey, redirect) },
+		logoutURL: func(redirect string) string { return o.Issuer + login.LogoutURL(w.logoutKey, redirect) },
 	}
+	return nil
+}
+
+// protocol builds zitadel's OpenID provider on the storage.
+func (w *wiring) protocol() error {
+	o := w.o
 	cfg := &op.Config{
 		CryptoKey:                o.Sealer.Derive("op-crypto"),
 		DefaultLogoutRedirectURI: o.Issuer + "/logged-out",
@@ -124,35 +163,45 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		GrantTypeRefreshToken:    true,
 		SupportedUILocales:       []language.Tag{language.English, language.Japanese},
 	}
-	corsOpts := &cors.Options{
+	w.cors = &cors.Options{
 		AllowedOrigins:   o.CORSOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "Accept-Language"},
 		AllowCredentials: false,
 	}
-	opts := []op.Option{op.WithCORSOptions(corsOpts)}
-	if iss.Scheme == "http" {
+	opts := []op.Option{op.WithCORSOptions(w.cors)}
+	if !w.secure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
-	p, err := op.NewProvider(cfg, st, op.StaticIssuer(o.Issuer), opts...)
+	p, err := op.NewProvider(cfg, w.st, op.StaticIssuer(o.Issuer), opts...)
 	if err != nil {
-		return nil, fmt.Errorf("create provider: %w", err)
+		return fmt.Errorf("create provider: %w", err)
 	}
+	w.op = p
+	return nil
+}
+
+// signIn builds the sign-in service and its pages.
+func (w *wiring) signIn() {
+	o, p := w.o, w.op
 	callback := op.AuthCallbackURL(p)
-	svc := newSignIn(o, metrics)
-	cookies := web.NewCookies(iss.Scheme == "https")
-	lh := login.New(svc, o.Renderer, login.Config{
-		Cookies: cookies,
+	w.login = login.New(newSignIn(o, w.metrics), o.Renderer, login.Config{
+		Cookies: w.cookies,
 		CallbackURL: func(ctx context.Context, id string) string {
 			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
 		},
-		AuthError: func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
-			op.AuthRequestError(w, r, authRequest{f: f}, err, p)
+		AuthError: func(rw http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
+			op.AuthRequestError(rw, r, authRequest{f: f}, err, p)
 		},
-		LogoutKey:         logoutKey,
+		LogoutKey:         w.logoutKey,
 		AttemptsPerMinute: o.AttemptsPerMinute,
 	}, o.Logger)
+}
 
+// server builds the echo instance: operations routes, the browser routes
+// (sign-in pages, static files, extras) and the protocol routes.
+func (w *wiring) server() (*Server, error) {
+	o := w.o
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	extractor, err := ipExtractor(o.TrustedProxies)
@@ -160,41 +209,45 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	e.IPExtractor = extractor
-	e.HTTPErrorHandler = web.ErrorPages(o.Renderer, o.Logger, cookies.PageLang)
+	e.HTTPErrorHandler = web.ErrorPages(o.Renderer, o.Logger, w.cookies.PageLang)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Logger.ErrorContext(c.Request().Context(), "panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
 			return err
 		},
 	}))
-	e.Use(middleware.RequestID(), observe(o.Logger, metrics))
-	if iss.Scheme == "https" {
+	e.Use(middleware.RequestID(), observe(o.Logger, w.metrics))
+	if w.secure {
 		e.Use(web.StrictTransport)
 	}
-	srv := &Server{echo: e, op: p, keys: keys, metrics: metrics}
-
+	srv := &Server{echo: e, op: w.op, keys: w.keys, metrics: w.metrics}
 	browser := e.Group("", web.SecurityHeaders)
-	lh.Mount(browser)
+	w.login.Mount(browser)
 	browser.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler())))
 	if o.Extra != nil {
 		o.Extra(browser)
 	}
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
-	e.GET("/readyz", srv.ready(st))
-	e.GET("/metrics", echo.WrapHandler(metrics.handler()))
-	// Everything else is the OIDC protocol: no CSRF, no body dumping.
-	protocol := echo.WrapHandler(p)
-	e.Match([]string{http.MethodGet, http.MethodOptions}, oidc.DiscoveryEndpoint, discovery(p, st, o.Issuer),
-		echo.WrapMiddleware(cors.New(*corsOpts).Handler))
+	e.GET("/readyz", srv.ready(w.st))
+	e.GET("/metrics", echo.WrapHandler(w.metrics.handler()))
+	w.mountProtocol(e)
+	return srv, nil
+}
+
+// mountProtocol mounts the OIDC endpoints: no CSRF, no body dumping.
+func (w *wiring) mountProtocol(e *echo.Echo) {
+	o := w.o
+	protocol := echo.WrapHandler(w.op)
+	e.Match([]string{http.MethodGet, http.MethodOptions}, oidc.DiscoveryEndpoint, discovery(w.op, w.st, o.Issuer),
+		echo.WrapMiddleware(cors.New(*w.cors).Handler))
 	e.Any("/authorize", authorizeGuard(o.Store, o.Renderer, o.Logger, protocol))
-	e.Any("/authorize/callback", lh.CallbackGuard(protocol))
+	e.Any("/authorize/callback", w.login.CallbackGuard(protocol))
 	e.Any("/userinfo", storageFaults(bearerErrors(protocol)))
 	e.Any("/oauth/introspect", storageFaults(clientAuthErrors(protocol)))
 	e.Any("/oauth/token", storageFaults(protocol))
 	e.Any("/revoke", storageFaults(protocol))
 	e.Any("/end_session", logoutErrors(protocol))
 	e.Any("/*", protocol)
-	return srv, nil
 }
 
 // Handler is the whole provider as one http.Handler.
