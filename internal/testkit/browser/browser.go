@@ -178,3 +178,11 @@ func (b *Browser) Follow(p *Page) (*Page, error) {
 // StopAll, set as StopAt, makes a browser that follows no redirect (a
 // client that stops at the first answer).
 func StopAll(*url.URL) bool { return true }
+
+// On returns a browser that shares b's client and cookie jar but sends
+// every request to base (one replica), as a load balancer would.
+func (b *Browser) On(base string) *Browser {
+	c := *b
+	c.Route = func() string { return base }
+	return &c
+}
