@@ -17,6 +17,7 @@ import (
 // TestDemoRelyingParty walks the built-in demo from "Sign in" to the page
 // showing the verified claims, and signs out again.
 func TestDemoRelyingParty(t *testing.T) {
+	t.Parallel()
 	renderer, _ := templates.New()
 	h := newHarness(t, func(o *provider.Options) {
 		d := demo.New(demo.Options{Issuer: o.Issuer, ClientID: "demo", Renderer: renderer,
@@ -31,20 +32,20 @@ func TestDemoRelyingParty(t *testing.T) {
 	h.addUser("demo", "demo-password-123", "otpgate")
 	b := newBrowser(t)
 	p := b.get(h.issuer + "/demo")
-	if p.step() != "demo" || strings.Contains(p.body, `id="claims"`) {
-		t.Fatalf("demo home: step %q", p.step())
+	if p.Step() != "demo" || strings.Contains(p.Body, `id="claims"`) {
+		t.Fatalf("demo home: step %q", p.Step())
 	}
 	p = b.get(h.issuer + "/demo/login")
 	p = b.submit(p, map[string]string{"username": "demo", "password": "demo-password-123"})
 	p = b.submit(p, map[string]string{"answer": "otpgate"})
-	if p.status != http.StatusOK || p.step() != "demo" || !strings.Contains(p.body, `id="claims"`) || !strings.Contains(p.body, "kba") {
-		t.Fatalf("after sign-in: status %d step %q body %.300s", p.status, p.step(), p.body)
+	if p.Status != http.StatusOK || p.Step() != "demo" || !strings.Contains(p.Body, `id="claims"`) || !strings.Contains(p.Body, "kba") {
+		t.Fatalf("after sign-in: status %d step %q body %.300s", p.Status, p.Step(), p.Body)
 	}
 	p = b.get(h.issuer + "/demo/logout")
-	if p.step() != "logout" {
-		t.Fatalf("demo logout: step %q", p.step())
+	if p.Step() != "logout" {
+		t.Fatalf("demo logout: step %q", p.Step())
 	}
-	if p = b.submit(p, nil); p.step() != "demo" || strings.Contains(p.body, `id="claims"`) {
-		t.Fatalf("after logout: step %q", p.step())
+	if p = b.submit(p, nil); p.Step() != "demo" || strings.Contains(p.Body, `id="claims"`) {
+		t.Fatalf("after logout: step %q", p.Step())
 	}
 }

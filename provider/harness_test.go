@@ -6,11 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +16,9 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/net/html"
 
+	testbrowser "github.com/otpgate/otpgate/internal/testkit/browser"
+	"github.com/otpgate/otpgate/internal/testkit/clock"
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
@@ -27,14 +28,15 @@ import (
 
 // rpHost is the relying party's host: the test browser stops at any
 // redirect to it and hands the URL to the test.
-const rpHost = "rp.example"
+const rpHost = testbrowser.DefaultRPHost
 
-const rpRedirect = "https://" + rpHost + "/callback"
+const rpRedirect = fixtures.RedirectURI
 
 // testParams keep argon2id cheap in tests (the benchmark uses OWASP).
-var testParams = credential.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var testParams = fixtures.Params
 
-// harness is a real provider on a real SQLite file behind real HTTP.
+// harness is a real provider on a real SQLite file behind real HTTP, on a
+// frozen clock: time moves only when the test moves it.
 type harness struct {
 	t      testing.TB
 	srv    *httptest.Server
@@ -42,6 +44,7 @@ type harness struct {
 	store  *store.Store
 	hasher *credential.Hasher
 	server *provider.Server
+	clock  *clock.Clock
 }
 
 // newHarness runs on a new SQLite file, or on PostgreSQL (a schema of its
@@ -49,7 +52,7 @@ type harness struct {
 // on both databases.
 func newHarness(t testing.TB, edit ...func(*provider.Options)) *harness {
 	t.Helper()
-	return newHarnessOn(t, openStore(t), edit...)
+	return newHarnessOn(t, openStore(t), nil, edit...)
 }
 
 func openStore(t testing.TB) *store.Store {
@@ -60,8 +63,29 @@ func openStore(t testing.TB) *store.Store {
 	return storetest.OpenSQLite(t)
 }
 
-func newHarnessOn(t testing.TB, st *store.Store, edit ...func(*provider.Options)) *harness {
+// newHarnessOn serves st with c as its clock (a new frozen clock when c is
+// nil); replicas on one database share one clock.
+func newHarnessOn(t testing.TB, st *store.Store, c *clock.Clock, edit ...func(*provider.Options)) *harness {
 	t.Helper()
+	opts := provider.Options{
+		Lifetimes: provider.Lifetimes{Flow: 15 * time.Minute, Code: 2 * time.Minute, AccessToken: 15 * time.Minute,
+			IDToken: time.Hour, RefreshToken: 24 * time.Hour, Session: 12 * time.Hour},
+		QuestionEnabled: true, MinPasswordLength: 12,
+		// Every test client is 127.0.0.1: the per-IP limiter is tested on its own.
+		AttemptsPerMinute: -1,
+	}
+	return startHarness(t, st, c, false, opts, edit...)
+}
+
+// startHarness fills the parts every harness shares (issuer, store,
+// sealer, hasher, renderer, logger) into opts, applies edit, and serves
+// the provider over http, or https when tls is set.
+func startHarness(t testing.TB, st *store.Store, c *clock.Clock, tls bool, opts provider.Options, edit ...func(*provider.Options)) *harness {
+	t.Helper()
+	if c == nil {
+		c = clock.New()
+	}
+	st.Clock = c.Now
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	sealer, err := provider.NewSealer(key)
@@ -73,17 +97,14 @@ func newHarnessOn(t testing.TB, st *store.Store, edit ...func(*provider.Options)
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
-	issuer := "http://" + srv.Listener.Addr().String()
-	h := &harness{t: t, srv: srv, issuer: issuer, store: st, hasher: credential.NewHasher(testParams)}
-	opts := provider.Options{
-		Issuer: issuer, Store: st, Sealer: sealer, Hasher: h.hasher, Renderer: renderer,
-		Lifetimes: provider.Lifetimes{Flow: 15 * time.Minute, Code: 2 * time.Minute, AccessToken: 15 * time.Minute,
-			IDToken: time.Hour, RefreshToken: 24 * time.Hour, Session: 12 * time.Hour},
-		QuestionEnabled: true, MinPasswordLength: 12,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		// Every test client is 127.0.0.1: the per-IP limiter is tested on its own.
-		AttemptsPerMinute: -1,
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
 	}
+	issuer := scheme + srv.Listener.Addr().String()
+	h := &harness{t: t, srv: srv, issuer: issuer, store: st, hasher: credential.NewHasher(testParams), clock: c}
+	opts.Issuer, opts.Store, opts.Sealer, opts.Hasher, opts.Renderer = issuer, st, sealer, h.hasher, renderer
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, e := range edit {
 		e(&opts)
 	}
@@ -93,35 +114,35 @@ func newHarnessOn(t testing.TB, st *store.Store, edit ...func(*provider.Options)
 	}
 	h.server = p
 	srv.Config.Handler = p.Handler()
-	srv.Start()
+	if tls {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	return h
+}
+
+// newTLSHarness serves the provider over https (for cookie attributes).
+func newTLSHarness(t testing.TB, st *store.Store) *harness {
+	t.Helper()
+	return startHarness(t, st, nil, true, provider.Options{
+		Lifetimes:       provider.Lifetimes{Flow: time.Minute, Code: time.Minute, AccessToken: time.Minute, IDToken: time.Minute, RefreshToken: time.Hour, Session: time.Hour},
+		QuestionEnabled: true, MinPasswordLength: 12,
+	})
 }
 
 // addUser creates an account that has finished its first sign-in: its
 // password is pw and its security answer is answer.
 func (h *harness) addUser(username, pw, answer string) *store.User {
 	h.t.Helper()
-	u := &store.User{ID: "u_" + strings.ToLower(rand.Text()), Username: username, Email: username + "@example.com",
-		Name: "User " + username, PasswordHash: h.hasher.Hash(pw), Question: "first_pet",
-		AnswerHash: h.hasher.Hash(credential.NormalizeAnswer(answer))}
-	if err := h.store.CreateUser(context.Background(), u); err != nil {
-		h.t.Fatal(err)
-	}
-	return u
+	return fixtures.AddUser(h.t, h.store, h.hasher, fixtures.Account{Name: username, Password: pw, Answer: answer}, false)
 }
 
 // addClient registers a client; secret "" makes it public.
 func (h *harness) addClient(id, secret string) {
 	h.t.Helper()
-	c := &store.Client{ID: id, Name: "App " + id, Public: secret == "",
-		RedirectURIs: store.StringList{rpRedirect}, PostLogoutRedirectURIs: store.StringList{"https://" + rpHost + "/bye"}}
-	if secret != "" {
-		c.SecretHash = h.hasher.Hash(secret)
-	}
-	if err := h.store.CreateClient(context.Background(), c); err != nil {
-		h.t.Fatal(err)
-	}
+	fixtures.AddClient(h.t, h.store, h.hasher, id, secret)
 }
 
 // relyingParty is zitadel's RP library pointed at the harness.
@@ -138,156 +159,97 @@ func (h *harness) relyingParty(clientID, secret string, nonce *string, scopes ..
 	return p
 }
 
-// browser is a cookie-keeping HTTP client that stops at the RP.
+// browser is the test kit's browser, failing the test on a transport
+// error.
 type browser struct {
-	t    testing.TB
-	c    *http.Client
-	lang string
+	*testbrowser.Browser
+	t testing.TB
 }
 
 func newBrowser(t testing.TB) *browser {
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host == rpHost {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	return &browser{t: t, c: c}
+	return &browser{Browser: testbrowser.New(), t: t}
 }
 
-// page is one response, parsed.
-type page struct {
-	status   int
-	url      *url.URL
-	body     string
-	header   http.Header
-	location string // set when the browser stopped at the RP
-	doc      *html.Node
+// page is one answer of the test kit's browser, with assertions.
+type page struct{ *testbrowser.Page }
+
+func (b *browser) must(p *testbrowser.Page, err error) *page {
+	b.t.Helper()
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return &page{p}
 }
 
+// do sends req and follows its redirects.
 func (b *browser) do(req *http.Request) *page {
 	b.t.Helper()
-	if b.lang != "" {
-		req.Header.Set("Accept-Language", b.lang)
+	p, err := b.Do(req)
+	if err == nil {
+		p, err = b.Follow(p)
 	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	p := &page{status: resp.StatusCode, url: resp.Request.URL, body: string(body), header: resp.Header}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		p.location = resp.Header.Get("Location")
-	}
-	p.doc, _ = html.Parse(strings.NewReader(p.body))
-	return p
+	return b.must(p, err)
 }
 
 func (b *browser) get(u string) *page {
 	b.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.do(req)
+	return b.must(b.Get(u))
 }
 
-// submit fills the page's POST form (hidden fields kept, values set) and
-// sends it to the form's action.
+// submit fills the page's POST form (hidden fields kept, values set),
+// sends it to the form's action and follows the answer.
 func (b *browser) submit(p *page, values map[string]string) *page {
 	b.t.Helper()
-	form := find(p.doc, func(n *html.Node) bool { return n.Data == "form" && strings.EqualFold(attr(n, "method"), "post") })
-	if form == nil {
-		b.t.Fatalf("no POST form on %s (step %q):\n%s", p.url, p.step(), p.body)
-	}
-	data := url.Values{}
-	walk(form, func(n *html.Node) {
-		if (n.Data == "input" || n.Data == "select") && attr(n, "name") != "" {
-			data.Set(attr(n, "name"), attr(n, "value"))
-		}
-	})
-	for k, v := range values {
-		if _, ok := data[k]; !ok {
-			b.t.Fatalf("form on %s has no field %q", p.url, k)
-		}
-		data.Set(k, v)
-	}
-	action, _ := p.url.Parse(attr(form, "action"))
-	req, _ := http.NewRequest(http.MethodPost, action.String(), strings.NewReader(data.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	return b.must(b.Submit(p.Page, values))
 }
 
-// step is the page's <body data-step>.
-func (p *page) step() string {
-	if n := find(p.doc, func(n *html.Node) bool { return n.Data == "body" }); n != nil {
-		return attr(n, "data-step")
-	}
-	return ""
+// post is submit without following the answer's redirect.
+func (b *browser) post(p *page, values map[string]string) *page {
+	b.t.Helper()
+	return b.must(b.Post(p.Page, values))
 }
 
-// alert is the text of the page's role="alert" element.
-func (p *page) alert() string {
-	n := find(p.doc, func(n *html.Node) bool { return attr(n, "role") == "alert" })
-	if n == nil {
-		return ""
-	}
-	var sb strings.Builder
-	walk(n, func(c *html.Node) {
-		if c.Type == html.TextNode {
-			sb.WriteString(c.Data)
-		}
-	})
-	return strings.TrimSpace(sb.String())
+// postForm posts the page's hidden fields (csrf, authRequestID) plus values
+// to path, as a second form on the page would.
+func (b *browser) postForm(p *page, path string, values map[string]string) *page {
+	b.t.Helper()
+	return b.must(b.PostTo(p.Page, path, values))
 }
 
 // code extracts the authorization code from a redirect to the RP.
 func (p *page) code(t testing.TB) string {
 	t.Helper()
-	u, err := url.Parse(p.location)
-	if err != nil || u.Host != rpHost || u.Query().Get("code") == "" {
+	if p.Code() == "" {
 		t.Fatalf("expected a redirect to the RP with a code, got status %d location %q step %q alert %q",
-			p.status, p.location, p.step(), p.alert())
+			p.Status, p.Location, p.Step(), p.Alert())
 	}
-	return u.Query().Get("code")
+	return p.Code()
 }
 
 func (p *page) rpQuery(t testing.TB) url.Values {
 	t.Helper()
-	u, err := url.Parse(p.location)
-	if err != nil || u.Host != rpHost {
-		t.Fatalf("expected a redirect to the RP, got status %d location %q step %q", p.status, p.location, p.step())
+	if !p.ToRP() {
+		t.Fatalf("expected a redirect to the RP, got status %d location %q step %q", p.Status, p.Location, p.Step())
 	}
-	return u.Query()
+	return p.RPQuery()
 }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
+// setupSecret reads the setup key shown on the enroll page, as a person
+// typing it into an app would.
+func (p *page) setupSecret(t testing.TB) []byte {
+	t.Helper()
+	secret, err := p.SetupKey()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ""
+	return secret
 }
 
-func walk(n *html.Node, f func(*html.Node)) {
-	f(n)
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		walk(c, f)
-	}
-}
-
-func find(n *html.Node, pred func(*html.Node) bool) *html.Node {
-	var found *html.Node
-	walk(n, func(c *html.Node) {
-		if found == nil && c.Type == html.ElementNode && pred(c) {
-			found = c
-		}
-	})
-	return found
-}
+var (
+	attr = testbrowser.Attr
+	walk = testbrowser.Walk
+	find = testbrowser.Find
+)
 
 // pkce returns a verifier and its S256 challenge.
 func pkce() (verifier, challenge string) {
@@ -312,57 +274,14 @@ func authURL(p rp.RelyingParty, nonce, challenge string, extra ...rp.URLParamOpt
 func (b *browser) signIn(authURL, username, password, answer string) *page {
 	b.t.Helper()
 	p := b.get(authURL)
-	if p.step() != "password" {
-		b.t.Fatalf("expected the password step, got %q (status %d, location %q)", p.step(), p.status, p.location)
+	if p.Step() != "password" {
+		b.t.Fatalf("expected the password step, got %q (status %d, location %q)", p.Step(), p.Status, p.Location)
 	}
 	p = b.submit(p, map[string]string{"username": username, "password": password})
-	if p.step() != "question" {
-		b.t.Fatalf("expected the question step, got %q (status %d, alert %q)", p.step(), p.status, p.alert())
+	if p.Step() != "question" {
+		b.t.Fatalf("expected the question step, got %q (status %d, alert %q)", p.Step(), p.Status, p.Alert())
 	}
 	return b.submit(p, map[string]string{"answer": answer})
 }
 
 type htmlNode = html.Node
-
-// newTLSHarness serves the provider over https (for cookie attributes).
-func newTLSHarness(t testing.TB, st *store.Store) *harness {
-	t.Helper()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	sealer, _ := provider.NewSealer(key)
-	renderer, _ := templates.New()
-	srv := httptest.NewUnstartedServer(nil)
-	issuer := "https://" + srv.Listener.Addr().String()
-	h := &harness{t: t, srv: srv, issuer: issuer, store: st, hasher: credential.NewHasher(testParams)}
-	p, err := provider.New(context.Background(), provider.Options{
-		Issuer: issuer, Store: st, Sealer: sealer, Hasher: h.hasher, Renderer: renderer,
-		Lifetimes:       provider.Lifetimes{Flow: time.Minute, Code: time.Minute, AccessToken: time.Minute, IDToken: time.Minute, RefreshToken: time.Hour, Session: time.Hour},
-		QuestionEnabled: true, MinPasswordLength: 12, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = p.Handler()
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return h
-}
-
-// postForm posts the page's hidden fields (csrf, authRequestID) plus values
-// to path, as a second form on the page would.
-func (b *browser) postForm(p *page, path string, values map[string]string) *page {
-	b.t.Helper()
-	data := url.Values{}
-	walk(p.doc, func(n *html.Node) {
-		if n.Data == "input" && attr(n, "type") == "hidden" {
-			data.Set(attr(n, "name"), attr(n, "value"))
-		}
-	})
-	for k, v := range values {
-		data.Set(k, v)
-	}
-	target, _ := p.url.Parse(path)
-	req, _ := http.NewRequest(http.MethodPost, target.String(), strings.NewReader(data.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}

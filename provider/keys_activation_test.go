@@ -11,6 +11,7 @@ import (
 // after the activation delay, so relying parties that cache the key set
 // know it before they meet it; the first key signs at once.
 func TestKeyActivation(t *testing.T) {
+	t.Parallel()
 	st, advance := keysTestStore(t)
 	ctx := context.Background()
 	k := NewKeys(st, sealTestSealer(t, 1), time.Hour)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
@@ -38,11 +39,15 @@ func (h *harness) jwksKeyIDs(t *testing.T) []string {
 }
 
 func TestKeyRotationKeepsOldKeyPublished(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	before := h.jwksKeyIDs(t)
 	if len(before) != 1 {
 		t.Fatalf("JWKS has %d keys, want 1", len(before))
 	}
+	// The rotation comes later than the first key (on the frozen clock two
+	// keys made at one instant would tie for newest).
+	h.clock.Advance(time.Second)
 	newID, err := h.server.Keys().Rotate(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -69,12 +74,13 @@ func TestKeyRotationKeepsOldKeyPublished(t *testing.T) {
 // same database: with the same encryption key it serves the same signing
 // key; with another key it refuses to start.
 func TestKeysPersistAndNeedTheirEncryptionKey(t *testing.T) {
+	t.Parallel()
 	st := openStore(t)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	sameKey := func(o *provider.Options) { o.Sealer, _ = provider.NewSealer(key) }
-	first := newHarnessOn(t, st, sameKey).jwksKeyIDs(t)
-	second := newHarnessOn(t, st, sameKey).jwksKeyIDs(t)
+	first := newHarnessOn(t, st, nil, sameKey).jwksKeyIDs(t)
+	second := newHarnessOn(t, st, nil, sameKey).jwksKeyIDs(t)
 	if !slices.Equal(first, second) {
 		t.Fatalf("keys changed across restart: %v vs %v", first, second)
 	}

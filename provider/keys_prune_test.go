@@ -10,6 +10,7 @@ import (
 // TestKeysPrune: a retired key is deleted once it left the key set, never
 // while a token signed with it can still be valid.
 func TestKeysPrune(t *testing.T) {
+	t.Parallel()
 	st, advance := keysTestStore(t)
 	ctx := context.Background()
 	k := NewKeys(st, sealTestSealer(t, 1), time.Hour)

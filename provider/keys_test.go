@@ -68,6 +68,7 @@ func keysTestSigningID(t *testing.T, k *Keys) string {
 }
 
 func TestKeysEnsureKeyCreatesOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _ := keysTestStore(t)
 	k := NewKeys(st, sealTestSealer(t, 1), time.Hour)
@@ -110,6 +111,7 @@ func TestKeysEnsureKeyCreatesOnce(t *testing.T) {
 }
 
 func TestKeysRotatePublishesOldKeyUntilExpiry(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, advance := keysTestStore(t)
 	const publishFor = 2 * time.Hour
@@ -169,6 +171,7 @@ func TestKeysRotatePublishesOldKeyUntilExpiry(t *testing.T) {
 }
 
 func TestKeysWrongEncryptionKeyStopsStartUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, _ := keysTestStore(t)
 	if err := NewKeys(st, sealTestSealer(t, 1), time.Hour).EnsureKey(ctx); err != nil {

@@ -30,6 +30,7 @@ func (h *harness) wrongCode(t testing.TB, secret []byte) string {
 // right passcode afterwards); an administrator's reset issues a proof; the
 // user enrols again with it and signs in.
 func TestPasscodeLockoutAdminResetAndProof(t *testing.T) {
+	t.Parallel()
 	h, clock, secret := enrolled(t)
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
@@ -39,34 +40,34 @@ func TestPasscodeLockoutAdminResetAndProof(t *testing.T) {
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
 	for i := range 4 {
 		p = b.submit(p, map[string]string{"code": h.wrongCode(t, secret)})
-		if p.step() != "otp" || p.status != http.StatusUnauthorized {
-			t.Fatalf("wrong passcode %d: step %q status %d", i+1, p.step(), p.status)
+		if p.Step() != "otp" || p.Status != http.StatusUnauthorized {
+			t.Fatalf("wrong passcode %d: step %q status %d", i+1, p.Step(), p.Status)
 		}
 		// A counted retry: the person sees how many tries are left.
-		if want := fmt.Sprintf("locked: %d.", 4-i); !strings.Contains(p.alert(), want) {
-			t.Fatalf("wrong passcode %d: alert %q does not say %q", i+1, p.alert(), want)
+		if want := fmt.Sprintf("locked: %d.", 4-i); !strings.Contains(p.Alert(), want) {
+			t.Fatalf("wrong passcode %d: alert %q does not say %q", i+1, p.Alert(), want)
 		}
 	}
 	p = b.submit(p, map[string]string{"code": h.wrongCode(t, secret)})
-	if p.step() != "locked" || p.status != http.StatusForbidden || !strings.Contains(p.alert(), "too many failed passcode") {
-		t.Fatalf("fifth wrong passcode: step %q status %d alert %q", p.step(), p.status, p.alert())
+	if p.Step() != "locked" || p.Status != http.StatusForbidden || !strings.Contains(p.Alert(), "too many failed passcode") {
+		t.Fatalf("fifth wrong passcode: step %q status %d alert %q", p.Step(), p.Status, p.Alert())
 	}
 	// Locked: a stranger's wrong password reveals nothing; the owner's right
 	// password and answer lead to the locked page; a right passcode is refused.
-	if q := newBrowser(t).get(authURL(app, nonce, "")); q.step() != "password" {
-		t.Fatalf("locked account: a new sign-in starts at %q", q.step())
+	if q := newBrowser(t).get(authURL(app, nonce, "")); q.Step() != "password" {
+		t.Fatalf("locked account: a new sign-in starts at %q", q.Step())
 	}
-	clock.nextStep()
+	clock.NextTOTPStep()
 	b2 := newBrowser(t)
 	q := b2.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	if q.step() != "locked" {
-		t.Fatalf("locked account after the first factor: step %q", q.step())
+	if q.Step() != "locked" {
+		t.Fatalf("locked account after the first factor: step %q", q.Step())
 	}
-	req, _ := http.NewRequest(http.MethodPost, h.issuer+"/login/otp", strings.NewReader("code="+h.passcode(t, secret)+"&authRequestID="+q.url.Query().Get("authRequestID")))
+	req, _ := http.NewRequest(http.MethodPost, h.issuer+"/login/otp", strings.NewReader("code="+h.passcode(t, secret)+"&authRequestID="+q.URL.Query().Get("authRequestID")))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if r := b2.do(req); strings.Contains(r.location, "code=") || r.step() != "locked" {
-		t.Fatalf("right passcode while locked: step %q location %q", r.step(), r.location)
+	if r := b2.do(req); strings.Contains(r.Location, "code=") || r.Step() != "locked" {
+		t.Fatalf("right passcode while locked: step %q location %q", r.Step(), r.Location)
 	}
 	u, _ := h.store.UserByID(ctx, erin.ID)
 	if !u.OTPLocked || u.OTPFailures != 5 {
@@ -82,12 +83,12 @@ func TestPasscodeLockoutAdminResetAndProof(t *testing.T) {
 	nonce = "n2"
 	b3 := newBrowser(t)
 	p = b3.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	if p.step() != "enroll-proof" {
-		t.Fatalf("after admin reset: step %q, want enroll-proof", p.step())
+	if p.Step() != "enroll-proof" {
+		t.Fatalf("after admin reset: step %q, want enroll-proof", p.Step())
 	}
 	p = b3.submit(p, map[string]string{"proof": "wxyz-wxyz-wxyz"})
-	if p.step() != "enroll-proof" || p.status != http.StatusUnauthorized || p.alert() == "" {
-		t.Fatalf("wrong proof: step %q status %d", p.step(), p.status)
+	if p.Step() != "enroll-proof" || p.Status != http.StatusUnauthorized || p.Alert() == "" {
+		t.Fatalf("wrong proof: step %q status %d", p.Step(), p.Status)
 	}
 	p = b3.submit(p, map[string]string{"proof": "ABCD EFGH JKMN"})
 	p, _ = h.enroll(b3, p)
@@ -106,14 +107,14 @@ func TestPasscodeLockoutAdminResetAndProof(t *testing.T) {
 func lostDevice(t *testing.T, h *harness, b *browser, app rp.RelyingParty, nonce string) *page {
 	t.Helper()
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	link := find(p.doc, func(n *html.Node) bool { return attr(n, "id") == "lost-device" })
+	link := find(p.Doc, func(n *html.Node) bool { return attr(n, "id") == "lost-device" })
 	if link == nil {
-		t.Fatalf("no lost-device link on %q", p.step())
+		t.Fatalf("no lost-device link on %q", p.Step())
 	}
-	target, _ := p.url.Parse(attr(link, "href"))
+	target, _ := p.URL.Parse(attr(link, "href"))
 	p = b.get(target.String())
-	if p.step() != "reset" {
-		t.Fatalf("lost-device page: step %q", p.step())
+	if p.Step() != "reset" {
+		t.Fatalf("lost-device page: step %q", p.Step())
 	}
 	return p
 }
@@ -121,8 +122,8 @@ func lostDevice(t *testing.T, h *harness, b *browser, app rp.RelyingParty, nonce
 // TestLostDeviceRecoveryCode: a recovery code resets the device (revoking
 // the old refresh token) and the user enrols a new one in the same sign-in.
 func TestLostDeviceRecoveryCode(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
-	h.useShiftClock()
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
 	h.requireMFA(erin)
@@ -141,8 +142,8 @@ func TestLostDeviceRecoveryCode(t *testing.T) {
 	p = lostDevice(t, h, b2, app, nonce)
 	// A wrong recovery code counts toward the lockout.
 	p = b2.submit(p, map[string]string{"recovery_code": "zzzz-zzzz-zzzz"})
-	if p.step() != "reset" || p.status != http.StatusUnauthorized || p.alert() == "" {
-		t.Fatalf("wrong recovery code: step %q status %d", p.step(), p.status)
+	if p.Step() != "reset" || p.Status != http.StatusUnauthorized || p.Alert() == "" {
+		t.Fatalf("wrong recovery code: step %q status %d", p.Step(), p.Status)
 	}
 	if u, _ := h.store.UserByID(ctx, erin.ID); u.OTPFailures != 1 {
 		t.Fatalf("wrong recovery code not counted: %d", u.OTPFailures)
@@ -165,8 +166,8 @@ func TestLostDeviceRecoveryCode(t *testing.T) {
 	nonce = "n3"
 	b3 := newBrowser(t)
 	p = lostDevice(t, h, b3, app, nonce)
-	if p = b3.submit(p, map[string]string{"recovery_code": codes[3]}); p.step() != "reset" || p.status != http.StatusUnauthorized {
-		t.Fatalf("reused recovery code: step %q status %d", p.step(), p.status)
+	if p = b3.submit(p, map[string]string{"recovery_code": codes[3]}); p.Step() != "reset" || p.Status != http.StatusUnauthorized {
+		t.Fatalf("reused recovery code: step %q status %d", p.Step(), p.Status)
 	}
 }
 
@@ -203,31 +204,32 @@ func (f *fakeNotifier) AccountLocked(_ context.Context, u *store.User) error {
 }
 
 func TestLostDeviceEmailedLink(t *testing.T) {
+	t.Parallel()
 	notes := &fakeNotifier{}
 	h, _, _ := enrolled(t, func(o *provider.Options) { o.Notifier = notes })
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
 	p := lostDevice(t, h, b, app, nonce)
-	form := find(p.doc, func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == "/login/reset/email" })
+	form := find(p.Doc, func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == "/login/reset/email" })
 	if form == nil {
 		t.Fatal("no email-me-a-link form")
 	}
 	p = b.postForm(p, "/login/reset/email", nil)
-	if p.step() != "reset" || len(notes.links) != 1 || !strings.HasPrefix(notes.links[0], h.issuer+"/login/reset/link?token=") {
-		t.Fatalf("after asking for a link: step %q links %v", p.step(), notes.links)
+	if p.Step() != "reset" || len(notes.links) != 1 || !strings.HasPrefix(notes.links[0], h.issuer+"/login/reset/link?token=") {
+		t.Fatalf("after asking for a link: step %q links %v", p.Step(), notes.links)
 	}
 	// The link opened in another browser (someone who only knows the password) does nothing.
-	if q := newBrowser(t).get(notes.links[0]); q.status != http.StatusForbidden || strings.Contains(q.location, "code=") {
-		t.Fatalf("link in another browser: status %d step %q", q.status, q.step())
+	if q := newBrowser(t).get(notes.links[0]); q.Status != http.StatusForbidden || strings.Contains(q.Location, "code=") {
+		t.Fatalf("link in another browser: status %d step %q", q.Status, q.Step())
 	}
 	// In the sign-in's own browser it resets the device; enrollment follows.
 	p = b.get(notes.links[0])
 	p, _ = h.enroll(b, p)
 	exchange(t, app, p)
 	// The link is single-use.
-	if q := b.get(notes.links[0]); q.status != http.StatusBadRequest || q.step() != "error" {
-		t.Fatalf("second use of the link: status %d step %q", q.status, q.step())
+	if q := b.get(notes.links[0]); q.Status != http.StatusBadRequest || q.Step() != "error" {
+		t.Fatalf("second use of the link: status %d step %q", q.Status, q.Step())
 	}
 	if got := strings.Join(notes.sent, " "); !strings.Contains(got, "reset:erin@example.com") || !strings.Contains(got, "enrolled:erin@example.com") {
 		t.Fatalf("notifications: %v", notes.sent)
@@ -235,16 +237,17 @@ func TestLostDeviceEmailedLink(t *testing.T) {
 }
 
 func TestAdminOnlyReset(t *testing.T) {
+	t.Parallel()
 	h, _, _ := enrolled(t, func(o *provider.Options) { o.AdminOnlyReset = true; o.Notifier = &fakeNotifier{} })
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
 	p := lostDevice(t, h, b, app, nonce)
-	if find(p.doc, func(n *html.Node) bool { return n.Data == "form" }) != nil {
+	if find(p.Doc, func(n *html.Node) bool { return n.Data == "form" }) != nil {
 		t.Fatal("reset forms offered although resets are for administrators only")
 	}
-	if q := b.postForm(p, "/login/reset", map[string]string{"recovery_code": "abcd-efgh-jkmn"}); q.status != http.StatusForbidden {
-		t.Fatalf("recovery code post: %d", q.status)
+	if q := b.postForm(p, "/login/reset", map[string]string{"recovery_code": "abcd-efgh-jkmn"}); q.Status != http.StatusForbidden {
+		t.Fatalf("recovery code post: %d", q.Status)
 	}
 }
 
@@ -252,8 +255,9 @@ func TestAdminOnlyReset(t *testing.T) {
 // lock the account for a minute; while locked even the right password gets
 // the same answer as an unknown user, and the lock is not extended.
 func TestPasswordLockoutIsTemporaryAndHidden(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
-	clock := h.useShiftClock()
+	clock := h.clock
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
@@ -265,8 +269,8 @@ func TestPasswordLockoutIsTemporaryAndHidden(t *testing.T) {
 	for range 5 {
 		p = b.submit(p, map[string]string{"answer": "wrong"})
 	}
-	if p.step() != "question" {
-		t.Fatalf("step %q", p.step())
+	if p.Step() != "question" {
+		t.Fatalf("step %q", p.Step())
 	}
 	// Locked now (10 failures): the right answer and the right password are refused...
 	p = b.submit(p, map[string]string{"answer": "rex"})
@@ -274,8 +278,8 @@ func TestPasswordLockoutIsTemporaryAndHidden(t *testing.T) {
 	u := unknown.submit(unknown.get(authURL(app, nonce, "")), map[string]string{"username": "nobody", "password": erinPW})
 	locked := newBrowser(t)
 	l := locked.submit(locked.get(authURL(app, nonce, "")), map[string]string{"username": "erin", "password": erinPW})
-	if p.step() != "question" || l.step() != "password" || l.status != u.status || l.alert() != u.alert() || l.status != http.StatusUnauthorized {
-		t.Fatalf("locked: question %q; locked %d %q; unknown %d %q", p.step(), l.status, l.alert(), u.status, u.alert())
+	if p.Step() != "question" || l.Step() != "password" || l.Status != u.Status || l.Alert() != u.Alert() || l.Status != http.StatusUnauthorized {
+		t.Fatalf("locked: question %q; locked %d %q; unknown %d %q", p.Step(), l.Status, l.Alert(), u.Status, u.Alert())
 	}
 	erin, _ := h.store.UserByUsername(context.Background(), "erin")
 	until := erin.LoginLockedUntil
@@ -286,9 +290,9 @@ func TestPasswordLockoutIsTemporaryAndHidden(t *testing.T) {
 		t.Fatal("attempts while locked extended the lock")
 	}
 	// ...until the minute has passed.
-	clock.nextStep()
-	clock.nextStep()
-	clock.nextStep()
+	clock.NextTOTPStep()
+	clock.NextTOTPStep()
+	clock.NextTOTPStep()
 	nonce = "n2"
 	exchange(t, app, newBrowser(t).signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"))
 }
@@ -296,6 +300,7 @@ func TestPasswordLockoutIsTemporaryAndHidden(t *testing.T) {
 // TestSprayingGets429 sprays one password over many accounts from one IP:
 // the limiter answers 429 long before any account could lock.
 func TestSprayingGets429(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.AttemptsPerMinute = 5 })
 	h.addClient("app", appSecret)
 	for i := range 8 {
@@ -308,9 +313,9 @@ func TestSprayingGets429(t *testing.T) {
 	statuses := []int{}
 	for i := range 8 {
 		q := b.submit(p, map[string]string{"username": fmt.Sprint("user", i), "password": "Spring2026!"})
-		statuses = append(statuses, q.status)
-		if q.status == http.StatusTooManyRequests && (q.step() != "error" || q.header.Get("Retry-After") == "") {
-			t.Fatalf("429 page: step %q", q.step())
+		statuses = append(statuses, q.Status)
+		if q.Status == http.StatusTooManyRequests && (q.Step() != "error" || q.Header.Get("Retry-After") == "") {
+			t.Fatalf("429 page: step %q", q.Step())
 		}
 	}
 	if statuses[0] != http.StatusUnauthorized || statuses[7] != http.StatusTooManyRequests {
@@ -326,6 +331,7 @@ func TestSprayingGets429(t *testing.T) {
 
 // TestAuditTrail: a sign-in with failures leaves events without secrets.
 func TestAuditTrail(t *testing.T) {
+	t.Parallel()
 	h, _, secret := enrolled(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
@@ -366,6 +372,7 @@ func TestAuditTrail(t *testing.T) {
 // TestEnrollmentProofLink: the emailed form of the administrator's proof
 // works only in the browser of a sign-in waiting for it, and once.
 func TestEnrollmentProofLink(t *testing.T) {
+	t.Parallel()
 	h, _, _ := enrolled(t)
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
@@ -380,18 +387,18 @@ func TestEnrollmentProofLink(t *testing.T) {
 	}
 	link := h.issuer + "/login/proof?token=" + token
 	// Opened before signing in, or in another browser: refused, not used up.
-	if p := newBrowser(t).get(link); p.status != http.StatusForbidden || p.step() != "error" {
-		t.Fatalf("link without a waiting sign-in: status %d step %q", p.status, p.step())
+	if p := newBrowser(t).get(link); p.Status != http.StatusForbidden || p.Step() != "error" {
+		t.Fatalf("link without a waiting sign-in: status %d step %q", p.Status, p.Step())
 	}
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
-	if p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.step() != "enroll-proof" {
-		t.Fatalf("step %q", p.step())
+	if p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "enroll-proof" {
+		t.Fatalf("step %q", p.Step())
 	}
 	p, _ := h.enroll(b, b.get(link))
 	exchange(t, app, p)
-	if p := b.get(link); p.status != http.StatusBadRequest {
-		t.Fatalf("second use: status %d", p.status)
+	if p := b.get(link); p.Status != http.StatusBadRequest {
+		t.Fatalf("second use: status %d", p.Status)
 	}
 }

@@ -48,14 +48,15 @@ var linkPattern = regexp.MustCompile(`https?://\S+/login/reset/link\?token=[A-Za
 // SMTP conversation; the person opens it from the mail, enrols a new
 // device, and is told about the reset and the new device.
 func TestLostDeviceLinkThroughSMTP(t *testing.T) {
+	t.Parallel()
 	srv, notifier := smtpNotifier(t)
 	h, _, _ := enrolled(t, func(o *provider.Options) { o.Notifier = notifier })
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
 	p := lostDevice(t, h, b, app, nonce)
-	if p = b.postForm(p, "/login/reset/email", nil); p.step() != "reset" || p.status != 200 {
-		t.Fatalf("asking for a link: step %q status %d", p.step(), p.status)
+	if p = b.postForm(p, "/login/reset/email", nil); p.Step() != "reset" || p.Status != 200 {
+		t.Fatalf("asking for a link: step %q status %d", p.Step(), p.Status)
 	}
 	msg := waitForMail(t, srv, "/login/reset/link?token=")
 	if !msg.TLS || msg.Username != "otpgate" || msg.To[0] != "erin@example.com" {
@@ -82,6 +83,7 @@ func TestLostDeviceLinkThroughSMTP(t *testing.T) {
 
 // TestLockoutMailThroughSMTP: the account-locked notice is mailed.
 func TestLockoutMailThroughSMTP(t *testing.T) {
+	t.Parallel()
 	srv, notifier := smtpNotifier(t)
 	h, _, secret := enrolled(t, func(o *provider.Options) { o.Notifier = notifier })
 	nonce := "n"
@@ -91,8 +93,8 @@ func TestLockoutMailThroughSMTP(t *testing.T) {
 	for range 5 {
 		p = b.submit(p, map[string]string{"code": h.wrongCode(t, secret)})
 	}
-	if p.step() != "locked" {
-		t.Fatalf("step %q", p.step())
+	if p.Step() != "locked" {
+		t.Fatalf("step %q", p.Step())
 	}
 	waitForMail(t, srv, "locked")
 }

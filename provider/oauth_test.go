@@ -68,6 +68,7 @@ func (h *harness) userinfoStatus(t *testing.T, accessToken string) int {
 }
 
 func TestUnregisteredRedirectURIShowsErrorPageWithoutRedirect(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	b := newBrowser(t)
 	for name, q := range map[string]url.Values{
@@ -77,13 +78,14 @@ func TestUnregisteredRedirectURIShowsErrorPageWithoutRedirect(t *testing.T) {
 		"no client":    {"redirect_uri": {rpRedirect}},
 	} {
 		p := b.get(h.issuer + "/authorize?" + q.Encode())
-		if p.status != http.StatusBadRequest || p.step() != "error" || p.location != "" || p.alert() == "" {
-			t.Errorf("%s: status %d step %q location %q alert %q", name, p.status, p.step(), p.location, p.alert())
+		if p.Status != http.StatusBadRequest || p.Step() != "error" || p.Location != "" || p.Alert() == "" {
+			t.Errorf("%s: status %d step %q location %q alert %q", name, p.Status, p.Step(), p.Location, p.Alert())
 		}
 	}
 }
 
 func TestPKCE(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	spa := h.relyingParty("spa", "", &nonce)
@@ -121,6 +123,7 @@ func TestPKCE(t *testing.T) {
 func credential32() string { return strings.Repeat("x", 43) }
 
 func TestCodeIsSingleUseAndReuseRevokes(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
@@ -143,6 +146,7 @@ func TestCodeIsSingleUseAndReuseRevokes(t *testing.T) {
 }
 
 func TestCodeRaceExactlyOneWins(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
@@ -175,6 +179,7 @@ func TestCodeRaceExactlyOneWins(t *testing.T) {
 }
 
 func TestClientSecretPostAndWrongSecret(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
@@ -192,6 +197,7 @@ func TestClientSecretPostAndWrongSecret(t *testing.T) {
 }
 
 func TestRefreshRotationAndReuseDetection(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
@@ -225,6 +231,7 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 }
 
 func TestRevocationAndIntrospection(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
@@ -266,14 +273,15 @@ func TestRevocationAndIntrospection(t *testing.T) {
 }
 
 func TestOnlyTheCodeFlow(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	for _, rt := range []string{"token", "id_token", "id_token token", "code id_token"} {
 		q := url.Values{"client_id": {"app"}, "redirect_uri": {rpRedirect}, "response_type": {rt}, "scope": {"openid"}, "nonce": {"n"}, "state": {"s"}}
 		p := newBrowser(t).get(h.issuer + "/authorize?" + q.Encode())
-		u, _ := url.Parse(p.location)
-		if p.location == "" || strings.Contains(p.location, "access_token") || strings.Contains(p.location, "id_token=") ||
+		u, _ := url.Parse(p.Location)
+		if p.Location == "" || strings.Contains(p.Location, "access_token") || strings.Contains(p.Location, "id_token=") ||
 			(u.Query().Get("error") == "" && !strings.Contains(u.Fragment, "error=")) {
-			t.Errorf("response_type=%q: status %d location %q step %q", rt, p.status, p.location, p.step())
+			t.Errorf("response_type=%q: status %d location %q step %q", rt, p.Status, p.Location, p.Step())
 		}
 	}
 	// Discovery advertises only what is offered.
@@ -298,6 +306,7 @@ func TestOnlyTheCodeFlow(t *testing.T) {
 }
 
 func TestCORSIsAnAllowList(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.CORSOrigins = []string{"https://spa.example"} })
 	for origin, want := range map[string]string{"https://spa.example": "https://spa.example", "https://evil.example": ""} {
 		for _, path := range []string{"/oauth/token", "/.well-known/openid-configuration", "/keys"} {
@@ -323,6 +332,7 @@ func TestCORSIsAnAllowList(t *testing.T) {
 // introspection answers RFC 6749 JSON client errors, and a refused logout
 // is a page.
 func TestProtocolErrorsFollowTheRFCs(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	do := func(req *http.Request) (*http.Response, string) {
 		resp, err := http.DefaultClient.Do(req)
@@ -353,7 +363,7 @@ func TestProtocolErrorsFollowTheRFCs(t *testing.T) {
 		t.Fatalf("introspection with a wrong secret: %d %s", resp.StatusCode, body)
 	}
 	p := newBrowser(t).get(h.issuer + "/end_session?id_token_hint=garbage")
-	if p.status != http.StatusBadRequest || p.step() != "error" || p.header.Get("Content-Security-Policy") == "" {
-		t.Fatalf("bad logout request: %d step %q", p.status, p.step())
+	if p.Status != http.StatusBadRequest || p.Step() != "error" || p.Header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("bad logout request: %d step %q", p.Status, p.Step())
 	}
 }

@@ -28,6 +28,7 @@ func get(t *testing.T, u string) (int, string) {
 // TestMetrics: sign-ins, failures, tokens and request latencies are
 // exported, labelled by route and never by anything secret.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
@@ -80,6 +81,7 @@ func (l *lockedBuffer) String() string {
 // request id and its path only; X-Forwarded-For is ignored unless the peer
 // is a trusted proxy.
 func TestRequestLogsAndClientIP(t *testing.T) {
+	t.Parallel()
 	logs := &lockedBuffer{}
 	for _, trusted := range []bool{false, true} {
 		h := newHarness(t, func(o *provider.Options) {
@@ -95,7 +97,7 @@ func TestRequestLogsAndClientIP(t *testing.T) {
 		b := newBrowser(t)
 		p := b.get(authURL(app, nonce, ""))
 		req, _ := http.NewRequest(http.MethodPost, h.issuer+"/login/password",
-			strings.NewReader("username=erin&password=Secret-Typed-Wrong&authRequestID="+p.url.Query().Get("authRequestID")))
+			strings.NewReader("username=erin&password=Secret-Typed-Wrong&authRequestID="+p.URL.Query().Get("authRequestID")))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		req.Header.Set("X-Forwarded-For", "203.0.113.7")
@@ -122,6 +124,7 @@ func TestRequestLogsAndClientIP(t *testing.T) {
 }
 
 func TestReadinessDrains(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	if status, _ := get(t, h.issuer+"/readyz"); status != http.StatusOK {
 		t.Fatalf("/readyz: %d", status)
@@ -140,6 +143,7 @@ func TestReadinessDrains(t *testing.T) {
 // temporarily_unavailable (retry), not invalid_grant or invalid_token,
 // which would make a client discard a valid credential.
 func TestDatabaseOutageIsNotAClientError(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)

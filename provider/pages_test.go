@@ -14,17 +14,18 @@ func startFlow(t *testing.T, h *harness, b *browser, extra string) *page {
 	q := url.Values{"client_id": {"app"}, "redirect_uri": {rpRedirect}, "response_type": {"code"},
 		"scope": {"openid"}, "state": {"s"}, "nonce": {"n"}}
 	p := b.get(h.issuer + "/authorize?" + q.Encode() + extra)
-	if p.step() != "password" {
-		t.Fatalf("step %q status %d", p.step(), p.status)
+	if p.Step() != "password" {
+		t.Fatalf("step %q status %d", p.Step(), p.Status)
 	}
 	return p
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	b := newBrowser(t)
 	p := startFlow(t, h, b, "")
-	id := p.url.Query().Get("authRequestID")
+	id := p.URL.Query().Get("authRequestID")
 	post := func(form url.Values, fetchSite string) *page {
 		req, _ := http.NewRequest(http.MethodPost, h.issuer+"/login/password", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -34,39 +35,41 @@ func TestCSRF(t *testing.T) {
 		return b.do(req)
 	}
 	form := url.Values{"authRequestID": {id}, "username": {"erin"}, "password": {"erins-password-1"}}
-	if p := post(form, ""); p.status != http.StatusForbidden || p.step() != "error" {
-		t.Fatalf("no token: status %d step %q", p.status, p.step())
+	if p := post(form, ""); p.Status != http.StatusForbidden || p.Step() != "error" {
+		t.Fatalf("no token: status %d step %q", p.Status, p.Step())
 	}
-	if p := post(form, "cross-site"); p.status != http.StatusForbidden || p.step() != "error" {
-		t.Fatalf("cross-site: status %d step %q", p.status, p.step())
+	if p := post(form, "cross-site"); p.Status != http.StatusForbidden || p.Step() != "error" {
+		t.Fatalf("cross-site: status %d step %q", p.Status, p.Step())
 	}
 	form.Set("csrf", "forged-token-value-that-does-not-match")
-	if p := post(form, ""); p.status != http.StatusForbidden {
-		t.Fatalf("wrong token: status %d", p.status)
+	if p := post(form, ""); p.Status != http.StatusForbidden {
+		t.Fatalf("wrong token: status %d", p.Status)
 	}
 	// A same-origin browser request is trusted by its Fetch Metadata.
 	form.Del("csrf")
-	if p := post(form, "same-origin"); p.step() != "question" {
-		t.Fatalf("same-origin: status %d step %q", p.status, p.step())
+	if p := post(form, "same-origin"); p.Step() != "question" {
+		t.Fatalf("same-origin: status %d step %q", p.Status, p.Step())
 	}
 }
 
 func TestFlowIsBoundToItsBrowser(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	p := startFlow(t, h, newBrowser(t), "")
 	other := newBrowser(t)
-	for _, u := range []string{p.url.String(), h.issuer + "/login/next?" + p.url.RawQuery} {
-		if q := other.get(u); q.status != http.StatusForbidden || q.step() != "error" {
-			t.Fatalf("%s from another browser: status %d step %q", u, q.status, q.step())
+	for _, u := range []string{p.URL.String(), h.issuer + "/login/next?" + p.URL.RawQuery} {
+		if q := other.get(u); q.Status != http.StatusForbidden || q.Step() != "error" {
+			t.Fatalf("%s from another browser: status %d step %q", u, q.Status, q.Step())
 		}
 	}
 }
 
 func TestBadInputNeverFails500(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	b := newBrowser(t)
 	p := startFlow(t, h, b, "")
-	id := p.url.Query().Get("authRequestID")
+	id := p.URL.Query().Get("authRequestID")
 	long := strings.Repeat("x", 5000)
 	gets := []string{
 		"/login/next", "/login/next?authRequestID=unknown", "/login/next?authRequestID=" + long,
@@ -78,8 +81,8 @@ func TestBadInputNeverFails500(t *testing.T) {
 		"/logout?redirect=" + long, "/end_session?post_logout_redirect_uri=x", "/oauth/introspect",
 	}
 	for _, g := range gets {
-		if q := b.get(h.issuer + g); q.status >= 500 {
-			t.Errorf("GET %.80s: %d", g, q.status)
+		if q := b.get(h.issuer + g); q.Status >= 500 {
+			t.Errorf("GET %.80s: %d", g, q.Status)
 		}
 	}
 	posts := map[string]string{
@@ -91,15 +94,15 @@ func TestBadInputNeverFails500(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, h.issuer+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
-		if q := b.do(req); q.status >= 500 {
-			t.Errorf("POST %s: %d %.200s", path, q.status, q.body)
+		if q := b.do(req); q.Status >= 500 {
+			t.Errorf("POST %s: %d %.200s", path, q.Status, q.Body)
 		}
 	}
 	// A 1 MB body is refused cleanly.
 	req, _ := http.NewRequest(http.MethodPost, h.issuer+"/login/password", strings.NewReader("password="+strings.Repeat("a", 1<<20)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if q := b.do(req); q.status != http.StatusRequestEntityTooLarge || q.step() != "error" {
-		t.Errorf("1 MB body: status %d step %q", q.status, q.step())
+	if q := b.do(req); q.Status != http.StatusRequestEntityTooLarge || q.Step() != "error" {
+		t.Errorf("1 MB body: status %d step %q", q.Status, q.Step())
 	}
 	// The password grant does not exist.
 	if status, body := h.tokenRequest(t, url.Values{"grant_type": {"password"}, "username": {"erin"}, "password": {"erins-password-1"}}, "app", appSecret); status == http.StatusOK || body["access_token"] != nil {
@@ -108,17 +111,19 @@ func TestBadInputNeverFails500(t *testing.T) {
 }
 
 func TestExpiredFlow(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	b := newBrowser(t)
 	p := startFlow(t, h, b, "")
-	h.store.Clock = func() time.Time { return time.Now().Add(16 * time.Minute) }
+	h.clock.Advance(16 * time.Minute)
 	q := b.submit(p, map[string]string{"username": "erin", "password": "erins-password-1"})
-	if q.status != http.StatusGone || q.step() != "error" || q.alert() == "" {
-		t.Fatalf("expired flow: status %d step %q", q.status, q.step())
+	if q.Status != http.StatusGone || q.Step() != "error" || q.Alert() == "" {
+		t.Fatalf("expired flow: status %d step %q", q.Status, q.Step())
 	}
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	p := startFlow(t, h, newBrowser(t), "")
 	want := map[string]string{
@@ -127,11 +132,11 @@ func TestSecurityHeaders(t *testing.T) {
 		"Cache-Control":          "no-store",
 	}
 	for k, v := range want {
-		if got := p.header.Get(k); got != v {
+		if got := p.Header.Get(k); got != v {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
-	csp := p.header.Get("Content-Security-Policy")
+	csp := p.Header.Get("Content-Security-Policy")
 	for _, part := range []string{"frame-ancestors 'none'", "default-src 'none'", "form-action 'self' https://rp.example"} {
 		if !strings.Contains(csp, part) {
 			t.Errorf("CSP %q lacks %q", csp, part)
@@ -140,6 +145,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestSecureCookiesOnHTTPSIssuer(t *testing.T) {
+	t.Parallel()
 	st := openStore(t)
 	h := newTLSHarness(t, st)
 	h.addClient("app", appSecret)
@@ -168,27 +174,28 @@ func TestSecureCookiesOnHTTPSIssuer(t *testing.T) {
 }
 
 func TestLanguages(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	htmlLang := func(p *page) string {
-		return attr(find(p.doc, func(n *htmlNode) bool { return n.Data == "html" }), "lang")
+		return attr(find(p.Doc, func(n *htmlNode) bool { return n.Data == "html" }), "lang")
 	}
 	if p := startFlow(t, h, newBrowser(t), "&ui_locales=ja"); htmlLang(p) != "ja" {
 		t.Fatalf("ui_locales=ja gave lang %q", htmlLang(p))
 	}
 	b := newBrowser(t)
-	b.lang = "ja-JP,ja;q=0.9,en;q=0.5"
+	b.Lang = "ja-JP,ja;q=0.9,en;q=0.5"
 	p := startFlow(t, h, b, "")
 	if htmlLang(p) != "ja" {
 		t.Fatalf("Accept-Language ja gave %q", htmlLang(p))
 	}
 	// The language switch wins and is remembered.
-	sw := find(p.doc, func(n *htmlNode) bool { return n.Data == "a" && strings.Contains(attr(n, "href"), "lang=en") })
+	sw := find(p.Doc, func(n *htmlNode) bool { return n.Data == "a" && strings.Contains(attr(n, "href"), "lang=en") })
 	if sw == nil {
 		t.Fatal("no language switch link")
 	}
-	target, _ := p.url.Parse(attr(sw, "href"))
-	if p = b.get(target.String()); htmlLang(p) != "en" || p.step() != "password" {
-		t.Fatalf("after switch: lang %q step %q", htmlLang(p), p.step())
+	target, _ := p.URL.Parse(attr(sw, "href"))
+	if p = b.get(target.String()); htmlLang(p) != "en" || p.Step() != "password" {
+		t.Fatalf("after switch: lang %q step %q", htmlLang(p), p.Step())
 	}
 	p = b.submit(p, map[string]string{"username": "erin", "password": "wrong-password-x"})
 	if htmlLang(p) != "en" {

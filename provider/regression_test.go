@@ -7,7 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 
+	testbrowser "github.com/otpgate/otpgate/internal/testkit/browser"
 	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -23,21 +24,22 @@ import (
 // authorization request (with its own PKCE verifier) and lured a victim
 // into finishing it cannot fetch the code from the library's callback.
 func TestCallbackIsBoundToTheFlowsBrowser(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	relying := h.relyingParty("app", appSecret, &nonce)
 	_, challenge := pkce()
 	attacker := newBrowser(t)
-	attacker.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	loginURL := attacker.get(authURL(relying, nonce, challenge)).location
+	attacker.StopAt = testbrowser.StopAll
+	loginURL := attacker.get(authURL(relying, nonce, challenge)).Location
 	victim := newBrowser(t)
 	var callback string
-	victim.c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Path == "/authorize/callback" {
-			callback = req.URL.String()
-			return http.ErrUseLastResponse
+	victim.StopAt = func(u *url.URL) bool {
+		if u.Path == "/authorize/callback" {
+			callback = u.String()
+			return true
 		}
-		return nil
+		return false
 	}
 	p := victim.get(loginURL)
 	p = victim.submit(p, map[string]string{"username": "erin", "password": erinPW})
@@ -45,18 +47,12 @@ func TestCallbackIsBoundToTheFlowsBrowser(t *testing.T) {
 	if callback == "" {
 		t.Fatal("the victim never reached the callback")
 	}
-	jar, _ := cookiejar.New(nil)
-	attacker.c.Jar = jar
-	if got := attacker.get(callback); got.status != http.StatusForbidden || strings.Contains(got.location, "code=") {
-		t.Fatalf("callback from another browser: status %d location %q", got.status, got.location)
+	attacker.NewJar()
+	if got := attacker.get(callback); got.Status != http.StatusForbidden || strings.Contains(got.Location, "code=") {
+		t.Fatalf("callback from another browser: status %d location %q", got.Status, got.Location)
 	}
 	// The victim's own browser still gets its code.
-	victim.c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
-		if req.URL.Host == rpHost {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}
+	victim.StopAt = nil
 	victim.get(callback).code(t)
 }
 
@@ -77,6 +73,7 @@ func adminReset(t *testing.T, h *harness) string {
 // the answer in another browser can neither enrol nor sign in, while the
 // owner's browser can still enrol.
 func TestPossessionProvenInOneBrowserOnly(t *testing.T) {
+	t.Parallel()
 	for _, requireMFA := range []bool{true, false} {
 		t.Run(fmt.Sprint("require_mfa=", requireMFA), func(t *testing.T) {
 			h, _, _ := enrolled(t)
@@ -89,13 +86,13 @@ func TestPossessionProvenInOneBrowserOnly(t *testing.T) {
 			app := h.relyingParty("app", appSecret, &nonce)
 			owner := newBrowser(t)
 			p := owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-			if p = owner.submit(p, map[string]string{"proof": proof}); p.step() != "enroll" {
-				t.Fatalf("owner after the proof: %q", p.step())
+			if p = owner.submit(p, map[string]string{"proof": proof}); p.Step() != "enroll" {
+				t.Fatalf("owner after the proof: %q", p.Step())
 			}
 			att := newBrowser(t)
 			q := att.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-			if q.step() != "enroll-proof" || strings.Contains(q.location, "code=") {
-				t.Fatalf("other browser: step %q location %q", q.step(), q.location)
+			if q.Step() != "enroll-proof" || strings.Contains(q.Location, "code=") {
+				t.Fatalf("other browser: step %q location %q", q.Step(), q.Location)
 			}
 			// The owner's browser, even in a new sign-in, enrols.
 			p = owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
@@ -108,8 +105,8 @@ func TestPossessionProvenInOneBrowserOnly(t *testing.T) {
 // TestSelfResetHoldsEnrollmentForItsBrowser: after a recovery-code reset
 // in one browser, the password and answer alone do not sign in elsewhere.
 func TestSelfResetHoldsEnrollmentForItsBrowser(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
-	h.useShiftClock()
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
 	h.requireMFA(erin)
@@ -124,18 +121,19 @@ func TestSelfResetHoldsEnrollmentForItsBrowser(t *testing.T) {
 	}
 	owner := newBrowser(t)
 	p = lostDevice(t, h, owner, app, "n2")
-	if p = owner.submit(p, map[string]string{"recovery_code": codes[0]}); p.step() != "enroll" {
-		t.Fatalf("owner after the recovery code: %q", p.step())
+	if p = owner.submit(p, map[string]string{"recovery_code": codes[0]}); p.Step() != "enroll" {
+		t.Fatalf("owner after the recovery code: %q", p.Step())
 	}
 	att := newBrowser(t)
-	if q := att.toSecondFactor(authURL(app, "n3", ""), "erin", erinPW, "rex"); q.step() != "enroll-proof" || strings.Contains(q.location, "code=") {
-		t.Fatalf("other browser during the reset: step %q location %q", q.step(), q.location)
+	if q := att.toSecondFactor(authURL(app, "n3", ""), "erin", erinPW, "rex"); q.Step() != "enroll-proof" || strings.Contains(q.Location, "code=") {
+		t.Fatalf("other browser during the reset: step %q location %q", q.Step(), q.Location)
 	}
 }
 
 // TestFlowNeverChangesAccount: a flow whose account is disabled after the
 // passcode ends; it is not handed to the next person who types a password.
 func TestFlowNeverChangesAccount(t *testing.T) {
+	t.Parallel()
 	h, _, secret := enrolled(t)
 	ctx := context.Background()
 	nonce := "n"
@@ -143,19 +141,18 @@ func TestFlowNeverChangesAccount(t *testing.T) {
 	h.addUser("bob", "bob-password-123", "fido")
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	r := b.submit(p, map[string]string{"code": h.passcode(t, secret)})
+	r := b.post(p, map[string]string{"code": h.passcode(t, secret)})
 	erin, _ := h.store.UserByUsername(ctx, "erin")
 	if err := h.store.SetUserDisabled(ctx, erin.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	next, _ := p.url.Parse(r.location)
-	if q := b.get(next.String()); q.step() != "error" || strings.Contains(q.location, "code=") {
-		t.Fatalf("flow after its account was disabled: step %q status %d", q.step(), q.status)
+	next, _ := p.URL.Parse(r.Location)
+	if q := b.get(next.String()); q.Step() != "error" || strings.Contains(q.Location, "code=") {
+		t.Fatalf("flow after its account was disabled: step %q status %d", q.Step(), q.Status)
 	}
 	form := map[string]string{"username": "bob", "password": "bob-password-123"}
-	if q := b.postForm(p, "/login/password", form); q.step() == "question" || strings.Contains(q.location, "code=") {
-		t.Fatalf("the flow accepted another account: step %q", q.step())
+	if q := b.postForm(p, "/login/password", form); q.Step() == "question" || strings.Contains(q.Location, "code=") {
+		t.Fatalf("the flow accepted another account: step %q", q.Step())
 	}
 }
 
@@ -163,6 +160,7 @@ func TestFlowNeverChangesAccount(t *testing.T) {
 // parameters are accepted or refused with invalid_request, the same on
 // SQLite and PostgreSQL, never server_error.
 func TestLongAuthorizeParametersNeverFailTheServer(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	relying := h.relyingParty("app", appSecret, &nonce)
@@ -174,11 +172,11 @@ func TestLongAuthorizeParametersNeverFailTheServer(t *testing.T) {
 	}
 	for name, opt := range cases {
 		b := newBrowser(t)
-		b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		b.StopAt = testbrowser.StopAll
 		p := b.get(authURL(relying, nonce, "", opt))
-		if p.status >= 500 || strings.Contains(p.location, "server_error") ||
-			!(strings.Contains(p.location, "/login/next") || strings.Contains(p.location, "error=invalid_request")) {
-			t.Errorf("%s: status %d location %.120s", name, p.status, p.location)
+		if p.Status >= 500 || strings.Contains(p.Location, "server_error") ||
+			!(strings.Contains(p.Location, "/login/next") || strings.Contains(p.Location, "error=invalid_request")) {
+			t.Errorf("%s: status %d location %.120s", name, p.Status, p.Location)
 		}
 	}
 }
@@ -214,6 +212,7 @@ func countFailures(t *testing.T, h *harness, userID, substr string) int {
 // TestGuessBurstsNeverExceedTheLockout: however many guesses race, no more
 // are checked than the lockout allows.
 func TestGuessBurstsNeverExceedTheLockout(t *testing.T) {
+	t.Parallel()
 	t.Run("passcodes", func(t *testing.T) {
 		h, _, secret := enrolled(t)
 		nonce := "n"

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/otpgate/otpgate/internal/testkit/clock"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/provider/store/storetest"
@@ -36,14 +37,16 @@ func twoServers(t *testing.T) (*harness, *harness) {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	sameKey := func(o *provider.Options) { o.Sealer, _ = provider.NewSealer(key) }
-	a := newHarnessOn(t, open(), sameKey)
-	b := newHarnessOn(t, open(), sameKey)
+	shared := clock.New()
+	a := newHarnessOn(t, open(), shared, sameKey)
+	b := newHarnessOn(t, open(), shared, sameKey)
 	return a, b
 }
 
 // TestReplicasShareLockoutCounters alternates wrong passcodes between two
 // replicas: the account locks at exactly the threshold, on both.
 func TestReplicasShareLockoutCounters(t *testing.T) {
+	t.Parallel()
 	a, b := twoServers(t)
 	a.addClient("app", appSecret)
 	a.addUser("erin", erinPW, "rex")
@@ -60,8 +63,8 @@ func TestReplicasShareLockoutCounters(t *testing.T) {
 	onA, onB := newBrowser(t), newBrowser(t)
 	pa := onA.toSecondFactor(authURL(appA, nonce, ""), "erin", erinPW, "rex")
 	pb := onB.toSecondFactor(authURL(appB, nonce, ""), "erin", erinPW, "rex")
-	if pa.step() != "otp" || pb.step() != "otp" {
-		t.Fatalf("steps %q %q", pa.step(), pb.step())
+	if pa.Step() != "otp" || pb.Step() != "otp" {
+		t.Fatalf("steps %q %q", pa.Step(), pb.Step())
 	}
 	for i := range 4 {
 		if i%2 == 0 {
@@ -70,16 +73,16 @@ func TestReplicasShareLockoutCounters(t *testing.T) {
 			pb = onB.submit(pb, map[string]string{"code": b.wrongCode(t, secret)})
 		}
 	}
-	if pa.step() != "otp" || pb.step() != "otp" {
-		t.Fatalf("locked too early: %q %q", pa.step(), pb.step())
+	if pa.Step() != "otp" || pb.Step() != "otp" {
+		t.Fatalf("locked too early: %q %q", pa.Step(), pb.Step())
 	}
 	pb = onB.submit(pb, map[string]string{"code": b.wrongCode(t, secret)})
-	if pb.step() != "locked" || pb.status != http.StatusForbidden {
-		t.Fatalf("fifth failure on replica B: step %q", pb.step())
+	if pb.Step() != "locked" || pb.Status != http.StatusForbidden {
+		t.Fatalf("fifth failure on replica B: step %q", pb.Step())
 	}
 	// Replica A sees the lock too.
-	if pa = onA.submit(pa, map[string]string{"code": a.passcode(t, secret)}); pa.step() != "locked" {
-		t.Fatalf("replica A after the lock: step %q", pa.step())
+	if pa = onA.submit(pa, map[string]string{"code": a.passcode(t, secret)}); pa.Step() != "locked" {
+		t.Fatalf("replica A after the lock: step %q", pa.Step())
 	}
 	u, _ := a.store.UserByID(context.Background(), erin.ID)
 	if u.OTPFailures != 5 || !u.OTPLocked {

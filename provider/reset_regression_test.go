@@ -5,7 +5,6 @@ package provider_test
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,34 +20,16 @@ import (
 
 // noFollow posts the form of p like b.submit but does not follow the
 // redirect (an attacker who simply stops there).
-func noFollow(b *browser, p *page, values map[string]string) *http.Response {
+func noFollow(b *browser, p *page, values map[string]string) *page {
 	b.t.Helper()
-	form := find(p.doc, func(n *htmlNode) bool { return n.Data == "form" && strings.EqualFold(attr(n, "method"), "post") })
-	data := url.Values{}
-	walk(form, func(n *htmlNode) {
-		if (n.Data == "input" || n.Data == "select") && attr(n, "name") != "" {
-			data.Set(attr(n, "name"), attr(n, "value"))
-		}
-	})
-	for k, v := range values {
-		data.Set(k, v)
-	}
-	action, _ := p.url.Parse(attr(form, "action"))
-	req, _ := http.NewRequest(http.MethodPost, action.String(), strings.NewReader(data.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	c := &http.Client{Jar: b.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
+	return b.post(p, values)
 }
 
 // A sign-in that passed the passcode with the (stolen) old device, left
 // unfinished, completes after the administrator's reset and the owner's
 // re-enrollment: the reset does not end it.
 func TestAdminResetEndsStalledSignIns(t *testing.T) {
+	t.Parallel()
 	h, clock, secret := enrolled(t)
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
@@ -57,15 +38,15 @@ func TestAdminResetEndsStalledSignIns(t *testing.T) {
 	thief := newBrowser(t)
 	p := thief.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
 	resp := noFollow(thief, p, map[string]string{"code": h.passcode(t, secret)})
-	flowID := p.url.Query().Get("authRequestID")
-	t.Logf("thief's passcode POST: %d -> %s", resp.StatusCode, resp.Header.Get("Location"))
+	flowID := p.URL.Query().Get("authRequestID")
+	t.Logf("thief's passcode POST: %d -> %s", resp.Status, resp.Location)
 
 	// The administrator resets the device; the owner enrols again with the proof.
 	proof := "abcd-efgh-jkmn"
 	if err := h.store.AdminResetDevice(ctx, erin.ID, h.hasher.Hash(mfa.NormalizeRecoveryCode(proof)), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	clock.nextStep()
+	clock.NextTOTPStep()
 	nonce = "owner"
 	owner := newBrowser(t)
 	q := owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
@@ -76,19 +57,19 @@ func TestAdminResetEndsStalledSignIns(t *testing.T) {
 	// The thief comes back to the flow that passed with the old device.
 	nonce = "att"
 	r := thief.get(h.issuer + "/login/next?authRequestID=" + url.QueryEscape(flowID))
-	if r.location != "" && strings.Contains(r.location, "code=") {
+	if r.Location != "" && strings.Contains(r.Location, "code=") {
 		c := exchange(t, app, r)
 		t.Fatalf("BUG: flow that passed the passcode with the reset device finished after the reset: sub %s amr %v acr %q",
 			c.Subject, c.AuthenticationMethodsReferences, c.AuthenticationContextClassReference)
 	}
-	t.Logf("thief: status %d step %q", r.status, r.step())
+	t.Logf("thief: status %d step %q", r.Status, r.Step())
 }
 
 // Same with self-service reset: the thief's flow that enrolled (TOFU) and
 // stopped at the recovery-codes page finishes after the owner's admin reset.
 func TestAdminResetEndsUnfinishedEnrollment(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
-	h.useShiftClock()
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
 	h.requireMFA(erin)
@@ -98,15 +79,15 @@ func TestAdminResetEndsUnfinishedEnrollment(t *testing.T) {
 	p := thief.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
 	secret := p.setupSecret(t)
 	p = thief.submit(p, map[string]string{"app": "authy", "code": h.passcode(t, secret)})
-	if p.step() != "recovery-codes" {
-		t.Fatalf("step %q", p.step())
+	if p.Step() != "recovery-codes" {
+		t.Fatalf("step %q", p.Step())
 	}
 	// Owner gets the "new device" mail; the admin resets the device.
 	if err := h.store.AdminResetDevice(ctx, erin.ID, h.hasher.Hash("abcdefghjkmn"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	r := thief.submit(p, nil)
-	if strings.Contains(r.location, "code=") {
+	if strings.Contains(r.Location, "code=") {
 		c := exchange(t, app, r)
 		t.Fatalf("BUG: thief's enrollment flow finished after the admin reset: amr %v acr %q", c.AuthenticationMethodsReferences, c.AuthenticationContextClassReference)
 	}
@@ -115,6 +96,7 @@ func TestAdminResetEndsUnfinishedEnrollment(t *testing.T) {
 // An emailed enrollment link from an earlier admin reset still works after
 // the administrator resets again (new proof): it consumes the new proof.
 func TestSecondResetVoidsOldProofLink(t *testing.T) {
+	t.Parallel()
 	h, _, _ := enrolled(t)
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
@@ -134,17 +116,18 @@ func TestSecondResetVoidsOldProofLink(t *testing.T) {
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
-	if p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.step() != "enroll-proof" {
-		t.Fatalf("step %q", p.step())
+	if p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "enroll-proof" {
+		t.Fatalf("step %q", p.Step())
 	}
 	p := b.get(h.issuer + "/login/proof?token=" + token)
-	if p.step() == "enroll" {
-		t.Fatalf("BUG: the link of the first reset satisfied the second reset's proof (step %q)", p.step())
+	if p.Step() == "enroll" {
+		t.Fatalf("BUG: the link of the first reset satisfied the second reset's proof (step %q)", p.Step())
 	}
 }
 
 // An authorization code issued before the reset is still exchanged after it.
 func TestResetVoidsUnexchangedCodes(t *testing.T) {
+	t.Parallel()
 	h, _, secret := enrolled(t)
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
@@ -164,8 +147,9 @@ func TestResetVoidsUnexchangedCodes(t *testing.T) {
 // Self-service variant: owner resets with a recovery code and re-enrols; a
 // thief's stalled flow (passcode passed with the old device) still finishes.
 func TestSelfResetEndsStalledSignIns(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
-	clock := h.useShiftClock()
+	clock := h.clock
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
 	h.requireMFA(erin)
@@ -175,15 +159,15 @@ func TestSelfResetEndsStalledSignIns(t *testing.T) {
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
 	p, secret, codes := h.enrollWithCodes(b, p)
 	exchange(t, app, p)
-	clock.nextStep()
+	clock.NextTOTPStep()
 
 	nonce = "att"
 	thief := newBrowser(t)
 	p = thief.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
 	noFollow(thief, p, map[string]string{"code": h.passcode(t, secret)})
-	flowID := p.url.Query().Get("authRequestID")
+	flowID := p.URL.Query().Get("authRequestID")
 
-	clock.nextStep()
+	clock.NextTOTPStep()
 	nonce = "owner"
 	owner := newBrowser(t)
 	q := lostDevice(t, h, owner, app, nonce)
@@ -193,7 +177,7 @@ func TestSelfResetEndsStalledSignIns(t *testing.T) {
 
 	nonce = "att"
 	r := thief.get(h.issuer + "/login/next?authRequestID=" + url.QueryEscape(flowID))
-	if strings.Contains(r.location, "code=") {
+	if strings.Contains(r.Location, "code=") {
 		c := exchange(t, app, r)
 		t.Fatalf("BUG: stalled flow finished after self-service reset: amr %v", c.AuthenticationMethodsReferences)
 	}

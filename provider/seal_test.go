@@ -19,6 +19,7 @@ func sealTestSealer(t *testing.T, b byte) *Sealer {
 }
 
 func TestSealOpenRoundTrip(t *testing.T) {
+	t.Parallel()
 	s := sealTestSealer(t, 1)
 	ad := []byte("totp:user-1:device-1")
 	for _, plain := range [][]byte{[]byte("JBSWY3DPEHPK3PXP"), {}, bytes.Repeat([]byte{0xff}, 4096)} {
@@ -41,6 +42,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 }
 
 func TestSealOpenFailures(t *testing.T) {
+	t.Parallel()
 	s := sealTestSealer(t, 1)
 	other := sealTestSealer(t, 2)
 	ad := []byte("totp:user-1:device-1")
@@ -75,6 +77,7 @@ func TestSealOpenFailures(t *testing.T) {
 }
 
 func TestNewSealerKeyLength(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 16, 24, 31, 33, 64} {
 		if s, err := NewSealer(make([]byte, n)); err == nil || s != nil {
 			t.Errorf("NewSealer(%d bytes) = %v, %v; want an error", n, s, err)
@@ -86,6 +89,7 @@ func TestNewSealerKeyLength(t *testing.T) {
 }
 
 func TestSealerCopiesKey(t *testing.T) {
+	t.Parallel()
 	key := sealTestKey(7)
 	s, err := NewSealer(key)
 	if err != nil {
@@ -99,6 +103,7 @@ func TestSealerCopiesKey(t *testing.T) {
 }
 
 func TestDerive(t *testing.T) {
+	t.Parallel()
 	a1, a2, b := sealTestSealer(t, 1), sealTestSealer(t, 1), sealTestSealer(t, 2)
 	if a1.Derive("op-crypto") != a2.Derive("op-crypto") {
 		t.Error("Derive is not deterministic for one key and purpose")

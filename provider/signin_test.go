@@ -22,6 +22,7 @@ import (
 // the whole journey with real forms, then exchanges the code with
 // zitadel's relying-party library, which verifies the ID token.
 func TestFirstSignInThroughRealForms(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addClient("app", "app-secret-0123456789")
 	u := &store.User{ID: "u_first", Username: "Alice", Email: "alice@example.com", Name: "Alice A",
@@ -33,26 +34,26 @@ func TestFirstSignInThroughRealForms(t *testing.T) {
 	relying := h.relyingParty("app", "app-secret-0123456789", &nonce)
 	b := newBrowser(t)
 
-	before := time.Now().Add(-time.Second)
+	before := h.clock.Now().Add(-time.Second)
 	p := b.get(authURL(relying, nonce, ""))
-	if p.step() != "password" {
-		t.Fatalf("step = %q, want password", p.step())
+	if p.Step() != "password" {
+		t.Fatalf("step = %q, want password", p.Step())
 	}
 	// Username is case-insensitive.
 	p = b.submit(p, map[string]string{"username": "ALICE", "password": "temporary-password-1"})
-	if p.step() != "setup" {
-		t.Fatalf("step = %q, want setup (alert %q)", p.step(), p.alert())
+	if p.Step() != "setup" {
+		t.Fatalf("step = %q, want setup (alert %q)", p.Step(), p.Alert())
 	}
 	// A mismatch is refused with a clear message and nothing is saved.
 	p = b.submit(p, map[string]string{"new_password": "a-brand-new-password", "new_password_confirm": "a-different-one!!",
 		"question": "birth_city", "answer": "Tokyo", "answer_confirm": "Tokyo"})
-	if p.step() != "setup" || p.status != http.StatusBadRequest || p.alert() == "" {
-		t.Fatalf("mismatch: step %q status %d alert %q", p.step(), p.status, p.alert())
+	if p.Step() != "setup" || p.Status != http.StatusBadRequest || p.Alert() == "" {
+		t.Fatalf("mismatch: step %q status %d alert %q", p.Step(), p.Status, p.Alert())
 	}
 	p = b.submit(p, map[string]string{"new_password": "a-brand-new-password", "new_password_confirm": "a-brand-new-password",
 		"question": "birth_city", "answer": "Tokyo", "answer_confirm": "  tokyo "})
-	if p.step() != "question" {
-		t.Fatalf("step = %q, want question (alert %q)", p.step(), p.alert())
+	if p.Step() != "question" {
+		t.Fatalf("step = %q, want question (alert %q)", p.Step(), p.Alert())
 	}
 	// Full-width input matches the half-width answer.
 	p = b.submit(p, map[string]string{"answer": "ＴＯＫＹＯ"})
@@ -72,7 +73,7 @@ func TestFirstSignInThroughRealForms(t *testing.T) {
 	if !slices.Equal(c.AuthenticationMethodsReferences, []string{"pwd", "kba"}) {
 		t.Fatalf("amr = %v, want [pwd kba]", c.AuthenticationMethodsReferences)
 	}
-	if at := c.AuthTime.AsTime(); at.Before(before) || at.After(time.Now().Add(time.Second)) {
+	if at := c.AuthTime.AsTime(); at.Before(before) || at.After(h.clock.Now().Add(time.Second)) {
 		t.Fatalf("auth_time %v not within the sign-in", at)
 	}
 	if c.Email != "alice@example.com" || c.PreferredUsername != "alice" {
@@ -95,6 +96,7 @@ func TestFirstSignInThroughRealForms(t *testing.T) {
 // TestGenericFailures: wrong username, wrong password, disabled account and
 // wrong answer all get the same message and status.
 func TestGenericFailures(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addClient("app", "app-secret-0123456789")
 	h.addUser("bob", "bobs-password-123", "rex")
@@ -113,19 +115,19 @@ func TestGenericFailures(t *testing.T) {
 		b := newBrowser(t)
 		p := b.get(authURL(relying, nonce, ""))
 		p = b.submit(p, map[string]string{"username": try.user, "password": try.pw})
-		if p.step() != "password" {
-			t.Fatalf("%s: step %q, want to stay on password", try.user, p.step())
+		if p.Step() != "password" {
+			t.Fatalf("%s: step %q, want to stay on password", try.user, p.Step())
 		}
-		results = append(results, result{p.status, p.alert()})
+		results = append(results, result{p.Status, p.Alert()})
 	}
 	b := newBrowser(t)
 	p := b.get(authURL(relying, nonce, ""))
 	p = b.submit(p, map[string]string{"username": "bob", "password": "bobs-password-123"})
 	p = b.submit(p, map[string]string{"answer": "not-rex"})
-	if p.step() != "question" {
-		t.Fatalf("wrong answer: step %q", p.step())
+	if p.Step() != "question" {
+		t.Fatalf("wrong answer: step %q", p.Step())
 	}
-	results = append(results, result{p.status, p.alert()})
+	results = append(results, result{p.Status, p.Alert()})
 	for _, r := range results {
 		if r != results[0] || r.status != http.StatusUnauthorized || r.alert == "" {
 			t.Fatalf("failures differ or are not generic 401s: %+v", results)
@@ -139,6 +141,7 @@ func TestGenericFailures(t *testing.T) {
 
 // TestQuestionStepOff: with the question step disabled, amr is just pwd.
 func TestQuestionStepOff(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.QuestionEnabled = false })
 	h.addClient("app", "app-secret-0123456789")
 	h.addUser("dave", "daves-password-12", "x")
@@ -160,6 +163,7 @@ func TestQuestionStepOff(t *testing.T) {
 // parameters is replaced by one with the current parameters after a
 // successful password check.
 func TestPasswordHashUpgradedAtSignIn(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	weak := credential.NewHasher(credential.Params{Memory: 512, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	u := h.addUser("frank", "franks-password-1", "rex")
@@ -181,6 +185,7 @@ func TestPasswordHashUpgradedAtSignIn(t *testing.T) {
 // TestConcurrentSignIns: many people signing in at once on the SQLite
 // default all succeed (no "database is locked", no 5xx).
 func TestConcurrentSignIns(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	const n = 12
 	for i := range n {
@@ -197,8 +202,8 @@ func TestConcurrentSignIns(t *testing.T) {
 			p := b.get(authURL(app, fmt.Sprint("n", i), ""))
 			p = b.submit(p, map[string]string{"username": fmt.Sprintf("user%d", i), "password": "shared-password-1"})
 			p = b.submit(p, map[string]string{"answer": "rex"})
-			if u, err := url.Parse(p.location); err != nil || u.Query().Get("code") == "" {
-				errs <- fmt.Sprintf("user%d: status %d step %q alert %q", i, p.status, p.step(), p.alert())
+			if u, err := url.Parse(p.Location); err != nil || u.Query().Get("code") == "" {
+				errs <- fmt.Sprintf("user%d: status %d step %q alert %q", i, p.Status, p.Step(), p.Alert())
 			}
 		}()
 	}

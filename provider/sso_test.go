@@ -22,6 +22,7 @@ func exchange(t *testing.T, relying rp.RelyingParty, p *page) *oidc.IDTokenClaim
 }
 
 func TestBrowserSession(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n1"
 	app := h.relyingParty("app", appSecret, &nonce)
@@ -42,7 +43,7 @@ func TestBrowserSession(t *testing.T) {
 		exchange(t, app, p)
 	})
 	t.Run("prompt=login asks again and moves auth_time", func(t *testing.T) {
-		time.Sleep(1100 * time.Millisecond) // auth_time has one-second resolution
+		h.clock.Advance(1100 * time.Millisecond) // auth_time has one-second resolution
 		nonce = "n4"
 		p := b.signIn(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptLogin)), "erin", "erins-password-1", "rex")
 		c := exchange(t, app, p)
@@ -51,11 +52,11 @@ func TestBrowserSession(t *testing.T) {
 		}
 	})
 	t.Run("max_age exceeded asks again", func(t *testing.T) {
-		time.Sleep(1100 * time.Millisecond)
+		h.clock.Advance(1100 * time.Millisecond)
 		nonce = "n5"
 		p := b.get(authURL(app, nonce, "", rp.WithURLParam("max_age", "1")))
-		if p.step() != "password" {
-			t.Fatalf("max_age=1 after >1s: step %q, want password", p.step())
+		if p.Step() != "password" {
+			t.Fatalf("max_age=1 after >1s: step %q, want password", p.Step())
 		}
 	})
 	t.Run("max_age satisfied skips", func(t *testing.T) {
@@ -65,6 +66,7 @@ func TestBrowserSession(t *testing.T) {
 }
 
 func TestPromptNoneWithoutSession(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
@@ -76,6 +78,7 @@ func TestPromptNoneWithoutSession(t *testing.T) {
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
@@ -87,28 +90,28 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	}
 	u := end.String() + "&client_id=app"
 	p := b.get(u)
-	if p.step() != "logout" {
-		t.Fatalf("end_session: step %q status %d", p.step(), p.status)
+	if p.Step() != "logout" {
+		t.Fatalf("end_session: step %q status %d", p.Step(), p.Status)
 	}
 	p = b.submit(p, nil)
-	if p.location != "https://rp.example/bye?state=bye-state" {
-		t.Fatalf("after logout: location %q", p.location)
+	if p.Location != "https://rp.example/bye?state=bye-state" {
+		t.Fatalf("after logout: location %q", p.Location)
 	}
 	// The session is gone: a new authorize asks for the password.
-	if p := b.get(authURL(app, nonce, "")); p.step() != "password" {
-		t.Fatalf("after logout: step %q", p.step())
+	if p := b.get(authURL(app, nonce, "")); p.Step() != "password" {
+		t.Fatalf("after logout: step %q", p.Step())
 	}
 	// An unregistered post-logout URI is refused by the library.
 	p = b.get(h.issuer + "/end_session?client_id=app&post_logout_redirect_uri=" + url.QueryEscape("https://evil.example/"))
-	if p.status < 400 || p.step() == "logout" || strings.Contains(p.body, "evil.example") {
-		t.Fatalf("unregistered post-logout URI: status %d step %q", p.status, p.step())
+	if p.Status < 400 || p.Step() == "logout" || strings.Contains(p.Body, "evil.example") {
+		t.Fatalf("unregistered post-logout URI: status %d step %q", p.Status, p.Step())
 	}
 	// A forged confirmation link falls back to the local signed-out page.
 	p = b.get(h.issuer + "/logout?redirect=" + url.QueryEscape("https://evil.example/") + "&sig=forged")
-	if p.step() != "logout" || strings.Contains(p.body, "evil.example") {
-		t.Fatalf("forged logout link: step %q", p.step())
+	if p.Step() != "logout" || strings.Contains(p.Body, "evil.example") {
+		t.Fatalf("forged logout link: step %q", p.Step())
 	}
-	if p = b.submit(p, nil); p.url.Path != "/logged-out" || p.step() != "logged-out" {
-		t.Fatalf("forged logout link led to %s (%q)", p.url, p.step())
+	if p = b.submit(p, nil); p.URL.Path != "/logged-out" || p.Step() != "logged-out" {
+		t.Fatalf("forged logout link led to %s (%q)", p.URL, p.Step())
 	}
 }

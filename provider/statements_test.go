@@ -12,11 +12,11 @@ import (
 // the sign-in service: authorize 8, password 14, question 15, passcode 20
 // with one more redirect.)
 func TestStatementsPerSignInStep(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addClient("app", "app-secret-0123456789")
 	u := h.addUser("stmts", "correct-horse-battery", "rex")
 	h.requireMFA(u)
-	clock := h.useShiftClock()
 	nonce := "n-" + credential.NewToken()
 	relying := h.relyingParty("app", "app-secret-0123456789", &nonce)
 
@@ -24,7 +24,7 @@ func TestStatementsPerSignInStep(t *testing.T) {
 	b := newBrowser(t)
 	p, secret := h.enroll(b, b.toSecondFactor(authURL(relying, nonce, ""), "stmts", "correct-horse-battery", "rex"))
 	p.code(t)
-	clock.nextStep()
+	h.clock.NextTOTPStep()
 
 	b = newBrowser(t)
 	steps := []struct {
@@ -43,7 +43,7 @@ func TestStatementsPerSignInStep(t *testing.T) {
 		before := h.store.Statements()
 		p = s.do()
 		n := h.store.Statements() - before
-		t.Logf("%-9s %3d statements (ends at step %q, status %d)", s.name, n, p.step(), p.status)
+		t.Logf("%-9s %3d statements (ends at step %q, status %d)", s.name, n, p.Step(), p.Status)
 		if n > s.budget {
 			t.Errorf("%s sent %d statements, budget %d", s.name, n, s.budget)
 		}

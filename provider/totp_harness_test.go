@@ -2,76 +2,16 @@ package provider_test
 
 import (
 	"context"
-	"encoding/base32"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"golang.org/x/net/html"
-
-	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
 	"github.com/otpgate/otpgate/provider/store"
 )
-
-// shiftClock is real time plus an offset the test moves forward, so a
-// test can reach the next TOTP step without sleeping.
-type shiftClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *shiftClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().UTC().Add(c.offset)
-}
-
-// nextStep moves the clock into the next TOTP step.
-func (c *shiftClock) nextStep() {
-	c.mu.Lock()
-	c.offset += 30 * time.Second
-	c.mu.Unlock()
-}
-
-// useShiftClock installs a shift clock on the harness's store.
-func (h *harness) useShiftClock() *shiftClock {
-	c := &shiftClock{}
-	h.store.Clock = c.Now
-	return c
-}
-
-// text is the text content of the element with the given id.
-func (p *page) text(id string) string {
-	n := find(p.doc, func(n *html.Node) bool { return attr(n, "id") == id })
-	if n == nil {
-		return ""
-	}
-	var sb strings.Builder
-	walk(n, func(c *html.Node) {
-		if c.Type == html.TextNode {
-			sb.WriteString(c.Data)
-		}
-	})
-	return strings.TrimSpace(sb.String())
-}
-
-// setupSecret reads the setup key shown on the enroll page, as a person
-// typing it into an app would.
-func (p *page) setupSecret(t testing.TB) []byte {
-	t.Helper()
-	key := strings.ReplaceAll(p.text("setup-key"), " ", "")
-	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(key)
-	if err != nil || len(secret) != mfa.SecretSize {
-		t.Fatalf("setup key %q: %v", key, err)
-	}
-	return secret
-}
 
 // passcode computes the code an authenticator app shows at the store's time.
 func (h *harness) passcode(t testing.TB, secret []byte) string {
 	t.Helper()
-	code, err := mfa.Default.Code(secret, mfa.Default.Step(h.store.Now()))
+	code, err := fixtures.Passcode(secret, h.store.Now(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,16 +37,11 @@ func (h *harness) enroll(b *browser, p *page) (*page, []byte) {
 // enrollWithCodes is enroll that also returns the recovery codes shown.
 func (h *harness) enrollWithCodes(b *browser, p *page) (*page, []byte, []string) {
 	b.t.Helper()
-	if p.step() != "enroll" {
-		b.t.Fatalf("step %q, want enroll (status %d, alert %q)", p.step(), p.status, p.alert())
+	e, err := fixtures.Enroll(b.Browser, p.Page, h.store.Now())
+	if err != nil {
+		b.t.Fatal(err)
 	}
-	secret := p.setupSecret(b.t)
-	p = b.submit(p, map[string]string{"app": "google-authenticator", "code": h.passcode(b.t, secret)})
-	if p.step() != "recovery-codes" {
-		b.t.Fatalf("after verifying: step %q (alert %q)", p.step(), p.alert())
-	}
-	codes := strings.Fields(p.text("recovery-codes"))
-	return b.submit(p, nil), secret, codes
+	return &page{e.Page}, e.Secret, e.Codes
 }
 
 // requireMFA marks a user as needing two-factor sign-in.

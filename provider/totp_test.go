@@ -14,6 +14,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/net/html"
 
+	"github.com/otpgate/otpgate/internal/testkit/clock"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
@@ -25,42 +26,43 @@ const erinPW = "erins-password-1"
 // real forms (codes computed from the setup key on the page), keeps the
 // recovery codes, submits, and gets truthful tokens.
 func TestEnrollmentJourney(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
-	clock := h.useShiftClock()
+	clock := h.clock
 	erin, _ := h.store.UserByUsername(context.Background(), "erin")
 	h.requireMFA(erin)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	if p.step() != "enroll" {
-		t.Fatalf("step %q, want enroll", p.step())
+	if p.Step() != "enroll" {
+		t.Fatalf("step %q, want enroll", p.Step())
 	}
-	if p.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("enroll page Cache-Control %q", p.header.Get("Cache-Control"))
+	if p.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("enroll page Cache-Control %q", p.Header.Get("Cache-Control"))
 	}
 	secret := p.setupSecret(t)
-	img := find(p.doc, func(n *html.Node) bool { return n.Data == "img" && attr(n, "data-otpauth") != "" })
+	img := find(p.Doc, func(n *html.Node) bool { return n.Data == "img" && attr(n, "data-otpauth") != "" })
 	if img == nil || !strings.HasPrefix(attr(img, "src"), "data:image/png;base64,") {
 		t.Fatal("no server-rendered QR image with data-otpauth")
 	}
 	uri, err := url.Parse(attr(img, "data-otpauth"))
-	if err != nil || uri.Scheme != "otpauth" || uri.Query().Get("secret") != strings.ReplaceAll(p.text("setup-key"), " ", "") ||
+	if err != nil || uri.Scheme != "otpauth" || uri.Query().Get("secret") != strings.ReplaceAll(p.Text("setup-key"), " ", "") ||
 		uri.Query().Get("digits") != "6" || uri.Query().Get("period") != "30" || uri.Query().Get("algorithm") != "SHA1" {
 		t.Fatalf("otpauth URI %q does not match the setup key", attr(img, "data-otpauth"))
 	}
 	// A typo gets a clear, counted retry on the same secret.
 	wrong := fmt.Sprintf("%06d", (atoi(h.passcode(t, secret))+1)%1000000)
 	p = b.submit(p, map[string]string{"app": "authy", "code": wrong})
-	if p.step() != "enroll" || p.status != http.StatusUnauthorized || p.alert() == "" || !slices.Equal(p.setupSecret(t), secret) {
-		t.Fatalf("wrong code: step %q status %d alert %q", p.step(), p.status, p.alert())
+	if p.Step() != "enroll" || p.Status != http.StatusUnauthorized || p.Alert() == "" || !slices.Equal(p.setupSecret(t), secret) {
+		t.Fatalf("wrong code: step %q status %d alert %q", p.Step(), p.Status, p.Alert())
 	}
 	p = b.submit(p, map[string]string{"app": "authy", "code": h.passcode(t, secret)})
-	if p.step() != "recovery-codes" {
-		t.Fatalf("step %q, want recovery-codes (alert %q)", p.step(), p.alert())
+	if p.Step() != "recovery-codes" {
+		t.Fatalf("step %q, want recovery-codes (alert %q)", p.Step(), p.Alert())
 	}
-	codes := strings.Fields(p.text("recovery-codes"))
-	if len(codes) != 10 || p.header.Get("Cache-Control") != "no-store" {
+	codes := strings.Fields(p.Text("recovery-codes"))
+	if len(codes) != 10 || p.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("recovery codes: %v", codes)
 	}
 	p = b.submit(p, nil)
@@ -96,15 +98,15 @@ func TestEnrollmentJourney(t *testing.T) {
 	nonce = "n2"
 	b2 := newBrowser(t)
 	p = b2.toSecondFactor(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptLogin)), "erin", erinPW, "rex")
-	if p.step() != "otp" {
-		t.Fatalf("second sign-in: step %q, want otp", p.step())
+	if p.Step() != "otp" {
+		t.Fatalf("second sign-in: step %q, want otp", p.Step())
 	}
 	p = b2.submit(p, map[string]string{"code": h.passcode(t, secret)})
-	if p.step() != "otp" || p.status != http.StatusUnauthorized || p.alert() == "" {
-		t.Fatalf("enrollment code reused: step %q status %d", p.step(), p.status)
+	if p.Step() != "otp" || p.Status != http.StatusUnauthorized || p.Alert() == "" {
+		t.Fatalf("enrollment code reused: step %q status %d", p.Step(), p.Status)
 	}
 	// ...but the next code does.
-	clock.nextStep()
+	clock.NextTOTPStep()
 	p = b2.submit(p, map[string]string{"code": h.passcode(t, secret)})
 	exchange(t, app, p)
 }
@@ -118,12 +120,12 @@ func atoi(s string) int {
 }
 
 // enrolled returns a harness whose user erin has a device, and its secret.
-func enrolled(t *testing.T, edit ...func(*provider.Options)) (*harness, *shiftClock, []byte) {
+func enrolled(t *testing.T, edit ...func(*provider.Options)) (*harness, *clock.Clock, []byte) {
 	h := newHarness(t, edit...)
 	h.addClient("app", appSecret)
 	h.addClient("spa", "")
 	h.addUser("erin", erinPW, "Rex")
-	clock := h.useShiftClock()
+	clock := h.clock
 	erin, _ := h.store.UserByUsername(context.Background(), "erin")
 	h.requireMFA(erin)
 	nonce := "setup"
@@ -135,20 +137,21 @@ func enrolled(t *testing.T, edit ...func(*provider.Options)) (*harness, *shiftCl
 	if err := h.store.SetUserRequireMFA(context.Background(), erin.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	clock.nextStep()
+	clock.NextTOTPStep()
 	return h, clock, secret
 }
 
 func TestPasscodeStep(t *testing.T) {
+	t.Parallel()
 	h, clock, secret := enrolled(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	if p.step() != "otp" {
-		t.Fatalf("step %q, want otp", p.step())
+	if p.Step() != "otp" {
+		t.Fatalf("step %q, want otp", p.Step())
 	}
-	if find(p.doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "id") == "lost-device" }) == nil {
+	if find(p.Doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "id") == "lost-device" }) == nil {
 		t.Fatal("no lost-device link")
 	}
 	good := h.passcode(t, secret)
@@ -160,15 +163,15 @@ func TestPasscodeStep(t *testing.T) {
 		{"", http.StatusBadRequest}, {fmt.Sprintf("%06d", (atoi(good)+1)%1000000), http.StatusUnauthorized},
 	} {
 		p = b.submit(p, map[string]string{"code": bad.code})
-		if p.step() != "otp" || p.status != bad.status || p.alert() == "" {
-			t.Fatalf("code %q: step %q status %d alert %q", bad.code, p.step(), p.status, p.alert())
+		if p.Step() != "otp" || p.Status != bad.status || p.Alert() == "" {
+			t.Fatalf("code %q: step %q status %d alert %q", bad.code, p.Step(), p.Status, p.Alert())
 		}
 	}
 	// A 1 MB body is refused cleanly.
 	req, _ := http.NewRequest(http.MethodPost, h.issuer+"/login/otp", strings.NewReader("code="+strings.Repeat("1", 1<<20)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if q := b.do(req); q.status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("1 MB body: %d", q.status)
+	if q := b.do(req); q.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("1 MB body: %d", q.Status)
 	}
 	// Full-width digits with spaces are what some phones type: accepted.
 	full := strings.Map(func(r rune) rune { return r - '0' + '０' }, good)
@@ -181,11 +184,11 @@ func TestPasscodeStep(t *testing.T) {
 	nonce = "n-sso"
 	exchange(t, app, b.get(authURL(app, nonce, "")))
 	// ...but prompt=login and max_age ask for the passcode again.
-	clock.nextStep()
+	clock.NextTOTPStep()
 	nonce = "n-login"
 	p = b.toSecondFactor(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptLogin)), "erin", erinPW, "rex")
-	if p.step() != "otp" {
-		t.Fatalf("prompt=login: step %q, want otp", p.step())
+	if p.Step() != "otp" {
+		t.Fatalf("prompt=login: step %q, want otp", p.Step())
 	}
 	exchange(t, app, b.submit(p, map[string]string{"code": h.passcode(t, secret)}))
 }
@@ -193,6 +196,7 @@ func TestPasscodeStep(t *testing.T) {
 // TestPasscodeRace: 20 sign-ins at the passcode step submit the same valid
 // code at once; exactly one is accepted.
 func TestPasscodeRace(t *testing.T) {
+	t.Parallel()
 	// The 19 losers are replays, which count toward the lockout; a high
 	// threshold keeps this test about single use alone.
 	h, _, secret := enrolled(t, func(o *provider.Options) { o.OTPAttempts = 100 })
@@ -204,8 +208,8 @@ func TestPasscodeRace(t *testing.T) {
 	for i := range n {
 		browsers[i] = newBrowser(t)
 		pages[i] = browsers[i].toSecondFactor(authURL(app, fmt.Sprint("n", i), ""), "erin", erinPW, "rex")
-		if pages[i].step() != "otp" {
-			t.Fatalf("browser %d: step %q", i, pages[i].step())
+		if pages[i].Step() != "otp" {
+			t.Fatalf("browser %d: step %q", i, pages[i].Step())
 		}
 	}
 	code := h.passcode(t, secret)
@@ -223,11 +227,11 @@ func TestPasscodeRace(t *testing.T) {
 	accepted := 0
 	for p := range results {
 		switch {
-		case p.location != "" && strings.Contains(p.location, "code="):
+		case p.Location != "" && strings.Contains(p.Location, "code="):
 			accepted++
-		case p.step() == "otp" && p.status == http.StatusUnauthorized:
+		case p.Step() == "otp" && p.Status == http.StatusUnauthorized:
 		default:
-			t.Errorf("unexpected answer: status %d step %q location %q", p.status, p.step(), p.location)
+			t.Errorf("unexpected answer: status %d step %q location %q", p.Status, p.Step(), p.Location)
 		}
 	}
 	if accepted != 1 {
@@ -238,12 +242,13 @@ func TestPasscodeRace(t *testing.T) {
 // TestSkippingThePasscodeNeverYieldsACode tries every way around the
 // passcode step after the first factor.
 func TestSkippingThePasscodeNeverYieldsACode(t *testing.T) {
+	t.Parallel()
 	h, _, _ := enrolled(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	id := p.url.Query().Get("authRequestID")
+	id := p.URL.Query().Get("authRequestID")
 	tries := []string{
 		"/authorize/callback?id=" + id,
 		"/login/next?authRequestID=" + id,
@@ -253,8 +258,8 @@ func TestSkippingThePasscodeNeverYieldsACode(t *testing.T) {
 	}
 	for _, u := range tries {
 		q := b.get(h.issuer + u)
-		if strings.Contains(q.location, "code=") {
-			t.Fatalf("GET %s yielded a code: %s", u, q.location)
+		if strings.Contains(q.Location, "code=") {
+			t.Fatalf("GET %s yielded a code: %s", u, q.Location)
 		}
 	}
 	q := b.submit(p, map[string]string{"code": "000000"})
@@ -263,11 +268,11 @@ func TestSkippingThePasscodeNeverYieldsACode(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, h.issuer+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
-		if r := b.do(req); strings.Contains(r.location, "code=") {
+		if r := b.do(req); strings.Contains(r.Location, "code=") {
 			t.Fatalf("POST %s yielded a code", path)
 		}
 	}
-	if strings.Contains(q.location, "code=") {
+	if strings.Contains(q.Location, "code=") {
 		t.Fatal("a wrong passcode yielded a code")
 	}
 	// A session from another, first-factor-only sign-in does not help either.
@@ -278,8 +283,8 @@ func TestSkippingThePasscodeNeverYieldsACode(t *testing.T) {
 }
 
 func TestPolicyPerClientAndStepUp(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
-	h.useShiftClock()
 	strict := &store.Client{ID: "strict", Name: "Strict", SecretHash: h.hasher.Hash(appSecret), RequireMFA: true,
 		RedirectURIs: store.StringList{rpRedirect}, PostLogoutRedirectURIs: store.StringList{}}
 	if err := h.store.CreateClient(context.Background(), strict); err != nil {
@@ -310,8 +315,8 @@ func TestPolicyPerClientAndStepUp(t *testing.T) {
 	h.addUser("gina", "ginas-password-1", "rex")
 	nonce = "n-strict"
 	strictRP := h.relyingParty("strict", appSecret, &nonce)
-	if p := newBrowser(t).toSecondFactor(authURL(strictRP, nonce, ""), "gina", "ginas-password-1", "rex"); p.step() != "enroll" {
-		t.Fatalf("strict client: step %q, want enroll", p.step())
+	if p := newBrowser(t).toSecondFactor(authURL(strictRP, nonce, ""), "gina", "ginas-password-1", "rex"); p.Step() != "enroll" {
+		t.Fatalf("strict client: step %q, want enroll", p.Step())
 	}
 	// Unknown acr values are voluntary (OIDC Core 3.1.2.1): the sign-in
 	// goes on and the token's acr tells what really happened.
@@ -323,19 +328,21 @@ func TestPolicyPerClientAndStepUp(t *testing.T) {
 }
 
 func TestPolicyAlways(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.MFAPolicy = signin.MFAAlways })
 	h.addClient("app", appSecret)
 	h.addUser("erin", erinPW, "rex")
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
-	if p := newBrowser(t).toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.step() != "enroll" {
-		t.Fatalf("policy always: step %q, want enroll", p.step())
+	if p := newBrowser(t).toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "enroll" {
+		t.Fatalf("policy always: step %q, want enroll", p.Step())
 	}
 }
 
 // TestCopiedSecretFailsClosed: a device row whose sealed secret was copied
 // from another user cannot be decrypted, and nobody gets through.
 func TestCopiedSecretFailsClosed(t *testing.T) {
+	t.Parallel()
 	h, _, _ := enrolled(t)
 	ctx := context.Background()
 	erin, _ := h.store.UserByUsername(ctx, "erin")
@@ -355,20 +362,20 @@ func TestCopiedSecretFailsClosed(t *testing.T) {
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "mallory", "mallorys-password", "rex")
-	if p.step() != "otp" {
-		t.Fatalf("step %q", p.step())
+	if p.Step() != "otp" {
+		t.Fatalf("step %q", p.Step())
 	}
 	p = b.submit(p, map[string]string{"code": "123456"})
-	if p.status < 500 || p.step() != "error" || strings.Contains(p.location, "code=") {
-		t.Fatalf("copied secret: status %d step %q", p.status, p.step())
+	if p.Status < 500 || p.Step() != "error" || strings.Contains(p.Location, "code=") {
+		t.Fatalf("copied secret: status %d step %q", p.Status, p.Step())
 	}
 }
 
 // TestEnrollmentSecretReplacedAfterTooManyWrongCodes: five wrong codes
 // discard the pending secret; the page shows a new one that works.
 func TestEnrollmentSecretReplacedAfterTooManyWrongCodes(t *testing.T) {
+	t.Parallel()
 	h := setupApp(t)
-	h.useShiftClock()
 	erin, _ := h.store.UserByUsername(context.Background(), "erin")
 	h.requireMFA(erin)
 	nonce := "n"
@@ -385,32 +392,33 @@ func TestEnrollmentSecretReplacedAfterTooManyWrongCodes(t *testing.T) {
 	}
 	p = b.submit(p, map[string]string{"app": "other", "code": wrong})
 	second := p.setupSecret(t)
-	if slices.Equal(second, first) || p.step() != "enroll" || p.alert() == "" {
-		t.Fatalf("after 5 wrong codes: same secret %v, step %q, alert %q", slices.Equal(second, first), p.step(), p.alert())
+	if slices.Equal(second, first) || p.Step() != "enroll" || p.Alert() == "" {
+		t.Fatalf("after 5 wrong codes: same secret %v, step %q, alert %q", slices.Equal(second, first), p.Step(), p.Alert())
 	}
 	// The old secret's code no longer enrols; the new one does.
 	p = b.submit(p, map[string]string{"app": "other", "code": h.passcode(t, first)})
-	if p.step() != "enroll" {
-		t.Fatalf("old secret enrolled: step %q", p.step())
+	if p.Step() != "enroll" {
+		t.Fatalf("old secret enrolled: step %q", p.Step())
 	}
 	p = b.submit(p, map[string]string{"app": "other", "code": h.passcode(t, second)})
-	if p.step() != "recovery-codes" {
-		t.Fatalf("new secret: step %q alert %q", p.step(), p.alert())
+	if p.Step() != "recovery-codes" {
+		t.Fatalf("new secret: step %q alert %q", p.Step(), p.Alert())
 	}
 }
 
 // TestLostDeviceLink leads to the reset page, which (until self-service
 // reset exists) says to contact the administrator and links back.
 func TestLostDeviceLink(t *testing.T) {
+	t.Parallel()
 	h, _, _ := enrolled(t)
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)
 	b := newBrowser(t)
 	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-	link := find(p.doc, func(n *html.Node) bool { return attr(n, "id") == "lost-device" })
-	target, _ := p.url.Parse(attr(link, "href"))
+	link := find(p.Doc, func(n *html.Node) bool { return attr(n, "id") == "lost-device" })
+	target, _ := p.URL.Parse(attr(link, "href"))
 	p = b.get(target.String())
-	if p.step() != "reset" || p.status != http.StatusOK || strings.Contains(p.location, "code=") {
-		t.Fatalf("lost device page: step %q status %d", p.step(), p.status)
+	if p.Step() != "reset" || p.Status != http.StatusOK || strings.Contains(p.Location, "code=") {
+		t.Fatalf("lost device page: step %q status %d", p.Step(), p.Status)
 	}
 }

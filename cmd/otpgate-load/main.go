@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/signal"
@@ -43,13 +42,15 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
-	"golang.org/x/net/html"
 
+	"github.com/otpgate/otpgate/internal/testkit/browser"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
-const redirectURI = "https://rp.example/callback"
+// redirectURI is the load client's redirect URI, on the host where the
+// browser stops.
+const redirectURI = "https://" + browser.DefaultRPHost + "/callback"
 
 type config struct {
 	replicas    []string
@@ -267,9 +268,8 @@ type nonceKey struct{}
 
 // signIn signs account i in; each request goes to next().
 func signIn(ctx context.Context, c config, next func() string, transport http.RoundTripper, v *rp.IDTokenVerifier, i int) error {
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Transport: transport, Jar: jar, Timeout: c.timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	b := browser.New().WithClient(transport, c.timeout)
+	b.Route, b.Context = next, ctx
 	verifierBytes := make([]byte, 32)
 	_, _ = rand.Read(verifierBytes)
 	pkce := base64.RawURLEncoding.EncodeToString(verifierBytes)
@@ -278,33 +278,31 @@ func signIn(ctx context.Context, c config, next func() string, transport http.Ro
 	q := url.Values{"client_id": {c.clientID}, "redirect_uri": {redirectURI}, "response_type": {"code"},
 		"scope": {"openid"}, "state": {rand.Text()}, "nonce": {nonce},
 		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
-	b := &browser{ctx: ctx, c: client, next: next}
-	p, err := b.open(c.issuer + "/authorize?" + q.Encode())
+	p, err := b.Get(c.issuer + "/authorize?" + q.Encode())
 	if err != nil {
-		return err
+		return errors.New("authorize: " + shortErr(err))
 	}
-	if p.step != "password" {
-		return fmt.Errorf("authorize: status %d step %q", p.status, p.step)
+	if p.Step() != "password" {
+		return fmt.Errorf("authorize: status %d step %q", p.Status, p.Step())
 	}
-	if p, err = b.submit(p, map[string]string{"username": username(c, i), "password": password(c, i)}); err != nil {
-		return err
+	if p, err = b.Submit(p, map[string]string{"username": username(c, i), "password": password(c, i)}); err != nil {
+		return errors.New("password: " + shortErr(err))
 	}
-	if p.step != "question" {
-		return fmt.Errorf("password: status %d step %q", p.status, p.step)
+	if p.Step() != "question" {
+		return fmt.Errorf("password: status %d step %q", p.Status, p.Step())
 	}
-	if p, err = b.submit(p, map[string]string{"answer": answer}); err != nil {
-		return err
+	if p, err = b.Submit(p, map[string]string{"answer": answer}); err != nil {
+		return errors.New("question: " + shortErr(err))
 	}
-	u, _ := url.Parse(p.location)
-	if u == nil || u.Query().Get("code") == "" {
-		return fmt.Errorf("question: status %d step %q (no code)", p.status, p.step)
+	if p.Code() == "" {
+		return fmt.Errorf("question: status %d step %q (no code)", p.Status, p.Step())
 	}
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {p.Code()},
 		"redirect_uri": {redirectURI}, "code_verifier": {pkce}}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, next()+"/oauth/token", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(url.QueryEscape(c.clientID), url.QueryEscape(c.secret))
-	resp, err := client.Do(req)
+	resp, err := b.Client.Do(req)
 	if err != nil {
 		return errors.New("token: " + shortErr(err))
 	}
@@ -329,134 +327,6 @@ func shortErr(err error) string {
 		return s[i+2:]
 	}
 	return s
-}
-
-// browser keeps cookies and sends every request to the next replica.
-type browser struct {
-	ctx  context.Context
-	c    *http.Client
-	next func() string
-}
-
-type page struct {
-	status   int
-	url      *url.URL
-	location string
-	step     string
-	doc      *html.Node
-}
-
-func (b *browser) send(method string, u *url.URL, form url.Values) (*page, error) {
-	base, _ := url.Parse(b.next())
-	target := *u
-	target.Scheme, target.Host = base.Scheme, base.Host
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequestWithContext(b.ctx, method, target.String(), body)
-	if err != nil {
-		return nil, err
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %s", method, u.Path, shortErr(err))
-	}
-	defer resp.Body.Close()
-	p := &page{status: resp.StatusCode, url: u, location: resp.Header.Get("Location")}
-	if p.doc, err = html.Parse(io.LimitReader(resp.Body, 1<<20)); err == nil {
-		if n := find(p.doc, func(n *html.Node) bool { return n.Data == "body" }); n != nil {
-			p.step = attr(n, "data-step")
-		}
-	}
-	return p, nil
-}
-
-// follow follows redirects until a page or a redirect to the client.
-func (b *browser) follow(p *page) (*page, error) {
-	for range 10 {
-		if p.status < 300 || p.status >= 400 || p.location == "" {
-			return p, nil
-		}
-		u, err := p.url.Parse(p.location)
-		if err != nil {
-			return nil, err
-		}
-		if strings.HasPrefix(u.String(), redirectURI) {
-			return p, nil
-		}
-		if p, err = b.send(http.MethodGet, u, nil); err != nil {
-			return nil, err
-		}
-	}
-	return nil, errors.New("too many redirects")
-}
-
-func (b *browser) open(raw string) (*page, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	p, err := b.send(http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	return b.follow(p)
-}
-
-// submit posts the page's POST form (hidden fields kept) with values.
-func (b *browser) submit(p *page, values map[string]string) (*page, error) {
-	form := find(p.doc, func(n *html.Node) bool { return n.Data == "form" && strings.EqualFold(attr(n, "method"), "post") })
-	if form == nil {
-		return nil, fmt.Errorf("step %q: no form", p.step)
-	}
-	data := url.Values{}
-	walk(form, func(n *html.Node) {
-		if n.Data == "input" && attr(n, "name") != "" {
-			data.Set(attr(n, "name"), attr(n, "value"))
-		}
-	})
-	for k, v := range values {
-		data.Set(k, v)
-	}
-	action, err := p.url.Parse(attr(form, "action"))
-	if err != nil {
-		return nil, err
-	}
-	next, err := b.send(http.MethodPost, action, data)
-	if err != nil {
-		return nil, err
-	}
-	return b.follow(next)
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func walk(n *html.Node, f func(*html.Node)) {
-	f(n)
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		walk(c, f)
-	}
-}
-
-func find(n *html.Node, pred func(*html.Node) bool) *html.Node {
-	var found *html.Node
-	walk(n, func(c *html.Node) {
-		if found == nil && c.Type == html.ElementNode && pred(c) {
-			found = c
-		}
-	})
-	return found
 }
 
 func (r *result) print(w io.Writer, c config) {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 )
 
 // TestFaultsTokenAnswerMatchesBookkeeping: the answer of a code exchange
@@ -19,15 +21,16 @@ import (
 // outage (TestFaultsPostgresRestart) this happens when the connection dies
 // between the two statements.
 func TestFaultsTokenAnswerMatchesBookkeeping(t *testing.T) {
-	pg := procNeedPostgres(t)
+	fleet.NeedFaults(t)
+	pg := fleet.NeedPostgres(t)
 	t.Parallel()
-	db := procPostgresDatabase(t, pg)
-	f := newProcFleet(t, db, 1)
-	f.startAll()
-	r := f.replicas[0]
-	app := f.addClient("app")
-	st := f.openStore()
-	u := f.addUser(st, "tom", false)
+	db := fleet.PostgresDatabase(t, pg)
+	f := fleet.New(t, db, 1)
+	f.StartAll()
+	r := f.Replicas[0]
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	u := f.AddUser(st, "tom", false)
 
 	conn, err := sql.Open("pgx", db)
 	if err != nil {
@@ -43,26 +46,26 @@ func TestFaultsTokenAnswerMatchesBookkeeping(t *testing.T) {
 		}
 	}
 
-	auth := newProcAuth(f.issuer, app, "openid offline_access")
-	p, err := procFirstFactor(newProcBrowser(), func() string { return r.base }, auth, u)
-	if err != nil || p.rpQuery().Get("code") == "" {
-		t.Fatalf("sign-in: %v %s", err, p.describe())
+	auth := fleet.NewAuth(f.Issuer, app, "openid offline_access")
+	p, err := fleet.FirstFactor(fleet.NewBrowser(), func() string { return r.Base }, auth, u)
+	if err != nil || p.RPQuery().Get("code") == "" {
+		t.Fatalf("sign-in: %v %s", err, p.Describe())
 	}
-	code := p.rpQuery().Get("code")
+	code := p.RPQuery().Get("code")
 
 	exec(`CREATE FUNCTION otpgate_test_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$`)
 	exec(`CREATE TRIGGER otpgate_test_fault BEFORE DELETE ON flows FOR EACH STATEMENT EXECUTE FUNCTION otpgate_test_fault()`)
-	status, body, err := procToken(r.base, app, procCodeForm(code, auth))
+	status, body, err := fleet.Token(r.Base, app, fleet.CodeForm(code, auth))
 	exec(`DROP TRIGGER otpgate_test_fault ON flows`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("exchange while DELETE on flows fails: %d %v", status, body)
-	if procInternalDetail(jsonStr(body, "error_description")) {
-		t.Errorf("the token endpoint told the client internal detail: %q", jsonStr(body, "error_description"))
+	if procInternalDetail(fleet.JSONString(body, "error_description")) {
+		t.Errorf("the token endpoint told the client internal detail: %q", fleet.JSONString(body, "error_description"))
 	}
 	if status == http.StatusOK {
-		if s, _, err := procUserinfo(r.base, jsonStr(body, "access_token")); err != nil || s != http.StatusOK {
+		if s, _, err := fleet.Userinfo(r.Base, fleet.JSONString(body, "access_token")); err != nil || s != http.StatusOK {
 			t.Errorf("the tokens answered 200 do not work: %d %v", s, err)
 		}
 		return
@@ -72,10 +75,10 @@ func TestFaultsTokenAnswerMatchesBookkeeping(t *testing.T) {
 	var issued int
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM access_tokens WHERE user_id = $1`, u.id).Scan(&issued); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM access_tokens WHERE user_id = $1`, u.ID).Scan(&issued); err != nil {
 		t.Fatal(err)
 	}
-	status, body, err = procToken(r.base, app, procCodeForm(code, auth))
+	status, body, err = fleet.Token(r.Base, app, fleet.CodeForm(code, auth))
 	if err != nil || status != http.StatusOK {
 		t.Errorf("the exchange answered an error, yet the code was spent and %d access token(s) were written that the client never got: retrying once the database is healthy answers %d %v %v (the retry counts as a replay)",
 			issued, status, body, err)

@@ -13,6 +13,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otpgate/otpgate/internal/testkit/browser"
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 )
 
 // procLoad runs sign-ins (authorize, password, question, code exchange,
@@ -20,8 +24,8 @@ import (
 // what each answer proves, for the checks after recovery.
 type procLoad struct {
 	issuer string
-	app    procClient
-	users  []*procUser
+	app    fleet.Client
+	users  []*fixtures.Account
 	next   func() string
 	// transportOK: connection errors are expected (a replica is killed);
 	// otherwise they are problems (otpgate must stay up).
@@ -42,12 +46,12 @@ type procLoad struct {
 
 type procRedeemed struct {
 	code string
-	auth procAuth
+	auth fleet.Auth
 }
 
 type procUnredeemed struct {
 	code   string
-	auth   procAuth
+	auth   fleet.Auth
 	answer string
 }
 
@@ -58,7 +62,7 @@ type procTokens struct {
 	uncertain bool
 }
 
-func newProcLoad(issuer string, app procClient, users []*procUser, next func() string) *procLoad {
+func newProcLoad(issuer string, app fleet.Client, users []*fixtures.Account, next func() string) *procLoad {
 	return &procLoad{issuer: issuer, app: app, users: users, next: next, outcomes: map[string]int{}}
 }
 
@@ -108,22 +112,22 @@ func (l *procLoad) transport(what string, err error) {
 
 // page records a browser answer that stopped a sign-in: only a clear 503
 // page, a clear 4xx page or the protocol's error redirect is acceptable.
-func (l *procLoad) page(what string, p *procPage) {
-	if s := procStackTrace(p.status, p.body); s != "" {
+func (l *procLoad) page(what string, p *browser.Page) {
+	if s := fleet.StackTrace(p.Status, p.Body); s != "" {
 		l.problem("%s: %s", what, s)
 		return
 	}
 	switch {
-	case p.toRP() && p.rpQuery().Get("error") != "" && p.rpQuery().Get("code") == "":
-		l.failed(what + ": error redirect " + p.rpQuery().Get("error"))
-	case p.status == http.StatusServiceUnavailable && p.step() == "error" && p.alert() != "":
+	case p.ToRP() && p.RPQuery().Get("error") != "" && p.RPQuery().Get("code") == "":
+		l.failed(what + ": error redirect " + p.RPQuery().Get("error"))
+	case p.Status == http.StatusServiceUnavailable && p.Step() == "error" && p.Alert() != "":
 		l.failed(what + ": 503 page")
-	case p.status >= 500:
-		l.problem("%s: %s", what, p.describe())
-	case p.status >= 400 && p.step() == "error" && p.alert() != "":
-		l.failed(fmt.Sprintf("%s: %d page %q", what, p.status, p.alert()))
+	case p.Status >= 500:
+		l.problem("%s: %s", what, p.Describe())
+	case p.Status >= 400 && p.Step() == "error" && p.Alert() != "":
+		l.failed(fmt.Sprintf("%s: %d page %q", what, p.Status, p.Alert()))
 	default:
-		l.problem("%s: unexpected answer %s", what, p.describe())
+		l.problem("%s: unexpected answer %s", what, p.Describe())
 	}
 }
 
@@ -133,15 +137,15 @@ func (l *procLoad) page(what string, p *procPage) {
 // which tells the client to throw a good credential away.
 func (l *procLoad) tokenAnswer(what string, status int, body map[string]any) {
 	switch {
-	case jsonStr(body, "error") == "" || jsonStr(body, "access_token") != "":
+	case fleet.JSONString(body, "error") == "" || fleet.JSONString(body, "access_token") != "":
 		l.problem("%s: status %d without an OAuth error: %v", what, status, body)
-	case procInternalDetail(jsonStr(body, "error_description")):
-		l.problem("%s: status %d %s with internal detail in error_description: %q", what, status, jsonStr(body, "error"), jsonStr(body, "error_description"))
-	case jsonStr(body, "error") == "invalid_grant":
+	case procInternalDetail(fleet.JSONString(body, "error_description")):
+		l.problem("%s: status %d %s with internal detail in error_description: %q", what, status, fleet.JSONString(body, "error"), fleet.JSONString(body, "error_description"))
+	case fleet.JSONString(body, "error") == "invalid_grant":
 		l.problem("%s of a valid, unused credential answered %d invalid_grant (%s): a client discards a credential that is still good",
-			what, status, jsonStr(body, "error_description"))
+			what, status, fleet.JSONString(body, "error_description"))
 	default:
-		l.failed(fmt.Sprintf("%s: %d %s", what, status, jsonStr(body, "error")))
+		l.failed(fmt.Sprintf("%s: %d %s", what, status, fleet.JSONString(body, "error")))
 	}
 }
 
@@ -165,36 +169,36 @@ func (l *procLoad) run(stop <-chan struct{}) {
 
 // once is one sign-in with its code exchange and two refreshes; it reports
 // whether all of it succeeded.
-func (l *procLoad) once(u *procUser) bool {
-	b := newProcBrowser()
-	auth := newProcAuth(l.issuer, l.app, "openid offline_access")
-	p, err := b.open(l.next(), auth.url)
+func (l *procLoad) once(u *fixtures.Account) bool {
+	b := fleet.NewBrowser()
+	auth := fleet.NewAuth(l.issuer, l.app, "openid offline_access")
+	p, err := b.On(l.next()).Get(auth.URL)
 	if err != nil {
 		l.transport("authorize", err)
 		return false
 	}
-	if p.step() != "password" {
+	if p.Step() != "password" {
 		l.page("authorize", p)
 		return false
 	}
-	if p, err = b.submit(p, l.next(), map[string]string{"username": u.name, "password": u.password}); err != nil {
+	if p, err = b.On(l.next()).Submit(p, map[string]string{"username": u.Name, "password": u.Password}); err != nil {
 		l.transport("password", err)
 		return false
 	}
-	if p.step() != "question" {
+	if p.Step() != "question" {
 		l.page("password", p)
 		return false
 	}
-	if p, err = b.submit(p, l.next(), map[string]string{"answer": u.answer}); err != nil {
+	if p, err = b.On(l.next()).Submit(p, map[string]string{"answer": u.Answer}); err != nil {
 		l.transport("question", err)
 		return false
 	}
-	code := p.rpQuery().Get("code")
+	code := p.RPQuery().Get("code")
 	if code == "" {
 		l.page("question", p)
 		return false
 	}
-	status, body, err := procToken(l.next(), l.app, procCodeForm(code, auth))
+	status, body, err := fleet.Token(l.next(), l.app, fleet.CodeForm(code, auth))
 	switch {
 	case err != nil:
 		l.transport("exchange", err) // the outcome is unknown
@@ -205,11 +209,11 @@ func (l *procLoad) once(u *procUser) bool {
 		l.unredeemed = append(l.unredeemed, procUnredeemed{code: code, auth: auth, answer: fmt.Sprint(body)})
 		l.mu.Unlock()
 		return false
-	case jsonStr(body, "access_token") == "" || jsonStr(body, "refresh_token") == "":
+	case fleet.JSONString(body, "access_token") == "" || fleet.JSONString(body, "refresh_token") == "":
 		l.problem("exchange: 200 without tokens: %v", body)
 		return false
 	}
-	tok := &procTokens{access: jsonStr(body, "access_token"), refresh: jsonStr(body, "refresh_token")}
+	tok := &procTokens{access: fleet.JSONString(body, "access_token"), refresh: fleet.JSONString(body, "refresh_token")}
 	l.mu.Lock()
 	l.redeemed = append(l.redeemed, procRedeemed{code: code, auth: auth})
 	l.live = append(l.live, tok)
@@ -217,7 +221,7 @@ func (l *procLoad) once(u *procUser) bool {
 	l.mu.Unlock()
 	l.count("signed in")
 	for range 2 {
-		status, body, err := procToken(l.next(), l.app, procRefreshForm(tok.refresh))
+		status, body, err := fleet.Token(l.next(), l.app, fleet.RefreshForm(tok.refresh))
 		switch {
 		case err != nil:
 			l.transport("refresh", err)
@@ -228,13 +232,13 @@ func (l *procLoad) once(u *procUser) bool {
 		case status != http.StatusOK:
 			l.tokenAnswer("refresh", status, body)
 			return false
-		case jsonStr(body, "refresh_token") == "" || jsonStr(body, "refresh_token") == tok.refresh:
+		case fleet.JSONString(body, "refresh_token") == "" || fleet.JSONString(body, "refresh_token") == tok.refresh:
 			l.problem("refresh: 200 without a new refresh token: %v", body)
 			return false
 		}
 		l.mu.Lock()
 		l.rotated = append(l.rotated, tok.refresh)
-		tok.access, tok.refresh = jsonStr(body, "access_token"), jsonStr(body, "refresh_token")
+		tok.access, tok.refresh = fleet.JSONString(body, "access_token"), fleet.JSONString(body, "refresh_token")
 		l.mu.Unlock()
 		l.count("refreshed")
 	}
@@ -309,37 +313,37 @@ func (l *procLoad) checkBookkeeping(t *testing.T, bases []string) {
 	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	at := procRoundRobin(bases...)
+	at := fleet.RoundRobin(bases...)
 	refreshed := 0
 	for _, tok := range l.live {
-		if status, _, err := procUserinfo(at(), tok.access); err != nil || status != http.StatusOK {
+		if status, _, err := fleet.Userinfo(at(), tok.access); err != nil || status != http.StatusOK {
 			t.Errorf("an access token the load was given does not work at userinfo after recovery: %d %v", status, err)
 		}
 		if tok.uncertain {
 			continue
 		}
-		status, body, err := procToken(at(), l.app, procRefreshForm(tok.refresh))
+		status, body, err := fleet.Token(at(), l.app, fleet.RefreshForm(tok.refresh))
 		if err != nil || status != http.StatusOK {
 			t.Errorf("the newest refresh token of a sign-in does not work after recovery: %d %v %v", status, body, err)
 		}
 		refreshed++
 	}
 	for _, c := range l.unredeemed {
-		status, body, err := procToken(at(), l.app, procCodeForm(c.code, c.auth))
+		status, body, err := fleet.Token(at(), l.app, fleet.CodeForm(c.code, c.auth))
 		if err != nil || status != http.StatusOK {
 			t.Errorf("a code whose exchange answered an error during the fault (%s) cannot be redeemed after recovery (%d %v %v): the code was consumed (and tokens were written) but the client was told to fail; its retry now counts as a replay",
 				c.answer, status, body, err)
 		}
 	}
 	for _, c := range l.redeemed {
-		status, body, err := procToken(at(), l.app, procCodeForm(c.code, c.auth))
-		if err != nil || status != http.StatusBadRequest || jsonStr(body, "error") != "invalid_grant" {
+		status, body, err := fleet.Token(at(), l.app, fleet.CodeForm(c.code, c.auth))
+		if err != nil || status != http.StatusBadRequest || fleet.JSONString(body, "error") != "invalid_grant" {
 			t.Errorf("a redeemed code was accepted again after the fault: %d %v %v", status, body, err)
 		}
 	}
 	for _, r := range l.rotated {
-		status, body, err := procToken(at(), l.app, procRefreshForm(r))
-		if err != nil || status != http.StatusBadRequest || jsonStr(body, "error") != "invalid_grant" {
+		status, body, err := fleet.Token(at(), l.app, fleet.RefreshForm(r))
+		if err != nil || status != http.StatusBadRequest || fleet.JSONString(body, "error") != "invalid_grant" {
 			t.Errorf("a rotated refresh token was accepted again after the fault: %d %v %v", status, body, err)
 		}
 	}
@@ -353,20 +357,20 @@ func (l *procLoad) checkBookkeeping(t *testing.T, bases []string) {
 // continues.
 type procInterrupted struct {
 	t                             *testing.T
-	app                           procClient
+	app                           fleet.Client
 	a, b                          string
-	users                         []*procUser // 4 accounts without a device
-	mfaUser                       *procUser
-	atPassword, atQuestion, atOTP *procBrowser
-	p2, p3, p4, p5                *procPage
-	pwAuth, qAuth, otpAuth        procAuth
-	codeAuth                      procAuth
+	users                         []*fixtures.Account // 4 accounts without a device
+	mfaUser                       *fixtures.Account
+	atPassword, atQuestion, atOTP *browser.Browser
+	p2, p3, p4, p5                *browser.Page
+	pwAuth, qAuth, otpAuth        fleet.Auth
+	codeAuth                      fleet.Auth
 	tokens                        map[string]any
 }
 
-func procPrepareInterrupted(t *testing.T, issuer string, app procClient, a, b string, users []*procUser, mfaUser *procUser) *procInterrupted {
+func procPrepareInterrupted(t *testing.T, issuer string, app fleet.Client, a, b string, users []*fixtures.Account, mfaUser *fixtures.Account) *procInterrupted {
 	t.Helper()
-	must := func(p *procPage, err error) *procPage {
+	must := func(p *browser.Page, err error) *browser.Page {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -374,20 +378,20 @@ func procPrepareInterrupted(t *testing.T, issuer string, app procClient, a, b st
 		return p
 	}
 	x := &procInterrupted{t: t, app: app, a: a, b: b, users: users, mfaUser: mfaUser,
-		atPassword: newProcBrowser(), atQuestion: newProcBrowser(), atOTP: newProcBrowser(),
-		pwAuth: newProcAuth(issuer, app, "openid"), qAuth: newProcAuth(issuer, app, "openid"),
-		otpAuth: newProcAuth(issuer, app, "openid"), codeAuth: newProcAuth(issuer, app, "openid offline_access")}
-	x.p2 = must(x.atPassword.open(a, x.pwAuth.url))
-	x.p3 = must(x.atQuestion.open(b, x.qAuth.url))
-	x.p3 = must(x.atQuestion.submit(x.p3, b, map[string]string{"username": users[1].name, "password": users[1].password}))
-	x.p4 = must(procFirstFactor(x.atOTP, procRoundRobin(a, b), x.otpAuth, mfaUser))
-	x.p5 = must(procFirstFactor(newProcBrowser(), procRoundRobin(b, a), x.codeAuth, users[2]))
-	tokAuth := newProcAuth(issuer, app, "openid offline_access")
-	p6 := must(procFirstFactor(newProcBrowser(), procRoundRobin(a, b), tokAuth, users[3]))
-	if x.p2.step() != "password" || x.p3.step() != "question" || x.p4.step() != "otp" || x.p5.rpQuery().Get("code") == "" || p6.rpQuery().Get("code") == "" {
-		t.Fatalf("preparing interrupted sign-ins: %s | %s | %s | %s | %s", x.p2.describe(), x.p3.describe(), x.p4.describe(), x.p5.describe(), p6.describe())
+		atPassword: fleet.NewBrowser(), atQuestion: fleet.NewBrowser(), atOTP: fleet.NewBrowser(),
+		pwAuth: fleet.NewAuth(issuer, app, "openid"), qAuth: fleet.NewAuth(issuer, app, "openid"),
+		otpAuth: fleet.NewAuth(issuer, app, "openid"), codeAuth: fleet.NewAuth(issuer, app, "openid offline_access")}
+	x.p2 = must(x.atPassword.On(a).Get(x.pwAuth.URL))
+	x.p3 = must(x.atQuestion.On(b).Get(x.qAuth.URL))
+	x.p3 = must(x.atQuestion.On(b).Submit(x.p3, map[string]string{"username": users[1].Name, "password": users[1].Password}))
+	x.p4 = must(fleet.FirstFactor(x.atOTP, fleet.RoundRobin(a, b), x.otpAuth, mfaUser))
+	x.p5 = must(fleet.FirstFactor(fleet.NewBrowser(), fleet.RoundRobin(b, a), x.codeAuth, users[2]))
+	tokAuth := fleet.NewAuth(issuer, app, "openid offline_access")
+	p6 := must(fleet.FirstFactor(fleet.NewBrowser(), fleet.RoundRobin(a, b), tokAuth, users[3]))
+	if x.p2.Step() != "password" || x.p3.Step() != "question" || x.p4.Step() != "otp" || x.p5.RPQuery().Get("code") == "" || p6.RPQuery().Get("code") == "" {
+		t.Fatalf("preparing interrupted sign-ins: %s | %s | %s | %s | %s", x.p2.Describe(), x.p3.Describe(), x.p4.Describe(), x.p5.Describe(), p6.Describe())
 	}
-	status, tokens, err := procToken(b, app, procCodeForm(p6.rpQuery().Get("code"), tokAuth))
+	status, tokens, err := fleet.Token(b, app, fleet.CodeForm(p6.RPQuery().Get("code"), tokAuth))
 	if err != nil || status != http.StatusOK {
 		t.Fatalf("preparing interrupted sign-ins: exchange: %d %v %v", status, tokens, err)
 	}
@@ -400,48 +404,48 @@ func procPrepareInterrupted(t *testing.T, issuer string, app procClient, a, b st
 func (x *procInterrupted) duringFault(fault string) {
 	t := x.t
 	t.Helper()
-	clean := func(what string, p *procPage, err error) {
+	clean := func(what string, p *browser.Page, err error) {
 		t.Helper()
 		switch {
 		case err != nil:
 			t.Errorf("%s %s: no answer: %v", what, fault, err)
-		case procStackTrace(p.status, p.body) != "":
-			t.Errorf("%s %s: %s", what, fault, procStackTrace(p.status, p.body))
-		case p.status == http.StatusServiceUnavailable && p.step() == "error" && p.alert() != "" && !p.toRP():
-			t.Logf("%s %s: 503 page %q", what, fault, p.alert())
-		case p.toRP() && p.rpQuery().Get("error") != "" && p.rpQuery().Get("code") == "":
-			t.Logf("%s %s: the protocol's error redirect (error=%s)", what, fault, p.rpQuery().Get("error"))
+		case fleet.StackTrace(p.Status, p.Body) != "":
+			t.Errorf("%s %s: %s", what, fault, fleet.StackTrace(p.Status, p.Body))
+		case p.Status == http.StatusServiceUnavailable && p.Step() == "error" && p.Alert() != "" && !p.ToRP():
+			t.Logf("%s %s: 503 page %q", what, fault, p.Alert())
+		case p.ToRP() && p.RPQuery().Get("error") != "" && p.RPQuery().Get("code") == "":
+			t.Logf("%s %s: the protocol's error redirect (error=%s)", what, fault, p.RPQuery().Get("error"))
 		default:
-			t.Errorf("%s %s: want a clear 503 page or the protocol's error, got %s", what, fault, p.describe())
+			t.Errorf("%s %s: want a clear 503 page or the protocol's error, got %s", what, fault, p.Describe())
 		}
 	}
-	pNew, err := newProcBrowser().open(x.a, x.pwAuth.url)
+	pNew, err := fleet.NewBrowser().On(x.a).Get(x.pwAuth.URL)
 	clean("a new authorization request", pNew, err)
-	p, err := x.atPassword.submit(x.p2, x.b, map[string]string{"username": x.users[0].name, "password": x.users[0].password})
+	p, err := x.atPassword.On(x.b).Submit(x.p2, map[string]string{"username": x.users[0].Name, "password": x.users[0].Password})
 	clean("the password step", p, err)
-	p, err = x.atQuestion.submit(x.p3, x.a, map[string]string{"answer": x.users[1].answer})
+	p, err = x.atQuestion.On(x.a).Submit(x.p3, map[string]string{"answer": x.users[1].Answer})
 	clean("the question step", p, err)
-	p, err = x.atOTP.submit(x.p4, x.b, map[string]string{"code": procPasscode(x.mfaUser.secret, 1)})
+	p, err = x.atOTP.On(x.b).Submit(x.p4, map[string]string{"code": fleet.Passcode(x.mfaUser.Secret, 1)})
 	clean("the passcode step (a right code)", p, err)
 	tokenError := func(what string, status int, body map[string]any, err error) {
 		t.Helper()
 		switch {
-		case err != nil || jsonStr(body, "access_token") != "" || jsonStr(body, "error") == "":
+		case err != nil || fleet.JSONString(body, "access_token") != "" || fleet.JSONString(body, "error") == "":
 			t.Errorf("%s %s: want the protocol's error, got %d %v %v", what, fault, status, body, err)
-		case procInternalDetail(jsonStr(body, "error_description")):
-			t.Errorf("%s %s: %d %s with internal detail in error_description: %q", what, fault, status, jsonStr(body, "error"), jsonStr(body, "error_description"))
-		case jsonStr(body, "error") == "invalid_grant":
+		case procInternalDetail(fleet.JSONString(body, "error_description")):
+			t.Errorf("%s %s: %d %s with internal detail in error_description: %q", what, fault, status, fleet.JSONString(body, "error"), fleet.JSONString(body, "error_description"))
+		case fleet.JSONString(body, "error") == "invalid_grant":
 			t.Errorf("%s of a valid credential %s answered %d invalid_grant (%q): a client throws the still-valid credential away; a storage failure must be server_error (or temporarily_unavailable)",
-				what, fault, status, jsonStr(body, "error_description"))
+				what, fault, status, fleet.JSONString(body, "error_description"))
 		default:
-			t.Logf("%s %s: %d %s %q", what, fault, status, jsonStr(body, "error"), jsonStr(body, "error_description"))
+			t.Logf("%s %s: %d %s %q", what, fault, status, fleet.JSONString(body, "error"), fleet.JSONString(body, "error_description"))
 		}
 	}
-	s, body, err := procToken(x.a, x.app, procCodeForm(x.p5.rpQuery().Get("code"), x.codeAuth))
+	s, body, err := fleet.Token(x.a, x.app, fleet.CodeForm(x.p5.RPQuery().Get("code"), x.codeAuth))
 	tokenError("code exchange", s, body, err)
-	s, body, err = procToken(x.b, x.app, procRefreshForm(jsonStr(x.tokens, "refresh_token")))
+	s, body, err = fleet.Token(x.b, x.app, fleet.RefreshForm(fleet.JSONString(x.tokens, "refresh_token")))
 	tokenError("refresh", s, body, err)
-	if s, body, err := procUserinfo(x.a, jsonStr(x.tokens, "access_token")); err != nil {
+	if s, body, err := fleet.Userinfo(x.a, fleet.JSONString(x.tokens, "access_token")); err != nil {
 		t.Errorf("userinfo %s: no answer: %v", fault, err)
 	} else {
 		t.Logf("userinfo %s: %d %v", fault, s, body)
@@ -453,55 +457,55 @@ func (x *procInterrupted) duringFault(fault string) {
 func (x *procInterrupted) afterFault(when string) {
 	t := x.t
 	t.Helper()
-	cont := func(what string, b *procBrowser, page *procPage, base string, u *procUser, auth procAuth) {
+	cont := func(what string, b *browser.Browser, page *browser.Page, base string, u *fixtures.Account, auth fleet.Auth) {
 		t.Helper()
-		p, err := b.get(base, page.url.String())
+		p, err := b.On(base).Load(page.URL.String())
 		if err == nil {
-			p, err = b.follow(p, base)
+			p, err = b.On(base).Follow(p)
 		}
-		if err != nil || p.step() != page.step() {
-			t.Errorf("%s %s: reloading the page: %v %s", what, when, err, p.describe())
+		if err != nil || p.Step() != page.Step() {
+			t.Errorf("%s %s: reloading the page: %v %s", what, when, err, p.Describe())
 			return
 		}
-		for p.step() != "" && !p.toRP() {
-			step := p.step()
+		for p.Step() != "" && !p.ToRP() {
+			step := p.Step()
 			var v map[string]string
 			switch step {
 			case "password":
-				v = map[string]string{"username": u.name, "password": u.password}
+				v = map[string]string{"username": u.Name, "password": u.Password}
 			case "question":
-				v = map[string]string{"answer": u.answer}
+				v = map[string]string{"answer": u.Answer}
 			case "otp":
-				v = map[string]string{"code": procPasscode(u.secret, 1)}
+				v = map[string]string{"code": fleet.Passcode(u.Secret, 1)}
 			}
-			if p, err = b.submit(p, base, v); err != nil {
+			if p, err = b.On(base).Submit(p, v); err != nil {
 				t.Errorf("%s %s: %v", what, when, err)
 				return
 			}
-			if p.step() == step {
-				t.Errorf("%s %s: the %s step refused: %s", what, when, step, p.describe())
+			if p.Step() == step {
+				t.Errorf("%s %s: the %s step refused: %s", what, when, step, p.Describe())
 				return
 			}
 		}
-		code := p.rpQuery().Get("code")
+		code := p.RPQuery().Get("code")
 		if code == "" {
-			t.Errorf("%s %s: %s", what, when, p.describe())
+			t.Errorf("%s %s: %s", what, when, p.Describe())
 			return
 		}
-		if status, body, err := procToken(base, x.app, procCodeForm(code, auth)); err != nil || status != http.StatusOK {
+		if status, body, err := fleet.Token(base, x.app, fleet.CodeForm(code, auth)); err != nil || status != http.StatusOK {
 			t.Errorf("%s %s: exchange %d %v %v", what, when, status, body, err)
 		}
 	}
 	cont("the sign-in at the password step", x.atPassword, x.p2, x.a, x.users[0], x.pwAuth)
 	cont("the sign-in at the question step", x.atQuestion, x.p3, x.b, x.users[1], x.qAuth)
 	cont("the sign-in at the passcode step", x.atOTP, x.p4, x.a, x.mfaUser, x.otpAuth)
-	if s, body, err := procToken(x.b, x.app, procCodeForm(x.p5.rpQuery().Get("code"), x.codeAuth)); err != nil || s != http.StatusOK {
+	if s, body, err := fleet.Token(x.b, x.app, fleet.CodeForm(x.p5.RPQuery().Get("code"), x.codeAuth)); err != nil || s != http.StatusOK {
 		t.Errorf("the code whose exchange failed during the fault, %s: %d %v %v", when, s, body, err)
 	}
-	if s, body, err := procToken(x.a, x.app, procRefreshForm(jsonStr(x.tokens, "refresh_token"))); err != nil || s != http.StatusOK {
+	if s, body, err := fleet.Token(x.a, x.app, fleet.RefreshForm(fleet.JSONString(x.tokens, "refresh_token"))); err != nil || s != http.StatusOK {
 		t.Errorf("the refresh token whose refresh failed during the fault, %s: %d %v %v", when, s, body, err)
 	}
-	if s, _, err := procUserinfo(x.b, jsonStr(x.tokens, "access_token")); err != nil || s != http.StatusOK {
+	if s, _, err := fleet.Userinfo(x.b, fleet.JSONString(x.tokens, "access_token")); err != nil || s != http.StatusOK {
 		t.Errorf("userinfo %s: %d %v", when, s, err)
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 )
 
 // procSmallFilesystem mounts a tmpfs of size bytes on a new directory and
@@ -67,25 +70,25 @@ func fillFilesystem(t *testing.T, dir string) string {
 // 503 page or the protocol's error, never a code or token without its
 // bookkeeping), and work again once space is freed, without a restart.
 func TestFaultsSQLiteDiskFull(t *testing.T) {
-	procNeedLong(t)
+	fleet.NeedFaults(t)
 	t.Parallel()
 	dir := procSmallFilesystem(t, "4m")
 	path := filepath.Join(dir, "otpgate.db")
-	f := newProcFleet(t, path, 1)
-	f.startAll()
-	r := f.replicas[0]
-	pid := r.cmd.Process.Pid
-	app := f.addClient("app")
-	st := f.openStore()
-	var users []*procUser
+	f := fleet.New(t, path, 1)
+	f.StartAll()
+	r := f.Replicas[0]
+	pid := r.PID()
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	var users []*fixtures.Account
 	for _, name := range []string{"d0", "d1", "d2", "d3", "d4", "d5", "d6"} {
-		users = append(users, f.addUser(st, name, false))
+		users = append(users, f.AddUser(st, name, false))
 	}
-	dee := f.addUser(st, "dee", true)
-	procEnrollUser(t, r.base, f.issuer, app, dee)
-	x := procPrepareInterrupted(t, f.issuer, app, r.base, r.base, users[3:], dee)
+	dee := f.AddUser(st, "dee", true)
+	fleet.EnrollUser(t, r.Base, f.Issuer, app, dee)
+	x := procPrepareInterrupted(t, f.Issuer, app, r.Base, r.Base, users[3:], dee)
 	users = users[:3]
-	load := newProcLoad(f.issuer, app, users, func() string { return r.base })
+	load := newProcLoad(f.Issuer, app, users, func() string { return r.Base })
 	if !load.once(users[0]) {
 		t.Fatalf("sign-in before the disk is full: %s %v", load.summary(), load.problems)
 	}
@@ -98,7 +101,7 @@ func TestFaultsSQLiteDiskFull(t *testing.T) {
 			full++
 		}
 	}
-	readyz, _ := get(r.base + "/readyz")
+	readyz, _ := get(r.Base + "/readyz")
 	t.Logf("/readyz while the disk is full: %d", readyz)
 	t.Logf("while the disk is full: %s", load.summary())
 	for _, p := range load.problems {
@@ -107,8 +110,8 @@ func TestFaultsSQLiteDiskFull(t *testing.T) {
 	if full == 0 {
 		t.Fatalf("40 sign-ins on a full filesystem all succeeded: the test did not fill the disk")
 	}
-	if l := r.log(); !strings.Contains(l, "disk is full") && !strings.Contains(l, "SQLITE_FULL") {
-		t.Errorf("the replica's log does not name the cause (database or disk is full):\n%s", tail(l, 2000))
+	if l := r.Log(); !strings.Contains(l, "disk is full") && !strings.Contains(l, "SQLITE_FULL") {
+		t.Errorf("the replica's log does not name the cause (database or disk is full):\n%s", fleet.Tail(l, 2000))
 	}
 
 	if err := os.Remove(ballast); err != nil {
@@ -125,8 +128,8 @@ func TestFaultsSQLiteDiskFull(t *testing.T) {
 	}
 	t.Logf("after freeing space: 3 sign-ins in %s", time.Since(freed).Round(time.Millisecond))
 	x.afterFault("after space was freed")
-	load.checkBookkeeping(t, []string{r.base})
-	if !r.running() || r.cmd.Process.Pid != pid {
+	load.checkBookkeeping(t, []string{r.Base})
+	if !r.Running() || r.PID() != pid {
 		t.Errorf("the replica was restarted or died")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -23,29 +25,29 @@ import (
 // every accepted passcode step is still recorded (its code is refused), and
 // the failure counter holds every acknowledged failure. afterKill runs
 // while the victim is dead.
-func procKillScenario(t *testing.T, f *procFleet, victim *procReplica, targets, checkOn []string, afterKill func(loop int)) {
+func procKillScenario(t *testing.T, f *fleet.Fleet, victim *fleet.Replica, targets, checkOn []string, afterKill func(loop int)) {
 	t.Helper()
-	app := f.addClient("app")
-	st := f.openStore()
-	var users []*procUser
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	var users []*fixtures.Account
 	for _, name := range []string{"k0", "k1", "k2", "k3"} {
-		users = append(users, f.addUser(st, name, false))
+		users = append(users, f.AddUser(st, name, false))
 	}
-	fay := f.addUser(st, "fay", true)
-	procEnrollUser(t, checkOn[0], f.issuer, app, fay)
-	var otpUsers []*procUser
+	fay := f.AddUser(st, "fay", true)
+	fleet.EnrollUser(t, checkOn[0], f.Issuer, app, fay)
+	var otpUsers []*fixtures.Account
 	for _, name := range []string{"m0", "m1", "m2"} {
-		u := f.addUser(st, name, true)
-		procEnrollUser(t, checkOn[0], f.issuer, app, u)
+		u := f.AddUser(st, name, true)
+		fleet.EnrollUser(t, checkOn[0], f.Issuer, app, u)
 		otpUsers = append(otpUsers, u)
 	}
 
 	// Wrong passcodes for fay, from one sign-in parked at the passcode
 	// step, on the targets in turn.
-	failBrowser := newProcBrowser()
-	failPage, err := procFirstFactor(failBrowser, func() string { return checkOn[0] }, newProcAuth(f.issuer, app, "openid"), fay)
-	if err != nil || failPage.step() != "otp" {
-		t.Fatalf("parking fay at the passcode step: %v %s", err, failPage.describe())
+	failBrowser := fleet.NewBrowser()
+	failPage, err := fleet.FirstFactor(failBrowser, func() string { return checkOn[0] }, fleet.NewAuth(f.Issuer, app, "openid"), fay)
+	if err != nil || failPage.Step() != "otp" {
+		t.Fatalf("parking fay at the passcode step: %v %s", err, failPage.Describe())
 	}
 	var (
 		failMu              sync.Mutex
@@ -56,8 +58,8 @@ func procKillScenario(t *testing.T, f *procFleet, victim *procReplica, targets, 
 	failDone := make(chan struct{})
 	go func() {
 		defer close(failDone)
-		next := procRoundRobin(targets...)
-		wrong := procWrongCode(fay.secret)
+		next := fleet.RoundRobin(targets...)
+		wrong := fleet.WrongCode(fay.Secret)
 		for tried < 60 {
 			select {
 			case <-stopFail:
@@ -67,26 +69,26 @@ func procKillScenario(t *testing.T, f *procFleet, victim *procReplica, targets, 
 			failMu.Lock()
 			tried++
 			failMu.Unlock()
-			p, err := failBrowser.submit(failPage, next(), map[string]string{"code": wrong})
+			p, err := failBrowser.On(next()).Submit(failPage, map[string]string{"code": wrong})
 			if err != nil {
 				continue // the replica was down: counted or not
 			}
 			failMu.Lock()
-			if p.step() == "otp" && p.status == http.StatusUnauthorized {
+			if p.Step() == "otp" && p.Status == http.StatusUnauthorized {
 				acknowledged++
 				failPage = p
-			} else if p.status != http.StatusServiceUnavailable {
-				failProblems = append(failProblems, p.describe())
+			} else if p.Status != http.StatusServiceUnavailable {
+				failProblems = append(failProblems, p.Describe())
 			}
 			failMu.Unlock()
 		}
 	}()
 
-	load := newProcLoad(f.issuer, app, users, procRoundRobin(targets...))
+	load := newProcLoad(f.Issuer, app, users, fleet.RoundRobin(targets...))
 	load.transportOK = true
 	stopLoad := load.start(t, 3)
 	type usedCode struct {
-		u    *procUser
+		u    *fixtures.Account
 		code string
 		step int64
 	}
@@ -95,26 +97,26 @@ func procKillScenario(t *testing.T, f *procFleet, victim *procReplica, targets, 
 		time.Sleep(time.Duration(700+rand.IntN(800)) * time.Millisecond)
 		// A passcode accepted on the victim just before it dies.
 		u := otpUsers[loop]
-		b := newProcBrowser()
-		auth := newProcAuth(f.issuer, app, "openid")
-		p, err := procFirstFactor(b, func() string { return victim.base }, auth, u)
-		if err != nil || p.step() != "otp" {
-			t.Fatalf("loop %d: sign-in of %s: %v %s", loop, u.name, err, p.describe())
+		b := fleet.NewBrowser()
+		auth := fleet.NewAuth(f.Issuer, app, "openid")
+		p, err := fleet.FirstFactor(b, func() string { return victim.Base }, auth, u)
+		if err != nil || p.Step() != "otp" {
+			t.Fatalf("loop %d: sign-in of %s: %v %s", loop, u.Name, err, p.Describe())
 		}
 		step := mfa.Default.Step(time.Now()) + 1
-		code, _ := mfa.Default.Code(u.secret, step)
-		if p, err = b.submit(p, victim.base, map[string]string{"code": code}); err != nil || p.rpQuery().Get("code") == "" {
-			t.Fatalf("loop %d: passcode of %s: %v %s", loop, u.name, err, p.describe())
+		code, _ := mfa.Default.Code(u.Secret, step)
+		if p, err = b.On(victim.Base).Submit(p, map[string]string{"code": code}); err != nil || p.RPQuery().Get("code") == "" {
+			t.Fatalf("loop %d: passcode of %s: %v %s", loop, u.Name, err, p.Describe())
 		}
 		used = append(used, usedCode{u: u, code: code, step: step})
 		time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond)
-		victim.kill()
+		victim.Kill()
 		if afterKill != nil {
 			afterKill(loop)
 		}
 		time.Sleep(300 * time.Millisecond)
-		victim.start()
-		victim.waitReady(30 * time.Second)
+		victim.Start()
+		victim.WaitReady(30 * time.Second)
 	}
 	time.Sleep(time.Second)
 	stopLoad()
@@ -130,7 +132,7 @@ func procKillScenario(t *testing.T, f *procFleet, victim *procReplica, targets, 
 	load.checkBookkeeping(t, checkOn)
 
 	ctx := context.Background()
-	u, err := st.UserByID(ctx, fay.id)
+	u, err := st.UserByID(ctx, fay.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,23 +141,23 @@ func procKillScenario(t *testing.T, f *procFleet, victim *procReplica, targets, 
 		t.Errorf("failure counter after the kills: %d (locked %v); want between the %d acknowledged and the %d sent failures",
 			u.OTPFailures, u.OTPLocked, acknowledged, tried)
 	}
-	at := procRoundRobin(checkOn...)
+	at := fleet.RoundRobin(checkOn...)
 	for _, c := range used {
-		d, err := st.DeviceByUser(ctx, c.u.id)
+		d, err := st.DeviceByUser(ctx, c.u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d.LastStep < c.step {
-			t.Errorf("%s: the passcode step %d accepted before the kill is lost: the device's last step is %d", c.u.name, c.step, d.LastStep)
+			t.Errorf("%s: the passcode step %d accepted before the kill is lost: the device's last step is %d", c.u.Name, c.step, d.LastStep)
 		}
-		b := newProcBrowser()
+		b := fleet.NewBrowser()
 		base := at()
-		p, err := procFirstFactor(b, func() string { return base }, newProcAuth(f.issuer, app, "openid"), c.u)
-		if err != nil || p.step() != "otp" {
-			t.Fatalf("replay sign-in of %s: %v %s", c.u.name, err, p.describe())
+		p, err := fleet.FirstFactor(b, func() string { return base }, fleet.NewAuth(f.Issuer, app, "openid"), c.u)
+		if err != nil || p.Step() != "otp" {
+			t.Fatalf("replay sign-in of %s: %v %s", c.u.Name, err, p.Describe())
 		}
-		if p, err = b.submit(p, base, map[string]string{"code": c.code}); err != nil || p.step() != "otp" || p.status != http.StatusUnauthorized {
-			t.Errorf("%s: the passcode accepted before a kill was accepted again after the restart: %v %s", c.u.name, err, p.describe())
+		if p, err = b.On(base).Submit(p, map[string]string{"code": c.code}); err != nil || p.Step() != "otp" || p.Status != http.StatusUnauthorized {
+			t.Errorf("%s: the passcode accepted before a kill was accepted again after the restart: %v %s", c.u.Name, err, p.Describe())
 		}
 	}
 }
@@ -164,24 +166,25 @@ func procKillScenario(t *testing.T, f *procFleet, victim *procReplica, targets, 
 // during sign-ins and refreshes, three times; nothing used can be used
 // again and no counted failure is lost.
 func TestFaultsKillReplicaPostgres(t *testing.T) {
-	pg := procNeedPostgres(t)
+	fleet.NeedFaults(t)
+	pg := fleet.NeedPostgres(t)
 	t.Parallel()
-	f := newProcFleet(t, procPostgresDatabase(t, pg), 2, "OTPGATE_LOCKOUT_PASSCODE_ATTEMPTS=100")
-	f.startAll()
-	victim, survivor := f.replicas[0], f.replicas[1]
-	procKillScenario(t, f, victim, replicaBases(victim, survivor), replicaBases(victim, survivor), nil)
+	f := fleet.New(t, fleet.PostgresDatabase(t, pg), 2, "OTPGATE_LOCKOUT_PASSCODE_ATTEMPTS=100")
+	f.StartAll()
+	victim, survivor := f.Replicas[0], f.Replicas[1]
+	procKillScenario(t, f, victim, fleet.Bases(victim, survivor), fleet.Bases(victim, survivor), nil)
 }
 
 // TestFaultsKillReplicaSQLite: kill -9 of a SQLite replica during sign-ins
 // and refreshes, three times; PRAGMA integrity_check stays ok after every
 // kill, and nothing used can be used again.
 func TestFaultsKillReplicaSQLite(t *testing.T) {
-	procNeedLong(t)
+	fleet.NeedFaults(t)
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "otpgate.db")
-	f := newProcFleet(t, path, 1, "OTPGATE_LOCKOUT_PASSCODE_ATTEMPTS=100")
-	f.startAll()
-	victim := f.replicas[0]
+	f := fleet.New(t, path, 1, "OTPGATE_LOCKOUT_PASSCODE_ATTEMPTS=100")
+	f.StartAll()
+	victim := f.Replicas[0]
 	check := func(when string) {
 		t.Helper()
 		st, err := store.Open("sqlite", path)
@@ -195,9 +198,9 @@ func TestFaultsKillReplicaSQLite(t *testing.T) {
 			t.Errorf("%s: PRAGMA integrity_check = %q, %v", when, v, err)
 		}
 	}
-	procKillScenario(t, f, victim, []string{victim.base}, []string{victim.base}, func(loop int) {
+	procKillScenario(t, f, victim, []string{victim.Base}, []string{victim.Base}, func(loop int) {
 		check("after kill -9 #" + string(rune('1'+loop)))
 	})
-	victim.kill()
+	victim.Kill()
 	check("at the end")
 }

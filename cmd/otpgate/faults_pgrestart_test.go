@@ -8,6 +8,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otpgate/otpgate/internal/testkit/browser"
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 )
 
 // procReadiness polls /readyz of replicas every 100 ms and remembers the
@@ -18,7 +22,7 @@ type procReadiness struct {
 	lastBad  time.Time
 }
 
-func watchReadiness(t *testing.T, rs []*procReplica) *procReadiness {
+func watchReadiness(t *testing.T, rs []*fleet.Replica) *procReadiness {
 	w := &procReadiness{notReady: map[string]int{}}
 	stop := make(chan struct{})
 	done := make(chan struct{})
@@ -33,13 +37,13 @@ func watchReadiness(t *testing.T, rs []*procReplica) *procReadiness {
 			}
 			for _, r := range rs {
 				status := 0
-				if resp, err := c.Get(r.base + "/readyz"); err == nil {
+				if resp, err := c.Get(r.Base + "/readyz"); err == nil {
 					resp.Body.Close()
 					status = resp.StatusCode
 				}
 				if status != http.StatusOK {
 					w.mu.Lock()
-					w.notReady[r.name]++
+					w.notReady[r.Name]++
 					w.lastBad = time.Now()
 					w.mu.Unlock()
 				}
@@ -52,14 +56,14 @@ func watchReadiness(t *testing.T, rs []*procReplica) *procReadiness {
 
 // waitAllReady waits (at most within) until every replica answers /readyz
 // 200 and returns how long that took.
-func waitAllReady(t *testing.T, rs []*procReplica, within time.Duration) time.Duration {
+func waitAllReady(t *testing.T, rs []*fleet.Replica, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	c := &http.Client{Timeout: 2 * time.Second}
 	for _, r := range rs {
 		for {
 			status := 0
-			if resp, err := c.Get(r.base + "/readyz"); err == nil {
+			if resp, err := c.Get(r.Base + "/readyz"); err == nil {
 				resp.Body.Close()
 				status = resp.StatusCode
 			}
@@ -68,7 +72,7 @@ func waitAllReady(t *testing.T, rs []*procReplica, within time.Duration) time.Du
 			}
 			if time.Since(start) > within {
 				t.Fatalf("replica %s: /readyz answered %d %s after PostgreSQL came back, want 200 within %s (the pool did not recover)",
-					r.name, status, time.Since(start).Round(time.Millisecond), within)
+					r.Name, status, time.Since(start).Round(time.Millisecond), within)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -89,22 +93,22 @@ func waitAllReady(t *testing.T, rs []*procReplica, within time.Duration) time.Du
 // without its bookkeeping), the pools recover without restarting otpgate
 // (/readyz 200 again within 20 s), and interrupted sign-ins can continue.
 func TestFaultsPostgresRestart(t *testing.T) {
-	procNeedLong(t)
+	fleet.NeedFaults(t)
 	t.Parallel()
-	cl := procOwnCluster(t)
-	f := newProcFleet(t, procPostgresDatabase(t, cl.dsn), 2)
-	f.startAll()
-	A, B := f.replicas[0].base, f.replicas[1].base
-	pids := []int{f.replicas[0].cmd.Process.Pid, f.replicas[1].cmd.Process.Pid}
-	app := f.addClient("app")
-	st := f.openStore()
-	var users []*procUser
+	cl := fleet.OwnCluster(t)
+	f := fleet.New(t, fleet.PostgresDatabase(t, cl.DSN), 2)
+	f.StartAll()
+	A, B := f.Replicas[0].Base, f.Replicas[1].Base
+	pids := []int{f.Replicas[0].PID(), f.Replicas[1].PID()}
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	var users []*fixtures.Account
 	for _, name := range []string{"u0", "u1", "u2", "u3", "u4", "u5"} {
-		users = append(users, f.addUser(st, name, false))
+		users = append(users, f.AddUser(st, name, false))
 	}
-	mia := f.addUser(st, "mia", true)
-	procEnrollUser(t, A, f.issuer, app, mia)
-	must := func(p *procPage, err error) *procPage {
+	mia := f.AddUser(st, "mia", true)
+	fleet.EnrollUser(t, A, f.Issuer, app, mia)
+	must := func(p *browser.Page, err error) *browser.Page {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -114,21 +118,21 @@ func TestFaultsPostgresRestart(t *testing.T) {
 
 	// Phase 1: restart -m fast under load. A sign-in parked at the
 	// question step continues afterwards.
-	parked := newProcBrowser()
-	parkedAuth := newProcAuth(f.issuer, app, "openid")
-	pq := must(parked.open(A, parkedAuth.url))
-	pq = must(parked.submit(pq, B, map[string]string{"username": users[5].name, "password": users[5].password}))
-	if pq.step() != "question" {
-		t.Fatalf("parked sign-in: %s", pq.describe())
+	parked := fleet.NewBrowser()
+	parkedAuth := fleet.NewAuth(f.Issuer, app, "openid")
+	pq := must(parked.On(A).Get(parkedAuth.URL))
+	pq = must(parked.On(B).Submit(pq, map[string]string{"username": users[5].Name, "password": users[5].Password}))
+	if pq.Step() != "question" {
+		t.Fatalf("parked sign-in: %s", pq.Describe())
 	}
-	load := newProcLoad(f.issuer, app, users[:5], procRoundRobin(A, B))
-	ready := watchReadiness(t, f.replicas)
+	load := newProcLoad(f.Issuer, app, users[:5], fleet.RoundRobin(A, B))
+	ready := watchReadiness(t, f.Replicas)
 	stopLoad := load.start(t, 3)
 	time.Sleep(1500 * time.Millisecond)
 	restartAt := time.Now()
-	cl.restart()
+	cl.Restart()
 	restarted := time.Now()
-	recovery := waitAllReady(t, f.replicas, 20*time.Second)
+	recovery := waitAllReady(t, f.Replicas, 20*time.Second)
 	time.Sleep(3 * time.Second)
 	stopLoad()
 	t.Logf("phase 1: pg_ctl restart -m fast took %s; /readyz 200 on both replicas %s after it returned; not-ready answers seen: %v",
@@ -147,18 +151,18 @@ func TestFaultsPostgresRestart(t *testing.T) {
 	if n := load.successesAfter(restarted.Add(recovery)); n == 0 {
 		t.Errorf("no sign-in finished after PostgreSQL came back")
 	}
-	p := must(parked.submit(pq, A, map[string]string{"answer": users[5].answer}))
-	if code := p.rpQuery().Get("code"); code == "" {
-		t.Errorf("the sign-in parked at the question step did not continue after the restart: %s", p.describe())
-	} else if status, body, err := procToken(B, app, procCodeForm(code, parkedAuth)); err != nil || status != http.StatusOK {
+	p := must(parked.On(A).Submit(pq, map[string]string{"answer": users[5].Answer}))
+	if code := p.RPQuery().Get("code"); code == "" {
+		t.Errorf("the sign-in parked at the question step did not continue after the restart: %s", p.Describe())
+	} else if status, body, err := fleet.Token(B, app, fleet.CodeForm(code, parkedAuth)); err != nil || status != http.StatusOK {
 		t.Errorf("exchange of the continued sign-in: %d %v %v", status, body, err)
 	}
 	load.checkBookkeeping(t, []string{A, B})
 
 	// Phase 2: the database is down for a while. Prepare one sign-in at
 	// each step, a code not yet exchanged and a refresh token.
-	x := procPrepareInterrupted(t, f.issuer, app, A, B, users[:4], mia)
-	cl.stop()
+	x := procPrepareInterrupted(t, f.Issuer, app, A, B, users[:4], mia)
+	cl.Stop()
 	down := time.Now()
 	if status, _ := get(A + "/readyz"); status != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while PostgreSQL is down: %d, want 503", status)
@@ -168,18 +172,18 @@ func TestFaultsPostgresRestart(t *testing.T) {
 	}
 	x.duringFault("while PostgreSQL is down")
 	time.Sleep(time.Until(down.Add(2 * time.Second)))
-	cl.start()
-	recovery = waitAllReady(t, f.replicas, 20*time.Second)
+	cl.Start()
+	recovery = waitAllReady(t, f.Replicas, 20*time.Second)
 	t.Logf("phase 2: /readyz 200 on both replicas %s after pg_ctl start returned", recovery.Round(time.Millisecond))
 	x.afterFault("after PostgreSQL came back")
 
 	// otpgate itself was never restarted.
-	for i, r := range f.replicas {
-		if !r.running() || r.cmd.Process.Pid != pids[i] {
-			t.Errorf("replica %s was restarted or died", r.name)
+	for i, r := range f.Replicas {
+		if !r.Running() || r.PID() != pids[i] {
+			t.Errorf("replica %s was restarted or died", r.Name)
 		}
-		if lines := procServerErrors(r.log()); len(lines) > 0 {
-			t.Logf("replica %s 5xx request log lines:\n%s", r.name, strings.Join(lines, "\n"))
+		if lines := fleet.ServerErrors(r.Log()); len(lines) > 0 {
+			t.Logf("replica %s 5xx request log lines:\n%s", r.Name, strings.Join(lines, "\n"))
 		}
 	}
 }

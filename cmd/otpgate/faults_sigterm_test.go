@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 )
 
 // TestFaultsSIGTERMDrains sends SIGTERM to a replica (shutdown delay 2 s)
@@ -23,45 +25,45 @@ import (
 // listener closes, the in-flight request still completes with 200 and
 // tokens whose bookkeeping was written, and the process exits 0.
 func TestFaultsSIGTERMDrains(t *testing.T) {
-	procNeedLong(t)
+	fleet.NeedFaults(t)
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "otpgate.db")
-	f := newProcFleet(t, path, 1, "OTPGATE_SERVER_SHUTDOWN_DELAY=2s")
-	f.startAll()
-	r := f.replicas[0]
-	app := f.addClient("app")
-	st := f.openStore()
-	u := f.addUser(st, "sam", false)
-	auth := newProcAuth(f.issuer, app, "openid offline_access")
-	p, err := procFirstFactor(newProcBrowser(), func() string { return r.base }, auth, u)
-	if err != nil || p.rpQuery().Get("code") == "" {
-		t.Fatalf("sign-in: %v %s", err, p.describe())
+	f := fleet.New(t, path, 1, "OTPGATE_SERVER_SHUTDOWN_DELAY=2s")
+	f.StartAll()
+	r := f.Replicas[0]
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	u := f.AddUser(st, "sam", false)
+	auth := fleet.NewAuth(f.Issuer, app, "openid offline_access")
+	p, err := fleet.FirstFactor(fleet.NewBrowser(), func() string { return r.Base }, auth, u)
+	if err != nil || p.RPQuery().Get("code") == "" {
+		t.Fatalf("sign-in: %v %s", err, p.Describe())
 	}
-	code := p.rpQuery().Get("code")
+	code := p.RPQuery().Get("code")
 
 	// A token request whose body is only half sent.
-	body := procCodeForm(code, auth).Encode()
-	conn, err := net.DialTimeout("tcp", r.addr, 5*time.Second)
+	body := fleet.CodeForm(code, auth).Encode()
+	conn, err := net.DialTimeout("tcp", r.Addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(60 * time.Second))
-	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(app.id) + ":" + url.QueryEscape(app.secret)))
+	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(app.ID) + ":" + url.QueryEscape(app.Secret)))
 	head := fmt.Sprintf("POST /oauth/token HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: Basic %s\r\nContent-Length: %d\r\n\r\n",
-		r.addr, basic, len(body))
+		r.Addr, basic, len(body))
 	if _, err := io.WriteString(conn, head+body[:len(body)/2]); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
 
-	r.signal(syscall.SIGTERM)
+	r.Signal(syscall.SIGTERM)
 	term := time.Now()
 	var notReady time.Time
 	for time.Since(term) < 1500*time.Millisecond {
-		if status, err := get(r.base + "/readyz"); err == nil && status == http.StatusServiceUnavailable {
+		if status, err := get(r.Base + "/readyz"); err == nil && status == http.StatusServiceUnavailable {
 			notReady = time.Now()
-			if hs, err := get(r.base + "/healthz"); err != nil || hs != http.StatusOK {
+			if hs, err := get(r.Base + "/healthz"); err != nil || hs != http.StatusOK {
 				t.Errorf("/healthz while draining: %d %v, want 200", hs, err)
 			}
 			break
@@ -74,7 +76,7 @@ func TestFaultsSIGTERMDrains(t *testing.T) {
 	// The listener closes after the delay.
 	var closed time.Time
 	for time.Since(term) < 10*time.Second {
-		c, err := net.DialTimeout("tcp", r.addr, time.Second)
+		c, err := net.DialTimeout("tcp", r.Addr, time.Second)
 		if err != nil {
 			closed = time.Now()
 			break
@@ -89,7 +91,7 @@ func TestFaultsSIGTERMDrains(t *testing.T) {
 	if closed.Sub(term) < 1800*time.Millisecond {
 		t.Errorf("the listener closed %s after SIGTERM, before the 2 s shutdown delay", closed.Sub(term))
 	}
-	if !r.running() {
+	if !r.Running() {
 		t.Fatalf("the process exited with a request in flight")
 	}
 
@@ -104,10 +106,10 @@ func TestFaultsSIGTERMDrains(t *testing.T) {
 	var tokens map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&tokens)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || jsonStr(tokens, "access_token") == "" {
+	if resp.StatusCode != http.StatusOK || fleet.JSONString(tokens, "access_token") == "" {
 		t.Fatalf("the in-flight token request: %d %v", resp.StatusCode, tokens)
 	}
-	exit, ok := r.wait(25 * time.Second)
+	exit, ok := r.Wait(25 * time.Second)
 	if !ok {
 		t.Fatalf("the process did not exit within 25 s of SIGTERM")
 	}
@@ -117,11 +119,11 @@ func TestFaultsSIGTERMDrains(t *testing.T) {
 
 	// What the in-flight request issued was written: after a restart the
 	// access token works and the code is spent.
-	r.startReady()
-	if s, _, err := procUserinfo(r.base, jsonStr(tokens, "access_token")); err != nil || s != http.StatusOK {
+	r.StartReady()
+	if s, _, err := fleet.Userinfo(r.Base, fleet.JSONString(tokens, "access_token")); err != nil || s != http.StatusOK {
 		t.Errorf("userinfo with the token issued during shutdown: %d %v", s, err)
 	}
-	if s, b, err := procToken(r.base, app, procCodeForm(code, auth)); err != nil || s != http.StatusBadRequest || jsonStr(b, "error") != "invalid_grant" {
+	if s, b, err := fleet.Token(r.Base, app, fleet.CodeForm(code, auth)); err != nil || s != http.StatusBadRequest || fleet.JSONString(b, "error") != "invalid_grant" {
 		t.Errorf("the code redeemed during shutdown was redeemed again: %d %v %v", s, b, err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpgate/otpgate/internal/testkit/browser"
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -21,21 +23,21 @@ import (
 // the threshold (5): five failures are counted, four people see "wrong
 // code" and everyone else the locked page, and nobody gets a 5xx.
 func TestReplicasLockoutIsExactUnderConcurrency(t *testing.T) {
-	pg := procNeedPostgres(t)
+	pg := fleet.NeedPostgres(t)
 	t.Parallel()
-	f := newProcFleet(t, procPostgresDatabase(t, pg), 2)
-	f.startAll()
-	A, B := f.replicas[0].base, f.replicas[1].base
-	app := f.addClient("app")
-	st := f.openStore()
-	gus := f.addUser(st, "gus", true)
-	procEnrollUser(t, A, f.issuer, app, gus)
+	f := fleet.New(t, fleet.PostgresDatabase(t, pg), 2)
+	f.StartAll()
+	A, B := f.Replicas[0].Base, f.Replicas[1].Base
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	gus := f.AddUser(st, "gus", true)
+	fleet.EnrollUser(t, A, f.Issuer, app, gus)
 
 	// 50 sign-ins at the passcode step, 25 on each replica.
 	const perReplica = 25
 	type attempt struct {
-		b    *procBrowser
-		p    *procPage
+		b    *browser.Browser
+		p    *browser.Page
 		base string
 	}
 	attempts := make([]attempt, 2*perReplica)
@@ -52,10 +54,10 @@ func TestReplicasLockoutIsExactUnderConcurrency(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			b := newProcBrowser()
-			p, err := procFirstFactor(b, func() string { return base }, newProcAuth(f.issuer, app, "openid"), gus)
-			if err == nil && p.step() != "otp" {
-				err = fmt.Errorf("want the otp step, got %s", p.describe())
+			b := fleet.NewBrowser()
+			p, err := fleet.FirstFactor(b, func() string { return base }, fleet.NewAuth(f.Issuer, app, "openid"), gus)
+			if err == nil && p.Step() != "otp" {
+				err = fmt.Errorf("want the otp step, got %s", p.Describe())
 			}
 			if err != nil {
 				mu.Lock()
@@ -71,16 +73,16 @@ func TestReplicasLockoutIsExactUnderConcurrency(t *testing.T) {
 		t.Fatalf("preparing the sign-ins: %s", strings.Join(problems, "\n"))
 	}
 
-	wrong := procWrongCode(gus.secret)
+	wrong := fleet.WrongCode(gus.Secret)
 	start := make(chan struct{})
-	results := make([]*procPage, len(attempts))
+	results := make([]*browser.Page, len(attempts))
 	errs := make([]error, len(attempts))
 	for i, a := range attempts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i], errs[i] = a.b.submit(a.p, a.base, map[string]string{"code": wrong})
+			results[i], errs[i] = a.b.On(a.base).Submit(a.p, map[string]string{"code": wrong})
 		}()
 	}
 	close(start)
@@ -93,16 +95,16 @@ func TestReplicasLockoutIsExactUnderConcurrency(t *testing.T) {
 			t.Errorf("attempt %d on %s: %v", i, attempts[i].base, errs[i])
 			continue
 		}
-		key := fmt.Sprintf("%d %s", p.status, p.step())
+		key := fmt.Sprintf("%d %s", p.Status, p.Step())
 		outcomes[key]++
 		switch {
-		case p.status >= 500:
-			t.Errorf("attempt %d on %s: %s", i, attempts[i].base, p.describe())
-		case p.step() == "otp" && p.status == http.StatusUnauthorized:
+		case p.Status >= 500:
+			t.Errorf("attempt %d on %s: %s", i, attempts[i].base, p.Describe())
+		case p.Step() == "otp" && p.Status == http.StatusUnauthorized:
 			wrongShown++
-		case p.step() == "locked":
+		case p.Step() == "locked":
 		default:
-			t.Errorf("attempt %d on %s: unexpected answer %s", i, attempts[i].base, p.describe())
+			t.Errorf("attempt %d on %s: unexpected answer %s", i, attempts[i].base, p.Describe())
 		}
 	}
 	keys := make([]string, 0, len(outcomes))
@@ -116,14 +118,14 @@ func TestReplicasLockoutIsExactUnderConcurrency(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	u, err := st.UserByID(ctx, gus.id)
+	u, err := st.UserByID(ctx, gus.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.OTPFailures != 5 || !u.OTPLocked {
 		t.Errorf("users row: otp_failures %d, otp_locked %v; want exactly 5 and locked", u.OTPFailures, u.OTPLocked)
 	}
-	events, err := st.AuditEvents(ctx, store.AuditQuery{UserID: gus.id})
+	events, err := st.AuditEvents(ctx, store.AuditQuery{UserID: gus.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,22 +143,22 @@ func TestReplicasLockoutIsExactUnderConcurrency(t *testing.T) {
 	}
 
 	// Locked on both replicas: even the right code is refused.
-	b := newProcBrowser()
-	p, err := procFirstFactor(b, procRoundRobin(B, A), newProcAuth(f.issuer, app, "openid"), gus)
+	b := fleet.NewBrowser()
+	p, err := fleet.FirstFactor(b, fleet.RoundRobin(B, A), fleet.NewAuth(f.Issuer, app, "openid"), gus)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.step() == "otp" {
-		if p, err = b.submit(p, A, map[string]string{"code": procPasscode(gus.secret, 1)}); err != nil {
+	if p.Step() == "otp" {
+		if p, err = b.On(A).Submit(p, map[string]string{"code": fleet.Passcode(gus.Secret, 1)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if p.step() != "locked" || p.toRP() {
-		t.Errorf("a new sign-in after the lock: %s", p.describe())
+	if p.Step() != "locked" || p.ToRP() {
+		t.Errorf("a new sign-in after the lock: %s", p.Describe())
 	}
-	for _, r := range f.replicas {
-		if lines := procServerErrors(r.log()); len(lines) > 0 {
-			t.Errorf("replica %s answered 5xx:\n%s", r.name, strings.Join(lines, "\n"))
+	for _, r := range f.Replicas {
+		if lines := fleet.ServerErrors(r.Log()); len(lines) > 0 {
+			t.Errorf("replica %s answered 5xx:\n%s", r.Name, strings.Join(lines, "\n"))
 		}
 	}
 }
@@ -167,42 +169,42 @@ func TestReplicasLockoutIsExactUnderConcurrency(t *testing.T) {
 // refused like a wrong password, but right passwords never count as
 // failures and never lock the account.
 func TestReplicasConcurrentRightPasswordsDoNotLock(t *testing.T) {
-	pg := procNeedPostgres(t)
+	pg := fleet.NeedPostgres(t)
 	t.Parallel()
-	f := newProcFleet(t, procPostgresDatabase(t, pg), 2)
-	f.startAll()
-	A, B := f.replicas[0].base, f.replicas[1].base
-	app := f.addClient("app")
-	st := f.openStore()
-	kim := f.addUser(st, "kim", false)
+	f := fleet.New(t, fleet.PostgresDatabase(t, pg), 2)
+	f.StartAll()
+	A, B := f.Replicas[0].Base, f.Replicas[1].Base
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	kim := f.AddUser(st, "kim", false)
 	// The first sign-in rehashes the test account's password with the
 	// production parameters, as every later check uses.
-	if p, err := procFirstFactor(newProcBrowser(), func() string { return A }, newProcAuth(f.issuer, app, "openid"), kim); err != nil || p.rpQuery().Get("code") == "" {
-		t.Fatalf("first sign-in: %v %s", err, p.describe())
+	if p, err := fleet.FirstFactor(fleet.NewBrowser(), func() string { return A }, fleet.NewAuth(f.Issuer, app, "openid"), kim); err != nil || p.RPQuery().Get("code") == "" {
+		t.Fatalf("first sign-in: %v %s", err, p.Describe())
 	}
 	const n = 16
-	pages := make([]*procPage, n)
-	browsers := make([]*procBrowser, n)
+	pages := make([]*browser.Page, n)
+	browsers := make([]*browser.Browser, n)
 	bases := make([]string, n)
 	for i := range n {
 		bases[i] = []string{A, B}[i%2]
-		browsers[i] = newProcBrowser()
-		p, err := browsers[i].open(bases[i], newProcAuth(f.issuer, app, "openid").url)
-		if err != nil || p.step() != "password" {
-			t.Fatalf("authorize %d: %v %s", i, err, p.describe())
+		browsers[i] = fleet.NewBrowser()
+		p, err := browsers[i].On(bases[i]).Get(fleet.NewAuth(f.Issuer, app, "openid").URL)
+		if err != nil || p.Step() != "password" {
+			t.Fatalf("authorize %d: %v %s", i, err, p.Describe())
 		}
 		pages[i] = p
 	}
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	results := make([]*procPage, n)
+	results := make([]*browser.Page, n)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i], errs[i] = browsers[i].submit(pages[i], bases[i], map[string]string{"username": kim.name, "password": kim.password})
+			results[i], errs[i] = browsers[i].On(bases[i]).Submit(pages[i], map[string]string{"username": kim.Name, "password": kim.Password})
 		}()
 	}
 	close(start)
@@ -212,12 +214,12 @@ func TestReplicasConcurrentRightPasswordsDoNotLock(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatalf("password %d: %v", i, errs[i])
 		}
-		if p.step() != "question" {
+		if p.Step() != "question" {
 			refused++
-			t.Logf("right password %d on %s refused: %s", i, bases[i], p.describe())
+			t.Logf("right password %d on %s refused: %s", i, bases[i], p.Describe())
 		}
 	}
-	u, err := st.UserByID(context.Background(), kim.id)
+	u, err := st.UserByID(context.Background(), kim.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,10 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/otpgate/otpgate/internal/testkit/browser"
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 )
 
 // procRewrite sends every request of a relying party to one replica, as a
@@ -28,11 +32,11 @@ func (r procRewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // procRelyingParty is zitadel's relying party for client c on issuer, with
 // every request (discovery, token, JWKS, userinfo) sent to base.
-func procRelyingParty(t *testing.T, issuer, base string, c procClient, nonce string) rp.RelyingParty {
+func procRelyingParty(t *testing.T, issuer, base string, c fleet.Client, nonce string) rp.RelyingParty {
 	t.Helper()
 	b, _ := url.Parse(base)
 	client := &http.Client{Transport: procRewrite{b}, Timeout: 60 * time.Second}
-	p, err := rp.NewRelyingPartyOIDC(context.Background(), issuer, c.id, c.secret, procRedirect,
+	p, err := rp.NewRelyingPartyOIDC(context.Background(), issuer, c.ID, c.Secret, fixtures.RedirectURI,
 		[]string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess},
 		rp.WithHTTPClient(client), rp.WithVerifierOpts(rp.WithNonce(func(context.Context) string { return nonce })))
 	if err != nil {
@@ -46,64 +50,66 @@ func procRelyingParty(t *testing.T, issuer, base string, c procClient, nonce str
 // each request of one sign-in to a different replica: flow state, browser
 // binding, CSRF and cookie keys, the pending TOTP secret, codes, refresh
 // families, the last accepted passcode step and signing keys must all be
-// shared.
+// shared. It waits for the other replicas to reload their signing keys
+// (up to 30 s), so it is opt-in with the fault tests (OTPGATE_TEST_FAULTS=1).
 func TestReplicasShareEverything(t *testing.T) {
-	pg := procNeedPostgres(t)
+	fleet.NeedFaults(t)
+	pg := fleet.NeedPostgres(t)
 	t.Parallel()
-	f := newProcFleet(t, procPostgresDatabase(t, pg), 3)
-	f.startAll()
-	A, B, C := f.replicas[0].base, f.replicas[1].base, f.replicas[2].base
-	app := f.addClient("app")
-	st := f.openStore()
-	erin := f.addUser(st, "erin", true)
+	f := fleet.New(t, fleet.PostgresDatabase(t, pg), 3)
+	f.StartAll()
+	A, B, C := f.Replicas[0].Base, f.Replicas[1].Base, f.Replicas[2].Base
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	erin := f.AddUser(st, "erin", true)
 	ctx := context.Background()
-	must := func(p *procPage, err error) *procPage {
+	must := func(p *browser.Page, err error) *browser.Page {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	wantStep := func(p *procPage, step, what string) {
+	wantStep := func(p *browser.Page, step, what string) {
 		t.Helper()
-		if p.step() != step {
-			t.Fatalf("%s: want step %q, got %s", what, step, p.describe())
+		if p.Step() != step {
+			t.Fatalf("%s: want step %q, got %s", what, step, p.Describe())
 		}
 	}
 
 	// One sign-in, each request on another replica.
-	br := newProcBrowser()
-	auth := newProcAuth(f.issuer, app, "openid profile email offline_access")
-	p := must(br.open(A, auth.url))
+	br := fleet.NewBrowser()
+	auth := fleet.NewAuth(f.Issuer, app, "openid profile email offline_access")
+	p := must(br.On(A).Get(auth.URL))
 	wantStep(p, "password", "authorize on A")
-	p = must(br.submit(p, B, map[string]string{"username": erin.name, "password": erin.password}))
+	p = must(br.On(B).Submit(p, map[string]string{"username": erin.Name, "password": erin.Password}))
 	wantStep(p, "question", "password on B")
-	p = must(br.submit(p, C, map[string]string{"answer": erin.answer}))
+	p = must(br.On(C).Submit(p, map[string]string{"answer": erin.Answer}))
 	wantStep(p, "enroll", "question on C")
-	secret, err := p.setupSecret()
+	secret, err := p.SetupKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	enrollCode := procPasscode(secret, 0)
-	p = must(br.submit(p, A, map[string]string{"app": "google-authenticator", "code": enrollCode}))
+	enrollCode := fleet.Passcode(secret, 0)
+	p = must(br.On(A).Submit(p, map[string]string{"app": "google-authenticator", "code": enrollCode}))
 	wantStep(p, "recovery-codes", "enrollment on A (the pending secret was made on C)")
-	p = must(br.post(p, B, nil))
-	p = must(br.followUntil(p, B, "/authorize/callback"))
-	cb := p.redirectTarget()
+	p = must(br.On(B).Post(p, nil))
+	p = must(stopAtCallback(br.On(B)).Follow(p))
+	cb := p.RedirectTarget()
 	if cb == nil || cb.Path != "/authorize/callback" {
-		t.Fatalf("recovery codes submitted on B: want a redirect to the callback, got %s", p.describe())
+		t.Fatalf("recovery codes submitted on B: want a redirect to the callback, got %s", p.Describe())
 	}
-	p = must(br.open(C, cb.String()))
-	q := p.rpQuery()
-	if q.Get("code") == "" || q.Get("state") != auth.state {
-		t.Fatalf("callback on C: want a redirect to the relying party with a code, got %s", p.describe())
+	p = must(br.On(C).Get(cb.String()))
+	q := p.RPQuery()
+	if q.Get("code") == "" || q.Get("state") != auth.State {
+		t.Fatalf("callback on C: want a redirect to the relying party with a code, got %s", p.Describe())
 	}
 
-	rpA := procRelyingParty(t, f.issuer, A, app, auth.nonce)
+	rpA := procRelyingParty(t, f.Issuer, A, app, auth.Nonce)
 	// ID tokens from a refresh carry no nonce.
-	rpB := procRelyingParty(t, f.issuer, B, app, "")
-	rpC := procRelyingParty(t, f.issuer, C, app, "")
-	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, q.Get("code"), rpA, rp.WithCodeVerifier(auth.verifier))
+	rpB := procRelyingParty(t, f.Issuer, B, app, "")
+	rpC := procRelyingParty(t, f.Issuer, C, app, "")
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, q.Get("code"), rpA, rp.WithCodeVerifier(auth.Verifier))
 	if err != nil {
 		t.Fatalf("token exchange on A: %v", err)
 	}
@@ -122,24 +128,24 @@ func TestReplicasShareEverything(t *testing.T) {
 		t.Fatalf("refresh on B did not rotate the refresh token")
 	}
 	info, err := rp.Userinfo[*oidc.UserInfo](ctx, refreshed.AccessToken, oidc.BearerToken, tokens.IDTokenClaims.Subject, rpC)
-	if err != nil || info.Subject != erin.id {
+	if err != nil || info.Subject != erin.ID {
 		t.Fatalf("userinfo on C: %v (subject %q)", err, info.Subject)
 	}
 
 	// JWKS is identical on every replica.
-	jwksA, kidsBefore, err := procJWKS(A)
+	jwksA, kidsBefore, err := fleet.JWKS(A)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, base := range []string{B, C} {
-		if other, _, err := procJWKS(base); err != nil || other != jwksA {
+		if other, _, err := fleet.JWKS(base); err != nil || other != jwksA {
 			t.Fatalf("JWKS of %s differs from A's (%v):\n%s\n%s", base, err, other, jwksA)
 		}
 	}
 	// Rotate through the CLI now; the other checks run while the replicas
 	// pick the new key up.
 	rotated := time.Now()
-	out := f.mustCLI("keys", "rotate")
+	out := f.MustCLI("keys", "rotate")
 	m := regexp.MustCompile(`new signing key (\S+) `).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("keys rotate printed %q", out)
@@ -151,56 +157,56 @@ func TestReplicasShareEverything(t *testing.T) {
 
 	// The last accepted passcode step is shared: a code accepted on B is
 	// refused on C, and the enrollment code is refused everywhere.
-	second := newProcBrowser()
-	auth2 := newProcAuth(f.issuer, app, "openid offline_access")
-	p = must(procFirstFactor(second, procRoundRobin(B, C, A), auth2, erin))
+	second := fleet.NewBrowser()
+	auth2 := fleet.NewAuth(f.Issuer, app, "openid offline_access")
+	p = must(fleet.FirstFactor(second, fleet.RoundRobin(B, C, A), auth2, erin))
 	wantStep(p, "otp", "second sign-in after password and question")
-	third := newProcBrowser()
-	auth3 := newProcAuth(f.issuer, app, "openid")
-	p3 := must(procFirstFactor(third, procRoundRobin(C, A, B), auth3, erin))
+	third := fleet.NewBrowser()
+	auth3 := fleet.NewAuth(f.Issuer, app, "openid")
+	p3 := must(fleet.FirstFactor(third, fleet.RoundRobin(C, A, B), auth3, erin))
 	wantStep(p3, "otp", "third sign-in after password and question")
-	if r := must(third.submit(p3, A, map[string]string{"code": enrollCode})); r.step() != "otp" || r.status != http.StatusUnauthorized {
-		t.Fatalf("the code that verified enrollment (on A) was accepted again on A: %s", r.describe())
+	if r := must(third.On(A).Submit(p3, map[string]string{"code": enrollCode})); r.Step() != "otp" || r.Status != http.StatusUnauthorized {
+		t.Fatalf("the code that verified enrollment (on A) was accepted again on A: %s", r.Describe())
 	} else {
 		p3 = r
 	}
-	code := procPasscode(secret, 1)
-	p = must(second.post(p, B, map[string]string{"code": code}))
-	p = must(second.follow(p, B))
-	if p.rpQuery().Get("code") == "" {
-		t.Fatalf("passcode on B: want a redirect to the relying party with a code, got %s", p.describe())
+	code := fleet.Passcode(secret, 1)
+	p = must(second.On(B).Post(p, map[string]string{"code": code}))
+	p = must(second.On(B).Follow(p))
+	if p.RPQuery().Get("code") == "" {
+		t.Fatalf("passcode on B: want a redirect to the relying party with a code, got %s", p.Describe())
 	}
-	code2 := p.rpQuery().Get("code")
-	r := must(third.submit(p3, C, map[string]string{"code": code}))
-	if r.step() != "otp" || r.status != http.StatusUnauthorized || r.alert() == "" {
-		t.Fatalf("the passcode accepted on B was not refused on C: %s", r.describe())
+	code2 := p.RPQuery().Get("code")
+	r := must(third.On(C).Submit(p3, map[string]string{"code": code}))
+	if r.Step() != "otp" || r.Status != http.StatusUnauthorized || r.Alert() == "" {
+		t.Fatalf("the passcode accepted on B was not refused on C: %s", r.Describe())
 	}
 
 	// A code redeemed on A cannot be redeemed on B, and the replay revokes
 	// what the first redemption produced.
-	status, body, err := procToken(A, app, procCodeForm(code2, auth2))
-	if err != nil || status != http.StatusOK || jsonStr(body, "access_token") == "" {
+	status, body, err := fleet.Token(A, app, fleet.CodeForm(code2, auth2))
+	if err != nil || status != http.StatusOK || fleet.JSONString(body, "access_token") == "" {
 		t.Fatalf("redeem on A: %d %v %v", status, body, err)
 	}
-	status, replay, err := procToken(B, app, procCodeForm(code2, auth2))
-	if err != nil || status != http.StatusBadRequest || jsonStr(replay, "error") != "invalid_grant" {
+	status, replay, err := fleet.Token(B, app, fleet.CodeForm(code2, auth2))
+	if err != nil || status != http.StatusBadRequest || fleet.JSONString(replay, "error") != "invalid_grant" {
 		t.Fatalf("the code redeemed on A was redeemed again on B: %d %v %v", status, replay, err)
 	}
-	if s, _, err := procUserinfo(C, jsonStr(body, "access_token")); err != nil || s == http.StatusOK {
+	if s, _, err := fleet.Userinfo(C, fleet.JSONString(body, "access_token")); err != nil || s == http.StatusOK {
 		t.Errorf("after the code was replayed on B, the access token of its first redemption still works on C: %d %v", s, err)
 	}
-	if s, b, err := procToken(C, app, procRefreshForm(jsonStr(body, "refresh_token"))); err != nil || s == http.StatusOK {
+	if s, b, err := fleet.Token(C, app, fleet.RefreshForm(fleet.JSONString(body, "refresh_token"))); err != nil || s == http.StatusOK {
 		t.Errorf("after the code was replayed on B, the refresh token of its first redemption still works on C: %d %v %v", s, b, err)
 	}
 
 	// A rotated refresh token replayed on C is refused and revokes the
 	// family: the current refresh token stops working on A.
-	status, body, err = procToken(C, app, procRefreshForm(firstRefresh))
-	if err != nil || status != http.StatusBadRequest || jsonStr(body, "error") != "invalid_grant" {
+	status, body, err = fleet.Token(C, app, fleet.RefreshForm(firstRefresh))
+	if err != nil || status != http.StatusBadRequest || fleet.JSONString(body, "error") != "invalid_grant" {
 		t.Fatalf("the rotated refresh token was accepted again on C: %d %v %v", status, body, err)
 	}
-	status, body, err = procToken(A, app, procRefreshForm(refreshed.RefreshToken))
-	if err != nil || status != http.StatusBadRequest || jsonStr(body, "error") != "invalid_grant" {
+	status, body, err = fleet.Token(A, app, fleet.RefreshForm(refreshed.RefreshToken))
+	if err != nil || status != http.StatusBadRequest || fleet.JSONString(body, "error") != "invalid_grant" {
 		t.Fatalf("after the replay on C, the family's current refresh token still works on A: %d %v %v", status, body, err)
 	}
 
@@ -212,7 +218,7 @@ func TestReplicasShareEverything(t *testing.T) {
 			if _, ok := served[base]; ok {
 				continue
 			}
-			if _, kids, err := procJWKS(base); err == nil && slices.Contains(kids, newKid) {
+			if _, kids, err := fleet.JWKS(base); err == nil && slices.Contains(kids, newKid) {
 				served[base] = time.Since(rotated)
 			}
 		}
@@ -228,15 +234,15 @@ func TestReplicasShareEverything(t *testing.T) {
 			t.Errorf("%s served the rotated key after %s, beyond the documented 30 s", base, d)
 		}
 	}
-	jwksA, _, _ = procJWKS(A)
+	jwksA, _, _ = fleet.JWKS(A)
 	for _, base := range []string{B, C} {
-		if other, _, err := procJWKS(base); err != nil || other != jwksA {
+		if other, _, err := fleet.JWKS(base); err != nil || other != jwksA {
 			t.Errorf("after the rotation the JWKS of %s differs from A's (%v)", base, err)
 		}
 	}
-	for _, r := range f.replicas {
-		if lines := procServerErrors(r.log()); len(lines) > 0 {
-			t.Errorf("replica %s answered 5xx:\n%s", r.name, strings.Join(lines, "\n"))
+	for _, r := range f.Replicas {
+		if lines := fleet.ServerErrors(r.Log()); len(lines) > 0 {
+			t.Errorf("replica %s answered 5xx:\n%s", r.Name, strings.Join(lines, "\n"))
 		}
 	}
 }
@@ -246,46 +252,54 @@ func TestReplicasShareEverything(t *testing.T) {
 // `keys rotate`. A replica that starts (or restarts) after the rotation
 // signs with the new key at once; the others publish it only when they
 // reload their keys (up to 30 s later), so a relying party that fetches the
-// JWKS through the load balancer may fail to verify for that long.
+// JWKS through the load balancer may fail to verify for that long. It waits
+// out that reload, so it is opt-in (OTPGATE_TEST_FAULTS=1).
 func TestReplicasRotatedKeyVerifiesEverywhere(t *testing.T) {
-	pg := procNeedPostgres(t)
+	fleet.NeedFaults(t)
+	pg := fleet.NeedPostgres(t)
 	t.Parallel()
-	f := newProcFleet(t, procPostgresDatabase(t, pg), 2)
-	f.startAll()
-	app := f.addClient("app")
-	st := f.openStore()
-	u := f.addUser(st, "ivy", false)
-	out := f.mustCLI("keys", "rotate")
+	f := fleet.New(t, fleet.PostgresDatabase(t, pg), 2)
+	f.StartAll()
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	u := f.AddUser(st, "ivy", false)
+	out := f.MustCLI("keys", "rotate")
 	m := regexp.MustCompile(`new signing key (\S+) `).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("keys rotate printed %q", out)
 	}
 	// A replica started after the rotation (a restart, a scale-up).
-	c := f.addReplica("C")
-	c.startReady()
+	c := f.AddReplica("C")
+	c.StartReady()
 
-	b := newProcBrowser()
-	auth := newProcAuth(f.issuer, app, "openid")
-	p, err := procFirstFactor(b, func() string { return c.base }, auth, u)
+	b := fleet.NewBrowser()
+	auth := fleet.NewAuth(f.Issuer, app, "openid")
+	p, err := fleet.FirstFactor(b, func() string { return c.Base }, auth, u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := p.rpQuery().Get("code")
+	code := p.RPQuery().Get("code")
 	if code == "" {
-		t.Fatalf("sign-in on C: %s", p.describe())
+		t.Fatalf("sign-in on C: %s", p.Describe())
 	}
-	status, body, err := procToken(c.base, app, procCodeForm(code, auth))
+	status, body, err := fleet.Token(c.Base, app, fleet.CodeForm(code, auth))
 	if err != nil || status != http.StatusOK {
 		t.Fatalf("exchange on C: %d %v %v", status, body, err)
 	}
-	idToken := jsonStr(body, "id_token")
-	for _, r := range f.replicas {
-		keySet := rp.NewRemoteKeySet(&http.Client{Timeout: 10 * time.Second}, r.base+"/keys")
-		v := rp.NewIDTokenVerifier(f.issuer, app.id, keySet, rp.WithNonce(func(context.Context) string { return auth.nonce }))
+	idToken := fleet.JSONString(body, "id_token")
+	for _, r := range f.Replicas {
+		keySet := rp.NewRemoteKeySet(&http.Client{Timeout: 10 * time.Second}, r.Base+"/keys")
+		v := rp.NewIDTokenVerifier(f.Issuer, app.ID, keySet, rp.WithNonce(func(context.Context) string { return auth.Nonce }))
 		if _, err := rp.VerifyIDToken[*oidc.IDTokenClaims](context.Background(), idToken, v); err != nil {
-			_, kids, _ := procJWKS(r.base)
+			_, kids, _ := fleet.JWKS(r.Base)
 			t.Errorf("an ID token signed by replica C (key %s, rotated just before C started) does not verify with the JWKS of replica %s, which publishes %v: %v",
-				m[1], r.name, kids, err)
+				m[1], r.Name, kids, err)
 		}
 	}
+}
+
+// stopAtCallback makes b stop before a redirect to the library's callback.
+func stopAtCallback(b *browser.Browser) *browser.Browser {
+	b.StopAt = func(u *url.URL) bool { return u.Path == "/authorize/callback" }
+	return b
 }

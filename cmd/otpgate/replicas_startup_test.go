@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otpgate/otpgate/internal/testkit/fleet"
 )
 
 // TestReplicasStartTogetherOnEmptyDatabase starts three replicas at the
@@ -17,19 +19,19 @@ import (
 // (the migration lock), all three become ready and serve a sign-in. A
 // fourth replica with another encryption key refuses to start.
 func TestReplicasStartTogetherOnEmptyDatabase(t *testing.T) {
-	pg := procNeedPostgres(t)
+	pg := fleet.NeedPostgres(t)
 	t.Parallel()
-	db := procPostgresDatabase(t, pg)
-	f := newProcFleet(t, db, 3)
-	f.startAll()
+	db := fleet.PostgresDatabase(t, pg)
+	f := fleet.New(t, db, 3)
+	f.StartAll()
 
-	for _, r := range f.replicas {
-		l := r.log()
+	for _, r := range f.Replicas {
+		l := r.Log()
 		if strings.Contains(l, "migrate") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "already exists") {
-			t.Errorf("replica %s logged a migration problem or an error:\n%s", r.name, tail(l, 3000))
+			t.Errorf("replica %s logged a migration problem or an error:\n%s", r.Name, fleet.Tail(l, 3000))
 		}
-		if !r.running() {
-			t.Errorf("replica %s is not running", r.name)
+		if !r.Running() {
+			t.Errorf("replica %s is not running", r.Name)
 		}
 	}
 	conn, err := sql.Open("pgx", db)
@@ -59,38 +61,38 @@ func TestReplicasStartTogetherOnEmptyDatabase(t *testing.T) {
 	t.Logf("concurrent start on an empty database: %d tables, %d signing keys created (%d active)", tables, keys, active)
 
 	// All three serve: one sign-in across them, discovery on each.
-	for _, r := range f.replicas {
-		if status, err := get(r.base + "/.well-known/openid-configuration"); err != nil || status != http.StatusOK {
-			t.Errorf("discovery on %s: %d %v", r.name, status, err)
+	for _, r := range f.Replicas {
+		if status, err := get(r.Base + "/.well-known/openid-configuration"); err != nil || status != http.StatusOK {
+			t.Errorf("discovery on %s: %d %v", r.Name, status, err)
 		}
 	}
-	app := f.addClient("app")
-	st := f.openStore()
-	u := f.addUser(st, "hal", false)
-	all := replicaBases(f.replicas...)
-	b := newProcBrowser()
-	auth := newProcAuth(f.issuer, app, "openid")
-	p, err := procFirstFactor(b, procRoundRobin(all...), auth, u)
+	app := f.AddClient("app")
+	st := f.OpenStore()
+	u := f.AddUser(st, "hal", false)
+	all := fleet.Bases(f.Replicas...)
+	b := fleet.NewBrowser()
+	auth := fleet.NewAuth(f.Issuer, app, "openid")
+	p, err := fleet.FirstFactor(b, fleet.RoundRobin(all...), auth, u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := p.rpQuery().Get("code")
+	code := p.RPQuery().Get("code")
 	if code == "" {
-		t.Fatalf("sign-in across the replicas: %s", p.describe())
+		t.Fatalf("sign-in across the replicas: %s", p.Describe())
 	}
-	if status, body, err := procToken(all[2], app, procCodeForm(code, auth)); err != nil || status != http.StatusOK {
+	if status, body, err := fleet.Token(all[2], app, fleet.CodeForm(code, auth)); err != nil || status != http.StatusOK {
 		t.Fatalf("exchange on C: %d %v %v", status, body, err)
 	}
 
 	// Another encryption key on data written with this one: no start.
-	other := newProcReplica(t, "wrong-key", f.env, "--data", t.TempDir(), "--database", db,
-		"--encryption-key-file", procKeyFile(t), "--issuer", f.issuer)
-	other.start()
-	code2, ok := other.wait(30 * time.Second)
+	other := fleet.NewReplica(t, "wrong-key", f.Env, "--data", t.TempDir(), "--database", db,
+		"--encryption-key-file", fleet.KeyFile(t), "--issuer", f.Issuer)
+	other.Start()
+	code2, ok := other.Wait(30 * time.Second)
 	if !ok {
-		t.Fatalf("a replica with another encryption key is still running after 30 s; log:\n%s", tail(other.log(), 2000))
+		t.Fatalf("a replica with another encryption key is still running after 30 s; log:\n%s", fleet.Tail(other.Log(), 2000))
 	}
-	l := other.log()
+	l := other.Log()
 	if code2 == 0 || !strings.Contains(l, "encryption key") || strings.Contains(l, "otpgate listening") {
 		t.Errorf("a replica with another encryption key: exit %d, log:\n%s", code2, l)
 	}

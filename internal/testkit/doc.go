@@ -1,0 +1,18 @@
+// Package testkit is the one home of otpgate's test machinery, so that the
+// provider's end-to-end tests, the command's multi-process tests and the
+// load driver share a single implementation of each part:
+//
+//   - clock: a frozen, concurrency-safe clock that moves only when the test
+//     says so, so a 30-second TOTP boundary never falls inside a test by
+//     accident;
+//   - browser: the HTML browser that fills and submits the real sign-in
+//     forms (cookies, CSRF and other hidden fields, redirects up to the
+//     relying party) and reads the stable page contract (data-step,
+//     role="alert", the setup key, recovery codes);
+//   - fixtures: accounts, clients, enrolled devices and passcodes;
+//   - fleet: the real otpgate binary built once and run as replicas, on a
+//     database of their own or a throwaway PostgreSQL cluster.
+//
+// Production code never imports testkit; tests and tools (cmd/otpgate-load)
+// do.
+package testkit
