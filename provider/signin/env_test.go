@@ -53,7 +53,7 @@ type env struct {
 	mail   *mailbox
 	hasher *credential.Hasher
 	sealer signin.Sealer
-	flows  atomic.Int64
+	flows  *atomic.Int64
 }
 
 // option changes an env's configuration before the service is built.
@@ -92,7 +92,7 @@ func newEnv(t *testing.T, s *store.Store, opts ...option) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, store: s, clock: c, events: &recorder{}, mail: &mailbox{}, hasher: credential.NewHasher(cheap),
-		sealer: sealer}
+		sealer: sealer, flows: new(atomic.Int64)}
 	e.cfg = signin.Config{
 		QuestionEnabled:   true,
 		MinPasswordLength: minPassword,
@@ -116,6 +116,13 @@ func newEnv(t *testing.T, s *store.Store, opts ...option) *env {
 		RedirectURIs: store.StringList{"https://app.example/cb"}}), "create client")
 	t.Cleanup(func() { e.events.noSecrets(t) })
 	return e
+}
+
+// in is e reporting to t, a subtest of e's test.
+func (e *env) in(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
 }
 
 // with is a second service on the same store, clock and sinks, built with

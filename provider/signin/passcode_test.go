@@ -97,6 +97,7 @@ func TestPasscodeSkew(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		for i, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				u := e.user(fmt.Sprintf("skew%d", i))
 				secret, _ := e.device(u)
 				r, err := e.svc.Passcode(ctxOf(t), e.signIn(u), e.code(secret, tc.offset))
@@ -203,6 +204,7 @@ func TestPasscodeSecretDoesNotOpen(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				j := e.signIn(tc.user)
 				r, err := tc.svc.Passcode(ctxOf(t), j, e.code(secret, 0))
 				if !errors.Is(err, signin.ErrInternal) {

@@ -51,6 +51,7 @@ func TestPasswordFailuresLookAlike(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				e.events.reset()
 				j := e.flow()
 				var (
@@ -72,6 +73,7 @@ func TestPasswordFailuresLookAlike(t *testing.T) {
 			})
 		}
 		t.Run("control: refused input is not hashed", func(t *testing.T) {
+			e := e.in(t)
 			n := allocated(func() { _, _ = e.svc.Password(ctxOf(t), e.flow(), "alice", "") })
 			if n >= argon2Bytes {
 				t.Errorf("an empty password allocated %d bytes: the measure cannot tell a hash from none", n)
@@ -97,6 +99,7 @@ func TestPasswordInputBounds(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				r, err := e.svc.Password(ctxOf(t), e.flow(), tc.username, tc.password)
 				wantResult(t, r, err, tc.want, tc.name)
 				if got := e.userRow(alice).LoginFailures; got != 0 {

@@ -37,6 +37,7 @@ func TestQuestion(t *testing.T) {
 		e.secret(kana)
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				u := users[tc.user]
 				must(t, e.store.RecordLoginSuccess(ctxOf(t), u.ID), "reset count")
 				j := e.flow()

@@ -25,6 +25,7 @@ func recoveryInvalid(left int) signin.Result {
 func TestResetWithRecoveryCode(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		t.Run("right code resets the device", func(t *testing.T) {
+			e := e.in(t)
 			alice := e.user("alice")
 			_, codes := e.device(alice)
 			j := e.signIn(alice)
@@ -40,6 +41,7 @@ func TestResetWithRecoveryCode(t *testing.T) {
 			}
 		})
 		t.Run("wrong and used codes count toward the passcode lock", func(t *testing.T) {
+			e := e.in(t)
 			bob := e.user("bob")
 			_, codes := e.device(bob)
 			j := e.signIn(bob)
@@ -69,6 +71,7 @@ func TestResetWithRecoveryCode(t *testing.T) {
 			}
 		})
 		t.Run("self-service off: forbidden, not counted", func(t *testing.T) {
+			e := e.in(t)
 			cara := e.user("cara")
 			_, codes := e.device(cara)
 			j := e.signIn(cara)

@@ -52,6 +52,7 @@ func TestSetupRefusesBadInput(t *testing.T) {
 		before := e.userRow(nina)
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				r, err := e.svc.Setup(ctxOf(t), e.reload(j), tc.in)
 				wantResult(t, r, err, signin.Result{Outcome: signin.Invalid, Problem: tc.want}, tc.name)
 				after := e.userRow(nina)
@@ -65,6 +66,7 @@ func TestSetupRefusesBadInput(t *testing.T) {
 			})
 		}
 		t.Run("good input saves password, question and answer", func(t *testing.T) {
+			e := e.in(t)
 			r, err := e.svc.Setup(ctxOf(t), e.reload(j), good)
 			wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "setup")
 			after := e.userRow(nina)
