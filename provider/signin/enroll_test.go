@@ -37,6 +37,7 @@ func (e *env) offer(j *signin.Journey) []byte {
 // and a code of the expired secret restarts the enrollment with the new
 // one shown.
 func TestEnrollPendingSecretLifetime(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		_, j := e.enrolling("erin")
 		first := e.offer(j)
@@ -65,6 +66,7 @@ func TestEnrollPendingSecretLifetime(t *testing.T) {
 // secret; the fifth replaces it, after which the old secret's codes no
 // longer enrol; an unknown app is Invalid and not counted.
 func TestEnrollWrongCodes(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		_, j := e.enrolling("erin")
 		first := e.offer(j)
@@ -104,6 +106,7 @@ func TestEnrollWrongCodes(t *testing.T) {
 // step (so it cannot sign in again) and ten recovery codes, shown once:
 // after the person acknowledges them they are gone from the flow.
 func TestEnrollSuccess(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		erin, j := e.enrolling("erin")
 		secret := e.offer(j)

@@ -68,12 +68,32 @@ func adminOnlyReset(c *signin.Config, _ *signin.Deps) { c.SelfServiceReset = fal
 // withoutQuestion turns the security question off.
 func withoutQuestion(c *signin.Config, _ *signin.Deps) { c.QuestionEnabled = false }
 
-// backends runs f once per database: a SQLite file, and PostgreSQL when
-// its DSN is set.
+// backends runs f once per database, in parallel: a SQLite file, and
+// PostgreSQL when its DSN is set.
 func backends(t *testing.T, f func(t *testing.T, e *env), opts ...option) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { f(t, newEnv(t, storetest.OpenSQLite(t), opts...)) })
+	eachBackend(t, true, f, opts...)
+}
+
+// backendsInTurn is backends one database after the other, for a test
+// that must run alone.
+func backendsInTurn(t *testing.T, f func(t *testing.T, e *env), opts ...option) {
+	t.Helper()
+	eachBackend(t, false, f, opts...)
+}
+
+func eachBackend(t *testing.T, parallel bool, f func(t *testing.T, e *env), opts ...option) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		if parallel {
+			t.Parallel()
+		}
+		f(t, newEnv(t, storetest.OpenSQLite(t), opts...))
+	})
 	t.Run("postgres", func(t *testing.T) {
+		if parallel {
+			t.Parallel()
+		}
 		dsn := os.Getenv(postgresDSN)
 		if dsn == "" {
 			t.Skip(postgresDSN + " not set")

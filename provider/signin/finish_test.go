@@ -25,6 +25,7 @@ func (e *env) finish(j *signin.Journey, old string) string {
 // password acr; a passcode, or an enrollment in this sign-in, adds otp and
 // mfa at the MFA acr.
 func TestFinishTellsTheTruth(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		journey func(e *env) *signin.Journey
@@ -79,6 +80,7 @@ func TestFinishTellsTheTruth(t *testing.T) {
 // TestFinishOnlyWhenDone: a journey with a step still due cannot finish,
 // and nothing is recorded.
 func TestFinishOnlyWhenDone(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		e.device(alice)
@@ -99,6 +101,7 @@ func TestFinishOnlyWhenDone(t *testing.T) {
 // TestFinishNewSession: every sign-in starts a session with a fresh
 // value (a planted cookie is never promoted) and ends the one it replaces.
 func TestFinishNewSession(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		first := e.finish(e.signIn(alice), "")

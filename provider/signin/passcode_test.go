@@ -21,6 +21,7 @@ func codeInvalid(left int) signin.Result {
 // same code again, in another flow of the same account, is a counted
 // rejection; the next step's code passes.
 func TestPasscodeOnce(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		secret, _ := e.device(alice)
@@ -63,6 +64,7 @@ func TestPasscodeOnce(t *testing.T) {
 // TestPasscodeEnrollmentCodeNotReusable: the code that verified an
 // enrollment cannot sign in again within its step.
 func TestPasscodeEnrollmentCodeNotReusable(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		erin := e.user("erin", requireMFA)
 		j := e.signIn(erin)
@@ -83,6 +85,7 @@ func TestPasscodeEnrollmentCodeNotReusable(t *testing.T) {
 // TestPasscodeSkew: codes one step either side of now pass; two steps
 // away they are wrong (and counted).
 func TestPasscodeSkew(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		offset int64
@@ -110,6 +113,7 @@ func TestPasscodeSkew(t *testing.T) {
 // TestPasscodeMalformed: input that is not a six-digit code is Invalid and
 // not counted; separators and full-width digits are accepted.
 func TestPasscodeMalformed(t *testing.T) {
+	t.Parallel()
 	malformed := signin.Result{Outcome: signin.Invalid, Problem: templates.MsgCodeMalformed}
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
@@ -134,6 +138,7 @@ func TestPasscodeMalformed(t *testing.T) {
 // the locked page and one lock event is recorded; while locked nothing is
 // checked or counted, not even the right code or a recovery code.
 func TestPasscodeLock(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		secret, codes := e.device(alice)
@@ -183,6 +188,7 @@ func TestPasscodeLock(t *testing.T) {
 // copied from another user's device, is an internal error and accepts
 // nothing, counts nothing.
 func TestPasscodeSecretDoesNotOpen(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		otherKey, err := provider.NewSealer([]byte("another key, another key, 32 byt"))
 		must(t, err, "sealer")

@@ -33,7 +33,7 @@ func allocated(f func()) uint64 {
 // identifies the flow. Not parallel: it measures the process's
 // allocations.
 func TestPasswordFailuresLookAlike(t *testing.T) {
-	backends(t, func(t *testing.T, e *env) {
+	backendsInTurn(t, func(t *testing.T, e *env) {
 		e.user("alice")
 		e.user("dora", func(u *store.User) { u.Disabled = true })
 		locked := e.user("lena")
@@ -86,6 +86,7 @@ func TestPasswordFailuresLookAlike(t *testing.T) {
 // refused like any wrong password, before any hashing and without
 // counting.
 func TestPasswordInputBounds(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		tests := []struct {
@@ -116,6 +117,7 @@ func TestPasswordInputBounds(t *testing.T) {
 // wait, the next run for twice as long; attempts while locked are refused
 // without counting or extending the lock, even with the right password.
 func TestPasswordLockout(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		wrong := func(what string) {
@@ -158,6 +160,7 @@ func TestPasswordLockout(t *testing.T) {
 // password gives its reserved attempt back (the run of failures is kept
 // until the answer); with the question off it ends the run.
 func TestPasswordReleasesReservation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		opts   []option
@@ -196,6 +199,7 @@ func TestPasswordReleasesReservation(t *testing.T) {
 // TestPasswordFlowKeepsItsAccount: a flow identifies one account for
 // good: another account's right password in it is a conflict.
 func TestPasswordFlowKeepsItsAccount(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice, bob := e.user("alice"), e.user("bob")
 		j := e.signIn(alice)

@@ -33,6 +33,7 @@ func proofInvalid(left int) signin.Result {
 // enrollment proof; a wrong one is counted, the right one passes once and
 // leads to enrollment; an expired one is counted like a wrong one.
 func TestProof(t *testing.T) {
+	t.Parallel()
 	const proof = "k7m2-x9qp-4hta"
 	backends(t, func(t *testing.T, e *env) {
 		t.Run("wrong counted, right passes once", func(t *testing.T) {
@@ -81,6 +82,7 @@ func TestProof(t *testing.T) {
 // TestProofWithLink: the emailed form of the proof applies to the sign-in
 // of the browser that waits for it, and is used once.
 func TestProofWithLink(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		e.device(alice)

@@ -14,6 +14,7 @@ import (
 // counts toward the same lock; answers are compared after NFKC, case
 // folding and collapsing spaces, so full-width and half-width input match.
 func TestQuestion(t *testing.T) {
+	t.Parallel()
 	const kana = "トウキョウ タワー"
 	tests := []struct {
 		name, user, answer string

@@ -45,6 +45,7 @@ func (e *env) journeys(u *store.User, n int) []*signin.Journey {
 // TestPasscodeRaceOneWinner: the same right code sent at once in twenty
 // flows of one account is accepted exactly once, on the database.
 func TestPasscodeRaceOneWinner(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		secret, _ := e.device(alice)
@@ -83,6 +84,7 @@ func TestPasscodeRaceOneWinner(t *testing.T) {
 // TestPasscodeRaceExactLock: thirty wrong codes sent at once are checked
 // and counted exactly five times, and the account locks once.
 func TestPasscodeRaceExactLock(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		secret, _ := e.device(alice)

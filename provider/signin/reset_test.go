@@ -23,6 +23,7 @@ func recoveryInvalid(left int) signin.Result {
 // is counted toward the passcode lock; with self-service off the step is
 // Forbidden and nothing is counted.
 func TestResetWithRecoveryCode(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		t.Run("right code resets the device", func(t *testing.T) {
 			e := e.in(t)
@@ -95,6 +96,7 @@ func TestResetWithRecoveryCode(t *testing.T) {
 // TestEmailResetLink: a link is mailed only when mail is on and the
 // account has an address; it is built from the configured issuer.
 func TestEmailResetLink(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		opts  []option
@@ -134,6 +136,7 @@ func TestEmailResetLink(t *testing.T) {
 // TestResetWithLink: an emailed link names its sign-in, works only for
 // its account, once, and before it expires.
 func TestResetWithLink(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice, bob := e.user("alice"), e.user("bob")
 		e.device(alice)

@@ -15,6 +15,7 @@ import (
 // a first-factor session never does for a user who has a device or a
 // request that asks for MFA.
 func TestUseSession(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice, bob, carl := e.user("alice"), e.user("bob"), e.user("carl")
 		bobSecret, _ := e.device(bob)
@@ -69,6 +70,7 @@ func TestUseSession(t *testing.T) {
 // TestCheckBrowser: the library's callback of a flow is honoured only in
 // the flow's browser and only while its account is enabled.
 func TestCheckBrowser(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		j := e.signIn(alice)

@@ -15,6 +15,7 @@ import (
 // nothing is saved: the old password still works and the flow has not
 // passed the step.
 func TestSetupRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	const pw = "a-new-long-password"
 	good := signin.SetupInput{NewPassword: pw, NewPasswordConfirm: pw, Question: "birth_city",
 		Answer: "Sapporo", AnswerConfirm: "Sapporo"}

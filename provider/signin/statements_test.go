@@ -12,6 +12,7 @@ import (
 // count, mark the flow), a wrong one only its reservation, a malformed one
 // none. A new statement on this path must fail here first.
 func TestPasscodeStatements(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		secret, _ := e.device(alice)
