@@ -62,9 +62,6 @@ type option func(*signin.Config, *signin.Deps)
 // withoutMail turns mail off.
 func withoutMail(_ *signin.Config, d *signin.Deps) { d.Mailer = nil }
 
-// adminOnlyReset turns self-service device reset off.
-func adminOnlyReset(c *signin.Config, _ *signin.Deps) { c.SelfServiceReset = false }
-
 // withoutQuestion turns the security question off.
 func withoutQuestion(c *signin.Config, _ *signin.Deps) { c.QuestionEnabled = false }
 
