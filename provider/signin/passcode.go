@@ -15,6 +15,10 @@ import (
 // flow moves on, and a storage failure accepts nothing.
 func (s *Service) Passcode(ctx context.Context, j *Journey, input string) (Result, error) {
 	u, d := j.User, j.Device
+	if u == nil || d == nil {
+		// Only a journey at the passcode step has a device to check.
+		return Result{}, ErrConflict
+	}
 	secret, err := s.sealer.Open(d.Secret, DeviceAD(u.ID, d.ID))
 	if err != nil {
 		// A secret that does not open (wrong key, or a row moved to

@@ -226,3 +226,17 @@ func TestPasscodeSecretDoesNotOpen(t *testing.T) {
 		}
 	})
 }
+
+// TestPasscodeWithoutDevice: a passcode submitted for a journey whose user
+// has no device (a caller at the wrong step) is a conflict, never a crash
+// or an accepted code.
+func TestPasscodeWithoutDevice(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, e *env) {
+		u := e.user("nodevice")
+		j := e.signIn(u)
+		if _, err := e.svc.Passcode(ctxOf(t), j, "123456"); !errors.Is(err, signin.ErrConflict) {
+			t.Fatalf("passcode without a device: got %v, want ErrConflict", err)
+		}
+	})
+}

@@ -150,11 +150,12 @@ func (s *Service) ResetWithLink(ctx context.Context, j *Journey, token string) (
 	return s.resetDevice(ctx, j, "emailed link")
 }
 
-// consumeLink uses up an emailed link of purpose for j's account.
+// consumeLink uses up an emailed link of purpose for j's account (and,
+// for a reset link, j's sign-in: the one that asked for it).
 func (s *Service) consumeLink(ctx context.Context, j *Journey, token, purpose string) error {
 	hash := credential.HashToken(token)
 	t, err := s.store.PeekLinkToken(ctx, hash, purpose)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != j.User.ID) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !t.AppliesTo(j.User.ID, j.Flow.ID)) {
 		return ErrLinkInvalid
 	}
 	if err != nil {

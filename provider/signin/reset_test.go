@@ -164,8 +164,12 @@ func TestResetWithLink(t *testing.T) {
 		if _, err := e.store.DeviceByUser(ctxOf(t), bob.ID); err != nil {
 			t.Fatalf("another account's link removed bob's device: %v", err)
 		}
+		other := e.signIn(alice)
+		if _, err := e.svc.ResetWithLink(ctxOf(t), other, token); !errors.Is(err, signin.ErrLinkInvalid) {
+			t.Fatalf("the link in another sign-in of the same account: got %v, want ErrLinkInvalid", err)
+		}
 		r, err := e.svc.ResetWithLink(ctxOf(t), j, token)
-		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "the link in its own sign-in (not used up by the refusal)")
+		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "the link in its own sign-in (not used up by the refusals)")
 		wantStep(t, e.reload(j), signin.StepEnroll, "after the reset")
 		if ev := e.events.named(store.EventResetDone); len(ev) != 1 || !strings.Contains(ev[0].Detail, "emailed link") {
 			t.Fatalf("reset events %v, want one naming the emailed link", ev)

@@ -219,3 +219,10 @@ func (s *Store) FlowAwaitingProof(ctx context.Context, browserHash, userID strin
 	}
 	return &f, nil
 }
+
+// AppliesTo reports whether the link may be used by userID's sign-in
+// flowID: always the link's account, and for a reset link the sign-in
+// that asked for it (a proof link names no sign-in).
+func (t *LinkToken) AppliesTo(userID, flowID string) bool {
+	return t.UserID == userID && (t.FlowID == "" || t.FlowID == flowID)
+}
