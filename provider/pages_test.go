@@ -202,3 +202,30 @@ func TestLanguages(t *testing.T) {
 		t.Fatalf("switch not remembered: %q", htmlLang(p))
 	}
 }
+
+// TestStrictTransportOnlyOnHTTPS: an https issuer's pages, protocol
+// answers and error pages carry HSTS; a plain-http development issuer's
+// do not (browsers would then refuse it on that host).
+func TestStrictTransportOnlyOnHTTPS(t *testing.T) {
+	t.Parallel()
+	for _, tls := range []bool{true, false} {
+		var h *harness
+		if tls {
+			h = newTLSHarness(t, openStore(t))
+		} else {
+			h = newHarness(t)
+		}
+		c := h.srv.Client()
+		for _, path := range []string{"/logged-out", "/.well-known/openid-configuration", "/no-such-page"} {
+			resp, err := c.Get(h.issuer + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got := resp.Header.Get("Strict-Transport-Security")
+			if tls && got != "max-age=31536000" || !tls && got != "" {
+				t.Errorf("https %v %s: Strict-Transport-Security = %q", tls, path, got)
+			}
+		}
+	}
+}
