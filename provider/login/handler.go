@@ -97,7 +97,7 @@ func (h *Handler) request(c echo.Context) signin.Request {
 	return signin.Request{FlowID: id, Browser: h.cookies.BrowserHash(c), IP: c.RealIP()}
 }
 
-// expect loads the journey of r and checks that step is the one it is at;
+// expectAt loads the journey of r and checks that step is the one it is at;
 // otherwise the browser is sent back to the dispatcher (ok false).
 func (h *Handler) expectAt(c echo.Context, r signin.Request, step signin.Step) (*signin.Journey, bool, error) {
 	j, err := h.svc.Load(c.Request().Context(), r)
