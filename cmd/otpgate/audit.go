@@ -54,7 +54,7 @@ func (c *cli) auditActor() string {
 	if name == "" {
 		name = "uid " + strconv.Itoa(os.Getuid())
 	}
-	return actorPrefix + clip(printable(name), maxActor)
+	return actorPrefix + admin.Clip(printable(name), maxActor)
 }
 
 // record writes the audit event of a change that was just made, through
@@ -77,19 +77,6 @@ func printable(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// clip shortens s to at most n bytes on a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const more = "..."
-	cut := n - len(more)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + more
 }
 
 // defaultAuditLimit is how many of the most recent events audit prints.

@@ -55,7 +55,7 @@ func (s *Service) run(ctx context.Context, actor string, c change) error {
 	}
 	e := c.event
 	e.Actor = actor
-	e.Detail = clip(e.Detail, maxDetail)
+	e.Detail = Clip(e.Detail, maxDetail)
 	if err := s.store.Audit(context.WithoutCancel(ctx), &e); err != nil {
 		return fmt.Errorf("%w: %w", ErrNotAudited, err)
 	}
@@ -88,8 +88,9 @@ func clientEvent(id, detail string) store.AuditEvent {
 	return store.AuditEvent{Event: store.EventAdminClient, ClientID: id, Detail: detail}
 }
 
-// clip shortens s to at most n bytes on a character boundary.
-func clip(s string, n int) string {
+// Clip shortens s to at most n bytes on a character boundary, ending it
+// with "..." when it was cut (audit details, actor names).
+func Clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
