@@ -88,7 +88,7 @@ func startHarness(t testing.TB, st *store.Store, c *clock.Clock, tls bool, opts 
 	st.Clock = c.Now
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	sealer, err := provider.NewSealer(key)
+	sealer, err := credential.NewSealer(key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -55,7 +56,7 @@ type KeyInfo struct {
 // Keys loads, creates and rotates signing keys kept encrypted in the store.
 type Keys struct {
 	store *store.Store
-	seal  *Sealer
+	seal  *credential.Sealer
 	// publishFor is how long a retired key stays in the key set: longer
 	// than any token signed with it can live.
 	publishFor time.Duration
@@ -70,12 +71,12 @@ type Keys struct {
 }
 
 // NewKeys returns a key manager.
-func NewKeys(st *store.Store, seal *Sealer, publishFor time.Duration) *Keys {
+func NewKeys(st *store.Store, seal *credential.Sealer, publishFor time.Duration) *Keys {
 	return &Keys{store: st, seal: seal, publishFor: publishFor}
 }
 
 // EnsureKey loads the keys and creates the first one when there is none.
-// It fails with ErrWrongKey when the stored keys were encrypted with
+// It fails with credential.ErrWrongKey when the stored keys were encrypted with
 // another encryption key.
 func (k *Keys) EnsureKey(ctx context.Context) error {
 	if err := k.reload(ctx); err != nil {

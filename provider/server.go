@@ -30,7 +30,7 @@ import (
 type Options struct {
 	Issuer            string
 	Store             *store.Store
-	Sealer            *Sealer
+	Sealer            *credential.Sealer
 	Hasher            *credential.Hasher
 	Renderer          *templates.Renderer
 	Lifetimes         Lifetimes
