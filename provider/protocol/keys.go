@@ -1,4 +1,4 @@
-package provider
+package protocol
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -53,10 +52,17 @@ type KeyInfo struct {
 	Published bool
 }
 
+// Sealer encrypts the private keys at rest (credential.Sealer); Open fails
+// with credential.ErrWrongKey when the encryption key differs.
+type Sealer interface {
+	Seal(plaintext, ad []byte) []byte
+	Open(sealed, ad []byte) ([]byte, error)
+}
+
 // Keys loads, creates and rotates signing keys kept encrypted in the store.
 type Keys struct {
 	store *store.Store
-	seal  *credential.Sealer
+	seal  Sealer
 	// publishFor is how long a retired key stays in the key set: longer
 	// than any token signed with it can live.
 	publishFor time.Duration
@@ -71,7 +77,7 @@ type Keys struct {
 }
 
 // NewKeys returns a key manager.
-func NewKeys(st *store.Store, seal *credential.Sealer, publishFor time.Duration) *Keys {
+func NewKeys(st *store.Store, seal Sealer, publishFor time.Duration) *Keys {
 	return &Keys{store: st, seal: seal, publishFor: publishFor}
 }
 

@@ -1,4 +1,4 @@
-package provider
+package protocol
 
 import (
 	"context"
@@ -29,7 +29,35 @@ type Storage struct {
 	loginURL func(id string) string
 	// logoutURL builds the confirmation page a logout request is sent to.
 	logoutURL func(redirect string) string
-	metrics   *Metrics
+	tokens    TokenObserver
+}
+
+// Config is what a Storage is built from.
+type Config struct {
+	Store     *store.Store
+	Keys      *Keys
+	Hasher    *credential.Hasher
+	Lifetimes Lifetimes
+	Logger    *slog.Logger
+	// LoginURL is where /authorize sends the browser (the sign-in
+	// dispatcher) for the auth request with this id.
+	LoginURL func(authRequestID string) string
+	// LogoutURL builds the confirmation page a logout request is sent to.
+	LogoutURL func(redirect string) string
+	// Tokens counts token responses; nil counts nothing.
+	Tokens TokenObserver
+}
+
+// TokenObserver counts the token responses by grant
+// ("authorization_code", "refresh_token").
+type TokenObserver interface {
+	TokenIssued(grant string)
+}
+
+// NewStorage returns the op.Storage of the provider.
+func NewStorage(c Config) *Storage {
+	return &Storage{store: c.Store, keys: c.Keys, hasher: c.Hasher, life: c.Lifetimes, log: c.Logger,
+		loginURL: c.LoginURL, logoutURL: c.LogoutURL, tokens: c.Tokens}
 }
 
 var (
