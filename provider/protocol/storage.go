@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -68,123 +65,6 @@ var (
 
 func newID() string { return rand.Text() }
 
-// CreateAuthRequest stores a validated authorization request as a new
-// sign-in flow. It enforces what the library leaves to storage: PKCE is
-// S256 only, and public clients must use it.
-func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
-	if req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
-		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
-	}
-	if req.CodeChallenge == "" && req.CodeChallengeMethod != "" {
-		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method without code_challenge")
-	}
-	c, err := s.store.ClientByID(ctx, req.ClientID)
-	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
-	}
-	if c.Public && req.CodeChallenge == "" {
-		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE (code_challenge with S256) is required for this client")
-	}
-	if req.ResponseMode != "" && req.ResponseMode != oidc.ResponseModeQuery {
-		return nil, oidc.ErrInvalidRequest().WithDescription("only response_mode=query is supported")
-	}
-	if len(req.LoginHint) > 320 || len(req.ACRValues) > 16 || len(req.UILocales) > 16 {
-		return nil, oidc.ErrInvalidRequest().WithDescription("login_hint, acr_values or ui_locales is too long")
-	}
-	// acr_values are voluntary (OIDC Core 3.1.2.1): values otpgate does not
-	// know are ignored and the token's acr says what really happened; the
-	// multi-factor value always demands the second factor (signin.WantsMFA).
-	if req.ResponseType != oidc.ResponseTypeCode {
-		return nil, oidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")
-	}
-	now := s.store.Now()
-	f := &store.Flow{
-		ID: newID(),
-		FlowRequest: store.FlowRequest{
-			ClientID:            req.ClientID,
-			RedirectURI:         req.RedirectURI,
-			Scopes:              slices.Clone([]string(req.Scopes)),
-			State:               req.State,
-			Nonce:               req.Nonce,
-			ResponseType:        string(req.ResponseType),
-			ResponseMode:        string(req.ResponseMode),
-			CodeChallenge:       req.CodeChallenge,
-			CodeChallengeMethod: string(req.CodeChallengeMethod),
-			Prompt:              slices.Clone([]string(req.Prompt)),
-			UILocales:           uiLocales(req.UILocales),
-			LoginHint:           req.LoginHint,
-			ACRValues:           strings.Join(req.ACRValues, " "),
-			IDTokenHintSubject:  hintSubject,
-		},
-		FlowProgress: store.FlowProgress{AMR: store.StringList{}},
-		CreatedAt:    now,
-		ExpiresAt:    now.Add(s.life.Flow),
-	}
-	if req.MaxAge != nil {
-		v := int64(*req.MaxAge)
-		f.MaxAge = &v
-	}
-	if err := s.store.CreateFlow(ctx, f); err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
-	}
-	return authRequest{f: f}, nil
-}
-
-func uiLocales(tags oidc.Locales) string {
-	out := make([]string, 0, len(tags))
-	for _, t := range tags {
-		out = append(out, t.String())
-	}
-	return strings.Join(out, " ")
-}
-
-// AuthRequestByID returns an unexpired flow; the library's callback then
-// refuses it unless Done() is true.
-func (s *Storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
-	f, err := s.store.FlowByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !f.ExpiresAt.After(s.store.Now()) {
-		return nil, errors.New("auth request expired")
-	}
-	return authRequest{f: f}, nil
-}
-
-// AuthRequestByCode returns the flow of an unused code. A code presented a
-// second time revokes everything issued from it.
-func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	f, err := s.store.FlowByCode(ctx, credential.HashToken(code))
-	noteFault(ctx, err)
-	if err != nil {
-		if errors.Is(err, store.ErrAlreadyUsed) {
-			s.log.WarnContext(ctx, "authorization code replayed; tokens revoked")
-		}
-		return nil, err
-	}
-	u, err := s.store.UserByID(ctx, f.UserID)
-	noteFault(ctx, err)
-	if err != nil {
-		return nil, err
-	}
-	if u.Disabled {
-		return nil, errors.New("account disabled")
-	}
-	return authRequest{f: f, u: u}, nil
-}
-
-// SaveAuthCode stores the code's hash on a finished flow.
-func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
-	return s.store.SaveCode(ctx, id, credential.HashToken(code), s.life.Code)
-}
-
-// DeleteAuthRequest does nothing. The library calls it only after the
-// tokens of a redeemed code were committed; the flow must stay (until the
-// cleanup job removes it after expiry) so that a replayed code is
-// recognised, and a database hiccup here must not turn a completed
-// exchange into an error whose retry would look like a replay.
-func (s *Storage) DeleteAuthRequest(context.Context, string) error { return nil }
-
 // TerminateSession is not used: logout goes through
 // TerminateSessionFromRequest, which sends the browser to a confirmation page.
 func (s *Storage) TerminateSession(ctx context.Context, userID, clientID string) error {
@@ -207,40 +87,6 @@ func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorith
 
 // KeySet returns every public key that can verify a live token.
 func (s *Storage) KeySet(ctx context.Context) ([]op.Key, error) { return s.keys.published(ctx) }
-
-// GetClientByClientID loads a client; only a database fault is a server error.
-func (s *Storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.store.ClientByID(ctx, id)
-	noteFault(ctx, err)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("unknown client")
-	}
-	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
-	}
-	return &client{row: c, loginURL: s.loginURL, idLifetime: s.life.IDToken}, nil
-}
-
-// AuthorizeClientIDSecret checks a confidential client's secret.
-func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
-	c, err := s.store.ClientByID(ctx, id)
-	noteFault(ctx, err)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return oidc.ErrServerError().WithParent(err)
-	}
-	hash := ""
-	if err == nil && !c.Public {
-		hash = c.SecretHash
-	}
-	ok, verr := s.hasher.Verify(secret, hash)
-	if verr != nil {
-		return oidc.ErrServerError().WithParent(verr)
-	}
-	if !ok {
-		return errors.New("invalid client credentials")
-	}
-	return nil
-}
 
 // GetKeyByIDAndClientID refuses: the JWT profile grant is not offered.
 func (s *Storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
