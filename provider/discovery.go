@@ -7,6 +7,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/signin"
 )
 
@@ -17,7 +18,7 @@ var supportedClaims = []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "
 // discovery serves the discovery document built by the library, corrected
 // to advertise only what otpgate really offers: the code flow, S256 PKCE,
 // the code and refresh grants, and no device or JWT-bearer grant.
-func discovery(p *op.Provider, st *Storage, issuer string) echo.HandlerFunc {
+func discovery(p *op.Provider, st *protocol.Storage, issuer string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := op.ContextWithIssuer(c.Request().Context(), issuer)
 		d := op.CreateDiscoveryConfig(ctx, p, st)

@@ -1,10 +1,11 @@
-// Package provider is otpgate's OpenID Connect glue: it implements the
-// zitadel/oidc op.Storage interface on top of provider/store, manages
-// signing keys and clients, and mounts the protocol endpoints next to the
-// browser-facing sign-in pages of provider/login.
+// Package provider wires otpgate together: it builds the OpenID provider of
+// zitadel/oidc on provider/protocol's storage and signing keys, the sign-in
+// service of provider/signin and its pages (provider/login), and mounts them
+// on one echo server — the protocol endpoints as API routes (with their
+// discovery document and error answers corrected), the sign-in pages as
+// browser routes — next to the operations routes and metrics.
 //
-// Invariants: an authorization request yields a code only when its flow is
-// done (every required step passed); a code is redeemed once; a refresh
-// token rotates once and a replay revokes its family; tokens carry the
-// authentication methods that were really performed.
+// Invariants: an authorization request whose client or redirect URI cannot
+// be trusted never redirects; a database fault is never answered as a
+// client error at the protocol endpoints.
 package provider

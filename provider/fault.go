@@ -1,43 +1,22 @@
 package provider
 
 import (
-	"context"
-	"errors"
 	"net/http"
-	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/provider/protocol"
 )
-
-// The library maps every storage error of some calls onto a client error
-// (a code lookup failure becomes invalid_grant, a token lookup failure
-// invalid_token), which would make a client throw away a valid credential
-// while the database is merely unreachable. Storage therefore notes a
-// database fault in the request's context, and the protocol endpoints turn
-// such an answer into a server error the client retries.
-
-type faultKey struct{}
-
-// noteFault records that err is a database fault (not "not found" or
-// "already used") on the request's fault marker, if any.
-func noteFault(ctx context.Context, err error) {
-	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed) || errors.Is(err, store.ErrStale) {
-		return
-	}
-	if f, ok := ctx.Value(faultKey{}).(*atomic.Bool); ok {
-		f.Store(true)
-	}
-}
 
 // storageFaults answers 503 temporarily_unavailable (RFC 6749 §4.1.2.1
 // names it; JSON for the token-type endpoints) when the library refused a
-// request only because the database failed.
+// request only because the database failed: the library maps some storage
+// errors onto client errors (invalid_grant, invalid_token), so Storage
+// notes a database fault on the request's marker (protocol.WithFaultMarker)
+// and this middleware turns such an answer into one the client retries.
 func storageFaults(next echo.HandlerFunc) echo.HandlerFunc {
 	inner := fixErrors(next, func(c echo.Context, status int, _ []byte) (bool, error) {
-		f, _ := c.Request().Context().Value(faultKey{}).(*atomic.Bool)
-		if f == nil || !f.Load() {
+		if !protocol.FaultNoted(c.Request().Context()) {
 			return false, nil
 		}
 		c.Response().Header().Set("Retry-After", "5")
@@ -46,8 +25,7 @@ func storageFaults(next echo.HandlerFunc) echo.HandlerFunc {
 			"error_description": "the database cannot be reached; try again"})
 	})
 	return func(c echo.Context) error {
-		flag := new(atomic.Bool)
-		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), faultKey{}, flag)))
+		c.SetRequest(c.Request().WithContext(protocol.WithFaultMarker(c.Request().Context())))
 		return inner(c)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/otpgate/otpgate/internal/testkit/fixtures"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/provider/store/storetest"
 	"github.com/otpgate/otpgate/templates"
@@ -68,7 +69,7 @@ func openStore(t testing.TB) *store.Store {
 func newHarnessOn(t testing.TB, st *store.Store, c *clock.Clock, edit ...func(*provider.Options)) *harness {
 	t.Helper()
 	opts := provider.Options{
-		Lifetimes: provider.Lifetimes{Flow: 15 * time.Minute, Code: 2 * time.Minute, AccessToken: 15 * time.Minute,
+		Lifetimes: protocol.Lifetimes{Flow: 15 * time.Minute, Code: 2 * time.Minute, AccessToken: 15 * time.Minute,
 			IDToken: time.Hour, RefreshToken: 24 * time.Hour, Session: 12 * time.Hour},
 		QuestionEnabled: true, MinPasswordLength: 12,
 		// Every test client is 127.0.0.1: the per-IP limiter is tested on its own.
@@ -88,7 +89,7 @@ func startHarness(t testing.TB, st *store.Store, c *clock.Clock, tls bool, opts 
 	st.Clock = c.Now
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	sealer, err := provider.NewSealer(key)
+	sealer, err := credential.NewSealer(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func startHarness(t testing.TB, st *store.Store, c *clock.Clock, tls bool, opts 
 func newTLSHarness(t testing.TB, st *store.Store) *harness {
 	t.Helper()
 	return startHarness(t, st, nil, true, provider.Options{
-		Lifetimes:       provider.Lifetimes{Flow: time.Minute, Code: time.Minute, AccessToken: time.Minute, IDToken: time.Minute, RefreshToken: time.Hour, Session: time.Hour},
+		Lifetimes:       protocol.Lifetimes{Flow: time.Minute, Code: time.Minute, AccessToken: time.Minute, IDToken: time.Minute, RefreshToken: time.Hour, Session: time.Hour},
 		QuestionEnabled: true, MinPasswordLength: 12,
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/credential"
 )
 
 func (h *harness) jwksKeyIDs(t *testing.T) []string {
@@ -78,7 +79,7 @@ func TestKeysPersistAndNeedTheirEncryptionKey(t *testing.T) {
 	st := openStore(t)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	sameKey := func(o *provider.Options) { o.Sealer, _ = provider.NewSealer(key) }
+	sameKey := func(o *provider.Options) { o.Sealer, _ = credential.NewSealer(key) }
 	first := newHarnessOn(t, st, nil, sameKey).jwksKeyIDs(t)
 	second := newHarnessOn(t, st, nil, sameKey).jwksKeyIDs(t)
 	if !slices.Equal(first, second) {
@@ -86,9 +87,9 @@ func TestKeysPersistAndNeedTheirEncryptionKey(t *testing.T) {
 	}
 	other := make([]byte, 32)
 	_, _ = rand.Read(other)
-	sealer, _ := provider.NewSealer(other)
+	sealer, _ := credential.NewSealer(other)
 	_, err := provider.New(context.Background(), provider.Options{Issuer: "http://127.0.0.1:1", Store: st, Sealer: sealer})
-	if !errors.Is(err, provider.ErrWrongKey) {
+	if !errors.Is(err, credential.ErrWrongKey) {
 		t.Fatalf("start with another encryption key: %v, want ErrWrongKey", err)
 	}
 }

@@ -57,7 +57,8 @@ func (m *Metrics) SecurityEvent(event string) { m.events.WithLabelValues(event).
 // SignInFailure counts a failed attempt at a step (login.Observer).
 func (m *Metrics) SignInFailure(step string) { m.failures.WithLabelValues(step).Inc() }
 
-func (m *Metrics) tokenIssued(grant string) { m.tokens.WithLabelValues(grant).Inc() }
+// TokenIssued counts a token response by grant (protocol.TokenObserver).
+func (m *Metrics) TokenIssued(grant string) { m.tokens.WithLabelValues(grant).Inc() }
 
 // handler serves /metrics.
 func (m *Metrics) handler() http.Handler {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/otpgate/otpgate/provider/protocol"
 )
 
 // Drain makes /readyz answer 503 so that load balancers stop sending new
@@ -16,7 +18,7 @@ func (s *Server) Drain() { s.draining.Store(true) }
 
 // ready answers /readyz: 200 while the database answers and the process is
 // not draining; the signing keys were loaded before the server was built.
-func (s *Server) ready(st *Storage) echo.HandlerFunc {
+func (s *Server) ready(st *protocol.Storage) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.draining.Load() {
 			return c.String(http.StatusServiceUnavailable, "shutting down\n")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/otpgate/otpgate/internal/testkit/clock"
 	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/provider/store/storetest"
 )
@@ -36,7 +37,7 @@ func twoServers(t *testing.T) (*harness, *harness) {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	sameKey := func(o *provider.Options) { o.Sealer, _ = provider.NewSealer(key) }
+	sameKey := func(o *provider.Options) { o.Sealer, _ = credential.NewSealer(key) }
 	shared := clock.New()
 	a := newHarnessOn(t, open(), shared, sameKey)
 	b := newHarnessOn(t, open(), shared, sameKey)

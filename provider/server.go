@@ -19,6 +19,7 @@ import (
 
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/provider/web"
@@ -30,10 +31,10 @@ import (
 type Options struct {
 	Issuer            string
 	Store             *store.Store
-	Sealer            *Sealer
+	Sealer            *credential.Sealer
 	Hasher            *credential.Hasher
 	Renderer          *templates.Renderer
-	Lifetimes         Lifetimes
+	Lifetimes         protocol.Lifetimes
 	CORSOrigins       []string
 	QuestionEnabled   bool
 	MinPasswordLength int
@@ -68,7 +69,7 @@ type Options struct {
 type Server struct {
 	echo     *echo.Echo
 	op       *op.Provider
-	keys     *Keys
+	keys     *protocol.Keys
 	metrics  *Metrics
 	draining atomic.Bool
 }
@@ -120,9 +121,9 @@ type wiring struct {
 	o         Options
 	secure    bool
 	cookies   web.Cookies
-	keys      *Keys
+	keys      *protocol.Keys
 	metrics   *Metrics
-	st        *Storage
+	st        *protocol.Storage
 	logoutKey [32]byte
 	op        *op.Provider
 	cors      *cors.Options
@@ -132,7 +133,7 @@ type wiring struct {
 // storage loads the signing keys and builds the op.Storage.
 func (w *wiring) storage(ctx context.Context) error {
 	o := w.o
-	w.keys = NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+o.KeyActivation+time.Hour)
+	w.keys = protocol.NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+o.KeyActivation+time.Hour)
 	w.keys.Activation = o.KeyActivation
 	if err := w.keys.EnsureKey(ctx); err != nil {
 		return err
@@ -143,12 +144,12 @@ func (w *wiring) storage(ctx context.Context) error {
 		return err
 	}
 	w.metrics = newMetrics(sqlDB)
-	w.st = &Storage{
-		store: o.Store, keys: w.keys, hasher: o.Hasher, life: o.Lifetimes, log: o.Logger,
-		metrics:   w.metrics,
-		loginURL:  func(id string) string { return o.Issuer + "/login/next?authRequestID=" + url.QueryEscape(id) },
-		logoutURL: func(redirect string) string { return o.Issuer + login.LogoutURL(w.logoutKey, redirect) },
-	}
+	w.st = protocol.NewStorage(protocol.Config{
+		Store: o.Store, Keys: w.keys, Hasher: o.Hasher, Lifetimes: o.Lifetimes, Logger: o.Logger,
+		Tokens:    w.metrics,
+		LoginURL:  func(id string) string { return o.Issuer + "/login/next?authRequestID=" + url.QueryEscape(id) },
+		LogoutURL: func(redirect string) string { return o.Issuer + login.LogoutURL(w.logoutKey, redirect) },
+	})
 	return nil
 }
 
@@ -191,7 +192,7 @@ func (w *wiring) signIn() {
 			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
 		},
 		AuthError: func(rw http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
-			op.AuthRequestError(rw, r, authRequest{f: f}, err, p)
+			op.AuthRequestError(rw, r, protocol.NewAuthRequest(f), err, p)
 		},
 		LogoutKey:         w.logoutKey,
 		AttemptsPerMinute: o.AttemptsPerMinute,
@@ -254,7 +255,7 @@ func (w *wiring) mountProtocol(e *echo.Echo) {
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Keys gives access to the signing keys.
-func (s *Server) Keys() *Keys { return s.keys }
+func (s *Server) Keys() *protocol.Keys { return s.keys }
 
 func staticHandler() http.Handler {
 	fs := http.FileServerFS(templates.Static())

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/otpgate/otpgate/config"
-	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -85,7 +84,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 type runtime struct {
 	cfg    *config.Config
 	store  *store.Store
-	sealer *provider.Sealer
+	sealer *credential.Sealer
 	hasher *credential.Hasher
 	log    *slog.Logger
 }
@@ -119,7 +118,7 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 			return nil, err
 		}
 	}
-	sealer, err := provider.NewSealer(key)
+	sealer, err := credential.NewSealer(key)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +152,7 @@ func checkEncryptionKey(ctx context.Context, rt *runtime) error {
 	// There is always an active key once one exists, so this only loads
 	// and decrypts them.
 	if err := keysFor(rt).EnsureKey(ctx); err != nil {
-		if errors.Is(err, provider.ErrWrongKey) {
+		if errors.Is(err, credential.ErrWrongKey) {
 			return fmt.Errorf("encryption key: %w; the database was written with another key", err)
 		}
 		return err

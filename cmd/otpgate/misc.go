@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/otpgate/otpgate/config"
-	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -36,10 +36,10 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 }
 
 // keysFor builds the key manager with the configured token lifetimes.
-func keysFor(rt *runtime) *provider.Keys {
+func keysFor(rt *runtime) *protocol.Keys {
 	l := lifetimes(rt.cfg)
 	activation := rt.cfg.Tokens.KeyActivationDelay.Duration
-	k := provider.NewKeys(rt.store, rt.sealer, l.IDToken+l.AccessToken+activation+time.Hour)
+	k := protocol.NewKeys(rt.store, rt.sealer, l.IDToken+l.AccessToken+activation+time.Hour)
 	k.Activation = activation
 	return k
 }

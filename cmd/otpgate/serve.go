@@ -13,6 +13,7 @@ import (
 	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/demo"
+	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/templates"
 )
@@ -158,8 +159,8 @@ func runServer(ctx context.Context, rt *runtime, srv *provider.Server) error {
 // codeLifetime is how long an authorization code can be redeemed.
 const codeLifetime = 2 * time.Minute
 
-func lifetimes(cfg *config.Config) provider.Lifetimes {
-	return provider.Lifetimes{
+func lifetimes(cfg *config.Config) protocol.Lifetimes {
+	return protocol.Lifetimes{
 		Flow:         cfg.Login.FlowLifetime.Duration,
 		Code:         codeLifetime,
 		AccessToken:  cfg.Tokens.AccessTokenLifetime.Duration,

@@ -1,4 +1,4 @@
-package provider
+package protocol
 
 import (
 	"context"
@@ -157,7 +157,7 @@ func (s *Storage) RevokeToken(ctx context.Context, tokenID, userID, clientID str
 }
 
 func (s *Storage) observeToken(grant string) {
-	if s.metrics != nil {
-		s.metrics.tokenIssued(grant)
+	if s.tokens != nil {
+		s.tokens.TokenIssued(grant)
 	}
 }

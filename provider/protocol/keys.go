@@ -1,4 +1,4 @@
-package provider
+package protocol
 
 import (
 	"context"
@@ -52,10 +52,17 @@ type KeyInfo struct {
 	Published bool
 }
 
+// Sealer encrypts the private keys at rest (credential.Sealer); Open fails
+// with credential.ErrWrongKey when the encryption key differs.
+type Sealer interface {
+	Seal(plaintext, ad []byte) []byte
+	Open(sealed, ad []byte) ([]byte, error)
+}
+
 // Keys loads, creates and rotates signing keys kept encrypted in the store.
 type Keys struct {
 	store *store.Store
-	seal  *Sealer
+	seal  Sealer
 	// publishFor is how long a retired key stays in the key set: longer
 	// than any token signed with it can live.
 	publishFor time.Duration
@@ -70,12 +77,12 @@ type Keys struct {
 }
 
 // NewKeys returns a key manager.
-func NewKeys(st *store.Store, seal *Sealer, publishFor time.Duration) *Keys {
+func NewKeys(st *store.Store, seal Sealer, publishFor time.Duration) *Keys {
 	return &Keys{store: st, seal: seal, publishFor: publishFor}
 }
 
 // EnsureKey loads the keys and creates the first one when there is none.
-// It fails with ErrWrongKey when the stored keys were encrypted with
+// It fails with credential.ErrWrongKey when the stored keys were encrypted with
 // another encryption key.
 func (k *Keys) EnsureKey(ctx context.Context) error {
 	if err := k.reload(ctx); err != nil {

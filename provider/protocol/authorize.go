@@ -1,44 +1,17 @@
-package provider
+package protocol
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
-	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 )
-
-// Storage implements op.Storage on the database.
-type Storage struct {
-	store  *store.Store
-	keys   *Keys
-	hasher *credential.Hasher
-	life   Lifetimes
-	log    *slog.Logger
-	// loginURL is where /authorize sends the browser (the dispatcher).
-	loginURL func(id string) string
-	// logoutURL builds the confirmation page a logout request is sent to.
-	logoutURL func(redirect string) string
-	metrics   *Metrics
-}
-
-var (
-	_ op.Storage                        = (*Storage)(nil)
-	_ op.CanSetUserinfoFromRequest      = (*Storage)(nil)
-	_ op.CanTerminateSessionFromRequest = (*Storage)(nil)
-)
-
-func newID() string { return rand.Text() }
 
 // CreateAuthRequest stores a validated authorization request as a new
 // sign-in flow. It enforces what the library leaves to storage: PKCE is
@@ -156,82 +129,3 @@ func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 // recognised, and a database hiccup here must not turn a completed
 // exchange into an error whose retry would look like a replay.
 func (s *Storage) DeleteAuthRequest(context.Context, string) error { return nil }
-
-// TerminateSession is not used: logout goes through
-// TerminateSessionFromRequest, which sends the browser to a confirmation page.
-func (s *Storage) TerminateSession(ctx context.Context, userID, clientID string) error {
-	return errors.New("logout requires confirmation")
-}
-
-// TerminateSessionFromRequest sends the browser to otpgate's own logout
-// confirmation page; the (already validated) redirect travels signed.
-func (s *Storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
-	return s.logoutURL(req.RedirectURI), nil
-}
-
-// SigningKey returns the active signing key.
-func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) { return s.keys.signing(ctx) }
-
-// SignatureAlgorithms lists the algorithms of the key set.
-func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.RS256}, nil
-}
-
-// KeySet returns every public key that can verify a live token.
-func (s *Storage) KeySet(ctx context.Context) ([]op.Key, error) { return s.keys.published(ctx) }
-
-// GetClientByClientID loads a client; only a database fault is a server error.
-func (s *Storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.store.ClientByID(ctx, id)
-	noteFault(ctx, err)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("unknown client")
-	}
-	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
-	}
-	return &client{row: c, loginURL: s.loginURL, idLifetime: s.life.IDToken}, nil
-}
-
-// AuthorizeClientIDSecret checks a confidential client's secret.
-func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
-	c, err := s.store.ClientByID(ctx, id)
-	noteFault(ctx, err)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return oidc.ErrServerError().WithParent(err)
-	}
-	hash := ""
-	if err == nil && !c.Public {
-		hash = c.SecretHash
-	}
-	ok, verr := s.hasher.Verify(secret, hash)
-	if verr != nil {
-		return oidc.ErrServerError().WithParent(verr)
-	}
-	if !ok {
-		return errors.New("invalid client credentials")
-	}
-	return nil
-}
-
-// GetKeyByIDAndClientID refuses: the JWT profile grant is not offered.
-func (s *Storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
-	return nil, oidc.ErrUnauthorizedClient().WithDescription("JWT profile grant is not supported")
-}
-
-// ValidateJWTProfileScopes refuses: the JWT profile grant is not offered.
-func (s *Storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
-	return nil, oidc.ErrUnauthorizedClient().WithDescription("JWT profile grant is not supported")
-}
-
-// GetPrivateClaimsFromScopes adds nothing to access tokens (they are opaque).
-func (s *Storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
-	return nil, nil
-}
-
-// Health reports whether the database answers.
-func (s *Storage) Health(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	return s.store.Ping(ctx)
-}

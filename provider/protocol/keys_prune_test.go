@@ -1,4 +1,4 @@
-package provider
+package protocol
 
 import (
 	"context"
@@ -13,7 +13,7 @@ func TestKeysPrune(t *testing.T) {
 	t.Parallel()
 	st, advance := keysTestStore(t)
 	ctx := context.Background()
-	k := NewKeys(st, sealTestSealer(t, 1), time.Hour)
+	k := NewKeys(st, keysTestSealer(t, 1), time.Hour)
 	if err := k.EnsureKey(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
-package provider
+package protocol
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -30,6 +32,16 @@ func keysTestStore(t *testing.T) (*store.Store, func(time.Duration)) {
 	now := time.Unix(1_700_000_000, 0).UTC()
 	st.Clock = func() time.Time { return now }
 	return st, func(d time.Duration) { now = now.Add(d) }
+}
+
+// keysTestSealer returns a sealer whose 32-byte key is filled with b.
+func keysTestSealer(t *testing.T, b byte) *credential.Sealer {
+	t.Helper()
+	s, err := credential.NewSealer(bytes.Repeat([]byte{b}, 32))
+	if err != nil {
+		t.Fatalf("NewSealer: %v", err)
+	}
+	return s
 }
 
 func keysTestPublishedIDs(t *testing.T, k *Keys) []string {
@@ -71,7 +83,7 @@ func TestKeysEnsureKeyCreatesOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st, _ := keysTestStore(t)
-	k := NewKeys(st, sealTestSealer(t, 1), time.Hour)
+	k := NewKeys(st, keysTestSealer(t, 1), time.Hour)
 	if _, err := k.signing(ctx); err == nil {
 		t.Error("signing before EnsureKey succeeded on an empty store")
 	}
@@ -83,7 +95,7 @@ func TestKeysEnsureKeyCreatesOnce(t *testing.T) {
 		t.Fatalf("second EnsureKey: %v", err)
 	}
 	// A fresh manager (another replica, a restart) keeps the same key too.
-	k2 := NewKeys(st, sealTestSealer(t, 1), time.Hour)
+	k2 := NewKeys(st, keysTestSealer(t, 1), time.Hour)
 	if err := k2.EnsureKey(ctx); err != nil {
 		t.Fatalf("EnsureKey on a second manager: %v", err)
 	}
@@ -105,7 +117,7 @@ func TestKeysEnsureKeyCreatesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sealTestSealer(t, 1).Open(rows[0].PrivateKey, []byte("signing-key:"+first)); err != nil {
+	if _, err := keysTestSealer(t, 1).Open(rows[0].PrivateKey, []byte("signing-key:"+first)); err != nil {
 		t.Errorf("stored private key does not open with the sealer: %v", err)
 	}
 }
@@ -115,7 +127,7 @@ func TestKeysRotatePublishesOldKeyUntilExpiry(t *testing.T) {
 	ctx := context.Background()
 	st, advance := keysTestStore(t)
 	const publishFor = 2 * time.Hour
-	k := NewKeys(st, sealTestSealer(t, 1), publishFor)
+	k := NewKeys(st, keysTestSealer(t, 1), publishFor)
 	if err := k.EnsureKey(ctx); err != nil {
 		t.Fatalf("EnsureKey: %v", err)
 	}
@@ -174,12 +186,12 @@ func TestKeysWrongEncryptionKeyStopsStartUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st, _ := keysTestStore(t)
-	if err := NewKeys(st, sealTestSealer(t, 1), time.Hour).EnsureKey(ctx); err != nil {
+	if err := NewKeys(st, keysTestSealer(t, 1), time.Hour).EnsureKey(ctx); err != nil {
 		t.Fatalf("EnsureKey: %v", err)
 	}
-	wrong := NewKeys(st, sealTestSealer(t, 2), time.Hour)
+	wrong := NewKeys(st, keysTestSealer(t, 2), time.Hour)
 	err := wrong.EnsureKey(ctx)
-	if !errors.Is(err, ErrWrongKey) {
+	if !errors.Is(err, credential.ErrWrongKey) {
 		t.Fatalf("EnsureKey with another encryption key = %v, want an error wrapping ErrWrongKey", err)
 	}
 	if !strings.Contains(err.Error(), "encryption key") {

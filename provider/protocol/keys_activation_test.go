@@ -1,4 +1,4 @@
-package provider
+package protocol
 
 import (
 	"context"
@@ -14,7 +14,7 @@ func TestKeyActivation(t *testing.T) {
 	t.Parallel()
 	st, advance := keysTestStore(t)
 	ctx := context.Background()
-	k := NewKeys(st, sealTestSealer(t, 1), time.Hour)
+	k := NewKeys(st, keysTestSealer(t, 1), time.Hour)
 	k.Activation = 2 * time.Minute
 	if err := k.EnsureKey(ctx); err != nil {
 		t.Fatal(err)

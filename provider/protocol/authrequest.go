@@ -1,4 +1,4 @@
-package provider
+package protocol
 
 import (
 	"log/slog"
@@ -19,6 +19,10 @@ type authRequest struct {
 }
 
 var _ op.AuthRequest = authRequest{}
+
+// NewAuthRequest adapts a stored flow to op.AuthRequest, for answering it
+// with the library's error redirect (op.AuthRequestError).
+func NewAuthRequest(f *store.Flow) op.AuthRequest { return authRequest{f: f} }
 
 func (a authRequest) GetID() string          { return a.f.ID }
 func (a authRequest) GetACR() string         { return a.f.ACR }

@@ -1,6 +1,9 @@
-package provider
+package protocol
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -67,4 +70,38 @@ func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
 
 func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
+}
+
+// GetClientByClientID loads a client; only a database fault is a server error.
+func (s *Storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := s.store.ClientByID(ctx, id)
+	noteFault(ctx, err)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("unknown client")
+	}
+	if err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	return &client{row: c, loginURL: s.loginURL, idLifetime: s.life.IDToken}, nil
+}
+
+// AuthorizeClientIDSecret checks a confidential client's secret.
+func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
+	c, err := s.store.ClientByID(ctx, id)
+	noteFault(ctx, err)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	hash := ""
+	if err == nil && !c.Public {
+		hash = c.SecretHash
+	}
+	ok, verr := s.hasher.Verify(secret, hash)
+	if verr != nil {
+		return oidc.ErrServerError().WithParent(verr)
+	}
+	if !ok {
+		return errors.New("invalid client credentials")
+	}
+	return nil
 }

@@ -1,0 +1,111 @@
+package protocol
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// Storage implements op.Storage on the database.
+type Storage struct {
+	store  *store.Store
+	keys   *Keys
+	hasher *credential.Hasher
+	life   Lifetimes
+	log    *slog.Logger
+	// loginURL is where /authorize sends the browser (the dispatcher).
+	loginURL func(id string) string
+	// logoutURL builds the confirmation page a logout request is sent to.
+	logoutURL func(redirect string) string
+	tokens    TokenObserver
+}
+
+// Config is what a Storage is built from.
+type Config struct {
+	Store     *store.Store
+	Keys      *Keys
+	Hasher    *credential.Hasher
+	Lifetimes Lifetimes
+	Logger    *slog.Logger
+	// LoginURL is where /authorize sends the browser (the sign-in
+	// dispatcher) for the auth request with this id.
+	LoginURL func(authRequestID string) string
+	// LogoutURL builds the confirmation page a logout request is sent to.
+	LogoutURL func(redirect string) string
+	// Tokens counts token responses; nil counts nothing.
+	Tokens TokenObserver
+}
+
+// TokenObserver counts the token responses by grant
+// ("authorization_code", "refresh_token").
+type TokenObserver interface {
+	TokenIssued(grant string)
+}
+
+// NewStorage returns the op.Storage of the provider.
+func NewStorage(c Config) *Storage {
+	return &Storage{store: c.Store, keys: c.Keys, hasher: c.Hasher, life: c.Lifetimes, log: c.Logger,
+		loginURL: c.LoginURL, logoutURL: c.LogoutURL, tokens: c.Tokens}
+}
+
+var (
+	_ op.Storage                        = (*Storage)(nil)
+	_ op.CanSetUserinfoFromRequest      = (*Storage)(nil)
+	_ op.CanTerminateSessionFromRequest = (*Storage)(nil)
+)
+
+func newID() string { return rand.Text() }
+
+// TerminateSession is not used: logout goes through
+// TerminateSessionFromRequest, which sends the browser to a confirmation page.
+func (s *Storage) TerminateSession(ctx context.Context, userID, clientID string) error {
+	return errors.New("logout requires confirmation")
+}
+
+// TerminateSessionFromRequest sends the browser to otpgate's own logout
+// confirmation page; the (already validated) redirect travels signed.
+func (s *Storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
+	return s.logoutURL(req.RedirectURI), nil
+}
+
+// SigningKey returns the active signing key.
+func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) { return s.keys.signing(ctx) }
+
+// SignatureAlgorithms lists the algorithms of the key set.
+func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return []jose.SignatureAlgorithm{jose.RS256}, nil
+}
+
+// KeySet returns every public key that can verify a live token.
+func (s *Storage) KeySet(ctx context.Context) ([]op.Key, error) { return s.keys.published(ctx) }
+
+// GetKeyByIDAndClientID refuses: the JWT profile grant is not offered.
+func (s *Storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
+	return nil, oidc.ErrUnauthorizedClient().WithDescription("JWT profile grant is not supported")
+}
+
+// ValidateJWTProfileScopes refuses: the JWT profile grant is not offered.
+func (s *Storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
+	return nil, oidc.ErrUnauthorizedClient().WithDescription("JWT profile grant is not supported")
+}
+
+// GetPrivateClaimsFromScopes adds nothing to access tokens (they are opaque).
+func (s *Storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, nil
+}
+
+// Health reports whether the database answers.
+func (s *Storage) Health(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return s.store.Ping(ctx)
+}
