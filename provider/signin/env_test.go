@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/otpgate/otpgate/mfa"
-	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
@@ -104,7 +103,7 @@ func newEnv(t *testing.T, s *store.Store, opts ...option) *env {
 	t.Helper()
 	c := &clock{now: start}
 	s.Clock = c.Now
-	sealer, err := provider.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
+	sealer, err := credential.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}

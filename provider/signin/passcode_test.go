@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
@@ -190,7 +190,7 @@ func TestPasscodeLock(t *testing.T) {
 func TestPasscodeSecretDoesNotOpen(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
-		otherKey, err := provider.NewSealer([]byte("another key, another key, 32 byt"))
+		otherKey, err := credential.NewSealer([]byte("another key, another key, 32 byt"))
 		must(t, err, "sealer")
 		alice, bob := e.user("alice"), e.user("bob")
 		secret, _ := e.device(alice)

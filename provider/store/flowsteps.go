@@ -12,7 +12,7 @@ import (
 // A sign-in step writes only the columns it owns, in one conditional
 // UPDATE whose affected-row count says whether the flow was still in the
 // state the step saw (ErrStale otherwise): unfinished, and on the account
-// the step checked.
+// the step checked. Keys no row can have are ErrStale before any SQL.
 
 // progressReset clears every step result and the pending enrollment: what
 // a new password step, or a device reset elsewhere, leaves of a flow.
@@ -24,6 +24,9 @@ var progressReset = map[string]any{"setup_at": nil, "question_at": nil, "otp_at"
 // identifies one account for good, and nothing proven earlier in it
 // carries over a new password step.
 func (s *Store) IdentifyFlow(ctx context.Context, id, userID string, at time.Time) error {
+	if !lookupable(id, userID) {
+		return ErrStale
+	}
 	set := map[string]any{"user_id": userID, "password_at": at}
 	for k, v := range progressReset {
 		set[k] = v
@@ -47,6 +50,9 @@ const (
 
 // MarkFlow records that step passed at in userID's unfinished flow id.
 func (s *Store) MarkFlow(ctx context.Context, id, userID string, step FlowStep, at time.Time) error {
+	if !lookupable(id, userID) {
+		return ErrStale
+	}
 	q := s.db.WithContext(ctx).Model(&Flow{}).Where("id = ? AND user_id = ? AND done_at IS NULL", id, userID)
 	set := map[string]any{string(step): at}
 	switch step {
@@ -64,6 +70,9 @@ func (s *Store) MarkFlow(ctx context.Context, id, userID string, step FlowStep, 
 // offered until expires, with no wrong codes yet. A flow that enrolled or
 // finished offers nothing more (ErrStale).
 func (s *Store) OfferSecret(ctx context.Context, id string, sealed []byte, expires time.Time) error {
+	if !lookupable(id) {
+		return ErrStale
+	}
 	return stepUpdate("offer secret", s.db.WithContext(ctx).Model(&Flow{}).
 		Where("id = ? AND enrolled_at IS NULL AND done_at IS NULL", id),
 		map[string]any{"pending_secret": sealed, "pending_expires_at": expires, "pending_attempts": 0})
@@ -72,6 +81,9 @@ func (s *Store) OfferSecret(ctx context.Context, id string, sealed []byte, expir
 // CountWrongEnrollCode counts one wrong verification code against the
 // secret flow id offers and returns how many there were.
 func (s *Store) CountWrongEnrollCode(ctx context.Context, id string) (int, error) {
+	if !lookupable(id) {
+		return 0, ErrStale
+	}
 	var rows []int
 	err := s.db.WithContext(ctx).Raw(`UPDATE flows SET pending_attempts = pending_attempts + 1
 		WHERE id = ? AND enrolled_at IS NULL AND done_at IS NULL RETURNING pending_attempts`, id).Scan(&rows).Error
@@ -98,6 +110,9 @@ type FlowResult struct {
 // "otp" (and for needOTP, when the flow required a second factor), so a
 // token never claims a method the flow did not record.
 func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP bool, at time.Time) error {
+	if !lookupable(id, r.UserID) {
+		return ErrStale
+	}
 	q := s.db.WithContext(ctx).Model(&Flow{}).
 		Where("id = ? AND user_id = ? AND done_at IS NULL AND password_at IS NOT NULL", id, r.UserID)
 	if slices.Contains(r.AMR, "kba") {
@@ -113,6 +128,9 @@ func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP
 // browser session (single sign-on): the flow must be unfinished and not
 // have identified another account.
 func (s *Store) FinishFlowFromSession(ctx context.Context, id string, r FlowResult, at time.Time) error {
+	if !lookupable(id, r.UserID) {
+		return ErrStale
+	}
 	set := finishColumns(r, at)
 	set["user_id"] = r.UserID
 	return stepUpdate("finish flow", s.db.WithContext(ctx).Model(&Flow{}).

@@ -45,6 +45,9 @@ type PasscodeOutcome struct {
 // the flow is no longer the user's unfinished flow, nothing is written
 // (ErrStale); a storage failure writes nothing (fail closed).
 func (s *Store) CheckPasscode(ctx context.Context, c PasscodeCheck) (PasscodeOutcome, error) {
+	if !lookupable(c.UserID, c.FlowID) {
+		return PasscodeOutcome{}, ErrStale
+	}
 	var out PasscodeOutcome
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
