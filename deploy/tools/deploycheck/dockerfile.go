@@ -29,14 +29,42 @@ func checkDockerfile(args []string) ([]string, error) {
 		return nil, errors.New("want one Dockerfile")
 	}
 	name := fs.Arg(0)
-	f, err := os.Open(name)
+	stages, metaArgs, problems, err := parseDockerfile(name)
 	if err != nil {
 		return nil, err
+	}
+	if len(stages) < 2 {
+		return append(problems, "want a multi-stage build (a build stage and a final stage)"), nil
+	}
+	stageProblems, build := checkStages(stages, argDefaults(metaArgs))
+	problems = append(problems, stageProblems...)
+	problems = append(problems, checkBuildCommand(build)...)
+	problems = append(problems, checkFinalStage(stages[len(stages)-1])...)
+	if *printBuild {
+		if len(problems) == 0 {
+			fmt.Println(build)
+		}
+		return problems, nil
+	}
+	if len(problems) == 0 {
+		fmt.Printf("%s: %d stages; final stage from %s runs as a non-root user with HEALTHCHECK, ENTRYPOINT and CMD in exec form\n",
+			name, len(stages), stages[len(stages)-1].BaseName)
+	}
+	return problems, nil
+}
+
+// parseDockerfile parses the Dockerfile name into its stages and global
+// ARGs. The problems it returns are the parser's warnings, then the
+// linter's; an error means the file could not be read or parsed.
+func parseDockerfile(name string) ([]instructions.Stage, []instructions.ArgCommand, []string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	defer f.Close()
 	res, err := parser.Parse(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, nil, nil, fmt.Errorf("%s: %v", name, err)
 	}
 	var problems []string
 	for _, w := range res.Warnings {
@@ -51,11 +79,14 @@ func checkDockerfile(args []string) ([]string, error) {
 	}})
 	stages, metaArgs, err := instructions.Parse(res.AST, lint)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, nil, nil, fmt.Errorf("%s: %v", name, err)
 	}
-	if len(stages) < 2 {
-		return append(problems, "want a multi-stage build (a build stage and a final stage)"), nil
-	}
+	return stages, metaArgs, problems, nil
+}
+
+// argDefaults returns the default values of the global ARGs (those before
+// the first FROM), which FROM lines may use.
+func argDefaults(metaArgs []instructions.ArgCommand) map[string]string {
 	defaults := map[string]string{}
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
@@ -64,59 +95,80 @@ func checkDockerfile(args []string) ([]string, error) {
 			}
 		}
 	}
-	stageNames := map[string]bool{}
-	var build string
+	return defaults
+}
+
+// checkStages checks every stage's base image and commands in order (a
+// stage can only refer to the stages before it) and returns the problems
+// and the last `go build` command any stage runs ("" if none).
+func checkStages(stages []instructions.Stage, defaults map[string]string) (problems []string, build string) {
+	stageNames := map[string]bool{} // the earlier stages' names, lower case
 	for i, st := range stages {
-		base := expandArgs(st.BaseName, defaults)
-		if !stageNames[strings.ToLower(base)] && base != "scratch" {
-			if host := registryHost(base); host != "" {
-				problems = append(problems, fmt.Sprintf("stage %d: image %q names the registry host %q; use the official image name only", i, base, host))
-			}
-		}
-		for _, cmd := range st.Commands {
-			switch c := cmd.(type) {
-			case *instructions.AddCommand:
-				for _, src := range c.SourcePaths {
-					if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
-						problems = append(problems, fmt.Sprintf("stage %d: ADD %s fetches from the network; download in a RUN step with a checksum or COPY instead", i, src))
-					}
-				}
-			case *instructions.CopyCommand:
-				if c.From != "" && !stageNames[strings.ToLower(c.From)] {
-					problems = append(problems, fmt.Sprintf("stage %d: COPY --from=%s names no earlier stage", i, c.From))
-				}
-			case *instructions.RunCommand:
-				line := strings.Join(c.CmdLine, " ")
-				if strings.Contains(line, "go build") {
-					build = line
-				}
-			}
+		problems = append(problems, checkStageBase(i, st, defaults, stageNames)...)
+		cmdProblems, stageBuild := checkStageCommands(i, st, stageNames)
+		problems = append(problems, cmdProblems...)
+		if stageBuild != "" {
+			build = stageBuild
 		}
 		if st.Name != "" {
 			stageNames[strings.ToLower(st.Name)] = true
 		}
 	}
-	if build == "" {
-		problems = append(problems, "no stage runs `go build`")
-	} else {
-		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "./cmd/otpgate"} {
-			if !strings.Contains(build, want) {
-				problems = append(problems, fmt.Sprintf("the go build command lacks %s: %s", want, build))
+	return problems, build
+}
+
+// checkStageBase checks that stage i's base image, unless it is scratch or
+// an earlier stage, names no registry host.
+func checkStageBase(i int, st instructions.Stage, defaults map[string]string, stageNames map[string]bool) []string {
+	base := expandArgs(st.BaseName, defaults)
+	if stageNames[strings.ToLower(base)] || base == "scratch" {
+		return nil
+	}
+	if host := registryHost(base); host != "" {
+		return []string{fmt.Sprintf("stage %d: image %q names the registry host %q; use the official image name only", i, base, host)}
+	}
+	return nil
+}
+
+// checkStageCommands checks stage i's commands: no ADD from the network and
+// no COPY --from a stage that is not an earlier one. It also returns the
+// last RUN command of the stage that runs `go build` ("" if none).
+func checkStageCommands(i int, st instructions.Stage, stageNames map[string]bool) (problems []string, build string) {
+	for _, cmd := range st.Commands {
+		switch c := cmd.(type) {
+		case *instructions.AddCommand:
+			for _, src := range c.SourcePaths {
+				if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
+					problems = append(problems, fmt.Sprintf("stage %d: ADD %s fetches from the network; download in a RUN step with a checksum or COPY instead", i, src))
+				}
+			}
+		case *instructions.CopyCommand:
+			if c.From != "" && !stageNames[strings.ToLower(c.From)] {
+				problems = append(problems, fmt.Sprintf("stage %d: COPY --from=%s names no earlier stage", i, c.From))
+			}
+		case *instructions.RunCommand:
+			line := strings.Join(c.CmdLine, " ")
+			if strings.Contains(line, "go build") {
+				build = line
 			}
 		}
 	}
-	problems = append(problems, checkFinalStage(stages[len(stages)-1])...)
-	if *printBuild {
-		if len(problems) == 0 {
-			fmt.Println(build)
+	return problems, build
+}
+
+// checkBuildCommand checks that some stage runs `go build` and that the
+// command builds ./cmd/otpgate statically (CGO_ENABLED=0) with -trimpath.
+func checkBuildCommand(build string) []string {
+	if build == "" {
+		return []string{"no stage runs `go build`"}
+	}
+	var problems []string
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "./cmd/otpgate"} {
+		if !strings.Contains(build, want) {
+			problems = append(problems, fmt.Sprintf("the go build command lacks %s: %s", want, build))
 		}
-		return problems, nil
 	}
-	if len(problems) == 0 {
-		fmt.Printf("%s: %d stages; final stage from %s runs as a non-root user with HEALTHCHECK, ENTRYPOINT and CMD in exec form\n",
-			name, len(stages), stages[len(stages)-1].BaseName)
-	}
-	return problems, nil
+	return problems
 }
 
 // checkFinalStage checks the stage that becomes the image.
