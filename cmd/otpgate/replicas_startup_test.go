@@ -55,8 +55,11 @@ func TestReplicasStartTogetherOnEmptyDatabase(t *testing.T) {
 	if err := conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE retired_at IS NULL) FROM signing_keys`).Scan(&keys, &active); err != nil {
 		t.Fatal(err)
 	}
-	if active != 1 {
-		t.Errorf("%d active signing keys after a concurrent start, want exactly 1", active)
+	if active != 1 || keys != 1 {
+		// More than one key means the replicas publish key sets that differ
+		// until they reload: a token signed by one would not verify against
+		// another's JWKS.
+		t.Errorf("%d signing keys (%d active) after a concurrent start, want exactly 1", keys, active)
 	}
 	t.Logf("concurrent start on an empty database: %d tables, %d signing keys created (%d active)", tables, keys, active)
 

@@ -94,30 +94,44 @@ func (k *Keys) EnsureKey(ctx context.Context) error {
 	if have {
 		return nil
 	}
-	if _, err := k.Rotate(ctx); err != nil {
+	// Replicas starting together on an empty database race here: one key
+	// is stored, and every replica then loads that one.
+	row, err := k.newKey()
+	if err != nil {
 		return err
 	}
-	return nil
+	if _, err := k.store.AddFirstSigningKey(ctx, row); err != nil {
+		return err
+	}
+	return k.reload(ctx)
 }
 
 // Rotate creates a new active key; older keys stay published until their
 // tokens have expired.
 func (k *Keys) Rotate(ctx context.Context) (string, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	row, err := k.newKey()
 	if err != nil {
-		return "", fmt.Errorf("generate signing key: %w", err)
-	}
-	id := rand.Text()[:16]
-	row := &store.SigningKey{
-		ID:         id,
-		Algorithm:  string(jose.RS256),
-		PrivateKey: k.seal.Seal(x509.MarshalPKCS1PrivateKey(priv), []byte("signing-key:"+id)),
-		CreatedAt:  k.store.Now(),
+		return "", err
 	}
 	if err := k.store.AddSigningKey(ctx, row); err != nil {
 		return "", err
 	}
-	return id, k.reload(ctx)
+	return row.ID, k.reload(ctx)
+}
+
+// newKey generates a signing key, sealed for storage.
+func (k *Keys) newKey() (*store.SigningKey, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	id := rand.Text()[:16]
+	return &store.SigningKey{
+		ID:         id,
+		Algorithm:  string(jose.RS256),
+		PrivateKey: k.seal.Seal(x509.MarshalPKCS1PrivateKey(priv), []byte("signing-key:"+id)),
+		CreatedAt:  k.store.Now(),
+	}, nil
 }
 
 // Prune deletes the keys retired so long ago that no token signed with

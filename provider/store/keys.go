@@ -36,6 +36,32 @@ func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey) error {
 	return nil
 }
 
+// AddFirstSigningKey stores k only if there is no signing key at all, under
+// the same lock as AddSigningKey, so that replicas starting together on an
+// empty database agree on one first key (each would otherwise create its
+// own and publish a key set the others do not know yet). It reports
+// whether k was stored.
+func (s *Store) AddFirstSigningKey(ctx context.Context, k *SigningKey) (bool, error) {
+	added := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", signingKeyLockID).Error; err != nil {
+				return err
+			}
+		}
+		var n int64
+		if err := tx.Model(&SigningKey{}).Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+		added = true
+		return tx.Create(k).Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("add first signing key: %w", err)
+	}
+	return added, nil
+}
+
 // SigningKeys returns every stored key, newest first.
 func (s *Store) SigningKeys(ctx context.Context) ([]SigningKey, error) {
 	var keys []SigningKey

@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +13,50 @@ import (
 var keyCases = []testCase{
 	{"SigningKeys/RotationRetiresPrevious", testKeyRotation},
 	{"SigningKeys/DeleteRetiredBefore", testKeyDelete},
+	{"SigningKeys/FirstKeyOnlyOnEmpty", testFirstKey},
+	{"Concurrency/FirstSigningKeyOnce", testRaceFirstKey},
+}
+
+func firstKey(s *store.Store, id string) (bool, error) {
+	return s.AddFirstSigningKey(context.Background(), &store.SigningKey{ID: id, Algorithm: "RS256",
+		PrivateKey: []byte("sealed-" + id), CreatedAt: s.Now()})
+}
+
+func testFirstKey(t *testing.T, s *store.Store, _ *clock) {
+	added, err := firstKey(s, "k1")
+	must(t, err, "AddFirstSigningKey on an empty table")
+	if !added {
+		t.Fatalf("the first key was not stored")
+	}
+	added, err = firstKey(s, "k2")
+	must(t, err, "AddFirstSigningKey with a key present")
+	keys, err := s.SigningKeys(ctx(t))
+	must(t, err, "SigningKeys")
+	if added || len(keys) != 1 || keys[0].ID != "k1" || keys[0].RetiredAt != nil {
+		t.Fatalf("a second first key: added %v, keys %+v", added, keys)
+	}
+}
+
+// testRaceFirstKey: replicas starting together on an empty database store
+// exactly one first key between them.
+func testRaceFirstKey(t *testing.T, s *store.Store, _ *clock) {
+	const n = 8
+	var stored atomic.Int64
+	errs := race(n, func(i int) error {
+		added, err := firstKey(s, fmt.Sprintf("k%d", i))
+		if added {
+			stored.Add(1)
+		}
+		return err
+	})
+	if ok, _ := tally(t, errs, nil); ok != n {
+		t.Fatalf("%d of %d calls succeeded", ok, n)
+	}
+	keys, err := s.SigningKeys(ctx(t))
+	must(t, err, "SigningKeys")
+	if stored.Load() != 1 || len(keys) != 1 {
+		t.Fatalf("%d calls stored a key, %d keys stored; want exactly 1", stored.Load(), len(keys))
+	}
 }
 
 func addKey(t *testing.T, s *store.Store, id string) {
