@@ -10,9 +10,11 @@ import (
 	"github.com/otpgate/otpgate/templates"
 )
 
-// Passcode checks a passcode of the user's device. It is accepted once:
-// the verifier records its time step with a conditional update before the
-// flow moves on, and a storage failure accepts nothing.
+// Passcode checks a passcode of the user's device in one store transaction
+// (store.CheckPasscode): the attempt is reserved, the code checked, its
+// time step recorded by one conditional update (so it is accepted once)
+// and the flow marked; a wrong code stays counted and the OTPAttempts-th
+// locks the account; a storage failure accepts nothing.
 func (s *Service) Passcode(ctx context.Context, j *Journey, input string) (Result, error) {
 	u, d := j.User, j.Device
 	if u == nil || d == nil {
