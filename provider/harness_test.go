@@ -16,6 +16,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/net/html"
 
+	"github.com/otpgate/otpgate/config"
 	testbrowser "github.com/otpgate/otpgate/internal/testkit/browser"
 	"github.com/otpgate/otpgate/internal/testkit/clock"
 	"github.com/otpgate/otpgate/internal/testkit/fixtures"
@@ -83,6 +84,7 @@ func newHarnessOn(t testing.TB, st *store.Store, c *clock.Clock, edit ...func(*p
 // the provider over http, or https when tls is set.
 func startHarness(t testing.TB, st *store.Store, c *clock.Clock, tls bool, opts provider.Options, edit ...func(*provider.Options)) *harness {
 	t.Helper()
+	opts = withDefaultPolicy(opts)
 	if c == nil {
 		c = clock.New()
 	}
@@ -131,6 +133,31 @@ func newTLSHarness(t testing.TB, st *store.Store) *harness {
 		Lifetimes:       protocol.Lifetimes{Flow: time.Minute, Code: time.Minute, AccessToken: time.Minute, IDToken: time.Minute, RefreshToken: time.Hour, Session: time.Hour},
 		QuestionEnabled: true, MinPasswordLength: 12,
 	})
+}
+
+// withDefaultPolicy fills the policy settings a test left unset from the
+// configuration's defaults, as cmd/otpgate maps them.
+func withDefaultPolicy(o provider.Options) provider.Options {
+	d := config.Default()
+	if o.MFAPolicy == "" {
+		o.MFAPolicy = d.MFA.Required
+	}
+	if o.TOTPIssuer == "" {
+		o.TOTPIssuer = d.MFA.IssuerLabel
+	}
+	if o.OTPAttempts == 0 {
+		o.OTPAttempts = d.Lockout.PasscodeAttempts
+	}
+	if o.LoginAttempts == 0 {
+		o.LoginAttempts = d.Lockout.LoginAttempts
+	}
+	if o.ResetLinkLifetime == 0 {
+		o.ResetLinkLifetime = d.MFA.ResetLinkLifetime.Duration
+	}
+	if o.AttemptsPerMinute == 0 {
+		o.AttemptsPerMinute = d.Lockout.AttemptsPerMinutePerIP
+	}
+	return o
 }
 
 // addUser creates an account that has finished its first sign-in: its

@@ -88,7 +88,7 @@ func TestKeysPersistAndNeedTheirEncryptionKey(t *testing.T) {
 	other := make([]byte, 32)
 	_, _ = rand.Read(other)
 	sealer, _ := credential.NewSealer(other)
-	_, err := provider.New(context.Background(), provider.Options{Issuer: "http://127.0.0.1:1", Store: st, Sealer: sealer})
+	_, err := provider.New(context.Background(), withDefaultPolicy(provider.Options{Issuer: "http://127.0.0.1:1", Store: st, Sealer: sealer}))
 	if !errors.Is(err, credential.ErrWrongKey) {
 		t.Fatalf("start with another encryption key: %v, want ErrWrongKey", err)
 	}

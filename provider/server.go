@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -27,7 +29,8 @@ import (
 )
 
 // Options are the runtime settings of a provider; cmd/otpgate maps the
-// configuration onto them.
+// configuration onto them. The policy settings have no defaults here (they
+// live in config.Default): New refuses options that leave them unset.
 type Options struct {
 	Issuer            string
 	Store             *store.Store
@@ -42,16 +45,16 @@ type Options struct {
 	MFAPolicy string
 	// TOTPIssuer labels accounts in authenticator apps.
 	TOTPIssuer string
-	// OTPAttempts (default 5) wrong passcodes lock until an admin reset;
-	// LoginAttempts (default 10) wrong passwords or answers lock
+	// OTPAttempts wrong passcodes lock until an admin reset;
+	// LoginAttempts wrong passwords or answers lock
 	// temporarily with doubling waits.
 	OTPAttempts, LoginAttempts int
 	// AdminOnlyReset turns off self-service reset of a lost device.
 	AdminOnlyReset bool
-	// ResetLinkLifetime bounds emailed reset links (default 15 minutes).
+	// ResetLinkLifetime bounds emailed reset links.
 	ResetLinkLifetime time.Duration
-	// AttemptsPerMinute limits sign-in posts per client IP (default 30;
-	// negative turns it off).
+	// AttemptsPerMinute limits sign-in posts per client IP (negative
+	// turns it off).
 	AttemptsPerMinute int
 	// Notifier mails people about security events; nil when mail is off.
 	Notifier signin.Notifier
@@ -82,7 +85,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err != nil || iss.Host == "" {
 		return nil, fmt.Errorf("issuer %q is not an absolute URL", o.Issuer)
 	}
-	o.fillDefaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	w := &wiring{o: o, secure: iss.Scheme == "https", cookies: web.NewCookies(iss.Scheme == "https")}
 	if err := w.storage(ctx); err != nil {
 		return nil, err
@@ -94,26 +99,24 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	return w.server()
 }
 
-// fillDefaults sets what a caller left zero.
-func (o *Options) fillDefaults() {
-	if o.TOTPIssuer == "" {
-		o.TOTPIssuer = "otpgate"
+// check refuses options whose policy was left unset: the defaults live in
+// one place, config.Default, and cmd/otpgate maps the configuration here.
+func (o *Options) check() error {
+	var missing []string
+	for name, unset := range map[string]bool{
+		"TOTPIssuer": o.TOTPIssuer == "", "MFAPolicy": o.MFAPolicy == "",
+		"OTPAttempts": o.OTPAttempts <= 0, "LoginAttempts": o.LoginAttempts <= 0,
+		"ResetLinkLifetime": o.ResetLinkLifetime <= 0, "AttemptsPerMinute": o.AttemptsPerMinute == 0,
+	} {
+		if unset {
+			missing = append(missing, name)
+		}
 	}
-	if o.MFAPolicy == "" {
-		o.MFAPolicy = signin.MFAPerUser
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("provider options not set: %s", strings.Join(missing, ", "))
 	}
-	if o.OTPAttempts <= 0 {
-		o.OTPAttempts = 5
-	}
-	if o.LoginAttempts <= 0 {
-		o.LoginAttempts = 10
-	}
-	if o.ResetLinkLifetime <= 0 {
-		o.ResetLinkLifetime = 15 * time.Minute
-	}
-	if o.AttemptsPerMinute == 0 {
-		o.AttemptsPerMinute = 30
-	}
+	return nil
 }
 
 // wiring is a provider being assembled.
