@@ -15,6 +15,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/otpgate/otpgate/internal/testkit/clock"
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
@@ -420,5 +421,33 @@ func TestLostDeviceLink(t *testing.T) {
 	p = b.get(target.String())
 	if p.Step() != "reset" || p.Status != http.StatusOK || strings.Contains(p.Location, "code=") {
 		t.Fatalf("lost device page: step %q status %d", p.Step(), p.Status)
+	}
+}
+
+// TestEnrollWrongCodeClaimsNoTries: a wrong verification code at
+// enrollment is not counted toward the lock, and the page does not claim
+// otherwise (it once said "Tries left …: 12", the minimum password length).
+func TestEnrollWrongCodeClaimsNoTries(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.addClient("app", appSecret)
+	erin := h.addUser("erin", erinPW, "rex")
+	h.requireMFA(erin)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	if p.Step() != "enroll" {
+		t.Fatalf("step %q, want enroll", p.Step())
+	}
+	secret := p.setupSecret(t)
+	wrong := fixtures.WrongCode(secret, h.clock.Now())
+	p = b.submit(p, map[string]string{"app": "google-authenticator", "code": wrong})
+	if p.Step() != "enroll" || p.Alert() == "" || strings.Contains(p.Alert(), "Tries left") || strings.Contains(p.Alert(), "12") {
+		t.Fatalf("wrong enrollment code: step %q alert %q", p.Step(), p.Alert())
+	}
+	u, err := h.store.UserByID(context.Background(), erin.ID)
+	if err != nil || u.OTPFailures != 0 {
+		t.Fatalf("a wrong enrollment code was counted toward the lock: %d (%v)", u.OTPFailures, err)
 	}
 }

@@ -17,13 +17,15 @@ type Base struct {
 	TriesLeft int
 }
 
-// AlertArg is the number the page's alert message may show: the tries
-// left when counting, else the minimum password length.
+// AlertArg is the number the page's alert message shows: the minimum
+// password length for MsgPasswordTooShort, the tries left for every other
+// message that counts them (0, and so the plain text, when the attempt was
+// not counted: a message never borrows another number).
 func (b Base) AlertArg() int {
-	if b.TriesLeft > 0 {
-		return b.TriesLeft
+	if b.Error == MsgPasswordTooShort {
+		return b.MinPasswordLength
 	}
-	return b.MinPasswordLength
+	return b.TriesLeft
 }
 
 // PasswordPage is the first sign-in step (data-step="password"): username

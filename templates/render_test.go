@@ -880,3 +880,45 @@ func TestCountedRetry(t *testing.T) {
 		}
 	}
 }
+
+// TestTriesLeftNeverBorrowsAnotherNumber: a wrong enrollment verification
+// code is not counted toward the lock, so its message states no tries left
+// (it once showed the minimum password length, 12, as the tries left); the
+// password-length message still shows the length.
+func TestTriesLeftNeverBorrowsAnotherNumber(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "ja"} {
+		var sb strings.Builder
+		page := EnrollPage{Base: Base{Lang: lang, Error: MsgCodeInvalid, MinPasswordLength: 12, AuthRequestID: "A", CSRF: "c"},
+			SetupKey: "ABCD EFGH", OTPAuthURI: "otpauth://totp/x", QRCode: "data:image/png;base64,AA=="}
+		if err := r.Render(&sb, page); err != nil {
+			t.Fatal(err)
+		}
+		if alert := alertText(sb.String()); alert == "" || strings.Contains(alert, "12") ||
+			strings.Contains(alert, "Tries left") || strings.Contains(alert, "残り回数") {
+			t.Errorf("%s: an uncounted enrollment code's alert %q claims tries left", lang, alert)
+		}
+		sb.Reset()
+		setup := SetupPage{Base: Base{Lang: lang, Error: MsgPasswordTooShort, MinPasswordLength: 12, TriesLeft: 3, AuthRequestID: "A", CSRF: "c"}}
+		if err := r.Render(&sb, setup); err != nil {
+			t.Fatal(err)
+		}
+		if alert := alertText(sb.String()); !strings.Contains(alert, "12") {
+			t.Errorf("%s: the password-length alert %q lost its number", lang, alert)
+		}
+	}
+}
+
+// alertText is the content of a rendered page's role="alert" element.
+func alertText(body string) string {
+	_, rest, ok := strings.Cut(body, `role="alert"`)
+	if !ok {
+		return ""
+	}
+	_, rest, _ = strings.Cut(rest, ">")
+	text, _, _ := strings.Cut(rest, "</p>")
+	return text
+}
