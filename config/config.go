@@ -131,6 +131,10 @@ type MFA struct {
 	// ResetLinkLifetime bounds emailed reset links (default 15m; env
 	// OTPGATE_MFA_RESET_LINK_LIFETIME).
 	ResetLinkLifetime Duration `yaml:"reset_link_lifetime"`
+	// ResetMailsPerHour bounds the reset links mailed for one account in
+	// any hour, so that nobody can flood its mailbox; reaching it never
+	// locks the account (default 3; env OTPGATE_MFA_RESET_MAILS_PER_HOUR).
+	ResetMailsPerHour int `yaml:"reset_mails_per_hour"`
 }
 
 // SelfServiceResetEnabled reports the effective self-service reset setting.
@@ -258,7 +262,8 @@ func Default() *Config {
 			SigningAlgorithm:     "RS256",
 			KeyActivationDelay:   Duration{2 * time.Minute},
 		},
-		MFA:     MFA{Required: mfaPerUser, IssuerLabel: "otpgate", ResetLinkLifetime: Duration{15 * time.Minute}},
+		MFA: MFA{Required: mfaPerUser, IssuerLabel: "otpgate", ResetLinkLifetime: Duration{15 * time.Minute},
+			ResetMailsPerHour: 3},
 		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30},
 		Mail:    Mail{SMTPPort: 587, Security: mailStartTLS},
 	}

@@ -14,7 +14,7 @@ func TestLockoutAndResetSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Lockout != (config.Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30}) ||
-		!c.MFA.SelfServiceResetEnabled() || c.MFA.ResetLinkLifetime.Duration != 15*time.Minute {
+		!c.MFA.SelfServiceResetEnabled() || c.MFA.ResetLinkLifetime.Duration != 15*time.Minute || c.MFA.ResetMailsPerHour != 3 {
 		t.Fatalf("defaults: %+v %+v", c.Lockout, c.MFA)
 	}
 	c, err = config.Load(config.Overrides{}, envMap(map[string]string{
@@ -23,12 +23,13 @@ func TestLockoutAndResetSettings(t *testing.T) {
 		"OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP": "0",
 		"OTPGATE_MFA_SELF_SERVICE_RESET":             "false",
 		"OTPGATE_MFA_RESET_LINK_LIFETIME":            "5m",
+		"OTPGATE_MFA_RESET_MAILS_PER_HOUR":           "7",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Lockout != (config.Lockout{PasscodeAttempts: 3, LoginAttempts: 20}) || c.MFA.SelfServiceResetEnabled() ||
-		c.MFA.ResetLinkLifetime.Duration != 5*time.Minute {
+		c.MFA.ResetLinkLifetime.Duration != 5*time.Minute || c.MFA.ResetMailsPerHour != 7 {
 		t.Fatalf("from env: %+v %+v", c.Lockout, c.MFA)
 	}
 	if err := c.Validate(); err != nil {
@@ -36,8 +37,10 @@ func TestLockoutAndResetSettings(t *testing.T) {
 	}
 	c.Lockout = config.Lockout{PasscodeAttempts: 0, LoginAttempts: -1, AttemptsPerMinutePerIP: -5}
 	c.MFA.ResetLinkLifetime = config.Duration{48 * time.Hour}
+	c.MFA.ResetMailsPerHour = 0
 	err = c.Validate()
-	for _, key := range []string{"lockout.passcode_attempts", "lockout.login_attempts", "lockout.attempts_per_minute_per_ip", "mfa.reset_link_lifetime"} {
+	for _, key := range []string{"lockout.passcode_attempts", "lockout.login_attempts", "lockout.attempts_per_minute_per_ip",
+		"mfa.reset_link_lifetime", "mfa.reset_mails_per_hour"} {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("Validate does not report %s: %v", key, err)
 		}

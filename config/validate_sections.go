@@ -73,6 +73,9 @@ func (m MFA) validate(p *problems) {
 	if d := m.ResetLinkLifetime.Duration; d < time.Minute || d > 24*time.Hour {
 		p.add("mfa.reset_link_lifetime", "must be between 1m and 24h")
 	}
+	if n := m.ResetMailsPerHour; n < 1 || n > 100 {
+		p.add("mfa.reset_mails_per_hour", "must be between 1 and 100")
+	}
 }
 
 func (l Lockout) validate(p *problems) {

@@ -154,6 +154,9 @@ func withDefaultPolicy(o provider.Options) provider.Options {
 	if o.ResetLinkLifetime == 0 {
 		o.ResetLinkLifetime = d.MFA.ResetLinkLifetime.Duration
 	}
+	if o.ResetMailsPerHour == 0 {
+		o.ResetMailsPerHour = d.MFA.ResetMailsPerHour
+	}
 	if o.AttemptsPerMinute == 0 {
 		o.AttemptsPerMinute = d.Lockout.AttemptsPerMinutePerIP
 	}

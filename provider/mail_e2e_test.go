@@ -1,6 +1,8 @@
 package provider_test
 
 import (
+	"context"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -97,4 +99,47 @@ func TestLockoutMailThroughSMTP(t *testing.T) {
 		t.Fatalf("step %q", p.Step())
 	}
 	waitForMail(t, srv, "locked")
+}
+
+// TestResetMailFloodThroughSMTP: asking again and again for a reset link
+// mails at most three an hour (the default), says so on the page, and
+// leaves only the newest link working; the account is not locked by it.
+func TestResetMailFloodThroughSMTP(t *testing.T) {
+	t.Parallel()
+	srv, notifier := smtpNotifier(t)
+	h, _, _ := enrolled(t, func(o *provider.Options) { o.Notifier = notifier })
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := lostDevice(t, h, b, app, nonce)
+	for i := 1; i <= 5; i++ {
+		q := b.postForm(p, "/login/reset/email", nil)
+		limited := i > 3
+		if q.Step() != "reset" || (q.Status == http.StatusTooManyRequests) != limited ||
+			strings.Contains(q.Alert(), "reset links were already sent") != limited {
+			t.Fatalf("request %d: step %q status %d alert %q", i, q.Step(), q.Status, q.Alert())
+		}
+		h.clock.Advance(time.Minute)
+	}
+	var links []string
+	for _, m := range srv.Messages() {
+		if l := linkPattern.FindString(m.Text); l != "" {
+			links = append(links, l)
+		}
+	}
+	if len(links) != 3 {
+		t.Fatalf("%d reset links mailed, want 3", len(links))
+	}
+	for _, old := range links[:2] {
+		if q := b.get(old); q.Step() != "error" || q.Status != http.StatusBadRequest {
+			t.Fatalf("an older link still works: step %q status %d", q.Step(), q.Status)
+		}
+	}
+	if q := b.get(links[2]); q.Step() != "enroll" {
+		t.Fatalf("the newest link: step %q status %d alert %q", q.Step(), q.Status, q.Alert())
+	}
+	u, err := h.store.UserByUsername(context.Background(), "erin")
+	if err != nil || u.OTPLocked || u.OTPFailures != 0 || u.LoginLockedUntil != 0 {
+		t.Fatalf("the mail limit locked or counted: %+v %v", u, err)
+	}
 }

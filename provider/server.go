@@ -51,8 +51,10 @@ type Options struct {
 	OTPAttempts, LoginAttempts int
 	// AdminOnlyReset turns off self-service reset of a lost device.
 	AdminOnlyReset bool
-	// ResetLinkLifetime bounds emailed reset links.
+	// ResetLinkLifetime bounds emailed reset links; ResetMailsPerHour
+	// bounds the reset links mailed for one account in any hour.
 	ResetLinkLifetime time.Duration
+	ResetMailsPerHour int
 	// AttemptsPerMinute limits sign-in posts per client IP (negative
 	// turns it off).
 	AttemptsPerMinute int
@@ -106,7 +108,8 @@ func (o *Options) check() error {
 	for name, unset := range map[string]bool{
 		"TOTPIssuer": o.TOTPIssuer == "", "MFAPolicy": o.MFAPolicy == "",
 		"OTPAttempts": o.OTPAttempts <= 0, "LoginAttempts": o.LoginAttempts <= 0,
-		"ResetLinkLifetime": o.ResetLinkLifetime <= 0, "AttemptsPerMinute": o.AttemptsPerMinute == 0,
+		"ResetLinkLifetime": o.ResetLinkLifetime <= 0, "ResetMailsPerHour": o.ResetMailsPerHour <= 0,
+		"AttemptsPerMinute": o.AttemptsPerMinute == 0,
 	} {
 		if unset {
 			missing = append(missing, name)

@@ -23,6 +23,7 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		LoginLockout:      mfa.Lockout{Threshold: o.LoginAttempts, Base: time.Minute, Max: time.Hour},
 		SelfServiceReset:  !o.AdminOnlyReset,
 		ResetLinkLifetime: o.ResetLinkLifetime,
+		ResetMailsPerHour: o.ResetMailsPerHour,
 		Issuer:            o.Issuer,
 	}, signin.Deps{
 		Store:  o.Store,

@@ -34,6 +34,7 @@ const (
 	MsgProofInvalid        Message = "proof_invalid"         // wrong or expired enrollment code after an admin reset
 	MsgAccountLocked       Message = "account_locked"        // too many failed passcodes; an admin must reset the device
 	MsgLinkInvalid         Message = "link_invalid"          // wrong, used or expired emailed link
+	MsgResetMailLimit      Message = "reset_mail_limit"      // enough reset links were mailed for this account this hour
 )
 
 // AllMessages lists every Message constant, so tests can check each has a
@@ -45,7 +46,7 @@ var AllMessages = []Message{
 	MsgBadRequest, MsgInvalidRedirect, MsgCSRF, MsgNotFound, MsgTooManyRequests,
 	MsgUnavailable, MsgInternal,
 	MsgCodeMalformed, MsgCodeInvalid, MsgEnrollRestarted, MsgAppRequired,
-	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid,
+	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgResetMailLimit,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one
@@ -142,6 +143,9 @@ var messageTexts = map[string]entry{
 	"proof_invalid.plain": {
 		"That enrollment code is not valid or has expired. Ask your administrator for a new one.",
 		"この登録コードは正しくないか、有効期限が切れています。管理者に新しいコードを依頼してください。"},
+	"reset_mail_limit": {
+		"Several reset links were already sent to your email address in the last hour. Use the newest one, or try again later.",
+		"過去1時間以内に、リセット用のリンクをすでに何度かメールでお送りしています。最新のメールのリンクをご利用いただくか、しばらくしてからもう一度お試しください。"},
 	"account_locked": {
 		"Your account is locked because of too many failed passcode entries. Contact your administrator.",
 		"パスコードの入力に続けて失敗したため、アカウントがロックされました。管理者に連絡してください。"},

@@ -88,6 +88,7 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 		AttemptsPerMinute: attempts,
 		AdminOnlyReset:    !cfg.MFA.SelfServiceResetEnabled(),
 		ResetLinkLifetime: cfg.MFA.ResetLinkLifetime.Duration,
+		ResetMailsPerHour: cfg.MFA.ResetMailsPerHour,
 		Notifier:          notifier,
 		TrustedProxies:    cfg.Server.TrustedProxies,
 		KeyActivation:     cfg.Tokens.KeyActivationDelay.Duration,

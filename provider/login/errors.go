@@ -49,6 +49,8 @@ func statusOf(r signin.Result) int {
 		return http.StatusConflict
 	case signin.Forbidden:
 		return http.StatusForbidden
+	case signin.Limited:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusOK
 	}

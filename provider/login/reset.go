@@ -57,7 +57,7 @@ func (h *Handler) resetEmail(c echo.Context) error {
 	if err != nil {
 		return pageErrorFor(err)
 	}
-	return h.renderReset(c, statusOf(r), j, h.base(c, j.Flow), r.Outcome == signin.Passed)
+	return h.renderReset(c, statusOf(r), j, h.problem(c, j.Flow, r), r.Outcome == signin.Passed)
 }
 
 // resetLink is the emailed link, opened in the browser of the sign-in

@@ -120,6 +120,7 @@ func newEnv(t *testing.T, s *store.Store, opts ...option) *env {
 		LoginLockout:      mfa.Lockout{Threshold: 10, Base: time.Minute, Max: time.Hour},
 		SelfServiceReset:  true,
 		ResetLinkLifetime: 15 * time.Minute,
+		ResetMailsPerHour: 3,
 		Issuer:            testIssuer,
 	}
 	e.deps = signin.Deps{Store: s, Hasher: e.hasher, Sealer: sealer, Rand: seeded(1), Now: c.Now,

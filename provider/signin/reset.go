@@ -92,7 +92,9 @@ func (s *Service) resetDevice(ctx context.Context, j *Journey, method string) (R
 
 // EmailResetLink mails a single-use reset link for j's flow to the
 // account's address. The link is built from the configured issuer, never
-// from the request's Host header.
+// from the request's Host header. A new link voids the account's older
+// ones; at most ResetMailsPerHour are mailed per account in any hour
+// (Limited beyond that, which counts toward no lock).
 func (s *Service) EmailResetLink(ctx context.Context, j *Journey) (Result, error) {
 	if !s.CanEmailReset(j) {
 		return Result{Outcome: Forbidden}, nil
@@ -100,8 +102,12 @@ func (s *Service) EmailResetLink(ctx context.Context, j *Journey) (Result, error
 	token := credential.NewToken()
 	now := s.now()
 	life := s.cfg.ResetLinkLifetime
-	err := s.store.CreateLinkToken(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkReset,
-		UserID: j.User.ID, FlowID: j.Flow.ID, CreatedAt: now, ExpiresAt: now.Add(life)})
+	err := s.store.IssueResetLink(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkReset,
+		UserID: j.User.ID, FlowID: j.Flow.ID, CreatedAt: now, ExpiresAt: now.Add(life)}, s.cfg.ResetMailsPerHour)
+	if errors.Is(err, store.ErrTooMany) {
+		s.log.InfoContext(ctx, "reset mail limit reached", "user_id", j.User.ID)
+		return Result{Outcome: Limited, Problem: templates.MsgResetMailLimit}, nil
+	}
 	if err != nil {
 		return Result{}, fault(err)
 	}

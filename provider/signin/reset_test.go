@@ -2,6 +2,7 @@ package signin_test
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -182,15 +183,46 @@ func TestResetWithLink(t *testing.T) {
 		}
 
 		late := e.signIn(bob)
+		expiring := mailed(late)
+		e.clock.Advance(e.cfg.ResetLinkLifetime)
+		if _, err := e.svc.ResetWithLink(ctxOf(t), late, expiring); !errors.Is(err, signin.ErrLinkInvalid) {
+			t.Fatalf("a link at its expiry: got %v, want ErrLinkInvalid", err)
+		}
 		older := mailed(late)
 		e.clock.Advance(e.cfg.ResetLinkLifetime - time.Second)
 		newer := mailed(late)
-		e.clock.Advance(time.Second)
 		if _, err := e.svc.ResetWithLink(ctxOf(t), late, older); !errors.Is(err, signin.ErrLinkInvalid) {
-			t.Fatalf("a link at its expiry: got %v, want ErrLinkInvalid", err)
+			t.Fatalf("an older link after a newer one was mailed: got %v, want ErrLinkInvalid", err)
 		}
 		if _, err := e.svc.ResetWithLink(ctxOf(t), late, newer); err != nil {
-			t.Fatalf("a link within its lifetime: %v", err)
+			t.Fatalf("the newest link within its lifetime: %v", err)
 		}
+	})
+}
+
+// TestResetMailLimit: at most ResetMailsPerHour reset links are mailed for
+// an account in any hour, whichever of its sign-ins asks; beyond that the
+// answer is Limited, nothing is mailed, and no lock counts it.
+func TestResetMailLimit(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, e *env) {
+		alice := e.user("alice")
+		e.device(alice)
+		for i := range e.cfg.ResetMailsPerHour {
+			r, err := e.svc.EmailResetLink(ctxOf(t), e.signIn(alice))
+			wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, fmt.Sprint("mail ", i+1))
+			e.clock.Advance(time.Minute)
+		}
+		r, err := e.svc.EmailResetLink(ctxOf(t), e.signIn(alice))
+		wantResult(t, r, err, signin.Result{Outcome: signin.Limited, Problem: templates.MsgResetMailLimit}, "one mail too many")
+		if got := len(e.mail.links); got != e.cfg.ResetMailsPerHour {
+			t.Fatalf("%d links mailed, want %d", got, e.cfg.ResetMailsPerHour)
+		}
+		if u := e.userRow(alice); u.OTPFailures != 0 || u.OTPLocked || u.LoginFailures != 0 || u.LoginLockedUntil != 0 {
+			t.Fatalf("the mail limit counted toward a lock: %+v", u)
+		}
+		e.clock.Advance(time.Hour)
+		r, err = e.svc.EmailResetLink(ctxOf(t), e.signIn(alice))
+		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "a mail an hour later")
 	})
 }

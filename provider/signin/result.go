@@ -21,6 +21,9 @@ const (
 	Restarted
 	// Forbidden: the action is turned off for this account or this server.
 	Forbidden
+	// Limited: a limit that never locks the account was reached (reset
+	// mails per hour); the person can try again later.
+	Limited
 )
 
 // Result is a step's answer to one submission.

@@ -30,8 +30,10 @@ type Config struct {
 	// SelfServiceReset lets a person reset a lost device with a recovery
 	// code or an emailed link; off, only an administrator can.
 	SelfServiceReset bool
-	// ResetLinkLifetime bounds emailed links.
+	// ResetLinkLifetime bounds emailed links; ResetMailsPerHour bounds the
+	// reset links mailed for one account in any hour.
 	ResetLinkLifetime time.Duration
+	ResetMailsPerHour int
 	// Issuer is the configured issuer URL: emailed links are built from
 	// it, never from a request's Host header.
 	Issuer string

@@ -14,4 +14,7 @@ var (
 	// ErrStale is returned when a conditional update found the row in another
 	// state than the caller expected (for example a flow step already taken).
 	ErrStale = errors.New("store: state changed")
+	// ErrTooMany is returned when a rate limit kept in the database (reset
+	// mails per account) is reached; nothing was written.
+	ErrTooMany = errors.New("store: limit reached")
 )
