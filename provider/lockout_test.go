@@ -91,7 +91,8 @@ func TestPasscodeLockoutAdminResetAndProof(t *testing.T) {
 		t.Fatalf("wrong proof: step %q status %d", p.Step(), p.Status)
 	}
 	p = b3.submit(p, map[string]string{"proof": "ABCD EFGH JKMN"})
-	p, _ = h.enroll(b3, p)
+	// Right after the proof, before enrolling: a new password and answer.
+	p, _ = h.enroll(b3, h.setNewCredentials(b3, p))
 	c := exchange(t, app, p)
 	if c.AuthenticationContextClassReference != signin.ACRMFA {
 		t.Fatalf("acr %q", c.AuthenticationContextClassReference)
@@ -396,7 +397,7 @@ func TestEnrollmentProofLink(t *testing.T) {
 	if p := b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "enroll-proof" {
 		t.Fatalf("step %q", p.Step())
 	}
-	p, _ := h.enroll(b, b.get(link))
+	p, _ := h.enroll(b, h.setNewCredentials(b, b.get(link)))
 	exchange(t, app, p)
 	if p := b.get(link); p.Status != http.StatusBadRequest {
 		t.Fatalf("second use: status %d", p.Status)

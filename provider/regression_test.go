@@ -86,16 +86,19 @@ func TestPossessionProvenInOneBrowserOnly(t *testing.T) {
 			app := h.relyingParty("app", appSecret, &nonce)
 			owner := newBrowser(t)
 			p := owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
-			if p = owner.submit(p, map[string]string{"proof": proof}); p.Step() != "enroll" {
-				t.Fatalf("owner after the proof: %q", p.Step())
+			if p = owner.submit(p, map[string]string{"proof": proof}); p.Step() != "setup" {
+				t.Fatalf("owner after the proof: %q, want setup (a new password and answer)", p.Step())
 			}
 			att := newBrowser(t)
 			q := att.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
 			if q.Step() != "enroll-proof" || strings.Contains(q.Location, "code=") {
 				t.Fatalf("other browser: step %q location %q", q.Step(), q.Location)
 			}
-			// The owner's browser, even in a new sign-in, enrols.
-			p = owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+			// The owner's browser, even in a new sign-in, sets the new
+			// credentials and enrols.
+			p = owner.get(authURL(app, nonce, ""))
+			p = owner.submit(p, map[string]string{"username": "erin", "password": erinPW})
+			p = owner.submit(h.setNewCredentials(owner, p), map[string]string{"answer": erinNewAnswer})
 			p, _ = h.enroll(owner, p)
 			exchange(t, app, p)
 		})
@@ -245,4 +248,50 @@ func TestGuessBurstsNeverExceedTheLockout(t *testing.T) {
 			t.Fatal("not locked after the burst")
 		}
 	})
+}
+
+// TestAdminResetLoopIsBroken: someone holding the password and answer can
+// lock the account with wrong passcodes once, but after the
+// administrator's reset their wrong enrollment codes neither lock it again
+// nor void the administrator's code; the owner presents the code, must
+// choose a new password and answer before enrolling, and the old password
+// stops working (issue "Whoever holds a stolen password and answer",
+// finding 2).
+func TestAdminResetLoopIsBroken(t *testing.T) {
+	t.Parallel()
+	h, _, _ := enrolled(t)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	proof := adminReset(t, h)
+	attacker := newBrowser(t)
+	p := attacker.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	for i := 1; i <= 8; i++ {
+		p = attacker.submit(p, map[string]string{"proof": "wxyz-wxyz-wxyz"})
+		want := http.StatusUnauthorized
+		if i > 5 {
+			want = http.StatusTooManyRequests
+		}
+		if p.Step() != "enroll-proof" || p.Status != want || p.Alert() == "" {
+			t.Fatalf("wrong enrollment code %d: step %q status %d alert %q", i, p.Step(), p.Status, p.Alert())
+		}
+	}
+	erin, _ := h.store.UserByUsername(context.Background(), "erin")
+	if erin.OTPLocked || erin.ProofHash == "" {
+		t.Fatalf("wrong enrollment codes locked the account (%v) or voided the code (%q)", erin.OTPLocked, erin.ProofHash)
+	}
+	h.clock.Advance(15 * time.Minute)
+	owner := newBrowser(t)
+	q := owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	q = owner.submit(q, map[string]string{"proof": proof})
+	if r := attacker.get(authURL(app, nonce, "")); r.Step() != "password" {
+		t.Fatalf("attacker: step %q", r.Step())
+	} else if r = attacker.submit(r, map[string]string{"username": "erin", "password": erinPW}); r.Step() == "setup" {
+		t.Fatalf("the attacker reached the owner's new-credentials step")
+	}
+	q, _ = h.enroll(owner, h.setNewCredentials(owner, q))
+	exchange(t, app, q)
+	r := attacker.get(authURL(app, nonce, ""))
+	if r = attacker.submit(r, map[string]string{"username": "erin", "password": erinPW}); r.Step() != "password" || r.Status != http.StatusUnauthorized {
+		t.Fatalf("the old password after the owner's new credentials: step %q status %d", r.Step(), r.Status)
+	}
 }

@@ -51,7 +51,7 @@ func TestAdminResetEndsStalledSignIns(t *testing.T) {
 	owner := newBrowser(t)
 	q := owner.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
 	q = owner.submit(q, map[string]string{"proof": proof})
-	q, _ = h.enroll(owner, q)
+	q, _ = h.enroll(owner, h.setNewCredentials(owner, q))
 	exchange(t, app, q)
 
 	// The thief comes back to the flow that passed with the old device.

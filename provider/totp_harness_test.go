@@ -51,3 +51,20 @@ func (h *harness) requireMFA(u *store.User) {
 		h.t.Fatal(err)
 	}
 }
+
+// New credentials erin chooses after an administrator's reset.
+const (
+	erinNewPW     = "erins-new-password-2"
+	erinNewAnswer = "a new answer"
+)
+
+// setNewCredentials fills the setup page that follows an administrator's
+// reset (a new password and a new answer) and returns the next page.
+func (h *harness) setNewCredentials(b *browser, p *page) *page {
+	b.t.Helper()
+	if p.Step() != "setup" {
+		b.t.Fatalf("step %q, want setup (status %d, alert %q)", p.Step(), p.Status, p.Alert())
+	}
+	return b.submit(p, map[string]string{"new_password": erinNewPW, "new_password_confirm": erinNewPW,
+		"question": "first_pet", "answer": erinNewAnswer, "answer_confirm": erinNewAnswer})
+}

@@ -35,6 +35,8 @@ const (
 	MsgAccountLocked       Message = "account_locked"        // too many failed passcodes; an admin must reset the device
 	MsgLinkInvalid         Message = "link_invalid"          // wrong, used or expired emailed link
 	MsgResetMailLimit      Message = "reset_mail_limit"      // enough reset links were mailed for this account this hour
+	MsgProofThrottled      Message = "proof_throttled"       // too many enrollment codes tried; wait (never a lock)
+	MsgAnswerReused        Message = "answer_reused"         // the new security answer is the old one
 )
 
 // AllMessages lists every Message constant, so tests can check each has a
@@ -47,6 +49,7 @@ var AllMessages = []Message{
 	MsgUnavailable, MsgInternal,
 	MsgCodeMalformed, MsgCodeInvalid, MsgEnrollRestarted, MsgAppRequired,
 	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgResetMailLimit,
+	MsgProofThrottled, MsgAnswerReused,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one
@@ -143,6 +146,12 @@ var messageTexts = map[string]entry{
 	"proof_invalid.plain": {
 		"That enrollment code is not valid or has expired. Ask your administrator for a new one.",
 		"この登録コードは正しくないか、有効期限が切れています。管理者に新しいコードを依頼してください。"},
+	"proof_throttled": {
+		"Too many enrollment codes were tried. Wait 15 minutes, then enter the code your administrator gave you. Your account is not locked and the code still works.",
+		"登録コードの入力回数が上限に達しました。15分ほどお待ちいただいてから、管理者から受け取ったコードを入力してください。アカウントはロックされておらず、コードも引き続き有効です。"},
+	"answer_reused": {
+		"Choose a different answer from the one you had: your account was reset because someone else may know it.",
+		"以前とは異なる回答を設定してください。アカウントがリセットされたため、以前の回答は第三者に知られている可能性があります。"},
 	"reset_mail_limit": {
 		"Several reset links were already sent to your email address in the last hour. Use the newest one, or try again later.",
 		"過去1時間以内に、リセット用のリンクをすでに何度かメールでお送りしています。最新のメールのリンクをご利用いただくか、しばらくしてからもう一度お試しください。"},

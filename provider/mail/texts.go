@@ -151,13 +151,17 @@ func AccountLocked(to string, at time.Time) Message {
 one-time passcodes. You cannot sign in until an administrator resets your
 authenticator device.
 
-Contact your administrator to have it unlocked. If you did not try to sign
-in, tell them so: someone else may know your password.`, stamp(at))
+Passcodes are asked only after the correct password and security answer,
+so whoever typed them knows both. If that was not you, someone else knows
+your password and your answer: tell your administrator. After the reset
+you will be asked to choose a new password and a new answer.`, stamp(at))
 	ja := fmt.Sprintf(`ワンタイムパスコードの誤入力が続いたため、%s に otpgate アカウントが
 ロックされました。管理者が認証デバイスをリセットするまで、サインインできません。
 
-ロックの解除は管理者にご依頼ください。サインインを試みた覚えがない場合は、
-パスワードが第三者に知られている可能性があるため、その旨も管理者にお伝えください。`, stamp(at))
+ワンタイムパスコードは、正しいパスワードと秘密の質問の回答を入力した後にのみ
+求められます。ご本人の操作でない場合、パスワードと回答の両方が第三者に
+知られています。その旨を管理者にお伝えください。リセット後に、新しいパスワードと
+新しい回答の設定をお願いします。`, stamp(at))
 	return Message{
 		To:      to,
 		Subject: "otpgate: account locked / アカウントがロックされました",

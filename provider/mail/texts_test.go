@@ -30,7 +30,8 @@ func TestTexts(t *testing.T) {
 		{"device enrolled, unknown app", mail.DeviceEnrolled("a@example.com", "", at),
 			[]string{"A new authenticator app was set up", "新しい認証アプリが設定"}},
 		{"account locked", mail.AccountLocked("a@example.com", at),
-			[]string{stamp, "locked", "too many incorrect", "ロックされました", "administrator"}},
+			[]string{stamp, "locked", "too many incorrect", "ロックされました", "administrator",
+				"someone else knows\nyour password and your answer", "パスワードと回答の両方が第三者に", "choose a new password and a new answer"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -116,10 +116,13 @@ func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Jou
 	if hold := u.EnrollHoldBrowser; hold != "" && !j.State.HasDevice {
 		// Possession was proven after a reset in one browser: that browser
 		// enrols the new device; every other sign-in waits for a proof.
+		// Until then the account's setup (a new password and answer after
+		// an administrator's reset) is that browser's too: any other
+		// browser waits at the proof step, however much it knows.
 		if hold == f.BrowserHash {
 			j.State.ResetDone = true
 		} else {
-			j.State.ProofPending = true
+			j.State.ProofPending, j.State.MustSetup = true, false
 		}
 	}
 	if j.State.MFARequired, err = s.mfaRequired(ctx, f, u); err != nil {

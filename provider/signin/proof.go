@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/store"
@@ -14,17 +15,33 @@ import (
 // that someone who knows only the password and the answer cannot enrol
 // their own device in the gap.
 
-// Proof checks the enrollment code of an administrator's reset. Wrong or
-// expired codes count toward the passcode lockout, which bounds guessing.
+// Proof guesses are throttled per account, never counted toward the
+// passcode lock: at most proofAttempts checks in any proofWindow. The proof
+// has 59 bits or more, so this bound makes guessing it hopeless without
+// letting anyone lock the owner out or void the administrator's code.
+const (
+	proofAttempts = 5
+	proofWindow   = 15 * time.Minute
+)
+
+// Proof checks the enrollment code of an administrator's reset. A wrong or
+// expired code is Rejected; beyond the throttle the answer is Limited.
+// Neither locks the account or voids the code. A right code makes the
+// account choose a new password and answer next (before enrolling).
 func (s *Service) Proof(ctx context.Context, j *Journey, input string) (Result, error) {
 	if input == "" {
 		return invalid(templates.MsgFieldRequired), nil
 	}
-	n, ok, err := s.reserveSecondFactor(ctx, j)
-	if !ok {
-		return moved(), err
-	}
 	u := j.User
+	ok, err := s.store.ReserveProofAttempt(ctx, u.ID, proofAttempts, proofWindow)
+	if err != nil {
+		return Result{}, fault(err)
+	}
+	if !ok {
+		s.record(ctx, j, Event{Name: store.EventSignInFailed, User: u, Step: StepEnrollProof,
+			Detail: "step enroll-proof; enrollment code attempts throttled"})
+		return Result{Outcome: Limited, Problem: templates.MsgProofThrottled}, nil
+	}
 	good := false
 	if len(input) <= maxRecoveryCodeLen && u.ProofExpiresAt != nil && u.ProofExpiresAt.After(s.now()) {
 		good, _ = s.hasher.Verify(mfa.NormalizeRecoveryCode(input), u.ProofHash)
@@ -32,9 +49,6 @@ func (s *Service) Proof(ctx context.Context, j *Journey, input string) (Result, 
 	if good {
 		err := s.consumeProof(ctx, j)
 		if err == nil {
-			if err := s.store.RecordOTPSuccess(ctx, u.ID); err != nil {
-				return Result{}, fault(err)
-			}
 			s.record(ctx, j, Event{Name: store.EventProofAccepted, User: u, Detail: "enrollment code accepted"})
 			return passed(), nil
 		}
@@ -42,7 +56,9 @@ func (s *Service) Proof(ctx context.Context, j *Journey, input string) (Result, 
 			return Result{}, err
 		}
 	}
-	return s.secondFactorFailed(ctx, j, n, "wrong or expired enrollment code", templates.MsgProofInvalid)
+	s.record(ctx, j, Event{Name: store.EventSignInFailed, User: u, Step: StepEnrollProof,
+		Detail: "step enroll-proof; wrong or expired enrollment code"})
+	return rejected(templates.MsgProofInvalid), nil
 }
 
 // ProofWithLink is the emailed form of an administrator's enrollment
@@ -71,6 +87,6 @@ func (s *Service) consumeProof(ctx context.Context, j *Journey) error {
 	if err != nil {
 		return fault(err)
 	}
-	j.State.ProofDone = true
+	j.State.ProofDone, j.State.MustSetup = true, true
 	return nil
 }

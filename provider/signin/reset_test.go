@@ -226,3 +226,27 @@ func TestResetMailLimit(t *testing.T) {
 		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "a mail an hour later")
 	})
 }
+
+// TestAbandonedResetLocksNobodyOut: after a self-service reset that its
+// browser abandoned before enrolling, other browsers wait at the proof
+// step; whatever they type there is throttled and never counts toward the
+// lock (finding 6 of "Whoever holds a stolen password and answer").
+func TestAbandonedResetLocksNobodyOut(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, e *env) {
+		alice := e.user("alice")
+		_, codes := e.device(alice)
+		r, err := e.svc.ResetWithRecoveryCode(ctxOf(t), e.signIn(alice), codes[0])
+		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "reset, then abandoned")
+		other := e.signIn(alice)
+		wantStep(t, other, signin.StepEnrollProof, "another browser")
+		for i := range 12 {
+			if _, err := e.svc.Proof(ctxOf(t), other, fmt.Sprint("guess-", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if row := e.userRow(alice); row.OTPLocked || row.OTPFailures != 0 {
+			t.Fatalf("guesses at the waiting step counted toward the lock: locked %v failures %d", row.OTPLocked, row.OTPFailures)
+		}
+	})
+}

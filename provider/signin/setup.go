@@ -43,6 +43,13 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 		case utf8.RuneCountInString(answer) < minAnswerLen || len(answer) > maxAnswerLen:
 			return invalid(templates.MsgAnswerTooShort), nil
 		}
+		if j.State.ProofDone && j.User.AnswerHash != "" {
+			// After an administrator's reset the old answer may be known
+			// to whoever made it necessary.
+			if same, _ := s.hasher.Verify(answer, j.User.AnswerHash); same {
+				return invalid(templates.MsgAnswerReused), nil
+			}
+		}
 		setup.Question, setup.AnswerHash = in.Question, s.hasher.Hash(answer)
 	}
 	if same, _ := s.hasher.Verify(in.NewPassword, j.User.PasswordHash); same {

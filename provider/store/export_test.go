@@ -194,3 +194,21 @@ func (s *Store) sqliteShape(db *gorm.DB) ([]string, error) {
 func (s *Store) Load(ctx context.Context, dst any, id string) error {
 	return s.db.WithContext(ctx).First(dst, "id = ?", id).Error
 }
+
+// MigrateTo applies the migrations up to version only, as a release that
+// shipped no later ones would.
+func (s *Store) MigrateTo(ctx context.Context, version int) error {
+	migs, err := migrationsFor(s.dialect())
+	if err != nil {
+		return err
+	}
+	if version < len(migs) {
+		migs = migs[:version]
+	}
+	for {
+		done, err := s.migrateStep(ctx, migs)
+		if err != nil || done {
+			return err
+		}
+	}
+}

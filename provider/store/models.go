@@ -38,6 +38,10 @@ type User struct {
 	// ProofExpiresAt) the user cannot enrol a new device.
 	ProofHash      string `gorm:"size:255"`
 	ProofExpiresAt *time.Time
+	// ProofFailures wrong proofs were typed since ProofWindowStart (unix
+	// seconds); they are throttled per window and never lock the account.
+	ProofFailures    int   `gorm:"not null;default:0"`
+	ProofWindowStart int64 `gorm:"not null;default:0"`
 	// EnrollHoldBrowser is the browser (cookie hash) in which the person
 	// proved possession after a reset (the proof, a recovery code or an
 	// emailed link). Until a new device is enrolled, only that browser may

@@ -56,7 +56,8 @@ func (s *Store) AdminResetDevice(ctx context.Context, userID, proofHash string, 
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", userID).
-			Updates(map[string]any{"proof_hash": proofHash, "proof_expires_at": proofExpires.UTC(), "enroll_hold_browser": ""})
+			Updates(map[string]any{"proof_hash": proofHash, "proof_expires_at": proofExpires.UTC(), "enroll_hold_browser": "",
+				"proof_failures": 0, "proof_window_start": 0})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -107,12 +108,15 @@ func (s *Store) SelfResetDevice(ctx context.Context, flowID, userID string) erro
 
 // ConsumeProof marks the administrator's enrollment proof as used by flow
 // flowID: it clears the proof from the user (once: a second use finds
-// nothing) and records ProofAt on the flow.
+// nothing), records ProofAt on the flow, and makes the account choose a
+// new password and answer before it enrols (whoever made the reset
+// necessary may know the old ones).
 func (s *Store) ConsumeProof(ctx context.Context, flowID, userID, proofHash string) error {
 	now := s.now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ? AND proof_hash = ? AND proof_hash <> '' AND proof_expires_at > ?", userID, proofHash, now).
-			Updates(map[string]any{"proof_hash": "", "proof_expires_at": nil})
+			Updates(map[string]any{"proof_hash": "", "proof_expires_at": nil, "must_change_password": true,
+				"proof_failures": 0, "proof_window_start": 0})
 		if res.Error != nil {
 			return res.Error
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +54,8 @@ func TestMigrateUpgradeFromPreviousRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := b.newDatabase(t)()
+		open := b.newDatabase(t)
+		s := open()
 		if err := s.ExecScript(t.Context(), string(script)); err != nil {
 			t.Fatalf("load the previous release's database: %v", err)
 		}
@@ -67,18 +69,25 @@ func TestMigrateUpgradeFromPreviousRelease(t *testing.T) {
 		if err := s.Migrate(t.Context()); err != nil {
 			t.Fatalf("Migrate: %v", err)
 		}
+		// A new process reads the upgraded database (PostgreSQL's cached
+		// plans of the old row shape belong to the connections that made
+		// them).
+		s = open()
 		history := wantHistory(t, s, b.dialect)
 		after := snapshot(t, s)
 		for _, table := range previousTables {
-			if !slices.Equal(after[table], before[table]) {
+			if !keepsRows(after[table], before[table]) {
 				t.Errorf("%s changed by Migrate:\n got %q\nwant %q", table, after[table], before[table])
 			}
 		}
-		if got := shape(t, s); !slices.Equal(got, beforeShape) {
-			t.Errorf("Migrate changed the adopted schema:\n got %q\nwant %q", got, beforeShape)
+		upgraded := shape(t, s)
+		for _, line := range beforeShape {
+			if !slices.Contains(upgraded, line) {
+				t.Errorf("Migrate changed or dropped %q of the adopted schema", line)
+			}
 		}
 		wantNoDrift(t, s)
-		wantSameSchemaAsFresh(t, b, beforeShape)
+		wantSameSchemaAsFresh(t, b, beforeShape, upgraded)
 		wantPreviousRows(t, s)
 
 		if err := s.Migrate(t.Context()); err != nil {
@@ -87,7 +96,7 @@ func TestMigrateUpgradeFromPreviousRelease(t *testing.T) {
 		if again := wantHistory(t, s, b.dialect); !sameHistory(again, history) {
 			t.Errorf("a second Migrate changed the history: %+v, was %+v", again, history)
 		}
-		if again := snapshot(t, s); !equalSnapshots(again, before) {
+		if again := snapshot(t, s); !equalSnapshots(again, after) {
 			t.Errorf("a second Migrate changed rows")
 		}
 
@@ -101,19 +110,25 @@ func TestMigrateUpgradeFromPreviousRelease(t *testing.T) {
 	})
 }
 
-// wantSameSchemaAsFresh proves migration 0001 is exactly the previous
-// release's schema: a fresh database migrated to version 1 has the same
-// columns, types, defaults, keys and indexes as the adopted one.
-func wantSameSchemaAsFresh(t *testing.T, b backend, previous []string) {
+// wantSameSchemaAsFresh proves that an upgraded database ends with exactly
+// the schema a fresh one gets, and that migration 0001 is exactly the
+// previous release's schema: a fresh database migrated to version 1 only
+// has the same columns, types, defaults, keys and indexes as the adopted
+// one.
+func wantSameSchemaAsFresh(t *testing.T, b backend, previous, upgraded []string) {
 	t.Helper()
 	fresh := b.newDatabase(t)()
 	if err := fresh.Migrate(t.Context()); err != nil {
 		t.Fatalf("Migrate a fresh database: %v", err)
 	}
-	if len(migrationNames(t, b.dialect)) != 1 {
-		return // later migrations change the schema on purpose
+	if got := shape(t, fresh); !slices.Equal(got, upgraded) {
+		t.Errorf("an upgraded database differs from a fresh one:\n upgraded %q\n fresh %q", upgraded, got)
 	}
-	got := shape(t, fresh)
+	first := b.newDatabase(t)()
+	if err := first.MigrateTo(t.Context(), 1); err != nil {
+		t.Fatalf("Migrate a fresh database to version 1: %v", err)
+	}
+	got := shape(t, first)
 	for _, line := range got {
 		if !slices.Contains(previous, line) {
 			t.Errorf("0001 creates %q, which the previous release did not", line)
@@ -200,4 +215,19 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// keepsRows reports whether every row of before is still there, in order,
+// with its values: later migrations may only add columns, which come after
+// the old ones in a row's snapshot.
+func keepsRows(after, before []string) bool {
+	if len(after) != len(before) {
+		return false
+	}
+	for i := range before {
+		if !strings.HasPrefix(after[i], before[i]) {
+			return false
+		}
+	}
+	return true
 }
