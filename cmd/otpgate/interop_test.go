@@ -58,7 +58,8 @@ func TestInterop(t *testing.T) {
 		"OTPGATE_MAIL_SECURITY=none", "OTPGATE_MAIL_FROM=otpgate <login@example.com>",
 		// Every request of the suite comes from 127.0.0.1.
 		"OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP=0",
-		// The key-rotation module watches a rotated key start signing.
+		// The key-rotation module watches a rotated key start signing
+		// (oidc.test.mjs ACTIVATION_DELAY_MS must match).
 		"OTPGATE_TOKENS_KEY_ACTIVATION_DELAY=5s",
 	)
 	ctx, cancel := context.WithCancel(context.Background())

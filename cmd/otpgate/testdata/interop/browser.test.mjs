@@ -366,6 +366,17 @@ for (const lang of LANGS) {
       assert.match(await j.alert(), new RegExp(TEXT.proofInvalid[lang]));
       await j.page.fill('#proof', proof);
       await j.submit();
+      // Right after the code, before enrolling: a new password and a new
+      // answer (whoever caused the reset may know the old ones).
+      await j.at('setup', 'setup-after-reset');
+      user.newPassword = `Reset-${user.newPassword}`;
+      user.answer = `${ANSWERS[lang]} 2`;
+      await j.page.fill('#new_password', user.newPassword);
+      await j.page.fill('#new_password_confirm', user.newPassword);
+      await j.page.selectOption('#question', 'first_pet');
+      await j.page.fill('#answer', user.answer);
+      await j.page.fill('#answer_confirm', user.answer);
+      await j.submit();
       const old = user.auth.secret;
       user.auth = await enrollStep(j, user, { app: 'duo-mobile', label: 'enroll-new' });
       assert.notEqual(user.auth.secret, old);

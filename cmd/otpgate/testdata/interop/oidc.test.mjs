@@ -637,6 +637,9 @@ test('PKCE: plain is refused, and a public client must use S256', async () => {
 
 // ------------------------------------------------- key rotation (Config OP)
 
+/** The key activation delay interop_test.go gives the provider. */
+const ACTIVATION_DELAY_MS = 5_000;
+
 async function rotateKeys() {
   const ctx = await setup();
   const before = await signIn(ctx);
@@ -657,9 +660,16 @@ async function rotateKeys() {
   assert.ok(kids.includes(newKid) && took <= 31, `the new key ${newKid} is published within 30 s (took ${took} s; JWKS: ${kids.join(', ')})`);
   assert.ok(kids.includes(oldKid), 'the old key stays published while its tokens live');
   assert.equal(await verifyWithJwks(before.tokens.id_token), true, 'tokens signed before the rotation still verify');
-  // New ID tokens are signed with the new key. A fresh RP configuration:
-  // openid-client refetches a JWKS on an unknown kid only once its cached
-  // copy is 60 s old.
+  // New ID tokens are signed with the new key once it has been published for
+  // the activation delay, counted from its creation by `keys rotate`
+  // (OTPGATE_TOKENS_KEY_ACTIVATION_DELAY=5s in interop_test.go); until then
+  // the old key signs. Waiting for that moment (plus a margin) makes this
+  // deterministic: the provider may publish the key at any time within its
+  // 30 s reload, and a sign-in right after an early reload was signed by the
+  // old key (the suite failed that way about one run in ten).
+  await sleep(Math.max(0, rotatedAt + ACTIVATION_DELAY_MS + 1_000 - Date.now()));
+  // A fresh RP configuration: openid-client refetches a JWKS on an unknown
+  // kid only once its cached copy is 60 s old.
   const later = await signIn({ ...ctx, config: await rp(ctx.client) });
   assert.equal(decodeJwt(later.tokens.id_token).header.kid, newKid);
   assert.equal(await verifyWithJwks(later.tokens.id_token), true);
