@@ -135,6 +135,16 @@ type MFA struct {
 	// any hour, so that nobody can flood its mailbox; reaching it never
 	// locks the account (default 3; env OTPGATE_MFA_RESET_MAILS_PER_HOUR).
 	ResetMailsPerHour int `yaml:"reset_mails_per_hour"`
+	// EnrollmentProof is what a first enrollment needs besides the
+	// password and answer (one factor, phished together): email (a
+	// single-use link mailed to the account's address, opened in the
+	// waiting sign-in's browser), admin (an enrollment code an
+	// administrator issues with `user require-mfa NAME on
+	// --enrollment-code`) or none (trust on first use). Empty chooses: none
+	// in zero-config development mode, else email when mail is configured,
+	// else admin; see EffectiveEnrollmentProof (env
+	// OTPGATE_MFA_ENROLLMENT_PROOF).
+	EnrollmentProof string `yaml:"enrollment_proof"`
 }
 
 // SelfServiceResetEnabled reports the effective self-service reset setting.
@@ -266,6 +276,23 @@ func Default() *Config {
 			ResetMailsPerHour: 3},
 		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30},
 		Mail:    Mail{SMTPPort: 587, Security: mailStartTLS},
+	}
+}
+
+// EffectiveEnrollmentProof returns MFA.EnrollmentProof, or when it is
+// empty the safe default: none only in zero-config development mode (the
+// demo must work without mail or an administrator), email when mail is
+// configured, admin otherwise.
+func (c *Config) EffectiveEnrollmentProof() string {
+	switch {
+	case c.MFA.EnrollmentProof != "":
+		return c.MFA.EnrollmentProof
+	case c.DevMode():
+		return enrollProofNone
+	case c.Mail.Enabled():
+		return enrollProofEmail
+	default:
+		return enrollProofAdmin
 	}
 }
 

@@ -22,6 +22,7 @@ func (c *Config) Validate() error {
 	c.Tokens.validate(&p)
 	c.CORS.validate(&p)
 	c.MFA.validate(&p)
+	c.validateEnrollmentProof(&p)
 	c.Lockout.validate(&p)
 	c.Server.validate(&p)
 	c.Mail.validate(&p)

@@ -76,6 +76,27 @@ func (m MFA) validate(p *problems) {
 	if n := m.ResetMailsPerHour; n < 1 || n > 100 {
 		p.add("mfa.reset_mails_per_hour", "must be between 1 and 100")
 	}
+	if m.EnrollmentProof != "" {
+		oneOf(p, "mfa.enrollment_proof", m.EnrollmentProof, enrollProofs)
+	}
+}
+
+// The values of mfa.enrollment_proof.
+const (
+	enrollProofEmail = "email"
+	enrollProofAdmin = "admin"
+	enrollProofNone  = "none"
+)
+
+var enrollProofs = []string{enrollProofEmail, enrollProofAdmin, enrollProofNone}
+
+// validateEnrollmentProof refuses an emailed proof that could never be
+// mailed: outside development mode (where mails go to the log) email
+// needs a mail server.
+func (c *Config) validateEnrollmentProof(p *problems) {
+	if c.MFA.EnrollmentProof == enrollProofEmail && !c.Mail.Enabled() && !c.DevMode() {
+		p.add("mfa.enrollment_proof", "email needs a mail server (mail.smtp_host); use admin, or configure mail")
+	}
 }
 
 func (l Lockout) validate(p *problems) {

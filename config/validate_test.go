@@ -353,3 +353,46 @@ func checkOne(t *testing.T, input string, err error, want string, valid bool) {
 		t.Errorf("%q: error does not contain %q:\n%v", input, want, err)
 	}
 }
+
+// TestEnrollmentProof: mfa.enrollment_proof defaults to a proof the
+// password and answer do not give — email when mail is configured, admin
+// otherwise — and to none (trust on first use) only in zero-config
+// development mode or when written; email without mail is refused.
+func TestEnrollmentProof(t *testing.T) {
+	smtp := config.Mail{SMTPHost: "smtp.example.com", SMTPPort: 587, Security: "starttls", From: "login@example.com"}
+	tests := []struct {
+		name    string
+		proof   string
+		mail    config.Mail
+		want    string // effective value
+		invalid string // "" means valid
+	}{
+		{"default without mail", "", config.Default().Mail, "admin", ""},
+		{"default with mail", "", smtp, "email", ""},
+		{"explicit none", "none", smtp, "none", ""},
+		{"explicit admin with mail", "admin", smtp, "admin", ""},
+		{"email with mail", "email", smtp, "email", ""},
+		{"email without mail", "email", config.Default().Mail, "email",
+			"mfa.enrollment_proof: email needs a mail server (mail.smtp_host)"},
+		{"unknown", "sms", smtp, "sms", `mfa.enrollment_proof: must be one of email, admin, none (got "sms")`},
+	}
+	for _, tc := range tests {
+		c := validProduction(t)
+		c.MFA.EnrollmentProof, c.Mail = tc.proof, tc.mail
+		checkOne(t, tc.name, c.Validate(), tc.invalid, tc.invalid == "")
+		if got := c.EffectiveEnrollmentProof(); got != tc.want {
+			t.Errorf("%s: effective %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	dev, err := config.Load(config.Overrides{}, envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dev.DevMode() || dev.EffectiveEnrollmentProof() != "none" {
+		t.Errorf("zero-config development mode: dev %v, effective %q", dev.DevMode(), dev.EffectiveEnrollmentProof())
+	}
+	env, err := config.Load(config.Overrides{}, envMap(map[string]string{"OTPGATE_MFA_ENROLLMENT_PROOF": "admin"}))
+	if err != nil || env.EffectiveEnrollmentProof() != "admin" {
+		t.Errorf("from the environment: %v, %q", err, env.EffectiveEnrollmentProof())
+	}
+}

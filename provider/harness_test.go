@@ -160,6 +160,11 @@ func withDefaultPolicy(o provider.Options) provider.Options {
 	if o.AttemptsPerMinute == 0 {
 		o.AttemptsPerMinute = d.Lockout.AttemptsPerMinutePerIP
 	}
+	if o.EnrollmentProof == "" {
+		// Trust on first use, as an operator may write it: most tests
+		// enrol a first device; the proof tests set a policy.
+		o.EnrollmentProof = "none"
+	}
 	return o
 }
 

@@ -30,6 +30,11 @@ func (n MailNotifier) ResetLink(ctx context.Context, u *store.User, link string,
 	return n.send(ctx, u, func(to string) mail.Message { return mail.ResetLink(to, link, valid) })
 }
 
+// EnrollLink mails the single-use proof of a first enrollment.
+func (n MailNotifier) EnrollLink(ctx context.Context, u *store.User, link string, valid time.Duration) error {
+	return n.send(ctx, u, func(to string) mail.Message { return mail.EnrollLink(to, link, valid) })
+}
+
 // DeviceReset mails that the device was reset.
 func (n MailNotifier) DeviceReset(ctx context.Context, u *store.User) error {
 	return n.send(ctx, u, func(to string) mail.Message { return mail.DeviceReset(to, n.Now()) })

@@ -55,6 +55,10 @@ type Options struct {
 	// bounds the reset links mailed for one account in any hour.
 	ResetLinkLifetime time.Duration
 	ResetMailsPerHour int
+	// EnrollmentProof is what a first enrollment needs besides the
+	// password and answer: signin.EnrollProofEmail, EnrollProofAdmin or
+	// EnrollProofNone.
+	EnrollmentProof string
 	// AttemptsPerMinute limits sign-in posts per client IP (negative
 	// turns it off).
 	AttemptsPerMinute int
@@ -109,7 +113,7 @@ func (o *Options) check() error {
 		"TOTPIssuer": o.TOTPIssuer == "", "MFAPolicy": o.MFAPolicy == "",
 		"OTPAttempts": o.OTPAttempts <= 0, "LoginAttempts": o.LoginAttempts <= 0,
 		"ResetLinkLifetime": o.ResetLinkLifetime <= 0, "ResetMailsPerHour": o.ResetMailsPerHour <= 0,
-		"AttemptsPerMinute": o.AttemptsPerMinute == 0,
+		"AttemptsPerMinute": o.AttemptsPerMinute == 0, "EnrollmentProof": o.EnrollmentProof == "",
 	} {
 		if unset {
 			missing = append(missing, name)

@@ -19,6 +19,7 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		MFAPolicy:         o.MFAPolicy,
 		TOTP:              mfa.Default,
 		TOTPIssuer:        o.TOTPIssuer,
+		EnrollmentProof:   o.EnrollmentProof,
 		OTPAttempts:       o.OTPAttempts,
 		LoginLockout:      mfa.Lockout{Threshold: o.LoginAttempts, Base: time.Minute, Max: time.Hour},
 		SelfServiceReset:  !o.AdminOnlyReset,

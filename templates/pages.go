@@ -97,11 +97,16 @@ type ResetPage struct {
 	BackURL         string // link back to the passcode step; left out when empty
 }
 
-// EnrollProofPage asks for the enrollment code an administrator gave after
-// resetting the user's device (data-step="enroll-proof"). Its form posts
-// "proof" to /login/enroll-proof.
+// EnrollProofPage asks for a proof before enrollment (data-step=
+// "enroll-proof"): the enrollment code an administrator gave, posted as
+// "proof" to /login/enroll-proof, after a reset or before a first
+// enrollment; for a first enrollment it may also offer to mail a link
+// (a form posting to /login/enroll-proof/email).
 type EnrollProofPage struct {
 	Base
+	FirstEnrollment bool // a first enrollment, not the return after a reset
+	EmailAllowed    bool // show the "email me a link" form
+	EmailSent       bool // show that the link was sent (role="status", not an alert)
 }
 
 // LockedPage tells the user that too many failed passcodes locked the

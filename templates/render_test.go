@@ -67,6 +67,11 @@ var samplePages = []samplePage{
 		make: func(b Base) any { return ResetPage{Base: b, BackURL: "/x"} }},
 	{step: "enroll-proof", actions: []string{"/login/enroll-proof"}, flow: true, autofocus: 1,
 		make: func(b Base) any { return EnrollProofPage{Base: b} }},
+	{name: "enroll-proof-first-email", step: "enroll-proof", actions: []string{"/login/enroll-proof/email", "/login/enroll-proof"},
+		flow: true, autofocus: 0,
+		make: func(b Base) any { return EnrollProofPage{Base: b, FirstEnrollment: true, EmailAllowed: true} }},
+	{name: "enroll-proof-first-admin", step: "enroll-proof", actions: []string{"/login/enroll-proof"}, flow: true, autofocus: 1,
+		make: func(b Base) any { return EnrollProofPage{Base: b, FirstEnrollment: true} }},
 	{step: "locked", alert: true, make: func(b Base) any { return LockedPage{Base: b} }},
 	{step: "error", alert: true, make: func(b Base) any {
 		return ErrorPage{Base: b, Status: 400, Message: MsgBadRequest, BackURL: "/login/next?authRequestID=r1"}
@@ -579,6 +584,22 @@ func TestEnrollProofPage(t *testing.T) {
 		}
 		if !strings.Contains(text(doc), r.cat.text(lang, "proof.intro")) {
 			t.Errorf("%s: explanation missing", lang)
+		}
+		// Before a first enrollment the page says why, and what to do.
+		first := text(parse(t, render(t, r, EnrollProofPage{Base: Base{Lang: lang}, FirstEnrollment: true})))
+		for _, key := range []string{"proof.first_title", "proof.first_intro", "proof.first_admin"} {
+			if !strings.Contains(first, r.cat.text(lang, key)) {
+				t.Errorf("%s: first enrollment without mail lacks %s", lang, key)
+			}
+		}
+		if strings.Contains(first, r.cat.text(lang, "proof.intro")) {
+			t.Errorf("%s: a first enrollment claims the device was reset", lang)
+		}
+		sent := text(parse(t, render(t, r, EnrollProofPage{Base: Base{Lang: lang}, FirstEnrollment: true, EmailAllowed: true, EmailSent: true})))
+		for _, key := range []string{"proof.first_email", "proof.first_code", "proof.email_sent", "button.email_proof"} {
+			if !strings.Contains(sent, r.cat.text(lang, key)) {
+				t.Errorf("%s: emailed proof page lacks %s", lang, key)
+			}
 		}
 	}
 }

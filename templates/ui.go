@@ -86,5 +86,12 @@ var uiTexts = map[string]entry{
 	"proof.title":          {"Set up your device again", "デバイスの再設定"},
 	"proof.intro":          {"Your administrator reset your device. Enter the enrollment code your administrator gave you (or open the link we emailed you).", "管理者によってデバイスがリセットされました。管理者から受け取った登録コードを入力してください（または、メールでお送りしたリンクを開いてください）。"},
 	"label.proof":          {"Enrollment code", "登録コード"},
+	"proof.first_title":    {"Confirm it is you", "ご本人確認"},
+	"proof.first_intro":    {"Before you set up two-factor authentication, confirm that this is your account.", "二要素認証を設定する前に、ご本人であることを確認します。"},
+	"proof.first_email":    {"Open the link we email to the address of your account, in this browser.", "アカウントのメールアドレスにお送りするリンクを、このブラウザーで開いてください。"},
+	"proof.first_code":     {"Or enter the enrollment code your administrator gave you.", "または、管理者から受け取った登録コードを入力してください。"},
+	"proof.first_admin":    {"Enter the enrollment code your administrator gave you. If you do not have one, contact your administrator.", "管理者から受け取った登録コードを入力してください。登録コードをお持ちでない場合は、管理者にお問い合わせください。"},
+	"proof.email_sent":     {"We sent a link to the email address of your account. Open it in this browser; it works once and expires soon.", "アカウントのメールアドレスにリンクを送信しました。このブラウザーで開いてください。リンクは1回だけ使用でき、有効期限が短いため、お早めにご利用ください。"},
+	"button.email_proof":   {"Email me a link", "リンクをメールで送信"},
 	"locked.title":         {"Account locked", "アカウントのロック"},
 }

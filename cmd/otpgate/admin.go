@@ -47,6 +47,9 @@ func adminError(cmd, subject string, err error) error {
 		return fmt.Errorf("%s: no user named %q", cmd, subject)
 	case errors.Is(err, admin.ErrUsernameTaken):
 		return fmt.Errorf("%s: username %q is taken", cmd, subject)
+	case errors.Is(err, admin.ErrHasDevice):
+		return fmt.Errorf("%s: %q already has a device, so no enrollment code is needed (otpgate user reset-otp %s replaces it)",
+			cmd, subject, subject)
 	case errors.Is(err, admin.ErrClientNotFound):
 		return fmt.Errorf("%s: no client %q", cmd, subject)
 	case errors.Is(err, admin.ErrClientExists):

@@ -269,3 +269,36 @@ func lockLoginTwice(t *testing.T, st *store.Store, userID string) int64 {
 	}
 	return c.LockedUntil
 }
+
+// TestUserRequireMFAEnrollmentCode: `user require-mfa NAME on
+// --enrollment-code` turns two-factor on and prints, once, the code of the
+// first enrollment (mfa.enrollment_proof = admin), whose hash alone is
+// stored and which renews nothing; an account with a device gets none.
+func TestUserRequireMFAEnrollmentCode(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	mustRun(t, "--data", dir, "user", "add", "--username", "lena", "--password", "lenas-long-password")
+	mustRun(t, "--data", dir, "user", "add", "--username", "kim", "--password", "kims-long-password")
+	out := mustRun(t, "--data", dir, "user", "require-mfa", "LENA", "on", "--enrollment-code", "--proof-lifetime", "24h")
+	if !strings.HasPrefix(out, "two-factor requirement for lena: on\n") {
+		t.Errorf("stdout %q", out)
+	}
+	proof, _ := printedProof(t, out)
+	st := openDataStore(t, dir)
+	u, err := st.UserByUsername(ctx, "lena")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !u.RequireMFA || u.ProofRenews || u.ProofExpiresAt == nil {
+		t.Errorf("after the command: %+v", u)
+	}
+	checkSecret(t, "enrollment code", mfa.NormalizeRecoveryCode(proof), u.ProofHash, true)
+	if got := showField(t, mustRun(t, "--data", dir, "user", "show", "lena"), "enrollment code"); !strings.HasPrefix(got, "pending until ") {
+		t.Errorf("user show: enrollment code %q", got)
+	}
+	mustFail(t, "", []string{"--data", dir, "user", "require-mfa", "lena", "off", "--enrollment-code"}, "--enrollment-code goes with on")
+	mustFail(t, "", []string{"--data", dir, "user", "require-mfa", "lena", "on", "--enrollment-code", "--proof-lifetime", "1s"}, "proof-lifetime")
+	signedInUser(t, st, "kim") // enrols a device
+	mustFail(t, "", []string{"--data", dir, "user", "require-mfa", "kim", "on", "--enrollment-code"}, "already has a device", "reset-otp kim")
+}

@@ -89,6 +89,7 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 		AdminOnlyReset:    !cfg.MFA.SelfServiceResetEnabled(),
 		ResetLinkLifetime: cfg.MFA.ResetLinkLifetime.Duration,
 		ResetMailsPerHour: cfg.MFA.ResetMailsPerHour,
+		EnrollmentProof:   cfg.EffectiveEnrollmentProof(),
 		Notifier:          notifier,
 		TrustedProxies:    cfg.Server.TrustedProxies,
 		KeyActivation:     cfg.Tokens.KeyActivationDelay.Duration,

@@ -321,22 +321,63 @@ func (c *cli) userSetDisabled(ctx context.Context, args []string, disabled bool)
 	})
 }
 
+// userRequireMFA turns the two-factor requirement on or off; with
+// --enrollment-code it also issues the one-time code the person's first
+// enrollment needs (mfa.enrollment_proof = admin).
 func (c *cli) userRequireMFA(ctx context.Context, args []string) error {
 	const cmd = "user require-mfa"
-	pos, err := c.parse(c.flags(cmd), args)
+	fs := c.flags(cmd)
+	withCode := fs.Bool("enrollment-code", false, "also issue the one-time enrollment code of the first device (shown once)")
+	lifetime := fs.Duration("proof-lifetime", admin.DefaultProofLifetime, "how long the enrollment code stays valid")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 || (pos[1] != "on" && pos[1] != "off") {
-		return errors.New("user require-mfa: usage: otpgate user require-mfa NAME on|off")
+		return errors.New("user require-mfa: usage: otpgate user require-mfa NAME on|off [--enrollment-code]")
 	}
 	on := pos[1] == "on"
-	return c.userAction(ctx, cmd, pos[:1], false, func(svc *admin.Service, _ *runtime, name string) error {
+	if *withCode && !on {
+		return errors.New("user require-mfa: --enrollment-code goes with on")
+	}
+	if err := admin.CheckProofLifetime(*lifetime); err != nil {
+		return adminError(cmd, "", err)
+	}
+	return c.userAction(ctx, cmd, pos[:1], *withCode, func(svc *admin.Service, _ *runtime, name string) error {
 		u, err := svc.RequireMFA(ctx, c.auditActor(), name, on)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "two-factor requirement for %s: %s\n", u.Username, onOff(on))
-		return nil
+		if !*withCode {
+			return nil
+		}
+		res, err := svc.IssueEnrollmentCode(ctx, c.auditActor(), name, *lifetime)
+		if res == nil {
+			return err
+		}
+		if perr := c.printEnrollmentCode(res); perr != nil {
+			return perr
+		}
+		var mailErr *admin.MailError
+		if errors.As(err, &mailErr) {
+			return fmt.Errorf("the code above is valid, but the enrollment mail failed: %w", mailErr.Err)
+		}
+		return err
 	})
+}
+
+// printEnrollmentCode prints, once, the first-enrollment code for the
+// administrator to pass on, and whether a link was also mailed.
+func (c *cli) printEnrollmentCode(res *admin.ResetResult) error {
+	u := res.User
+	if _, err := fmt.Fprintf(c.stdout, "enrollment code for %s (give it to them; shown once, valid until %s): %s\n",
+		u.Username, displayTime(res.ValidUntil), res.EnrollmentCode); err != nil {
+		return err
+	}
+	if res.Mailed {
+		_, err := fmt.Fprintf(c.stdout, "an enrollment link was also mailed to %s\n", u.Email)
+		return err
+	}
+	return nil
 }

@@ -7,6 +7,9 @@ import "errors"
 var (
 	// ErrUserNotFound: no user has the given username.
 	ErrUserNotFound = errors.New("admin: no such user")
+	// ErrHasDevice: the user already has a device, so a first-enrollment
+	// code has nothing to enrol (reset the device instead).
+	ErrHasDevice = errors.New("admin: user already has a device")
 	// ErrUsernameTaken: another user already has the username.
 	ErrUsernameTaken = errors.New("admin: username taken")
 	// ErrClientNotFound: no client has the given id.

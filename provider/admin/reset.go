@@ -70,13 +70,58 @@ func (s *Service) ResetDevice(ctx context.Context, actor, username string, lifet
 		event: userEvent(store.EventAdminResetOTP, u, resetDetail(u, res)),
 		notify: func(ctx context.Context) error {
 			done = true
-			return s.mailProofLink(ctx, u, now, res)
+			return s.mailProofLink(ctx, u, now, res, mail.ProofLink)
 		},
 	})
 	if err != nil && !done {
 		return nil, err
 	}
-	u.ProofHash, u.ProofExpiresAt, u.OTPLocked, u.OTPFailures = proofHash, &res.ValidUntil, false, 0
+	u.ProofHash, u.ProofExpiresAt, u.ProofRenews, u.OTPLocked, u.OTPFailures = proofHash, &res.ValidUntil, true, false, 0
+	return res, err
+}
+
+// IssueEnrollmentCode issues the one-time proof of a user's first
+// enrollment (mfa.enrollment_proof = admin, or any policy when the person
+// cannot receive mail): valid for lifetime, single-use, returned once and
+// stored as a hash; a single-use link with the same effect is mailed to
+// the user's address when there is one. Unlike a reset's, it removes
+// nothing and does not make the person choose a new password and answer.
+// A user who already has a device is ErrHasDevice.
+func (s *Service) IssueEnrollmentCode(ctx context.Context, actor, username string, lifetime time.Duration) (*ResetResult, error) {
+	if err := CheckProofLifetime(lifetime); err != nil {
+		return nil, err
+	}
+	u, err := s.target(ctx, actor, username)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := mfa.NewRecoveryCodes(s.rand, 1)
+	if err != nil {
+		return nil, fmt.Errorf("enrollment code: %w", err)
+	}
+	now := s.store.Now()
+	res := &ResetResult{User: u, EnrollmentCode: codes[0], ValidUntil: now.Add(lifetime).Truncate(time.Second)}
+	proofHash := s.hasher.Hash(mfa.NormalizeRecoveryCode(res.EnrollmentCode))
+	done := false // the code was stored and audited: it is valid
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error {
+			err := s.store.IssueEnrollmentCode(ctx, u.ID, proofHash, res.ValidUntil)
+			if errors.Is(err, store.ErrStale) {
+				return fmt.Errorf("%w: %q", ErrHasDevice, u.Username)
+			}
+			return s.userUpdate(err, u)
+		},
+		event: userEvent(store.EventAdminUser, u, "enrollment code issued, valid until "+
+			res.ValidUntil.UTC().Format(time.RFC3339)),
+		notify: func(ctx context.Context) error {
+			done = true
+			return s.mailProofLink(ctx, u, now, res, mail.FirstDeviceLink)
+		},
+	})
+	if err != nil && !done {
+		return nil, err
+	}
+	u.ProofHash, u.ProofExpiresAt, u.ProofRenews = proofHash, &res.ValidUntil, false
 	return res, err
 }
 
@@ -97,7 +142,8 @@ func resetDetail(u *store.User, res *ResetResult) string {
 // like the enrollment code does; nothing when the user has no address.
 // A failure to store the link is returned as is; a failure to send, as a
 // *MailError.
-func (s *Service) mailProofLink(ctx context.Context, u *store.User, now time.Time, res *ResetResult) error {
+func (s *Service) mailProofLink(ctx context.Context, u *store.User, now time.Time, res *ResetResult,
+	text func(to, link string, valid time.Duration) mail.Message) error {
 	if u.Email == "" {
 		return nil
 	}
@@ -110,7 +156,7 @@ func (s *Service) mailProofLink(ctx context.Context, u *store.User, now time.Tim
 		return fmt.Errorf("store enrollment link: %w", err)
 	}
 	link := s.issuer + "/login/proof?" + url.Values{"token": {token}}.Encode()
-	if err := s.mail.Send(ctx, mail.ProofLink(u.Email, link, res.ValidUntil.Sub(now))); err != nil {
+	if err := s.mail.Send(ctx, text(u.Email, link, res.ValidUntil.Sub(now))); err != nil {
 		return &MailError{Err: err}
 	}
 	res.Mailed = true

@@ -217,3 +217,49 @@ func TestResetCodeNeverLogged(t *testing.T) {
 	}
 	e.wantNoSecret(code, mfa.NormalizeRecoveryCode(code), e.user(res.User.ID).ProofHash)
 }
+
+// TestIssueEnrollmentCode: the code of a first enrollment is returned
+// once, stored as a hash that renews nothing, audited without the code,
+// and mailed as a single-use link; an account with a device gets none.
+func TestIssueEnrollmentCode(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		u := e.addUser("vera", "vera@example.com")
+		res, err := e.svc.IssueEnrollmentCode(e.ctx(), actor, "VERA", 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !codePattern.MatchString(res.EnrollmentCode) || res.HadDevice || !res.Mailed {
+			t.Errorf("result %+v", res)
+		}
+		got := e.user(u.ID)
+		if ok, _ := e.hasher.Verify(mfa.NormalizeRecoveryCode(res.EnrollmentCode), got.ProofHash); !ok || got.ProofRenews {
+			t.Errorf("stored proof: verifies %v, renews %v", ok, got.ProofRenews)
+		}
+		ev := e.lastEvent()
+		if ev.Event != store.EventAdminUser || ev.UserID != u.ID ||
+			ev.Detail != "enrollment code issued, valid until "+res.ValidUntil.UTC().Format(time.RFC3339) {
+			t.Errorf("audit event %+v", ev)
+		}
+		e.wantNoSecret(res.EnrollmentCode, mfa.NormalizeRecoveryCode(res.EnrollmentCode), got.ProofHash)
+		sent := e.mail.messages()
+		if len(sent) != 1 || sent[0].To != "vera@example.com" || !strings.Contains(sent[0].Text, "set up two-factor authentication") {
+			t.Fatalf("mails %v", sent)
+		}
+		token := linkToken(t, sent[0].Text)
+		if _, err := e.store.PeekLinkToken(e.ctx(), credential.HashToken(token), store.LinkProof); err != nil {
+			t.Errorf("mailed link: %v", err)
+		}
+
+		w := e.addUser("walt", "")
+		e.signIn(w) // enrols a device
+		if _, err := e.svc.IssueEnrollmentCode(e.ctx(), actor, "walt", time.Hour); !errors.Is(err, admin.ErrHasDevice) {
+			t.Errorf("a code for an account with a device: %v", err)
+		}
+		if _, err := e.svc.IssueEnrollmentCode(e.ctx(), actor, "ghost", time.Hour); !errors.Is(err, admin.ErrUserNotFound) {
+			t.Errorf("a code for nobody: %v", err)
+		}
+		if _, err := e.svc.IssueEnrollmentCode(e.ctx(), actor, "vera", 10*time.Second); err == nil {
+			t.Error("a code valid for 10 seconds was issued")
+		}
+	})
+}

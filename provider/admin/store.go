@@ -28,6 +28,9 @@ type DeviceStore interface {
 	// AdminResetDevice removes the device and revokes everything it could
 	// reach (see store.AdminResetDevice) and stores the proof's hash.
 	AdminResetDevice(ctx context.Context, userID, proofHash string, proofExpires time.Time) error
+	// IssueEnrollmentCode stores the hash of a first-enrollment proof
+	// (store.ErrStale when the user has a device).
+	IssueEnrollmentCode(ctx context.Context, userID, proofHash string, expires time.Time) error
 	CreateLinkToken(ctx context.Context, t *store.LinkToken) error
 }
 

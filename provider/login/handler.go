@@ -81,6 +81,8 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.GET("/login/enroll-proof", h.proofPage)
 	g.POST("/login/enroll-proof", h.proofSubmit, limit)
 	g.GET("/login/proof", h.proofLink)
+	g.POST("/login/enroll-proof/email", h.proofEmail, limit)
+	g.GET("/login/enroll-proof/link", h.enrollLink)
 	g.GET("/login/locked", h.lockedPage)
 	g.GET("/logout", h.logoutPage)
 	g.POST("/logout", h.logoutSubmit)

@@ -69,6 +69,37 @@ know it.`, link, minutesEN(valid))
 	}
 }
 
+// EnrollLink is the mail that proves a person holds the account's mailbox
+// before they set up their first authenticator device
+// (mfa.enrollment_proof = email). The link works in the browser that asked.
+func EnrollLink(to, link string, valid time.Duration) Message {
+	en := fmt.Sprintf(`Someone, hopefully you, is setting up two-factor authentication for your
+otpgate account. To confirm that it is you, open this link in the same
+browser:
+
+%s
+
+The link works once and expires in %s.
+
+If you did not ask for this, do not open the link, and tell your
+administrator: the request could only be made with your password and
+security answer, so someone else may know them.`, link, minutesEN(valid))
+	ja := fmt.Sprintf(`otpgate アカウントで二要素認証の設定が開始されました。
+ご本人であることを確認するため、設定を開始したブラウザーで次のリンクを開いてください。
+
+%s
+
+このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+
+お心当たりがない場合は、リンクを開かずに管理者にお知らせください。
+この操作にはパスワードと秘密の質問の答えが必要なため、第三者に知られている可能性があります。`, link, minutes(valid))
+	return Message{
+		To:      to,
+		Subject: "otpgate: confirm two-factor setup / 二要素認証の設定の確認",
+		Text:    bilingual(en, ja),
+	}
+}
+
 // ProofLink is the mail sent while a user signs in after an administrator
 // reset their device: the link proves they hold the mailbox before they may
 // set up a new device.
@@ -96,6 +127,38 @@ administrator.`, link, minutesEN(valid))
 	return Message{
 		To:      to,
 		Subject: "otpgate: set up your new device / 新しいデバイスの設定",
+		Text:    bilingual(en, ja),
+	}
+}
+
+// FirstDeviceLink is the mail of an administrator's first-enrollment code
+// (mfa.enrollment_proof = admin): the link lets the person set up their
+// first device while they sign in.
+func FirstDeviceLink(to, link string, valid time.Duration) Message {
+	en := fmt.Sprintf(`An administrator has set up two-factor authentication for your otpgate
+account. To set up your authenticator device, open this link in the
+browser where you are signing in, after you have entered your password
+and security answer:
+
+%s
+
+The link works once and expires in %s.
+
+If you are not signing in right now, ignore this mail and tell your
+administrator.`, link, minutesEN(valid))
+	ja := fmt.Sprintf(`管理者により、otpgate アカウントの二要素認証が設定されました。
+認証デバイスを設定するには、パスワードと秘密の質問の答えを入力したあと、
+サインイン中のブラウザーで次のリンクを開いてください。
+
+%s
+
+このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+
+サインインしていないのにこのメールが届いた場合は、このメールを破棄し、
+管理者にお知らせください。`, link, minutes(valid))
+	return Message{
+		To:      to,
+		Subject: "otpgate: set up your device / デバイスの設定",
 		Text:    bilingual(en, ja),
 	}
 }

@@ -23,6 +23,22 @@ const (
 	MFAPerClient = "per_client"
 )
 
+// Enrollment proofs (configuration mfa.enrollment_proof): what a person
+// must show, besides the password and answer, before enrolling a first
+// device.
+const (
+	// EnrollProofEmail: a single-use link mailed to the account's address,
+	// opened in the browser of the waiting sign-in (or an administrator's
+	// enrollment code).
+	EnrollProofEmail = "email"
+	// EnrollProofAdmin: the one-time enrollment code an administrator
+	// issues.
+	EnrollProofAdmin = "admin"
+	// EnrollProofNone: trust on first use; whoever knows the password and
+	// answer enrols.
+	EnrollProofNone = "none"
+)
+
 // WantsMFA reports whether a request's space-separated acr_values ask for
 // the multi-factor level. The values are in order of preference; any
 // mention of the MFA value means the person must pass a second factor.

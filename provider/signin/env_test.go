@@ -64,6 +64,11 @@ func withoutMail(_ *signin.Config, d *signin.Deps) { d.Mailer = nil }
 // withoutQuestion turns the security question off.
 func withoutQuestion(c *signin.Config, _ *signin.Deps) { c.QuestionEnabled = false }
 
+// withEnrollmentProof sets mfa.enrollment_proof.
+func withEnrollmentProof(p string) option {
+	return func(c *signin.Config, _ *signin.Deps) { c.EnrollmentProof = p }
+}
+
 // backends runs f once per database, in parallel: a SQLite file, and
 // PostgreSQL when its DSN is set.
 func backends(t *testing.T, f func(t *testing.T, e *env), opts ...option) {
@@ -121,7 +126,9 @@ func newEnv(t *testing.T, s *store.Store, opts ...option) *env {
 		SelfServiceReset:  true,
 		ResetLinkLifetime: 15 * time.Minute,
 		ResetMailsPerHour: 3,
-		Issuer:            testIssuer,
+		// Most tests enrol on first use; the proof tests set a policy.
+		EnrollmentProof: signin.EnrollProofNone,
+		Issuer:          testIssuer,
 	}
 	e.deps = signin.Deps{Store: s, Hasher: e.hasher, Sealer: sealer, Rand: seeded(1), Now: c.Now,
 		Events: e.events, Mailer: e.mail, Log: discardLog()}

@@ -27,6 +27,9 @@ type Journey struct {
 	State  State
 	// IP is the client address of the request, for the audit log.
 	IP string
+	// FirstEnrollment: the proof step guards the first enrollment of a
+	// device (mfa.enrollment_proof), not the return after a reset.
+	FirstEnrollment bool
 }
 
 // Next is the step the journey is at.
@@ -113,6 +116,7 @@ func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Jou
 		j.Device = d
 		j.State.HasDevice = true
 	}
+	j.FirstEnrollment = j.State.ProofPending && !u.ProofRenews
 	if hold := u.EnrollHoldBrowser; hold != "" && !j.State.HasDevice {
 		// Possession was proven after a reset in one browser: that browser
 		// enrols the new device; every other sign-in waits for a proof.
@@ -127,6 +131,12 @@ func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Jou
 	}
 	if j.State.MFARequired, err = s.mfaRequired(ctx, f, u); err != nil {
 		return nil, err
+	}
+	if s.cfg.EnrollmentProof != EnrollProofNone && j.State.MFARequired && !j.State.HasDevice &&
+		!j.State.ResetDone && !j.State.ProofPending {
+		// A first enrollment needs a proof that the password and answer,
+		// one factor phished together, do not give.
+		j.State.ProofPending, j.FirstEnrollment = true, true
 	}
 	return j, nil
 }

@@ -3,9 +3,11 @@ package signin
 import (
 	"context"
 	"errors"
+	"net/url"
 	"time"
 
 	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
 )
@@ -87,6 +89,60 @@ func (s *Service) consumeProof(ctx context.Context, j *Journey) error {
 	if err != nil {
 		return fault(err)
 	}
-	j.State.ProofDone, j.State.MustSetup = true, true
+	j.State.ProofDone = true
+	j.State.MustSetup = j.State.MustSetup || j.User.ProofRenews
 	return nil
+}
+
+// CanEmailEnrollProof reports whether j's person may have the proof of a
+// first enrollment mailed: the policy is email, mail is on, the account
+// has an address, and j waits at the proof of a first enrollment.
+func (s *Service) CanEmailEnrollProof(j *Journey) bool {
+	return s.cfg.EnrollmentProof == EnrollProofEmail && s.mailer != nil && j.User != nil && j.User.Email != "" &&
+		j.FirstEnrollment
+}
+
+// EmailEnrollLink mails a single-use link that proves the person holds
+// the account's mailbox, bound to j's sign-in (and so to its browser). It
+// shares the reset links' hourly limit per account (Limited beyond it,
+// which counts toward no lock), and a new link voids the older ones.
+func (s *Service) EmailEnrollLink(ctx context.Context, j *Journey) (Result, error) {
+	if !s.CanEmailEnrollProof(j) {
+		return Result{Outcome: Forbidden}, nil
+	}
+	token := credential.NewToken()
+	now := s.now()
+	life := s.cfg.ResetLinkLifetime
+	err := s.store.IssueMailedLink(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkEnroll,
+		UserID: j.User.ID, FlowID: j.Flow.ID, CreatedAt: now, ExpiresAt: now.Add(life)}, s.cfg.ResetMailsPerHour)
+	if errors.Is(err, store.ErrTooMany) {
+		s.log.InfoContext(ctx, "enrollment mail limit reached", "user_id", j.User.ID)
+		return Result{Outcome: Limited, Problem: templates.MsgResetMailLimit}, nil
+	}
+	if err != nil {
+		return Result{}, fault(err)
+	}
+	link := s.cfg.Issuer + "/login/enroll-proof/link?" + url.Values{"token": {token}}.Encode()
+	if err := s.mailer.EnrollLink(ctx, j.User, link, life); err != nil {
+		s.log.ErrorContext(ctx, "enrollment link mail failed", "user_id", j.User.ID, "err", err)
+		return Result{}, fault(err)
+	}
+	s.record(ctx, j, Event{Name: store.EventProofRequested, User: j.User, Detail: "enrollment link mailed"})
+	return passed(), nil
+}
+
+// EnrollWithLink is the emailed proof of a first enrollment, opened in
+// the sign-in that asked for it (see LinkFlow). It works once, before it
+// expires; the enrollment that follows is held for this browser.
+func (s *Service) EnrollWithLink(ctx context.Context, j *Journey, token string) (Result, error) {
+	err := s.store.ConsumeEnrollLink(ctx, credential.HashToken(token), j.Flow.ID, j.User.ID)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrStale) {
+		return Result{}, errors.Join(ErrLinkInvalid, err)
+	}
+	if err != nil {
+		return Result{}, fault(err)
+	}
+	j.State.ProofDone = true
+	s.record(ctx, j, Event{Name: store.EventProofAccepted, User: j.User, Detail: "enrollment link accepted"})
+	return passed(), nil
 }

@@ -102,7 +102,7 @@ func (s *Service) EmailResetLink(ctx context.Context, j *Journey) (Result, error
 	token := credential.NewToken()
 	now := s.now()
 	life := s.cfg.ResetLinkLifetime
-	err := s.store.IssueResetLink(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkReset,
+	err := s.store.IssueMailedLink(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkReset,
 		UserID: j.User.ID, FlowID: j.Flow.ID, CreatedAt: now, ExpiresAt: now.Add(life)}, s.cfg.ResetMailsPerHour)
 	if errors.Is(err, store.ErrTooMany) {
 		s.log.InfoContext(ctx, "reset mail limit reached", "user_id", j.User.ID)
@@ -121,7 +121,8 @@ func (s *Service) EmailResetLink(ctx context.Context, j *Journey) (Result, error
 }
 
 // LinkFlow names the flow an emailed link of purpose applies to, without
-// using the link up: a reset link names its own sign-in; a proof link the
+// using the link up: a reset or first-enrollment link names its own
+// sign-in; an administrator's proof link the
 // sign-in of r's browser that waits for the proof (r.FlowID is ignored).
 func (s *Service) LinkFlow(ctx context.Context, token, purpose, browser string) (string, error) {
 	t, err := s.store.PeekLinkToken(ctx, credential.HashToken(token), purpose)
@@ -131,8 +132,8 @@ func (s *Service) LinkFlow(ctx context.Context, token, purpose, browser string) 
 	if err != nil {
 		return "", fault(err)
 	}
-	if purpose == store.LinkReset {
-		return t.FlowID, nil
+	if purpose != store.LinkProof {
+		return t.FlowID, nil // a link the sign-in asked for names it
 	}
 	f, err := s.store.FlowAwaitingProof(ctx, browser, t.UserID)
 	if errors.Is(err, store.ErrNotFound) {

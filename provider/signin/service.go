@@ -21,6 +21,10 @@ type Config struct {
 	// authenticator apps.
 	TOTP       mfa.TOTP
 	TOTPIssuer string
+	// EnrollmentProof is EnrollProofEmail, EnrollProofAdmin or
+	// EnrollProofNone: what a first enrollment needs besides the password
+	// and answer.
+	EnrollmentProof string
 	// OTPAttempts consecutive wrong passcodes (or recovery codes or
 	// proofs) lock until an administrator resets the device;
 	// LoginLockout.Threshold consecutive wrong passwords or answers lock

@@ -63,8 +63,9 @@ type Recovery interface {
 	UseRecoveryCode(ctx context.Context, id string) (bool, error)
 	SelfResetDevice(ctx context.Context, flowID, userID string) error
 	ConsumeProof(ctx context.Context, flowID, userID, proofHash string) error
+	ConsumeEnrollLink(ctx context.Context, hash, flowID, userID string) error
 	ReserveProofAttempt(ctx context.Context, userID string, max int, window time.Duration) (bool, error)
-	IssueResetLink(ctx context.Context, t *store.LinkToken, perHour int) error
+	IssueMailedLink(ctx context.Context, t *store.LinkToken, perHour int) error
 	PeekLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
 	ConsumeLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
 }

@@ -41,6 +41,7 @@ const (
 	EventAdminClient     = "admin.client"
 	EventRateLimited     = "signin.rate_limited"
 	EventProofAccepted   = "reset.proof_accepted"
+	EventProofRequested  = "enroll.proof_requested"
 	EventRefreshReplayed = "token.refresh_replayed"
 	EventCodeReplayed    = "token.code_replayed"
 	EventAdminKeys       = "admin.keys"

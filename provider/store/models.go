@@ -38,6 +38,10 @@ type User struct {
 	// ProofExpiresAt) the user cannot enrol a new device.
 	ProofHash      string `gorm:"size:255"`
 	ProofExpiresAt *time.Time
+	// ProofRenews marks a proof issued by an administrator's reset: the
+	// account chooses a new password and answer right after presenting
+	// it. A proof for a first enrollment renews nothing.
+	ProofRenews bool `gorm:"not null;default:false"`
 	// ProofFailures wrong proofs were typed since ProofWindowStart (unix
 	// seconds); they are throttled per window and never lock the account.
 	ProofFailures    int   `gorm:"not null;default:0"`
@@ -257,4 +261,7 @@ type LinkToken struct {
 const (
 	LinkReset = "reset"
 	LinkProof = "proof"
+	// LinkEnroll is the emailed proof of a first enrollment
+	// (mfa.enrollment_proof = email), bound to the sign-in that asked.
+	LinkEnroll = "enroll"
 )

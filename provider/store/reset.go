@@ -57,7 +57,7 @@ func (s *Store) AdminResetDevice(ctx context.Context, userID, proofHash string, 
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", userID).
 			Updates(map[string]any{"proof_hash": proofHash, "proof_expires_at": proofExpires.UTC(), "enroll_hold_browser": "",
-				"proof_failures": 0, "proof_window_start": 0})
+				"proof_renews": true, "proof_failures": 0, "proof_window_start": 0})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -108,15 +108,16 @@ func (s *Store) SelfResetDevice(ctx context.Context, flowID, userID string) erro
 
 // ConsumeProof marks the administrator's enrollment proof as used by flow
 // flowID: it clears the proof from the user (once: a second use finds
-// nothing), records ProofAt on the flow, and makes the account choose a
-// new password and answer before it enrols (whoever made the reset
-// necessary may know the old ones).
+// nothing), records ProofAt on the flow, and, for the proof of a reset
+// (ProofRenews), makes the account choose a new password and answer before
+// it enrols (whoever made the reset necessary may know the old ones).
 func (s *Store) ConsumeProof(ctx context.Context, flowID, userID, proofHash string) error {
 	now := s.now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ? AND proof_hash = ? AND proof_hash <> '' AND proof_expires_at > ?", userID, proofHash, now).
-			Updates(map[string]any{"proof_hash": "", "proof_expires_at": nil, "must_change_password": true,
-				"proof_failures": 0, "proof_window_start": 0})
+			Updates(map[string]any{"proof_hash": "", "proof_expires_at": nil, "proof_renews": false,
+				"must_change_password": gorm.Expr("must_change_password OR proof_renews"),
+				"proof_failures":       0, "proof_window_start": 0})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -132,6 +133,75 @@ func (s *Store) ConsumeProof(ctx context.Context, flowID, userID, proofHash stri
 		}
 		return holdEnrollment(tx, userID, flowID)
 	})
+}
+
+// IssueEnrollmentCode stores the proof an administrator issues for the
+// first enrollment of userID (mfa.enrollment_proof = admin): like the
+// proof of a reset it is single-use and expires, but it renews nothing and
+// removes nothing. It fails with ErrStale when the user already has a
+// device (there is nothing to enrol) and ErrNotFound without the user.
+func (s *Store) IssueEnrollmentCode(ctx context.Context, userID, proofHash string, expires time.Time) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var devices int64
+		if err := tx.Model(&Device{}).Where("user_id = ?", userID).Count(&devices).Error; err != nil {
+			return err
+		}
+		if devices > 0 {
+			return ErrStale
+		}
+		res := tx.Model(&User{}).Where("id = ?", userID).
+			Updates(map[string]any{"proof_hash": proofHash, "proof_expires_at": expires.UTC(), "enroll_hold_browser": "",
+				"proof_renews": false, "proof_failures": 0, "proof_window_start": 0})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil && err != ErrNotFound && err != ErrStale {
+		return fmt.Errorf("issue enrollment code: %w", err)
+	}
+	return err
+}
+
+// ConsumeEnrollLink uses up the emailed first-enrollment link whose token
+// hashes to hash, for userID's unfinished sign-in flowID (the one that
+// asked for it), marks the proof presented in that flow and holds the
+// next enrollment for its browser, all in one transaction. A link that is
+// used, expired or meant for another sign-in is ErrNotFound; a flow that
+// ended is ErrStale. Nothing is written in either case.
+func (s *Store) ConsumeEnrollLink(ctx context.Context, hash, flowID, userID string) error {
+	if !lookupable(hash) || !lookupable(flowID) {
+		return ErrNotFound
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&LinkToken{}).
+			Where("token_hash = ? AND purpose = ? AND user_id = ? AND flow_id = ? AND used_at IS NULL AND expires_at > ?",
+				hash, LinkEnroll, userID, flowID, now).
+			Update("used_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		res = tx.Model(&Flow{}).Where("id = ? AND user_id = ? AND done_at IS NULL AND proof_at IS NULL", flowID, userID).
+			Update("proof_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrStale
+		}
+		return holdEnrollment(tx, userID, flowID)
+	})
+	if err != nil && err != ErrNotFound && err != ErrStale {
+		return fmt.Errorf("use enrollment link: %w", err)
+	}
+	return err
 }
 
 // holdEnrollment reserves the next enrollment of a user for the browser

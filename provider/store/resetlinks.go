@@ -4,20 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
-// IssueResetLink stores t, a self-service reset link of t.UserID's sign-in,
-// unless perHour reset links were already issued for that account in the
-// hour before now (ErrTooMany: nothing is written, and nothing is counted
-// toward any lock). Every older unused reset link of the account is used
-// up in the same transaction, so at most one link works at a time. Issuing
-// is serialised per account (the user row is held), so racing requests
-// never exceed the limit.
-func (s *Store) IssueResetLink(ctx context.Context, t *LinkToken, perHour int) error {
+// mailedLinks are the purposes of the links a sign-in asks to be mailed;
+// they share one hourly limit per account.
+var mailedLinks = []string{LinkReset, LinkEnroll}
+
+// IssueMailedLink stores t, a link of t.UserID's sign-in to be mailed (a
+// self-service reset link or a first-enrollment proof), unless perHour
+// such links were already issued for that account in the hour before now
+// (ErrTooMany: nothing is written, and nothing is counted toward any
+// lock). Every older unused link of t's purpose for the account is used
+// up in the same transaction, so at most one works at a time. Issuing is
+// serialised per account (the user row is held), so racing requests never
+// exceed the limit.
+func (s *Store) IssueMailedLink(ctx context.Context, t *LinkToken, perHour int) error {
+	if !slices.Contains(mailedLinks, t.Purpose) {
+		return fmt.Errorf("issue mailed link: purpose %q is not mailed at sign-in", t.Purpose)
+	}
 	if t.ID == "" {
 		t.ID = newRowID()
 	}
@@ -35,14 +44,14 @@ func (s *Store) IssueResetLink(ctx context.Context, t *LinkToken, perHour int) e
 			return ErrNotFound
 		}
 		var recent int64
-		if err := tx.Model(&LinkToken{}).Where("user_id = ? AND purpose = ? AND created_at > ?",
-			t.UserID, LinkReset, now.Add(-time.Hour)).Count(&recent).Error; err != nil {
+		if err := tx.Model(&LinkToken{}).Where("user_id = ? AND purpose IN ? AND created_at > ?",
+			t.UserID, mailedLinks, now.Add(-time.Hour)).Count(&recent).Error; err != nil {
 			return err
 		}
 		if recent >= int64(perHour) {
 			return ErrTooMany
 		}
-		if err := tx.Model(&LinkToken{}).Where("user_id = ? AND purpose = ? AND used_at IS NULL", t.UserID, LinkReset).
+		if err := tx.Model(&LinkToken{}).Where("user_id = ? AND purpose = ? AND used_at IS NULL", t.UserID, t.Purpose).
 			Update("used_at", now).Error; err != nil {
 			return err
 		}
@@ -52,7 +61,7 @@ func (s *Store) IssueResetLink(ctx context.Context, t *LinkToken, perHour int) e
 		return err
 	}
 	if err != nil {
-		return fmt.Errorf("issue reset link: %w", err)
+		return fmt.Errorf("issue mailed link: %w", err)
 	}
 	return nil
 }
