@@ -156,7 +156,11 @@ func TestFirstEnrollmentNeedsEmailedProof(t *testing.T) {
 			if _, err := e.svc.EnrollWithLink(ctxOf(t), e.reload(j), token); !errors.Is(err, signin.ErrLinkInvalid) {
 				t.Fatalf("the link a second time: %v", err)
 			}
-			wantStep(t, e.reload(other), signin.StepEnrollProof, "another browser while the owner enrols")
+			other = e.reload(other)
+			wantStep(t, other, signin.StepEnrollProof, "another browser while the owner enrols")
+			if !other.FirstEnrollment || !e.svc.CanEmailEnrollProof(other) {
+				t.Fatal("a browser held at the proof step is not offered the emailed proof")
+			}
 			if ev := e.events.named(store.EventProofAccepted); len(ev) != 1 {
 				t.Fatalf("proof events %v, want one", ev)
 			}

@@ -116,7 +116,6 @@ func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Jou
 		j.Device = d
 		j.State.HasDevice = true
 	}
-	j.FirstEnrollment = j.State.ProofPending && !u.ProofRenews
 	if hold := u.EnrollHoldBrowser; hold != "" && !j.State.HasDevice {
 		// Possession was proven after a reset in one browser: that browser
 		// enrols the new device; every other sign-in waits for a proof.
@@ -136,8 +135,12 @@ func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Jou
 		!j.State.ResetDone && !j.State.ProofPending {
 		// A first enrollment needs a proof that the password and answer,
 		// one factor phished together, do not give.
-		j.State.ProofPending, j.FirstEnrollment = true, true
+		j.State.ProofPending = true
 	}
+	// Every proof step but the one after an administrator's reset guards
+	// what is, for the person, setting up a device: say so, and offer the
+	// emailed proof where the policy allows it.
+	j.FirstEnrollment = j.State.ProofPending && !u.ProofRenews
 	return j, nil
 }
 
