@@ -54,7 +54,7 @@ func (h *harness) requireMFA(u *store.User) {
 
 // New credentials erin chooses after an administrator's reset.
 const (
-	erinNewPW     = "erins-new-password-2"
+	erinNewPW     = "wharf-staple-lantern-2"
 	erinNewAnswer = "a new answer"
 )
 

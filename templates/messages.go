@@ -37,6 +37,8 @@ const (
 	MsgResetMailLimit      Message = "reset_mail_limit"      // enough reset links were mailed for this account this hour
 	MsgProofThrottled      Message = "proof_throttled"       // too many enrollment codes tried; wait (never a lock)
 	MsgAnswerReused        Message = "answer_reused"         // the new security answer is the old one
+	MsgPasswordCommon      Message = "password_common"       // a common, breached or patterned password
+	MsgPasswordContext     Message = "password_context"      // the password contains the username, email or product name
 )
 
 // AllMessages lists every Message constant, so tests can check each has a
@@ -49,7 +51,7 @@ var AllMessages = []Message{
 	MsgUnavailable, MsgInternal,
 	MsgCodeMalformed, MsgCodeInvalid, MsgEnrollRestarted, MsgAppRequired,
 	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgResetMailLimit,
-	MsgProofThrottled, MsgAnswerReused,
+	MsgProofThrottled, MsgAnswerReused, MsgPasswordCommon, MsgPasswordContext,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one
@@ -74,6 +76,14 @@ var messageTexts = map[string]entry{
 	"password_too_long": {
 		"The new password is too long. Choose a shorter one.",
 		"新しいパスワードが長すぎます。短いパスワードにしてください。"},
+	"password_common": {
+		"This password is too easy to guess: it is a common or leaked password, or follows a pattern such as repeated characters, keyboard rows or a word with digits. Choose another.",
+		"このパスワードは推測されやすいため使用できません。よく使われるパスワードや流出したパスワード、同じ文字の繰り返し、キーボードの並び、単語と数字の組み合わせなどは避けてください。",
+	},
+	"password_context": {
+		"The password must not contain your username, the part of your email address before the @, or the name of this service.",
+		"パスワードには、ユーザー名、メールアドレスの「@」より前の部分、このサービスの名前を含めないでください。",
+	},
 	"password_reused": {
 		"The new password must be different from your current password.",
 		"新しいパスワードには、現在のパスワードとは異なるものを設定してください。"},

@@ -72,7 +72,7 @@ func TestAuditRecordsAdminActions(t *testing.T) {
 		t.Helper()
 		return mustRun(t, append([]string{"--data", dir, "--actor", actor}, args...)...)
 	}
-	const pw1, pw2, givenSecret = "first-password-of-nora", "temporary-password-nora", "a-given-client-secret-123"
+	const pw1, pw2, givenSecret = "tulip-aron-granite-4", "temporary-password-aron", "a-given-client-secret-123"
 	secrets := []string{pw1, pw2, givenSecret}
 	run("user", "add", "--username", "nora", "--password", pw1, "--require-mfa")
 	// --actor after the command works too.
@@ -168,7 +168,7 @@ func TestAuditRecordsAdminActions(t *testing.T) {
 // sudo, else the login name; --actor wins over both.
 func TestAuditActorDefaults(t *testing.T) {
 	dir := t.TempDir()
-	mustRun(t, "--data", dir, "user", "add", "--username", "olga", "--password", "olgas-long-password")
+	mustRun(t, "--data", dir, "user", "add", "--username", "olga", "--password", "tulip-aglo-granite-4")
 	t.Setenv("SUDO_USER", "sudoer")
 	mustRun(t, "--data", dir, "user", "disable", "olga")
 	mustRun(t, "--data", dir, "--actor", "explicit", "user", "enable", "olga")
@@ -195,8 +195,8 @@ func TestAuditFilters(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
-	mustRun(t, "--data", dir, "--actor", "a", "user", "add", "--username", "pat", "--password", "pats-long-password")
-	mustRun(t, "--data", dir, "--actor", "a", "user", "add", "--username", "quin", "--password", "quins-long-password")
+	mustRun(t, "--data", dir, "--actor", "a", "user", "add", "--username", "pat", "--password", "tulip-tap-granite-3")
+	mustRun(t, "--data", dir, "--actor", "a", "user", "add", "--username", "quin", "--password", "tulip-niuq-granite-4")
 	mustRun(t, "--data", dir, "--actor", "a", "user", "disable", "quin")
 	st := openDataStore(t, dir)
 	pat, err := st.UserByUsername(ctx, "pat")
@@ -267,7 +267,7 @@ func TestAuditFilters(t *testing.T) {
 func TestAuditWriteFailureFailsTheCommand(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	mustRun(t, "--data", dir, "user", "add", "--username", "rita", "--password", "ritas-long-password")
+	mustRun(t, "--data", dir, "user", "add", "--username", "rita", "--password", "tulip-atir-granite-4")
 	mustRun(t, "--data", dir, "client", "add", "--id", "app", "--public", "--redirect-uri", "https://app.example/cb")
 	db, err := sql.Open("sqlite", filepath.Join(dir, "otpgate.db"))
 	if err != nil {
@@ -283,7 +283,7 @@ func TestAuditWriteFailureFailsTheCommand(t *testing.T) {
 		{"user", "unlock", "rita"},
 		{"user", "reset-otp", "rita"},
 		{"user", "set-password", "rita", "--password", "another-long-password"},
-		{"user", "add", "--username", "sam", "--password", "sams-long-password"},
+		{"user", "add", "--username", "sam", "--password", "tulip-mas-granite-3"},
 		{"client", "update", "app", "--name", "App"},
 		{"client", "remove", "app"},
 		{"keys", "rotate"},

@@ -13,7 +13,7 @@ import (
 // app, when, and when last used, and never prints the secret.
 func TestUserShowDevice(t *testing.T) {
 	dir := t.TempDir()
-	mustRun(t, "--data", dir, "user", "add", "--username", "ivy", "--password", "ivys-password-123")
+	mustRun(t, "--data", dir, "user", "add", "--username", "ivy", "--password", "tulip-yvi-granite-3")
 	out := mustRun(t, "--data", dir, "user", "show", "ivy")
 	if got := showField(t, out, "device"); got != "none enrolled" {
 		t.Fatalf("device = %q before enrollment", got)

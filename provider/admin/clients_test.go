@@ -185,7 +185,7 @@ func TestUnauditedChangeFails(t *testing.T) {
 	ctx := e.ctx()
 	for name, run := range map[string]func() error{
 		"add user": func() error {
-			_, err := e.svc.AddUser(ctx, actor, admin.NewUser{Username: "sam", Password: "sams-long-password"})
+			_, err := e.svc.AddUser(ctx, actor, admin.NewUser{Username: "sam", Password: "tulip-mas-granite-3"})
 			return err
 		},
 		"set password": func() error { _, err := e.svc.SetPassword(ctx, actor, "rita", "another-long-password"); return err },

@@ -85,7 +85,7 @@ func (e *env) ctx() context.Context { return e.t.Context() }
 // addUser creates a user through the service.
 func (e *env) addUser(name, email string) *store.User {
 	e.t.Helper()
-	u, err := e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: name, Email: email, Password: name + "-long-password"})
+	u, err := e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: name, Email: email, Password: "tulip-granite-orbit-7"})
 	if err != nil {
 		e.t.Fatalf("AddUser %s: %v", name, err)
 	}

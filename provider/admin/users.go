@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -51,7 +52,7 @@ func (s *Service) AddUser(ctx context.Context, actor string, nu NewUser) (*store
 	if err := CheckEmail(nu.Email); err != nil {
 		return nil, err
 	}
-	if err := s.checkPassword(nu.Password); err != nil {
+	if err := s.checkPassword(nu.Password, nu.Username, nu.Email); err != nil {
 		return nil, err
 	}
 	id, err := s.newUserID()
@@ -59,7 +60,7 @@ func (s *Service) AddUser(ctx context.Context, actor string, nu NewUser) (*store
 		return nil, err
 	}
 	u := &store.User{ID: id, Username: store.NormalizeUsername(nu.Username), Email: nu.Email, Name: nu.Name,
-		PasswordHash: s.hasher.Hash(nu.Password), MustChangePassword: true, RequireMFA: nu.RequireMFA}
+		PasswordHash: s.hasher.Hash(credential.NormalizePassword(nu.Password)), MustChangePassword: true, RequireMFA: nu.RequireMFA}
 	detail := "user created; must set a new password and security question at first sign-in"
 	if u.RequireMFA {
 		detail += "; require-mfa on"
@@ -88,10 +89,10 @@ func (s *Service) SetPassword(ctx context.Context, actor, username, password str
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkPassword(password); err != nil {
+	if err := s.checkPassword(password, u.Username, u.Email); err != nil {
 		return nil, err
 	}
-	hash := s.hasher.Hash(password)
+	hash := s.hasher.Hash(credential.NormalizePassword(password))
 	err = s.run(ctx, actor, change{
 		apply: func(ctx context.Context) error {
 			return s.userUpdate(s.store.SetUserPassword(ctx, u.ID, hash, true), u)

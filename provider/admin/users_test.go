@@ -14,7 +14,7 @@ import (
 func TestAddUser(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		u, err := e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: " Nora ", Email: "nora@example.com",
-			Name: "Nora", Password: "first-password-of-nora", RequireMFA: true})
+			Name: "Nora", Password: "tulip-aron-granite-4", RequireMFA: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -23,7 +23,7 @@ func TestAddUser(t *testing.T) {
 			!strings.HasPrefix(got.ID, "u_") || len(got.ID) != 28 {
 			t.Errorf("stored user %+v", got)
 		}
-		if ok, _ := e.hasher.Verify("first-password-of-nora", got.PasswordHash); !ok {
+		if ok, _ := e.hasher.Verify("tulip-aron-granite-4", got.PasswordHash); !ok {
 			t.Error("the stored hash does not verify the password")
 		}
 		ev := e.lastEvent()
@@ -31,7 +31,7 @@ func TestAddUser(t *testing.T) {
 			ev.Detail != "user created; must set a new password and security question at first sign-in; require-mfa on" {
 			t.Errorf("audit event %+v", ev)
 		}
-		e.wantNoSecret("first-password-of-nora", got.PasswordHash)
+		e.wantNoSecret("tulip-aron-granite-4", got.PasswordHash)
 
 		_, err = e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: "NORA", Password: "another-long-password"})
 		if !errors.Is(err, admin.ErrUsernameTaken) {
@@ -199,5 +199,37 @@ func TestSetPasswordRefusesAShortOne(t *testing.T) {
 	}
 	if got := e.user(u.ID); got.PasswordHash != u.PasswordHash || len(e.events()) != 1 {
 		t.Error("a refused SetPassword changed the password or wrote an event")
+	}
+}
+
+// TestPasswordsFollowTheSignInPolicy: a password an administrator sets (a
+// temporary one until the person changes it) is refused for the same
+// reasons as one the person chooses: common or patterned, or containing
+// the account's own words; full-width input is hashed in its NFKC form.
+func TestPasswordsFollowTheSignInPolicy(t *testing.T) {
+	e := newEnv(t, openSQLite(t), nil)
+	u := e.addUser("quincy", "qbert@example.com")
+	for pw, want := range map[string]string{
+		"password1234":          "too easy to guess",
+		"qwertyuiopasdf":        "too easy to guess",
+		"Quincy-garden-party-7": "must not contain the username",
+		"tea-with-qbert-today":  "must not contain the username",
+		"otpgate-garden-party":  "must not contain the username",
+	} {
+		_, err := e.svc.SetPassword(e.ctx(), actor, "quincy", pw)
+		var ie *admin.InputError
+		if !errors.As(err, &ie) || ie.Field != "password" || !strings.Contains(ie.Message, want) {
+			t.Errorf("SetPassword %q: %v, want %q", pw, err, want)
+		}
+		_, err = e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: "quincy", Email: "qbert@example.com", Password: pw})
+		if !errors.As(err, &ie) || ie.Field != "password" {
+			t.Errorf("AddUser with %q: %v", pw, err)
+		}
+	}
+	if _, err := e.svc.SetPassword(e.ctx(), actor, "quincy", "ｗｈａｒｆ－ｓｔａｐｌｅ－ｏｒｂｉｔ－９"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, legacy, _ := e.hasher.VerifyPassword("wharf-staple-orbit-9", e.user(u.ID).PasswordHash); !ok || legacy {
+		t.Errorf("a full-width password was not stored in its NFKC form: ok %v legacy %v", ok, legacy)
 	}
 }

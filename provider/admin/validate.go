@@ -1,12 +1,13 @@
 package admin
 
 import (
+	"github.com/otpgate/otpgate/provider/credential"
+
 	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -14,7 +15,6 @@ import (
 // Input limits.
 const (
 	maxUsername = 128
-	maxPassword = 1024 // bytes
 	// MinClientSecret is the shortest client secret accepted.
 	MinClientSecret = 16
 	// DefaultProofLifetime is how long a reset's enrollment code lives
@@ -50,15 +50,22 @@ func CheckEmail(email string) error {
 	return nil
 }
 
-// checkPassword refuses an empty, short or over-long password.
-func (s *Service) checkPassword(pw string) error {
-	switch {
-	case pw == "":
+// checkPassword refuses a password the sign-in's setup step would refuse
+// (credential.CheckNewPassword): empty, short, over-long, common or
+// patterned, or containing the account's username or email address. A
+// temporary password is a credential until it is changed.
+func (s *Service) checkPassword(pw, username, email string) error {
+	switch credential.CheckNewPassword(pw, s.minPW, username, email) {
+	case credential.PasswordRequired:
 		return invalid("password", "a password is required")
-	case utf8.RuneCountInString(pw) < s.minPW:
+	case credential.PasswordTooShort:
 		return invalid("password", fmt.Sprintf("the password must be at least %d characters long", s.minPW))
-	case len(pw) > maxPassword:
+	case credential.PasswordTooLong:
 		return invalid("password", "the password is too long")
+	case credential.PasswordCommon:
+		return invalid("password", "the password is too easy to guess (a common or leaked password, or a pattern such as repeated characters, keyboard rows or a word with digits)")
+	case credential.PasswordContext:
+		return invalid("password", "the password must not contain the username, the email address's local part or the product's name")
 	}
 	return nil
 }

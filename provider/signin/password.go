@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
 )
@@ -49,7 +50,7 @@ func (s *Service) Password(ctx context.Context, j *Journey, username, password s
 	}
 	// The hash is checked in every case, so that unknown, disabled and
 	// locked accounts cost the same time as a wrong password.
-	good, err := s.hasher.Verify(password, hash)
+	good, legacy, err := s.hasher.VerifyPassword(password, hash)
 	if err != nil {
 		s.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
 	}
@@ -64,17 +65,18 @@ func (s *Service) Password(ctx context.Context, j *Journey, username, password s
 	if err != nil {
 		return Result{}, fault(err)
 	}
-	s.rehash(ctx, u, password)
+	s.rehash(ctx, u, password, legacy)
 	return moved(), s.identify(ctx, j, u)
 }
 
 // rehash stores a new hash of a right password when the hashing
-// parameters rose; a failure only costs the upgrade.
-func (s *Service) rehash(ctx context.Context, u *store.User, password string) {
-	if !s.hasher.NeedsRehash(u.PasswordHash) {
+// parameters rose or the hash predates password normalisation (legacy);
+// a failure only costs the upgrade.
+func (s *Service) rehash(ctx context.Context, u *store.User, password string, legacy bool) {
+	if !legacy && !s.hasher.NeedsRehash(u.PasswordHash) {
 		return
 	}
-	err := s.store.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, s.hasher.Hash(password))
+	err := s.store.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, s.hasher.Hash(credential.NormalizePassword(password)))
 	if err != nil && !errors.Is(err, store.ErrStale) {
 		s.log.WarnContext(ctx, "password rehash failed", "user_id", u.ID, "err", err)
 	}

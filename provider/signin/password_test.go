@@ -220,3 +220,30 @@ func TestPasswordFlowKeepsItsAccount(t *testing.T) {
 		wantStep(t, e.reload(j), signin.StepQuestion, "after a new password step")
 	})
 }
+
+// TestPasswordFullWidth: a password is compared in its NFKC form, so one
+// typed with full-width characters equals its half-width form; a hash
+// stored before passwords were normalised (of the full-width form as
+// typed) still verifies and is replaced by the normalised one.
+func TestPasswordFullWidth(t *testing.T) {
+	t.Parallel()
+	const half, full = "wharf-staple-orbit-9", "ｗｈａｒｆ－ｓｔａｐｌｅ－ｏｒｂｉｔ－９"
+	backends(t, func(t *testing.T, e *env) {
+		e.secret(half, full)
+		e.user("nora", func(u *store.User) { u.PasswordHash = e.hasher.Hash(half) })
+		j := e.flow()
+		r, err := e.svc.Password(ctxOf(t), j, "nora", full)
+		wantResult(t, r, err, signin.Result{Outcome: signin.Moved}, "full-width against a normalised hash")
+		old := e.user("olly", func(u *store.User) { u.PasswordHash = e.hasher.Hash(full) })
+		j = e.flow()
+		r, err = e.svc.Password(ctxOf(t), j, "olly", full)
+		wantResult(t, r, err, signin.Result{Outcome: signin.Moved}, "full-width against a hash stored as typed")
+		stored := e.userRow(old).PasswordHash
+		if ok, legacy, _ := e.hasher.VerifyPassword(half, stored); !ok || legacy {
+			t.Fatalf("the legacy hash was not replaced by the normalised one: ok %v legacy %v", ok, legacy)
+		}
+		j = e.flow()
+		r, err = e.svc.Password(ctxOf(t), j, "olly", half)
+		wantResult(t, r, err, signin.Result{Outcome: signin.Moved}, "half-width after the upgrade")
+	})
+}

@@ -26,7 +26,7 @@ type SetupInput struct {
 // Setup sets the new password (and question). Problems are Invalid with
 // the field's message; nothing is saved then.
 func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result, error) {
-	if m := s.checkNewPassword(in); m != "" {
+	if m := s.checkNewPassword(in, j.User); m != "" {
 		return invalid(m), nil
 	}
 	var setup store.UserSetup
@@ -52,10 +52,10 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 		}
 		setup.Question, setup.AnswerHash = in.Question, s.hasher.Hash(answer)
 	}
-	if same, _ := s.hasher.Verify(in.NewPassword, j.User.PasswordHash); same {
+	if same, _, _ := s.hasher.VerifyPassword(in.NewPassword, j.User.PasswordHash); same {
 		return invalid(templates.MsgPasswordReused), nil
 	}
-	setup.PasswordHash = s.hasher.Hash(in.NewPassword)
+	setup.PasswordHash = s.hasher.Hash(credential.NormalizePassword(in.NewPassword))
 	if err := s.store.FinishSetup(ctx, j.User.ID, setup); err != nil {
 		return Result{}, fault(err)
 	}
@@ -67,18 +67,27 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 	return passed(), nil
 }
 
-// checkNewPassword returns the problem with a new password, or "".
-func (s *Service) checkNewPassword(in SetupInput) templates.Message {
+// passwordMessages are the pages' words for the credential policy's
+// refusals.
+var passwordMessages = map[credential.PasswordProblem]templates.Message{
+	credential.PasswordRequired: templates.MsgFieldRequired,
+	credential.PasswordTooShort: templates.MsgPasswordTooShort,
+	credential.PasswordTooLong:  templates.MsgPasswordTooLong,
+	credential.PasswordCommon:   templates.MsgPasswordCommon,
+	credential.PasswordContext:  templates.MsgPasswordContext,
+}
+
+// checkNewPassword returns the problem with u's new password, or "".
+func (s *Service) checkNewPassword(in SetupInput, u *store.User) templates.Message {
 	pw, pw2 := in.NewPassword, in.NewPasswordConfirm
 	switch {
 	case pw == "" || pw2 == "":
 		return templates.MsgFieldRequired
-	case pw != pw2:
+	case credential.NormalizePassword(pw) != credential.NormalizePassword(pw2):
 		return templates.MsgPasswordMismatch
-	case utf8.RuneCountInString(pw) < s.cfg.MinPasswordLength:
-		return templates.MsgPasswordTooShort
-	case len(pw) > maxPasswordLen:
-		return templates.MsgPasswordTooLong
+	}
+	if p := credential.CheckNewPassword(pw, s.cfg.MinPasswordLength, u.Username, u.Email); p != "" {
+		return passwordMessages[p]
 	}
 	return ""
 }

@@ -17,6 +17,7 @@ import (
 func TestSetupRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	const pw = "a-new-long-password"
+	const ninaOld = "wharf-staple-orbit-9"
 	good := signin.SetupInput{NewPassword: pw, NewPasswordConfirm: pw, Question: "birth_city",
 		Answer: "Sapporo", AnswerConfirm: "Sapporo"}
 	with := func(f func(*signin.SetupInput)) signin.SetupInput { in := good; f(&in); return in }
@@ -34,8 +35,20 @@ func TestSetupRefusesBadInput(t *testing.T) {
 			in.NewPasswordConfirm = in.NewPassword
 		}), templates.MsgPasswordTooLong},
 		{"the current password is not reused", with(func(in *signin.SetupInput) {
-			in.NewPassword, in.NewPasswordConfirm = passwordOf("nina"), passwordOf("nina")
+			in.NewPassword, in.NewPasswordConfirm = ninaOld, ninaOld
 		}), templates.MsgPasswordReused},
+		{"the current password typed full-width is not reused", with(func(in *signin.SetupInput) {
+			in.NewPassword, in.NewPasswordConfirm = "ｗｈａｒｆ－ｓｔａｐｌｅ－ｏｒｂｉｔ－９", ninaOld
+		}), templates.MsgPasswordReused},
+		{"no common or patterned password", with(func(in *signin.SetupInput) {
+			in.NewPassword, in.NewPasswordConfirm = "password1234", "password1234"
+		}), templates.MsgPasswordCommon},
+		{"no username in the password", with(func(in *signin.SetupInput) {
+			in.NewPassword, in.NewPasswordConfirm = "Nina-likes-green-tea", "Nina-likes-green-tea"
+		}), templates.MsgPasswordContext},
+		{"no email local part in the password", with(func(in *signin.SetupInput) {
+			in.NewPassword, in.NewPasswordConfirm = "tea-for-ninab-and-me", "tea-for-ninab-and-me"
+		}), templates.MsgPasswordContext},
 		{"missing password", with(func(in *signin.SetupInput) { in.NewPassword = "" }), templates.MsgFieldRequired},
 		{"only known questions", with(func(in *signin.SetupInput) { in.Question = "mothers_maiden_name" }), templates.MsgQuestionRequired},
 		{"answers must match", with(func(in *signin.SetupInput) { in.AnswerConfirm = "Osaka" }), templates.MsgAnswerMismatch},
@@ -43,10 +56,13 @@ func TestSetupRefusesBadInput(t *testing.T) {
 		{"missing answer", with(func(in *signin.SetupInput) { in.Answer, in.AnswerConfirm = "  ", "" }), templates.MsgFieldRequired},
 	}
 	backends(t, func(t *testing.T, e *env) {
-		nina := e.user("nina", func(u *store.User) { u.MustChangePassword = true })
-		e.secret(pw, "Sapporo")
+		nina := e.user("nina", func(u *store.User) {
+			u.MustChangePassword, u.Email = true, "ninab@example.com"
+			u.PasswordHash = e.hasher.Hash(ninaOld)
+		})
+		e.secret(pw, "Sapporo", ninaOld)
 		j := e.flow()
-		r, err := e.svc.Password(ctxOf(t), j, "nina", passwordOf("nina"))
+		r, err := e.svc.Password(ctxOf(t), j, "nina", ninaOld)
 		wantResult(t, r, err, signin.Result{Outcome: signin.Moved}, "password")
 		j = e.reload(j)
 		wantStep(t, j, signin.StepSetup, "first sign-in")
