@@ -29,8 +29,10 @@ func authorizeGuard(st *store.Store, a op.Authorizer, log *slog.Logger, next ech
 			return web.NewPageError(http.StatusBadRequest, templates.MsgBadRequest, err)
 		}
 		clientID, redirect := req.Form.Get("client_id"), req.Form.Get("redirect_uri")
-		if req.Form.Get("request") != "" || req.Form.Get("request_uri") != "" {
-			// Request objects are not supported; the library answers that.
+		requestObject := req.Form.Get("request") != "" || req.Form.Get("request_uri") != ""
+		if requestObject && (clientID == "" || redirect == "") {
+			// Request objects are not supported; the library answers that
+			// (to the redirect URI only once it is checked below).
 			return next(c)
 		}
 		if clientID == "" || redirect == "" {
@@ -46,6 +48,9 @@ func authorizeGuard(st *store.Store, a op.Authorizer, log *slog.Logger, next ech
 		if !protocol.RedirectURIAllowed(cl, redirect) {
 			log.InfoContext(req.Context(), "authorize refused: unregistered redirect URI", "client_id", clientID)
 			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
+		}
+		if requestObject {
+			return next(c)
 		}
 		if rt := req.Form.Get("response_type"); rt != "" && rt != string(oidc.ResponseTypeCode) {
 			op.AuthRequestError(c.Response(), req, errorTarget{redirect: redirect, state: req.Form.Get("state")},

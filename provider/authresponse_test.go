@@ -77,6 +77,14 @@ func TestLoopbackRedirectAnyPort(t *testing.T) {
 		}
 	}
 
+	// A request object does not bypass the match: the library's own
+	// loopback rule (any loopback host, localhost included) is looser.
+	q0 := authorizeQuery("cli", "http://localhost:53127/cb")
+	q0.Set("request", "e30.e30.")
+	if p, target := authorizeRedirect(t, h, q0); target != nil || p.Status != http.StatusBadRequest {
+		t.Errorf("request object with an unregistered loopback URI: status %d location %q", p.Status, p.Location)
+	}
+
 	// The whole flow ends at the port the app asked for, and the code is
 	// exchanged with that redirect URI.
 	verifier, challenge := pkce()
