@@ -33,9 +33,17 @@ func discovery(p *op.Provider, st *protocol.Storage, issuer string) echo.Handler
 		d.CheckSessionIframe = ""
 		d.RequestParameterSupported = false
 		d.RequestObjectSigningAlgValuesSupported = nil
-		d.ClaimsParameterSupported = false
+		// The claims parameter is read for its acr member (essential acr).
+		d.ClaimsParameterSupported = true
 		d.RequestURIParameterSupported = false
 		c.Response().Header().Set("Cache-Control", "public, max-age=300")
-		return c.JSON(http.StatusOK, d)
+		return c.JSON(http.StatusOK, discoveryDocument{d, true})
 	}
+}
+
+// discoveryDocument is the library's document with what it does not know:
+// every authorization response carries iss (RFC 9207 §3).
+type discoveryDocument struct {
+	*oidc.DiscoveryConfiguration
+	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 }

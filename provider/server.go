@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -202,7 +201,7 @@ func (w *wiring) signIn() {
 			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
 		},
 		AuthError: func(rw http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
-			op.AuthRequestError(rw, r, protocol.NewAuthRequest(f), err, p)
+			op.AuthRequestError(&issuerWriter{ResponseWriter: rw, issuer: o.Issuer}, r, protocol.NewAuthRequest(f), err, p)
 		},
 		LogoutKey:         w.logoutKey,
 		AttemptsPerMinute: o.AttemptsPerMinute,
@@ -230,6 +229,8 @@ func (w *wiring) server() (*Server, error) {
 	e.Use(middleware.RequestID(), observe(o.Logger, w.metrics))
 	if w.secure {
 		e.Use(web.StrictTransport)
+	} else {
+		e.Use(web.StrictTransportOnTLS)
 	}
 	srv := &Server{echo: e, op: w.op, keys: w.keys, metrics: w.metrics}
 	browser := e.Group("", web.SecurityHeaders)
@@ -251,14 +252,16 @@ func (w *wiring) mountProtocol(e *echo.Echo) {
 	protocol := echo.WrapHandler(w.op)
 	e.Match([]string{http.MethodGet, http.MethodOptions}, oidc.DiscoveryEndpoint, discovery(w.op, w.st, o.Issuer),
 		echo.WrapMiddleware(cors.New(*w.cors).Handler))
-	e.Any("/authorize", authorizeGuard(o.Store, o.Renderer, o.Logger, protocol))
-	e.Any("/authorize/callback", w.login.CallbackGuard(protocol))
+	// Authorization responses: page headers on the redirects, iss in each.
+	authorization := []echo.MiddlewareFunc{web.SecurityHeaders, issuerParam(o.Issuer)}
+	e.Any("/authorize", authorizeGuard(o.Store, w.op, o.Logger, protocol), authorization...)
+	e.Any("/authorize/callback", w.login.CallbackGuard(protocol), authorization...)
 	e.Any("/userinfo", storageFaults(bearerErrors(protocol)))
-	e.Any("/oauth/introspect", storageFaults(clientAuthErrors(protocol)))
-	e.Any("/oauth/token", storageFaults(protocol))
-	e.Any("/revoke", storageFaults(protocol))
+	e.Any("/oauth/introspect", storageFaults(clientAuthErrors(protocol)), noStore)
+	e.Any("/oauth/token", storageFaults(tokenRequestGuard(o.Store, protocol)), noStore)
+	e.Any("/revoke", storageFaults(protocol), noStore)
 	e.Any("/end_session", logoutErrors(protocol))
-	e.Any("/*", protocol)
+	e.Any("/*", notFoundPage(protocol))
 }
 
 // Handler is the whole provider as one http.Handler.
@@ -273,38 +276,4 @@ func staticHandler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fs.ServeHTTP(w, r)
 	})
-}
-
-// authorizeGuard answers an authorization request whose client or
-// redirect URI cannot be trusted with otpgate's own error page (never a
-// redirect), and passes every other request to the library.
-func authorizeGuard(st *store.Store, r *templates.Renderer, log *slog.Logger, next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		if err := req.ParseForm(); err != nil {
-			return web.NewPageError(http.StatusBadRequest, templates.MsgBadRequest, err)
-		}
-		clientID, redirect := req.Form.Get("client_id"), req.Form.Get("redirect_uri")
-		if req.Form.Get("request") != "" || req.Form.Get("request_uri") != "" {
-			// Request objects are not supported; the library answers that.
-			return next(c)
-		}
-		if clientID == "" || redirect == "" {
-			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
-		}
-		cl, err := st.ClientByID(req.Context(), clientID)
-		if errors.Is(err, store.ErrNotFound) {
-			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
-		}
-		if err != nil {
-			return web.NewPageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
-		}
-		for _, u := range cl.RedirectURIs {
-			if u == redirect {
-				return next(c)
-			}
-		}
-		log.InfoContext(req.Context(), "authorize refused: unregistered redirect URI", "client_id", clientID)
-		return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
-	}
 }

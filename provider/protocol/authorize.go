@@ -15,15 +15,21 @@ import (
 
 // CreateAuthRequest stores a validated authorization request as a new
 // sign-in flow. It enforces what the library leaves to storage: PKCE is
-// S256 only, and public clients must use it.
+// S256 only, with the challenge's syntax checked, and public clients must
+// use it; an essential acr in the claims parameter is met or refused.
+// Its errors are redirected to the (already validated) redirect URI.
 func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
 	if req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
 		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	}
+	if req.CodeChallenge != "" && !ValidPKCEValue(req.CodeChallenge) {
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge must be 43 to 128 unreserved characters")
 	}
 	if req.CodeChallenge == "" && req.CodeChallengeMethod != "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method without code_challenge")
 	}
 	c, err := s.store.ClientByID(ctx, req.ClientID)
+	noteFault(ctx, err)
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
@@ -39,6 +45,12 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	// acr_values are voluntary (OIDC Core 3.1.2.1): values otpgate does not
 	// know are ignored and the token's acr says what really happened; the
 	// multi-factor value always demands the second factor (signin.WantsMFA).
+	// An essential acr (claims parameter) is not voluntary: its multi-factor
+	// value joins acr_values, and one otpgate cannot give fails the request.
+	acrValues, err := essentialACR(ctx, req.ACRValues)
+	if err != nil {
+		return nil, err
+	}
 	if req.ResponseType != oidc.ResponseTypeCode {
 		return nil, oidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")
 	}
@@ -58,7 +70,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 			Prompt:              slices.Clone([]string(req.Prompt)),
 			UILocales:           uiLocales(req.UILocales),
 			LoginHint:           req.LoginHint,
-			ACRValues:           strings.Join(req.ACRValues, " "),
+			ACRValues:           strings.Join(acrValues, " "),
 			IDTokenHintSubject:  hintSubject,
 		},
 		FlowProgress: store.FlowProgress{AMR: store.StringList{}},

@@ -3,7 +3,6 @@ package protocol
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -72,12 +71,15 @@ func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
 }
 
-// GetClientByClientID loads a client; only a database fault is a server error.
+// GetClientByClientID loads a client; only a database fault is a server
+// error. An unknown client is invalid_client (401 at the token endpoint,
+// RFC 6749 §5.2): the refresh grant passes this error on as it is, and a
+// plain error would become a 500 server_error any caller could provoke.
 func (s *Storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
 	c, err := s.store.ClientByID(ctx, id)
 	noteFault(ctx, err)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("unknown client")
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 	}
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)

@@ -77,8 +77,13 @@ func (s *Storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	return s.logoutURL(req.RedirectURI), nil
 }
 
-// SigningKey returns the active signing key.
-func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) { return s.keys.signing(ctx) }
+// SigningKey returns the active signing key. Reloading the key set reads
+// the database: a failure there is a fault, not a broken key.
+func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	k, err := s.keys.signing(ctx)
+	noteFault(ctx, err)
+	return k, err
+}
 
 // SignatureAlgorithms lists the algorithms of the key set.
 func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {

@@ -31,7 +31,7 @@ func (s *Storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (s
 	}
 	at := s.newAccessToken(ar.f.ID, "", ar.f.ClientID, ar.f.UserID, ar.f.Scopes, ar.GetAudience())
 	if err := s.store.IssueFromCode(ctx, ar.f.ID, store.TokenSet{Access: at}); err != nil {
-		return "", time.Time{}, codeError(err)
+		return "", time.Time{}, codeError(ctx, err)
 	}
 	s.observeToken("authorization_code")
 	return at.ID, at.ExpiresAt, nil
@@ -48,7 +48,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		rt := s.newRefreshToken(value, newID(), f.ID, f.ClientID, f.UserID, f.Scopes, r.GetAudience(), f.AMR, f.ACR, r.GetAuthTime())
 		at := s.newAccessToken(f.ID, rt.ID, f.ClientID, f.UserID, f.Scopes, r.GetAudience())
 		if err := s.store.IssueFromCode(ctx, f.ID, store.TokenSet{Access: at, Refresh: rt}); err != nil {
-			return "", "", time.Time{}, codeError(err)
+			return "", "", time.Time{}, codeError(ctx, err)
 		}
 		s.observeToken("authorization_code")
 		return at.ID, value, at.ExpiresAt, nil
@@ -61,6 +61,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 			if errors.Is(err, store.ErrAlreadyUsed) || errors.Is(err, store.ErrNotFound) {
 				return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token is invalid or was already used")
 			}
+			noteFault(ctx, err)
 			return "", "", time.Time{}, oidc.ErrServerError().WithParent(err)
 		}
 		s.observeToken("refresh_token")
@@ -70,10 +71,15 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	}
 }
 
-func codeError(err error) error {
+// codeError maps a failure to redeem a code: a used or unknown code is
+// invalid_grant; anything else is a database fault, noted so that the
+// token endpoint answers 503 temporarily_unavailable (the code was not
+// redeemed and stays good for a retry).
+func codeError(ctx context.Context, err error) error {
 	if errors.Is(err, store.ErrAlreadyUsed) || errors.Is(err, store.ErrNotFound) {
 		return oidc.ErrInvalidGrant().WithDescription("code is invalid or was already used")
 	}
+	noteFault(ctx, err)
 	return oidc.ErrServerError().WithParent(err)
 }
 
@@ -116,6 +122,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 // GetRefreshTokenInfo identifies a refresh token for revocation.
 func (s *Storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
 	rt, err := s.store.RefreshTokenRow(ctx, credential.HashToken(token))
+	noteFault(ctx, err)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return "", "", op.ErrInvalidRefreshToken
@@ -129,11 +136,14 @@ func (s *Storage) GetRefreshTokenInfo(ctx context.Context, clientID, token strin
 // row id) together with its family. Unknown tokens are not an error (RFC
 // 7009); a token of another client is.
 func (s *Storage) RevokeToken(ctx context.Context, tokenID, userID, clientID string) *oidc.Error {
-	if rt, err := s.store.RefreshTokenRowByID(ctx, tokenID); err == nil {
+	rt, err := s.store.RefreshTokenRowByID(ctx, tokenID)
+	noteFault(ctx, err)
+	if err == nil {
 		if rt.ClientID != clientID {
 			return oidc.ErrInvalidClient().WithDescription("token was not issued to this client")
 		}
 		if err := s.store.RevokeFamily(ctx, rt.FamilyID); err != nil {
+			noteFault(ctx, err)
 			return oidc.ErrServerError().WithParent(err)
 		}
 		return nil
@@ -141,6 +151,7 @@ func (s *Storage) RevokeToken(ctx context.Context, tokenID, userID, clientID str
 		return oidc.ErrServerError().WithParent(err)
 	}
 	at, err := s.store.AccessTokenByID(ctx, tokenID)
+	noteFault(ctx, err)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -151,6 +162,7 @@ func (s *Storage) RevokeToken(ctx context.Context, tokenID, userID, clientID str
 		return oidc.ErrInvalidClient().WithDescription("token was not issued to this client")
 	}
 	if err := s.store.RevokeAccessToken(ctx, at.ID); err != nil {
+		noteFault(ctx, err)
 		return oidc.ErrServerError().WithParent(err)
 	}
 	return nil

@@ -83,3 +83,16 @@ func StrictTransport(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// StrictTransportOnTLS sends HSTS on the answers to requests that came
+// over TLS: otpgate's built-in TLS listener (server.tls_cert_file) serves
+// https whatever scheme the issuer names, and browsers ignore the header
+// over plain http anyway.
+func StrictTransportOnTLS(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().TLS != nil {
+			c.Response().Header().Set("Strict-Transport-Security", hstsMaxAge)
+		}
+		return next(c)
+	}
+}

@@ -97,3 +97,25 @@ func TestStrictTransport(t *testing.T) {
 		}
 	}
 }
+
+// TestStrictTransportOnTLS: with a plain-http issuer, only the answers to
+// requests that came over TLS (the built-in listener) carry HSTS.
+func TestStrictTransportOnTLS(t *testing.T) {
+	e, _ := newEcho(t, NewCookies(false))
+	e.Use(StrictTransportOnTLS)
+	e.GET("/page", func(c echo.Context) error { return c.HTML(http.StatusOK, "<p>hi</p>") })
+	for _, path := range []string{"/page", "/missing"} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("%s over http: Strict-Transport-Security = %q", path, got)
+		}
+		req = httptest.NewRequest(http.MethodGet, "https://id.example"+path, nil)
+		rec = httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("%s over TLS: Strict-Transport-Security = %q", path, got)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package provider
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/otpgate/otpgate/provider/protocol"
+	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/provider/web"
+	"github.com/otpgate/otpgate/templates"
+)
+
+// authorizeGuard answers an authorization request whose client or
+// redirect URI cannot be trusted with otpgate's own error page (never a
+// redirect). A trusted redirect URI receives unsupported_response_type for
+// any response type but code (the library would say unauthorized_client, or
+// refuse an http redirect URI outright). Every other request goes to the
+// library, with the claims parameter on its context for CreateAuthRequest.
+func authorizeGuard(st *store.Store, a op.Authorizer, log *slog.Logger, next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if err := req.ParseForm(); err != nil {
+			return web.NewPageError(http.StatusBadRequest, templates.MsgBadRequest, err)
+		}
+		clientID, redirect := req.Form.Get("client_id"), req.Form.Get("redirect_uri")
+		requestObject := req.Form.Get("request") != "" || req.Form.Get("request_uri") != ""
+		if requestObject && (clientID == "" || redirect == "") {
+			// Request objects are not supported; the library answers that
+			// (to the redirect URI only once it is checked below).
+			return next(c)
+		}
+		if clientID == "" || redirect == "" {
+			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
+		}
+		cl, err := st.ClientByID(req.Context(), clientID)
+		if errors.Is(err, store.ErrNotFound) {
+			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
+		}
+		if err != nil {
+			return web.NewPageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
+		}
+		if !protocol.RedirectURIAllowed(cl, redirect) {
+			log.InfoContext(req.Context(), "authorize refused: unregistered redirect URI", "client_id", clientID)
+			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
+		}
+		if requestObject {
+			return next(c)
+		}
+		if rt := req.Form.Get("response_type"); rt != "" && rt != string(oidc.ResponseTypeCode) {
+			op.AuthRequestError(c.Response(), req, errorTarget{redirect: redirect, state: req.Form.Get("state")},
+				errUnsupportedResponseType(), a)
+			return nil
+		}
+		if claims := req.Form.Get("claims"); claims != "" {
+			c.SetRequest(req.WithContext(protocol.WithClaimsParameter(req.Context(), claims)))
+		}
+		return next(c)
+	}
+}
+
+// errUnsupportedResponseType is RFC 6749 §4.1.2.1's answer to a response
+// type otpgate does not offer (everything but code).
+func errUnsupportedResponseType() *oidc.Error {
+	e := oidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")
+	e.ErrorType = "unsupported_response_type"
+	return e
+}
+
+// errorTarget is where an error about an unsupported response type is
+// sent: the validated redirect URI, in the query (the only response mode
+// otpgate offers; the implicit flow's fragment was never agreed on).
+type errorTarget struct{ redirect, state string }
+
+func (t errorTarget) GetRedirectURI() string             { return t.redirect }
+func (t errorTarget) GetResponseType() oidc.ResponseType { return oidc.ResponseTypeCode }
+func (t errorTarget) GetState() string                   { return t.state }
+func (t errorTarget) GetResponseMode() oidc.ResponseMode { return oidc.ResponseModeQuery }
+
+// issuerParam adds iss (RFC 9207) to the authorization responses the
+// wrapped route redirects, success or error, so that a client talking to
+// several providers can tell which one answered.
+func issuerParam(issuer string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			resp := c.Response()
+			resp.Writer = &issuerWriter{ResponseWriter: resp.Writer, issuer: issuer}
+			return next(c)
+		}
+	}
+}
+
+// issuerWriter adds iss to a redirect that is an authorization response:
+// one whose query carries code or error. The sign-in pages' redirects (to
+// the dispatcher, with an authRequestID) carry neither.
+type issuerWriter struct {
+	http.ResponseWriter
+	issuer string
+}
+
+func (w *issuerWriter) WriteHeader(status int) {
+	if status >= 300 && status < 400 {
+		if loc := w.Header().Get("Location"); loc != "" {
+			w.Header().Set("Location", withIssuer(loc, w.issuer))
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *issuerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withIssuer returns location with iss added when it is an authorization
+// response without one.
+func withIssuer(location, issuer string) string {
+	u, err := url.Parse(location)
+	if err != nil {
+		return location
+	}
+	q := u.Query()
+	if (!q.Has("code") && !q.Has("error")) || q.Has("iss") {
+		return location
+	}
+	iss := "iss=" + url.QueryEscape(issuer)
+	if u.RawQuery == "" {
+		u.RawQuery = iss
+	} else {
+		u.RawQuery += "&" + iss
+	}
+	return u.String()
+}

@@ -1,0 +1,99 @@
+package provider
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/otpgate/otpgate/provider/protocol"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// noStore marks the answers of the token-type endpoints (token,
+// introspection, revocation), errors included, as not to be cached (RFC
+// 6749 §5.1: they carry tokens or say whether a token is live).
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Pragma", "no-cache")
+		return next(c)
+	}
+}
+
+// tokenRequestGuard refuses, before the library, the token requests it
+// would answer wrongly: a code or refresh grant from no client or an
+// unknown one (the library looks the code up first, and the refresh grant
+// turned an unknown client into a 500), a code_verifier that breaks RFC
+// 7636 §4.1's syntax (the library says invalid_grant), and a client
+// assertion, which otpgate does not offer. A 401 to a client that
+// authenticated with Basic carries the challenge RFC 6749 §5.2 asks for.
+func tokenRequestGuard(st *store.Store, next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if _, _, basic := req.BasicAuth(); basic {
+			c.Response().Before(func() {
+				if c.Response().Status == http.StatusUnauthorized && c.Response().Header().Get("WWW-Authenticate") == "" {
+					c.Response().Header().Set("WWW-Authenticate", `Basic realm="otpgate"`)
+				}
+			})
+		}
+		if err := req.ParseForm(); err != nil {
+			return next(c) // the library answers invalid_request
+		}
+		if req.PostForm.Has("client_assertion") || req.PostForm.Has("client_assertion_type") {
+			return c.JSON(http.StatusUnauthorized, map[string]string{"error": "invalid_client",
+				"error_description": "client assertions are not supported; use client_secret_basic or client_secret_post"})
+		}
+		grant := req.PostForm.Get("grant_type")
+		if grant == "authorization_code" || grant == "refresh_token" {
+			if !clientKnown(req, st) {
+				return c.JSON(http.StatusUnauthorized, map[string]string{"error": "invalid_client",
+					"error_description": "client authentication failed"})
+			}
+		}
+		if grant == "authorization_code" {
+			if v := req.PostForm.Get("code_verifier"); v != "" && !protocol.ValidPKCEValue(v) {
+				return c.JSON(http.StatusBadRequest, map[string]string{"error": "invalid_request",
+					"error_description": "code_verifier must be 43 to 128 unreserved characters"})
+			}
+		}
+		return next(c)
+	}
+}
+
+// notFoundPage answers what the library's router does not know (404, 405)
+// with otpgate's error page and its headers, as every other unknown path.
+func notFoundPage(next echo.HandlerFunc) echo.HandlerFunc {
+	return fixErrors(next, func(c echo.Context, status int, body []byte) (bool, error) {
+		switch {
+		case status == http.StatusNotFound && !json.Valid(body):
+			return true, echo.ErrNotFound
+		case status == http.StatusMethodNotAllowed:
+			return true, echo.ErrMethodNotAllowed
+		}
+		return false, nil
+	})
+}
+
+// clientKnown reports whether the request names a client (by Basic or
+// client_id) that exists; a database fault counts as known, so that the
+// library meets it and the request is answered 503.
+func clientKnown(req *http.Request, st *store.Store) bool {
+	id := req.PostForm.Get("client_id")
+	if user, _, ok := req.BasicAuth(); ok {
+		u, err := url.QueryUnescape(user)
+		if err != nil {
+			return false
+		}
+		id = u
+	}
+	if id == "" {
+		return false
+	}
+	_, err := st.ClientByID(req.Context(), id)
+	return !errors.Is(err, store.ErrNotFound)
+}
