@@ -13,7 +13,7 @@ import (
 
 // supportedClaims are the claims otpgate can put in ID tokens and userinfo.
 var supportedClaims = []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr",
-	"at_hash", "azp", "preferred_username", "name", "email", "updated_at"}
+	"at_hash", "azp", "preferred_username", "name", "email", "email_verified", "updated_at"}
 
 // discovery serves the discovery document built by the library, corrected
 // to advertise only what otpgate really offers: the code flow, S256 PKCE,

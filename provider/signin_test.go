@@ -76,11 +76,11 @@ func TestFirstSignInThroughRealForms(t *testing.T) {
 	if at := c.AuthTime.AsTime(); at.Before(before) || at.After(h.clock.Now().Add(time.Second)) {
 		t.Fatalf("auth_time %v not within the sign-in", at)
 	}
-	if c.Email != "alice@example.com" || c.PreferredUsername != "alice" {
-		t.Fatalf("claims by scope missing: email %q preferred_username %q", c.Email, c.PreferredUsername)
+	if c.Email != "alice@example.com" || !bool(c.EmailVerified) || c.PreferredUsername != "alice" {
+		t.Fatalf("claims by scope missing: email %q verified %v preferred_username %q", c.Email, c.EmailVerified, c.PreferredUsername)
 	}
 	info, err := rp.Userinfo[*oidc.UserInfo](context.Background(), tokens.AccessToken, "Bearer", c.Subject, relying)
-	if err != nil || info.Email != "alice@example.com" {
+	if err != nil || info.Email != "alice@example.com" || !bool(info.EmailVerified) {
 		t.Fatalf("userinfo: %v %+v", err, info)
 	}
 	// The new password and answer were stored: the old password no longer works.
