@@ -164,6 +164,11 @@ type Server struct {
 	// taking requests on SIGTERM, so load balancers can move away (default
 	// 0; env OTPGATE_SERVER_SHUTDOWN_DELAY).
 	ShutdownDelay Duration `yaml:"shutdown_delay"`
+	// MetricsListen is the host:port of a listener of its own that serves
+	// Prometheus /metrics, away from the public sign-in port (its failure
+	// and lockout counts would help an attacker); empty (the default) serves
+	// no metrics (env OTPGATE_SERVER_METRICS_LISTEN).
+	MetricsListen string `yaml:"metrics_listen"`
 }
 
 // TLS reports whether otpgate terminates TLS itself.

@@ -47,10 +47,12 @@ func (c *Config) validateServer(p *problems) {
 		p.add("issuer", "required outside zero-config development mode")
 	}
 
-	if host, port, err := net.SplitHostPort(c.Listen); err != nil || strings.ContainsAny(host, " /") {
-		p.add("listen", "must be host:port, like 127.0.0.1:8080 or :8080")
-	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		p.add("listen", "port must be a number from 1 to 65535")
+	listenProblems(p, "listen", c.Listen, "127.0.0.1:8080 or :8080")
+	if m := c.Server.MetricsListen; m != "" {
+		listenProblems(p, "server.metrics_listen", m, "127.0.0.1:9464")
+		if m == c.Listen {
+			p.add("server.metrics_listen", "must differ from listen: metrics stay off the public port")
+		}
 	}
 
 	if c.DataDir == "" {
@@ -74,5 +76,14 @@ func (c *Config) validateEncryption(p *problems) {
 	}
 	if c.EncryptionKeyFile == "" && !c.DevMode() {
 		p.add("encryption_key_file", "required outside zero-config development mode (or set %s)", envEncryptionKey)
+	}
+}
+
+// listenProblems checks a host:port to listen on.
+func listenProblems(p *problems, key, addr, example string) {
+	if host, port, err := net.SplitHostPort(addr); err != nil || strings.ContainsAny(host, " /") {
+		p.add(key, "must be host:port, like %s", example)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		p.add(key, "port must be a number from 1 to 65535")
 	}
 }

@@ -396,3 +396,18 @@ func TestEnrollmentProof(t *testing.T) {
 		t.Errorf("from the environment: %v, %q", err, env.EffectiveEnrollmentProof())
 	}
 }
+
+func TestValidateMetricsListen(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"", ""},
+		{"127.0.0.1:9464", ""},
+		{":9464", ""},
+		{"9464", "server.metrics_listen: must be host:port"},
+		{"127.0.0.1:0", "server.metrics_listen: port must be a number from 1 to 65535"},
+		{"127.0.0.1:8080", "server.metrics_listen: must differ from listen"},
+	} {
+		c := validProduction(t)
+		c.Listen, c.Server.MetricsListen = "127.0.0.1:8080", tc.addr
+		checkOne(t, tc.addr, c.Validate(), tc.want, tc.want == "")
+	}
+}

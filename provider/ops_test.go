@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -37,7 +38,12 @@ func TestMetrics(t *testing.T) {
 	p = b.submit(p, map[string]string{"username": "erin", "password": "wrong-password-1"})
 	p = b.submit(p, map[string]string{"username": "erin", "password": erinPW})
 	exchange(t, app, b.submit(p, map[string]string{"answer": "rex"}))
-	status, body := get(t, h.issuer+"/metrics")
+	if status, _ := get(t, h.issuer+"/metrics"); status != http.StatusNotFound {
+		t.Fatalf("/metrics on the public listener: %d, want 404", status)
+	}
+	rec := httptest.NewRecorder()
+	h.server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	status, body := rec.Code, rec.Body.String()
 	if status != http.StatusOK {
 		t.Fatalf("/metrics: %d", status)
 	}

@@ -241,7 +241,6 @@ func (w *wiring) server() (*Server, error) {
 	}
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", srv.ready(w.st))
-	e.GET("/metrics", echo.WrapHandler(w.metrics.handler()))
 	w.mountProtocol(e)
 	return srv, nil
 }
@@ -266,6 +265,10 @@ func (w *wiring) mountProtocol(e *echo.Echo) {
 
 // Handler is the whole provider as one http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
+
+// MetricsHandler serves Prometheus metrics; cmd/otpgate mounts it on a
+// listener of its own (server.metrics_listen), never on the public one.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 
 // Keys gives access to the signing keys.
 func (s *Server) Keys() *protocol.Keys { return s.keys }

@@ -129,6 +129,14 @@ func runServer(ctx context.Context, rt *runtime, srv *provider.Server) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	metrics, err := metricsServer(rt, srv)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if metrics != nil {
+		defer metrics.Close()
+	}
 	go cleanup(ctx, rt)
 	rt.log.Info("otpgate listening", "addr", ln.Addr().String(), "issuer", cfg.EffectiveIssuer(), "version", version, "tls", cfg.Server.TLS())
 	errc := make(chan error, 1)
@@ -156,6 +164,30 @@ func runServer(ctx context.Context, rt *runtime, srv *provider.Server) error {
 		return err
 	}
 	return nil
+}
+
+// metricsServer serves /metrics on server.metrics_listen, a listener of
+// its own (nil when it is not configured). It stops with the process.
+func metricsServer(rt *runtime, srv *provider.Server) (*http.Server, error) {
+	addr := rt.cfg.Server.MetricsListen
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", srv.MetricsHandler())
+	ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10}
+	go func() {
+		if err := ms.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			rt.log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	rt.log.Info("metrics listening", "addr", ln.Addr().String())
+	return ms, nil
 }
 
 // codeLifetime is how long an authorization code can be redeemed.

@@ -96,7 +96,7 @@ func get(url string) (int, error) {
 func TestServeConfigDeclaredClients(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	const secret = "config-secret-0123456789"
 	secretFile := writeFile(t, dir, "webapp.secret", secret+"\n")
 	keyFile := writeFile(t, dir, "encryption.key", strings.Repeat("5a", 32)+"\n")
@@ -106,15 +106,24 @@ data_dir: %[2]s
 encryption_key_file: %[3]s
 log:
   level: warn
+server:
+  metrics_listen: %[5]s
 clients:
   - id: webapp
     name: Web App
     secret_file: %[4]s
     redirect_uris:
       - https://app.example.com/cb
-`, addr, filepath.Join(dir, "data"), keyFile, secretFile))
+`, addr, filepath.Join(dir, "data"), keyFile, secretFile, metricsAddr))
 
 	s := startServe(t, addr, "--config", cfg, "serve")
+	// Metrics are served on their own listener, never on the public one.
+	if status, _ := get(s.base + "/metrics"); status != http.StatusNotFound {
+		t.Errorf("/metrics on the public listener: %d, want 404", status)
+	}
+	if status, _ := get("http://" + metricsAddr + "/metrics"); status != http.StatusOK {
+		t.Errorf("/metrics on server.metrics_listen: %d", status)
+	}
 	if status, err := get(s.base + "/.well-known/openid-configuration"); status != http.StatusOK {
 		t.Errorf("discovery: %d, %v", status, err)
 	}
