@@ -2,14 +2,16 @@ package provider
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/otpgate/otpgate/provider/web"
-	"github.com/otpgate/otpgate/templates"
+	"github.com/otpgate/otpgate/provider/store"
 )
 
 // recorder buffers a response so that an error answer of the library can
@@ -93,10 +95,74 @@ func clientAuthErrors(next echo.HandlerFunc) echo.HandlerFunc {
 	})
 }
 
-// logoutErrors shows a refused logout request (unregistered post-logout
-// URI, bad id_token_hint) as a page: a person's browser is there.
-func logoutErrors(next echo.HandlerFunc) echo.HandlerFunc {
-	return fixErrors(next, func(c echo.Context, status int, _ []byte) (bool, error) {
-		return true, web.NewPageError(http.StatusBadRequest, templates.MsgBadRequest, nil)
+// logoutErrors answers a refused logout request (unregistered post-logout
+// URI, bad id_token_hint) with the confirmation page, without any redirect:
+// a person's browser is there, and confirming still signs them out.
+func logoutErrors(st *store.Store, next echo.HandlerFunc) echo.HandlerFunc {
+	h := fixErrors(next, func(c echo.Context, status int, _ []byte) (bool, error) {
+		// The application has already dropped its own session: refusing
+		// the redirect must not keep the person signed in here. They get
+		// the confirmation page without the redirect, told why when the
+		// return address is simply not registered.
+		q := url.Values{}
+		if uri := c.Request().Form.Get("post_logout_redirect_uri"); uri != "" && len(uri) <= maxShownURI {
+			id := c.Request().Form.Get("client_id")
+			if id == "" {
+				id = hintClient(c.Request().Form.Get("id_token_hint"))
+			}
+			if cl, err := st.ClientByID(c.Request().Context(), id); err == nil && !slices.Contains(cl.PostLogoutRedirectURIs, uri) {
+				q.Set("unregistered", uri)
+				q.Set("client", cl.ID)
+			}
+		}
+		target := "/logout"
+		if len(q) > 0 {
+			target += "?" + q.Encode()
+		}
+		return true, c.Redirect(http.StatusSeeOther, target)
 	})
+	return func(c echo.Context) error {
+		// Parsed here, the form is the library's too (its router works on
+		// a copy of the request, and a body is read once).
+		if err := c.Request().ParseForm(); err != nil {
+			return c.Redirect(http.StatusSeeOther, "/logout")
+		}
+		return h(c)
+	}
+}
+
+// maxShownURI bounds the unregistered return address a logout page names.
+const maxShownURI = 512
+
+// hintClient is the client an id_token_hint was issued to, read without
+// checking its signature: it only names the application whose return
+// address is not registered, and never leads anywhere.
+func hintClient(hint string) string {
+	parts := strings.Split(hint, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		AZP string          `json:"azp"`
+		AUD json.RawMessage `json:"aud"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	if claims.AZP != "" {
+		return claims.AZP
+	}
+	var one string
+	if json.Unmarshal(claims.AUD, &one) == nil {
+		return one
+	}
+	var many []string
+	if json.Unmarshal(claims.AUD, &many) == nil && len(many) == 1 {
+		return many[0]
+	}
+	return ""
 }

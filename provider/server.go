@@ -259,7 +259,7 @@ func (w *wiring) mountProtocol(e *echo.Echo) {
 	e.Any("/oauth/introspect", storageFaults(clientAuthErrors(protocol)), noStore)
 	e.Any("/oauth/token", storageFaults(tokenRequestGuard(o.Store, protocol)), noStore)
 	e.Any("/revoke", storageFaults(protocol), noStore)
-	e.Any("/end_session", logoutErrors(protocol))
+	e.Any("/end_session", logoutErrors(o.Store, protocol))
 	e.Any("/*", notFoundPage(protocol))
 }
 

@@ -2,6 +2,8 @@ package provider_test
 
 import (
 	"context"
+	"encoding/base64"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -77,6 +79,46 @@ func TestPromptNoneWithoutSession(t *testing.T) {
 	}
 }
 
+// TestLogoutWithUnregisteredReturnAddress: a relying party that sends a
+// post-logout URI it did not register exactly (a trailing slash missing)
+// has already dropped its own session; otpgate refuses the redirect but
+// still signs the person out after they confirm, and names the address
+// and the application so that an administrator can fix it.
+func TestLogoutWithUnregisteredReturnAddress(t *testing.T) {
+	t.Parallel()
+	h := setupApp(t)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	b.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex").code(t)
+	for _, hint := range []bool{false, true} {
+		q := url.Values{"post_logout_redirect_uri": {"https://rp.example/bye/"}, "state": {"s"}}
+		if !hint {
+			q.Set("client_id", "app")
+		} else {
+			claims := base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"x","aud":["app"],"sub":"u"}`))
+			q.Set("id_token_hint", "e30."+claims+".c2ln")
+		}
+		p := b.get(h.issuer + "/end_session?" + q.Encode())
+		if p.Step() != "logout" || p.Status != http.StatusOK {
+			t.Fatalf("hint %v: step %q status %d", hint, p.Step(), p.Status)
+		}
+		if got := p.Text("unregistered"); !strings.Contains(got, "https://rp.example/bye/") || !strings.Contains(got, "app") {
+			t.Fatalf("hint %v: the page does not name the address and the application: %q", hint, got)
+		}
+		if strings.Contains(p.Body, `name="post_logout_redirect_uri"`) {
+			t.Fatalf("hint %v: the refused address travels in the form", hint)
+		}
+	}
+	p := b.get(h.issuer + "/end_session?client_id=app&post_logout_redirect_uri=" + url.QueryEscape("https://rp.example/bye/"))
+	if p = b.submit(p, nil); p.URL.Path != "/logged-out" || p.Step() != "logged-out" {
+		t.Fatalf("after confirming: %s (%q)", p.URL, p.Step())
+	}
+	if p := b.get(authURL(app, nonce, "")); p.Step() != "password" {
+		t.Fatalf("the session survived a logout with an unregistered return address: step %q", p.Step())
+	}
+}
+
 func TestLogoutEndsTheSession(t *testing.T) {
 	t.Parallel()
 	h := setupApp(t)
@@ -101,10 +143,15 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	if p := b.get(authURL(app, nonce, "")); p.Step() != "password" {
 		t.Fatalf("after logout: step %q", p.Step())
 	}
-	// An unregistered post-logout URI is refused by the library.
+	// An unregistered post-logout URI is never redirected to; the page says
+	// so and names it (in text only), and confirming still signs out.
 	p = b.get(h.issuer + "/end_session?client_id=app&post_logout_redirect_uri=" + url.QueryEscape("https://evil.example/"))
-	if p.Status < 400 || p.Step() == "logout" || strings.Contains(p.Body, "evil.example") {
+	if p.Step() != "logout" || strings.Contains(p.Body, `value="https://evil.example/"`) ||
+		!strings.Contains(p.Text("unregistered"), "https://evil.example/") {
 		t.Fatalf("unregistered post-logout URI: status %d step %q", p.Status, p.Step())
+	}
+	if p = b.submit(p, nil); p.URL.Path != "/logged-out" {
+		t.Fatalf("unregistered post-logout URI led to %s", p.URL)
 	}
 	// A forged confirmation link falls back to the local signed-out page.
 	p = b.get(h.issuer + "/logout?redirect=" + url.QueryEscape("https://evil.example/") + "&sig=forged")

@@ -134,6 +134,10 @@ type LogoutPage struct {
 	PostLogoutRedirectURI string // sent back as a hidden field when non-empty
 	State                 string // sent back as a hidden field when non-empty
 	ClientID              string // sent back as a hidden field when non-empty
+	// UnregisteredURI is the return address a refused logout request
+	// asked for, not registered for UnregisteredClient (the application's
+	// name): the page says so, and signing out stays here.
+	UnregisteredURI, UnregisteredClient string
 }
 
 // LoggedOutPage confirms that the user has signed out

@@ -32,6 +32,7 @@ var uiTexts = map[string]entry{
 	"error.back":          {"Go back", "戻る"},
 	"logout.title":        {"Sign out of otpgate?", "otpgate からサインアウトしますか？"},
 	"logout.client":       {"%s asks you to sign out.", "%s からサインアウトが求められています。"},
+	"logout.unregistered": {"You will not be sent back to %s: the address it gave for after signing out is not registered for it (an administrator can register it). The address:", "サインアウト後に %s へは戻りません。指定された戻り先のアドレスがこのアプリケーションに登録されていないためです（管理者が登録できます）。指定されたアドレス："},
 	"logout.intro":        {"You will be signed out of otpgate in this browser.", "このブラウザーで otpgate からサインアウトします。"},
 	"button.signout":      {"Sign out", "サインアウト"},
 	"loggedout.title":     {"You have signed out.", "サインアウトしました。"},

@@ -49,14 +49,27 @@ func (h *Handler) logoutPage(c echo.Context) error {
 	} else {
 		// Do not echo an unverified redirect anywhere on the page.
 		redirect, sig = "", ""
-		other := "ja"
-		if b.Lang == "ja" {
-			other = "en"
-		}
-		b.SwitchLang = "/logout?lang=" + other
+		b.SwitchLang = "/logout?lang=" + otherLang(b.Lang)
 	}
-	return h.page(c, http.StatusOK, nil, templates.LogoutPage{Base: b, Action: "/logout",
-		PostLogoutRedirectURI: redirect, State: sig})
+	page := templates.LogoutPage{Base: b, Action: "/logout", PostLogoutRedirectURI: redirect, State: sig}
+	if uri, id := c.QueryParam("unregistered"), c.QueryParam("client"); target == "/logged-out" && uri != "" && id != "" {
+		// The end_session endpoint refused the application's return
+		// address: name both, so that an administrator can register it.
+		if name := h.svc.ClientName(c.Request().Context(), id); name != "" {
+			page.UnregisteredURI, page.UnregisteredClient = uri, name
+			b.SwitchLang = "/logout?" + url.Values{"lang": {otherLang(b.Lang)}, "unregistered": {uri}, "client": {id}}.Encode()
+			page.Base = b
+		}
+	}
+	return h.page(c, http.StatusOK, nil, page)
+}
+
+// otherLang is the language the switch offers.
+func otherLang(lang string) string {
+	if lang == "ja" {
+		return "en"
+	}
+	return "ja"
 }
 
 // logoutSubmit ends the browser session after the person confirmed.
