@@ -96,6 +96,12 @@ type Tokens struct {
 	IDTokenLifetime Duration `yaml:"id_token_lifetime"`
 	// RefreshTokenLifetime defaults to 720h (env OTPGATE_TOKENS_REFRESH_TOKEN_LIFETIME).
 	RefreshTokenLifetime Duration `yaml:"refresh_token_lifetime"`
+	// RefreshReuseInterval is how long a rotated refresh token may be
+	// presented again by its client without revoking its family, for
+	// relying parties that refresh on several requests at once; each
+	// presentation gets its own successor. 0 turns it off; default 5s, at
+	// most 1m (env OTPGATE_TOKENS_REFRESH_REUSE_INTERVAL).
+	RefreshReuseInterval Duration `yaml:"refresh_reuse_interval"`
 	// SigningAlgorithm is the JWS algorithm; only RS256 (the default) is
 	// supported (env OTPGATE_TOKENS_SIGNING_ALGORITHM).
 	SigningAlgorithm string `yaml:"signing_algorithm"`
@@ -274,6 +280,7 @@ func Default() *Config {
 			AccessTokenLifetime:  Duration{15 * time.Minute},
 			IDTokenLifetime:      Duration{time.Hour},
 			RefreshTokenLifetime: Duration{720 * time.Hour},
+			RefreshReuseInterval: Duration{5 * time.Second},
 			SigningAlgorithm:     "RS256",
 			KeyActivationDelay:   Duration{2 * time.Minute},
 		},

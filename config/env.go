@@ -133,6 +133,7 @@ func (c *Config) applyEnv(e *envReader) {
 	e.duration("OTPGATE_TOKENS_ACCESS_TOKEN_LIFETIME", &c.Tokens.AccessTokenLifetime)
 	e.duration("OTPGATE_TOKENS_ID_TOKEN_LIFETIME", &c.Tokens.IDTokenLifetime)
 	e.duration("OTPGATE_TOKENS_REFRESH_TOKEN_LIFETIME", &c.Tokens.RefreshTokenLifetime)
+	e.duration("OTPGATE_TOKENS_REFRESH_REUSE_INTERVAL", &c.Tokens.RefreshReuseInterval)
 	e.str("OTPGATE_TOKENS_SIGNING_ALGORITHM", &c.Tokens.SigningAlgorithm)
 	e.duration("OTPGATE_TOKENS_KEY_ACTIVATION_DELAY", &c.Tokens.KeyActivationDelay)
 

@@ -52,6 +52,9 @@ func (t Tokens) validate(p *problems) {
 	if d := t.KeyActivationDelay.Duration; d < 0 || d > time.Hour {
 		p.add("tokens.key_activation_delay", "must be between 0 and 1h")
 	}
+	if d := t.RefreshReuseInterval.Duration; d < 0 || d > time.Minute {
+		p.add("tokens.refresh_reuse_interval", "must be between 0 (off) and 1m")
+	}
 }
 
 func (c CORS) validate(p *problems) {

@@ -18,7 +18,7 @@ import (
 // twoServers starts two providers, each with its own connection pool, on
 // one database (a PostgreSQL schema when OTPGATE_TEST_POSTGRES_DSN is set,
 // else one SQLite file) and one encryption key: two replicas.
-func twoServers(t *testing.T) (*harness, *harness) {
+func twoServers(t *testing.T, edit ...func(*provider.Options)) (*harness, *harness) {
 	t.Helper()
 	driver, dsn := "sqlite", filepath.Join(t.TempDir(), "shared.db")
 	if pg := os.Getenv("OTPGATE_TEST_POSTGRES_DSN"); pg != "" {
@@ -39,8 +39,9 @@ func twoServers(t *testing.T) (*harness, *harness) {
 	_, _ = rand.Read(key)
 	sameKey := func(o *provider.Options) { o.Sealer, _ = credential.NewSealer(key) }
 	shared := clock.New()
-	a := newHarnessOn(t, open(), shared, sameKey)
-	b := newHarnessOn(t, open(), shared, sameKey)
+	edit = append(edit, sameKey)
+	a := newHarnessOn(t, open(), shared, edit...)
+	b := newHarnessOn(t, open(), shared, edit...)
 	return a, b
 }
 

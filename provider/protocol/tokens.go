@@ -21,6 +21,10 @@ type Lifetimes struct {
 	IDToken      time.Duration
 	RefreshToken time.Duration
 	Session      time.Duration
+	// RefreshReuse is how long a rotated refresh token may be presented
+	// again by its client (parallel refreshes) without revoking its
+	// family; 0 refuses any second use.
+	RefreshReuse time.Duration
 }
 
 // CreateAccessToken issues an access token without a refresh token.
@@ -57,7 +61,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		value := credential.NewToken()
 		rt := s.newRefreshToken(value, old.FamilyID, old.GrantID, old.ClientID, old.UserID, r.scopes, old.Audience, old.AMR, old.ACR, old.AuthTime)
 		at := s.newAccessToken(old.GrantID, rt.ID, old.ClientID, old.UserID, r.scopes, old.Audience)
-		if err := s.store.RotateRefreshToken(ctx, credential.HashToken(current), store.TokenSet{Access: at, Refresh: rt}); err != nil {
+		if err := s.store.RotateRefreshToken(ctx, credential.HashToken(current), store.TokenSet{Access: at, Refresh: rt}, s.life.RefreshReuse); err != nil {
 			if errors.Is(err, store.ErrAlreadyUsed) || errors.Is(err, store.ErrNotFound) {
 				return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token is invalid or was already used")
 			}
@@ -101,9 +105,10 @@ func (s *Storage) newRefreshToken(value, familyID, grantID, clientID, userID str
 }
 
 // TokenRequestByRefreshToken loads the request a refresh token stands for.
-// A replayed (already rotated) token revokes its whole family.
+// A replayed token (rotated longer than the reuse interval ago) revokes
+// its whole family.
 func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
-	rt, err := s.store.RefreshTokenByHash(ctx, credential.HashToken(token))
+	rt, err := s.store.RefreshTokenByHash(ctx, credential.HashToken(token), s.life.RefreshReuse)
 	noteFault(ctx, err)
 	if err != nil {
 		if errors.Is(err, store.ErrAlreadyUsed) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -39,15 +40,20 @@ func (s *Store) IssueFromCode(ctx context.Context, flowID string, set TokenSet) 
 }
 
 // RotateRefreshToken marks the refresh token with hash oldHash as used and
-// stores its successor (and a new access token) in one transaction. If the
-// token was already used, the whole family is revoked and ErrAlreadyUsed is
-// returned; an unknown, revoked or expired token gives ErrNotFound.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, set TokenSet) error {
+// stores its successor (and a new access token) in one transaction. A token
+// used less than reuse ago is rotated again (a relying party refreshing on
+// several requests at once presents it several times): each presentation
+// gets a successor of its own, the family lives on, and the time of the
+// first use stays, so the interval never grows. Used longer ago, the whole
+// family is revoked and ErrAlreadyUsed is returned; an unknown, revoked or
+// expired token gives ErrNotFound.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, set TokenSet, reuse time.Duration) error {
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&RefreshToken{}).
-			Where("token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", oldHash, now).
-			Update("used_at", now)
+			Where("token_hash = ? AND revoked_at IS NULL AND expires_at > ? AND (used_at IS NULL OR used_at > ?)",
+				oldHash, now, now.Add(-reuse)).
+			Update("used_at", gorm.Expr("COALESCE(used_at, ?)", now))
 		if res.Error != nil {
 			return res.Error
 		}
@@ -104,9 +110,10 @@ func (s *Store) IssueAccessToken(ctx context.Context, at *AccessToken) error {
 	return nil
 }
 
-// RefreshTokenByHash returns a usable refresh token. A token that was
-// already used has its family revoked and yields ErrAlreadyUsed.
-func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error) {
+// RefreshTokenByHash returns a usable refresh token: unused, or used less
+// than reuse ago (see RotateRefreshToken). A token used longer ago has its
+// family revoked and yields ErrAlreadyUsed.
+func (s *Store) RefreshTokenByHash(ctx context.Context, hash string, reuse time.Duration) (*RefreshToken, error) {
 	if !lookupable(hash) {
 		return nil, ErrNotFound
 	}
@@ -114,7 +121,7 @@ func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*RefreshTo
 	if err := s.db.WithContext(ctx).First(&rt, "token_hash = ?", hash).Error; err != nil {
 		return nil, notFound(err)
 	}
-	if rt.UsedAt != nil {
+	if rt.UsedAt != nil && !rt.UsedAt.After(s.now().Add(-reuse)) {
 		if err := s.RevokeFamily(ctx, rt.FamilyID); err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 var concurrencyCases = []testCase{
 	{"Concurrency/IssueFromCodeOnce", testRaceIssueFromCode},
 	{"Concurrency/RotateRefreshTokenOnce", testRaceRotate},
+	{"Concurrency/RotateWithinReuseInterval", testRaceRotateWithinReuse},
 	{"Concurrency/BindFlowOnce", testRaceBindFlow},
 	{"Concurrency/CreateUserUnique", testRaceCreateUser},
 	{"Concurrency/AddSigningKeyOneActive", testRaceAddSigningKey},
@@ -97,7 +98,7 @@ func testRaceRotate(t *testing.T, s *store.Store, _ *clock) {
 	for i := range sets {
 		sets[i] = tokens(s, "g1", "u1", "fam-g1", fmt.Sprintf("next%d", i))
 	}
-	errs := race(n, func(i int) error { return s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, sets[i]) })
+	errs := race(n, func(i int) error { return s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, sets[i], 0) })
 	ok, used := tally(t, errs, store.ErrAlreadyUsed)
 	if ok != 1 || used != n-1 {
 		t.Fatalf("%d concurrent rotations of one token: %d succeeded, %d got ErrAlreadyUsed; want 1 and %d", n, ok, used, n-1)
@@ -200,5 +201,24 @@ func testRaceAddSigningKey(t *testing.T, s *store.Store, _ *clock) {
 	}
 	if len(keys) != n+1 || len(active) != 1 {
 		t.Fatalf("after %d concurrent rotations: %d keys, active %q; want %d keys and exactly one active", n, len(keys), active, n+1)
+	}
+}
+
+// testRaceRotateWithinReuse: a relying party that refreshes on several
+// requests at once presents one token n times: with a reuse interval
+// every presentation gets its own successor and nothing is revoked.
+func testRaceRotateWithinReuse(t *testing.T, s *store.Store, _ *clock) {
+	const n = 8
+	first := issued(t, s, "g1")
+	sets := make([]store.TokenSet, n)
+	for i := range sets {
+		sets[i] = tokens(s, "g1", "u1", "fam-g1", fmt.Sprintf("next%d", i))
+	}
+	errs := race(n, func(i int) error { return s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, sets[i], reuse) })
+	for i, err := range errs {
+		must(t, err, fmt.Sprintf("concurrent rotation %d within the interval", i))
+	}
+	for i, set := range sets {
+		wantLive(t, s, set, fmt.Sprintf("successor %d", i))
 	}
 }

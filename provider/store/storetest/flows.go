@@ -123,7 +123,7 @@ func testIssueFromCodeOnce(t *testing.T, s *store.Store, c *clock) {
 	if at.GrantID != "f1" || at.UserID != "u1" || at.RefreshTokenID != "rt-1" {
 		t.Fatalf("stored access token %+v", at)
 	}
-	rt, err := s.RefreshTokenByHash(ctx(t), hashOf("rt-1"))
+	rt, err := s.RefreshTokenByHash(ctx(t), hashOf("rt-1"), 0)
 	must(t, err, "RefreshTokenByHash")
 	if rt.ID != "rt-1" || rt.FamilyID != "fam1" || rt.GrantID != "f1" || rt.ACR != "mfa" {
 		t.Fatalf("stored refresh token %+v", rt)
@@ -150,7 +150,7 @@ func testIssueFromCodeReplayAfterRotation(t *testing.T, s *store.Store, c *clock
 	must(t, s.IssueFromCode(ctx(t), "f2", other), "IssueFromCode f2")
 	c.Advance(time.Minute)
 	rotated := tokens(s, "f1", "u1", "fam1", "2")
-	must(t, s.RotateRefreshToken(ctx(t), hashOf("rt-1"), rotated), "RotateRefreshToken")
+	must(t, s.RotateRefreshToken(ctx(t), hashOf("rt-1"), rotated, 0), "RotateRefreshToken")
 
 	c.Advance(time.Minute)
 	err := s.IssueFromCode(ctx(t), "f1", tokens(s, "f1", "u1", "fam3", "3"))

@@ -39,7 +39,7 @@ func testGarbageKeys(t *testing.T, s *store.Store, _ *clock) {
 		if _, err := s.AccessTokenByID(ctx(t), key); err != store.ErrNotFound {
 			t.Errorf("AccessTokenByID(%q): %v", key[:2], err)
 		}
-		if _, err := s.RefreshTokenByHash(ctx(t), key); err != store.ErrNotFound {
+		if _, err := s.RefreshTokenByHash(ctx(t), key, 0); err != store.ErrNotFound {
 			t.Errorf("RefreshTokenByHash(%q): %v", key[:2], err)
 		}
 	}

@@ -14,6 +14,7 @@ var refreshCases = []testCase{
 	{"RefreshTokens/ByHashOfUsedTokenRevokesFamily", testRefreshByHashUsed},
 	{"RefreshTokens/RevokeFamily", testRevokeFamily},
 	{"RefreshTokens/Rows", testRefreshRows},
+	{"RefreshTokens/ReuseIntervalKeepsFamily", testRotateWithinReuse},
 }
 
 // issued redeems a fresh code flow and returns the tokens issued for it
@@ -30,7 +31,7 @@ func testRotateOnce(t *testing.T, s *store.Store, c *clock) {
 	first := issued(t, s, "g1")
 	c.Advance(time.Minute)
 	next := tokens(s, "g1", "u1", "fam-g1", "g1-1")
-	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next), "RotateRefreshToken")
+	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next, 0), "RotateRefreshToken")
 	row, err := s.RefreshTokenRowByID(ctx(t), first.Refresh.ID)
 	must(t, err, "RefreshTokenRowByID")
 	wantTime(t, row.UsedAt, s.Now(), "used_at of the rotated token")
@@ -44,7 +45,7 @@ func testRotateOnce(t *testing.T, s *store.Store, c *clock) {
 	}
 	c.Advance(time.Minute)
 	third := tokens(s, "g1", "u1", "fam-g1", "g1-2")
-	must(t, s.RotateRefreshToken(ctx(t), next.Refresh.TokenHash, third), "rotate the successor")
+	must(t, s.RotateRefreshToken(ctx(t), next.Refresh.TokenHash, third, 0), "rotate the successor")
 	wantLive(t, s, third, "second successor")
 }
 
@@ -53,17 +54,17 @@ func testRotateReuse(t *testing.T, s *store.Store, c *clock) {
 	other := issued(t, s, "g2")
 	c.Advance(time.Minute)
 	next := tokens(s, "g1", "u1", "fam-g1", "g1-1")
-	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next), "RotateRefreshToken")
+	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next, 0), "RotateRefreshToken")
 	c.Advance(time.Minute)
 	replay := tokens(s, "g1", "u1", "fam-g1", "g1-replay")
-	err := s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, replay)
+	err := s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, replay, 0)
 	wantErr(t, err, store.ErrAlreadyUsed, "rotating a used refresh token")
 	wantAbsent(t, s, replay, "tokens of the refused rotation")
 	wantRevoked(t, s, next, "successor after reuse")
 	wantRevoked(t, s, first, "first tokens after reuse")
-	_, err = s.RefreshTokenByHash(ctx(t), next.Refresh.TokenHash)
+	_, err = s.RefreshTokenByHash(ctx(t), next.Refresh.TokenHash, 0)
 	wantErr(t, err, store.ErrNotFound, "RefreshTokenByHash of the revoked successor")
-	err = s.RotateRefreshToken(ctx(t), next.Refresh.TokenHash, tokens(s, "g1", "u1", "fam-g1", "g1-x"))
+	err = s.RotateRefreshToken(ctx(t), next.Refresh.TokenHash, tokens(s, "g1", "u1", "fam-g1", "g1-x"), 0)
 	wantErr(t, err, store.ErrNotFound, "rotating the revoked successor")
 	wantLive(t, s, other, "another family")
 }
@@ -71,24 +72,24 @@ func testRotateReuse(t *testing.T, s *store.Store, c *clock) {
 func testRotateExpired(t *testing.T, s *store.Store, c *clock) {
 	first := issued(t, s, "g1")
 	c.Advance(24*time.Hour - time.Second)
-	if _, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash); err != nil {
+	if _, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0); err != nil {
 		t.Fatalf("RefreshTokenByHash just before expiry: %v", err)
 	}
 	c.Advance(time.Second)
 	next := tokens(s, "g1", "u1", "fam-g1", "g1-1")
-	err := s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next)
+	err := s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next, 0)
 	wantErr(t, err, store.ErrNotFound, "rotating an expired refresh token")
 	wantAbsent(t, s, next, "tokens of the refused rotation")
-	_, err = s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash)
+	_, err = s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0)
 	wantErr(t, err, store.ErrNotFound, "RefreshTokenByHash of an expired token")
 	row, err := s.RefreshTokenRowByID(ctx(t), first.Refresh.ID)
 	must(t, err, "RefreshTokenRowByID")
 	if row.UsedAt != nil || row.RevokedAt != nil {
 		t.Fatalf("a refused expired rotation changed the token: %+v", row)
 	}
-	err = s.RotateRefreshToken(ctx(t), hashOf("unknown"), tokens(s, "g1", "u1", "fam-g1", "g1-2"))
+	err = s.RotateRefreshToken(ctx(t), hashOf("unknown"), tokens(s, "g1", "u1", "fam-g1", "g1-2"), 0)
 	wantErr(t, err, store.ErrNotFound, "rotating an unknown refresh token")
-	_, err = s.RefreshTokenByHash(ctx(t), hashOf("unknown"))
+	_, err = s.RefreshTokenByHash(ctx(t), hashOf("unknown"), 0)
 	wantErr(t, err, store.ErrNotFound, "RefreshTokenByHash of an unknown token")
 }
 
@@ -96,9 +97,9 @@ func testRefreshByHashUsed(t *testing.T, s *store.Store, c *clock) {
 	first := issued(t, s, "g1")
 	c.Advance(time.Minute)
 	next := tokens(s, "g1", "u1", "fam-g1", "g1-1")
-	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next), "RotateRefreshToken")
+	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next, 0), "RotateRefreshToken")
 	c.Advance(time.Minute)
-	_, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash)
+	_, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0)
 	wantErr(t, err, store.ErrAlreadyUsed, "RefreshTokenByHash of a used token")
 	wantRevoked(t, s, next, "successor after the used token was presented")
 	wantRevoked(t, s, first, "first tokens after the used token was presented")
@@ -109,7 +110,7 @@ func testRevokeFamily(t *testing.T, s *store.Store, c *clock) {
 	other := issued(t, s, "g2")
 	c.Advance(time.Minute)
 	next := tokens(s, "g1", "u1", "fam-g1", "g1-1")
-	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next), "RotateRefreshToken")
+	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next, 0), "RotateRefreshToken")
 	c.Advance(time.Minute)
 	must(t, s.RevokeFamily(ctx(t), "fam-g1"), "RevokeFamily")
 	wantRevoked(t, s, first, "first tokens of the revoked family")
@@ -122,7 +123,7 @@ func testRefreshRows(t *testing.T, s *store.Store, c *clock) {
 	first := issued(t, s, "g1")
 	c.Advance(time.Minute)
 	next := tokens(s, "g1", "u1", "fam-g1", "g1-1")
-	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next), "RotateRefreshToken")
+	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next, 0), "RotateRefreshToken")
 
 	// Reading a used token's row does not punish replay.
 	row, err := s.RefreshTokenRow(ctx(t), first.Refresh.TokenHash)
@@ -144,4 +145,42 @@ func testRefreshRows(t *testing.T, s *store.Store, c *clock) {
 	wantErr(t, err, store.ErrNotFound, "RefreshTokenRow of unknown hash")
 	_, err = s.RefreshTokenRowByID(ctx(t), "rt-unknown")
 	wantErr(t, err, store.ErrNotFound, "RefreshTokenRowByID of unknown id")
+}
+
+// reuse is the reuse interval of the tests that allow one.
+const reuse = 5 * time.Second
+
+func testRotateWithinReuse(t *testing.T, s *store.Store, c *clock) {
+	first := issued(t, s, "g1")
+	c.Advance(time.Minute)
+	a := tokens(s, "g1", "u1", "fam-g1", "g1-a")
+	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, a, reuse), "RotateRefreshToken")
+	used := s.Now()
+	c.Advance(reuse - time.Second)
+	if _, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, reuse); err != nil {
+		t.Fatalf("RefreshTokenByHash within the reuse interval: %v", err)
+	}
+	b := tokens(s, "g1", "u1", "fam-g1", "g1-b")
+	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, b, reuse), "a second rotation within the interval")
+	wantLive(t, s, a, "the first successor")
+	wantLive(t, s, b, "the second successor")
+	row, err := s.RefreshTokenRowByID(ctx(t), first.Refresh.ID)
+	must(t, err, "RefreshTokenRowByID")
+	wantTime(t, row.UsedAt, used, "used_at keeps the first use")
+	// The interval counts from the first use: it never grows.
+	c.Advance(time.Second)
+	late := tokens(s, "g1", "u1", "fam-g1", "g1-late")
+	err = s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, late, reuse)
+	wantErr(t, err, store.ErrAlreadyUsed, "a rotation when the interval has passed")
+	wantRevoked(t, s, a, "the first successor after a late reuse")
+	wantRevoked(t, s, b, "the second successor after a late reuse")
+	if _, err := s.RefreshTokenRowByID(ctx(t), late.Refresh.ID); err == nil {
+		t.Fatal("the late rotation stored a successor")
+	}
+	// Looking a used token up late revokes its family too.
+	second := issued(t, s, "g2")
+	must(t, s.RotateRefreshToken(ctx(t), second.Refresh.TokenHash, tokens(s, "g2", "u1", "fam-g2", "g2-a"), reuse), "rotate g2")
+	c.Advance(reuse)
+	_, err = s.RefreshTokenByHash(ctx(t), second.Refresh.TokenHash, reuse)
+	wantErr(t, err, store.ErrAlreadyUsed, "RefreshTokenByHash after the interval")
 }
