@@ -77,6 +77,10 @@ type Login struct {
 	// SessionLifetime is how long a browser SSO session lasts (default 12h;
 	// env OTPGATE_LOGIN_SESSION_LIFETIME).
 	SessionLifetime Duration `yaml:"session_lifetime"`
+	// SessionIdleTimeout ends a browser SSO session that was not used for
+	// that long, before its lifetime is up (default 30m; 0 turns it off;
+	// env OTPGATE_LOGIN_SESSION_IDLE_TIMEOUT).
+	SessionIdleTimeout Duration `yaml:"session_idle_timeout"`
 	// MinPasswordLength is the shortest accepted new password, 8..128
 	// (default 12; env OTPGATE_LOGIN_MIN_PASSWORD_LENGTH).
 	MinPasswordLength int `yaml:"min_password_length"`
@@ -271,10 +275,11 @@ func Default() *Config {
 		DataDir: "data",
 		Log:     Log{Level: "info", Format: "text"},
 		Login: Login{
-			SecurityQuestion:  &question,
-			FlowLifetime:      Duration{15 * time.Minute},
-			SessionLifetime:   Duration{12 * time.Hour},
-			MinPasswordLength: 12,
+			SecurityQuestion:   &question,
+			FlowLifetime:       Duration{15 * time.Minute},
+			SessionLifetime:    Duration{12 * time.Hour},
+			SessionIdleTimeout: Duration{30 * time.Minute},
+			MinPasswordLength:  12,
 		},
 		Tokens: Tokens{
 			AccessTokenLifetime:  Duration{15 * time.Minute},

@@ -27,6 +27,7 @@ func TestDefault(t *testing.T) {
 		{"tokens.access_token_lifetime", c.Tokens.AccessTokenLifetime.Duration, 15 * time.Minute},
 		{"tokens.id_token_lifetime", c.Tokens.IDTokenLifetime.Duration, time.Hour},
 		{"tokens.refresh_token_lifetime", c.Tokens.RefreshTokenLifetime.Duration, 720 * time.Hour},
+		{"login.session_idle_timeout", c.Login.SessionIdleTimeout.Duration, 30 * time.Minute},
 		{"tokens.refresh_reuse_interval", c.Tokens.RefreshReuseInterval.Duration, 5 * time.Second},
 		{"tokens.signing_algorithm", c.Tokens.SigningAlgorithm, "RS256"},
 		{"mfa.required", c.MFA.Required, "per_user"},

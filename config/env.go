@@ -128,6 +128,7 @@ func (c *Config) applyEnv(e *envReader) {
 	e.boolean("OTPGATE_LOGIN_SECURITY_QUESTION", &c.Login.SecurityQuestion)
 	e.duration("OTPGATE_LOGIN_FLOW_LIFETIME", &c.Login.FlowLifetime)
 	e.duration("OTPGATE_LOGIN_SESSION_LIFETIME", &c.Login.SessionLifetime)
+	e.duration("OTPGATE_LOGIN_SESSION_IDLE_TIMEOUT", &c.Login.SessionIdleTimeout)
 	e.integer("OTPGATE_LOGIN_MIN_PASSWORD_LENGTH", &c.Login.MinPasswordLength)
 
 	e.duration("OTPGATE_TOKENS_ACCESS_TOKEN_LIFETIME", &c.Tokens.AccessTokenLifetime)

@@ -37,6 +37,9 @@ func (l Login) validate(p *problems) {
 		p.add("login.flow_lifetime", "must be at most 24h")
 	}
 	positive(p, "login.session_lifetime", l.SessionLifetime)
+	if d, life := l.SessionIdleTimeout.Duration, l.SessionLifetime.Duration; d != 0 && (d < time.Minute || (life > 0 && d > life)) {
+		p.add("login.session_idle_timeout", "must be 0 (off) or between 1m and login.session_lifetime")
+	}
 	if l.MinPasswordLength < 8 || l.MinPasswordLength > 128 {
 		p.add("login.min_password_length", "must be between 8 and 128 (got %d)", l.MinPasswordLength)
 	}

@@ -16,6 +16,7 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		QuestionEnabled:   o.QuestionEnabled,
 		MinPasswordLength: o.MinPasswordLength,
 		SessionLifetime:   o.Lifetimes.Session,
+		SessionIdle:       o.Lifetimes.SessionIdle,
 		MFAPolicy:         o.MFAPolicy,
 		TOTP:              mfa.Default,
 		TOTPIssuer:        o.TOTPIssuer,

@@ -201,6 +201,7 @@ func lifetimes(cfg *config.Config) protocol.Lifetimes {
 		IDToken:      cfg.Tokens.IDTokenLifetime.Duration,
 		RefreshToken: cfg.Tokens.RefreshTokenLifetime.Duration,
 		Session:      cfg.Login.SessionLifetime.Duration,
+		SessionIdle:  cfg.Login.SessionIdleTimeout.Duration,
 		RefreshReuse: cfg.Tokens.RefreshReuseInterval.Duration,
 	}
 }

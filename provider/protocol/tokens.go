@@ -21,6 +21,8 @@ type Lifetimes struct {
 	IDToken      time.Duration
 	RefreshToken time.Duration
 	Session      time.Duration
+	// SessionIdle ends a browser session unused for that long (0: off).
+	SessionIdle time.Duration
 	// RefreshReuse is how long a rotated refresh token may be presented
 	// again by its client (parallel refreshes) without revoking its
 	// family; 0 refuses any second use.

@@ -15,6 +15,9 @@ type Config struct {
 	QuestionEnabled   bool
 	MinPasswordLength int
 	SessionLifetime   time.Duration
+	// SessionIdle ends a browser session that was not used for that long
+	// (0: only SessionLifetime ends it).
+	SessionIdle time.Duration
 	// MFAPolicy is MFAAlways, MFAPerUser or MFAPerClient.
 	MFAPolicy string
 	// TOTP are the passcode parameters; TOTPIssuer labels the account in

@@ -37,7 +37,7 @@ func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (st
 	}
 	value := credential.NewToken()
 	sess := &store.Session{ID: credential.HashToken(value), UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now,
-		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime)}
+		CreatedAt: now, ExpiresAt: s.sessionEnd(now, now)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", fault(err)
 	}
@@ -67,10 +67,28 @@ func (s *Service) UseSession(ctx context.Context, f *store.Flow, session string)
 		return false, err
 	}
 	r := store.FlowResult{UserID: sess.UserID, AMR: sess.AMR, ACR: sess.ACR, AuthTime: sess.AuthTime}
-	if err := s.store.FinishFlowFromSession(ctx, f.ID, r, s.now()); err != nil {
+	now := s.now()
+	if err := s.store.FinishFlowFromSession(ctx, f.ID, r, now); err != nil {
 		return false, flowWriteError(err)
 	}
+	if s.cfg.SessionIdle > 0 {
+		// A use restarts the idle time (never past the absolute end).
+		if err := s.store.ExtendSession(ctx, sess.ID, s.sessionEnd(sess.CreatedAt, now)); err != nil {
+			s.log.WarnContext(ctx, "could not extend the session", "err", err)
+		}
+	}
 	return true, nil
+}
+
+// sessionEnd is when a session created at created and last used at used
+// ends: SessionIdle after the use, but never later than SessionLifetime
+// after its creation.
+func (s *Service) sessionEnd(created, used time.Time) time.Time {
+	end := created.Add(s.cfg.SessionLifetime)
+	if s.cfg.SessionIdle > 0 && used.Add(s.cfg.SessionIdle).Before(end) {
+		return used.Add(s.cfg.SessionIdle)
+	}
+	return end
 }
 
 // sessionSuffices judges sess for f as if its user had just passed the

@@ -99,3 +99,51 @@ func TestCheckBrowser(t *testing.T) {
 		}
 	})
 }
+
+// withSessionIdle sets login.session_idle_timeout.
+func withSessionIdle(d time.Duration) option {
+	return func(c *signin.Config, _ *signin.Deps) { c.SessionIdle = d }
+}
+
+// TestSessionIdleTimeout: a browser session unused for the idle timeout
+// ends; every single sign-on restarts the idle time, but never past the
+// session's lifetime.
+func TestSessionIdleTimeout(t *testing.T) {
+	t.Parallel()
+	const idle = 30 * time.Minute
+	backends(t, func(t *testing.T, e *env) {
+		use := func(session string) bool {
+			t.Helper()
+			ok, err := e.svc.UseSession(ctxOf(t), e.flow().Flow, session)
+			must(t, err, "use session")
+			return ok
+		}
+		alice, bob := e.user("alice"), e.user("bob")
+		session := e.finish(e.signIn(alice), "")
+		e.clock.Advance(idle - time.Minute)
+		if !use(session) {
+			t.Fatal("a session used within the idle timeout was refused")
+		}
+		e.clock.Advance(idle - time.Minute) // an hour after sign-in, but used half an hour ago
+		if !use(session) {
+			t.Fatal("a use did not restart the idle time")
+		}
+		e.clock.Advance(idle)
+		if use(session) {
+			t.Fatal("a session idle for the timeout was used")
+		}
+
+		// Used often, it still ends with its lifetime.
+		busy := e.finish(e.signIn(bob), "")
+		for elapsed := time.Duration(0); elapsed+20*time.Minute < e.cfg.SessionLifetime; elapsed += 20 * time.Minute {
+			e.clock.Advance(20 * time.Minute)
+			if !use(busy) {
+				t.Fatalf("a session in use refused %v after sign-in", elapsed+20*time.Minute)
+			}
+		}
+		e.clock.Advance(20 * time.Minute)
+		if use(busy) {
+			t.Fatal("a session in use outlived its lifetime")
+		}
+	}, withSessionIdle(idle))
+}

@@ -74,6 +74,7 @@ type Recovery interface {
 type Sessions interface {
 	CreateSession(ctx context.Context, s *store.Session) error
 	SessionByID(ctx context.Context, id string) (*store.Session, error)
+	ExtendSession(ctx context.Context, id string, until time.Time) error
 	DeleteSession(ctx context.Context, id string) error
 }
 

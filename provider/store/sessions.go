@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // CreateSession stores a browser session.
@@ -24,6 +25,18 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
 		return nil, notFound(err)
 	}
 	return &sess, nil
+}
+
+// ExtendSession moves a live session's end to until (its idle deadline
+// after a use, never past its absolute end, which the caller computed);
+// an ended session stays ended.
+func (s *Store) ExtendSession(ctx context.Context, id string, until time.Time) error {
+	err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ? AND expires_at > ?", id, s.now()).
+		Update("expires_at", until).Error
+	if err != nil {
+		return fmt.Errorf("extend session: %w", err)
+	}
+	return nil
 }
 
 // DeleteSession ends a browser session.
