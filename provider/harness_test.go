@@ -160,6 +160,15 @@ func withDefaultPolicy(o provider.Options) provider.Options {
 	if o.AttemptsPerMinute == 0 {
 		o.AttemptsPerMinute = d.Lockout.AttemptsPerMinutePerIP
 	}
+	if o.LoginLockDecay == 0 {
+		o.LoginLockDecay = d.Lockout.LoginLockDecay.Duration
+	}
+	if o.UnknownBrowserLimit == 0 {
+		o.UnknownBrowserLimit = d.Lockout.UnknownBrowserLimit
+	}
+	if o.KnownBrowserLifetime == 0 {
+		o.KnownBrowserLifetime = d.Lockout.KnownBrowserLifetime.Duration
+	}
 	return o
 }
 

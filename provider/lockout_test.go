@@ -187,6 +187,14 @@ func (f *fakeNotifier) ResetLink(_ context.Context, u *store.User, link string, 
 	return nil
 }
 
+func (f *fakeNotifier) SignInLink(_ context.Context, u *store.User, link string, _ time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.links = append(f.links, link)
+	f.sent = append(f.sent, "signin-link:"+u.Email)
+	return nil
+}
+
 func (f *fakeNotifier) record(what string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

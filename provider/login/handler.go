@@ -64,6 +64,8 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.GET("/login/next", h.dispatch)
 	g.GET("/login/password", h.passwordPage)
 	g.POST("/login/password", h.passwordSubmit, limit)
+	g.POST("/login/password/email", h.signInLinkEmail, limit)
+	g.GET("/login/password/link", h.signInLink)
 	g.GET("/login/setup", h.setupPage)
 	g.POST("/login/setup", h.setupSubmit)
 	g.GET("/login/question", h.questionPage)
@@ -104,6 +106,7 @@ func (h *Handler) expectAt(c echo.Context, r signin.Request, step signin.Step) (
 	if err != nil {
 		return nil, false, pageErrorFor(err)
 	}
+	j.DeviceCookie = h.cookies.DeviceHash(c)
 	if j.Next() != step {
 		return nil, false, seeOther(c, nextURL(j.Flow.ID))
 	}
@@ -157,7 +160,7 @@ func (h *Handler) base(c echo.Context, f *store.Flow) templates.Base {
 // problem is base with a result's message and tries left.
 func (h *Handler) problem(c echo.Context, f *store.Flow, r signin.Result) templates.Base {
 	b := h.base(c, f)
-	b.Error, b.TriesLeft = r.Problem, r.TriesLeft
+	b.Error, b.TriesLeft, b.RetryMinutes = r.Problem, r.TriesLeft, r.RetryMinutes
 	return b
 }
 

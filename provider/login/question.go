@@ -28,7 +28,7 @@ func (h *Handler) questionSubmit(c echo.Context) error {
 	if err != nil {
 		return pageErrorFor(err)
 	}
-	if r.Outcome == signin.Invalid || r.Outcome == signin.Rejected {
+	if r.Outcome == signin.Invalid || r.Outcome == signin.Rejected || r.Outcome == signin.Limited {
 		return h.page(c, statusOf(r), j.Flow, templates.QuestionPage{Base: h.problem(c, j.Flow, r), Question: j.User.Question})
 	}
 	return h.advance(c, j, r)

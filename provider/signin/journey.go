@@ -27,6 +27,9 @@ type Journey struct {
 	State  State
 	// IP is the client address of the request, for the audit log.
 	IP string
+	// DeviceCookie is the hash of the browser's device cookie ("" if
+	// none): whether it is a known browser of the account (throttle.go).
+	DeviceCookie string
 }
 
 // Next is the step the journey is at.

@@ -121,7 +121,7 @@ func (s *Service) EmailResetLink(ctx context.Context, j *Journey) (Result, error
 }
 
 // LinkFlow names the flow an emailed link of purpose applies to, without
-// using the link up: a reset link names its own sign-in; a proof link the
+// using the link up: a reset or sign-in link names its own sign-in; a proof link the
 // sign-in of r's browser that waits for the proof (r.FlowID is ignored).
 func (s *Service) LinkFlow(ctx context.Context, token, purpose, browser string) (string, error) {
 	t, err := s.store.PeekLinkToken(ctx, credential.HashToken(token), purpose)
@@ -131,7 +131,7 @@ func (s *Service) LinkFlow(ctx context.Context, token, purpose, browser string) 
 	if err != nil {
 		return "", fault(err)
 	}
-	if purpose == store.LinkReset {
+	if purpose == store.LinkReset || purpose == store.LinkSignIn {
 		return t.FlowID, nil
 	}
 	f, err := s.store.FlowAwaitingProof(ctx, browser, t.UserID)

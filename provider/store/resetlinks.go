@@ -10,8 +10,9 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// IssueResetLink stores t, a self-service reset link of t.UserID's sign-in,
-// unless perHour reset links were already issued for that account in the
+// IssueResetLink stores t, an emailed link of t.UserID's sign-in (a
+// self-service reset link, or a sign-in link past the bound: t.Purpose),
+// unless perHour links of that purpose were already issued for that account in the
 // hour before now (ErrTooMany: nothing is written, and nothing is counted
 // toward any lock). Every older unused reset link of the account is used
 // up in the same transaction, so at most one link works at a time. Issuing
@@ -36,13 +37,13 @@ func (s *Store) IssueResetLink(ctx context.Context, t *LinkToken, perHour int) e
 		}
 		var recent int64
 		if err := tx.Model(&LinkToken{}).Where("user_id = ? AND purpose = ? AND created_at > ?",
-			t.UserID, LinkReset, now.Add(-time.Hour)).Count(&recent).Error; err != nil {
+			t.UserID, t.Purpose, now.Add(-time.Hour)).Count(&recent).Error; err != nil {
 			return err
 		}
 		if recent >= int64(perHour) {
 			return ErrTooMany
 		}
-		if err := tx.Model(&LinkToken{}).Where("user_id = ? AND purpose = ? AND used_at IS NULL", t.UserID, LinkReset).
+		if err := tx.Model(&LinkToken{}).Where("user_id = ? AND purpose = ? AND used_at IS NULL", t.UserID, t.Purpose).
 			Update("used_at", now).Error; err != nil {
 			return err
 		}
