@@ -110,21 +110,24 @@ func newEnv(t *testing.T, s *store.Store, opts ...option) *env {
 	e := &env{t: t, store: s, clock: c, events: &recorder{}, mail: &mailbox{}, hasher: credential.NewHasher(cheap),
 		sealer: sealer, flows: new(atomic.Int64)}
 	e.cfg = signin.Config{
-		QuestionEnabled:   true,
-		MinPasswordLength: minPassword,
-		SessionLifetime:   8 * time.Hour,
-		MFAPolicy:         signin.MFAPerUser,
-		TOTP:              mfa.Default,
-		TOTPIssuer:        "otpgate test",
-		OTPAttempts:       5,
-		LoginLockout:      mfa.Lockout{Threshold: 10, Base: time.Minute, Max: time.Hour},
-		SelfServiceReset:  true,
-		ResetLinkLifetime: 15 * time.Minute,
-		ResetMailsPerHour: 3,
-		Issuer:            testIssuer,
+		QuestionEnabled:      true,
+		MinPasswordLength:    minPassword,
+		SessionLifetime:      8 * time.Hour,
+		MFAPolicy:            signin.MFAPerUser,
+		TOTP:                 mfa.Default,
+		TOTPIssuer:           "otpgate test",
+		OTPAttempts:          5,
+		LoginLockout:         mfa.Lockout{Threshold: 10, Base: time.Minute, Max: time.Hour},
+		LoginLockDecay:       time.Hour,
+		UnknownBrowserLimit:  100,
+		KnownBrowserLifetime: 90 * 24 * time.Hour,
+		SelfServiceReset:     true,
+		ResetLinkLifetime:    15 * time.Minute,
+		ResetMailsPerHour:    3,
+		Issuer:               testIssuer,
 	}
 	e.deps = signin.Deps{Store: s, Hasher: e.hasher, Sealer: sealer, Rand: seeded(1), Now: c.Now,
-		Events: e.events, Mailer: e.mail, Log: discardLog()}
+		Events: e.events, Mailer: e.mail, Log: discardLog(), NameKey: sealer.Derive("login-names")}
 	for _, o := range opts {
 		o(&e.cfg, &e.deps)
 	}
@@ -285,10 +288,11 @@ func wantResult(t *testing.T, got signin.Result, err error, want signin.Result, 
 }
 
 var outcomes = map[signin.Outcome]string{signin.Passed: "Passed", signin.Moved: "Moved", signin.Invalid: "Invalid",
-	signin.Rejected: "Rejected", signin.Restarted: "Restarted", signin.Forbidden: "Forbidden"}
+	signin.Rejected: "Rejected", signin.Restarted: "Restarted", signin.Forbidden: "Forbidden", signin.Limited: "Limited"}
 
 func show(r signin.Result) string {
-	return fmt.Sprintf("{%s %q tries left %d}", outcomes[r.Outcome], r.Problem, r.TriesLeft)
+	return fmt.Sprintf("{%s %q tries left %d, retry in %d min, offer link %v}", outcomes[r.Outcome], r.Problem, r.TriesLeft,
+		r.RetryMinutes, r.OfferLink)
 }
 
 // wantStep checks where a journey stands.

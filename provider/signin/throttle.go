@@ -149,6 +149,9 @@ func (s *Service) loginPassed(ctx context.Context, u *store.User, att attempt) e
 	if err := s.store.Succeed(ctx, att.budget); err != nil {
 		return fault(err)
 	}
+	if !att.known {
+		return nil // the account's budget cleared its bound count with it
+	}
 	if err := s.store.ClearUnknownFailures(ctx, u.ID); err != nil {
 		return fault(err)
 	}

@@ -200,11 +200,15 @@ func (s *Store) Release(ctx context.Context, b Budget) error {
 }
 
 // Succeed resets b's count and lock level (only when not locked: a lock
-// is never lifted by guessing right). The bound is cleared apart, by
-// ClearUnknownFailures, whichever browser signed in.
+// is never lifted by guessing right) and, on a budget that counts toward
+// the bound, that count too. A known browser's success clears the bound
+// apart, with ClearUnknownFailures.
 func (s *Store) Succeed(ctx context.Context, b Budget) error {
-	err := s.db.WithContext(ctx).Exec("UPDATE "+b.table+` SET login_failures = 0, login_lock_level = 0
-		WHERE `+b.key+` AND login_locked_until <= ? AND (login_failures <> 0 OR login_lock_level <> 0)`,
+	set, changed := "login_failures = 0, login_lock_level = 0", "login_failures <> 0 OR login_lock_level <> 0"
+	if b.bound {
+		set, changed = set+", unknown_failures = 0", changed+" OR unknown_failures <> 0"
+	}
+	err := s.db.WithContext(ctx).Exec("UPDATE "+b.table+" SET "+set+" WHERE "+b.key+" AND login_locked_until <= ? AND ("+changed+")",
 		append(b.with(), s.now().Unix())...).Error
 	if err != nil {
 		return fmt.Errorf("record login success: %w", err)
