@@ -3,10 +3,15 @@ package provider_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/otpgate/otpgate/provider"
 )
 
 // TestUsernameAloneCannotLockTheOwnerOut: someone who knows only a
@@ -49,4 +54,100 @@ func TestUsernameAloneCannotLockTheOwnerOut(t *testing.T) {
 	if p.Step() != "password" || p.Status != http.StatusTooManyRequests {
 		t.Fatalf("the stranger's browser with the right password while locked: step %q status %d", p.Step(), p.Status)
 	}
+}
+
+// TestThrottledNamesLookAlike: through the real forms, an account and a
+// name that is no account get the same status and the same page (once the
+// CSRF token, the flow id and the typed name are taken out) in every
+// state of the throttle: a wrong password, a temporary lock, the bound of
+// 100 failures from unknown browsers, and asking for the sign-in link
+// (mailed for the account only).
+func TestThrottledNamesLookAlike(t *testing.T) {
+	t.Parallel()
+	notes := &fakeNotifier{}
+	h := newHarness(t, func(o *provider.Options) { o.Notifier = notes })
+	h.addClient("app", appSecret)
+	h.addUser("erin", "erins-password-1", "Rex")
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	names := []string{"erin", "ezra"} // ezra is no account
+	browsers := make([]*browser, 2)
+	pages := make([]*page, 2)
+	for i := range names {
+		browsers[i] = newBrowser(t)
+		pages[i] = browsers[i].get(authURL(app, nonce, ""))
+	}
+	fresh := func() { // sign-ins expire; each browser starts a new one
+		for i := range names {
+			pages[i] = browsers[i].get(authURL(app, nonce, ""))
+		}
+	}
+	try := func(password string) {
+		t.Helper()
+		for i, name := range names {
+			pages[i] = browsers[i].submit(pages[i], map[string]string{"username": name, "password": password})
+		}
+	}
+	same := func(state string, status int, alert string) {
+		t.Helper()
+		a, b := pages[0], pages[1]
+		if a.Status != status || b.Status != status || !strings.Contains(a.Alert()+a.Body, alert) {
+			t.Fatalf("%s: statuses %d and %d, alert %q; want %d and %q", state, a.Status, b.Status, a.Alert(), status, alert)
+		}
+		if x, y := anonymous(a, names[0]), anonymous(b, names[1]); x != y {
+			t.Fatalf("%s: the pages of an account and of a name that is none differ:\n%s\n---\n%s", state, x, y)
+		}
+	}
+
+	try("wrong-password-1")
+	same("a wrong password", http.StatusUnauthorized, "not correct")
+	for range 9 {
+		try("wrong-password-1")
+	}
+	try("erins-password-1")
+	same("temporarily locked", http.StatusTooManyRequests, "Try again in 1 minute")
+	h.clock.Advance(30 * time.Second)
+	for range 8 {
+		h.clock.Advance(time.Hour)
+		fresh()
+		for range 10 {
+			try("wrong-password-1")
+		}
+		try("erins-password-1")
+		same("temporarily locked again", http.StatusTooManyRequests, "Too many attempts. Try again in ")
+	}
+	h.clock.Advance(time.Hour)
+	fresh()
+	for range 10 {
+		try("wrong-password-1") // failures 91 to 100
+	}
+	try("erins-password-1")
+	same("at the bound, locked too", http.StatusTooManyRequests, "sign-in link")
+	h.clock.Advance(time.Hour) // the temporary lock ends; the bound stays
+	fresh()
+	try("erins-password-1")
+	same("at the bound", http.StatusTooManyRequests, "sign-in link")
+	for i, name := range names {
+		pages[i] = browsers[i].postForm(pages[i], "/login/password/email", map[string]string{"username": name})
+	}
+	same("sign-in link asked for", http.StatusOK, "If the account can receive email")
+	if len(notes.links) != 1 {
+		t.Fatalf("%d links mailed, want one (to the account)", len(notes.links))
+	}
+	// The link, opened in the browser that asked for it, lets the owner in.
+	p := browsers[0].get(notes.links[0])
+	if p.Step() != "password" || !strings.Contains(p.Body, "sign-in link was accepted") {
+		t.Fatalf("the link: %s", p.Describe())
+	}
+	if p = browsers[0].submit(p, map[string]string{"username": "erin", "password": "erins-password-1"}); p.Step() != "question" {
+		t.Fatalf("the password after the link: %s", p.Describe())
+	}
+}
+
+// flowField matches the values that differ between any two sign-ins.
+var flowField = regexp.MustCompile(`(name="(?:csrf|authRequestID)" value=")[^"]*"|authRequestID=[^"&]*`)
+
+// anonymous is a page's body without its CSRF token, flow id and name.
+func anonymous(p *page, name string) string {
+	return strings.ReplaceAll(flowField.ReplaceAllString(p.Body, "${1}X"), name, "NAME")
 }
