@@ -122,7 +122,7 @@ func TestThrottledNamesLookAlike(t *testing.T) {
 		try("wrong-password-1") // failures 91 to 100
 	}
 	try("erins-password-1")
-	same("at the bound, locked too", http.StatusTooManyRequests, "sign-in link")
+	same("at the bound, locked too", http.StatusTooManyRequests, "Too many attempts. Try again in ")
 	h.clock.Advance(time.Hour) // the temporary lock ends; the bound stays
 	fresh()
 	try("erins-password-1")

@@ -87,7 +87,9 @@ func (s *Service) throttled(ctx context.Context, j *Journey, u *store.User, step
 	}
 	r := Result{Outcome: Limited}
 	switch {
-	case att.reserved.AtBound:
+	case att.reserved.AtBound && !att.reserved.LoginLocked(s.now()):
+		// While a temporary lock also holds, its wait is what the person
+		// is told first: a link opened meanwhile would meet the lock.
 		detail += "; unknown browsers at the bound of consecutive failures"
 		r.Problem, r.OfferLink = templates.MsgSignInNeedsAdmin, false
 		if s.mailer != nil {
