@@ -3,7 +3,9 @@ package provider_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/credential"
 )
 
 // TestUsernameAloneCannotLockTheOwnerOut: someone who knows only a
@@ -94,6 +97,9 @@ func TestThrottledNamesLookAlike(t *testing.T) {
 		if a.Status != status || b.Status != status || !strings.Contains(a.Alert()+a.Body, alert) {
 			t.Fatalf("%s: statuses %d and %d, alert %q; want %d and %q", state, a.Status, b.Status, a.Alert(), status, alert)
 		}
+		if a.Header.Get("Retry-After") != b.Header.Get("Retry-After") {
+			t.Fatalf("%s: Retry-After %q and %q", state, a.Header.Get("Retry-After"), b.Header.Get("Retry-After"))
+		}
 		if x, y := anonymous(a, names[0]), anonymous(b, names[1]); x != y {
 			t.Fatalf("%s: the pages of an account and of a name that is none differ:\n%s\n---\n%s", state, x, y)
 		}
@@ -106,6 +112,9 @@ func TestThrottledNamesLookAlike(t *testing.T) {
 	}
 	try("erins-password-1")
 	same("temporarily locked", http.StatusTooManyRequests, "Try again in 1 minute")
+	if got := pages[0].Header.Get("Retry-After"); got != "60" {
+		t.Fatalf("Retry-After %q while locked for a minute", got)
+	}
 	h.clock.Advance(30 * time.Second)
 	for range 8 {
 		h.clock.Advance(time.Hour)
@@ -131,11 +140,9 @@ func TestThrottledNamesLookAlike(t *testing.T) {
 		pages[i] = browsers[i].postForm(pages[i], "/login/password/email", map[string]string{"username": name})
 	}
 	same("sign-in link asked for", http.StatusOK, "If the account can receive email")
-	if len(notes.links) != 1 {
-		t.Fatalf("%d links mailed, want one (to the account)", len(notes.links))
-	}
+	links := notes.waitLinks(t, 1)
 	// The link, opened in the browser that asked for it, lets the owner in.
-	p := browsers[0].get(notes.links[0])
+	p := browsers[0].get(links[0])
 	if p.Step() != "password" || !strings.Contains(p.Body, "sign-in link was accepted") {
 		t.Fatalf("the link: %s", p.Describe())
 	}
@@ -150,4 +157,58 @@ var flowField = regexp.MustCompile(`(name="(?:csrf|authRequestID)" value=")[^"]*
 // anonymous is a page's body without its CSRF token, flow id and name.
 func anonymous(p *page, name string) string {
 	return strings.ReplaceAll(flowField.ReplaceAllString(p.Body, "${1}X"), name, "NAME")
+}
+
+// waitLinks waits for n links to be mailed (sign-in links go out after
+// the answer), then a moment longer for any extra one, and returns them.
+func (f *fakeNotifier) waitLinks(t *testing.T, n int) []string {
+	t.Helper()
+	links := func() []string {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return slices.Clone(f.links)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(links()) < n && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	got := links()
+	if len(got) != n {
+		t.Fatalf("%d links mailed, want %d", len(got), n)
+	}
+	return got
+}
+
+// TestDeviceCookieOnHTTPS: a finished sign-in sets the device cookie that
+// makes the browser known: a fresh random value, __Host- named, Secure,
+// HttpOnly, SameSite=Lax, lasting the known-browser lifetime; the server
+// keeps only its hash.
+func TestDeviceCookieOnHTTPS(t *testing.T) {
+	t.Parallel()
+	h := newTLSHarness(t, openStore(t))
+	h.addClient("app", appSecret)
+	erin := h.addUser("erin", "erins-password-1", "Rex")
+	b := newBrowser(t)
+	b.Browser = b.WithClient(h.srv.Client().Transport, 10*time.Second)
+	q := url.Values{"client_id": {"app"}, "redirect_uri": {rpRedirect}, "response_type": {"code"}, "scope": {"openid"},
+		"nonce": {"n"}, "state": {"s"}}
+	p := b.get(h.issuer + "/authorize?" + q.Encode())
+	p = b.submit(p, map[string]string{"username": "erin", "password": "erins-password-1"})
+	p = b.post(p, map[string]string{"answer": "Rex"})
+	var device *http.Cookie
+	for _, line := range p.Header.Values("Set-Cookie") {
+		if ck, err := http.ParseSetCookie(line); err == nil && ck.Name == "__Host-otpgate-device" {
+			device = ck
+		}
+	}
+	if device == nil {
+		t.Fatalf("no device cookie after the sign-in: %q", p.Header.Values("Set-Cookie"))
+	}
+	if !device.Secure || !device.HttpOnly || device.SameSite != http.SameSiteLaxMode || device.Path != "/" || device.Domain != "" ||
+		device.MaxAge != int((90*24*time.Hour).Seconds()) || len(device.Value) < 43 {
+		t.Fatalf("device cookie: %+v", device)
+	}
+	if ok, err := h.store.IsKnownBrowser(t.Context(), erin.ID, credential.HashToken(device.Value), time.Hour); !ok || err != nil {
+		t.Fatalf("the browser is not known after its sign-in: %v %v", ok, err)
+	}
 }

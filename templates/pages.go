@@ -58,6 +58,9 @@ type SetupPage struct {
 type QuestionPage struct {
 	Base
 	Question string // key from Questions
+	// OfferLink and LinkSent are as on PasswordPage: the bound of failures
+	// from unknown browsers was reached at this step.
+	OfferLink, LinkSent bool
 }
 
 // EnrollPage sets up an authenticator app (data-step="enroll"), in three

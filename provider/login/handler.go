@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -102,12 +103,17 @@ func (h *Handler) request(c echo.Context) signin.Request {
 // expectAt loads the journey of r and checks that step is the one it is at;
 // otherwise the browser is sent back to the dispatcher (ok false).
 func (h *Handler) expectAt(c echo.Context, r signin.Request, step signin.Step) (*signin.Journey, bool, error) {
+	return h.expectOneOf(c, r, step)
+}
+
+// expectOneOf is expectAt for a step that may be any of steps.
+func (h *Handler) expectOneOf(c echo.Context, r signin.Request, steps ...signin.Step) (*signin.Journey, bool, error) {
 	j, err := h.svc.Load(c.Request().Context(), r)
 	if err != nil {
 		return nil, false, pageErrorFor(err)
 	}
 	j.DeviceCookie = h.cookies.DeviceHash(c)
-	if j.Next() != step {
+	if !slices.Contains(steps, j.Next()) {
 		return nil, false, seeOther(c, nextURL(j.Flow.ID))
 	}
 	return j, true, nil

@@ -2,6 +2,7 @@ package login
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -34,17 +35,26 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 		return pageErrorFor(err)
 	}
 	if r.Outcome == signin.Invalid || r.Outcome == signin.Rejected || r.Outcome == signin.Limited {
+		retryAfter(c, r)
 		return h.page(c, statusOf(r), j.Flow, templates.PasswordPage{Base: h.problem(c, j.Flow, r),
 			Username: strings.TrimSpace(username), OfferLink: r.OfferLink})
 	}
 	return h.advance(c, j, r)
 }
 
+// retryAfter states a temporary lock's wait in the Retry-After header too.
+func retryAfter(c echo.Context, r signin.Result) {
+	if r.Outcome == signin.Limited && r.RetryMinutes > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(r.RetryMinutes*60))
+	}
+}
+
 // signInLinkEmail mails a sign-in link for this sign-in past the bound of
-// failures from unknown browsers; the page says the same whatever the
-// name and whether a mail went out.
+// failures from unknown browsers (asked for at the password step, or at
+// the question step); the page says the same whatever the name and
+// whether a mail went out.
 func (h *Handler) signInLinkEmail(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepPassword)
+	j, ok, err := h.expectOneOf(c, h.request(c), signin.StepPassword, signin.StepQuestion)
 	if !ok {
 		return err
 	}
@@ -53,12 +63,33 @@ func (h *Handler) signInLinkEmail(c echo.Context) error {
 	if err != nil {
 		return pageErrorFor(err)
 	}
+	sent := r.Outcome == signin.Passed
+	if j.Next() == signin.StepQuestion {
+		return h.page(c, statusOf(r), j.Flow, templates.QuestionPage{Base: h.problem(c, j.Flow, r),
+			Question: j.User.Question, LinkSent: sent})
+	}
 	return h.page(c, statusOf(r), j.Flow, templates.PasswordPage{Base: h.problem(c, j.Flow, r),
-		Username: username, LinkSent: r.Outcome == signin.Passed})
+		Username: username, LinkSent: sent})
 }
 
 // signInLink is the emailed sign-in link, opened in the browser of the
-// sign-in that asked for it, at its password step.
+// sign-in that asked for it, at its password or question step.
 func (h *Handler) signInLink(c echo.Context) error {
-	return h.link(c, store.LinkSignIn, signin.StepPassword, h.svc.SignInWithLink)
+	ctx := c.Request().Context()
+	token := c.QueryParam("token")
+	req := h.request(c)
+	id, err := h.svc.LinkFlow(ctx, token, store.LinkSignIn, req.Browser)
+	if err != nil {
+		return pageErrorFor(err)
+	}
+	req.FlowID = id
+	j, ok, err := h.expectOneOf(c, req, signin.StepPassword, signin.StepQuestion)
+	if !ok {
+		return err
+	}
+	r, err := h.svc.SignInWithLink(ctx, j, token)
+	if err != nil {
+		return pageErrorFor(err)
+	}
+	return h.advance(c, j, r)
 }

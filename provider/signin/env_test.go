@@ -2,6 +2,9 @@ package signin_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
@@ -151,6 +154,15 @@ func (e *env) with(f func(*signin.Deps)) *signin.Service {
 	d := e.deps
 	f(&d)
 	return signin.New(e.cfg, d)
+}
+
+// nameHash is the key of the counters of a name that is no account, as
+// the service derives it (lower-cased, trimmed, HMAC-SHA-256 under
+// NameKey).
+func (e *env) nameHash(name string) string {
+	m := hmac.New(sha256.New, e.deps.NameKey[:])
+	m.Write([]byte(strings.ToLower(strings.TrimSpace(name))))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // secret registers values no event detail may contain.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
@@ -44,8 +45,24 @@ func TestPasswordFailuresLookAlike(t *testing.T) {
 			_, err = e.svc.Password(ctxOf(t), e.flow(), "ghost", "wrong-password")
 			must(t, err, "lock the name ghost")
 		}
+		// bella and the name "phantom" reached the bound of failures from
+		// unknown browsers (and no lock holds).
+		bella := e.user("bella")
+		for _, b := range []store.Budget{store.AccountBudget(bella.ID), store.NameBudget(e.nameHash("phantom"))} {
+			many := store.LoginPolicy{Lockout: mfa.Lockout{Threshold: 1000, Base: time.Minute, Max: time.Hour}}
+			for range e.cfg.UnknownBrowserLimit {
+				r, ok, err := e.store.Reserve(ctxOf(t), b, many)
+				must(t, err, "reserve")
+				if !ok {
+					t.Fatal("refused while reaching the bound")
+				}
+				_, err = e.store.Confirm(ctxOf(t), b, many.Lockout, r)
+				must(t, err, "confirm")
+			}
+		}
+		bound := signin.Result{Outcome: signin.Limited, Problem: templates.MsgSignInNeedsLink, OfferLink: true}
 		failed := signin.Result{Outcome: signin.Rejected, Problem: templates.MsgSignInFailed}
-		throttled := signin.Result{Outcome: signin.Limited, Problem: templates.MsgTooManyAttemptsMinute}
+		throttled := signin.Result{Outcome: signin.Limited, Problem: templates.MsgTooManyAttemptsMinute, RetryMinutes: 1}
 		tests := []struct {
 			name, username, password, detail string
 			want                             signin.Result
@@ -55,6 +72,8 @@ func TestPasswordFailuresLookAlike(t *testing.T) {
 			{"disabled account is not revealed, even with its password", "dora", passwordOf("dora"), "unknown or disabled account", failed},
 			{"locked account, even with its password", "lena", passwordOf("lena"), "account temporarily locked", throttled},
 			{"locked name that is no account looks the same", "Ghost ", passwordOf("lena"), "unknown or disabled account", throttled},
+			{"account at the bound, even with its password", "bella", passwordOf("bella"), "at the bound", bound},
+			{"name that is no account at the bound looks the same", "PHANTOM", passwordOf("bella"), "at the bound", bound},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
@@ -150,7 +169,7 @@ func TestPasswordLockout(t *testing.T) {
 
 			e.clock.Advance(wait - time.Second)
 			r, err := e.svc.Password(ctxOf(t), e.flow(), "alice", "wrong-password-123")
-			throttled := signin.Result{Outcome: signin.Limited, Problem: templates.MsgTooManyAttemptsMinute}
+			throttled := signin.Result{Outcome: signin.Limited, Problem: templates.MsgTooManyAttemptsMinute, RetryMinutes: 1}
 			wantResult(t, r, err, throttled, "wrong password while locked")
 			r, err = e.svc.Password(ctxOf(t), e.flow(), "alice", passwordOf("alice"))
 			wantResult(t, r, err, throttled, "right password while locked")

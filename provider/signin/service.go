@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/otpgate/otpgate/mfa"
@@ -85,6 +86,8 @@ type Service struct {
 	mailer  Notifier
 	log     *slog.Logger
 	nameKey [32]byte
+	// background tracks mails sent after the answer (EmailSignInLink).
+	background sync.WaitGroup
 }
 
 // New returns a sign-in service.

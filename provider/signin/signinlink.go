@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
@@ -62,13 +63,29 @@ func (s *Service) EmailSignInLink(ctx context.Context, j *Journey, username stri
 		return Result{}, fault(err)
 	}
 	link := s.cfg.Issuer + "/login/password/link?" + url.Values{"token": {token}}.Encode()
-	if err := s.mailer.SignInLink(ctx, u, link, life); err != nil {
-		s.log.ErrorContext(ctx, "sign-in link mail failed", "user_id", u.ID, "err", err)
-		return Result{}, fault(err)
-	}
-	s.record(ctx, j, Event{Name: store.EventSignInLinkSent, User: u, Detail: "sign-in link mailed (unknown browsers at the bound)"})
+	// The mail goes out after the answer, so that its time tells nothing
+	// either; a failure is logged and the person may ask again.
+	ctx = context.WithoutCancel(ctx)
+	sent := Event{Name: store.EventSignInLinkSent, User: u, IP: j.IP, ClientID: j.Flow.ClientID,
+		Detail: "sign-in link mailed (unknown browsers at the bound)"}
+	s.background.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, mailTimeout)
+		defer cancel()
+		if err := s.mailer.SignInLink(ctx, u, link, life); err != nil {
+			s.log.ErrorContext(ctx, "sign-in link mail failed", "user_id", u.ID, "err", err)
+			return
+		}
+		s.events.Record(ctx, sent)
+	})
 	return passed(), nil
 }
+
+// mailTimeout bounds a mail sent after the answer.
+const mailTimeout = time.Minute
+
+// Wait returns when the mails sent after their answers went out (for
+// tests and a graceful stop).
+func (s *Service) Wait() { s.background.Wait() }
 
 // SignInWithLink is the emailed sign-in link, opened in j's sign-in (the
 // one that asked for it, in its browser) at the password step: from then

@@ -102,7 +102,7 @@ func (s *Service) throttled(ctx context.Context, j *Journey, u *store.User, step
 		}
 		r.Problem, r.RetryMinutes = templates.MsgTooManyAttempts, retryMinutes(att.reserved, s.now())
 		if r.RetryMinutes == 1 {
-			r.Problem, r.RetryMinutes = templates.MsgTooManyAttemptsMinute, 0
+			r.Problem = templates.MsgTooManyAttemptsMinute
 		}
 	}
 	s.log.InfoContext(ctx, "sign-in refused", "step", step, "client_id", j.Flow.ClientID)

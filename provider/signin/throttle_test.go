@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
@@ -19,7 +20,7 @@ import (
 
 var (
 	wrongPassword = signin.Result{Outcome: signin.Rejected, Problem: templates.MsgSignInFailed}
-	lockedMinute  = signin.Result{Outcome: signin.Limited, Problem: templates.MsgTooManyAttemptsMinute}
+	lockedMinute  = signin.Result{Outcome: signin.Limited, Problem: templates.MsgTooManyAttemptsMinute, RetryMinutes: 1}
 	atBound       = signin.Result{Outcome: signin.Limited, Problem: templates.MsgSignInNeedsLink, OfferLink: true}
 )
 
@@ -198,6 +199,7 @@ func TestUnknownBrowsersAreBounded(t *testing.T) {
 		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "ask for a sign-in link")
 		r, err = e.svc.EmailSignInLink(ctxOf(t), e.flow(), "ghost")
 		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "ask for a link for a name that is no account")
+		e.svc.Wait()
 		if got := e.mail.mails(); len(got) != 1 || got[0] != "signin-link alice" {
 			t.Fatalf("mails %v, want one sign-in link to alice", got)
 		}
@@ -294,6 +296,51 @@ func TestThrottleRacesAreExact(t *testing.T) {
 		}
 		if got := len(e.events.named(store.EventLoginLocked)); got != 2 {
 			t.Fatalf("%d lock events, want one per account budget", got)
+		}
+	})
+}
+
+// TestBoundAtTheQuestion: when the bound is reached at the question step
+// (someone with the password guessing answers), that sign-in is offered
+// the link too; opened there, it lets the answer be checked.
+func TestBoundAtTheQuestion(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, e *env) {
+		alice := e.user("alice")
+		// 99 failures from unknown browsers, long ago.
+		many := store.LoginPolicy{Lockout: mfa.Lockout{Threshold: 1000, Base: time.Minute, Max: time.Hour}}
+		for range e.cfg.UnknownBrowserLimit - 1 {
+			r, ok, err := e.store.Reserve(ctxOf(t), store.AccountBudget(alice.ID), many)
+			if err != nil || !ok {
+				t.Fatalf("reserve: %v %v", ok, err)
+			}
+			_, err = e.store.Confirm(ctxOf(t), store.AccountBudget(alice.ID), many.Lockout, r)
+			must(t, err, "confirm")
+		}
+		e.clock.Advance(2 * time.Hour)
+		j := e.flow()
+		r, err := e.svc.Password(ctxOf(t), j, "alice", passwordOf("alice"))
+		wantResult(t, r, err, signin.Result{Outcome: signin.Moved}, "password")
+		j = e.reload(j)
+		r, err = e.svc.Question(ctxOf(t), j, "wrong answer")
+		wantResult(t, r, err, wrongPassword, "the 100th failure, a wrong answer")
+		r, err = e.svc.Question(ctxOf(t), j, goodAnswer)
+		wantResult(t, r, err, atBound, "the right answer at the bound")
+		r, err = e.svc.EmailSignInLink(ctxOf(t), j, "")
+		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "ask for the link at the question")
+		e.svc.Wait()
+		if got := e.mail.mails(); len(got) != 1 || got[0] != "signin-link alice" {
+			t.Fatalf("mails %v", got)
+		}
+		token := strings.TrimPrefix(e.mail.links[0], testIssuer+"/login/password/link?token=")
+		e.secret(token)
+		r, err = e.svc.SignInWithLink(ctxOf(t), j, token)
+		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "open the link at the question")
+		j = e.reload(j)
+		r, err = e.svc.Question(ctxOf(t), j, goodAnswer)
+		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "the answer after the link")
+		if n := e.userRow(alice).UnknownFailures; n != 0 {
+			t.Fatalf("%d unknown-browser failures after the sign-in", n)
 		}
 	})
 }

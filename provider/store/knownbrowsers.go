@@ -38,10 +38,10 @@ func (s *Store) IsKnownBrowser(ctx context.Context, userID, tokenHash string, li
 
 // AcceptSignInLink records, in one conditional write, that userID's
 // emailed sign-in link was opened in flow flowID (an unfinished flow that
-// has identified no account yet).
+// has identified no account yet, or that account).
 func (s *Store) AcceptSignInLink(ctx context.Context, flowID, userID string) error {
 	res := s.db.WithContext(ctx).Model(&Flow{}).
-		Where("id = ? AND done_at IS NULL AND (user_id IS NULL OR user_id = '')", flowID).
+		Where("id = ? AND done_at IS NULL AND (user_id IS NULL OR user_id = '' OR user_id = ?)", flowID, userID).
 		Update("sign_in_link_user", userID)
 	if res.Error != nil {
 		return fmt.Errorf("accept sign-in link: %w", res.Error)

@@ -213,9 +213,11 @@ func testSignInLink(t *testing.T, s *store.Store, c *clock) {
 	if f.SignInLinkUser != "u1" {
 		t.Fatalf("SignInLinkUser = %q", f.SignInLinkUser)
 	}
+	newUser(t, s, "u2", "bob")
 	must(t, s.IdentifyFlow(ctx(t), "f2", "u1", c.Now()), "identify f2")
-	if err := s.AcceptSignInLink(ctx(t), "f2", "u1"); !errors.Is(err, store.ErrStale) {
-		t.Fatalf("a link in a flow that identified an account: %v", err)
+	must(t, s.AcceptSignInLink(ctx(t), "f2", "u1"), "a link in a flow at its account's question")
+	if err := s.AcceptSignInLink(ctx(t), "f2", "u2"); !errors.Is(err, store.ErrStale) {
+		t.Fatalf("a link in a flow that identified another account: %v", err)
 	}
 	// Sign-in links have their own hourly limit and void their own older ones.
 	link := func(id, purpose string) *store.LinkToken {
