@@ -105,8 +105,32 @@ func TestThrottledNamesLookAlike(t *testing.T) {
 		}
 	}
 
-	try("wrong-password-1")
+	// One wrong password each: the same page, and the same number of SQL
+	// statements (a name's counters cost what an account's do).
+	var statements [2]int64
+	for i, name := range names {
+		before := h.store.Statements()
+		pages[i] = browsers[i].submit(pages[i], map[string]string{"username": name, "password": "wrong-password-1"})
+		statements[i] = h.store.Statements() - before
+	}
 	same("a wrong password", http.StatusUnauthorized, "not correct")
+	if statements[0] != statements[1] {
+		t.Fatalf("a wrong password sent %d statements for an account and %d for a name that is none", statements[0], statements[1])
+	}
+	// The same from a browser that is known to another account.
+	other := newBrowser(t)
+	h.addUser("olga", "olgas-password-1", "Rex")
+	other.signIn(authURL(app, nonce, ""), "olga", "olgas-password-1", "Rex").code(t)
+	for i, name := range names {
+		p := other.get(authURL(app, nonce, "", rp.WithPromptURLParam(oidc.PromptLogin)))
+		before := h.store.Statements()
+		other.submit(p, map[string]string{"username": name, "password": "wrong-password-1"})
+		statements[i] = h.store.Statements() - before
+	}
+	if statements[0] != statements[1] {
+		t.Fatalf("from a known browser of another account: %d statements for an account, %d for a name that is none",
+			statements[0], statements[1])
+	}
 	for range 9 {
 		try("wrong-password-1")
 	}

@@ -46,11 +46,17 @@ type attempt struct {
 func (s *Service) reserveLogin(ctx context.Context, j *Journey, u *store.User, username string) (attempt, error) {
 	p := store.LoginPolicy{Lockout: s.cfg.LoginLockout, Decay: s.cfg.LoginLockDecay, Bound: s.cfg.UnknownBrowserLimit}
 	att := attempt{budget: store.NameBudget(s.nameHash(username))}
+	userID := ""
 	if u != nil {
-		known, err := s.store.IsKnownBrowser(ctx, u.ID, j.DeviceCookie, s.cfg.KnownBrowserLifetime)
-		if err != nil {
-			return attempt{}, fault(err)
-		}
+		userID = u.ID
+	}
+	// Looked up for a name that is no account too (it matches nothing), so
+	// that both cost the same statements.
+	known, err := s.store.IsKnownBrowser(ctx, userID, j.DeviceCookie, s.cfg.KnownBrowserLifetime)
+	if err != nil {
+		return attempt{}, fault(err)
+	}
+	if u != nil {
 		switch {
 		case known:
 			att.budget, att.known, p.Bound = store.BrowserBudget(u.ID, j.DeviceCookie), true, 0

@@ -76,28 +76,33 @@ func (b Budget) with(args ...any) []any { return append(append([]any{}, args...)
 // the budget is locked, at the threshold, or at the bound (AtBound).
 func (s *Store) Reserve(ctx context.Context, b Budget, p LoginPolicy) (LoginCounters, bool, error) {
 	now := s.now().Unix()
-	if b.table == "login_throttles" {
-		err := s.db.WithContext(ctx).Exec(`INSERT INTO login_throttles (name_hash) VALUES (?) ON CONFLICT (name_hash) DO NOTHING`,
-			b.args...).Error
-		if err != nil {
-			return LoginCounters{}, false, fmt.Errorf("reserve login attempt: %w", err)
-		}
-	}
 	if err := s.decay(ctx, b, p.Decay, now); err != nil {
 		return LoginCounters{}, false, err
 	}
-	set, cond := "login_failures = login_failures + 1, login_reserved_at = ?", " AND login_locked_until <= ? AND login_failures < ?"
-	args := []any{now}
+	t := b.table + "."
+	set := "login_failures = " + t + "login_failures + 1, login_reserved_at = ?"
+	cond := " AND " + t + "login_locked_until <= ? AND " + t + "login_failures < ?"
 	if b.bound {
-		set += ", unknown_failures = unknown_failures + 1"
+		set += ", unknown_failures = " + t + "unknown_failures + 1"
 	}
-	args = append(b.with(args...), now, p.Lockout.Threshold)
+	args := []any{now, now, p.Lockout.Threshold} // the SET's, then the condition's
 	if b.bound && p.Bound > 0 {
-		cond += " AND unknown_failures < ?"
+		cond += " AND " + t + "unknown_failures < ?"
 		args = append(args, p.Bound)
 	}
+	var stmt string
+	if b.table == "login_throttles" {
+		// A name's row is made by its first attempt, in the same statement,
+		// so that a name costs the statements an account does.
+		stmt = `INSERT INTO login_throttles (name_hash, login_failures, login_reserved_at, unknown_failures)
+			VALUES (?, 1, ?, 1) ON CONFLICT (name_hash) DO UPDATE SET ` + set + " WHERE TRUE" + cond + b.returning()
+		args = append(append(append([]any{}, b.args...), now), args...)
+	} else {
+		stmt = "UPDATE " + b.table + " SET " + set + " WHERE " + b.key + cond + b.returning()
+		args = append(b.with(now), args[1:]...)
+	}
 	var rows []LoginCounters
-	err := s.db.WithContext(ctx).Raw("UPDATE "+b.table+" SET "+set+" WHERE "+b.key+cond+b.returning(), args...).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(stmt, args...).Scan(&rows).Error
 	if err != nil {
 		return LoginCounters{}, false, fmt.Errorf("reserve login attempt: %w", err)
 	}
