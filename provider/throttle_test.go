@@ -165,7 +165,11 @@ func TestThrottledNamesLookAlike(t *testing.T) {
 	}
 	same("sign-in link asked for", http.StatusOK, "If the account can receive email")
 	links := notes.waitLinks(t, 1)
-	// The link, opened in the browser that asked for it, lets the owner in.
+	// Opened in another browser, the link does nothing (and stays unused).
+	if q := browsers[1].get(links[0]); q.Status != http.StatusForbidden || q.Step() != "error" {
+		t.Fatalf("the link in another browser: %s", q.Describe())
+	}
+	// Opened in the browser that asked for it, it lets the owner in.
 	p := browsers[0].get(links[0])
 	if p.Step() != "password" || !strings.Contains(p.Body, "sign-in link was accepted") {
 		t.Fatalf("the link: %s", p.Describe())
