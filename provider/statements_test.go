@@ -11,8 +11,9 @@ import (
 // a budget: a new statement on the hot path has to be a decision. (Before
 // the sign-in service: authorize 8, password 14, question 15, passcode 20
 // with one more redirect. Budgets and device cookies added one statement
-// each to password and question (the known-browser lookup, the decay of
-// a quiet budget) and to the last step (remembering the browser).)
+// each to password and question (the decay of a quiet budget; a browser
+// without a device cookie needs no known-browser lookup) and one to the
+// last step (remembering the browser).)
 func TestStatementsPerSignInStep(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
