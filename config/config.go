@@ -198,6 +198,21 @@ type Lockout struct {
 	// (default 30; 0 turns the limiter off; env
 	// OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP).
 	AttemptsPerMinutePerIP int `yaml:"attempts_per_minute_per_ip"`
+	// LoginLockDecay: each full period without an attempt lowers a
+	// password/answer lock level by one (default 1h; env
+	// OTPGATE_LOCKOUT_LOGIN_LOCK_DECAY).
+	LoginLockDecay Duration `yaml:"login_lock_decay"`
+	// UnknownBrowserLimit consecutive failed passwords or answers from
+	// browsers that never signed in to the account make such browsers
+	// need an emailed sign-in link or an administrator; the owner's known
+	// browsers are not affected (default 100, at most 100: NIST SP 800-63B
+	// 5.2.2; env OTPGATE_LOCKOUT_UNKNOWN_BROWSER_LIMIT).
+	UnknownBrowserLimit int `yaml:"unknown_browser_limit"`
+	// KnownBrowserLifetime: a browser that finished a sign-in keeps its own
+	// password/answer budget for the account this long after its last
+	// sign-in (default 90 days, 2160h; env
+	// OTPGATE_LOCKOUT_KNOWN_BROWSER_LIFETIME).
+	KnownBrowserLifetime Duration `yaml:"known_browser_lifetime"`
 }
 
 // Mail configures outgoing mail. Mail is off when SMTPHost is empty; in
@@ -291,8 +306,9 @@ func Default() *Config {
 		},
 		MFA: MFA{Required: mfaPerUser, IssuerLabel: "otpgate", ResetLinkLifetime: Duration{15 * time.Minute},
 			ResetMailsPerHour: 3},
-		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30},
-		Mail:    Mail{SMTPPort: 587, Security: mailStartTLS},
+		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30,
+			LoginLockDecay: Duration{time.Hour}, UnknownBrowserLimit: 100, KnownBrowserLifetime: Duration{90 * 24 * time.Hour}},
+		Mail: Mail{SMTPPort: 587, Security: mailStartTLS},
 	}
 }
 

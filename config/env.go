@@ -153,6 +153,9 @@ func (c *Config) applyEnv(e *envReader) {
 	e.integer("OTPGATE_LOCKOUT_PASSCODE_ATTEMPTS", &c.Lockout.PasscodeAttempts)
 	e.integer("OTPGATE_LOCKOUT_LOGIN_ATTEMPTS", &c.Lockout.LoginAttempts)
 	e.integer("OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP", &c.Lockout.AttemptsPerMinutePerIP)
+	e.duration("OTPGATE_LOCKOUT_LOGIN_LOCK_DECAY", &c.Lockout.LoginLockDecay)
+	e.integer("OTPGATE_LOCKOUT_UNKNOWN_BROWSER_LIMIT", &c.Lockout.UnknownBrowserLimit)
+	e.duration("OTPGATE_LOCKOUT_KNOWN_BROWSER_LIFETIME", &c.Lockout.KnownBrowserLifetime)
 
 	e.str("OTPGATE_MAIL_SMTP_HOST", &c.Mail.SMTPHost)
 	e.integer("OTPGATE_MAIL_SMTP_PORT", &c.Mail.SMTPPort)

@@ -115,6 +115,15 @@ func (l Lockout) validate(p *problems) {
 	if l.AttemptsPerMinutePerIP < 0 || l.AttemptsPerMinutePerIP > 100000 {
 		p.add("lockout.attempts_per_minute_per_ip", "must be between 0 (off) and 100000")
 	}
+	if d := l.LoginLockDecay.Duration; d < time.Minute || d > 7*24*time.Hour {
+		p.add("lockout.login_lock_decay", "must be between 1m and 168h")
+	}
+	if l.UnknownBrowserLimit < 1 || l.UnknownBrowserLimit > 100 {
+		p.add("lockout.unknown_browser_limit", "must be between 1 and 100")
+	}
+	if d := l.KnownBrowserLifetime.Duration; d < time.Hour || d > 400*24*time.Hour {
+		p.add("lockout.known_browser_lifetime", "must be between 1h and 9600h (400 days)")
+	}
 }
 
 func oneOf(p *problems, key, value string, allowed []string) {

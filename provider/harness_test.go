@@ -165,6 +165,15 @@ func withDefaultPolicy(o provider.Options) provider.Options {
 		// enrol a first device; the proof tests set a policy.
 		o.EnrollmentProof = "none"
 	}
+	if o.LoginLockDecay == 0 {
+		o.LoginLockDecay = d.Lockout.LoginLockDecay.Duration
+	}
+	if o.UnknownBrowserLimit == 0 {
+		o.UnknownBrowserLimit = d.Lockout.UnknownBrowserLimit
+	}
+	if o.KnownBrowserLifetime == 0 {
+		o.KnownBrowserLifetime = d.Lockout.KnownBrowserLifetime.Duration
+	}
 	return o
 }
 

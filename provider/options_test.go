@@ -17,7 +17,8 @@ func TestOptionsPolicyHasNoHiddenDefaults(t *testing.T) {
 	if err == nil {
 		t.Fatal("a provider started without its lockout and MFA policy")
 	}
-	for _, name := range []string{"AttemptsPerMinute", "EnrollmentProof", "LoginAttempts", "MFAPolicy", "OTPAttempts", "ResetLinkLifetime", "ResetMailsPerHour", "TOTPIssuer"} {
+	for _, name := range []string{"AttemptsPerMinute", "EnrollmentProof", "KnownBrowserLifetime", "LoginAttempts", "LoginLockDecay", "MFAPolicy", "OTPAttempts",
+		"ResetLinkLifetime", "ResetMailsPerHour", "TOTPIssuer", "UnknownBrowserLimit"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

@@ -48,6 +48,14 @@ type Options struct {
 	// LoginAttempts wrong passwords or answers lock
 	// temporarily with doubling waits.
 	OTPAttempts, LoginAttempts int
+	// LoginLockDecay: each full period without an attempt lowers a
+	// password/answer lock level by one. UnknownBrowserLimit consecutive
+	// failures from unknown browsers need an emailed sign-in link or an
+	// administrator. KnownBrowserLifetime: how long after its last
+	// sign-in a browser keeps its own budget.
+	LoginLockDecay       time.Duration
+	UnknownBrowserLimit  int
+	KnownBrowserLifetime time.Duration
 	// AdminOnlyReset turns off self-service reset of a lost device.
 	AdminOnlyReset bool
 	// ResetLinkLifetime bounds emailed reset links; ResetMailsPerHour
@@ -113,6 +121,8 @@ func (o *Options) check() error {
 		"OTPAttempts": o.OTPAttempts <= 0, "LoginAttempts": o.LoginAttempts <= 0,
 		"ResetLinkLifetime": o.ResetLinkLifetime <= 0, "ResetMailsPerHour": o.ResetMailsPerHour <= 0,
 		"AttemptsPerMinute": o.AttemptsPerMinute == 0, "EnrollmentProof": o.EnrollmentProof == "",
+		"LoginLockDecay": o.LoginLockDecay <= 0, "UnknownBrowserLimit": o.UnknownBrowserLimit <= 0,
+		"KnownBrowserLifetime": o.KnownBrowserLifetime <= 0,
 	} {
 		if unset {
 			missing = append(missing, name)

@@ -13,20 +13,23 @@ import (
 // row, counts the metric and mails the person.
 func newSignIn(o Options, metrics *Metrics) *signin.Service {
 	return signin.New(signin.Config{
-		QuestionEnabled:   o.QuestionEnabled,
-		MinPasswordLength: o.MinPasswordLength,
-		SessionLifetime:   o.Lifetimes.Session,
-		SessionIdle:       o.Lifetimes.SessionIdle,
-		MFAPolicy:         o.MFAPolicy,
-		TOTP:              mfa.Default,
-		TOTPIssuer:        o.TOTPIssuer,
-		EnrollmentProof:   o.EnrollmentProof,
-		OTPAttempts:       o.OTPAttempts,
-		LoginLockout:      mfa.Lockout{Threshold: o.LoginAttempts, Base: time.Minute, Max: time.Hour},
-		SelfServiceReset:  !o.AdminOnlyReset,
-		ResetLinkLifetime: o.ResetLinkLifetime,
-		ResetMailsPerHour: o.ResetMailsPerHour,
-		Issuer:            o.Issuer,
+		QuestionEnabled:      o.QuestionEnabled,
+		MinPasswordLength:    o.MinPasswordLength,
+		SessionLifetime:      o.Lifetimes.Session,
+		SessionIdle:          o.Lifetimes.SessionIdle,
+		MFAPolicy:            o.MFAPolicy,
+		TOTP:                 mfa.Default,
+		TOTPIssuer:           o.TOTPIssuer,
+		EnrollmentProof:      o.EnrollmentProof,
+		OTPAttempts:          o.OTPAttempts,
+		LoginLockout:         mfa.Lockout{Threshold: o.LoginAttempts, Base: time.Minute, Max: time.Hour},
+		LoginLockDecay:       o.LoginLockDecay,
+		UnknownBrowserLimit:  o.UnknownBrowserLimit,
+		KnownBrowserLifetime: o.KnownBrowserLifetime,
+		SelfServiceReset:     !o.AdminOnlyReset,
+		ResetLinkLifetime:    o.ResetLinkLifetime,
+		ResetMailsPerHour:    o.ResetMailsPerHour,
+		Issuer:               o.Issuer,
 	}, signin.Deps{
 		Store:  o.Store,
 		Hasher: o.Hasher,
@@ -36,5 +39,8 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		Events: &signin.Recorder{Audit: o.Store, Observer: metrics, Notifier: o.Notifier, Log: o.Logger},
 		Mailer: o.Notifier,
 		Log:    o.Logger,
+		// Names that are no account are throttled under an HMAC with this
+		// key, the same on every replica.
+		NameKey: o.Sealer.Derive("login-names"),
 	})
 }

@@ -10,7 +10,10 @@ import (
 // sign-in of an enrolled user sends, redirects included, and holds them to
 // a budget: a new statement on the hot path has to be a decision. (Before
 // the sign-in service: authorize 8, password 14, question 15, passcode 20
-// with one more redirect.)
+// with one more redirect. Budgets and device cookies added one statement
+// each to password and question (the decay of a quiet budget; a browser
+// without a device cookie needs no known-browser lookup) and one to the
+// last step (remembering the browser).)
 func TestStatementsPerSignInStep(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -33,11 +36,11 @@ func TestStatementsPerSignInStep(t *testing.T) {
 		do     func() *page
 	}{
 		{"authorize", 8, func() *page { return b.get(authURL(relying, nonce, "")) }},
-		{"password", 13, func() *page {
+		{"password", 14, func() *page {
 			return b.submit(p, map[string]string{"username": "stmts", "password": "correct-horse-battery"})
 		}},
-		{"question", 10, func() *page { return b.submit(p, map[string]string{"answer": "rex"}) }},
-		{"passcode", 15, func() *page { return b.submit(p, map[string]string{"code": h.passcode(t, secret)}) }},
+		{"question", 11, func() *page { return b.submit(p, map[string]string{"answer": "rex"}) }},
+		{"passcode", 16, func() *page { return b.submit(p, map[string]string{"code": h.passcode(t, secret)}) }},
 	}
 	for _, s := range steps {
 		before := h.store.Statements()

@@ -39,6 +39,12 @@ const (
 	MsgAnswerReused        Message = "answer_reused"         // the new security answer is the old one
 	MsgPasswordCommon      Message = "password_common"       // a common, breached or patterned password
 	MsgPasswordContext     Message = "password_context"      // the password contains the username, email or product name
+
+	// The password/answer throttle: the same for an account and a name that is none.
+	MsgTooManyAttempts       Message = "too_many_attempts"        // a temporary lock; Base.RetryMinutes
+	MsgTooManyAttemptsMinute Message = "too_many_attempts_minute" // a temporary lock ending within a minute
+	MsgSignInNeedsLink       Message = "sign_in_needs_link"       // the bound of unknown-browser failures; a link can be mailed
+	MsgSignInNeedsAdmin      Message = "sign_in_needs_admin"      // the bound, with mail off: only an administrator
 )
 
 // AllMessages lists every Message constant, so tests can check each has a
@@ -52,6 +58,7 @@ var AllMessages = []Message{
 	MsgCodeMalformed, MsgCodeInvalid, MsgEnrollRestarted, MsgAppRequired,
 	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgResetMailLimit,
 	MsgProofThrottled, MsgAnswerReused, MsgPasswordCommon, MsgPasswordContext,
+	MsgTooManyAttempts, MsgTooManyAttemptsMinute, MsgSignInNeedsLink, MsgSignInNeedsAdmin,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one
@@ -168,6 +175,21 @@ var messageTexts = map[string]entry{
 	"account_locked": {
 		"Your account is locked because of too many failed passcode entries. Contact your administrator.",
 		"パスコードの入力に続けて失敗したため、アカウントがロックされました。管理者に連絡してください。"},
+	"too_many_attempts": {
+		"Too many attempts. Try again in %d minutes.",
+		"試行回数が多すぎます。%d 分後にもう一度お試しください。"},
+	"too_many_attempts.plain": {
+		"Too many attempts. Try again in a few minutes.",
+		"試行回数が多すぎます。数分後にもう一度お試しください。"},
+	"too_many_attempts_minute": {
+		"Too many attempts. Try again in 1 minute.",
+		"試行回数が多すぎます。1 分後にもう一度お試しください。"},
+	"sign_in_needs_link": {
+		"Too many sign-in attempts failed for this account in browsers it has not signed in with before. To continue in this browser, use a sign-in link sent to the account's email address, or ask your administrator.",
+		"このアカウントでは、これまでサインインに使われていないブラウザーからのサインインの失敗が続いています。このブラウザーで続けるには、アカウントのメールアドレスに送信されるサインイン用のリンクを使用するか、管理者にお問い合わせください。"},
+	"sign_in_needs_admin": {
+		"Too many sign-in attempts failed for this account in browsers it has not signed in with before. To continue in this browser, ask your administrator to unlock the account.",
+		"このアカウントでは、これまでサインインに使われていないブラウザーからのサインインの失敗が続いています。このブラウザーで続けるには、管理者にアカウントのロック解除を依頼してください。"},
 	"link_invalid": {
 		"This link is not valid, was already used, or has expired.",
 		"このリンクは無効か、すでに使用されたか、有効期限が切れています。"},

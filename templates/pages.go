@@ -15,6 +15,8 @@ type Base struct {
 	// account locks; when positive, MsgCodeInvalid, MsgRecoveryCodeInvalid
 	// and MsgProofInvalid say so (a counted retry).
 	TriesLeft int
+	// RetryMinutes is the wait MsgTooManyAttempts states.
+	RetryMinutes int
 }
 
 // AlertArg is the number the page's alert message shows: the minimum
@@ -25,6 +27,9 @@ func (b Base) AlertArg() int {
 	if b.Error == MsgPasswordTooShort {
 		return b.MinPasswordLength
 	}
+	if b.Error == MsgTooManyAttempts {
+		return b.RetryMinutes
+	}
 	return b.TriesLeft
 }
 
@@ -33,6 +38,11 @@ func (b Base) AlertArg() int {
 type PasswordPage struct {
 	Base
 	Username string // prefilled after a failed attempt
+	// OfferLink shows a button that mails a sign-in link for Username
+	// (the bound of failures from unknown browsers was reached); LinkSent
+	// says one was sent if the account can receive it; LinkAccepted says
+	// an emailed link was opened in this sign-in.
+	OfferLink, LinkSent, LinkAccepted bool
 }
 
 // SetupPage is the first-sign-in step (data-step="setup"): a new password
@@ -48,6 +58,9 @@ type SetupPage struct {
 type QuestionPage struct {
 	Base
 	Question string // key from Questions
+	// OfferLink and LinkSent are as on PasswordPage: the bound of failures
+	// from unknown browsers was reached at this step.
+	OfferLink, LinkSent bool
 }
 
 // EnrollPage sets up an authenticator app (data-step="enroll"), in three

@@ -302,3 +302,35 @@ func TestUserRequireMFAEnrollmentCode(t *testing.T) {
 	signedInUser(t, st, "kim") // enrols a device
 	mustFail(t, "", []string{"--data", dir, "user", "require-mfa", "kim", "on", "--enrollment-code"}, "already has a device", "reset-otp kim")
 }
+
+// TestUserShowAndUnlockTheBound: show reports the failures from unknown
+// browsers and when they reached the bound; unlock clears them.
+func TestUserShowAndUnlockTheBound(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	mustRun(t, "--data", dir, "user", "add", "--username", "ned", "--password", "tulip-den-granite-3")
+	st := openDataStore(t, dir)
+	u, err := st.UserByUsername(ctx, "ned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := store.LoginPolicy{Lockout: mfa.Lockout{Threshold: 1000, Base: time.Minute, Max: time.Hour}}
+	for range 100 {
+		r, ok, err := st.Reserve(ctx, store.AccountBudget(u.ID), policy)
+		if err != nil || !ok {
+			t.Fatalf("reserve: %v %v", ok, err)
+		}
+		if _, err := st.Confirm(ctx, store.AccountBudget(u.ID), policy.Lockout, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "none; 100 consecutive failures from unknown browsers (the bound: unknown browsers need an emailed sign-in link, or otpgate user unlock ned)"
+	if got := showField(t, mustRun(t, "--data", dir, "user", "show", "ned"), "login lock"); got != want {
+		t.Errorf("login lock = %q, want %q", got, want)
+	}
+	mustRun(t, "--data", dir, "user", "unlock", "ned")
+	if got := showField(t, mustRun(t, "--data", dir, "user", "show", "ned"), "login lock"); got != "none" {
+		t.Errorf("login lock = %q after unlock, want none", got)
+	}
+}

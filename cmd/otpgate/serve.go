@@ -72,29 +72,32 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 		attempts = -1 // off
 	}
 	return provider.Options{
-		Issuer:            issuer,
-		Store:             rt.store,
-		Sealer:            rt.sealer,
-		Hasher:            rt.hasher,
-		Renderer:          renderer,
-		Lifetimes:         lifetimes(cfg),
-		CORSOrigins:       cfg.CORS.AllowedOrigins,
-		QuestionEnabled:   cfg.Login.QuestionEnabled(),
-		MinPasswordLength: cfg.Login.MinPasswordLength,
-		MFAPolicy:         cfg.MFA.Required,
-		TOTPIssuer:        cfg.MFA.IssuerLabel,
-		OTPAttempts:       cfg.Lockout.PasscodeAttempts,
-		LoginAttempts:     cfg.Lockout.LoginAttempts,
-		AttemptsPerMinute: attempts,
-		AdminOnlyReset:    !cfg.MFA.SelfServiceResetEnabled(),
-		ResetLinkLifetime: cfg.MFA.ResetLinkLifetime.Duration,
-		ResetMailsPerHour: cfg.MFA.ResetMailsPerHour,
-		EnrollmentProof:   cfg.EffectiveEnrollmentProof(),
-		Notifier:          notifier,
-		TrustedProxies:    cfg.Server.TrustedProxies,
-		KeyActivation:     cfg.Tokens.KeyActivationDelay.Duration,
-		Logger:            rt.log,
-		Extra:             extra,
+		Issuer:               issuer,
+		Store:                rt.store,
+		Sealer:               rt.sealer,
+		Hasher:               rt.hasher,
+		Renderer:             renderer,
+		Lifetimes:            lifetimes(cfg),
+		CORSOrigins:          cfg.CORS.AllowedOrigins,
+		QuestionEnabled:      cfg.Login.QuestionEnabled(),
+		MinPasswordLength:    cfg.Login.MinPasswordLength,
+		MFAPolicy:            cfg.MFA.Required,
+		TOTPIssuer:           cfg.MFA.IssuerLabel,
+		OTPAttempts:          cfg.Lockout.PasscodeAttempts,
+		LoginAttempts:        cfg.Lockout.LoginAttempts,
+		LoginLockDecay:       cfg.Lockout.LoginLockDecay.Duration,
+		UnknownBrowserLimit:  cfg.Lockout.UnknownBrowserLimit,
+		KnownBrowserLifetime: cfg.Lockout.KnownBrowserLifetime.Duration,
+		AttemptsPerMinute:    attempts,
+		AdminOnlyReset:       !cfg.MFA.SelfServiceResetEnabled(),
+		ResetLinkLifetime:    cfg.MFA.ResetLinkLifetime.Duration,
+		ResetMailsPerHour:    cfg.MFA.ResetMailsPerHour,
+		EnrollmentProof:      cfg.EffectiveEnrollmentProof(),
+		Notifier:             notifier,
+		TrustedProxies:       cfg.Server.TrustedProxies,
+		KeyActivation:        cfg.Tokens.KeyActivationDelay.Duration,
+		Logger:               rt.log,
+		Extra:                extra,
 	}, nil
 }
 
@@ -219,6 +222,11 @@ func cleanup(ctx context.Context, rt *runtime) {
 		case <-t.C:
 			if err := rt.store.DeleteExpired(ctx, 24*time.Hour); err != nil {
 				rt.log.Warn("cleanup failed", "err", err)
+			}
+			// Known browsers past their lifetime, and the counters of
+			// names that are no account once as quiet as long.
+			if err := rt.store.DeleteStaleThrottles(ctx, rt.store.Now().Add(-rt.cfg.Lockout.KnownBrowserLifetime.Duration)); err != nil {
+				rt.log.Warn("cleanup of sign-in throttles failed", "err", err)
 			}
 			if err := keys.Prune(ctx); err != nil {
 				rt.log.Warn("pruning signing keys failed", "err", err)

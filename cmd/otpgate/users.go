@@ -202,14 +202,14 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\nstatus:            %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
 			u.Username, u.ID, u.Email, u.Name, userStatus(u), onOff(u.RequireMFA), question,
 			u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
-		c.showLocks(rt.store.Now(), u)
+		c.showLocks(rt.store.Now(), rt.cfg.Lockout.UnknownBrowserLimit, u)
 		return c.showDevice(ctx, svc, u)
 	})
 }
 
 // showLocks prints the user's lockout state and whether an enrollment code
 // from a device reset is waiting to be used (never the code or its hash).
-func (c *cli) showLocks(now time.Time, u *store.User) {
+func (c *cli) showLocks(now time.Time, unknownBrowserLimit int, u *store.User) {
 	loginLock := "none"
 	if u.LoginLockedUntil > now.Unix() {
 		locks := "locks"
@@ -217,6 +217,12 @@ func (c *cli) showLocks(now time.Time, u *store.User) {
 			locks = "lock"
 		}
 		loginLock = fmt.Sprintf("until %s (after %d %s)", displayTime(time.Unix(u.LoginLockedUntil, 0)), u.LoginLockLevel, locks)
+	}
+	if u.UnknownFailures > 0 {
+		loginLock += fmt.Sprintf("; %d consecutive failures from unknown browsers", u.UnknownFailures)
+		if u.UnknownFailures >= unknownBrowserLimit {
+			loginLock += " (the bound: unknown browsers need an emailed sign-in link, or otpgate user unlock " + u.Username + ")"
+		}
 	}
 	otpLock := "none"
 	if u.OTPLocked {

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/otpgate/otpgate/provider/store"
@@ -17,8 +18,11 @@ type UnlockResult struct {
 	StillOTPLocked bool
 }
 
-// Unlock lifts a user's temporary password/answer lock and clears the
-// failure count. The passcode lock is left: that takes ResetDevice.
+// Unlock lifts the temporary password/answer lock of the account's
+// unknown browsers and clears their failure count and their count toward
+// the bound (after which they need an emailed sign-in link); known
+// browsers keep their own budgets. The passcode lock is left: that takes
+// ResetDevice.
 func (s *Service) Unlock(ctx context.Context, actor, username string) (*UnlockResult, error) {
 	u, err := s.target(ctx, actor, username)
 	if err != nil {
@@ -30,6 +34,9 @@ func (s *Service) Unlock(ctx context.Context, actor, username string) (*UnlockRe
 		detail = "password/answer lock until " + time.Unix(u.LoginLockedUntil, 0).UTC().Format(time.RFC3339) +
 			" lifted; failure count cleared"
 	}
+	if u.UnknownFailures > 0 {
+		detail += fmt.Sprintf("; %d consecutive failures from unknown browsers cleared", u.UnknownFailures)
+	}
 	err = s.run(ctx, actor, change{
 		apply: func(ctx context.Context) error { return s.userUpdate(s.store.Unlock(ctx, u.ID), u) },
 		event: userEvent(store.EventUnlock, u, detail),
@@ -37,6 +44,6 @@ func (s *Service) Unlock(ctx context.Context, actor, username string) (*UnlockRe
 	if err != nil {
 		return nil, err
 	}
-	u.LoginFailures, u.LoginLockLevel, u.LoginLockedUntil = 0, 0, 0
+	u.LoginFailures, u.LoginLockLevel, u.LoginLockedUntil, u.UnknownFailures = 0, 0, 0, 0
 	return res, nil
 }

@@ -233,3 +233,37 @@ func TestPasswordsFollowTheSignInPolicy(t *testing.T) {
 		t.Errorf("a full-width password was not stored in its NFKC form: ok %v legacy %v", ok, legacy)
 	}
 }
+
+// TestUnlockClearsTheUnknownBrowsersBound: an administrator's unlock also
+// clears the count of failures from unknown browsers toward the bound,
+// and says so; a known browser's own counters are kept.
+func TestUnlockClearsTheUnknownBrowsersBound(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		u := e.addUser("max", "")
+		policy := store.LoginPolicy{Lockout: mfa.Lockout{Threshold: 1000, Base: time.Minute, Max: time.Hour}}
+		if err := e.store.RememberBrowser(e.ctx(), u.ID, "home"); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range []store.Budget{store.AccountBudget(u.ID), store.AccountBudget(u.ID), store.BrowserBudget(u.ID, "home")} {
+			r, ok, err := e.store.Reserve(e.ctx(), b, policy)
+			if err != nil || !ok {
+				t.Fatalf("reserve: %v %v", ok, err)
+			}
+			if _, err := e.store.Confirm(e.ctx(), b, policy.Lockout, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.svc.Unlock(e.ctx(), actor, "max"); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.user(u.ID); got.UnknownFailures != 0 || got.LoginFailures != 0 {
+			t.Errorf("after Unlock: %d unknown-browser failures, %d failures", got.UnknownFailures, got.LoginFailures)
+		}
+		if c, err := e.store.Counters(e.ctx(), store.BrowserBudget(u.ID, "home")); err != nil || c.Failures != 1 {
+			t.Errorf("the known browser's counters after Unlock: %+v %v", c, err)
+		}
+		if ev := e.lastEvent(); !strings.Contains(ev.Detail, "2 consecutive failures from unknown browsers cleared") {
+			t.Errorf("audit event %+v", ev)
+		}
+	})
+}

@@ -53,6 +53,8 @@ func (h *Handler) dispatch(c echo.Context) error {
 // flow back to the library's callback, which issues the code.
 func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 	ctx := c.Request().Context()
+	// The browser becomes (or stays) a known browser of the account.
+	j.DeviceCookie = h.cookies.EnsureDevice(c, h.policy.KnownBrowserLifetime)
 	session, err := h.svc.Finish(ctx, j, h.cookies.Get(c, "session"))
 	if err != nil {
 		return pageErrorFor(err)

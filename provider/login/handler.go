@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -64,6 +65,8 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.GET("/login/next", h.dispatch)
 	g.GET("/login/password", h.passwordPage)
 	g.POST("/login/password", h.passwordSubmit, limit)
+	g.POST("/login/password/email", h.signInLinkEmail, limit)
+	g.GET("/login/password/link", h.signInLink)
 	g.GET("/login/setup", h.setupPage)
 	g.POST("/login/setup", h.setupSubmit)
 	g.GET("/login/question", h.questionPage)
@@ -102,11 +105,17 @@ func (h *Handler) request(c echo.Context) signin.Request {
 // expectAt loads the journey of r and checks that step is the one it is at;
 // otherwise the browser is sent back to the dispatcher (ok false).
 func (h *Handler) expectAt(c echo.Context, r signin.Request, step signin.Step) (*signin.Journey, bool, error) {
+	return h.expectOneOf(c, r, step)
+}
+
+// expectOneOf is expectAt for a step that may be any of steps.
+func (h *Handler) expectOneOf(c echo.Context, r signin.Request, steps ...signin.Step) (*signin.Journey, bool, error) {
 	j, err := h.svc.Load(c.Request().Context(), r)
 	if err != nil {
 		return nil, false, pageErrorFor(err)
 	}
-	if j.Next() != step {
+	j.DeviceCookie = h.cookies.DeviceHash(c)
+	if !slices.Contains(steps, j.Next()) {
 		return nil, false, seeOther(c, nextURL(j.Flow.ID))
 	}
 	return j, true, nil
@@ -159,7 +168,7 @@ func (h *Handler) base(c echo.Context, f *store.Flow) templates.Base {
 // problem is base with a result's message and tries left.
 func (h *Handler) problem(c echo.Context, f *store.Flow, r signin.Result) templates.Base {
 	b := h.base(c, f)
-	b.Error, b.TriesLeft = r.Problem, r.TriesLeft
+	b.Error, b.TriesLeft, b.RetryMinutes = r.Problem, r.TriesLeft, r.RetryMinutes
 	return b
 }
 

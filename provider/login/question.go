@@ -28,8 +28,10 @@ func (h *Handler) questionSubmit(c echo.Context) error {
 	if err != nil {
 		return pageErrorFor(err)
 	}
-	if r.Outcome == signin.Invalid || r.Outcome == signin.Rejected {
-		return h.page(c, statusOf(r), j.Flow, templates.QuestionPage{Base: h.problem(c, j.Flow, r), Question: j.User.Question})
+	if r.Outcome == signin.Invalid || r.Outcome == signin.Rejected || r.Outcome == signin.Limited {
+		retryAfter(c, r)
+		return h.page(c, statusOf(r), j.Flow, templates.QuestionPage{Base: h.problem(c, j.Flow, r),
+			Question: j.User.Question, OfferLink: r.OfferLink})
 	}
 	return h.advance(c, j, r)
 }

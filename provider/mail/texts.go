@@ -40,6 +40,38 @@ func stamp(at time.Time) string {
 	return at.UTC().Format("2006-01-02 15:04 MST")
 }
 
+// SignInLink is the mail a user asks for at the password step after too
+// many failed sign-ins from browsers the account has not signed in with.
+func SignInLink(to, link string, valid time.Duration) Message {
+	en := fmt.Sprintf(`Many sign-in attempts to your otpgate account failed in browsers you
+have not signed in with before, so such browsers now need this link.
+To continue signing in, open it in the browser where you asked for it:
+
+%s
+
+The link works once and expires in %s. Browsers you signed in with
+before are not affected.
+
+If you did not ask for this, ignore this mail: someone may be guessing
+your password. Tell your administrator.`, link, minutesEN(valid))
+	ja := fmt.Sprintf(`otpgate アカウントでは、これまでサインインに使われていないブラウザーからの
+サインインの失敗が続いたため、そのようなブラウザーでは次のリンクが必要です。
+サインインを続けるには、リンクを申請したブラウザーで開いてください。
+
+%s
+
+このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+以前サインインしたブラウザーには影響はありません。
+
+お心当たりがない場合は、このメールを破棄してください。第三者がパスワードを
+推測しようとしている可能性がありますので、管理者にお知らせください。`, link, minutes(valid))
+	return Message{
+		To:      to,
+		Subject: "otpgate: sign-in link / サインイン用のリンク",
+		Text:    bilingual(en, ja),
+	}
+}
+
 // ResetLink is the mail a user asks for at sign-in when the device is lost:
 // the link proves they hold the mailbox and lets them set up a new device.
 func ResetLink(to, link string, valid time.Duration) Message {

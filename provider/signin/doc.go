@@ -11,7 +11,11 @@
 // passed; a passcode is accepted once (its time step is recorded by one
 // conditional update); every second-factor guess is reserved before it is
 // checked, so racing requests never check more guesses than the lockout
-// allows; a storage failure accepts nothing (fail closed).
+// allows; a password or answer is counted against the budget of its
+// browser (a known browser's own, or the account's for unknown browsers,
+// bounded in a row), and a name that is no account gets the same answers
+// from counters of its own (throttle.go); a storage failure accepts
+// nothing (fail closed).
 //
 // The package imports neither echo nor gorm: it depends on the small store
 // interfaces in store.go, an injected clock and random source, and one

@@ -2,6 +2,9 @@ package signin_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
@@ -115,23 +118,26 @@ func newEnv(t *testing.T, s *store.Store, opts ...option) *env {
 	e := &env{t: t, store: s, clock: c, events: &recorder{}, mail: &mailbox{}, hasher: credential.NewHasher(cheap),
 		sealer: sealer, flows: new(atomic.Int64)}
 	e.cfg = signin.Config{
-		QuestionEnabled:   true,
-		MinPasswordLength: minPassword,
-		SessionLifetime:   8 * time.Hour,
-		MFAPolicy:         signin.MFAPerUser,
-		TOTP:              mfa.Default,
-		TOTPIssuer:        "otpgate test",
-		OTPAttempts:       5,
-		LoginLockout:      mfa.Lockout{Threshold: 10, Base: time.Minute, Max: time.Hour},
-		SelfServiceReset:  true,
-		ResetLinkLifetime: 15 * time.Minute,
-		ResetMailsPerHour: 3,
+		QuestionEnabled:      true,
+		MinPasswordLength:    minPassword,
+		SessionLifetime:      8 * time.Hour,
+		MFAPolicy:            signin.MFAPerUser,
+		TOTP:                 mfa.Default,
+		TOTPIssuer:           "otpgate test",
+		OTPAttempts:          5,
+		LoginLockout:         mfa.Lockout{Threshold: 10, Base: time.Minute, Max: time.Hour},
+		LoginLockDecay:       time.Hour,
+		UnknownBrowserLimit:  100,
+		KnownBrowserLifetime: 90 * 24 * time.Hour,
+		SelfServiceReset:     true,
+		ResetLinkLifetime:    15 * time.Minute,
+		ResetMailsPerHour:    3,
 		// Most tests enrol on first use; the proof tests set a policy.
 		EnrollmentProof: signin.EnrollProofNone,
 		Issuer:          testIssuer,
 	}
 	e.deps = signin.Deps{Store: s, Hasher: e.hasher, Sealer: sealer, Rand: seeded(1), Now: c.Now,
-		Events: e.events, Mailer: e.mail, Log: discardLog()}
+		Events: e.events, Mailer: e.mail, Log: discardLog(), NameKey: sealer.Derive("login-names")}
 	for _, o := range opts {
 		o(&e.cfg, &e.deps)
 	}
@@ -155,6 +161,15 @@ func (e *env) with(f func(*signin.Deps)) *signin.Service {
 	d := e.deps
 	f(&d)
 	return signin.New(e.cfg, d)
+}
+
+// nameHash is the key of the counters of a name that is no account, as
+// the service derives it (lower-cased, trimmed, HMAC-SHA-256 under
+// NameKey).
+func (e *env) nameHash(name string) string {
+	m := hmac.New(sha256.New, e.deps.NameKey[:])
+	m.Write([]byte(strings.ToLower(strings.TrimSpace(name))))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // secret registers values no event detail may contain.
@@ -292,10 +307,11 @@ func wantResult(t *testing.T, got signin.Result, err error, want signin.Result, 
 }
 
 var outcomes = map[signin.Outcome]string{signin.Passed: "Passed", signin.Moved: "Moved", signin.Invalid: "Invalid",
-	signin.Rejected: "Rejected", signin.Restarted: "Restarted", signin.Forbidden: "Forbidden"}
+	signin.Rejected: "Rejected", signin.Restarted: "Restarted", signin.Forbidden: "Forbidden", signin.Limited: "Limited"}
 
 func show(r signin.Result) string {
-	return fmt.Sprintf("{%s %q tries left %d}", outcomes[r.Outcome], r.Problem, r.TriesLeft)
+	return fmt.Sprintf("{%s %q tries left %d, retry in %d min, offer link %v}", outcomes[r.Outcome], r.Problem, r.TriesLeft,
+		r.RetryMinutes, r.OfferLink)
 }
 
 // wantStep checks where a journey stands.

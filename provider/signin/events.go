@@ -41,6 +41,7 @@ type Observer interface {
 type Notifier interface {
 	ResetLink(ctx context.Context, u *store.User, link string, valid time.Duration) error
 	EnrollLink(ctx context.Context, u *store.User, link string, valid time.Duration) error
+	SignInLink(ctx context.Context, u *store.User, link string, valid time.Duration) error
 	DeviceReset(ctx context.Context, u *store.User) error
 	DeviceEnrolled(ctx context.Context, u *store.User, app string) error
 	AccountLocked(ctx context.Context, u *store.User) error

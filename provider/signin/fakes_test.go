@@ -180,6 +180,15 @@ func (m *mailbox) EnrollLink(_ context.Context, u *store.User, link string, _ ti
 	return nil
 }
 
+// SignInLink implements signin.Notifier.
+func (m *mailbox) SignInLink(_ context.Context, u *store.User, link string, _ time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.links = append(m.links, link)
+	m.add("signin-link", u)
+	return nil
+}
+
 // DeviceReset implements signin.Notifier.
 func (m *mailbox) DeviceReset(_ context.Context, u *store.User) error {
 	m.mu.Lock()

@@ -30,6 +30,9 @@ type Journey struct {
 	// FirstEnrollment: the proof step guards the first enrollment of a
 	// device (mfa.enrollment_proof), not the return after a reset.
 	FirstEnrollment bool
+	// DeviceCookie is the hash of the browser's device cookie ("" if
+	// none): whether it is a known browser of the account (throttle.go).
+	DeviceCookie string
 }
 
 // Next is the step the journey is at.

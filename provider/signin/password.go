@@ -3,9 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
@@ -39,13 +37,15 @@ func (s *Service) Password(ctx context.Context, j *Journey, username, password s
 		u = nil
 	}
 	// Reserve the attempt before checking it, so that racing requests can
-	// never check more guesses than the lockout allows.
-	var att attempt
+	// never check more guesses than the lockout allows; a name that is no
+	// account reserves from its own counters, so that it is throttled the
+	// same way.
+	att, err := s.reserveLogin(ctx, j, u, username)
+	if err != nil {
+		return Result{}, err
+	}
 	hash := ""
 	if u != nil {
-		if att, err = s.reserveLogin(ctx, u); err != nil {
-			return Result{}, err
-		}
 		hash = u.PasswordHash
 	}
 	// The hash is checked in every case, so that unknown, disabled and
@@ -54,13 +54,16 @@ func (s *Service) Password(ctx context.Context, j *Journey, username, password s
 	if err != nil {
 		s.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
 	}
-	if !good || !att.ok {
+	if !att.ok {
+		return s.throttled(ctx, j, u, StepPassword, att), nil
+	}
+	if !good || u == nil {
 		return rejected(templates.MsgSignInFailed), s.loginFailed(ctx, j, u, StepPassword, att)
 	}
 	if s.cfg.QuestionEnabled {
-		err = s.store.ReleaseLoginAttempt(ctx, u.ID) // the question is still to come
+		err = s.store.Release(ctx, att.budget) // the question is still to come
 	} else {
-		err = s.store.RecordLoginSuccess(ctx, u.ID)
+		err = s.loginPassed(ctx, u, att)
 	}
 	if err != nil {
 		return Result{}, fault(err)
@@ -89,47 +92,5 @@ func (s *Service) identify(ctx context.Context, j *Journey, u *store.User) error
 	if err := s.store.IdentifyFlow(ctx, j.Flow.ID, u.ID, s.now()); err != nil {
 		return flowWriteError(err)
 	}
-	return nil
-}
-
-// attempt is a reserved password or answer check.
-type attempt struct {
-	ok       bool // reserved: the account is not locked
-	reserved store.LoginCounters
-}
-
-// reserveLogin reserves one password or answer check of u.
-func (s *Service) reserveLogin(ctx context.Context, u *store.User) (attempt, error) {
-	reserved, ok, err := s.store.ReserveLoginAttempt(ctx, u.ID, s.cfg.LoginLockout)
-	if err != nil {
-		return attempt{}, fault(err)
-	}
-	return attempt{ok: ok, reserved: reserved}, nil
-}
-
-// loginFailed confirms a wrong password or answer of a known account (an
-// unknown one has nothing to count; a locked one was refused without
-// extending its lock) and records it. Counting must succeed: if it cannot
-// be written, the attempt fails with an error (fail closed).
-func (s *Service) loginFailed(ctx context.Context, j *Journey, u *store.User, step Step, att attempt) error {
-	detail := "step " + string(step)
-	switch {
-	case u == nil:
-		detail += "; unknown or disabled account"
-	case !att.ok:
-		detail += "; account temporarily locked"
-	default:
-		counters, err := s.store.ConfirmLoginFailure(ctx, u.ID, s.cfg.LoginLockout, att.reserved)
-		if err != nil {
-			return fault(err)
-		}
-		if counters.LoginLocked(s.now()) && att.reserved.Failures >= s.cfg.LoginLockout.Threshold {
-			s.record(ctx, j, Event{Name: store.EventLoginLocked, User: u, Detail: fmt.Sprintf(
-				"locked until %s after %d failed passwords or answers",
-				time.Unix(counters.LockedUntil, 0).UTC().Format(time.RFC3339), s.cfg.LoginLockout.Threshold)})
-		}
-	}
-	s.log.InfoContext(ctx, "sign-in failed", "step", step, "client_id", j.Flow.ClientID)
-	s.record(ctx, j, Event{Name: store.EventSignInFailed, User: u, Step: step, Detail: detail})
 	return nil
 }

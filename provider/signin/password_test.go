@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
@@ -27,10 +28,11 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// TestPasswordFailuresLookAlike: an unknown user, a wrong password, a
-// disabled account and a locked account get one result and one problem,
-// and each costs an argon2id check (so they take similar time); none
-// identifies the flow. Not parallel: it measures the process's
+// TestPasswordFailuresLookAlike: an unknown user, a wrong password and a
+// disabled account get one result and one problem; a locked account and
+// a locked name that is no account get the same "too many attempts"; each
+// costs an argon2id check (so they take similar time); none identifies
+// the flow. Not parallel: it measures the process's
 // allocations.
 func TestPasswordFailuresLookAlike(t *testing.T) {
 	backendsInTurn(t, func(t *testing.T, e *env) {
@@ -40,14 +42,38 @@ func TestPasswordFailuresLookAlike(t *testing.T) {
 		for range e.cfg.LoginLockout.Threshold {
 			_, err := e.store.RecordLoginFailure(ctxOf(t), locked.ID, e.cfg.LoginLockout)
 			must(t, err, "lock lena")
+			_, err = e.svc.Password(ctxOf(t), e.flow(), "ghost", "wrong-password")
+			must(t, err, "lock the name ghost")
 		}
+		// bella and the name "phantom" reached the bound of failures from
+		// unknown browsers (and no lock holds).
+		bella := e.user("bella")
+		for _, b := range []store.Budget{store.AccountBudget(bella.ID), store.NameBudget(e.nameHash("phantom"))} {
+			many := store.LoginPolicy{Lockout: mfa.Lockout{Threshold: 1000, Base: time.Minute, Max: time.Hour}}
+			for range e.cfg.UnknownBrowserLimit {
+				r, ok, err := e.store.Reserve(ctxOf(t), b, many)
+				must(t, err, "reserve")
+				if !ok {
+					t.Fatal("refused while reaching the bound")
+				}
+				_, err = e.store.Confirm(ctxOf(t), b, many.Lockout, r)
+				must(t, err, "confirm")
+			}
+		}
+		bound := signin.Result{Outcome: signin.Limited, Problem: templates.MsgSignInNeedsLink, OfferLink: true}
+		failed := signin.Result{Outcome: signin.Rejected, Problem: templates.MsgSignInFailed}
+		throttled := signin.Result{Outcome: signin.Limited, Problem: templates.MsgTooManyAttemptsMinute, RetryMinutes: 1}
 		tests := []struct {
 			name, username, password, detail string
+			want                             signin.Result
 		}{
-			{"unknown user is not revealed", "nobody", passwordOf("nobody"), "unknown or disabled account"},
-			{"wrong password", "alice", "not-" + passwordOf("alice"), "step password"},
-			{"disabled account is not revealed, even with its password", "dora", passwordOf("dora"), "unknown or disabled account"},
-			{"locked account is not revealed, even with its password", "lena", passwordOf("lena"), "account temporarily locked"},
+			{"unknown user is not revealed", "nobody", passwordOf("nobody"), "unknown or disabled account", failed},
+			{"wrong password", "alice", "not-" + passwordOf("alice"), "step password", failed},
+			{"disabled account is not revealed, even with its password", "dora", passwordOf("dora"), "unknown or disabled account", failed},
+			{"locked account, even with its password", "lena", passwordOf("lena"), "account temporarily locked", throttled},
+			{"locked name that is no account looks the same", "Ghost ", passwordOf("lena"), "unknown or disabled account", throttled},
+			{"account at the bound, even with its password", "bella", passwordOf("bella"), "at the bound", bound},
+			{"name that is no account at the bound looks the same", "PHANTOM", passwordOf("bella"), "at the bound", bound},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
@@ -59,7 +85,7 @@ func TestPasswordFailuresLookAlike(t *testing.T) {
 					err error
 				)
 				n := allocated(func() { r, err = e.svc.Password(ctxOf(t), j, tc.username, tc.password) })
-				wantResult(t, r, err, signin.Result{Outcome: signin.Rejected, Problem: templates.MsgSignInFailed}, tc.name)
+				wantResult(t, r, err, tc.want, tc.name)
 				if n < argon2Bytes {
 					t.Errorf("allocated %d bytes, want at least one argon2id run (%d): the hash was not checked", n, argon2Bytes)
 				}
@@ -142,10 +168,11 @@ func TestPasswordLockout(t *testing.T) {
 			}
 
 			e.clock.Advance(wait - time.Second)
-			wrong("wrong password while locked")
-			r, err := e.svc.Password(ctxOf(t), e.flow(), "alice", passwordOf("alice"))
-			wantResult(t, r, err, signin.Result{Outcome: signin.Rejected, Problem: templates.MsgSignInFailed},
-				"right password while locked")
+			r, err := e.svc.Password(ctxOf(t), e.flow(), "alice", "wrong-password-123")
+			throttled := signin.Result{Outcome: signin.Limited, Problem: templates.MsgTooManyAttemptsMinute, RetryMinutes: 1}
+			wantResult(t, r, err, throttled, "wrong password while locked")
+			r, err = e.svc.Password(ctxOf(t), e.flow(), "alice", passwordOf("alice"))
+			wantResult(t, r, err, throttled, "right password while locked")
 			if after := e.userRow(alice); after.LoginLockedUntil != row.LoginLockedUntil || after.LoginFailures != 0 {
 				t.Fatalf("attempts while locked changed the lock: until %d, failures %d", after.LoginLockedUntil, after.LoginFailures)
 			}

@@ -15,7 +15,7 @@ func (s *Service) Question(ctx context.Context, j *Journey, answer string) (Resu
 		return invalid(templates.MsgFieldRequired), nil
 	}
 	u := j.User
-	att, err := s.reserveLogin(ctx, u)
+	att, err := s.reserveLogin(ctx, j, u, u.Username)
 	if err != nil {
 		return Result{}, err
 	}
@@ -27,11 +27,14 @@ func (s *Service) Question(ctx context.Context, j *Journey, answer string) (Resu
 			s.log.ErrorContext(ctx, "stored answer hash unreadable", "user_id", u.ID, "err", err)
 		}
 	}
-	if !good || !att.ok {
+	if !att.ok {
+		return s.throttled(ctx, j, u, StepQuestion, att), nil
+	}
+	if !good {
 		return rejected(templates.MsgSignInFailed), s.loginFailed(ctx, j, u, StepQuestion, att)
 	}
-	if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {
-		return Result{}, fault(err)
+	if err := s.loginPassed(ctx, u, att); err != nil {
+		return Result{}, err
 	}
 	if err := s.markFlow(ctx, j, store.StepQuestion); err != nil {
 		return Result{}, err

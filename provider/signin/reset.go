@@ -121,8 +121,8 @@ func (s *Service) EmailResetLink(ctx context.Context, j *Journey) (Result, error
 }
 
 // LinkFlow names the flow an emailed link of purpose applies to, without
-// using the link up: a reset or first-enrollment link names its own
-// sign-in; an administrator's proof link the
+// using the link up: a reset, sign-in or first-enrollment link names its
+// own sign-in; an administrator's proof link the
 // sign-in of r's browser that waits for the proof (r.FlowID is ignored).
 func (s *Service) LinkFlow(ctx context.Context, token, purpose, browser string) (string, error) {
 	t, err := s.store.PeekLinkToken(ctx, credential.HashToken(token), purpose)

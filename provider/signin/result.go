@@ -21,8 +21,9 @@ const (
 	Restarted
 	// Forbidden: the action is turned off for this account or this server.
 	Forbidden
-	// Limited: a limit that never locks the account was reached (reset
-	// mails per hour); the person can try again later.
+	// Limited: a limit was reached (reset mails per hour; a temporary
+	// password lock, RetryMinutes; the bound of failures from unknown
+	// browsers, OfferLink); the person can try again later or otherwise.
 	Limited
 )
 
@@ -34,6 +35,11 @@ type Result struct {
 	// TriesLeft is how many second-factor guesses remain before the lock,
 	// when a wrong one was counted (0: not reported).
 	TriesLeft int
+	// RetryMinutes is the wait a temporary lock asks for (0: not
+	// reported).
+	RetryMinutes int
+	// OfferLink: this browser may ask for an emailed sign-in link.
+	OfferLink bool
 }
 
 func passed() Result                           { return Result{Outcome: Passed} }

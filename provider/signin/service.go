@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/otpgate/otpgate/mfa"
@@ -34,6 +35,15 @@ type Config struct {
 	// temporarily, with doubling waits.
 	OTPAttempts  int
 	LoginLockout mfa.Lockout
+	// LoginLockDecay: each full period without an attempt lowers a
+	// budget's lock level by one. UnknownBrowserLimit consecutive failures
+	// from unknown browsers need an emailed sign-in link (or an
+	// administrator) before unknown browsers may go on. A browser that
+	// finished a sign-in is known to the account for KnownBrowserLifetime
+	// after its last one.
+	LoginLockDecay       time.Duration
+	UnknownBrowserLimit  int
+	KnownBrowserLifetime time.Duration
 	// SelfServiceReset lets a person reset a lost device with a recovery
 	// code or an emailed link; off, only an administrator can.
 	SelfServiceReset bool
@@ -60,6 +70,9 @@ type Deps struct {
 	// Mailer sends reset links; nil when mail is off.
 	Mailer Notifier
 	Log    *slog.Logger
+	// NameKey keys the HMAC of names that are no account (the same on
+	// every replica).
+	NameKey [32]byte
 }
 
 // Sealer encrypts small secrets bound to associated data.
@@ -70,21 +83,24 @@ type Sealer interface {
 
 // Service runs the sign-in steps. It is safe for concurrent use.
 type Service struct {
-	cfg    Config
-	store  Store
-	hasher *credential.Hasher
-	sealer Sealer
-	rand   io.Reader
-	now    func() time.Time
-	events Events
-	mailer Notifier
-	log    *slog.Logger
+	cfg     Config
+	store   Store
+	hasher  *credential.Hasher
+	sealer  Sealer
+	rand    io.Reader
+	now     func() time.Time
+	events  Events
+	mailer  Notifier
+	log     *slog.Logger
+	nameKey [32]byte
+	// background tracks mails sent after the answer (EmailSignInLink).
+	background sync.WaitGroup
 }
 
 // New returns a sign-in service.
 func New(cfg Config, d Deps) *Service {
 	return &Service{cfg: cfg, store: d.Store, hasher: d.Hasher, sealer: d.Sealer, rand: d.Rand, now: d.Now,
-		events: d.Events, mailer: d.Mailer, log: d.Log}
+		events: d.Events, mailer: d.Mailer, log: d.Log, nameKey: d.NameKey}
 }
 
 // Config is the policy the service runs with.

@@ -41,6 +41,7 @@ func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (st
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", fault(err)
 	}
+	s.rememberBrowser(ctx, j)
 	s.log.InfoContext(ctx, "sign-in complete", "user_id", u.ID, "client_id", j.Flow.ClientID, "amr", amr)
 	s.record(ctx, j, Event{Name: store.EventSignIn, User: u, Detail: "amr " + strings.Join(amr, " ")})
 	return value, nil

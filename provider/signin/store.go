@@ -47,10 +47,12 @@ type Devices interface {
 // Counters are the lockout counters: every guess is reserved before it is
 // checked, then confirmed as wrong or cleared by a success.
 type Counters interface {
-	ReserveLoginAttempt(ctx context.Context, userID string, l mfa.Lockout) (store.LoginCounters, bool, error)
-	ConfirmLoginFailure(ctx context.Context, userID string, l mfa.Lockout, reserved store.LoginCounters) (store.LoginCounters, error)
-	ReleaseLoginAttempt(ctx context.Context, userID string) error
-	RecordLoginSuccess(ctx context.Context, userID string) error
+	Reserve(ctx context.Context, b store.Budget, p store.LoginPolicy) (store.LoginCounters, bool, error)
+	Confirm(ctx context.Context, b store.Budget, l mfa.Lockout, reserved store.LoginCounters) (store.LoginCounters, error)
+	Release(ctx context.Context, b store.Budget) error
+	Succeed(ctx context.Context, b store.Budget) error
+	ClearUnknownFailures(ctx context.Context, userID string) error
+	Counters(ctx context.Context, b store.Budget) (store.LoginCounters, error)
 	ReserveOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error)
 	ConfirmOTPFailure(ctx context.Context, userID string, threshold, n int) (store.OTPCounters, error)
 	RecordOTPSuccess(ctx context.Context, userID string) error
@@ -68,6 +70,14 @@ type Recovery interface {
 	IssueMailedLink(ctx context.Context, t *store.LinkToken, perHour int) error
 	PeekLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
 	ConsumeLinkToken(ctx context.Context, hash, purpose string) (*store.LinkToken, error)
+}
+
+// Browsers are the known browsers of accounts (device cookies) and the
+// emailed sign-in links opened in a sign-in.
+type Browsers interface {
+	IsKnownBrowser(ctx context.Context, userID, tokenHash string, lifetime time.Duration) (bool, error)
+	RememberBrowser(ctx context.Context, userID, tokenHash string) error
+	AcceptSignInLink(ctx context.Context, flowID, userID string) error
 }
 
 // Sessions are browsers' single sign-on sessions.
@@ -91,6 +101,7 @@ type Store interface {
 	Devices
 	Counters
 	Recovery
+	Browsers
 	Sessions
 }
 

@@ -45,6 +45,10 @@ const (
 	EventRefreshReplayed = "token.refresh_replayed"
 	EventCodeReplayed    = "token.code_replayed"
 	EventAdminKeys       = "admin.keys"
+	// A sign-in link past the bound of unknown-browser failures was
+	// mailed, or opened in its sign-in.
+	EventSignInLinkSent   = "signin.link_sent"
+	EventSignInLinkOpened = "signin.link_opened"
 )
 
 // Audit appends an event; its id and time are filled in when empty.

@@ -6,7 +6,9 @@
 // Invariants that must hold under concurrency (an authorization code is
 // redeemed once, a refresh token rotates once) are enforced by a single
 // conditional UPDATE whose affected-row count decides the winner, never by
-// a read followed by a write.
+// a read followed by a write. The password/answer counters are budgets
+// (throttle.go): the account's row for unknown browsers, a known browser's
+// row, a name's row; every budget is changed by the same statements.
 //
 // The schema is versioned SQL, one directory of embedded files per dialect
 // (migrations/), applied once each by Migrate and recorded in

@@ -16,7 +16,7 @@ import (
 // allModels lists every gorm model, one per table.
 func allModels() []any {
 	return []any{&User{}, &Client{}, &Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}, &SigningKey{},
-		&Device{}, &RecoveryCode{}, &AuditEvent{}, &LinkToken{}}
+		&Device{}, &RecoveryCode{}, &AuditEvent{}, &LinkToken{}, &KnownBrowser{}, &LoginThrottle{}}
 }
 
 // MigrationNames lists the embedded migrations of dialect, in order.
@@ -202,9 +202,7 @@ func (s *Store) MigrateTo(ctx context.Context, version int) error {
 	if err != nil {
 		return err
 	}
-	if version < len(migs) {
-		migs = migs[:version]
-	}
+	migs = slices.DeleteFunc(migs, func(m migration) bool { return m.Version > version })
 	for {
 		done, err := s.migrateStep(ctx, migs)
 		if err != nil || done {

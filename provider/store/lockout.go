@@ -17,9 +17,15 @@ type LoginCounters struct {
 	Failures    int
 	LockLevel   int
 	LockedUntil int64 // unix seconds; 0 or past means not locked
-	// Refused: the account was locked before this attempt, so it was not
-	// counted (and the lock was not extended).
+	// Unknown is the count of consecutive failures from unknown browsers
+	// toward the bound (budgets that count it only).
+	Unknown int
+	// Refused: the budget was locked (or at the bound) before this
+	// attempt, so it was not counted (and the lock was not extended).
 	Refused bool
+	// AtBound: refused because the bound of failures from unknown
+	// browsers is reached.
+	AtBound bool
 }
 
 // LoginLocked reports whether the password/answer lock holds at now.
@@ -41,91 +47,27 @@ func (c LoginCounters) LoginLocked(now time.Time) bool { return c.LockedUntil > 
 // replica runs it), each lock at the next level, and an attempt while
 // locked neither counts nor extends the lock.
 
-// ReserveLoginAttempt reserves one password or answer check. It returns
-// the counters as this reservation left them (Failures is the attempt's
+// ReserveLoginAttempt reserves one password or answer check on the
+// account's own row, without the bound (see Reserve). It returns the
+// counters as this reservation left them (Failures is the attempt's
 // number in the current run), or ok false when the account is locked or
 // the threshold is reached (a run stuck at the threshold, say after a
 // crash, is turned into a normal lock here).
 func (s *Store) ReserveLoginAttempt(ctx context.Context, userID string, l mfa.Lockout) (LoginCounters, bool, error) {
-	now := s.now().Unix()
-	var rows []LoginCounters
-	err := s.db.WithContext(ctx).Raw(`UPDATE users SET login_failures = login_failures + 1, login_reserved_at = ?
-		WHERE id = ? AND login_locked_until <= ? AND login_failures < ?
-		RETURNING login_failures AS failures, login_lock_level AS lock_level, login_locked_until AS locked_until`,
-		now, userID, now, l.Threshold).Scan(&rows).Error
-	if err != nil {
-		return LoginCounters{}, false, fmt.Errorf("reserve login attempt: %w", err)
-	}
-	if len(rows) == 1 {
-		return rows[0], true, nil
-	}
-	c, err := s.loginCounters(ctx, userID)
-	if err != nil {
-		return LoginCounters{}, false, err
-	}
-	if c.Failures >= l.Threshold && !c.LoginLocked(s.now()) {
-		locked, err := s.lockLogin(ctx, userID, l, c.LockLevel, now-staleRunSeconds)
-		if err != nil {
-			return LoginCounters{}, false, err
-		}
-		if locked != nil {
-			c = *locked
-		}
-	}
-	c.Refused = true
-	return c, false, nil
+	return s.Reserve(ctx, accountOnly(userID), LoginPolicy{Lockout: l})
 }
 
 // ConfirmLoginFailure records that a reserved attempt was wrong: the
 // attempt that reached the threshold locks the account for
 // l.LockFor(level) and starts a new run.
 func (s *Store) ConfirmLoginFailure(ctx context.Context, userID string, l mfa.Lockout, reserved LoginCounters) (LoginCounters, error) {
-	if reserved.Failures < l.Threshold {
-		return reserved, nil
-	}
-	// Exactly one reservation reaches the threshold; it reports the lock,
-	// whichever statement applied it.
-	if c, err := s.lockLogin(ctx, userID, l, reserved.LockLevel, s.now().Unix()); err != nil || c != nil {
-		if c == nil {
-			return LoginCounters{}, err
-		}
-		return *c, err
-	}
-	return s.loginCounters(ctx, userID)
-}
-
-// lockLogin applies the lock at level to an account whose run of failures
-// reached the threshold, whose lock level is still level (the
-// compare-and-swap that makes one statement the winner) and whose last
-// reservation is not after reservedBefore; nil when there was nothing to
-// lock.
-func (s *Store) lockLogin(ctx context.Context, userID string, l mfa.Lockout, level int, reservedBefore int64) (*LoginCounters, error) {
-	now := s.now()
-	until := now.Add(l.LockFor(level)).Unix()
-	var rows []LoginCounters
-	err := s.db.WithContext(ctx).Raw(`UPDATE users SET
-		login_failures = 0, login_locked_until = ?, login_lock_level = login_lock_level + 1
-		WHERE id = ? AND login_lock_level = ? AND login_locked_until <= ? AND login_failures >= ? AND login_reserved_at <= ?
-		RETURNING login_failures AS failures, login_lock_level AS lock_level, login_locked_until AS locked_until`,
-		until, userID, level, now.Unix(), l.Threshold, reservedBefore).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("lock account: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	return &rows[0], nil
+	return s.Confirm(ctx, accountOnly(userID), l, reserved)
 }
 
 // ReleaseLoginAttempt gives back a reservation whose password was right
 // while the security question is still to come.
 func (s *Store) ReleaseLoginAttempt(ctx context.Context, userID string) error {
-	err := s.db.WithContext(ctx).Exec(`UPDATE users SET login_failures = login_failures - 1
-		WHERE id = ? AND login_failures > 0`, userID).Error
-	if err != nil {
-		return fmt.Errorf("release login attempt: %w", err)
-	}
-	return nil
+	return s.Release(ctx, accountOnly(userID))
 }
 
 // RecordLoginFailure reserves and confirms one wrong password or answer:
@@ -142,13 +84,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, userID string, l mfa.Loc
 // RecordLoginSuccess resets the password/answer count and lock level
 // (only when not locked: a lock is never lifted by guessing right).
 func (s *Store) RecordLoginSuccess(ctx context.Context, userID string) error {
-	err := s.db.WithContext(ctx).Exec(`UPDATE users SET login_failures = 0, login_lock_level = 0
-		WHERE id = ? AND login_locked_until <= ? AND (login_failures <> 0 OR login_lock_level <> 0)`,
-		userID, s.now().Unix()).Error
-	if err != nil {
-		return fmt.Errorf("record login success: %w", err)
-	}
-	return nil
+	return s.Succeed(ctx, accountOnly(userID))
 }
 
 // OTPCounters is the passcode lockout state after an update.
@@ -245,10 +181,11 @@ func (s *Store) RecordOTPSuccess(ctx context.Context, userID string) error {
 	return nil
 }
 
-// Unlock lifts the password/answer lock and clears its count.
+// Unlock lifts the password/answer lock of unknown browsers, clears its
+// count and the count toward the bound; known browsers keep theirs.
 func (s *Store) Unlock(ctx context.Context, userID string) error {
 	res := s.db.WithContext(ctx).Exec(`UPDATE users SET login_failures = 0, login_lock_level = 0,
-		login_locked_until = 0 WHERE id = ?`, userID)
+		login_locked_until = 0, unknown_failures = 0 WHERE id = ?`, userID)
 	if res.Error != nil {
 		return fmt.Errorf("unlock: %w", res.Error)
 	}
@@ -256,13 +193,4 @@ func (s *Store) Unlock(ctx context.Context, userID string) error {
 		return ErrNotFound
 	}
 	return nil
-}
-
-func (s *Store) loginCounters(ctx context.Context, userID string) (LoginCounters, error) {
-	var u User
-	if err := s.db.WithContext(ctx).Select("login_failures", "login_lock_level", "login_locked_until").
-		First(&u, "id = ?", userID).Error; err != nil {
-		return LoginCounters{}, notFound(err)
-	}
-	return LoginCounters{Failures: u.LoginFailures, LockLevel: u.LoginLockLevel, LockedUntil: u.LoginLockedUntil}, nil
 }

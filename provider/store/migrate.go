@@ -88,14 +88,23 @@ func (s *Store) migrateStep(ctx context.Context, migs []migration) (done bool, e
 		if err != nil {
 			return err
 		}
-		switch latest := len(migs); {
+		latest := 0
+		if len(migs) > 0 {
+			latest = migs[len(migs)-1].Version
+		}
+		switch {
 		case v > latest:
 			return fmt.Errorf("database schema is at version %d, newer than this otpgate knows (%d): %w", v, latest, ErrSchemaTooNew)
 		case v == latest:
 			done = true
 			return nil
 		}
-		return s.apply(tx, migs[v])
+		for _, m := range migs {
+			if m.Version > v {
+				return s.apply(tx, m)
+			}
+		}
+		return nil
 	})
 	return done, err
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,13 +76,13 @@ func wantHistory(t *testing.T, s *store.Store, dialect string) []store.HistoryRo
 		t.Fatalf("history has %d rows %+v, want one per migration %v", len(rows), rows, names)
 	}
 	for i, r := range rows {
-		if r.Version != i+1 || r.Name != names[i] || r.AppliedAt.IsZero() {
-			t.Errorf("history row %d = %+v, want version %d named %s with its time", i, r, i+1, names[i])
+		if want := names[i][:4]; fmt.Sprintf("%04d", r.Version) != want || r.Name != names[i] || r.AppliedAt.IsZero() {
+			t.Errorf("history row %d = %+v, want version %s named %s with its time", i, r, want, names[i])
 		}
 	}
 	v, err := s.SchemaVersion(t.Context())
-	if err != nil || v != len(names) {
-		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, len(names))
+	if want := names[len(names)-1][:4]; err != nil || fmt.Sprintf("%04d", v) != want {
+		t.Errorf("SchemaVersion = %d, %v; want %s", v, err, want)
 	}
 	return rows
 }
@@ -158,7 +159,8 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 		if err := s.Migrate(t.Context()); err != nil {
 			t.Fatalf("Migrate: %v", err)
 		}
-		latest := len(migrationNames(t, b.dialect))
+		names := migrationNames(t, b.dialect)
+		latest, _ := strconv.Atoi(names[len(names)-1][:4])
 		err := s.ExecScript(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at)
 			VALUES (`+itoa(latest+1)+`, '9999_from_the_future', CURRENT_TIMESTAMP);`)
 		if err != nil {

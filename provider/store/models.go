@@ -32,6 +32,12 @@ type User struct {
 	// a normal lock; attempts merely in flight never are.
 	LoginReservedAt int64 `gorm:"not null;default:0"`
 	OTPReservedAt   int64 `gorm:"not null;default:0"`
+	// UnknownFailures counts consecutive wrong passwords and answers from
+	// browsers that are not known browsers of the account (the login_*
+	// counters above are those browsers' budget). It never decays: at the
+	// bound, unknown browsers need an emailed sign-in link or an
+	// administrator; a sign-in or an administrator's unlock clears it.
+	UnknownFailures int `gorm:"not null;default:0"`
 
 	// ProofHash is the argon2id hash of the one-time enrollment proof an
 	// administrator's device reset issued; until it is presented (before
@@ -131,6 +137,10 @@ type FlowProgress struct {
 	// ProofAt: the enrollment proof of an administrator's reset was
 	// presented in this flow.
 	ProofAt *time.Time
+	// SignInLinkUser is the account whose emailed sign-in link was opened
+	// in this flow (in its browser): its password may be checked here even
+	// past the bound of failures from unknown browsers.
+	SignInLinkUser string `gorm:"size:64"`
 
 	// AMR lists the authentication methods performed, in order.
 	AMR      StringList `gorm:"type:text;not null"`
@@ -264,4 +274,36 @@ const (
 	// LinkEnroll is the emailed proof of a first enrollment
 	// (mfa.enrollment_proof = email), bound to the sign-in that asked.
 	LinkEnroll = "enroll"
+	// LinkSignIn lets one sign-in (in its browser) check the password of
+	// an account past the bound of failures from unknown browsers.
+	LinkSignIn = "signin"
 )
+
+// KnownBrowser is a browser that finished a sign-in to an account: its
+// device cookie's SHA-256 (one cookie per browser, one row per account it
+// signed in to) and the password/answer counters of its own budget, which
+// failures from other browsers never touch.
+type KnownBrowser struct {
+	UserID    string `gorm:"primaryKey;size:64"`
+	TokenHash string `gorm:"primaryKey;size:64"`
+	CreatedAt time.Time
+	// LastUsedAt (unix seconds) is its latest sign-in; it is known for the
+	// configured lifetime after that.
+	LastUsedAt       int64 `gorm:"not null;default:0;index"`
+	LoginFailures    int   `gorm:"not null;default:0"`
+	LoginLockLevel   int   `gorm:"not null;default:0"`
+	LoginLockedUntil int64 `gorm:"not null;default:0"`
+	LoginReservedAt  int64 `gorm:"not null;default:0"`
+}
+
+// LoginThrottle holds the counters of a name that is no (enabled)
+// account, keyed by an HMAC of the normalised name, so that a name that
+// does not exist is throttled exactly like one that does.
+type LoginThrottle struct {
+	NameHash         string `gorm:"primaryKey;size:64"`
+	LoginFailures    int    `gorm:"not null;default:0"`
+	LoginLockLevel   int    `gorm:"not null;default:0"`
+	LoginLockedUntil int64  `gorm:"not null;default:0"`
+	LoginReservedAt  int64  `gorm:"not null;default:0;index"`
+	UnknownFailures  int    `gorm:"not null;default:0"`
+}

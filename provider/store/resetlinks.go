@@ -11,22 +11,26 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// mailedLinks are the purposes of the links a sign-in asks to be mailed;
-// they share one hourly limit per account.
-var mailedLinks = []string{LinkReset, LinkEnroll}
+// mailLimitGroups are the purposes of the links a sign-in asks to be
+// mailed, by shared hourly limit per account: reset links and
+// first-enrollment proofs share one; sign-in links past the bound have
+// their own.
+var mailLimitGroups = [][]string{{LinkReset, LinkEnroll}, {LinkSignIn}}
 
 // IssueMailedLink stores t, a link of t.UserID's sign-in to be mailed (a
-// self-service reset link or a first-enrollment proof), unless perHour
-// such links were already issued for that account in the hour before now
-// (ErrTooMany: nothing is written, and nothing is counted toward any
-// lock). Every older unused link of t's purpose for the account is used
-// up in the same transaction, so at most one works at a time. Issuing is
-// serialised per account (the user row is held), so racing requests never
-// exceed the limit.
+// self-service reset link, a first-enrollment proof, or a sign-in link past
+// the bound: t.Purpose), unless perHour links of its group were already
+// issued for that account in the hour before now (ErrTooMany: nothing is
+// written, and nothing is counted toward any lock). Every older unused link
+// of t's purpose for the account is used up in the same transaction, so at
+// most one works at a time. Issuing is serialised per account (the user row
+// is held), so racing requests never exceed the limit.
 func (s *Store) IssueMailedLink(ctx context.Context, t *LinkToken, perHour int) error {
-	if !slices.Contains(mailedLinks, t.Purpose) {
+	i := slices.IndexFunc(mailLimitGroups, func(g []string) bool { return slices.Contains(g, t.Purpose) })
+	if i < 0 {
 		return fmt.Errorf("issue mailed link: purpose %q is not mailed at sign-in", t.Purpose)
 	}
+	group := mailLimitGroups[i]
 	if t.ID == "" {
 		t.ID = newRowID()
 	}
@@ -45,7 +49,7 @@ func (s *Store) IssueMailedLink(ctx context.Context, t *LinkToken, perHour int) 
 		}
 		var recent int64
 		if err := tx.Model(&LinkToken{}).Where("user_id = ? AND purpose IN ? AND created_at > ?",
-			t.UserID, mailedLinks, now.Add(-time.Hour)).Count(&recent).Error; err != nil {
+			t.UserID, group, now.Add(-time.Hour)).Count(&recent).Error; err != nil {
 			return err
 		}
 		if recent >= int64(perHour) {

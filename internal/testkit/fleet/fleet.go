@@ -45,6 +45,9 @@ func BaseEnv(settings ...string) []string {
 	}
 	// Every test client is 127.0.0.1; the per-IP limiter has its own tests.
 	env = append(env, "OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP=0")
+	// The replica tests enrol first devices on first use; the enrollment
+	// proof has its own tests (a later setting overrides this one).
+	env = append(env, "OTPGATE_MFA_ENROLLMENT_PROOF=none")
 	return append(env, settings...)
 }
 
