@@ -10,11 +10,8 @@ import (
 )
 
 // migrationFiles holds the versioned schema migrations, one directory per
-// dialect. A file is named NNNN_name.sql; versions start at 1 and only
-// increase, and both dialects have the same versions under the same names.
-// (A version may be missing while branches that each add one are merged:
-// the database records every version it applied, and the next migration
-// is the first whose version is above the latest applied.)
+// dialect. A file is named NNNN_name.sql; versions start at 1 and have no
+// gaps, and both dialects have the same versions under the same names.
 //
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
@@ -28,7 +25,8 @@ type migration struct {
 }
 
 // migrationsFor lists the migrations of dialect ("sqlite" or "postgres")
-// in version order, checking that each version is above the one before.
+// in version order, checking that the versions run 1, 2, 3… without gap
+// (a gap would let a later file slip under a database already past it).
 func migrationsFor(dialect string) ([]migration, error) {
 	dir := path.Join("migrations", dialect)
 	entries, err := fs.ReadDir(migrationFiles, dir)
@@ -46,8 +44,8 @@ func migrationsFor(dialect string) ([]migration, error) {
 		if err != nil || len(digits) != 4 {
 			return nil, fmt.Errorf("migration %s: name does not start with a four-digit version", e.Name())
 		}
-		if (len(out) == 0 && v != 1) || (len(out) > 0 && v <= out[len(out)-1].Version) {
-			return nil, fmt.Errorf("migration %s: version %d does not follow the one before (versions start at 1 and increase)", e.Name(), v)
+		if v != len(out)+1 {
+			return nil, fmt.Errorf("migration %s: version %d does not follow the one before (versions run 1, 2, 3… without gap)", e.Name(), v)
 		}
 		b, err := fs.ReadFile(migrationFiles, path.Join(dir, e.Name()))
 		if err != nil {
