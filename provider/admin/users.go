@@ -67,9 +67,15 @@ func (s *Service) AddUser(ctx context.Context, actor string, nu NewUser) (*store
 	}
 	err = s.run(ctx, actor, change{
 		apply: func(ctx context.Context) error {
-			if err := s.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+			err := s.store.CreateUser(ctx, u)
+			var lookAlike *store.LookAlikeError
+			if errors.As(err, &lookAlike) {
+				return invalid("username", fmt.Sprintf("username %q looks like the existing user %q (a character that looks the same); choose another", u.Username, lookAlike.Existing))
+			}
+			switch {
+			case errors.Is(err, store.ErrConflict):
 				return fmt.Errorf("%w: %q", ErrUsernameTaken, u.Username)
-			} else if err != nil {
+			case err != nil:
 				return fmt.Errorf("create user: %w", err)
 			}
 			return nil

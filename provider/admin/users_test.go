@@ -267,3 +267,22 @@ func TestUnlockClearsTheUnknownBrowsersBound(t *testing.T) {
 		}
 	})
 }
+
+// TestAddUserRefusesLookAlikes: a username that looks like an existing one
+// (UTS #39 confusables: a Cyrillic а, a full-width form, 1 for l) is
+// refused with the existing name, and nothing is created or audited.
+func TestAddUserRefusesLookAlikes(t *testing.T) {
+	e := newEnv(t, openSQLite(t), nil)
+	e.addUser("alice", "")
+	before := len(e.events())
+	for _, name := range []string{"\u0430lice", "ａｌｉｃｅ", "a1ice"} {
+		_, err := e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: name, Password: "tulip-granite-orbit-7"})
+		var ie *admin.InputError
+		if !errors.As(err, &ie) || ie.Field != "username" || !strings.Contains(ie.Message, `looks like the existing user "alice"`) {
+			t.Errorf("AddUser %q: %v", name, err)
+		}
+	}
+	if len(e.events()) != before {
+		t.Error("a refused look-alike was audited")
+	}
+}

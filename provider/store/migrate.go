@@ -59,8 +59,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	for {
 		done, err := s.migrateStep(ctx, migs)
-		if err != nil || done {
+		if err != nil {
 			return err
+		}
+		if done {
+			return s.fillUsernameSkeletons(ctx)
 		}
 	}
 }

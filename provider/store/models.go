@@ -7,6 +7,9 @@ import "time"
 type User struct {
 	ID                 string `gorm:"primaryKey;size:64"`
 	Username           string `gorm:"uniqueIndex;size:128;not null"`
+	// UsernameSkeleton is the UTS #39 confusable skeleton of Username
+	// (see UsernameSkeleton): no two accounts are created with the same.
+	UsernameSkeleton string `gorm:"size:128;not null;default:'';index"`
 	Email              string `gorm:"size:320"`
 	Name               string `gorm:"size:200"`
 	PasswordHash       string `gorm:"size:255;not null"`

@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
+	"github.com/mtibben/confusables"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -14,11 +18,77 @@ func NormalizeUsername(name string) string {
 	return strings.ToLower(strings.TrimSpace(name))
 }
 
-// CreateUser inserts a user; the username is normalised first.
+// UsernameSkeleton is the confusable skeleton (Unicode TR39) of a
+// normalised username: two names with the same skeleton look alike
+// ("аlice" with a Cyrillic а, and "alice"; "paypa1" and "paypal").
+func UsernameSkeleton(username string) string {
+	visible := strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			return -1 // invisible: zero-width spaces and joiners, bidi marks
+		}
+		return r
+	}, norm.NFKC.String(NormalizeUsername(username)))
+	return strings.ToLower(confusables.Skeleton(visible))
+}
+
+// LookAlikeError refuses a username that looks like an existing one.
+type LookAlikeError struct{ Existing string }
+
+func (e *LookAlikeError) Error() string {
+	return fmt.Sprintf("username looks like the existing %q", e.Existing)
+}
+
+// Is makes a LookAlikeError an ErrConflict.
+func (e *LookAlikeError) Is(target error) bool { return target == ErrConflict }
+
+// userCreateLockID serialises account creation on PostgreSQL, so that
+// two look-alike names created at once cannot both pass the check.
+const userCreateLockID = migrationLockID + 2
+
+// CreateUser inserts a user; the username is normalised first. A name
+// taken already is ErrConflict; one whose skeleton another account has is
+// a *LookAlikeError (also ErrConflict).
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	u.Username = NormalizeUsername(u.Username)
-	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
+	u.UsernameSkeleton = UsernameSkeleton(u.Username)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", userCreateLockID).Error; err != nil {
+				return err
+			}
+		}
+		var others []string
+		if err := tx.Model(&User{}).Where("username_skeleton = ? AND username <> ?", u.UsernameSkeleton, u.Username).
+			Limit(1).Pluck("username", &others).Error; err != nil {
+			return err
+		}
+		if len(others) > 0 {
+			return &LookAlikeError{Existing: others[0]}
+		}
+		return tx.Create(u).Error
+	})
+	var lookAlike *LookAlikeError
+	if errors.As(err, &lookAlike) {
+		return err
+	}
+	if err != nil {
 		return fmt.Errorf("create user: %w", conflict(err))
+	}
+	return nil
+}
+
+// fillUsernameSkeletons computes the skeleton of accounts created before
+// skeletons were kept (migration 0005); it is a no-op once done.
+func (s *Store) fillUsernameSkeletons(ctx context.Context) error {
+	var rows []User
+	if err := s.db.WithContext(ctx).Select("id", "username").Where("username_skeleton = ''").Find(&rows).Error; err != nil {
+		return fmt.Errorf("find usernames without skeleton: %w", err)
+	}
+	for _, r := range rows {
+		if err := s.db.WithContext(ctx).Model(&User{}).Where("id = ? AND username_skeleton = ''", r.ID).
+			UpdateColumn("username_skeleton", UsernameSkeleton(r.Username)).Error; err != nil {
+			return fmt.Errorf("fill username skeleton: %w", err)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -15,6 +18,51 @@ var userCases = []testCase{
 	{"Users/UpdatePasswordHashCompareAndSwap", testUserPasswordCAS},
 	{"Users/ListOrder", testUserList},
 	{"Users/RevokeUser", testUserRevoke},
+	{"Users/LookAlikeRefused", testUserLookAlike},
+	{"Concurrency/LookAlikesCreatedAtOnce", testRaceLookAlikes},
+}
+
+func testUserLookAlike(t *testing.T, s *store.Store, _ *clock) {
+	newUser(t, s, "u1", "alice")
+	newUser(t, s, "u2", "paypal")
+	for _, name := range []string{"\u0430lice", "ALI\u200bCE", "ａｌｉｃｅ", "paypa1", "\U0001d52dayp\u0430l"} {
+		err := s.CreateUser(ctx(t), &store.User{ID: "x-" + name, Username: name, PasswordHash: "h"})
+		var lookAlike *store.LookAlikeError
+		if !errors.As(err, &lookAlike) || !errors.Is(err, store.ErrConflict) {
+			t.Errorf("CreateUser(%q): %v, want a look-alike refusal", name, err)
+			continue
+		}
+		if lookAlike.Existing != "alice" && lookAlike.Existing != "paypal" {
+			t.Errorf("CreateUser(%q) names %q", name, lookAlike.Existing)
+		}
+	}
+	newUser(t, s, "u3", "alicia") // different, not confusable
+	u, err := s.UserByUsername(ctx(t), "alicia")
+	must(t, err, "UserByUsername")
+	if u.UsernameSkeleton != store.UsernameSkeleton("alicia") || u.UsernameSkeleton == "" {
+		t.Fatalf("stored skeleton %q", u.UsernameSkeleton)
+	}
+}
+
+// testRaceLookAlikes: two look-alike names created at once: exactly one
+// account is created.
+func testRaceLookAlikes(t *testing.T, s *store.Store, _ *clock) {
+	names := []string{"bob", "b\u043eb", "ｂｏｂ", "b\u03bfb"}
+	errs := race(len(names), func(i int) error {
+		return s.CreateUser(context.Background(), &store.User{ID: fmt.Sprint("r", i), Username: names[i], PasswordHash: "h"})
+	})
+	created := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			created++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("CreateUser(%q): %v", names[i], err)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d of %d look-alike names created at once, want 1", created, len(names))
+	}
 }
 
 func testUserCreateAndLookup(t *testing.T, s *store.Store, _ *clock) {
