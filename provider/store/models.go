@@ -5,11 +5,11 @@ import "time"
 // User is an account that can sign in. Username is stored lower-cased so
 // that sign-in is case-insensitive and unique regardless of case.
 type User struct {
-	ID                 string `gorm:"primaryKey;size:64"`
-	Username           string `gorm:"uniqueIndex;size:128;not null"`
+	ID       string `gorm:"primaryKey;size:64"`
+	Username string `gorm:"uniqueIndex;size:128;not null"`
 	// UsernameSkeleton is the UTS #39 confusable skeleton of Username
 	// (see UsernameSkeleton): no two accounts are created with the same.
-	UsernameSkeleton string `gorm:"size:128;not null;default:'';index"`
+	UsernameSkeleton   string `gorm:"size:128;not null;default:'';index"`
 	Email              string `gorm:"size:320"`
 	Name               string `gorm:"size:200"`
 	PasswordHash       string `gorm:"size:255;not null"`
