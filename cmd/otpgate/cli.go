@@ -85,8 +85,12 @@ type runtime struct {
 	cfg    *config.Config
 	store  *store.Store
 	sealer *credential.Sealer
-	hasher *credential.Hasher
-	log    *slog.Logger
+	// key and accepted are the sealer's keys (primary, open-only), kept
+	// for keys rotate-encryption.
+	key      []byte
+	accepted [][]byte
+	hasher   *credential.Hasher
+	log      *slog.Logger
 }
 
 func (r *runtime) Close() { _ = r.store.Close() }
@@ -118,7 +122,11 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 			return nil, err
 		}
 	}
-	sealer, err := credential.NewSealer(key)
+	accepted, err := cfg.LoadAcceptedKeys()
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := credential.NewSealer(key, accepted...)
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +139,8 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	rt := &runtime{cfg: cfg, store: st, sealer: sealer, hasher: credential.NewHasher(credential.OWASP),
-		log: log}
+	rt := &runtime{cfg: cfg, store: st, sealer: sealer, key: key, accepted: accepted,
+		hasher: credential.NewHasher(credential.OWASP), log: log}
 	if err := checkEncryptionKey(ctx, rt); err != nil {
 		rt.Close()
 		return nil, err
@@ -161,11 +169,12 @@ func checkEncryptionKey(ctx context.Context, rt *runtime) error {
 }
 
 // devKey loads the development encryption key from the data directory,
-// creating it (mode 0600) on first use.
+// creating it (mode 0600) on first use. An existing file is checked like
+// any key file (not open to other users, not weak).
 func devKey(dataDir string) ([]byte, error) {
 	path := filepath.Join(dataDir, "encryption.key")
-	if b, err := os.ReadFile(path); err == nil {
-		return config.ParseEncryptionKey(strings.TrimSpace(string(b)))
+	if _, err := os.Stat(path); err == nil {
+		return config.ReadKeyFile("encryption key", path)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("encryption key: %w", err)
 	}
