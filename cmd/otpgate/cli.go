@@ -22,6 +22,10 @@ type cli struct {
 	stdout, stderr io.Writer
 	ov             config.Overrides
 	actor          string // --actor: who is recorded in the audit log
+	// alsoAccepted are keys open accepts beside the configured ones (the
+	// new key of keys rotate-encryption, so that a second run works even
+	// where the configuration does not name it yet).
+	alsoAccepted [][]byte
 	// setDefault, when not nil, is given the configured logger as soon as
 	// the configuration is loaded (see runWith).
 	setDefault func(*slog.Logger)
@@ -126,6 +130,7 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	accepted = append(accepted, c.alsoAccepted...)
 	sealer, err := credential.NewSealer(key, accepted...)
 	if err != nil {
 		return nil, err
