@@ -45,6 +45,9 @@ func BaseEnv(settings ...string) []string {
 	}
 	// Every test client is 127.0.0.1; the per-IP limiter has its own tests.
 	env = append(env, "OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP=0")
+	// The fleet's accounts enrol on their first sign-in (trust on first
+	// use); the enrollment proof has its own tests.
+	env = append(env, "OTPGATE_MFA_ENROLLMENT_PROOF=none")
 	return append(env, settings...)
 }
 
