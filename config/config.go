@@ -31,6 +31,11 @@ type Config struct {
 	// from YAML): base64 (standard or raw URL alphabet) of 32 bytes, or 64 hex
 	// characters. When set it takes precedence over EncryptionKeyFile.
 	EncryptionKey string `yaml:"-"`
+	// EncryptionAcceptedKeyFiles name files holding further keys that open
+	// data sealed with them but never seal (env
+	// OTPGATE_ENCRYPTION_ACCEPTED_KEY_FILES, comma-separated): the old or
+	// the next key while the encryption key is rotated.
+	EncryptionAcceptedKeyFiles []string `yaml:"encryption_accepted_key_files"`
 
 	// Log configures structured logging.
 	Log Log `yaml:"log"`

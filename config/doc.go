@@ -23,7 +23,8 @@
 //     password).
 //   - The encryption key text is never read from the YAML file, only from
 //     OTPGATE_ENCRYPTION_KEY or a key file.
-//   - Validate does no I/O; files are read by Load and LoadEncryptionKey.
+//   - Validate does no I/O; files are read by Load, LoadEncryptionKey and
+//     LoadAcceptedKeys.
 //   - DevMode ("zero-config development mode") is true only when no config
 //     file was loaded and no issuer was given by file, environment or flag; it
 //     relaxes the issuer and encryption-key requirements and nothing else.

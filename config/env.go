@@ -17,6 +17,7 @@ const (
 	envDatabaseFile      = "OTPGATE_DATABASE_FILE"
 	envEncryptionKey     = "OTPGATE_ENCRYPTION_KEY"
 	envEncryptionKeyFile = "OTPGATE_ENCRYPTION_KEY_FILE"
+	envAcceptedKeyFiles  = "OTPGATE_ENCRYPTION_ACCEPTED_KEY_FILES"
 	envMailPassword      = "OTPGATE_MAIL_PASSWORD"
 	envMailPasswordFile  = "OTPGATE_MAIL_PASSWORD_FILE"
 )
@@ -116,6 +117,7 @@ func (c *Config) applyEnv(e *envReader) {
 	e.str(envDatabase, &c.Database)
 	e.str(envEncryptionKeyFile, &c.EncryptionKeyFile)
 	e.str(envEncryptionKey, &c.EncryptionKey)
+	e.list(envAcceptedKeyFiles, &c.EncryptionAcceptedKeyFiles)
 	if _, text := e.get(envEncryptionKey); text {
 		if _, file := e.get(envEncryptionKeyFile); file {
 			e.fail(envEncryptionKey, fmt.Errorf("set either %s or %s, not both", envEncryptionKey, envEncryptionKeyFile))

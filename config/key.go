@@ -1,20 +1,29 @@
 package config
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 )
 
 // keySize is the length of the AES-256 key that encrypts TOTP secrets.
 const keySize = 32
 
+// keyFileForbiddenMode is what a key file's permissions must not allow:
+// anything for other users, or writing for the group. Reading by the group
+// is allowed, since Kubernetes mounts secrets 0440 with the pod's fsGroup
+// and a non-root container reads them through that group.
+const keyFileForbiddenMode = 0o027
+
 // ParseEncryptionKey decodes key text into exactly 32 bytes. The text may be
 // 64 hex characters or base64 in the standard or URL alphabet, padded or not;
-// surrounding white space is ignored. Errors never contain the key text.
+// surrounding white space is ignored. A key of one repeated byte (such as
+// all zero) is refused as weak. Errors never contain the key text.
 func ParseEncryptionKey(text string) ([]byte, error) {
 	key, err := decodeKey(text)
 	if err != nil {
@@ -24,7 +33,8 @@ func ParseEncryptionKey(text string) ([]byte, error) {
 }
 
 // LoadEncryptionKey returns the key from EncryptionKey text, else from the
-// file EncryptionKeyFile, else (nil, nil) when neither is set.
+// file EncryptionKeyFile (see ReadKeyFile), else (nil, nil) when neither is
+// set.
 func (c *Config) LoadEncryptionKey() ([]byte, error) {
 	if c.EncryptionKey != "" {
 		return ParseEncryptionKey(c.EncryptionKey)
@@ -32,13 +42,47 @@ func (c *Config) LoadEncryptionKey() ([]byte, error) {
 	if c.EncryptionKeyFile == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(c.EncryptionKeyFile)
+	return readKeyFile("encryption key: file", c.EncryptionKeyFile)
+}
+
+// LoadAcceptedKeys returns the keys of EncryptionAcceptedKeyFiles, in order,
+// each file checked as ReadKeyFile does.
+func (c *Config) LoadAcceptedKeys() ([][]byte, error) {
+	var keys [][]byte
+	for _, path := range c.EncryptionAcceptedKeyFiles {
+		key, err := readKeyFile("encryption_accepted_key_files: file", path)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
+}
+
+// ReadKeyFile reads an encryption key from a file (what names the file in
+// errors, e.g. "--new-key-file"). It refuses a file that other users may
+// read or write, or whose group may write, and a weak key; errors name the
+// file, never the key.
+func ReadKeyFile(what, path string) ([]byte, error) {
+	return readKeyFile(what+": file", path)
+}
+
+func readKeyFile(what, path string) ([]byte, error) {
+	info, err := os.Stat(path)
 	if err != nil {
-		return nil, fileError("encryption key: file", c.EncryptionKeyFile, err)
+		return nil, fileError(what, path, err)
+	}
+	if mode := info.Mode().Perm(); runtime.GOOS != "windows" && mode&keyFileForbiddenMode != 0 {
+		return nil, fmt.Errorf("%s %s: is open to other users (mode %04o); make it readable by otpgate only: chmod 600 %s",
+			what, path, mode, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fileError(what, path, err)
 	}
 	key, err := decodeKey(string(data))
 	if err != nil {
-		return nil, fmt.Errorf("encryption key: file %s: %w", c.EncryptionKeyFile, err)
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	return key, nil
 }
@@ -47,6 +91,17 @@ func (c *Config) LoadEncryptionKey() ([]byte, error) {
 // The hex alphabet is a subset of base64's, so a length error reports hex
 // when the text is hex, and base64 otherwise.
 func decodeKey(text string) ([]byte, error) {
+	key, err := decodeKeyText(text)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Count(key, key[:1]) == len(key) {
+		return nil, errors.New("is weak (one byte repeated, such as all zero): generate a random one, e.g. openssl rand -base64 32")
+	}
+	return key, nil
+}
+
+func decodeKeyText(text string) ([]byte, error) {
 	s := strings.TrimSpace(text)
 	if s == "" {
 		return nil, errors.New("is empty")

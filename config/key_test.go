@@ -99,15 +99,21 @@ func TestLoadEncryptionKey(t *testing.T) {
 // TestParseEncryptionKeyHexLookingBase64 covers base64 text made only of hex
 // digits ("AAAA…"): it must still decode as the 32-byte key it is.
 func TestParseEncryptionKeyHexLookingBase64(t *testing.T) {
-	zero := make([]byte, 32)
-	for _, text := range []string{
-		base64.StdEncoding.EncodeToString(zero),
-		base64.RawURLEncoding.EncodeToString(zero),
-		strings.Repeat("0", 64),
+	nearlyZero := make([]byte, 32)
+	nearlyZero[31] = 1
+	raw, err := base64.RawStdEncoding.DecodeString("0123456789abcdef0123456789abcdef0123456789a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string][]byte{
+		base64.StdEncoding.EncodeToString(nearlyZero):    nearlyZero,
+		base64.RawURLEncoding.EncodeToString(nearlyZero): nearlyZero,
+		strings.Repeat("0", 63) + "1":                    nearlyZero,
+		"0123456789abcdef0123456789abcdef0123456789a":    raw,
 	} {
 		key, err := config.ParseEncryptionKey(text)
-		if err != nil || !bytes.Equal(key, zero) {
-			t.Errorf("ParseEncryptionKey(%q) = (%x, %v), want 32 zero bytes", text, key, err)
+		if err != nil || !bytes.Equal(key, want) {
+			t.Errorf("ParseEncryptionKey(%q) = (%x, %v), want %x", text, key, err, want)
 		}
 	}
 }

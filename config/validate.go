@@ -68,6 +68,19 @@ func (c *Config) validateServer(p *problems) {
 }
 
 func (c *Config) validateEncryption(p *problems) {
+	seen := map[string]bool{}
+	for i, f := range c.EncryptionAcceptedKeyFiles {
+		key := fmt.Sprintf("encryption_accepted_key_files[%d]", i)
+		switch {
+		case strings.TrimSpace(f) == "":
+			p.add(key, "must not be empty")
+		case seen[f]:
+			p.add(key, "%s is listed twice", f)
+		case f == c.EncryptionKeyFile && c.EncryptionKey == "":
+			p.add(key, "%s is the primary key file (encryption_key_file)", f)
+		}
+		seen[f] = true
+	}
 	if c.EncryptionKey != "" {
 		if _, err := decodeKey(c.EncryptionKey); err != nil {
 			p.add(envEncryptionKey, "%v", err)

@@ -20,6 +20,15 @@ import (
 // else one SQLite file) and one encryption key: two replicas.
 func twoServers(t *testing.T, edit ...func(*provider.Options)) (*harness, *harness) {
 	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	sealer, _ := credential.NewSealer(key)
+	return twoServersSealed(t, sealer, sealer, edit...)
+}
+
+// twoServersSealed is twoServers with a sealer (keyring) per replica.
+func twoServersSealed(t *testing.T, sealA, sealB *credential.Sealer, edit ...func(*provider.Options)) (*harness, *harness) {
+	t.Helper()
 	driver, dsn := "sqlite", filepath.Join(t.TempDir(), "shared.db")
 	if pg := os.Getenv("OTPGATE_TEST_POSTGRES_DSN"); pg != "" {
 		driver, dsn = "postgres", storetest.PostgresSchema(t, pg)
@@ -35,13 +44,9 @@ func twoServers(t *testing.T, edit ...func(*provider.Options)) (*harness, *harne
 		}
 		return st
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	sameKey := func(o *provider.Options) { o.Sealer, _ = credential.NewSealer(key) }
 	shared := clock.New()
-	edit = append(edit, sameKey)
-	a := newHarnessOn(t, open(), shared, edit...)
-	b := newHarnessOn(t, open(), shared, edit...)
+	a := newHarnessOn(t, open(), shared, append(edit, func(o *provider.Options) { o.Sealer = sealA })...)
+	b := newHarnessOn(t, open(), shared, append(edit, func(o *provider.Options) { o.Sealer = sealB })...)
 	return a, b
 }
 

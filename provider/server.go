@@ -189,7 +189,7 @@ func (w *wiring) protocol() error {
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "Accept-Language"},
 		AllowCredentials: false,
 	}
-	opts := []op.Option{op.WithCORSOptions(w.cors)}
+	opts := []op.Option{op.WithCORSOptions(w.cors), op.WithCrypto(opCrypto(o.Sealer))}
 	if !w.secure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
@@ -213,8 +213,9 @@ func (w *wiring) signIn() {
 		AuthError: func(rw http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
 			op.AuthRequestError(&issuerWriter{ResponseWriter: rw, issuer: o.Issuer}, r, protocol.NewAuthRequest(f), err, p)
 		},
-		LogoutKey:         w.logoutKey,
-		AttemptsPerMinute: o.AttemptsPerMinute,
+		LogoutKey:          w.logoutKey,
+		LogoutKeysAccepted: o.Sealer.DeriveAll("logout")[1:],
+		AttemptsPerMinute:  o.AttemptsPerMinute,
 	}, o.Logger)
 }
 

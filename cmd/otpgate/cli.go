@@ -22,6 +22,10 @@ type cli struct {
 	stdout, stderr io.Writer
 	ov             config.Overrides
 	actor          string // --actor: who is recorded in the audit log
+	// alsoAccepted are keys open accepts beside the configured ones (the
+	// new key of keys rotate-encryption, so that a second run works even
+	// where the configuration does not name it yet).
+	alsoAccepted [][]byte
 	// setDefault, when not nil, is given the configured logger as soon as
 	// the configuration is loaded (see runWith).
 	setDefault func(*slog.Logger)
@@ -85,8 +89,12 @@ type runtime struct {
 	cfg    *config.Config
 	store  *store.Store
 	sealer *credential.Sealer
-	hasher *credential.Hasher
-	log    *slog.Logger
+	// key and accepted are the sealer's keys (primary, open-only), kept
+	// for keys rotate-encryption.
+	key      []byte
+	accepted [][]byte
+	hasher   *credential.Hasher
+	log      *slog.Logger
 }
 
 func (r *runtime) Close() { _ = r.store.Close() }
@@ -118,7 +126,12 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 			return nil, err
 		}
 	}
-	sealer, err := credential.NewSealer(key)
+	accepted, err := cfg.LoadAcceptedKeys()
+	if err != nil {
+		return nil, err
+	}
+	accepted = append(accepted, c.alsoAccepted...)
+	sealer, err := credential.NewSealer(key, accepted...)
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +144,8 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	rt := &runtime{cfg: cfg, store: st, sealer: sealer, hasher: credential.NewHasher(credential.OWASP),
-		log: log}
+	rt := &runtime{cfg: cfg, store: st, sealer: sealer, key: key, accepted: accepted,
+		hasher: credential.NewHasher(credential.OWASP), log: log}
 	if err := checkEncryptionKey(ctx, rt); err != nil {
 		rt.Close()
 		return nil, err
@@ -161,11 +174,12 @@ func checkEncryptionKey(ctx context.Context, rt *runtime) error {
 }
 
 // devKey loads the development encryption key from the data directory,
-// creating it (mode 0600) on first use.
+// creating it (mode 0600) on first use. An existing file is checked like
+// any key file (not open to other users, not weak).
 func devKey(dataDir string) ([]byte, error) {
 	path := filepath.Join(dataDir, "encryption.key")
-	if b, err := os.ReadFile(path); err == nil {
-		return config.ParseEncryptionKey(strings.TrimSpace(string(b)))
+	if _, err := os.Stat(path); err == nil {
+		return config.ReadKeyFile("encryption key", path)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("encryption key: %w", err)
 	}

@@ -4,7 +4,7 @@
 //	otpgate [global flags] migrate            create or update the database schema
 //	otpgate [global flags] client add|list|show|update|remove …
 //	otpgate [global flags] user add|list|show|set-password|disable|enable|require-mfa|reset-otp|unlock …
-//	otpgate [global flags] keys list|rotate
+//	otpgate [global flags] keys list|rotate|rotate-encryption|encryption-status
 //	otpgate [global flags] audit [--user NAME] [--since DURATION] [--limit N]
 //	otpgate [global flags] healthcheck        exit 0 when the local server answers /healthz
 //	otpgate version
@@ -105,7 +105,10 @@ Commands:
   user reset-otp NAME [--proof-lifetime 72h]
                              remove the device, revoke sessions, print an enrollment code
   user unlock NAME           lift the temporary password/answer lock
-  keys list|rotate
+  keys list|rotate           list or rotate the token-signing keys
+  keys rotate-encryption --new-key-file FILE
+                             re-encrypt every stored secret with a new encryption key
+  keys encryption-status     count the stored secrets by encryption key id
   audit [--user NAME] [--since 24h] [--limit 1000]
                              print the audit log, oldest first
   healthcheck                check that the local server answers

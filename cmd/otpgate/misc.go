@@ -46,9 +46,15 @@ func keysFor(rt *runtime) *protocol.Keys {
 
 func (c *cli) keys(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("keys: missing subcommand (list, rotate)")
+		return fmt.Errorf("keys: missing subcommand (list, rotate, rotate-encryption, encryption-status)")
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "rotate-encryption":
+		return c.rotateEncryption(ctx, args)
+	case "encryption-status":
+		return c.encryptionStatus(ctx, args)
+	}
 	if _, err := c.parse(c.flags("keys "+sub), args); err != nil {
 		return err
 	}

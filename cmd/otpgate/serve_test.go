@@ -99,7 +99,7 @@ func TestServeConfigDeclaredClients(t *testing.T) {
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	const secret = "config-secret-0123456789"
 	secretFile := writeFile(t, dir, "webapp.secret", secret+"\n")
-	keyFile := writeFile(t, dir, "encryption.key", strings.Repeat("5a", 32)+"\n")
+	keyFile := writeFile(t, dir, "encryption.key", strings.Repeat("5a", 31)+"5b"+"\n")
 	cfg := writeFile(t, dir, "otpgate.yaml", fmt.Sprintf(`issuer: http://%[1]s
 listen: %[1]s
 data_dir: %[2]s

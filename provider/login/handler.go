@@ -29,6 +29,10 @@ type Config struct {
 	AuthError func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error)
 	// LogoutKey signs logout confirmation links.
 	LogoutKey [32]byte
+	// LogoutKeysAccepted also verify them (keys of accepted encryption
+	// keys: links a replica on the previous primary key signed during a
+	// key rotation).
+	LogoutKeysAccepted [][32]byte
 	// AttemptsPerMinute limits sign-in form posts per client IP (password
 	// spraying); 0 turns the limiter off.
 	AttemptsPerMinute int

@@ -33,11 +33,15 @@ func signRedirect(key [32]byte, redirect string) string {
 // verifiedRedirect returns the signed redirect of a logout request, or the
 // local signed-out page when it is missing or not signed by us.
 func (h *Handler) verifiedRedirect(redirect, sig string) string {
-	want := signRedirect(h.cfg.LogoutKey, redirect)
-	if redirect == "" || !hmac.Equal([]byte(sig), []byte(want)) {
+	if redirect == "" {
 		return "/logged-out"
 	}
-	return redirect
+	for _, key := range append([][32]byte{h.cfg.LogoutKey}, h.cfg.LogoutKeysAccepted...) {
+		if hmac.Equal([]byte(sig), []byte(signRedirect(key, redirect))) {
+			return redirect
+		}
+	}
+	return "/logged-out"
 }
 
 func (h *Handler) logoutPage(c echo.Context) error {

@@ -129,7 +129,7 @@ func (k *Keys) newKey() (*store.SigningKey, error) {
 	return &store.SigningKey{
 		ID:         id,
 		Algorithm:  string(jose.RS256),
-		PrivateKey: k.seal.Seal(x509.MarshalPKCS1PrivateKey(priv), []byte("signing-key:"+id)),
+		PrivateKey: k.seal.Seal(x509.MarshalPKCS1PrivateKey(priv), SigningKeyAD(id)),
 		CreatedAt:  k.store.Now(),
 	}, nil
 }
@@ -162,7 +162,7 @@ func (k *Keys) reload(ctx context.Context) error {
 	}
 	var all []*signingKey
 	for _, r := range rows {
-		der, err := k.seal.Open(r.PrivateKey, []byte("signing-key:"+r.ID))
+		der, err := k.seal.Open(r.PrivateKey, SigningKeyAD(r.ID))
 		if err != nil {
 			return fmt.Errorf("signing key %s: %w", r.ID, err)
 		}
@@ -245,3 +245,6 @@ func (k *Keys) published(ctx context.Context) ([]op.Key, error) {
 	}
 	return out, nil
 }
+
+// SigningKeyAD is the associated data of a signing key's sealed private key.
+func SigningKeyAD(id string) []byte { return []byte("signing-key:" + id) }

@@ -22,8 +22,11 @@ const (
 	maxPendingAttempts = 5
 )
 
-func pendingAD(flowID string) []byte { return []byte("pending-totp:" + flowID) }
-func codesAD(flowID string) []byte   { return []byte("recovery-codes:" + flowID) }
+// PendingAD is the associated data of a flow's sealed pending secret.
+func PendingAD(flowID string) []byte { return []byte("pending-totp:" + flowID) }
+
+// CodesAD is the associated data of a flow's sealed new recovery codes.
+func CodesAD(flowID string) []byte { return []byte("recovery-codes:" + flowID) }
 
 // Offer is the secret an enrollment shows, as an authenticator app's key.
 type Offer struct {
@@ -55,7 +58,7 @@ func (s *Service) offer(j *Journey, secret []byte) (Offer, error) {
 func (s *Service) pendingSecret(ctx context.Context, j *Journey, restart bool) ([]byte, error) {
 	f, now := j.Flow, s.now()
 	if !restart && f.PendingSecret != nil && f.PendingExpiresAt != nil && f.PendingExpiresAt.After(now) {
-		secret, err := s.sealer.Open(f.PendingSecret, pendingAD(f.ID))
+		secret, err := s.sealer.Open(f.PendingSecret, PendingAD(f.ID))
 		if err == nil {
 			return secret, nil
 		}
@@ -65,7 +68,7 @@ func (s *Service) pendingSecret(ctx context.Context, j *Journey, restart bool) (
 	if err != nil {
 		return nil, internal(err)
 	}
-	sealed := s.sealer.Seal(secret, pendingAD(f.ID))
+	sealed := s.sealer.Seal(secret, PendingAD(f.ID))
 	expires := now.Add(pendingLifetime)
 	if err := s.store.OfferSecret(ctx, f.ID, sealed, expires); err != nil {
 		return nil, flowWriteError(err)
@@ -133,7 +136,7 @@ func (s *Service) enrollDevice(ctx context.Context, j *Journey, app string, secr
 		Device: &store.Device{ID: deviceID, UserID: u.ID, App: app, LastStep: step, EnrolledAt: now,
 			Secret: s.sealer.Seal(secret, DeviceAD(u.ID, deviceID))},
 		CodeHashes:  hashes,
-		SealedCodes: s.sealer.Seal([]byte(strings.Join(codes, "\n")), codesAD(j.Flow.ID)),
+		SealedCodes: s.sealer.Seal([]byte(strings.Join(codes, "\n")), CodesAD(j.Flow.ID)),
 	})
 	if errors.Is(err, store.ErrStale) || errors.Is(err, store.ErrConflict) {
 		// Another request enrolled first: a fresh look tells what is next.
@@ -177,7 +180,7 @@ func (s *Service) enrollFailed(ctx context.Context, j *Journey, secret []byte, c
 // RecoveryCodes are the codes of the enrollment j's flow just made, shown
 // once; they are kept sealed on the flow only until AckRecoveryCodes.
 func (s *Service) RecoveryCodes(j *Journey) ([]string, error) {
-	plain, err := s.sealer.Open(j.Flow.PendingCodes, codesAD(j.Flow.ID))
+	plain, err := s.sealer.Open(j.Flow.PendingCodes, CodesAD(j.Flow.ID))
 	if err != nil {
 		return nil, internal(err)
 	}

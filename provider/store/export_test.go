@@ -210,3 +210,7 @@ func (s *Store) MigrateTo(ctx context.Context, version int) error {
 		}
 	}
 }
+
+// SetResealBatch makes ResealAll read n rows at a time, so that the
+// conformance cases cross batch boundaries.
+func SetResealBatch(s *Store, n int) { s.resealBatch = n }

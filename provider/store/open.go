@@ -25,6 +25,9 @@ type Store struct {
 	statements *statementCounter
 	// Clock is the time source; tests replace it.
 	Clock func() time.Time
+	// resealBatch is how many rows ResealAll reads at once (0: the
+	// default); the tests make it small.
+	resealBatch int
 }
 
 // Open connects to the database named by driver ("sqlite" or "postgres")

@@ -13,5 +13,9 @@ func TestPostgres(t *testing.T) {
 	if dsn == "" {
 		t.Skip("set OTPGATE_TEST_POSTGRES_DSN to run the PostgreSQL storage tests")
 	}
-	storetest.Run(t, func(t *testing.T) *store.Store { return storetest.OpenPostgres(t, dsn) })
+	storetest.Run(t, func(t *testing.T) *store.Store {
+		s := storetest.OpenPostgres(t, dsn)
+		store.SetResealBatch(s, 2)
+		return s
+	})
 }

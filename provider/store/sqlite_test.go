@@ -10,7 +10,11 @@ import (
 )
 
 func TestSQLite(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) *store.Store { return storetest.OpenSQLite(t) })
+	storetest.Run(t, func(t *testing.T) *store.Store {
+		s := storetest.OpenSQLite(t)
+		store.SetResealBatch(s, 2)
+		return s
+	})
 }
 
 // TestSQLiteSettings proves the DSN settings that the concurrency and
