@@ -102,6 +102,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	w := &wiring{o: o, secure: iss.Scheme == "https", cookies: web.NewCookies(iss.Scheme == "https")}
+	if o.Sealer != nil {
+		w.cookies = w.cookies.WithBindingKeys(o.Sealer.DeriveAll("browser-binding"))
+	}
 	if err := w.storage(ctx); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,9 @@ import (
 // with one more redirect. Budgets and device cookies added one statement
 // each to password and question (the decay of a quiet budget; a browser
 // without a device cookie needs no known-browser lookup) and one to the
-// last step (remembering the browser).)
+// last step (remembering the browser). Rotating the browser binding at
+// the password and at the finish adds two each: the browser's flows and
+// an enrollment it holds move to the new binding.)
 func TestStatementsPerSignInStep(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -36,11 +38,11 @@ func TestStatementsPerSignInStep(t *testing.T) {
 		do     func() *page
 	}{
 		{"authorize", 8, func() *page { return b.get(authURL(relying, nonce, "")) }},
-		{"password", 14, func() *page {
+		{"password", 16, func() *page {
 			return b.submit(p, map[string]string{"username": "stmts", "password": "correct-horse-battery"})
 		}},
 		{"question", 11, func() *page { return b.submit(p, map[string]string{"answer": "rex"}) }},
-		{"passcode", 16, func() *page { return b.submit(p, map[string]string{"code": h.passcode(t, secret)}) }},
+		{"passcode", 18, func() *page { return b.submit(p, map[string]string{"code": h.passcode(t, secret)}) }},
 	}
 	for _, s := range steps {
 		before := h.store.Statements()

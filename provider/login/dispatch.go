@@ -55,10 +55,28 @@ func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 	ctx := c.Request().Context()
 	// The browser becomes (or stays) a known browser of the account.
 	j.DeviceCookie = h.cookies.EnsureDevice(c, h.policy.KnownBrowserLifetime)
+	// A finished sign-in is a privilege change: the binding moves to a
+	// new value before the flow is handed back, and the CSRF token is
+	// renewed at the next page (see rotateBinding).
+	if err := h.rotateBinding(c, j); err != nil {
+		return err
+	}
 	session, err := h.svc.Finish(ctx, j, h.cookies.Get(c, "session"))
 	if err != nil {
 		return pageErrorFor(err)
 	}
 	h.cookies.Set(c, "session", session, h.policy.SessionLifetime)
+	h.cookies.Set(c, "csrf", "", -1)
 	return c.Redirect(http.StatusFound, h.cfg.CallbackURL(ctx, j.Flow.ID))
+}
+
+// rotateBinding gives the browser a new binding value at a privilege
+// change (the password passed, the sign-in finished) and moves its flows
+// to it: a binding value copied into another browser (fixation) stops
+// working there before anything it could win is issued.
+func (h *Handler) rotateBinding(c echo.Context, j *signin.Journey) error {
+	if err := h.svc.Rebind(c.Request().Context(), j, h.cookies.RotateBrowser(c)); err != nil {
+		return pageErrorFor(err)
+	}
+	return nil
 }

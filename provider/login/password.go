@@ -39,6 +39,10 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 		return h.page(c, statusOf(r), j.Flow, templates.PasswordPage{Base: h.problem(c, j.Flow, r),
 			Username: strings.TrimSpace(username), OfferLink: r.OfferLink})
 	}
+	// The flow now names an account: a privilege change.
+	if err := h.rotateBinding(c, j); err != nil {
+		return err
+	}
 	return h.advance(c, j, r)
 }
 

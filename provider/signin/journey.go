@@ -50,6 +50,21 @@ func (s *Service) Bind(ctx context.Context, flowID, browser string) error {
 	return nil
 }
 
+// Rebind moves j's browser (its flows, and an enrollment it holds) to the
+// new binding newHash after the binding cookie was rotated at a privilege
+// change; j's flow follows.
+func (s *Service) Rebind(ctx context.Context, j *Journey, newHash string) error {
+	old := j.Flow.BrowserHash
+	if old == "" || old == newHash {
+		return nil
+	}
+	if err := s.store.RebindBrowser(ctx, old, newHash); err != nil {
+		return fault(err)
+	}
+	j.Flow.BrowserHash = newHash
+	return nil
+}
+
 // Flow loads the flow r names and checks that it is alive and belongs to
 // r's browser.
 func (s *Service) Flow(ctx context.Context, r Request) (*store.Flow, error) {

@@ -15,6 +15,7 @@ import (
 type Flows interface {
 	FlowByID(ctx context.Context, id string) (*store.Flow, error)
 	BindFlow(ctx context.Context, id, browserHash string) error
+	RebindBrowser(ctx context.Context, oldHash, newHash string) error
 	FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*store.Flow, error)
 }
 

@@ -105,6 +105,27 @@ func (s *Store) RevokeGrant(ctx context.Context, flowID string) error {
 	return nil
 }
 
+// RebindBrowser moves a browser's unfinished flows, and the enrollment it
+// holds after a proof, from its old binding to its new one (the binding
+// cookie was rotated), in one transaction.
+func (s *Store) RebindBrowser(ctx context.Context, oldHash, newHash string) error {
+	if !lookupable(oldHash) || !lookupable(newHash) {
+		return ErrNotFound
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&Flow{}).Where("browser_hash = ? AND done_at IS NULL", oldHash).
+			Update("browser_hash", newHash).Error; err != nil {
+			return err
+		}
+		return tx.Model(&User{}).Where("enroll_hold_browser = ?", oldHash).
+			UpdateColumn("enroll_hold_browser", newHash).Error
+	})
+	if err != nil {
+		return fmt.Errorf("rebind browser: %w", err)
+	}
+	return nil
+}
+
 // BindFlow ties an unbound flow to a browser (the hash of its cookie). It
 // never rebinds: a flow already bound to another browser keeps its binding.
 func (s *Store) BindFlow(ctx context.Context, id, browserHash string) error {

@@ -1,6 +1,11 @@
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/otpgate/otpgate/provider/credential"
@@ -14,26 +19,70 @@ const browserCookie = "browser"
 // cookie the request itself does not carry yet.
 const browserHashKey = "otpgate.browserHash"
 
-// BrowserHash is the hash of this browser's binding cookie, or "".
+// A binding cookie's value is a random token and a signature over it by a
+// key derived from the encryption key: only values the server issued
+// bind a flow, so a value planted in a browser is ignored (and replaced).
+// The binding is also rotated whenever a sign-in gains a privilege (the
+// password passed, the sign-in finished; see RotateBrowser), so even a
+// server-issued value copied into another browser stops working there.
+
+// BrowserHash is the hash of this browser's binding cookie, or "" when it
+// has none that the server issued.
 func (k Cookies) BrowserHash(c echo.Context) string {
 	if h, ok := c.Get(browserHashKey).(string); ok {
 		return h
 	}
-	if v := k.Get(c, browserCookie); v != "" {
+	if v := k.Get(c, browserCookie); v != "" && k.issued(v) {
 		return credential.HashToken(v)
 	}
 	return ""
 }
 
 // EnsureBrowser returns the browser binding hash, creating the cookie (a
-// value only the server issues) on the browser's first visit.
+// value only the server issues) on the browser's first visit, or when the
+// browser sent one the server did not issue.
 func (k Cookies) EnsureBrowser(c echo.Context) string {
 	if h := k.BrowserHash(c); h != "" {
 		return h
 	}
+	return k.newBinding(c)
+}
+
+// RotateBrowser gives the browser a new binding value and returns its
+// hash; the caller moves the browser's flows to it (signin.Rebind).
+func (k Cookies) RotateBrowser(c echo.Context) string { return k.newBinding(c) }
+
+func (k Cookies) newBinding(c echo.Context) string {
 	v := credential.NewToken()
+	if len(k.bindKeys) > 0 {
+		v += "." + bindingSignature(k.bindKeys[0], v)
+	}
 	k.Set(c, browserCookie, v, 0)
 	h := credential.HashToken(v)
 	c.Set(browserHashKey, h)
 	return h
+}
+
+// issued reports whether v carries a signature of one of the binding
+// keys (without keys, as in unit tests of other packages, every value).
+func (k Cookies) issued(v string) bool {
+	if len(k.bindKeys) == 0 {
+		return true
+	}
+	token, sig, ok := strings.Cut(v, ".")
+	if !ok {
+		return false
+	}
+	for _, key := range k.bindKeys {
+		if hmac.Equal([]byte(sig), []byte(bindingSignature(key, token))) {
+			return true
+		}
+	}
+	return false
+}
+
+func bindingSignature(key [32]byte, token string) string {
+	m := hmac.New(sha256.New, key[:])
+	m.Write([]byte("browser-binding\x00" + token))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }

@@ -15,10 +15,22 @@ const maxCookieValue = 128
 // Cookies builds every cookie otpgate sets, in one place: __Host- names,
 // Secure, HttpOnly and SameSite=Lax when the issuer is https; plain names
 // on a plain-http development issuer (where browsers refuse __Host-).
-type Cookies struct{ secure bool }
+type Cookies struct {
+	secure bool
+	// bindKeys sign the browser-binding cookie: the first signs, every
+	// one verifies (a replica still on an earlier encryption key).
+	bindKeys [][32]byte
+}
 
 // NewCookies returns the builder; secure is true when the issuer is https.
 func NewCookies(secure bool) Cookies { return Cookies{secure: secure} }
+
+// WithBindingKeys returns k signing browser-binding cookies with keys[0]
+// and accepting a signature by any of keys.
+func (k Cookies) WithBindingKeys(keys [][32]byte) Cookies {
+	k.bindKeys = keys
+	return k
+}
 
 // Name is the full name of the cookie called n.
 func (k Cookies) Name(n string) string {
