@@ -199,9 +199,11 @@ type Lockout struct {
 	// temporarily, 1 minute doubling up to 1 hour (default 10; env
 	// OTPGATE_LOCKOUT_LOGIN_ATTEMPTS).
 	LoginAttempts int `yaml:"login_attempts"`
-	// AttemptsPerMinutePerIP limits sign-in form posts from one address
-	// (default 30; 0 turns the limiter off; env
-	// OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP).
+	// AttemptsPerMinutePerIP failed sign-in form posts from one address in
+	// a minute make its further posts wait for the minute to end (HTTP
+	// 429); successes do not count, and the count is shared by every
+	// replica through the database (default 30; 0 turns the limiter off;
+	// env OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP).
 	AttemptsPerMinutePerIP int `yaml:"attempts_per_minute_per_ip"`
 	// LoginLockDecay: each full period without an attempt lowers a
 	// password/answer lock level by one (default 1h; env

@@ -426,3 +426,49 @@ func TestEnrollmentProofLink(t *testing.T) {
 		t.Fatalf("second use: status %d", p.Status)
 	}
 }
+
+// TestAddressLimiterCountsFailuresOnly: many people behind one address
+// (an office's NAT) sign in without ever meeting the limiter, because only
+// failures count; the count is kept in the database, so the failures one
+// address makes on two replicas add up, and the minute's window ends it.
+func TestAddressLimiterCountsFailuresOnly(t *testing.T) {
+	t.Parallel()
+	const limit = 5
+	a, b := twoServers(t, func(o *provider.Options) { o.AttemptsPerMinute = limit })
+	a.addClient("app", appSecret)
+	for i := range 2 * limit {
+		a.addUser(fmt.Sprint("staff", i), "a-real-password-1", "rex")
+	}
+	nonce := "n"
+	appA := a.relyingParty("app", appSecret, &nonce)
+	appB := b.relyingParty("app", appSecret, &nonce)
+	// Twice the limit of complete sign-ins from one address, on both replicas.
+	for i := range 2 * limit {
+		app := appA
+		if i%2 == 1 {
+			app = appB
+		}
+		if c := newBrowser(t).signIn(authURL(app, nonce, ""), fmt.Sprint("staff", i), "a-real-password-1", "rex"); !c.ToRP() {
+			t.Fatalf("sign-in %d from the office: step %q status %d", i, c.Step(), c.Status)
+		}
+	}
+	// Failures on alternating replicas add up to the limit.
+	br := newBrowser(t)
+	pa, pb := br.get(authURL(appA, nonce, "")), br.get(authURL(appB, nonce, ""))
+	for i := range limit {
+		p := pa
+		if i%2 == 1 {
+			p = pb
+		}
+		if q := br.submit(p, map[string]string{"username": fmt.Sprint("staff", i), "password": "Spring2026!"}); q.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d", i, q.Status)
+		}
+	}
+	if q := br.submit(pb, map[string]string{"username": "staff0", "password": "a-real-password-1"}); q.Status != http.StatusTooManyRequests {
+		t.Fatalf("after %d failures over two replicas: status %d, want 429", limit, q.Status)
+	}
+	a.clock.Advance(time.Minute)
+	if q := br.submit(pa, map[string]string{"username": "staff0", "password": "a-real-password-1"}); q.Step() != "question" {
+		t.Fatalf("a minute later: step %q status %d", q.Step(), q.Status)
+	}
+}

@@ -66,8 +66,8 @@ type Options struct {
 	// password and answer: signin.EnrollProofEmail, EnrollProofAdmin or
 	// EnrollProofNone.
 	EnrollmentProof string
-	// AttemptsPerMinute limits sign-in posts per client IP (negative
-	// turns it off).
+	// AttemptsPerMinute limits failed sign-in posts per client IP and
+	// minute, counted in the database (negative turns it off).
 	AttemptsPerMinute int
 	// Notifier mails people about security events; nil when mail is off.
 	Notifier signin.Notifier
@@ -218,7 +218,6 @@ func (w *wiring) signIn() {
 		},
 		LogoutKey:          w.logoutKey,
 		LogoutKeysAccepted: o.Sealer.DeriveAll("logout")[1:],
-		AttemptsPerMinute:  o.AttemptsPerMinute,
 	}, o.Logger)
 }
 

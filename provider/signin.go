@@ -30,6 +30,8 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		ResetLinkLifetime:    o.ResetLinkLifetime,
 		ResetMailsPerHour:    o.ResetMailsPerHour,
 		Issuer:               o.Issuer,
+		// The per-address limiter (negative AttemptsPerMinute: off).
+		AddressFailuresPerMinute: max(o.AttemptsPerMinute, 0),
 	}, signin.Deps{
 		Store:  o.Store,
 		Hasher: o.Hasher,

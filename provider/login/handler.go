@@ -33,9 +33,6 @@ type Config struct {
 	// keys: links a replica on the previous primary key signed during a
 	// key rotation).
 	LogoutKeysAccepted [][32]byte
-	// AttemptsPerMinute limits sign-in form posts per client IP (password
-	// spraying); 0 turns the limiter off.
-	AttemptsPerMinute int
 }
 
 // Handler serves the sign-in pages: it parses a form, calls the sign-in

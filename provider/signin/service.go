@@ -51,6 +51,9 @@ type Config struct {
 	// reset links mailed for one account in any hour.
 	ResetLinkLifetime time.Duration
 	ResetMailsPerHour int
+	// AddressFailuresPerMinute failed sign-in posts from one client
+	// address in a minute make its next posts wait (0: no limit).
+	AddressFailuresPerMinute int
 	// Issuer is the configured issuer URL: emailed links are built from
 	// it, never from a request's Host header.
 	Issuer string

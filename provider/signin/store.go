@@ -15,6 +15,8 @@ import (
 type Flows interface {
 	FlowByID(ctx context.Context, id string) (*store.Flow, error)
 	BindFlow(ctx context.Context, id, browserHash string) error
+	AddressFailures(ctx context.Context, key string, window time.Duration) (int64, error)
+	RecordAddressFailure(ctx context.Context, key string, window time.Duration) error
 	RebindBrowser(ctx context.Context, oldHash, newHash string) error
 	FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*store.Flow, error)
 }

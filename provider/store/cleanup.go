@@ -17,5 +17,8 @@ func (s *Store) DeleteExpired(ctx context.Context, retention time.Duration) erro
 			return fmt.Errorf("delete expired: %w", err)
 		}
 	}
+	if err := db.Where("window_start < ?", before.Unix()).Delete(&AddressFailure{}).Error; err != nil {
+		return fmt.Errorf("delete expired address failures: %w", err)
+	}
 	return nil
 }
