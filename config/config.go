@@ -184,6 +184,12 @@ type Server struct {
 	// and lockout counts would help an attacker); empty (the default) serves
 	// no metrics (env OTPGATE_SERVER_METRICS_LISTEN).
 	MetricsListen string `yaml:"metrics_listen"`
+	// HashConcurrency bounds the argon2id computations (19 MiB each) that
+	// run at once; a check waits up to 2 seconds for a slot, browsers that
+	// signed in to the account before first, then gets HTTP 503 with
+	// Retry-After. 0 (the default) is the number of CPUs (env
+	// OTPGATE_SERVER_HASH_CONCURRENCY).
+	HashConcurrency int `yaml:"hash_concurrency"`
 }
 
 // TLS reports whether otpgate terminates TLS itself.

@@ -152,6 +152,7 @@ func (c *Config) applyEnv(e *envReader) {
 	e.list("OTPGATE_SERVER_TRUSTED_PROXIES", &c.Server.TrustedProxies)
 	e.duration("OTPGATE_SERVER_SHUTDOWN_DELAY", &c.Server.ShutdownDelay)
 	e.str("OTPGATE_SERVER_METRICS_LISTEN", &c.Server.MetricsListen)
+	e.integer("OTPGATE_SERVER_HASH_CONCURRENCY", &c.Server.HashConcurrency)
 	e.integer("OTPGATE_LOCKOUT_PASSCODE_ATTEMPTS", &c.Lockout.PasscodeAttempts)
 	e.integer("OTPGATE_LOCKOUT_LOGIN_ATTEMPTS", &c.Lockout.LoginAttempts)
 	e.integer("OTPGATE_LOCKOUT_ATTEMPTS_PER_MINUTE_PER_IP", &c.Lockout.AttemptsPerMinutePerIP)

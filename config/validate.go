@@ -48,6 +48,9 @@ func (c *Config) validateServer(p *problems) {
 	}
 
 	listenProblems(p, "listen", c.Listen, "127.0.0.1:8080 or :8080")
+	if n := c.Server.HashConcurrency; n < 0 || n > 1024 {
+		p.add("server.hash_concurrency", "must be between 0 (the number of CPUs) and 1024")
+	}
 	if m := c.Server.MetricsListen; m != "" {
 		listenProblems(p, "server.metrics_listen", m, "127.0.0.1:9464")
 		if m == c.Listen {

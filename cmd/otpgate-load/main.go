@@ -29,12 +29,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,6 +66,15 @@ type config struct {
 	secret      string
 	seed        string
 	timeout     time.Duration
+	// guessers post wrong passwords for names that are no account,
+	// beside the sign-ins, each from a browser of its own.
+	guessers int
+	// knownBrowsers keeps one browser per account, so that after its
+	// first sign-in it is a known browser of the account (prompt=login
+	// keeps the password step).
+	knownBrowsers bool
+	// pids are server processes whose peak resident memory is printed.
+	pids []int
 }
 
 func main() {
@@ -80,7 +91,21 @@ func main() {
 	flag.StringVar(&c.secret, "client-secret", "otpgate-load-client-secret", "client secret")
 	flag.StringVar(&c.seed, "seed", "otpgate-load", "accounts are <seed>-NNNN with password <seed>-password-NNNN")
 	flag.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of each HTTP request")
+	flag.IntVar(&c.guessers, "guessers", 0, "concurrent wrong-password posts (for names that are no account) beside the sign-ins")
+	flag.BoolVar(&c.knownBrowsers, "known-browsers", false, "sign each account in from the same browser every time (a known browser after its first sign-in)")
+	var pids string
+	flag.StringVar(&pids, "server-pids", "", "comma-separated server process ids whose peak resident memory (Linux VmHWM) is printed at the end")
 	flag.Parse()
+	for _, p := range strings.Split(pids, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "otpgate-load: -server-pids:", err)
+				os.Exit(2)
+			}
+			c.pids = append(c.pids, n)
+		}
+	}
 	for _, r := range strings.Split(replicas, ",") {
 		if r = strings.TrimRight(strings.TrimSpace(r), "/"); r != "" {
 			c.replicas = append(c.replicas, r)
@@ -130,6 +155,8 @@ func (c *config) check() error {
 		return errors.New("-duration must be positive and at most 1h")
 	case c.provision && c.database == "":
 		return errors.New("-provision needs -database")
+	case c.guessers < 0 || c.guessers > 1000:
+		return errors.New("-guessers must be between 0 and 1000")
 	case c.concurrency > c.users:
 		// Ten password checks in flight for one account lock it.
 		return errors.New("-concurrency must not exceed -users (one account signs in once at a time)")
@@ -213,6 +240,8 @@ type result struct {
 	latencies []time.Duration
 	requests  int64
 	elapsed   time.Duration
+	// guesses counts the guessers' answers by HTTP status.
+	guesses map[int]int
 }
 
 func runLoad(ctx context.Context, c config) (*result, error) {
@@ -228,12 +257,23 @@ func runLoad(ctx context.Context, c config) (*result, error) {
 	verifier := rp.NewIDTokenVerifier(c.issuer, c.clientID, keys,
 		rp.WithNonce(func(ctx context.Context) string { n, _ := ctx.Value(nonceKey{}).(string); return n }))
 
-	res := &result{failures: map[string]int{}}
+	res := &result{failures: map[string]int{}, guesses: map[int]int{}}
 	var mu sync.Mutex
 	var n atomic.Int64
 	deadline := time.Now().Add(c.duration)
 	start := time.Now()
 	var wg sync.WaitGroup
+	for range c.guessers {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				status := guess(ctx, c, next, counting)
+				mu.Lock()
+				res.guesses[status]++
+				mu.Unlock()
+			}
+		})
+	}
+	browsers := make([]*browser.Browser, c.users)
 	for range c.concurrency {
 		wg.Add(1)
 		go func() {
@@ -241,7 +281,7 @@ func runLoad(ctx context.Context, c config) (*result, error) {
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				i := int(n.Add(1)-1) % c.users
 				t0 := time.Now()
-				err := signIn(ctx, c, next, counting, verifier, i)
+				err := signIn(ctx, c, next, counting, verifier, i, browsers)
 				d := time.Since(t0)
 				mu.Lock()
 				if err != nil {
@@ -267,8 +307,17 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 type nonceKey struct{}
 
 // signIn signs account i in; each request goes to next().
-func signIn(ctx context.Context, c config, next func() string, transport http.RoundTripper, v *rp.IDTokenVerifier, i int) error {
+func signIn(ctx context.Context, c config, next func() string, transport http.RoundTripper, v *rp.IDTokenVerifier, i int,
+	browsers []*browser.Browser) error {
 	b := browser.New().WithClient(transport, c.timeout)
+	if c.knownBrowsers {
+		// Account i signs in from one worker at a time (concurrency never
+		// exceeds the accounts), so its browser is not shared.
+		if browsers[i] == nil {
+			browsers[i] = b
+		}
+		b = browsers[i]
+	}
 	b.Route, b.Context = next, ctx
 	verifierBytes := make([]byte, 32)
 	_, _ = rand.Read(verifierBytes)
@@ -277,7 +326,8 @@ func signIn(ctx context.Context, c config, next func() string, transport http.Ro
 	nonce := rand.Text()
 	q := url.Values{"client_id": {c.clientID}, "redirect_uri": {redirectURI}, "response_type": {"code"},
 		"scope": {"openid"}, "state": {rand.Text()}, "nonce": {nonce},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
+		"prompt": {"login"}}
 	p, err := b.Get(c.issuer + "/authorize?" + q.Encode())
 	if err != nil {
 		return errors.New("authorize: " + shortErr(err))
@@ -321,6 +371,39 @@ func signIn(ctx context.Context, c config, next func() string, transport http.Ro
 	return nil
 }
 
+// guess posts one wrong password for a name that is no account, from a
+// browser of its own, and returns the answer's status (0: no answer).
+func guess(ctx context.Context, c config, next func() string, transport http.RoundTripper) int {
+	b := browser.New().WithClient(transport, c.timeout)
+	b.Route, b.Context = next, ctx
+	q := url.Values{"client_id": {c.clientID}, "redirect_uri": {redirectURI}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {rand.Text()}, "code_challenge": {strings.Repeat("A", 43)},
+		"code_challenge_method": {"S256"}}
+	p, err := b.Get(c.issuer + "/authorize?" + q.Encode())
+	if err != nil || p.Step() != "password" {
+		return 0
+	}
+	p, err = b.Submit(p, map[string]string{"username": "guess-" + rand.Text(), "password": "Winter2026!"})
+	if err != nil {
+		return 0
+	}
+	return p.Status
+}
+
+// peakRSS is a process's peak resident memory from /proc (Linux).
+func peakRSS(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
 func shortErr(err error) string {
 	s := err.Error()
 	if i := strings.LastIndex(s, ": "); i >= 0 && len(s) > 80 {
@@ -354,5 +437,16 @@ func (r *result) print(w io.Writer, c config) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		fmt.Fprintf(w, "  failure ×%d: %s\n", r.failures[k], k)
+	}
+	if c.guessers > 0 {
+		statuses := slices.Sorted(maps.Keys(r.guesses))
+		parts := []string{}
+		for _, st := range statuses {
+			parts = append(parts, fmt.Sprintf("%d ×%d", st, r.guesses[st]))
+		}
+		fmt.Fprintf(w, "guessers %d: answers %s\n", c.guessers, strings.Join(parts, ", "))
+	}
+	for _, pid := range c.pids {
+		fmt.Fprintf(w, "server %d: peak resident memory %s\n", pid, peakRSS(pid))
 	}
 }

@@ -61,6 +61,9 @@ func TestInterop(t *testing.T) {
 		// The key-rotation module watches a rotated key start signing
 		// (oidc.test.mjs ACTIVATION_DELAY_MS must match).
 		"OTPGATE_TOKENS_KEY_ACTIVATION_DELAY=5s",
+		// The refresh module waits out the reuse interval before it
+		// expects a rotated-out token to be refused.
+		"OTPGATE_TOKENS_REFRESH_REUSE_INTERVAL=1s",
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

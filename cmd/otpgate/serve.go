@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	goruntime "runtime"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/demo"
 	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/signin"
@@ -67,6 +69,12 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 	if sender != nil {
 		notifier = provider.MailNotifier{Sender: sender, Now: rt.store.Now}
 	}
+	// Bound concurrent password hashes (memory), owners' browsers first.
+	slots := cfg.Server.HashConcurrency
+	if slots == 0 {
+		slots = goruntime.GOMAXPROCS(0)
+	}
+	rt.hasher.Limit(credential.NewGate(slots, hashWait))
 	attempts := cfg.Lockout.AttemptsPerMinutePerIP
 	if attempts == 0 {
 		attempts = -1 // off
@@ -192,6 +200,10 @@ func metricsServer(rt *runtime, srv *provider.Server) (*http.Server, error) {
 	rt.log.Info("metrics listening", "addr", ln.Addr().String())
 	return ms, nil
 }
+
+// hashWait is how long a password check waits for a hashing slot before
+// it is answered 503.
+const hashWait = 2 * time.Second
 
 // codeLifetime is how long an authorization code can be redeemed.
 const codeLifetime = 2 * time.Minute

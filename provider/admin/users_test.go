@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -229,7 +230,7 @@ func TestPasswordsFollowTheSignInPolicy(t *testing.T) {
 	if _, err := e.svc.SetPassword(e.ctx(), actor, "quincy", "ｗｈａｒｆ－ｓｔａｐｌｅ－ｏｒｂｉｔ－９"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, legacy, _ := e.hasher.VerifyPassword("wharf-staple-orbit-9", e.user(u.ID).PasswordHash); !ok || legacy {
+	if ok, legacy, _ := e.hasher.VerifyPassword(context.Background(), "wharf-staple-orbit-9", e.user(u.ID).PasswordHash); !ok || legacy {
 		t.Errorf("a full-width password was not stored in its NFKC form: ok %v legacy %v", ok, legacy)
 	}
 }

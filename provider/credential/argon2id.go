@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -39,7 +40,15 @@ type Hasher struct {
 	// dummy is a hash of a random value, checked when there is no stored
 	// hash, so that an unknown account costs the same time as a known one.
 	dummy string
+	// gate bounds concurrent computations (nil: unbounded); see Limit.
+	gate *Gate
 }
+
+// Limit makes h compute at most as many hashes at once as g allows:
+// Verify, VerifyContext and VerifyPassword give up with ErrBusy when no
+// slot frees within g's wait; Hash (work after a person proved who they
+// are) waits for one.
+func (h *Hasher) Limit(g *Gate) { h.gate = g }
 
 // NewHasher returns a hasher for p.
 func NewHasher(p Params) *Hasher {
@@ -50,6 +59,15 @@ func NewHasher(p Params) *Hasher {
 
 // Hash returns the PHC string of secret with a fresh random salt.
 func (h *Hasher) Hash(secret string) string {
+	var out string
+	ctx := Prioritize(context.Background())
+	for h.gate.run(ctx, func() { out = h.hash(secret) }) != nil {
+		// Busy: authenticated work waits on, ahead of guesses.
+	}
+	return out
+}
+
+func (h *Hasher) hash(secret string) string {
 	p := h.Params
 	salt := make([]byte, p.SaltLen)
 	_, _ = rand.Read(salt) // crypto/rand never fails
@@ -62,6 +80,19 @@ func (h *Hasher) Hash(secret string) string {
 // encoded hash (no such account) is checked against a dummy hash so that
 // the answer takes as long as a real check, and is always false.
 func (h *Hasher) Verify(secret, encoded string) (bool, error) {
+	return h.VerifyContext(context.Background(), secret, encoded)
+}
+
+// VerifyContext is Verify in a slot of the hasher's gate, waiting with
+// ctx's priority (see Prioritize); ErrBusy when no slot freed in time.
+func (h *Hasher) VerifyContext(ctx context.Context, secret, encoded string) (ok bool, err error) {
+	if gerr := h.gate.run(ctx, func() { ok, err = h.verify(secret, encoded) }); gerr != nil {
+		return false, gerr
+	}
+	return ok, err
+}
+
+func (h *Hasher) verify(secret, encoded string) (bool, error) {
 	if encoded == "" {
 		_, _ = verify(secret, h.dummy)
 		return false, nil

@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"context"
 	"strings"
 	"unicode/utf8"
 
@@ -22,13 +23,24 @@ func NormalizePassword(pw string) string { return norm.NFKC.String(pw) }
 // checks run whenever normalising changes the input, whatever the first
 // one found, so the time taken does not tell a right password from a wrong
 // one or a real hash from a dummy.
-func (h *Hasher) VerifyPassword(pw, hash string) (ok, legacy bool, err error) {
+//
+// Both checks run in one slot of the hasher's gate, waiting with ctx's
+// priority; ErrBusy when no slot freed in time.
+func (h *Hasher) VerifyPassword(ctx context.Context, pw, hash string) (ok, legacy bool, err error) {
+	gerr := h.gate.run(ctx, func() { ok, legacy, err = h.verifyPassword(pw, hash) })
+	if gerr != nil {
+		return false, false, gerr
+	}
+	return ok, legacy, err
+}
+
+func (h *Hasher) verifyPassword(pw, hash string) (ok, legacy bool, err error) {
 	n := NormalizePassword(pw)
-	ok, err = h.Verify(n, hash)
+	ok, err = h.verify(n, hash)
 	if n == pw {
 		return ok, false, err
 	}
-	typed, terr := h.Verify(pw, hash)
+	typed, terr := h.verify(pw, hash)
 	if ok || err != nil {
 		return ok, false, err
 	}

@@ -1,6 +1,7 @@
 package credential_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -58,19 +59,19 @@ func TestVerifyPasswordNormalises(t *testing.T) {
 	}
 	stored := h.Hash(credential.NormalizePassword(full))
 	for _, typed := range []string{half, full} {
-		ok, legacy, err := h.VerifyPassword(typed, stored)
+		ok, legacy, err := h.VerifyPassword(context.Background(), typed, stored)
 		if !ok || legacy || err != nil {
 			t.Errorf("%q against the normalised hash: ok %v legacy %v err %v", typed, ok, legacy, err)
 		}
 	}
 	old := h.Hash(full) // stored as typed, before normalisation
-	if ok, legacy, err := h.VerifyPassword(full, old); !ok || !legacy || err != nil {
+	if ok, legacy, err := h.VerifyPassword(context.Background(), full, old); !ok || !legacy || err != nil {
 		t.Errorf("a pre-normalisation hash: ok %v legacy %v err %v", ok, legacy, err)
 	}
-	if ok, _, _ := h.VerifyPassword("Horse-Battery-8", stored); ok {
+	if ok, _, _ := h.VerifyPassword(context.Background(), "Horse-Battery-8", stored); ok {
 		t.Error("a wrong password verified")
 	}
-	if ok, _, _ := h.VerifyPassword("Ｈｏｒｓｅ－Ｂａｔｔｅｒｙ－８", old); ok {
+	if ok, _, _ := h.VerifyPassword(context.Background(), "Ｈｏｒｓｅ－Ｂａｔｔｅｒｙ－８", old); ok {
 		t.Error("a wrong full-width password verified against a legacy hash")
 	}
 }

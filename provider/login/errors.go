@@ -30,7 +30,7 @@ func pageErrorFor(err error) error {
 		status = http.StatusConflict
 	case errors.Is(err, signin.ErrLinkInvalid):
 		status, m = http.StatusBadRequest, templates.MsgLinkInvalid
-	case errors.Is(err, signin.ErrUnavailable):
+	case errors.Is(err, signin.ErrUnavailable), errors.Is(err, signin.ErrBusy):
 		status, m = http.StatusServiceUnavailable, templates.MsgUnavailable
 	default:
 		status, m = http.StatusInternalServerError, templates.MsgInternal

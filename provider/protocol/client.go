@@ -98,8 +98,11 @@ func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 	if err == nil && !c.Public {
 		hash = c.SecretHash
 	}
-	ok, verr := s.hasher.Verify(secret, hash)
+	ok, verr := s.hasher.VerifyContext(ctx, secret, hash)
 	if verr != nil {
+		// Hashing at capacity (credential.ErrBusy) is answered like a
+		// storage fault: 503, retry shortly.
+		noteFault(ctx, verr)
 		return oidc.ErrServerError().WithParent(verr)
 	}
 	if !ok {

@@ -28,6 +28,10 @@ var (
 	// ErrUnavailable: the database (or the mail server) failed; nothing
 	// was accepted and the person may retry.
 	ErrUnavailable = errors.New("signin: temporarily unavailable")
+	// ErrBusy: too many password hashes are being computed at once and
+	// this check waited its turn in vain; nothing was counted and the
+	// person may retry in a moment (HTTP 503 with Retry-After).
+	ErrBusy = errors.New("signin: busy, retry shortly")
 	// ErrInternal: something that must not happen (a sealed secret that
 	// does not open); nothing was accepted.
 	ErrInternal = errors.New("signin: internal error")

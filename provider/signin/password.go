@@ -49,8 +49,12 @@ func (s *Service) Password(ctx context.Context, j *Journey, username, password s
 		hash = u.PasswordHash
 	}
 	// The hash is checked in every case, so that unknown, disabled and
-	// locked accounts cost the same time as a wrong password.
-	good, legacy, err := s.hasher.VerifyPassword(password, hash)
+	// locked accounts cost the same time as a wrong password. A browser
+	// that signed in to the account before hashes ahead of the others.
+	good, legacy, err := s.hasher.VerifyPassword(hashPriority(ctx, att), password, hash)
+	if errors.Is(err, credential.ErrBusy) {
+		return Result{}, s.busy(ctx, att)
+	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
 	}
@@ -93,4 +97,25 @@ func (s *Service) identify(ctx context.Context, j *Journey, u *store.User) error
 		return flowWriteError(err)
 	}
 	return nil
+}
+
+// hashPriority is ctx marked for the hashing gate when att spends a known
+// browser's budget: the owner's browser is served before guessers.
+func hashPriority(ctx context.Context, att attempt) context.Context {
+	if att.known {
+		return credential.Prioritize(ctx)
+	}
+	return ctx
+}
+
+// busy gives back the attempt a check that found no hashing slot had
+// reserved (nothing was checked, so nothing counts) and answers ErrBusy.
+func (s *Service) busy(ctx context.Context, att attempt) error {
+	if att.ok {
+		if err := s.store.Release(ctx, att.budget); err != nil {
+			return fault(err)
+		}
+	}
+	s.log.WarnContext(ctx, "sign-in check refused: hashing at capacity")
+	return ErrBusy
 }

@@ -1,8 +1,10 @@
 package signin_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"github.com/otpgate/otpgate/provider/credential"
 	"runtime"
 	"strings"
 	"testing"
@@ -266,11 +268,37 @@ func TestPasswordFullWidth(t *testing.T) {
 		r, err = e.svc.Password(ctxOf(t), j, "olly", full)
 		wantResult(t, r, err, signin.Result{Outcome: signin.Moved}, "full-width against a hash stored as typed")
 		stored := e.userRow(old).PasswordHash
-		if ok, legacy, _ := e.hasher.VerifyPassword(half, stored); !ok || legacy {
+		if ok, legacy, _ := e.hasher.VerifyPassword(context.Background(), half, stored); !ok || legacy {
 			t.Fatalf("the legacy hash was not replaced by the normalised one: ok %v legacy %v", ok, legacy)
 		}
 		j = e.flow()
 		r, err = e.svc.Password(ctxOf(t), j, "olly", half)
 		wantResult(t, r, err, signin.Result{Outcome: signin.Moved}, "half-width after the upgrade")
+	})
+}
+
+// TestPasswordWhenHashingIsFull: with every hashing slot taken for longer
+// than the wait, a password check is answered ErrBusy (503, retry) and
+// nothing is counted against the account.
+func TestPasswordWhenHashingIsFull(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, e *env) {
+		alice := e.user("alice")
+		g := credential.NewGate(1, 20*time.Millisecond)
+		e.hasher.Limit(g)
+		t.Cleanup(func() { e.hasher.Limit(nil) })
+		release, err := g.Acquire(ctxOf(t))
+		must(t, err, "take the only slot")
+		j := e.flow()
+		_, err = e.svc.Password(ctxOf(t), j, "alice", "a-wrong-password-1")
+		if !errors.Is(err, signin.ErrBusy) {
+			t.Fatalf("password while hashing is full: %v, want ErrBusy", err)
+		}
+		if row := e.userRow(alice); row.LoginFailures != 0 {
+			t.Fatalf("a check that never ran counted %d failures", row.LoginFailures)
+		}
+		release()
+		r, err := e.svc.Password(ctxOf(t), e.reload(j), "alice", passwordOf("alice"))
+		wantResult(t, r, err, signin.Result{Outcome: signin.Moved}, "password once a slot is free")
 	})
 }

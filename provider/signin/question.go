@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"errors"
 
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
@@ -22,7 +23,10 @@ func (s *Service) Question(ctx context.Context, j *Journey, answer string) (Resu
 	good := false
 	if len(answer) <= maxAnswerLen {
 		var err error
-		good, err = s.hasher.Verify(credential.NormalizeAnswer(answer), u.AnswerHash)
+		good, err = s.hasher.VerifyContext(hashPriority(ctx, att), credential.NormalizeAnswer(answer), u.AnswerHash)
+		if errors.Is(err, credential.ErrBusy) {
+			return Result{}, s.busy(ctx, att)
+		}
 		if err != nil {
 			s.log.ErrorContext(ctx, "stored answer hash unreadable", "user_id", u.ID, "err", err)
 		}

@@ -52,7 +52,7 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 		}
 		setup.Question, setup.AnswerHash = in.Question, s.hasher.Hash(answer)
 	}
-	if same, _, _ := s.hasher.VerifyPassword(in.NewPassword, j.User.PasswordHash); same {
+	if same, _, _ := s.hasher.VerifyPassword(credential.Prioritize(ctx), in.NewPassword, j.User.PasswordHash); same {
 		return invalid(templates.MsgPasswordReused), nil
 	}
 	setup.PasswordHash = s.hasher.Hash(credential.NormalizePassword(in.NewPassword))
