@@ -59,10 +59,9 @@ func (h *Handler) logoutPage(c echo.Context) error {
 	if uri, id := c.QueryParam("unregistered"), c.QueryParam("client"); target == "/logged-out" && uri != "" && id != "" {
 		// The end_session endpoint refused the application's return
 		// address: name both, so that an administrator can register it.
+		// Named in the page's text only: never in a link or a form.
 		if name := h.svc.ClientName(c.Request().Context(), id); name != "" {
 			page.UnregisteredURI, page.UnregisteredClient = uri, name
-			b.SwitchLang = "/logout?" + url.Values{"lang": {otherLang(b.Lang)}, "unregistered": {uri}, "client": {id}}.Encode()
-			page.Base = b
 		}
 	}
 	return h.page(c, http.StatusOK, nil, page)
