@@ -76,17 +76,19 @@ type Sealer interface {
 
 // Service runs the sign-in steps. It is safe for concurrent use.
 type Service struct {
-	cfg     Config
-	store   Store
-	hasher  *credential.Hasher
-	sealer  Sealer
-	rand    io.Reader
-	now     func() time.Time
-	events  Events
-	mailer  Notifier
-	log     *slog.Logger
-	nameKey [32]byte
-	// background tracks mails sent after the answer (EmailSignInLink).
+	cfg    Config
+	store  Store
+	hasher *credential.Hasher
+	sealer Sealer
+	rand   io.Reader
+	now    func() time.Time
+	events Events
+	mailer Notifier
+	log    *slog.Logger
+
+	// nameKey keys the counters of names that are no account; background
+	// tracks mails sent after the answer (EmailSignInLink).
+	nameKey    [32]byte
 	background sync.WaitGroup
 }
 
