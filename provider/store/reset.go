@@ -33,6 +33,12 @@ func (s *Store) removeDevice(tx *gorm.DB, userID string, now time.Time, keepFlow
 	if err := tx.Where("user_id = ?", userID).Delete(&RecoveryCode{}).Error; err != nil {
 		return err
 	}
+	// A browser that signed in before the reset may be the one that made
+	// it necessary: it loses its own password budget until it signs in
+	// again.
+	if err := tx.Where("user_id = ?", userID).Delete(&KnownBrowser{}).Error; err != nil {
+		return err
+	}
 	if err := tx.Model(&User{}).Where("id = ?", userID).
 		Updates(map[string]any{"otp_failures": 0, "otp_locked": false}).Error; err != nil {
 		return err

@@ -96,10 +96,24 @@ func testAdminResetDevice(t *testing.T, s *store.Store, c *clock) {
 	ann := equip(t, s, "u1", "ann")
 	bob := equip(t, s, "u2", "bob")
 	lockOTP(t, s, "u1")
+	must(t, s.RememberBrowser(ctx(t), "u1", "browser-a"), "RememberBrowser")
+	must(t, s.RememberBrowser(ctx(t), "u2", "browser-a"), "RememberBrowser")
 	c.Advance(time.Minute)
 	expires := s.Now().Add(24 * time.Hour)
 	must(t, s.AdminResetDevice(ctx(t), "u1", "proof-hash", expires), "AdminResetDevice")
 	wantStripped(t, s, ann, "after AdminResetDevice")
+	// Browsers known before the reset lose their own budget; another
+	// account's are kept.
+	for _, kb := range []struct {
+		user string
+		want bool
+	}{{"u1", false}, {"u2", true}} {
+		known, err := s.IsKnownBrowser(ctx(t), kb.user, "browser-a", time.Hour)
+		must(t, err, "IsKnownBrowser")
+		if known != kb.want {
+			t.Fatalf("%s's browser known after u1's reset: %v, want %v", kb.user, known, kb.want)
+		}
+	}
 	u, err := s.UserByID(ctx(t), "u1")
 	must(t, err, "UserByID")
 	if u.ProofHash != "proof-hash" {
