@@ -257,6 +257,17 @@ func runLoad(ctx context.Context, c config) (*result, error) {
 	verifier := rp.NewIDTokenVerifier(c.issuer, c.clientID, keys,
 		rp.WithNonce(func(ctx context.Context) string { n, _ := ctx.Value(nonceKey{}).(string); return n }))
 
+	browsers := make([]*browser.Browser, c.users)
+	if c.knownBrowsers {
+		// Warm-up, not measured: each account signs in once from its
+		// browser, which becomes a known browser of the account.
+		for i := range c.users {
+			if err := signIn(ctx, c, next, counting, verifier, i, browsers); err != nil {
+				return nil, fmt.Errorf("warm-up sign-in of %s: %w", username(c, i), err)
+			}
+		}
+		requests.Store(0)
+	}
 	res := &result{failures: map[string]int{}, guesses: map[int]int{}}
 	var mu sync.Mutex
 	var n atomic.Int64
@@ -273,7 +284,6 @@ func runLoad(ctx context.Context, c config) (*result, error) {
 			}
 		})
 	}
-	browsers := make([]*browser.Browser, c.users)
 	for range c.concurrency {
 		wg.Add(1)
 		go func() {

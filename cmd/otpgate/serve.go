@@ -75,6 +75,7 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 		slots = goruntime.GOMAXPROCS(0)
 	}
 	rt.hasher.Limit(credential.NewGate(slots, hashWait))
+	rt.hasher.LimitClients(credential.NewGate(slots, hashWait))
 	attempts := cfg.Lockout.AttemptsPerMinutePerIP
 	if attempts == 0 {
 		attempts = -1 // off

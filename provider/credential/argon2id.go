@@ -41,7 +41,10 @@ type Hasher struct {
 	// hash, so that an unknown account costs the same time as a known one.
 	dummy string
 	// gate bounds concurrent computations (nil: unbounded); see Limit.
-	gate *Gate
+	// clients bounds those of client authentication apart, so that a
+	// flood of password guesses never starves relying parties' token
+	// requests, nor the reverse.
+	gate, clients *Gate
 }
 
 // Limit makes h compute at most as many hashes at once as g allows:
@@ -49,6 +52,24 @@ type Hasher struct {
 // slot frees within g's wait; Hash (work after a person proved who they
 // are) waits for one.
 func (h *Hasher) Limit(g *Gate) { h.gate = g }
+
+// LimitClients gives client authentication (contexts marked with
+// ForClient) a gate of its own.
+func (h *Hasher) LimitClients(g *Gate) { h.clients = g }
+
+type clientKey struct{}
+
+// ForClient marks ctx's hashing as a client's authentication at the
+// token-type endpoints (see LimitClients).
+func ForClient(ctx context.Context) context.Context { return context.WithValue(ctx, clientKey{}, true) }
+
+// gateFor is the gate ctx's hashing waits at.
+func (h *Hasher) gateFor(ctx context.Context) *Gate {
+	if client, _ := ctx.Value(clientKey{}).(bool); client && h.clients != nil {
+		return h.clients
+	}
+	return h.gate
+}
 
 // NewHasher returns a hasher for p.
 func NewHasher(p Params) *Hasher {
@@ -86,7 +107,7 @@ func (h *Hasher) Verify(secret, encoded string) (bool, error) {
 // VerifyContext is Verify in a slot of the hasher's gate, waiting with
 // ctx's priority (see Prioritize); ErrBusy when no slot freed in time.
 func (h *Hasher) VerifyContext(ctx context.Context, secret, encoded string) (ok bool, err error) {
-	if gerr := h.gate.run(ctx, func() { ok, err = h.verify(secret, encoded) }); gerr != nil {
+	if gerr := h.gateFor(ctx).run(ctx, func() { ok, err = h.verify(secret, encoded) }); gerr != nil {
 		return false, gerr
 	}
 	return ok, err

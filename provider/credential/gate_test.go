@@ -102,3 +102,32 @@ func TestHasherLimited(t *testing.T) {
 		t.Fatal("the hash made after waiting does not verify")
 	}
 }
+
+// TestClientsHaveTheirOwnGate: with the sign-in gate full, a client's
+// secret check still runs in the clients' gate, and the reverse.
+func TestClientsHaveTheirOwnGate(t *testing.T) {
+	h := NewHasher(Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	stored := h.Hash("client-secret")
+	signIns, clients := NewGate(1, 10*time.Millisecond), NewGate(1, 10*time.Millisecond)
+	h.Limit(signIns)
+	h.LimitClients(clients)
+	release, err := signIns.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := h.VerifyContext(ForClient(context.Background()), "client-secret", stored); !ok || err != nil {
+		t.Fatalf("a client's check while sign-ins are full: %v, %v", ok, err)
+	}
+	release()
+	release, err = clients.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if _, err := h.VerifyContext(ForClient(context.Background()), "client-secret", stored); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a client's check while clients are full: %v", err)
+	}
+	if ok, err := h.VerifyContext(context.Background(), "client-secret", stored); !ok || err != nil {
+		t.Fatalf("a sign-in check while clients are full: %v, %v", ok, err)
+	}
+}

@@ -3,6 +3,7 @@ package protocol
 import (
 	"context"
 	"errors"
+	"github.com/otpgate/otpgate/provider/credential"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -98,7 +99,7 @@ func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 	if err == nil && !c.Public {
 		hash = c.SecretHash
 	}
-	ok, verr := s.hasher.VerifyContext(ctx, secret, hash)
+	ok, verr := s.hasher.VerifyContext(credential.ForClient(ctx), secret, hash)
 	if verr != nil {
 		// Hashing at capacity (credential.ErrBusy) is answered like a
 		// storage fault: 503, retry shortly.
