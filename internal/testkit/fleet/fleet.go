@@ -48,6 +48,9 @@ func BaseEnv(settings ...string) []string {
 	// The replica tests enrol first devices on first use; the enrollment
 	// proof has its own tests (a later setting overrides this one).
 	env = append(env, "OTPGATE_MFA_ENROLLMENT_PROOF=none")
+	// The replica and fault tests expect a rotated refresh token to be
+	// refused at once; the reuse interval has tests of its own.
+	env = append(env, "OTPGATE_TOKENS_REFRESH_REUSE_INTERVAL=0s")
 	return append(env, settings...)
 }
 
