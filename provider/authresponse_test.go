@@ -222,9 +222,32 @@ func TestEssentialACR(t *testing.T) {
 	if p.Step() != "enroll" {
 		t.Fatalf("essential multi-factor acr: step %q (location %q), want enroll", p.Step(), p.Location)
 	}
-	p, _ = h.enroll(b, p)
+	p, secret := h.enroll(b, p)
 	if c := exchange(t, app, p); c.AuthenticationContextClassReference != signin.ACRMFA {
 		t.Errorf("essential multi-factor acr: acr %q", c.AuthenticationContextClassReference)
+	}
+
+	// Essential password-only: erin now has a device, so her sign-in ends
+	// with the multi-factor acr, which is not among the essential values:
+	// the relying party gets unmet_authentication_requirements, not a code
+	// whose token would break the request (OIDC Core 5.5.1.1), and her
+	// single sign-on session is not used for it either.
+	h.clock.NextTOTPStep()
+	passwordOnly := claimsACR(true, signin.ACRPassword)
+	for _, b := range []*browser{b, newBrowser(t)} {
+		p = b.get(authURL(app, nonce, "", rp.WithURLParam("claims", passwordOnly)))
+		if p.Step() == "password" {
+			p = b.submit(p, map[string]string{"username": "erin", "password": "erins-password-1"})
+			p = b.submit(p, map[string]string{"answer": "rex"})
+		}
+		if p.Step() == "otp" {
+			p = b.submit(p, map[string]string{"code": h.passcode(t, secret)})
+			h.clock.NextTOTPStep()
+		}
+		q := p.rpQuery(t)
+		if q.Get("error") != "unmet_authentication_requirements" || q.Get("code") != "" || q.Get("iss") != h.issuer {
+			t.Fatalf("essential password-only acr for a user with a device: %v", q)
+		}
 	}
 }
 

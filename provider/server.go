@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -214,6 +215,9 @@ func (w *wiring) signIn() {
 			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
 		},
 		AuthError: func(rw http.ResponseWriter, r *http.Request, f *store.Flow, err error) {
+			if errors.Is(err, signin.ErrUnmetACR) {
+				err = protocol.ErrUnmetACR()
+			}
 			op.AuthRequestError(&issuerWriter{ResponseWriter: rw, issuer: o.Issuer}, r, protocol.NewAuthRequest(f), err, p)
 		},
 		LogoutKey:          w.logoutKey,

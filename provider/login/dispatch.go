@@ -1,6 +1,7 @@
 package login
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -62,6 +63,10 @@ func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 		return err
 	}
 	session, err := h.svc.Finish(ctx, j, h.cookies.Get(c, "session"))
+	if errors.Is(err, signin.ErrUnmetACR) {
+		h.cfg.AuthError(c.Response(), c.Request(), j.Flow, err)
+		return nil
+	}
 	if err != nil {
 		return pageErrorFor(err)
 	}

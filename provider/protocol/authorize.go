@@ -47,7 +47,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	// multi-factor value always demands the second factor (signin.WantsMFA).
 	// An essential acr (claims parameter) is not voluntary: its multi-factor
 	// value joins acr_values, and one otpgate cannot give fails the request.
-	acrValues, err := essentialACR(ctx, req.ACRValues)
+	acrValues, essential, err := essentialACR(ctx, req.ACRValues)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +71,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 			UILocales:           uiLocales(req.UILocales),
 			LoginHint:           req.LoginHint,
 			ACRValues:           strings.Join(acrValues, " "),
+			EssentialACR:        strings.Join(essential, " "),
 			IDTokenHintSubject:  hintSubject,
 		},
 		FlowProgress: store.FlowProgress{AMR: store.StringList{}},

@@ -56,14 +56,18 @@ func errUnmetACR() *oidc.Error {
 // essential values is one otpgate issues. A voluntary acr, or an essential
 // one without values (the relying party only wants the claim, which every
 // ID token carries), changes nothing.
-func essentialACR(ctx context.Context, acr []string) ([]string, error) {
+//
+// essential lists the essential values otpgate issues (nil when there are
+// none): the flow keeps them, and a sign-in that ends with another acr
+// answers unmet_authentication_requirements (signin.ErrUnmetACR).
+func essentialACR(ctx context.Context, acr []string) (_, issuedEssential []string, _ error) {
 	raw, _ := ctx.Value(claimsKey{}).(string)
 	if raw == "" {
-		return acr, nil
+		return acr, nil, nil
 	}
 	var req claimsRequest
 	if err := json.Unmarshal([]byte(raw), &req); err != nil {
-		return nil, oidc.ErrInvalidRequest().WithDescription("the claims parameter is not a valid claims request")
+		return nil, nil, oidc.ErrInvalidRequest().WithDescription("the claims parameter is not a valid claims request")
 	}
 	var wanted []string
 	essential := false
@@ -79,16 +83,20 @@ func essentialACR(ctx context.Context, acr []string) ([]string, error) {
 		}
 	}
 	if !essential || len(wanted) == 0 {
-		return acr, nil
+		return acr, nil, nil
 	}
-	if slices.Contains(wanted, signin.ACRMFA) {
-		if !slices.Contains(acr, signin.ACRMFA) {
-			acr = append(slices.Clone(acr), signin.ACRMFA)
-		}
-		return acr, nil
+	issued := slices.DeleteFunc(slices.Clone(wanted), func(v string) bool { return !slices.Contains(signin.SupportedACRs, v) })
+	slices.Sort(issued)
+	issued = slices.Compact(issued)
+	if len(issued) == 0 {
+		return nil, nil, errUnmetACR()
 	}
-	if slices.ContainsFunc(wanted, func(v string) bool { return slices.Contains(signin.SupportedACRs, v) }) {
-		return acr, nil
+	if slices.Contains(issued, signin.ACRMFA) && !slices.Contains(acr, signin.ACRMFA) {
+		acr = append(slices.Clone(acr), signin.ACRMFA)
 	}
-	return nil, errUnmetACR()
+	return acr, issued, nil
 }
+
+// ErrUnmetACR is the authorization error of a sign-in whose acr is none
+// of the essential values its request asked for.
+func ErrUnmetACR() *oidc.Error { return errUnmetACR() }

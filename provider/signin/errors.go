@@ -28,6 +28,10 @@ var (
 	// ErrUnavailable: the database (or the mail server) failed; nothing
 	// was accepted and the person may retry.
 	ErrUnavailable = errors.New("signin: temporarily unavailable")
+	// ErrUnmetACR: the sign-in would end with an acr that is none of the
+	// essential values its request asked for (OIDC Core 5.5.1.1); the
+	// flow is answered unmet_authentication_requirements, not a code.
+	ErrUnmetACR = errors.New("signin: the essential acr cannot be met")
 	// ErrBusy: too many password hashes are being computed at once and
 	// this check waited its turn in vain; nothing was counted and the
 	// person may retry in a moment (HTTP 503 with Retry-After).

@@ -25,6 +25,9 @@ func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (st
 	}
 	needOTP := j.State.MFARequired || j.State.HasDevice
 	amr, acr := amrACR(j.State.QuestionDone, j.State.OTPDone || j.State.EnrolledNow)
+	if !essentialMet(j.Flow, acr) {
+		return "", ErrUnmetACR
+	}
 	// The store checks that the flow records every method claimed.
 	err := s.store.FinishFlow(ctx, j.Flow.ID, store.FlowResult{UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now}, needOTP, now)
 	if err != nil {
@@ -64,7 +67,7 @@ func (s *Service) UseSession(ctx context.Context, f *store.Flow, session string)
 		return false, fault(err)
 	}
 	ok, err := s.sessionSuffices(ctx, f, sess)
-	if err != nil || !ok {
+	if err != nil || !ok || !essentialMet(f, sess.ACR) {
 		return false, err
 	}
 	r := store.FlowResult{UserID: sess.UserID, AMR: sess.AMR, ACR: sess.ACR, AuthTime: sess.AuthTime}
@@ -133,4 +136,10 @@ func (s *Service) EndSession(ctx context.Context, session string) error {
 		return fault(err)
 	}
 	return nil
+}
+
+// essentialMet reports whether acr is one of the essential values f's
+// request asked for (always, when it asked for none).
+func essentialMet(f *store.Flow, acr string) bool {
+	return f.EssentialACR == "" || slices.Contains(strings.Fields(f.EssentialACR), acr)
 }

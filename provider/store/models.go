@@ -114,6 +114,9 @@ type FlowRequest struct {
 	UILocales           string `gorm:"type:text"`
 	LoginHint           string `gorm:"type:text"`
 	ACRValues           string `gorm:"type:text"`
+	// EssentialACR are the values of an essential acr claims request,
+	// space-separated ("" when none): the token's acr must be one of them.
+	EssentialACR string `gorm:"type:text"`
 	// IDTokenHintSubject is the subject of a valid id_token_hint, if any.
 	IDTokenHintSubject string `gorm:"size:64"`
 }
