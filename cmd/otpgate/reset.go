@@ -28,31 +28,30 @@ func (c *cli) userResetOTP(ctx context.Context, args []string) error {
 		if res == nil {
 			return err
 		}
-		if perr := c.printReset(res); perr != nil {
-			return perr
-		}
-		var mailErr *admin.MailError
-		if errors.As(err, &mailErr) {
-			return fmt.Errorf("the device was reset and the code above is valid, but the enrollment mail failed: %w", mailErr.Err)
-		}
-		return err
+		fmt.Fprintf(c.stdout, "device of %s reset; sessions and tokens revoked\n", res.User.Username)
+		return c.handOverCode(res, err, "the device was reset and the code above is valid")
 	})
 }
 
-// printReset prints the reset and, once, the enrollment code for the
-// administrator to pass on, and whether a link was also mailed.
-func (c *cli) printReset(res *admin.ResetResult) error {
+// handOverCode prints, once, the enrollment code of res for the
+// administrator to pass on, and whether a link was also mailed; err is the
+// action's, whose failed mail is reported after valid (what holds even so).
+func (c *cli) handOverCode(res *admin.ResetResult, err error, valid string) error {
 	u := res.User
-	fmt.Fprintf(c.stdout, "device of %s reset; sessions and tokens revoked\n", u.Username)
-	if _, err := fmt.Fprintf(c.stdout, "enrollment code for %s (give it to them; shown once, valid until %s): %s\n",
-		u.Username, displayTime(res.ValidUntil), res.EnrollmentCode); err != nil {
-		return err
+	if _, perr := fmt.Fprintf(c.stdout, "enrollment code for %s (give it to them; shown once, valid until %s): %s\n",
+		u.Username, displayTime(res.ValidUntil), res.EnrollmentCode); perr != nil {
+		return perr
 	}
 	if res.Mailed {
-		_, err := fmt.Fprintf(c.stdout, "an enrollment link was also mailed to %s\n", u.Email)
-		return err
+		if _, perr := fmt.Fprintf(c.stdout, "an enrollment link was also mailed to %s\n", u.Email); perr != nil {
+			return perr
+		}
 	}
-	return nil
+	var mailErr *admin.MailError
+	if errors.As(err, &mailErr) {
+		return fmt.Errorf("%s, but the enrollment mail failed: %w", valid, mailErr.Err)
+	}
+	return err
 }
 
 // userUnlock lifts the temporary password/answer lock. The passcode lock

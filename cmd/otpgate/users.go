@@ -362,28 +362,6 @@ func (c *cli) userRequireMFA(ctx context.Context, args []string) error {
 		if res == nil {
 			return err
 		}
-		if perr := c.printEnrollmentCode(res); perr != nil {
-			return perr
-		}
-		var mailErr *admin.MailError
-		if errors.As(err, &mailErr) {
-			return fmt.Errorf("the code above is valid, but the enrollment mail failed: %w", mailErr.Err)
-		}
-		return err
+		return c.handOverCode(res, err, "the code above is valid")
 	})
-}
-
-// printEnrollmentCode prints, once, the first-enrollment code for the
-// administrator to pass on, and whether a link was also mailed.
-func (c *cli) printEnrollmentCode(res *admin.ResetResult) error {
-	u := res.User
-	if _, err := fmt.Fprintf(c.stdout, "enrollment code for %s (give it to them; shown once, valid until %s): %s\n",
-		u.Username, displayTime(res.ValidUntil), res.EnrollmentCode); err != nil {
-		return err
-	}
-	if res.Mailed {
-		_, err := fmt.Fprintf(c.stdout, "an enrollment link was also mailed to %s\n", u.Email)
-		return err
-	}
-	return nil
 }
