@@ -3,7 +3,6 @@ package signin
 import (
 	"context"
 	"errors"
-	"net/url"
 	"time"
 
 	"github.com/otpgate/otpgate/mfa"
@@ -110,25 +109,8 @@ func (s *Service) EmailEnrollLink(ctx context.Context, j *Journey) (Result, erro
 	if !s.CanEmailEnrollProof(j) {
 		return Result{Outcome: Forbidden}, nil
 	}
-	token := credential.NewToken()
-	now := s.now()
-	life := s.cfg.ResetLinkLifetime
-	err := s.store.IssueMailedLink(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkEnroll,
-		UserID: j.User.ID, FlowID: j.Flow.ID, CreatedAt: now, ExpiresAt: now.Add(life)}, s.cfg.ResetMailsPerHour)
-	if errors.Is(err, store.ErrTooMany) {
-		s.log.InfoContext(ctx, "enrollment mail limit reached", "user_id", j.User.ID)
-		return Result{Outcome: Limited, Problem: templates.MsgResetMailLimit}, nil
-	}
-	if err != nil {
-		return Result{}, fault(err)
-	}
-	link := s.cfg.Issuer + "/login/enroll-proof/link?" + url.Values{"token": {token}}.Encode()
-	if err := s.mailer.EnrollLink(ctx, j.User, link, life); err != nil {
-		s.log.ErrorContext(ctx, "enrollment link mail failed", "user_id", j.User.ID, "err", err)
-		return Result{}, fault(err)
-	}
-	s.record(ctx, j, Event{Name: store.EventProofRequested, User: j.User, Detail: "enrollment link mailed"})
-	return passed(), nil
+	return s.mailLink(ctx, j, store.LinkEnroll, "/login/enroll-proof/link", s.mailer.EnrollLink,
+		Event{Name: store.EventProofRequested, User: j.User, Detail: "enrollment link mailed"})
 }
 
 // EnrollWithLink is the emailed proof of a first enrollment, opened in

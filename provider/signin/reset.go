@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"time"
 
 	"github.com/otpgate/otpgate/mfa"
 	"github.com/otpgate/otpgate/provider/credential"
@@ -99,25 +100,44 @@ func (s *Service) EmailResetLink(ctx context.Context, j *Journey) (Result, error
 	if !s.CanEmailReset(j) {
 		return Result{Outcome: Forbidden}, nil
 	}
-	token := credential.NewToken()
-	now := s.now()
-	life := s.cfg.ResetLinkLifetime
-	err := s.store.IssueMailedLink(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkReset,
-		UserID: j.User.ID, FlowID: j.Flow.ID, CreatedAt: now, ExpiresAt: now.Add(life)}, s.cfg.ResetMailsPerHour)
+	return s.mailLink(ctx, j, store.LinkReset, "/login/reset/link", s.mailer.ResetLink,
+		Event{Name: store.EventResetRequested, User: j.User, Detail: "reset link mailed"})
+}
+
+// mailLink mails a single-use link of purpose for j's sign-in to the
+// account's address with send, and records e: Limited beyond the hourly
+// limit (which counts toward no lock).
+func (s *Service) mailLink(ctx context.Context, j *Journey, purpose, path string,
+	send func(ctx context.Context, u *store.User, link string, valid time.Duration) error, e Event) (Result, error) {
+	link, err := s.issueLink(ctx, j.User, j.Flow.ID, purpose, path)
 	if errors.Is(err, store.ErrTooMany) {
-		s.log.InfoContext(ctx, "reset mail limit reached", "user_id", j.User.ID)
+		s.log.InfoContext(ctx, "link mail limit reached", "purpose", purpose, "user_id", j.User.ID)
 		return Result{Outcome: Limited, Problem: templates.MsgResetMailLimit}, nil
 	}
 	if err != nil {
 		return Result{}, fault(err)
 	}
-	link := s.cfg.Issuer + "/login/reset/link?" + url.Values{"token": {token}}.Encode()
-	if err := s.mailer.ResetLink(ctx, j.User, link, life); err != nil {
-		s.log.ErrorContext(ctx, "reset link mail failed", "user_id", j.User.ID, "err", err)
+	if err := send(ctx, j.User, link, s.cfg.ResetLinkLifetime); err != nil {
+		s.log.ErrorContext(ctx, "link mail failed", "purpose", purpose, "user_id", j.User.ID, "err", err)
 		return Result{}, fault(err)
 	}
-	s.record(ctx, j, Event{Name: store.EventResetRequested, User: j.User, Detail: "reset link mailed"})
+	s.record(ctx, j, e)
 	return passed(), nil
+}
+
+// issueLink stores a single-use link of purpose for u's sign-in flowID,
+// valid for ResetLinkLifetime (a new one voids the older; store.ErrTooMany
+// beyond ResetMailsPerHour an hour), and returns its URL: path under the
+// configured issuer, never the request's Host header.
+func (s *Service) issueLink(ctx context.Context, u *store.User, flowID, purpose, path string) (string, error) {
+	token := credential.NewToken()
+	now := s.now()
+	err := s.store.IssueMailedLink(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: purpose,
+		UserID: u.ID, FlowID: flowID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.ResetLinkLifetime)}, s.cfg.ResetMailsPerHour)
+	if err != nil {
+		return "", err
+	}
+	return s.cfg.Issuer + path + "?" + url.Values{"token": {token}}.Encode(), nil
 }
 
 // LinkFlow names the flow an emailed link of purpose applies to, without

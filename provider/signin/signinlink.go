@@ -3,7 +3,6 @@ package signin
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
@@ -51,10 +50,8 @@ func (s *Service) EmailSignInLink(ctx context.Context, j *Journey, username stri
 	if c.Unknown < s.cfg.UnknownBrowserLimit {
 		return passed(), nil
 	}
-	token := credential.NewToken()
-	now, life := s.now(), s.cfg.ResetLinkLifetime
-	err = s.store.IssueMailedLink(ctx, &store.LinkToken{TokenHash: credential.HashToken(token), Purpose: store.LinkSignIn,
-		UserID: u.ID, FlowID: j.Flow.ID, CreatedAt: now, ExpiresAt: now.Add(life)}, s.cfg.ResetMailsPerHour)
+	life := s.cfg.ResetLinkLifetime
+	link, err := s.issueLink(ctx, u, j.Flow.ID, store.LinkSignIn, "/login/password/link")
 	if errors.Is(err, store.ErrTooMany) {
 		s.log.InfoContext(ctx, "sign-in link mail limit reached", "user_id", u.ID)
 		return passed(), nil
@@ -62,7 +59,6 @@ func (s *Service) EmailSignInLink(ctx context.Context, j *Journey, username stri
 	if err != nil {
 		return Result{}, fault(err)
 	}
-	link := s.cfg.Issuer + "/login/password/link?" + url.Values{"token": {token}}.Encode()
 	// The mail goes out after the answer, so that its time tells nothing
 	// either; a failure is logged and the person may ask again.
 	ctx = context.WithoutCancel(ctx)
