@@ -48,32 +48,21 @@ func (s *Service) ResetDevice(ctx context.Context, actor, username string, lifet
 	if err != nil {
 		return nil, err
 	}
-	codes, err := mfa.NewRecoveryCodes(s.rand, 1)
+	res, proofHash, err := s.newProof(u, lifetime)
 	if err != nil {
-		return nil, fmt.Errorf("enrollment code: %w", err)
+		return nil, err
 	}
-	res := &ResetResult{User: u, EnrollmentCode: codes[0], HadDevice: true}
+	res.HadDevice = true
 	if _, err := s.store.DeviceByUser(ctx, u.ID); errors.Is(err, store.ErrNotFound) {
 		res.HadDevice = false
 	} else if err != nil {
 		return nil, fmt.Errorf("load device: %w", err)
 	}
-	now := s.store.Now()
-	res.ValidUntil = now.Add(lifetime).Truncate(time.Second)
-	proofHash := s.hasher.Hash(mfa.NormalizeRecoveryCode(res.EnrollmentCode))
-	done := false // the reset was made and audited: the code is valid
-	err = s.run(ctx, actor, change{
-		apply: func(ctx context.Context) error {
-			return s.userUpdate(s.store.AdminResetDevice(ctx, u.ID, proofHash, res.ValidUntil), u)
-		},
+	stored, err := s.storeProof(ctx, actor, res, func(ctx context.Context) error {
 		// AdminResetDevice revokes in its own transaction.
-		event: userEvent(store.EventAdminResetOTP, u, resetDetail(u, res)),
-		notify: func(ctx context.Context) error {
-			done = true
-			return s.mailProofLink(ctx, u, now, res, mail.ProofLink)
-		},
-	})
-	if err != nil && !done {
+		return s.userUpdate(s.store.AdminResetDevice(ctx, u.ID, proofHash, res.ValidUntil), u)
+	}, userEvent(store.EventAdminResetOTP, u, resetDetail(u, res)), mail.ProofLink)
+	if err != nil && !stored {
 		return nil, err
 	}
 	u.ProofHash, u.ProofExpiresAt, u.ProofRenews, u.OTPLocked, u.OTPFailures = proofHash, &res.ValidUntil, true, false, 0
@@ -95,34 +84,49 @@ func (s *Service) IssueEnrollmentCode(ctx context.Context, actor, username strin
 	if err != nil {
 		return nil, err
 	}
-	codes, err := mfa.NewRecoveryCodes(s.rand, 1)
+	res, proofHash, err := s.newProof(u, lifetime)
 	if err != nil {
-		return nil, fmt.Errorf("enrollment code: %w", err)
+		return nil, err
 	}
-	now := s.store.Now()
-	res := &ResetResult{User: u, EnrollmentCode: codes[0], ValidUntil: now.Add(lifetime).Truncate(time.Second)}
-	proofHash := s.hasher.Hash(mfa.NormalizeRecoveryCode(res.EnrollmentCode))
-	done := false // the code was stored and audited: it is valid
-	err = s.run(ctx, actor, change{
-		apply: func(ctx context.Context) error {
-			err := s.store.IssueEnrollmentCode(ctx, u.ID, proofHash, res.ValidUntil)
-			if errors.Is(err, store.ErrStale) {
-				return fmt.Errorf("%w: %q", ErrHasDevice, u.Username)
-			}
-			return s.userUpdate(err, u)
-		},
-		event: userEvent(store.EventAdminUser, u, "enrollment code issued, valid until "+
-			res.ValidUntil.UTC().Format(time.RFC3339)),
-		notify: func(ctx context.Context) error {
-			done = true
-			return s.mailProofLink(ctx, u, now, res, mail.FirstDeviceLink)
-		},
-	})
-	if err != nil && !done {
+	stored, err := s.storeProof(ctx, actor, res, func(ctx context.Context) error {
+		err := s.store.IssueEnrollmentCode(ctx, u.ID, proofHash, res.ValidUntil)
+		if errors.Is(err, store.ErrStale) {
+			return fmt.Errorf("%w: %q", ErrHasDevice, u.Username)
+		}
+		return s.userUpdate(err, u)
+	}, userEvent(store.EventAdminUser, u, "enrollment code issued, valid until "+
+		res.ValidUntil.UTC().Format(time.RFC3339)), mail.FirstDeviceLink)
+	if err != nil && !stored {
 		return nil, err
 	}
 	u.ProofHash, u.ProofExpiresAt, u.ProofRenews = proofHash, &res.ValidUntil, false
 	return res, err
+}
+
+// newProof makes a one-time enrollment code for u, valid for lifetime
+// from now, and the hash that is stored of it.
+func (s *Service) newProof(u *store.User, lifetime time.Duration) (*ResetResult, string, error) {
+	codes, err := mfa.NewRecoveryCodes(s.rand, 1)
+	if err != nil {
+		return nil, "", fmt.Errorf("enrollment code: %w", err)
+	}
+	res := &ResetResult{User: u, EnrollmentCode: codes[0], ValidUntil: s.store.Now().Add(lifetime).Truncate(time.Second)}
+	return res, s.hasher.Hash(mfa.NormalizeRecoveryCode(res.EnrollmentCode)), nil
+}
+
+// storeProof runs apply (which stores res's proof) as an audited change,
+// then mails the user a link with the proof's effect in text (when mail
+// is on). stored reports, with an error, that the proof was stored and
+// audited all the same: only the mail failed, and the proof is valid.
+func (s *Service) storeProof(ctx context.Context, actor string, res *ResetResult, apply func(context.Context) error,
+	event store.AuditEvent, text func(to, link string, valid time.Duration) mail.Message) (stored bool, err error) {
+	err = s.run(ctx, actor, change{apply: apply, event: event,
+		notify: func(ctx context.Context) error {
+			stored = true
+			return s.mailProofLink(ctx, res.User, s.store.Now(), res, text)
+		},
+	})
+	return stored, err
 }
 
 // resetDetail is the audit detail of a device reset (never the code).
