@@ -41,7 +41,7 @@ func (h *Handler) limiter() echo.MiddlewareFunc {
 
 // failedStatus reports whether a sign-in post failed: its answer (written,
 // or the error still to be rendered) has a status of 400 or more, other
-// than a storage fault (503), which is the server's, not the address's.
+// than the server's own failures (500, 503), which are not the address's.
 func failedStatus(c echo.Context, err error) bool {
 	status := c.Response().Status
 	if err != nil {
