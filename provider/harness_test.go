@@ -292,7 +292,6 @@ func (p *page) setupSecret(t testing.TB) []byte {
 
 var (
 	attr = testbrowser.Attr
-	walk = testbrowser.Walk
 	find = testbrowser.Find
 )
 

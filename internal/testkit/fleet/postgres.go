@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -56,14 +55,12 @@ func PostgresDatabase(t *testing.T, adminDSN string) string {
 // Cluster is a throwaway PostgreSQL cluster of the test's own, which
 // the test may stop, start and restart.
 type Cluster struct {
-	t       *testing.T
-	bin     string   // directory of initdb and pg_ctl
-	as      []string // command prefix to run as the cluster's owner
-	root    string   // holds data/, the socket and the server log
-	Port    int
-	DSN     string // of the postgres database
-	mu      sync.Mutex
-	stopped bool
+	t    *testing.T
+	bin  string   // directory of initdb and pg_ctl
+	as   []string // command prefix to run as the cluster's owner
+	root string   // holds data/, the socket and the server log
+	Port int
+	DSN  string // of the postgres database
 }
 
 // postgresBinDir finds initdb and pg_ctl: on PATH, or in the newest
