@@ -41,7 +41,7 @@ func TestClientAddConfidential(t *testing.T) {
 	if len(secret) < 32 {
 		t.Errorf("generated secret %q is short", secret)
 	}
-	checkSecret(t, "generated secret", secret, storedSecretHash(t, dir, "webapp"), true)
+	checkClientSecret(t, "generated secret", secret, storedSecretHash(t, dir, "webapp"), true)
 
 	show := mustRun(t, "--data", dir, "client", "show", "webapp")
 	list := mustRun(t, "--data", dir, "client", "list")
@@ -63,7 +63,7 @@ func TestClientAddConfidential(t *testing.T) {
 	if strings.Contains(out, "sixteen-chars-ok") || secretLine.MatchString(out) {
 		t.Errorf("client add --secret printed a secret: %q", out)
 	}
-	checkSecret(t, "given secret", "sixteen-chars-ok", storedSecretHash(t, dir, "svc"), true)
+	checkClientSecret(t, "given secret", "sixteen-chars-ok", storedSecretHash(t, dir, "svc"), true)
 
 	mustFail(t, "", []string{"--data", dir, "client", "add", "--id", "webapp", "--redirect-uri", "https://x.example.com/cb"},
 		`"webapp" already exists`)
@@ -129,8 +129,8 @@ func TestClientUpdateAndRemove(t *testing.T) {
 		t.Error("--rotate-secret printed the old secret")
 	}
 	hash := storedSecretHash(t, dir, "webapp")
-	checkSecret(t, "rotated secret", second, hash, true)
-	checkSecret(t, "old secret after rotation", first, hash, false)
+	checkClientSecret(t, "rotated secret", second, hash, true)
+	checkClientSecret(t, "old secret after rotation", first, hash, false)
 
 	mustRun(t, "--data", dir, "client", "add", "--id", "spa", "--public", "--redirect-uri", "https://spa.example.com/cb")
 	mustFail(t, "", []string{"--data", dir, "client", "update", "spa", "--rotate-secret"}, "public")

@@ -87,7 +87,7 @@ func syncConfigClients(ctx context.Context, rt *runtime) error {
 			row.PostLogoutRedirectURIs = store.StringList{}
 		}
 		if !c.Public {
-			row.SecretHash = rt.hasher.Hash(c.Secret)
+			row.SecretHash = rt.hasher.HashClientSecret(c.Secret)
 		}
 		if err := rt.store.SaveClient(ctx, row); err != nil {
 			return err

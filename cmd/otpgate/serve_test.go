@@ -155,7 +155,7 @@ clients:
 		t.Errorf("/healthz answers %d after shutdown", status)
 	}
 	// The secret came from the file, trailing newline trimmed.
-	checkSecret(t, "config client secret", secret, storedSecretHash(t, filepath.Join(dir, "data"), "webapp"), true)
+	checkClientSecret(t, "config client secret", secret, storedSecretHash(t, filepath.Join(dir, "data"), "webapp"), true)
 }
 
 func TestServeDevMode(t *testing.T) {

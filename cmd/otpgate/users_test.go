@@ -30,6 +30,16 @@ func checkSecret(t *testing.T, what, secret, hash string, want bool) {
 	}
 }
 
+// checkClientSecret is checkSecret for a client secret, which is stored
+// with the fast hash when it is strong.
+func checkClientSecret(t *testing.T, what, secret, hash string, want bool) {
+	t.Helper()
+	got, err := credential.NewHasher(credential.OWASP).VerifyClientSecret(secret, hash)
+	if err != nil || got != want {
+		t.Errorf("%s: VerifyClientSecret = %v, %v; want %v", what, got, err, want)
+	}
+}
+
 // showField returns the value of one "name: value" line of a show command.
 func showField(t *testing.T, out, name string) string {
 	t.Helper()

@@ -91,7 +91,7 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 			}
 			out.Secret = secret
 		}
-		row.SecretHash = s.hasher.Hash(secret)
+		row.SecretHash = s.hasher.HashClientSecret(secret)
 	}
 	err := s.run(ctx, actor, change{
 		apply: func(ctx context.Context) error {
@@ -149,7 +149,7 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, c ClientCh
 		if secret, err = s.newToken(); err != nil {
 			return "", err
 		}
-		h := s.hasher.Hash(secret)
+		h := s.hasher.HashClientSecret(secret)
 		u.SecretHash = &h
 		changes = append(changes, "secret rotated")
 	}

@@ -21,7 +21,7 @@ func TestClientLifecycle(t *testing.T) {
 		if err != nil || added.Secret == "" {
 			t.Fatalf("Client: %v, secret %q", err, added.Secret)
 		}
-		if ok, _ := e.hasher.Verify(added.Secret, cl.SecretHash); !ok {
+		if ok, _ := e.hasher.VerifyClientSecret(added.Secret, cl.SecretHash); !ok {
 			t.Error("the stored hash does not verify the generated secret")
 		}
 		wantClientEvent(t, e, "app1", "created confidential client (secret generated); redirect URIs: https://app1.example/cb; "+
@@ -50,7 +50,7 @@ func TestClientLifecycle(t *testing.T) {
 			t.Fatalf("UpdateClient: %q, %v", secret, err)
 		}
 		cl, _ = e.svc.Client(e.ctx(), "app1")
-		if ok, _ := e.hasher.Verify(secret, cl.SecretHash); !ok || cl.Name != "App One" || !cl.RequireMFA ||
+		if ok, _ := e.hasher.VerifyClientSecret(secret, cl.SecretHash); !ok || cl.Name != "App One" || !cl.RequireMFA ||
 			len(cl.RedirectURIs) != 1 || cl.RedirectURIs[0] != uris[0] || len(cl.PostLogoutRedirectURIs) != 1 {
 			t.Errorf("after UpdateClient %+v", cl)
 		}

@@ -13,10 +13,12 @@ import (
 	"github.com/otpgate/otpgate/provider/mail"
 )
 
-// PasswordHasher hashes a secret (a password, a client secret, an
-// enrollment code) into its stored form; *credential.Hasher is one.
+// PasswordHasher hashes a secret (a password, an enrollment code; a
+// client secret with HashClientSecret) into its stored form;
+// *credential.Hasher is one.
 type PasswordHasher interface {
 	Hash(secret string) string
+	HashClientSecret(secret string) string
 }
 
 // Sender sends one mail; *mail.SMTP and *mail.LogSender are senders.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -45,7 +46,13 @@ type Hasher struct {
 	// flood of password guesses never starves relying parties' token
 	// requests, nor the reverse.
 	gate, clients *Gate
+	// computations counts argon2id runs (Computations).
+	computations atomic.Int64
 }
+
+// Computations is the number of argon2id hashes h has computed, checks
+// included, for the tests that hold a sign-in to its two slow hashes.
+func (h *Hasher) Computations() int64 { return h.computations.Load() }
 
 // Limit makes h compute at most as many hashes at once as g allows:
 // Verify, VerifyContext and VerifyPassword give up with ErrBusy when no
@@ -89,6 +96,7 @@ func (h *Hasher) Hash(secret string) string {
 }
 
 func (h *Hasher) hash(secret string) string {
+	h.computations.Add(1)
 	p := h.Params
 	salt := make([]byte, p.SaltLen)
 	_, _ = rand.Read(salt) // crypto/rand never fails
@@ -114,6 +122,7 @@ func (h *Hasher) VerifyContext(ctx context.Context, secret, encoded string) (ok 
 }
 
 func (h *Hasher) verify(secret, encoded string) (bool, error) {
+	h.computations.Add(1)
 	if encoded == "" {
 		_, _ = verify(secret, h.dummy)
 		return false, nil

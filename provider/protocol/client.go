@@ -3,7 +3,6 @@ package protocol
 import (
 	"context"
 	"errors"
-	"github.com/otpgate/otpgate/provider/credential"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -88,7 +87,10 @@ func (s *Storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 	return &client{row: c, loginURL: s.loginURL, idLifetime: s.life.IDToken}, nil
 }
 
-// AuthorizeClientIDSecret checks a confidential client's secret.
+// AuthorizeClientIDSecret checks a confidential client's secret. A secret
+// that matches an argon2id hash and is strong enough for the fast hash
+// (credential.StrongClientSecret) is stored again in the fast form, unless
+// the secret changed meanwhile.
 func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
 	c, err := s.store.ClientByID(ctx, id)
 	noteFault(ctx, err)
@@ -99,7 +101,7 @@ func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 	if err == nil && !c.Public {
 		hash = c.SecretHash
 	}
-	ok, verr := s.hasher.VerifyContext(credential.ForClient(ctx), secret, hash)
+	ok, upgrade, verr := s.secrets.Verify(ctx, id, secret, hash)
 	if verr != nil {
 		// Hashing at capacity (credential.ErrBusy) is answered like a
 		// storage fault: 503, retry shortly.
@@ -108,6 +110,11 @@ func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 	}
 	if !ok {
 		return errors.New("invalid client credentials")
+	}
+	if upgrade != "" {
+		if err := s.store.ReplaceClientSecretHash(ctx, id, hash, upgrade); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.WarnContext(ctx, "could not store the client secret's fast hash", "client_id", id, "error", err)
+		}
 	}
 	return nil
 }

@@ -20,8 +20,10 @@ type Storage struct {
 	store  *store.Store
 	keys   *Keys
 	hasher *credential.Hasher
-	life   Lifetimes
-	log    *slog.Logger
+	// secrets checks client secrets (fast hashes, and a cache for slow ones).
+	secrets *credential.ClientSecrets
+	life    Lifetimes
+	log     *slog.Logger
 	// loginURL is where /authorize sends the browser (the dispatcher).
 	loginURL func(id string) string
 	// logoutURL builds the confirmation page a logout request is sent to.
@@ -54,6 +56,7 @@ type TokenObserver interface {
 // NewStorage returns the op.Storage of the provider.
 func NewStorage(c Config) *Storage {
 	return &Storage{store: c.Store, keys: c.Keys, hasher: c.Hasher, life: c.Lifetimes, log: c.Logger,
+		secrets:  credential.NewClientSecrets(c.Hasher, c.Store.Now),
 		loginURL: c.LoginURL, logoutURL: c.LogoutURL, tokens: c.Tokens}
 }
 

@@ -9,6 +9,7 @@ import (
 
 // CreateClient inserts a client.
 func (s *Store) CreateClient(ctx context.Context, c *Client) error {
+	defer s.clients.forget(c.ID)
 	if err := s.db.WithContext(ctx).Create(c).Error; err != nil {
 		return fmt.Errorf("create client: %w", conflict(err))
 	}
@@ -18,22 +19,47 @@ func (s *Store) CreateClient(ctx context.Context, c *Client) error {
 // SaveClient inserts or replaces a client (used to synchronise clients
 // declared in the configuration file).
 func (s *Store) SaveClient(ctx context.Context, c *Client) error {
+	defer s.clients.forget(c.ID)
 	if err := s.db.WithContext(ctx).Save(c).Error; err != nil {
 		return fmt.Errorf("save client: %w", err)
 	}
 	return nil
 }
 
-// ClientByID loads a client.
+// ClientByID loads a client. Rows read are kept for a few seconds
+// (clientCacheFor): a change made by another process is seen within that
+// time, one made through this store at once.
 func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 	if !lookupable(id) {
 		return nil, ErrNotFound
 	}
+	now := s.now()
+	if c, ok := s.clients.get(id, now); ok {
+		return c, nil
+	}
+	gen := s.clients.generation()
 	var c Client
 	if err := s.db.WithContext(ctx).First(&c, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)
 	}
+	s.clients.put(&c, gen, now)
 	return &c, nil
+}
+
+// ReplaceClientSecretHash stores a new hash of the same secret (a fast
+// hash in place of argon2id) unless the client's hash is no longer old: a
+// rotation made meanwhile wins. ErrNotFound when it is not.
+func (s *Store) ReplaceClientSecretHash(ctx context.Context, id, old, hash string) error {
+	defer s.clients.forget(id)
+	res := s.db.WithContext(ctx).Model(&Client{}).Where("id = ? AND secret_hash = ?", id, old).
+		Update("secret_hash", hash)
+	if res.Error != nil {
+		return fmt.Errorf("replace client secret hash: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // ListClients returns every client ordered by id.
@@ -83,6 +109,7 @@ func (u ClientUpdate) columns() map[string]any {
 // UpdateClient applies u to one client. ErrNotFound when there is no such
 // client (an empty update only checks that it exists).
 func (s *Store) UpdateClient(ctx context.Context, id string, u ClientUpdate) error {
+	defer s.clients.forget(id)
 	if u.Empty() {
 		_, err := s.ClientByID(ctx, id)
 		return err
@@ -99,6 +126,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, u ClientUpdate) err
 
 // DeleteClient removes a client and revokes every token issued to it.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	defer s.clients.forget(id)
 	now := s.now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Delete(&Client{}, "id = ?", id)

@@ -23,6 +23,8 @@ type Store struct {
 	postgres bool
 	// statements counts what is sent to the database (Statements).
 	statements *statementCounter
+	// clients keeps client rows read recently (ClientByID).
+	clients clientCache
 	// Clock is the time source; tests replace it.
 	Clock func() time.Time
 	// resealBatch is how many rows ResealAll reads at once (0: the
