@@ -18,14 +18,12 @@ func (h *Handler) dispatch(c echo.Context) error {
 	ctx := c.Request().Context()
 	r := h.request(c)
 	r.Browser = h.cookies.EnsureBrowser(c)
-	// Bind an unbound flow to this browser on its first visit.
-	if err := h.svc.Bind(ctx, r.FlowID, r.Browser); err != nil {
-		return pageErrorFor(err)
-	}
-	f, err := h.svc.Flow(ctx, r)
+	// An unbound flow is bound to this browser on its first visit.
+	j, err := h.svc.Arrive(ctx, r)
 	if err != nil {
 		return pageErrorFor(err)
 	}
+	f := j.Flow
 	if f.PasswordAt == nil {
 		done, err := h.svc.UseSession(ctx, f, h.cookies.Get(c, "session"))
 		if err != nil {
@@ -38,10 +36,6 @@ func (h *Handler) dispatch(c echo.Context) error {
 			h.cfg.AuthError(c.Response(), c.Request(), f, oidc.ErrLoginRequired())
 			return nil
 		}
-	}
-	j, err := h.svc.JourneyOf(ctx, f, r.IP)
-	if err != nil {
-		return pageErrorFor(err)
 	}
 	step := j.Next()
 	if step == signin.StepDone {

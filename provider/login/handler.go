@@ -192,10 +192,13 @@ func seeOther(c echo.Context, to string) error { return c.Redirect(http.StatusSe
 // fetch it, so knowing a flow id never yields someone else's code.
 func (h *Handler) CallbackGuard(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		err := h.svc.CheckBrowser(c.Request().Context(), c.QueryParam("id"), h.cookies.BrowserHash(c))
+		req := c.Request()
+		f, err := h.svc.CheckBrowser(req.Context(), c.QueryParam("id"), h.cookies.BrowserHash(c))
 		if err != nil {
 			return pageErrorFor(err)
 		}
+		// The library reads the flow next: it has just been read.
+		c.SetRequest(req.WithContext(store.WithFlow(req.Context(), f)))
 		return next(c)
 	}
 }

@@ -112,7 +112,7 @@ func (s *Storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 // AuthRequestByCode returns the flow of an unused code. A code presented a
 // second time revokes everything issued from it.
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	f, err := s.store.FlowByCode(ctx, credential.HashToken(code))
+	f, u, err := s.store.FlowByCodeWithUser(ctx, credential.HashToken(code))
 	noteFault(ctx, err)
 	if err != nil {
 		if errors.Is(err, store.ErrAlreadyUsed) {
@@ -120,10 +120,8 @@ func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 		}
 		return nil, err
 	}
-	u, err := s.store.UserByID(ctx, f.UserID)
-	noteFault(ctx, err)
-	if err != nil {
-		return nil, err
+	if u == nil {
+		return nil, store.ErrNotFound
 	}
 	if u.Disabled {
 		return nil, errors.New("account disabled")

@@ -110,7 +110,7 @@ func (s *Storage) newRefreshToken(value, familyID, grantID, clientID, userID str
 // A replayed token (rotated longer than the reuse interval ago) revokes
 // its whole family.
 func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
-	rt, err := s.store.RefreshTokenByHash(ctx, credential.HashToken(token), s.life.RefreshReuse)
+	rt, u, err := s.store.RefreshTokenByHash(ctx, credential.HashToken(token), s.life.RefreshReuse)
 	noteFault(ctx, err)
 	if err != nil {
 		if errors.Is(err, store.ErrAlreadyUsed) {
@@ -118,9 +118,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 		}
 		return nil, fmt.Errorf("refresh token: %w", err)
 	}
-	u, err := s.store.UserByID(ctx, rt.UserID)
-	noteFault(ctx, err)
-	if err != nil || u.Disabled {
+	if u == nil || u.Disabled {
 		return nil, errors.New("refresh token: account unavailable")
 	}
 	return &refreshRequest{row: rt, user: u, scopes: rt.Scopes}, nil

@@ -41,7 +41,7 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 
 // SetUserinfoFromToken answers the userinfo endpoint for a live access token.
 func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
-	at, err := s.store.AccessTokenByID(ctx, tokenID)
+	at, u, err := s.store.AccessTokenWithUser(ctx, tokenID)
 	noteFault(ctx, err)
 	if err != nil {
 		return errors.New("access token is invalid or expired")
@@ -49,7 +49,11 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 	if at.UserID != subject {
 		return errors.New("access token is invalid")
 	}
-	return s.setUserinfo(ctx, info, at.UserID, at.Scopes)
+	if u == nil || u.Disabled {
+		return errors.New("user not found or disabled")
+	}
+	fillUserinfo(info, u, at.Scopes)
+	return nil
 }
 
 // SetIntrospectionFromToken answers introspection for the token's own

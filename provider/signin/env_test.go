@@ -210,8 +210,9 @@ func (e *env) flow(mods ...func(*store.Flow)) *signin.Journey {
 	}
 	ctx := e.t.Context()
 	must(e.t, e.store.CreateFlow(ctx, f), "create flow")
-	must(e.t, e.svc.Bind(ctx, f.ID, browserOf(f.ID)), "bind flow")
-	return e.load(f.ID)
+	j, err := e.svc.Arrive(ctx, signin.Request{FlowID: f.ID, Browser: browserOf(f.ID), IP: "192.0.2.7"})
+	must(e.t, err, "arrive at flow "+f.ID)
+	return j
 }
 
 // browserOf is the browser hash a test flow is bound to.

@@ -38,18 +38,6 @@ type Journey struct {
 // Next is the step the journey is at.
 func (j *Journey) Next() Step { return Next(j.State) }
 
-// Bind ties an unbound flow to the browser on its first visit; a flow
-// bound to another browser keeps its binding.
-func (s *Service) Bind(ctx context.Context, flowID, browser string) error {
-	if flowID == "" || len(flowID) > maxIDLen {
-		return nil
-	}
-	if err := s.store.BindFlow(ctx, flowID, browser); err != nil {
-		return fault(err)
-	}
-	return nil
-}
-
 // Rebind moves j's browser (its flows, and an enrollment it holds) to the
 // new binding newHash after the binding cookie was rotated at a privilege
 // change; j's flow follows.
@@ -65,48 +53,100 @@ func (s *Service) Rebind(ctx context.Context, j *Journey, newHash string) error 
 	return nil
 }
 
-// Flow loads the flow r names and checks that it is alive and belongs to
-// r's browser.
-func (s *Service) Flow(ctx context.Context, r Request) (*store.Flow, error) {
-	if r.FlowID == "" || len(r.FlowID) > maxIDLen {
-		return nil, ErrBadRequest
-	}
-	f, err := s.store.FlowByID(ctx, r.FlowID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNoRequest
-	}
-	if err != nil {
-		return nil, fault(err)
-	}
-	if f.DoneAt != nil || f.CodeHash != "" {
-		return nil, ErrRequestEnded
-	}
-	if !f.ExpiresAt.After(s.now()) {
-		return nil, ErrExpired
-	}
-	if f.BrowserHash == "" || f.BrowserHash != r.Browser {
-		return nil, ErrWrongBrowser
-	}
-	return f, nil
-}
-
-// Load loads the flow r names (see Flow) with its user, device and
+// Load loads the flow r names with its user and device (one read),
+// checks that it is alive and belongs to r's browser, and gathers its
 // requirements.
 func (s *Service) Load(ctx context.Context, r Request) (*Journey, error) {
-	f, err := s.Flow(ctx, r)
+	f, u, d, err := s.rows(ctx, r.FlowID)
 	if err != nil {
 		return nil, err
 	}
-	return s.JourneyOf(ctx, f, r.IP)
+	if err := s.checkFlow(f, r.Browser); err != nil {
+		return nil, err
+	}
+	return s.journey(ctx, f, u, d, r.IP)
 }
 
-// JourneyOf gathers the user, device and requirements of a flow loaded
-// by Flow; ip is the client address.
-func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Journey, error) {
-	j := &Journey{Flow: f, IP: ip}
-	u, err := s.flowUser(ctx, f)
+// Arrive is Load for the dispatcher, where /authorize sends a browser
+// first: an unbound flow is bound to r's browser on this first visit (a
+// flow bound to another browser keeps its binding).
+func (s *Service) Arrive(ctx context.Context, r Request) (*Journey, error) {
+	f, u, d, err := s.rows(ctx, r.FlowID)
 	if err != nil {
 		return nil, err
+	}
+	if f.BrowserHash == "" && r.Browser != "" {
+		bound, err := s.store.BindFlow(ctx, f.ID, r.Browser)
+		if err != nil {
+			return nil, fault(err)
+		}
+		if !bound {
+			// Another request bound it meanwhile: read what it did.
+			if f, u, d, err = s.rows(ctx, r.FlowID); err != nil {
+				return nil, err
+			}
+		} else {
+			f.BrowserHash = r.Browser
+		}
+	}
+	if err := s.checkFlow(f, r.Browser); err != nil {
+		return nil, err
+	}
+	return s.journey(ctx, f, u, d, r.IP)
+}
+
+// rows reads a flow, its user and the user's device.
+func (s *Service) rows(ctx context.Context, flowID string) (*store.Flow, *store.User, *store.Device, error) {
+	if flowID == "" || len(flowID) > maxIDLen {
+		return nil, nil, nil, ErrBadRequest
+	}
+	f, u, d, err := s.store.JourneyRows(ctx, flowID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil, ErrNoRequest
+	}
+	if err != nil {
+		return nil, nil, nil, fault(err)
+	}
+	return f, u, d, nil
+}
+
+// checkFlow checks that a flow is alive and belongs to browser.
+func (s *Service) checkFlow(f *store.Flow, browser string) error {
+	if f.DoneAt != nil || f.CodeHash != "" {
+		return ErrRequestEnded
+	}
+	if !f.ExpiresAt.After(s.now()) {
+		return ErrExpired
+	}
+	if f.BrowserHash == "" || f.BrowserHash != browser {
+		return ErrWrongBrowser
+	}
+	return nil
+}
+
+// JourneyOf gathers the user, device and requirements of flow f (one
+// read); ip is the client address.
+func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Journey, error) {
+	var (
+		u   *store.User
+		d   *store.Device
+		err error
+	)
+	if f.UserID != "" {
+		u, d, err = s.store.UserWithDevice(ctx, f.UserID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fault(err)
+		}
+	}
+	return s.journey(ctx, f, u, d, ip)
+}
+
+// journey decides the state of flow f with its user u and device d as
+// read (nil when none).
+func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *store.Device, ip string) (*Journey, error) {
+	j := &Journey{Flow: f, IP: ip}
+	if u != nil && u.Disabled {
+		u, d = nil, nil
 	}
 	if f.UserID != "" && u == nil {
 		// The account went away (disabled or deleted) during the sign-in:
@@ -125,12 +165,7 @@ func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Jou
 	j.State.ProofPending = u.ProofHash != ""
 	j.State.ProofDone = f.ProofAt != nil
 	j.State.ResetDone = f.ResetAt != nil
-	d, err := s.store.DeviceByUser(ctx, u.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return nil, fault(err)
-	default:
+	if d != nil {
 		j.Device = d
 		j.State.HasDevice = true
 	}
@@ -146,6 +181,7 @@ func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Jou
 			j.State.ProofPending, j.State.MustSetup = true, false
 		}
 	}
+	var err error
 	if j.State.MFARequired, err = s.mfaRequired(ctx, f, u); err != nil {
 		return nil, err
 	}
@@ -178,25 +214,6 @@ func (s *Service) mfaRequired(ctx context.Context, f *store.Flow, u *store.User)
 		return false, fault(err)
 	}
 	return c.RequireMFA, nil
-}
-
-// flowUser loads the user a flow has identified, if any; a disabled or
-// deleted account is none.
-func (s *Service) flowUser(ctx context.Context, f *store.Flow) (*store.User, error) {
-	if f.UserID == "" {
-		return nil, nil
-	}
-	u, err := s.store.UserByID(ctx, f.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fault(err)
-	}
-	if u.Disabled {
-		return nil, nil
-	}
-	return u, nil
 }
 
 // markFlow records, in one conditional write, that step passed in j's
@@ -232,30 +249,17 @@ func (s *Service) ClientName(ctx context.Context, clientID string) string {
 // CheckBrowser checks that flow id exists and is bound to browser,
 // whatever its state (the library's callback of a finished flow), and
 // that the account it identified is still enabled: an account disabled
-// after its last step gets no code.
-func (s *Service) CheckBrowser(ctx context.Context, id, browser string) error {
-	if id == "" || len(id) > maxIDLen {
-		return ErrBadRequest
-	}
-	f, err := s.store.FlowByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrNoRequest
-	}
+// after its last step gets no code. It returns the flow it read.
+func (s *Service) CheckBrowser(ctx context.Context, id, browser string) (*store.Flow, error) {
+	f, u, _, err := s.rows(ctx, id)
 	if err != nil {
-		return fault(err)
+		return nil, err
 	}
 	if f.BrowserHash == "" || f.BrowserHash != browser {
-		return ErrWrongBrowser
+		return nil, ErrWrongBrowser
 	}
-	if f.UserID == "" {
-		return nil
+	if f.UserID != "" && (u == nil || u.Disabled) {
+		return nil, ErrAccountGone
 	}
-	u, err := s.flowUser(ctx, f)
-	if err != nil {
-		return err
-	}
-	if u == nil {
-		return ErrAccountGone
-	}
-	return nil
+	return f, nil
 }

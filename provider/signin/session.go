@@ -110,10 +110,10 @@ func (s *Service) sessionSuffices(ctx context.Context, f *store.Flow, sess *stor
 	}
 	probe := *f
 	probe.UserID, probe.PasswordAt, probe.QuestionAt = sess.UserID, &now, &now
-	if u, err := s.flowUser(ctx, &probe); err != nil || u == nil {
-		return false, err
-	}
 	j, err := s.JourneyOf(ctx, &probe, "")
+	if errors.Is(err, ErrAccountGone) {
+		return false, nil // the session's account is disabled or gone
+	}
 	if err != nil {
 		return false, err
 	}

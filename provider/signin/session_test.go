@@ -92,7 +92,7 @@ func TestCheckBrowser(t *testing.T) {
 				if tc.disable {
 					must(t, e.store.SetUserDisabled(ctxOf(t), alice.ID, true), "disable")
 				}
-				if err := e.svc.CheckBrowser(ctxOf(t), tc.id, tc.browser); !errors.Is(err, tc.want) {
+				if _, err := e.svc.CheckBrowser(ctxOf(t), tc.id, tc.browser); !errors.Is(err, tc.want) {
 					t.Fatalf("got %v, want %v", err, tc.want)
 				}
 			})

@@ -14,7 +14,9 @@ import (
 // Flows are the authorization requests the sign-in answers.
 type Flows interface {
 	FlowByID(ctx context.Context, id string) (*store.Flow, error)
-	BindFlow(ctx context.Context, id, browserHash string) error
+	// JourneyRows reads a flow with its user and device at once.
+	JourneyRows(ctx context.Context, flowID string) (*store.Flow, *store.User, *store.Device, error)
+	BindFlow(ctx context.Context, id, browserHash string) (bool, error)
 	AddressFailures(ctx context.Context, key string, window time.Duration) (int64, error)
 	RecordAddressFailure(ctx context.Context, key string, window time.Duration) error
 	RebindBrowser(ctx context.Context, oldHash, newHash string) error
@@ -32,6 +34,7 @@ type Progress interface {
 // Accounts are the users and the clients they sign in to.
 type Accounts interface {
 	UserByID(ctx context.Context, id string) (*store.User, error)
+	UserWithDevice(ctx context.Context, userID string) (*store.User, *store.Device, error)
 	UserByUsername(ctx context.Context, username string) (*store.User, error)
 	UpdatePasswordHash(ctx context.Context, id, oldHash, newHash string) error
 	FinishSetup(ctx context.Context, id string, setup store.UserSetup) error

@@ -21,11 +21,24 @@ func (s *Store) FlowByID(ctx context.Context, id string) (*Flow, error) {
 	if !lookupable(id) {
 		return nil, ErrNotFound
 	}
+	if f, ok := ctx.Value(readFlowKey{}).(*Flow); ok && f.ID == id {
+		copied := *f
+		return &copied, nil
+	}
 	var f Flow
 	if err := s.db.WithContext(ctx).First(&f, "id = ?", id).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &f, nil
+}
+
+type readFlowKey struct{}
+
+// WithFlow carries flow f, read in this request, to a later FlowByID of
+// the same flow in the same request (the library's callback reads the flow
+// its guard has just read), which then reads nothing.
+func WithFlow(ctx context.Context, f *Flow) context.Context {
+	return context.WithValue(ctx, readFlowKey{}, f)
 }
 
 // SaveCode records the hash of the authorization code issued for a
@@ -48,23 +61,30 @@ func (s *Store) SaveCode(ctx context.Context, id, codeHash string, lifetime time
 // to. A code that was already redeemed yields ErrAlreadyUsed after every
 // token issued from it has been revoked.
 func (s *Store) FlowByCode(ctx context.Context, codeHash string) (*Flow, error) {
+	f, _, err := s.FlowByCodeWithUser(ctx, codeHash)
+	return f, err
+}
+
+// FlowByCodeWithUser is FlowByCode with the flow's user (nil when the
+// account no longer exists), in one statement.
+func (s *Store) FlowByCodeWithUser(ctx context.Context, codeHash string) (*Flow, *User, error) {
 	if !lookupable(codeHash) {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
-	var f Flow
-	if err := s.db.WithContext(ctx).First(&f, "code_hash = ?", codeHash).Error; err != nil {
-		return nil, notFound(err)
+	f, u, err := tokenWithUser[Flow](ctx, s, "flows", "flows.code_hash = ?", codeHash)
+	if err != nil {
+		return nil, nil, err
 	}
 	if f.CodeUsedAt != nil {
 		if err := s.RevokeGrant(ctx, f.ID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, ErrAlreadyUsed
+		return nil, nil, ErrAlreadyUsed
 	}
 	if !f.ExpiresAt.After(s.now()) {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
-	return &f, nil
+	return f, u, nil
 }
 
 // claimCode marks a flow's code as redeemed inside tx. Exactly one caller
@@ -126,17 +146,18 @@ func (s *Store) RebindBrowser(ctx context.Context, oldHash, newHash string) erro
 	return nil
 }
 
-// BindFlow ties an unbound flow to a browser (the hash of its cookie). It
-// never rebinds: a flow already bound to another browser keeps its binding.
-func (s *Store) BindFlow(ctx context.Context, id, browserHash string) error {
+// BindFlow ties an unbound flow to a browser (the hash of its cookie) and
+// reports whether it did. It never rebinds: a flow already bound to
+// another browser keeps its binding.
+func (s *Store) BindFlow(ctx context.Context, id, browserHash string) (bool, error) {
 	if !lookupable(id) {
-		return nil
+		return false, nil
 	}
-	err := s.db.WithContext(ctx).Model(&Flow{}).
+	res := s.db.WithContext(ctx).Model(&Flow{}).
 		Where("id = ? AND browser_hash = ''", id).
-		Update("browser_hash", browserHash).Error
-	if err != nil {
-		return fmt.Errorf("bind flow: %w", err)
+		Update("browser_hash", browserHash)
+	if res.Error != nil {
+		return false, fmt.Errorf("bind flow: %w", res.Error)
 	}
-	return nil
+	return res.RowsAffected == 1, nil
 }

@@ -111,26 +111,27 @@ func (s *Store) IssueAccessToken(ctx context.Context, at *AccessToken) error {
 }
 
 // RefreshTokenByHash returns a usable refresh token: unused, or used less
-// than reuse ago (see RotateRefreshToken). A token used longer ago has its
-// family revoked and yields ErrAlreadyUsed.
-func (s *Store) RefreshTokenByHash(ctx context.Context, hash string, reuse time.Duration) (*RefreshToken, error) {
+// than reuse ago (see RotateRefreshToken), with its user (nil when the
+// account no longer exists), in one statement. A token used longer ago
+// has its family revoked and yields ErrAlreadyUsed.
+func (s *Store) RefreshTokenByHash(ctx context.Context, hash string, reuse time.Duration) (*RefreshToken, *User, error) {
 	if !lookupable(hash) {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
-	var rt RefreshToken
-	if err := s.db.WithContext(ctx).First(&rt, "token_hash = ?", hash).Error; err != nil {
-		return nil, notFound(err)
+	rt, u, err := tokenWithUser[RefreshToken](ctx, s, "refresh_tokens", "refresh_tokens.token_hash = ?", hash)
+	if err != nil {
+		return nil, nil, err
 	}
 	if rt.UsedAt != nil && !rt.UsedAt.After(s.now().Add(-reuse)) {
 		if err := s.RevokeFamily(ctx, rt.FamilyID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, ErrAlreadyUsed
+		return nil, nil, ErrAlreadyUsed
 	}
 	if rt.RevokedAt != nil || !rt.ExpiresAt.After(s.now()) {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
-	return &rt, nil
+	return rt, u, nil
 }
 
 // RevokeFamily revokes every refresh token of a family and every access
@@ -155,16 +156,18 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string) error {
 
 // AccessTokenByID returns a live (unrevoked, unexpired) access token.
 func (s *Store) AccessTokenByID(ctx context.Context, id string) (*AccessToken, error) {
+	at, _, err := s.AccessTokenWithUser(ctx, id)
+	return at, err
+}
+
+// AccessTokenWithUser is AccessTokenByID with the token's user (nil when
+// the account no longer exists), in one statement.
+func (s *Store) AccessTokenWithUser(ctx context.Context, id string) (*AccessToken, *User, error) {
 	if !lookupable(id) {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
-	var at AccessToken
-	err := s.db.WithContext(ctx).
-		First(&at, "id = ? AND revoked_at IS NULL AND expires_at > ?", id, s.now()).Error
-	if err != nil {
-		return nil, notFound(err)
-	}
-	return &at, nil
+	return tokenWithUser[AccessToken](ctx, s, "access_tokens",
+		"access_tokens.id = ? AND access_tokens.revoked_at IS NULL AND access_tokens.expires_at > ?", id, s.now())
 }
 
 // RevokeAccessToken revokes one access token.

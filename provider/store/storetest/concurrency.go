@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/otpgate/otpgate/provider/store"
@@ -136,9 +137,19 @@ func testRaceBindFlow(t *testing.T, s *store.Store, _ *clock) {
 	for i := range hashes {
 		hashes[i] = hashOf(fmt.Sprintf("browser-%d", i))
 	}
-	errs := race(n, func(i int) error { return s.BindFlow(ctx(t), "f1", hashes[i]) })
+	var bound atomic.Int64
+	errs := race(n, func(i int) error {
+		did, err := s.BindFlow(ctx(t), "f1", hashes[i])
+		if did {
+			bound.Add(1)
+		}
+		return err
+	})
 	if ok, _ := tally(t, errs, nil); ok != n {
 		t.Fatalf("%d of %d concurrent BindFlow calls succeeded", ok, n)
+	}
+	if bound.Load() != 1 {
+		t.Fatalf("%d concurrent BindFlow calls report binding the flow, want exactly 1", bound.Load())
 	}
 	got, err := s.FlowByID(ctx(t), "f1")
 	must(t, err, "FlowByID")
@@ -146,7 +157,9 @@ func testRaceBindFlow(t *testing.T, s *store.Store, _ *clock) {
 		t.Fatalf("flow bound to %q, which is none of the %d browsers", got.BrowserHash, n)
 	}
 	// The binding never moves afterwards.
-	must(t, s.BindFlow(ctx(t), "f1", hashOf("late")), "late BindFlow")
+	if did, err := s.BindFlow(ctx(t), "f1", hashOf("late")); err != nil || did {
+		t.Fatalf("a late BindFlow: bound %v, %v; want nothing bound", did, err)
+	}
 	again, err := s.FlowByID(ctx(t), "f1")
 	must(t, err, "FlowByID")
 	if again.BrowserHash != got.BrowserHash {

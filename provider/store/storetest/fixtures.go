@@ -74,7 +74,7 @@ func wantLive(t *testing.T, s *store.Store, set store.TokenSet, what string) {
 		t.Fatalf("%s: access token %s: got %v, want live", what, set.Access.ID, err)
 	}
 	if set.Refresh != nil {
-		if _, err := s.RefreshTokenByHash(ctx(t), set.Refresh.TokenHash, 0); err != nil {
+		if _, _, err := s.RefreshTokenByHash(ctx(t), set.Refresh.TokenHash, 0); err != nil {
 			t.Fatalf("%s: refresh token %s: got %v, want live", what, set.Refresh.ID, err)
 		}
 	}
@@ -91,7 +91,7 @@ func wantRevoked(t *testing.T, s *store.Store, set store.TokenSet, what string) 
 		must(t, err, what+": load refresh token row")
 		wantTime(t, row.RevokedAt, s.Now(), what+": refresh token "+set.Refresh.ID+" revoked_at")
 		if row.UsedAt == nil {
-			_, err = s.RefreshTokenByHash(ctx(t), set.Refresh.TokenHash, 0)
+			_, _, err = s.RefreshTokenByHash(ctx(t), set.Refresh.TokenHash, 0)
 			wantErr(t, err, store.ErrNotFound, what+": refresh token "+set.Refresh.ID)
 		}
 	}

@@ -46,8 +46,12 @@ func testFlowCreate(t *testing.T, s *store.Store, _ *clock) {
 func testFlowBind(t *testing.T, s *store.Store, _ *clock) {
 	newFlow(t, s, "f1")
 	first, second := hashOf("browser-1"), hashOf("browser-2")
-	must(t, s.BindFlow(ctx(t), "f1", first), "BindFlow")
-	must(t, s.BindFlow(ctx(t), "f1", second), "BindFlow again")
+	if did, err := s.BindFlow(ctx(t), "f1", first); err != nil || !did {
+		t.Fatalf("BindFlow: bound %v, %v", did, err)
+	}
+	if did, err := s.BindFlow(ctx(t), "f1", second); err != nil || did {
+		t.Fatalf("BindFlow again: bound %v, %v; want the first binding kept", did, err)
+	}
 	got, err := s.FlowByID(ctx(t), "f1")
 	must(t, err, "FlowByID")
 	if got.BrowserHash != first {
@@ -123,7 +127,7 @@ func testIssueFromCodeOnce(t *testing.T, s *store.Store, c *clock) {
 	if at.GrantID != "f1" || at.UserID != "u1" || at.RefreshTokenID != "rt-1" {
 		t.Fatalf("stored access token %+v", at)
 	}
-	rt, err := s.RefreshTokenByHash(ctx(t), hashOf("rt-1"), 0)
+	rt, _, err := s.RefreshTokenByHash(ctx(t), hashOf("rt-1"), 0)
 	must(t, err, "RefreshTokenByHash")
 	if rt.ID != "rt-1" || rt.FamilyID != "fam1" || rt.GrantID != "f1" || rt.ACR != "mfa" {
 		t.Fatalf("stored refresh token %+v", rt)

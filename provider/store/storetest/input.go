@@ -30,7 +30,7 @@ func testGarbageKeys(t *testing.T, s *store.Store, _ *clock) {
 		if err := s.MarkFlow(ctx(t), key, key, store.StepSetup, s.Now()); err != store.ErrStale {
 			t.Errorf("MarkFlow(%q): %v", key[:2], err)
 		}
-		if err := s.BindFlow(ctx(t), key, "h"); err != nil {
+		if _, err := s.BindFlow(ctx(t), key, "h"); err != nil {
 			t.Errorf("BindFlow(%q): %v", key[:2], err)
 		}
 		if _, err := s.SessionByID(ctx(t), key); err != store.ErrNotFound {
@@ -39,7 +39,7 @@ func testGarbageKeys(t *testing.T, s *store.Store, _ *clock) {
 		if _, err := s.AccessTokenByID(ctx(t), key); err != store.ErrNotFound {
 			t.Errorf("AccessTokenByID(%q): %v", key[:2], err)
 		}
-		if _, err := s.RefreshTokenByHash(ctx(t), key, 0); err != store.ErrNotFound {
+		if _, _, err := s.RefreshTokenByHash(ctx(t), key, 0); err != store.ErrNotFound {
 			t.Errorf("RefreshTokenByHash(%q): %v", key[:2], err)
 		}
 	}

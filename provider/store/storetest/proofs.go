@@ -85,7 +85,9 @@ func testEnrollmentCode(t *testing.T, s *store.Store, _ *clock) {
 	newUser(t, s, "u1", "ann")
 	equip(t, s, "u2", "bob")
 	userFlow(t, s, "f1", "u1")
-	must(t, s.BindFlow(ctx(t), "f1", hashOf("browser-1")), "BindFlow")
+	if _, err := s.BindFlow(ctx(t), "f1", hashOf("browser-1")); err != nil {
+		t.Fatal(err)
+	}
 	err := s.IssueEnrollmentCode(ctx(t), "u2", "code-hash", s.Now().Add(time.Hour))
 	wantErr(t, err, store.ErrStale, "an enrollment code for an account with a device")
 	err = s.IssueEnrollmentCode(ctx(t), "nobody", "code-hash", s.Now().Add(time.Hour))
@@ -117,7 +119,9 @@ func testEnrollLink(t *testing.T, s *store.Store, c *clock) {
 	newUser(t, s, "u1", "ann")
 	userFlow(t, s, "f1", "u1")
 	userFlow(t, s, "f2", "u1")
-	must(t, s.BindFlow(ctx(t), "f1", hashOf("browser-1")), "BindFlow")
+	if _, err := s.BindFlow(ctx(t), "f1", hashOf("browser-1")); err != nil {
+		t.Fatal(err)
+	}
 	link := func(tag, flowID string) *store.LinkToken {
 		l := resetLink(s, "u1", flowID, tag)
 		l.Purpose = store.LinkEnroll

@@ -62,7 +62,7 @@ func testRotateReuse(t *testing.T, s *store.Store, c *clock) {
 	wantAbsent(t, s, replay, "tokens of the refused rotation")
 	wantRevoked(t, s, next, "successor after reuse")
 	wantRevoked(t, s, first, "first tokens after reuse")
-	_, err = s.RefreshTokenByHash(ctx(t), next.Refresh.TokenHash, 0)
+	_, _, err = s.RefreshTokenByHash(ctx(t), next.Refresh.TokenHash, 0)
 	wantErr(t, err, store.ErrNotFound, "RefreshTokenByHash of the revoked successor")
 	err = s.RotateRefreshToken(ctx(t), next.Refresh.TokenHash, tokens(s, "g1", "u1", "fam-g1", "g1-x"), 0)
 	wantErr(t, err, store.ErrNotFound, "rotating the revoked successor")
@@ -72,7 +72,7 @@ func testRotateReuse(t *testing.T, s *store.Store, c *clock) {
 func testRotateExpired(t *testing.T, s *store.Store, c *clock) {
 	first := issued(t, s, "g1")
 	c.Advance(24*time.Hour - time.Second)
-	if _, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0); err != nil {
+	if _, _, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0); err != nil {
 		t.Fatalf("RefreshTokenByHash just before expiry: %v", err)
 	}
 	c.Advance(time.Second)
@@ -80,7 +80,7 @@ func testRotateExpired(t *testing.T, s *store.Store, c *clock) {
 	err := s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next, 0)
 	wantErr(t, err, store.ErrNotFound, "rotating an expired refresh token")
 	wantAbsent(t, s, next, "tokens of the refused rotation")
-	_, err = s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0)
+	_, _, err = s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0)
 	wantErr(t, err, store.ErrNotFound, "RefreshTokenByHash of an expired token")
 	row, err := s.RefreshTokenRowByID(ctx(t), first.Refresh.ID)
 	must(t, err, "RefreshTokenRowByID")
@@ -89,7 +89,7 @@ func testRotateExpired(t *testing.T, s *store.Store, c *clock) {
 	}
 	err = s.RotateRefreshToken(ctx(t), hashOf("unknown"), tokens(s, "g1", "u1", "fam-g1", "g1-2"), 0)
 	wantErr(t, err, store.ErrNotFound, "rotating an unknown refresh token")
-	_, err = s.RefreshTokenByHash(ctx(t), hashOf("unknown"), 0)
+	_, _, err = s.RefreshTokenByHash(ctx(t), hashOf("unknown"), 0)
 	wantErr(t, err, store.ErrNotFound, "RefreshTokenByHash of an unknown token")
 }
 
@@ -99,7 +99,7 @@ func testRefreshByHashUsed(t *testing.T, s *store.Store, c *clock) {
 	next := tokens(s, "g1", "u1", "fam-g1", "g1-1")
 	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, next, 0), "RotateRefreshToken")
 	c.Advance(time.Minute)
-	_, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0)
+	_, _, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, 0)
 	wantErr(t, err, store.ErrAlreadyUsed, "RefreshTokenByHash of a used token")
 	wantRevoked(t, s, next, "successor after the used token was presented")
 	wantRevoked(t, s, first, "first tokens after the used token was presented")
@@ -157,7 +157,7 @@ func testRotateWithinReuse(t *testing.T, s *store.Store, c *clock) {
 	must(t, s.RotateRefreshToken(ctx(t), first.Refresh.TokenHash, a, reuse), "RotateRefreshToken")
 	used := s.Now()
 	c.Advance(reuse - time.Second)
-	if _, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, reuse); err != nil {
+	if _, _, err := s.RefreshTokenByHash(ctx(t), first.Refresh.TokenHash, reuse); err != nil {
 		t.Fatalf("RefreshTokenByHash within the reuse interval: %v", err)
 	}
 	b := tokens(s, "g1", "u1", "fam-g1", "g1-b")
@@ -181,6 +181,6 @@ func testRotateWithinReuse(t *testing.T, s *store.Store, c *clock) {
 	second := issued(t, s, "g2")
 	must(t, s.RotateRefreshToken(ctx(t), second.Refresh.TokenHash, tokens(s, "g2", "u1", "fam-g2", "g2-a"), reuse), "rotate g2")
 	c.Advance(reuse)
-	_, err = s.RefreshTokenByHash(ctx(t), second.Refresh.TokenHash, reuse)
+	_, _, err = s.RefreshTokenByHash(ctx(t), second.Refresh.TokenHash, reuse)
 	wantErr(t, err, store.ErrAlreadyUsed, "RefreshTokenByHash after the interval")
 }
