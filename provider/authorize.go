@@ -21,8 +21,13 @@ import (
 // redirect). A trusted redirect URI receives unsupported_response_type for
 // any response type but code (the library would say unauthorized_client, or
 // refuse an http redirect URI outright). Every other request goes to the
-// library, with the claims parameter on its context for CreateAuthRequest.
-func authorizeGuard(st *store.Store, a op.Authorizer, log *slog.Logger, next echo.HandlerFunc) echo.HandlerFunc {
+// library, with the claims parameter and the binding of a browser that
+// has one on its context for CreateAuthRequest, which binds the new flow
+// to that browser as it stores it. A browser without a binding yet gets
+// one at the sign-in's first page, which binds the flow then (so a client
+// that starts the request without cookies still hands the sign-in to the
+// browser).
+func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *slog.Logger, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if err := req.ParseForm(); err != nil {
@@ -57,9 +62,11 @@ func authorizeGuard(st *store.Store, a op.Authorizer, log *slog.Logger, next ech
 				errUnsupportedResponseType(), a)
 			return nil
 		}
+		ctx := protocol.WithBrowser(req.Context(), cookies.BrowserHash(c))
 		if claims := req.Form.Get("claims"); claims != "" {
-			c.SetRequest(req.WithContext(protocol.WithClaimsParameter(req.Context(), claims)))
+			ctx = protocol.WithClaimsParameter(ctx, claims)
 		}
+		c.SetRequest(req.WithContext(ctx))
 		return next(c)
 	}
 }

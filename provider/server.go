@@ -270,7 +270,7 @@ func (w *wiring) mountProtocol(e *echo.Echo) {
 		echo.WrapMiddleware(cors.New(*w.cors).Handler))
 	// Authorization responses: page headers on the redirects, iss in each.
 	authorization := []echo.MiddlewareFunc{web.SecurityHeaders, issuerParam(o.Issuer)}
-	e.Any("/authorize", authorizeGuard(o.Store, w.op, o.Logger, protocol), authorization...)
+	e.Any("/authorize", authorizeGuard(o.Store, w.cookies, w.op, o.Logger, protocol), authorization...)
 	e.Any("/authorize/callback", w.login.CallbackGuard(protocol), authorization...)
 	e.Any("/userinfo", storageFaults(bearerErrors(protocol)))
 	e.Any("/oauth/introspect", storageFaults(clientAuthErrors(protocol)), noStore)

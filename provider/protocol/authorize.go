@@ -74,7 +74,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 			EssentialACR:        strings.Join(essential, " "),
 			IDTokenHintSubject:  hintSubject,
 		},
-		FlowProgress: store.FlowProgress{AMR: store.StringList{}},
+		FlowProgress: store.FlowProgress{AMR: store.StringList{}, BrowserHash: browserOf(ctx)},
 		CreatedAt:    now,
 		ExpiresAt:    now.Add(s.life.Flow),
 	}
@@ -94,6 +94,21 @@ func uiLocales(tags oidc.Locales) string {
 		out = append(out, t.String())
 	}
 	return strings.Join(out, " ")
+}
+
+type browserKey struct{}
+
+// WithBrowser carries the hash of the binding cookie of the browser that
+// sent an authorization request: CreateAuthRequest binds the new flow to
+// it as it stores it ("" leaves the flow for the sign-in's first page to
+// bind).
+func WithBrowser(ctx context.Context, browserHash string) context.Context {
+	return context.WithValue(ctx, browserKey{}, browserHash)
+}
+
+func browserOf(ctx context.Context) string {
+	h, _ := ctx.Value(browserKey{}).(string)
+	return h
 }
 
 // AuthRequestByID returns an unexpired flow; the library's callback then

@@ -38,18 +38,25 @@ type Journey struct {
 // Next is the step the journey is at.
 func (j *Journey) Next() Step { return Next(j.State) }
 
-// Rebind moves j's browser (its flows, and an enrollment it holds) to the
-// new binding newHash after the binding cookie was rotated at a privilege
-// change; j's flow follows.
+// Rebind moves j's browser (its flows, and the enrollment of j's account
+// it holds) to the new binding newHash after the binding cookie was
+// rotated at a privilege change; j's flow follows.
 func (s *Service) Rebind(ctx context.Context, j *Journey, newHash string) error {
 	old := j.Flow.BrowserHash
 	if old == "" || old == newHash {
 		return nil
 	}
-	if err := s.store.RebindBrowser(ctx, old, newHash); err != nil {
+	holdUser := ""
+	if j.User != nil && j.User.EnrollHoldBrowser == old {
+		holdUser = j.User.ID
+	}
+	if err := s.store.RebindBrowser(ctx, old, newHash, holdUser); err != nil {
 		return fault(err)
 	}
 	j.Flow.BrowserHash = newHash
+	if holdUser != "" {
+		j.User.EnrollHoldBrowser = newHash
+	}
 	return nil
 }
 

@@ -73,7 +73,11 @@ func (s *Service) Password(ctx context.Context, j *Journey, username, password s
 		return Result{}, fault(err)
 	}
 	s.rehash(ctx, u, password, legacy)
-	return moved(), s.identify(ctx, j, u)
+	if err := s.identify(ctx, j, u); err != nil {
+		return Result{}, err
+	}
+	j.User = u // the journey now names u (read in this request)
+	return moved(), nil
 }
 
 // rehash stores a new hash of a right password when the hashing

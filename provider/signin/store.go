@@ -19,7 +19,7 @@ type Flows interface {
 	BindFlow(ctx context.Context, id, browserHash string) (bool, error)
 	AddressFailures(ctx context.Context, key string, window time.Duration) (int64, error)
 	RecordAddressFailure(ctx context.Context, key string, window time.Duration) error
-	RebindBrowser(ctx context.Context, oldHash, newHash string) error
+	RebindBrowser(ctx context.Context, oldHash, newHash, holdUser string) error
 	FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*store.Flow, error)
 }
 

@@ -125,21 +125,32 @@ func (s *Store) RevokeGrant(ctx context.Context, flowID string) error {
 	return nil
 }
 
-// RebindBrowser moves a browser's unfinished flows, and the enrollment it
-// holds after a proof, from its old binding to its new one (the binding
-// cookie was rotated), in one transaction.
-func (s *Store) RebindBrowser(ctx context.Context, oldHash, newHash string) error {
+// RebindBrowser moves a browser from binding oldHash to newHash (its
+// cookie was rotated): its unfinished flows follow, and so does the
+// enrollment hold of account holdUser ("" for none) when that browser
+// holds it. Only the account signing in is checked for a hold (the caller
+// read it in this request): a browser that holds another account's
+// enrollment loses the hold, and that account asks for its proof again.
+func (s *Store) RebindBrowser(ctx context.Context, oldHash, newHash, holdUser string) error {
 	if !lookupable(oldHash) || !lookupable(newHash) {
 		return ErrNotFound
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&Flow{}).Where("browser_hash = ? AND done_at IS NULL", oldHash).
-			Update("browser_hash", newHash).Error; err != nil {
-			return err
-		}
-		return tx.Model(&User{}).Where("enroll_hold_browser = ?", oldHash).
-			UpdateColumn("enroll_hold_browser", newHash).Error
-	})
+	move := func(tx *gorm.DB) error {
+		return tx.Model(&Flow{}).Where("browser_hash = ? AND done_at IS NULL", oldHash).
+			Update("browser_hash", newHash).Error
+	}
+	var err error
+	if holdUser == "" {
+		err = move(s.db.WithContext(ctx))
+	} else {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := move(tx); err != nil {
+				return err
+			}
+			return tx.Model(&User{}).Where("id = ? AND enroll_hold_browser = ?", holdUser, oldHash).
+				UpdateColumn("enroll_hold_browser", newHash).Error
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("rebind browser: %w", err)
 	}

@@ -76,30 +76,48 @@ func (b Budget) with(args ...any) []any { return append(append([]any{}, args...)
 // the budget is locked, at the threshold, or at the bound (AtBound).
 func (s *Store) Reserve(ctx context.Context, b Budget, p LoginPolicy) (LoginCounters, bool, error) {
 	now := s.now().Unix()
-	if err := s.decay(ctx, b, p.Decay, now); err != nil {
-		return LoginCounters{}, false, err
-	}
 	t := b.table + "."
+	// The decay and the reservation are one statement. When a full decay
+	// period passed since the last reserved attempt (and the budget is not
+	// locked), the run is forgotten and the lock level drops by one per
+	// period before this attempt counts; every expression reads the row as
+	// it was before the statement.
 	set := "login_failures = " + t + "login_failures + 1, login_reserved_at = ?"
-	cond := " AND " + t + "login_locked_until <= ? AND " + t + "login_failures < ?"
+	failures := t + "login_failures"
+	setArgs := []any{now}
+	var failuresArgs []any
+	if d := int64(p.Decay / time.Second); d > 0 {
+		quiet := "(? - " + t + "login_reserved_at) >= ?"
+		periods := "(? - " + t + "login_reserved_at) / ?"
+		set = "login_lock_level = CASE WHEN " + quiet + " THEN CASE WHEN " + t + "login_lock_level > " + periods +
+			" THEN " + t + "login_lock_level - " + periods + " ELSE 0 END ELSE " + t + "login_lock_level END, " +
+			"login_failures = CASE WHEN " + quiet + " THEN 1 ELSE " + t + "login_failures + 1 END, login_reserved_at = ?"
+		setArgs = []any{now, d, now, d, now, d, now, d, now}
+		failures = "CASE WHEN " + quiet + " THEN 0 ELSE " + t + "login_failures END"
+		failuresArgs = []any{now, d}
+	}
+	cond := " AND " + t + "login_locked_until <= ? AND " + failures + " < ?"
 	if b.bound {
 		set += ", unknown_failures = " + t + "unknown_failures + 1"
 	}
-	args := []any{now, now, p.Lockout.Threshold} // the SET's, then the condition's
+	condArgs := append(append([]any{now}, failuresArgs...), p.Lockout.Threshold)
 	if b.bound && p.Bound > 0 {
 		cond += " AND " + t + "unknown_failures < ?"
-		args = append(args, p.Bound)
+		condArgs = append(condArgs, p.Bound)
 	}
-	var stmt string
+	var (
+		stmt string
+		args []any
+	)
 	if b.table == "login_throttles" {
 		// A name's row is made by its first attempt, in the same statement,
 		// so that a name costs the statements an account does.
 		stmt = `INSERT INTO login_throttles (name_hash, login_failures, login_reserved_at, unknown_failures)
 			VALUES (?, 1, ?, 1) ON CONFLICT (name_hash) DO UPDATE SET ` + set + " WHERE TRUE" + cond + b.returning()
-		args = append(append(append([]any{}, b.args...), now), args...)
+		args = append(append(append(append([]any{}, b.args...), now), setArgs...), condArgs...)
 	} else {
 		stmt = "UPDATE " + b.table + " SET " + set + " WHERE " + b.key + cond + b.returning()
-		args = append(b.with(now), args[1:]...)
+		args = append(append(append([]any{}, setArgs...), b.args...), condArgs...)
 	}
 	var rows []LoginCounters
 	err := s.db.WithContext(ctx).Raw(stmt, args...).Scan(&rows).Error
@@ -126,27 +144,6 @@ func (s *Store) Reserve(ctx context.Context, b Budget, p LoginPolicy) (LoginCoun
 	c.Refused = true
 	c.AtBound = b.bound && p.Bound > 0 && c.Unknown >= p.Bound
 	return c, false, nil
-}
-
-// decay lowers the lock level of a budget that had no checked attempt for
-// at least one full period, by one per period, and forgets its run; its
-// last attempt time moves on by the periods used, so a partial period
-// still counts. One conditional statement: racing requests decay once.
-func (s *Store) decay(ctx context.Context, b Budget, period time.Duration, now int64) error {
-	if period <= 0 {
-		return nil
-	}
-	d := int64(period / time.Second)
-	err := s.db.WithContext(ctx).Exec("UPDATE "+b.table+` SET
-		login_lock_level = CASE WHEN login_lock_level > (? - login_reserved_at) / ? THEN login_lock_level - (? - login_reserved_at) / ? ELSE 0 END,
-		login_failures = 0,
-		login_reserved_at = login_reserved_at + ((? - login_reserved_at) / ?) * ?
-		WHERE `+b.key+` AND login_locked_until <= ? AND login_reserved_at <= ? AND (login_lock_level > 0 OR login_failures > 0)`,
-		append(b.with(now, d, now, d, now, d, d), now, now-d)...).Error
-	if err != nil {
-		return fmt.Errorf("decay login lock: %w", err)
-	}
-	return nil
 }
 
 // Confirm records that a reserved attempt on b was wrong: the attempt
