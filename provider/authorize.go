@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -140,4 +141,39 @@ func withIssuer(location, issuer string) string {
 		u.RawQuery += "&" + iss
 	}
 	return u.String()
+}
+
+// issuedCode answers a sign-in that finished with its code already issued
+// and stored (signin.Finished): the library builds the response as its
+// callback would, with this code, and stores nothing more.
+type issuedCode struct {
+	op.Authorizer
+	code string
+}
+
+func (a issuedCode) Crypto() op.Crypto { return fixedCode(a.code) }
+func (a issuedCode) Storage() op.Storage {
+	return codeStored{Storage: a.Authorizer.Storage(), code: a.code}
+}
+
+// fixedCode is the library's code "encryption": the code was chosen and
+// stored with the finish.
+type fixedCode string
+
+func (c fixedCode) Encrypt(string) (string, error) { return string(c), nil }
+func (c fixedCode) Decrypt(string) (string, error) {
+	return "", errors.New("an issued code is never decrypted")
+}
+
+// codeStored skips the library's save of the code: the finish stored it.
+type codeStored struct {
+	op.Storage
+	code string
+}
+
+func (s codeStored) SaveAuthCode(ctx context.Context, id, code string) error {
+	if code == s.code {
+		return nil
+	}
+	return s.Storage.SaveAuthCode(ctx, id, code)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	testbrowser "github.com/otpgate/otpgate/internal/testkit/browser"
 	"github.com/otpgate/otpgate/mfa"
@@ -22,7 +23,9 @@ import (
 
 // TestCallbackIsBoundToTheFlowsBrowser: an attacker who started the
 // authorization request (with its own PKCE verifier) and lured a victim
-// into finishing it cannot fetch the code from the library's callback.
+// into finishing it cannot fetch the code: the victim's last step answers
+// with the code itself, to the client, and the library's callback refuses
+// every browser but the flow's.
 func TestCallbackIsBoundToTheFlowsBrowser(t *testing.T) {
 	t.Parallel()
 	h := setupApp(t)
@@ -32,28 +35,23 @@ func TestCallbackIsBoundToTheFlowsBrowser(t *testing.T) {
 	attacker := newBrowser(t)
 	attacker.StopAt = testbrowser.StopAll
 	loginURL := attacker.get(authURL(relying, nonce, challenge)).Location
+	login, _ := url.Parse(loginURL)
+	flowID := login.Query().Get("authRequestID")
 	victim := newBrowser(t)
-	var callback string
-	victim.StopAt = func(u *url.URL) bool {
-		if u.Path == "/authorize/callback" {
-			callback = u.String()
-			return true
-		}
-		return false
-	}
 	p := victim.get(loginURL)
 	p = victim.submit(p, map[string]string{"username": "erin", "password": erinPW})
-	victim.submit(p, map[string]string{"answer": "rex"})
-	if callback == "" {
-		t.Fatal("the victim never reached the callback")
-	}
+	p = victim.submit(p, map[string]string{"answer": "rex"})
+	p.code(t) // the victim's last step answers with the code
+	callback := h.issuer + "/authorize/callback?id=" + url.QueryEscape(flowID)
 	attacker.NewJar()
 	if got := attacker.get(callback); got.Status != http.StatusForbidden || strings.Contains(got.Location, "code=") {
 		t.Fatalf("callback from another browser: status %d location %q", got.Status, got.Location)
 	}
-	// The victim's own browser still gets its code.
-	victim.StopAt = nil
-	victim.get(callback).code(t)
+	// The flow's own browser gets no second code either.
+	victim.StopAt = testbrowser.StopAll
+	if got := victim.get(callback); strings.Contains(got.Location, "code=") {
+		t.Fatalf("the callback issued a second code: %q", got.Location)
+	}
 }
 
 // adminReset resets erin's device with a known proof.
@@ -149,9 +147,15 @@ func TestFlowNeverChangesAccount(t *testing.T) {
 	if err := h.store.SetUserDisabled(ctx, erin.ID, true); err != nil {
 		t.Fatal(err)
 	}
+	// The last step answered with the code; the account disabled right
+	// after gets no tokens for it.
 	next, _ := p.URL.Parse(r.Location)
-	if q := b.get(next.String()); q.Step() != "error" || strings.Contains(q.Location, "code=") {
-		t.Fatalf("flow after its account was disabled: step %q status %d", q.Step(), q.Status)
+	code := next.Query().Get("code")
+	if code == "" {
+		t.Fatalf("the passcode step answered %d %q, not the code", r.Status, r.Location)
+	}
+	if _, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, code, app); err == nil {
+		t.Fatal("a code of a disabled account was exchanged for tokens")
 	}
 	form := map[string]string{"username": "bob", "password": "bob-password-123"}
 	if q := b.postForm(p, "/login/password", form); q.Step() == "question" || strings.Contains(q.Location, "code=") {

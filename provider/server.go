@@ -220,6 +220,11 @@ func (w *wiring) signIn() {
 			}
 			op.AuthRequestError(&issuerWriter{ResponseWriter: rw, issuer: o.Issuer}, r, protocol.NewAuthRequest(f), err, p)
 		},
+		CodeResponse: func(rw http.ResponseWriter, r *http.Request, f *store.Flow, code string) {
+			r = r.WithContext(op.ContextWithIssuer(r.Context(), o.Issuer))
+			op.AuthResponse(protocol.NewAuthRequest(f), issuedCode{Authorizer: p, code: code},
+				&issuerWriter{ResponseWriter: rw, issuer: o.Issuer}, r)
+		},
 		LogoutKey:          w.logoutKey,
 		LogoutKeysAccepted: o.Sealer.DeriveAll("logout")[1:],
 	}, o.Logger)

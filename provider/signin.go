@@ -30,6 +30,7 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		ResetLinkLifetime:    o.ResetLinkLifetime,
 		ResetMailsPerHour:    o.ResetMailsPerHour,
 		Issuer:               o.Issuer,
+		CodeLifetime:         o.Lifetimes.Code,
 		// The per-address limiter (negative AttemptsPerMinute: off).
 		AddressFailuresPerMinute: max(o.AttemptsPerMinute, 0),
 	}, signin.Deps{

@@ -44,11 +44,11 @@ func TestStatementsPerSignInStep(t *testing.T) {
 		do     func() *page
 	}{
 		{"authorize", 5, func() *page { return b.get(authURL(relying, nonce, "")) }},
-		{"password", 10, func() *page {
+		{"password", 7, func() *page {
 			return b.submit(p, map[string]string{"username": "stmts", "password": "correct-horse-battery"})
 		}},
 		{"question", 6, func() *page { return b.submit(p, map[string]string{"answer": "rex"}) }},
-		{"passcode", 13, func() *page { return b.submit(p, map[string]string{"code": h.passcode(t, secret)}) }},
+		{"passcode", 9, func() *page { return b.submit(p, map[string]string{"code": h.passcode(t, secret)}) }},
 	}
 	for _, s := range steps {
 		before := h.store.Statements()
@@ -120,7 +120,7 @@ func TestStatementsAndHashesPerOperation(t *testing.T) {
 		got                cost
 		statements, hashes int64
 	}{
-		{"two-factor sign-in with code exchange", signIn, 38, 2},
+		{"two-factor sign-in with code exchange", signIn, 30, 2},
 		{"refresh grant", refresh, 4, 0},
 		{"userinfo", userinfo, 1, 0},
 	} {

@@ -44,19 +44,18 @@ func (h *Handler) dispatch(c echo.Context) error {
 	return c.Redirect(http.StatusFound, stepURL(step, f.ID))
 }
 
-// finish marks a journey done, starts a new browser session and hands the
-// flow back to the library's callback, which issues the code.
+// finish marks a journey done, starts a new browser session and answers
+// the relying party with the code (or hands the flow to the library's
+// callback, which issues it). A finished sign-in is a privilege change:
+// the write that finishes it moves the browser to a new binding, and the
+// CSRF token is renewed at the next page.
 func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 	ctx := c.Request().Context()
 	// The browser becomes (or stays) a known browser of the account.
 	j.DeviceCookie = h.cookies.EnsureDevice(c, h.policy.KnownBrowserLifetime)
-	// A finished sign-in is a privilege change: the binding moves to a
-	// new value before the flow is handed back, and the CSRF token is
-	// renewed at the next page (see rotateBinding).
-	if err := h.rotateBinding(c, j); err != nil {
-		return err
-	}
-	session, err := h.svc.Finish(ctx, j, h.cookies.Get(c, "session"))
+	binding := h.cookies.NewBinding()
+	j.NewBinding = binding.Hash
+	done, err := h.svc.Finish(ctx, j, h.cookies.Get(c, "session"))
 	if errors.Is(err, signin.ErrUnmetACR) {
 		h.cfg.AuthError(c.Response(), c.Request(), j.Flow, err)
 		return nil
@@ -64,18 +63,12 @@ func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 	if err != nil {
 		return pageErrorFor(err)
 	}
-	h.cookies.Set(c, "session", session, h.policy.SessionLifetime)
+	h.cookies.Adopt(c, binding)
+	h.cookies.Set(c, "session", done.Session, h.policy.SessionLifetime)
 	h.cookies.Set(c, "csrf", "", -1)
-	return c.Redirect(http.StatusFound, h.cfg.CallbackURL(ctx, j.Flow.ID))
-}
-
-// rotateBinding gives the browser a new binding value at a privilege
-// change (the password passed, the sign-in finished) and moves its flows
-// to it: a binding value copied into another browser (fixation) stops
-// working there before anything it could win is issued.
-func (h *Handler) rotateBinding(c echo.Context, j *signin.Journey) error {
-	if err := h.svc.Rebind(c.Request().Context(), j, h.cookies.RotateBrowser(c)); err != nil {
-		return pageErrorFor(err)
+	if done.Code != "" && h.cfg.CodeResponse != nil {
+		h.cfg.CodeResponse(c.Response(), c.Request(), j.Flow, done.Code)
+		return nil
 	}
-	return nil
+	return c.Redirect(http.StatusFound, h.cfg.CallbackURL(ctx, j.Flow.ID))
 }

@@ -27,6 +27,10 @@ type Config struct {
 	// AuthError sends an OAuth error for a flow to its client (used for
 	// prompt=none without a session).
 	AuthError func(w http.ResponseWriter, r *http.Request, f *store.Flow, err error)
+	// CodeResponse sends the authorization code a finished sign-in issued
+	// (signin.Finished) to the flow's client, as the library's callback
+	// would have.
+	CodeResponse func(w http.ResponseWriter, r *http.Request, f *store.Flow, code string)
 	// LogoutKey signs logout confirmation links.
 	LogoutKey [32]byte
 	// LogoutKeysAccepted also verify them (keys of accepted encryption

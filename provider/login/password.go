@@ -30,6 +30,10 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 		return err
 	}
 	username := c.FormValue("username")
+	// A passed password is a privilege change: the write that records it
+	// moves the browser to a new binding, and the browser gets it.
+	binding := h.cookies.NewBinding()
+	j.NewBinding = binding.Hash
 	r, err := h.svc.Password(c.Request().Context(), j, username, c.FormValue("password"))
 	if err != nil {
 		return pageErrorFor(err)
@@ -39,10 +43,7 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 		return h.page(c, statusOf(r), j.Flow, templates.PasswordPage{Base: h.problem(c, j.Flow, r),
 			Username: strings.TrimSpace(username), OfferLink: r.OfferLink})
 	}
-	// The flow now names an account: a privilege change.
-	if err := h.rotateBinding(c, j); err != nil {
-		return err
-	}
+	h.cookies.Adopt(c, binding)
 	return h.advance(c, j, r)
 }
 

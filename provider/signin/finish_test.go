@@ -16,8 +16,8 @@ func (e *env) finish(j *signin.Journey, old string) string {
 	e.t.Helper()
 	v, err := e.svc.Finish(ctxOf(e.t), j, old)
 	must(e.t, err, "finish")
-	e.secret(v)
-	return v
+	e.secret(v.Session)
+	return v.Session
 }
 
 // TestFinishTellsTheTruth: a finished flow and its session claim exactly

@@ -33,30 +33,43 @@ type Journey struct {
 	// DeviceCookie is the hash of the browser's device cookie ("" if
 	// none): whether it is a known browser of the account (throttle.go).
 	DeviceCookie string
+	// NewBinding is the binding hash the browser moves to when this
+	// request passes a privilege change (the password, the finish): the
+	// write that records the step moves the browser's unfinished flows to
+	// it, and the caller then gives the browser the new cookie. "" keeps
+	// the binding.
+	NewBinding string
 }
 
 // Next is the step the journey is at.
 func (j *Journey) Next() Step { return Next(j.State) }
 
-// Rebind moves j's browser (its flows, and the enrollment of j's account
-// it holds) to the new binding newHash after the binding cookie was
-// rotated at a privilege change; j's flow follows.
-func (s *Service) Rebind(ctx context.Context, j *Journey, newHash string) error {
+// rebinding is the move of j's browser to j.NewBinding (none when there
+// is no new binding, or the flow has no binding to move from).
+func (j *Journey) rebinding() store.Rebinding {
 	old := j.Flow.BrowserHash
-	if old == "" || old == newHash {
+	if j.NewBinding == "" || old == "" || old == j.NewBinding {
+		return store.Rebinding{}
+	}
+	return store.Rebinding{Old: old, New: j.NewBinding}
+}
+
+// rebound records in j that the write for rb moved its browser, with the
+// enrollment hold of u when this browser holds it (only u's: a browser
+// that holds another account's enrollment loses the hold, and that
+// account asks for its proof again).
+func (s *Service) rebound(ctx context.Context, j *Journey, u *store.User, rb store.Rebinding) error {
+	if rb.New == "" {
 		return nil
 	}
-	holdUser := ""
-	if j.User != nil && j.User.EnrollHoldBrowser == old {
-		holdUser = j.User.ID
+	j.Flow.BrowserHash = rb.New
+	if u == nil || u.EnrollHoldBrowser != rb.Old {
+		return nil
 	}
-	if err := s.store.RebindBrowser(ctx, old, newHash, holdUser); err != nil {
+	if err := s.store.MoveEnrollmentHold(ctx, u.ID, rb.Old, rb.New); err != nil {
 		return fault(err)
 	}
-	j.Flow.BrowserHash = newHash
-	if holdUser != "" {
-		j.User.EnrollHoldBrowser = newHash
-	}
+	u.EnrollHoldBrowser = rb.New
 	return nil
 }
 

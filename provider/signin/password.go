@@ -93,14 +93,16 @@ func (s *Service) rehash(ctx context.Context, u *store.User, password string, le
 	}
 }
 
-// identify records that the password of u passed in j's flow. A flow
-// identifies one account for good, and nothing proven earlier in it
-// carries over a new password step.
+// identify records that the password of u passed in j's flow, and moves
+// the browser to j.NewBinding in the same write. A flow identifies one
+// account for good, and nothing proven earlier in it carries over a new
+// password step.
 func (s *Service) identify(ctx context.Context, j *Journey, u *store.User) error {
-	if err := s.store.IdentifyFlow(ctx, j.Flow.ID, u.ID, s.now()); err != nil {
+	rb := j.rebinding()
+	if err := s.store.IdentifyAndRebind(ctx, j.Flow.ID, u.ID, s.now(), rb); err != nil {
 		return flowWriteError(err)
 	}
-	return nil
+	return s.rebound(ctx, j, u, rb)
 }
 
 // hashPriority is ctx marked for the hashing gate when att spends a known

@@ -57,6 +57,10 @@ type Config struct {
 	// Issuer is the configured issuer URL: emailed links are built from
 	// it, never from a request's Host header.
 	Issuer string
+	// CodeLifetime, when set, makes Finish issue the authorization code
+	// with the finish, in the same write (the library's callback then has
+	// nothing left to do); 0 leaves the code to the callback.
+	CodeLifetime time.Duration
 }
 
 // Deps are the service's collaborators.

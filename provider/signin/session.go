@@ -13,41 +13,58 @@ import (
 	"github.com/otpgate/otpgate/provider/store"
 )
 
+// Finished is what a finished sign-in hands back: the new browser
+// session's cookie value and, when the service issues codes itself
+// (Config.CodeLifetime), the authorization code for the relying party.
+type Finished struct {
+	Session string
+	Code    string
+}
+
 // Finish marks j's flow done once every required step passed and starts a
 // new browser session (a fresh value, so a planted cookie is never
-// promoted); the replaced session, if any, ends. It returns the new
-// session's cookie value. The caller hands the flow back to the OIDC
-// library, which issues the code.
-func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (string, error) {
+// promoted); the replaced session, if any, ends. The same write moves the
+// browser to j.NewBinding and, with Config.CodeLifetime, records the
+// authorization code Finished carries; otherwise the OIDC library's
+// callback issues the code.
+func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (Finished, error) {
 	u, now := j.User, s.now()
 	if j.Next() != StepDone {
-		return "", ErrConflict
+		return Finished{}, ErrConflict
 	}
 	needOTP := j.State.MFARequired || j.State.HasDevice
 	amr, acr := amrACR(j.State.QuestionDone, j.State.OTPDone || j.State.EnrolledNow)
 	if !essentialMet(j.Flow, acr) {
-		return "", ErrUnmetACR
+		return Finished{}, ErrUnmetACR
+	}
+	var out Finished
+	r := store.FlowResult{UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now, Rebind: j.rebinding()}
+	if s.cfg.CodeLifetime > 0 {
+		out.Code = credential.NewToken()
+		r.CodeHash, r.CodeExpiresAt = credential.HashToken(out.Code), now.Add(s.cfg.CodeLifetime)
 	}
 	// The store checks that the flow records every method claimed.
-	err := s.store.FinishFlow(ctx, j.Flow.ID, store.FlowResult{UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now}, needOTP, now)
-	if err != nil {
-		return "", flowWriteError(err)
+	if err := s.store.FinishFlow(ctx, j.Flow.ID, r, needOTP, now); err != nil {
+		return Finished{}, flowWriteError(err)
+	}
+	if err := s.rebound(ctx, j, u, r.Rebind); err != nil {
+		return Finished{}, err
 	}
 	if oldSession != "" {
 		if err := s.store.DeleteSession(ctx, credential.HashToken(oldSession)); err != nil {
 			s.log.WarnContext(ctx, "could not delete replaced session", "err", err)
 		}
 	}
-	value := credential.NewToken()
-	sess := &store.Session{ID: credential.HashToken(value), UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now,
+	out.Session = credential.NewToken()
+	sess := &store.Session{ID: credential.HashToken(out.Session), UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now,
 		CreatedAt: now, ExpiresAt: s.sessionEnd(now, now)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
-		return "", fault(err)
+		return Finished{}, fault(err)
 	}
 	s.rememberBrowser(ctx, j)
 	s.log.InfoContext(ctx, "sign-in complete", "user_id", u.ID, "client_id", j.Flow.ClientID, "amr", amr)
 	s.record(ctx, j, Event{Name: store.EventSignIn, User: u, Detail: "amr " + strings.Join(amr, " ")})
-	return value, nil
+	return out, nil
 }
 
 // UseSession finishes flow f from the browser's single sign-on session

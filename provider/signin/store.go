@@ -19,13 +19,13 @@ type Flows interface {
 	BindFlow(ctx context.Context, id, browserHash string) (bool, error)
 	AddressFailures(ctx context.Context, key string, window time.Duration) (int64, error)
 	RecordAddressFailure(ctx context.Context, key string, window time.Duration) error
-	RebindBrowser(ctx context.Context, oldHash, newHash, holdUser string) error
+	MoveEnrollmentHold(ctx context.Context, userID, oldHash, newHash string) error
 	FlowAwaitingProof(ctx context.Context, browserHash, userID string) (*store.Flow, error)
 }
 
 // Progress records a flow's steps, each in one conditional write.
 type Progress interface {
-	IdentifyFlow(ctx context.Context, id, userID string, at time.Time) error
+	IdentifyAndRebind(ctx context.Context, id, userID string, at time.Time, rb store.Rebinding) error
 	MarkFlow(ctx context.Context, id, userID string, step store.FlowStep, at time.Time) error
 	FinishFlow(ctx context.Context, id string, r store.FlowResult, needOTP bool, at time.Time) error
 	FinishFlowFromSession(ctx context.Context, id string, r store.FlowResult, at time.Time) error

@@ -125,34 +125,17 @@ func (s *Store) RevokeGrant(ctx context.Context, flowID string) error {
 	return nil
 }
 
-// RebindBrowser moves a browser from binding oldHash to newHash (its
-// cookie was rotated): its unfinished flows follow, and so does the
-// enrollment hold of account holdUser ("" for none) when that browser
-// holds it. Only the account signing in is checked for a hold (the caller
-// read it in this request): a browser that holds another account's
-// enrollment loses the hold, and that account asks for its proof again.
-func (s *Store) RebindBrowser(ctx context.Context, oldHash, newHash, holdUser string) error {
-	if !lookupable(oldHash) || !lookupable(newHash) {
-		return ErrNotFound
+// MoveEnrollmentHold moves the enrollment hold of userID from browser
+// binding oldHash to newHash (the browser's cookie was rotated), if that
+// browser holds it.
+func (s *Store) MoveEnrollmentHold(ctx context.Context, userID, oldHash, newHash string) error {
+	if !lookupable(userID, oldHash, newHash) {
+		return nil
 	}
-	move := func(tx *gorm.DB) error {
-		return tx.Model(&Flow{}).Where("browser_hash = ? AND done_at IS NULL", oldHash).
-			Update("browser_hash", newHash).Error
-	}
-	var err error
-	if holdUser == "" {
-		err = move(s.db.WithContext(ctx))
-	} else {
-		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := move(tx); err != nil {
-				return err
-			}
-			return tx.Model(&User{}).Where("id = ? AND enroll_hold_browser = ?", holdUser, oldHash).
-				UpdateColumn("enroll_hold_browser", newHash).Error
-		})
-	}
+	err := s.db.WithContext(ctx).Model(&User{}).Where("id = ? AND enroll_hold_browser = ?", userID, oldHash).
+		UpdateColumn("enroll_hold_browser", newHash).Error
 	if err != nil {
-		return fmt.Errorf("rebind browser: %w", err)
+		return fmt.Errorf("move enrollment hold: %w", err)
 	}
 	return nil
 }

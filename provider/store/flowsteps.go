@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -24,6 +26,12 @@ var progressReset = map[string]any{"setup_at": nil, "question_at": nil, "otp_at"
 // identifies one account for good, and nothing proven earlier in it
 // carries over a new password step.
 func (s *Store) IdentifyFlow(ctx context.Context, id, userID string, at time.Time) error {
+	return s.IdentifyAndRebind(ctx, id, userID, at, Rebinding{})
+}
+
+// IdentifyAndRebind is IdentifyFlow that also moves the flow's browser to
+// a new binding (rb; none when rb.New is "") in the same statement.
+func (s *Store) IdentifyAndRebind(ctx context.Context, id, userID string, at time.Time, rb Rebinding) error {
 	if !lookupable(id, userID) {
 		return ErrStale
 	}
@@ -31,9 +39,56 @@ func (s *Store) IdentifyFlow(ctx context.Context, id, userID string, at time.Tim
 	for k, v := range progressReset {
 		set[k] = v
 	}
-	return stepUpdate("identify flow", s.db.WithContext(ctx).Model(&Flow{}).
-		Where("id = ? AND done_at IS NULL AND (user_id = '' OR user_id = ?)", id, userID), set)
+	return s.stepWrite(ctx, "identify flow", id, rb, "@.done_at IS NULL AND (@.user_id = '' OR @.user_id = ?)", []any{userID}, set)
 }
+
+// Rebinding moves a browser from binding Old to New (its cookie was
+// rotated at a privilege change): every unfinished flow of the browser
+// follows, in the statement that records the step.
+type Rebinding struct{ Old, New string }
+
+// stepWrite sets set on flow id when cond (on the flow's own columns,
+// each written "@.column", with args) holds, in one statement, and returns ErrStale when it does
+// not. With a rebinding, the same statement moves every unfinished flow of
+// browser rb.Old to rb.New, and only if flow id is one of them and its
+// condition holds: either everything changes or nothing does.
+func (s *Store) stepWrite(ctx context.Context, what, id string, rb Rebinding, cond string, args []any, set map[string]any) error {
+	if rb.New == "" {
+		return stepUpdate(what, s.db.WithContext(ctx).Model(&Flow{}).Where("id = ? AND "+aliased(cond, ""), append([]any{id}, args...)...), set)
+	}
+	if !lookupable(rb.Old, rb.New) {
+		return ErrStale
+	}
+	cols := slices.Sorted(maps.Keys(set))
+	parts := []string{"browser_hash = ?"}
+	vals := []any{rb.New}
+	for _, c := range cols {
+		parts = append(parts, c+" = CASE WHEN id = ? THEN ? ELSE "+c+" END")
+		vals = append(vals, id, set[c])
+	}
+	// The target's condition is checked on the row itself (which a
+	// concurrent writer may have changed) and, for the other flows, in a
+	// subquery: they move only when the target qualifies.
+	q := "UPDATE flows SET " + strings.Join(parts, ", ") +
+		" WHERE browser_hash = ? AND done_at IS NULL AND (id <> ? OR (" + aliased(cond, "") + "))" +
+		" AND EXISTS (SELECT 1 FROM flows t WHERE t.id = ? AND t.browser_hash = ? AND " + aliased(cond, "t.") + ")" +
+		" RETURNING id"
+	vals = append(vals, rb.Old, id)
+	vals = append(vals, args...)
+	vals = append(vals, id, rb.Old)
+	vals = append(vals, args...)
+	var ids []string
+	if err := s.db.WithContext(ctx).Raw(q, vals...).Scan(&ids).Error; err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if !slices.Contains(ids, id) {
+		return ErrStale
+	}
+	return nil
+}
+
+// aliased writes a step condition's columns ("@.column") with prefix.
+func aliased(cond, prefix string) string { return strings.ReplaceAll(cond, "@.", prefix) }
 
 // FlowStep names a step result MarkFlow records.
 type FlowStep string
@@ -96,12 +151,21 @@ func (s *Store) CountWrongEnrollCode(ctx context.Context, id string) (int, error
 	return rows[0], nil
 }
 
-// FlowResult is what a finished flow records: who signed in, how, when.
+// FlowResult is what a finished flow records: who signed in, how, when;
+// and, when the sign-in answers with its code at once, the code's hash and
+// end (the flow then lives until the code expires).
 type FlowResult struct {
 	UserID   string
 	AMR      []string
 	ACR      string
 	AuthTime time.Time
+	// CodeHash, when set, is the authorization code issued with the
+	// finish, valid until CodeExpiresAt.
+	CodeHash      string
+	CodeExpiresAt time.Time
+	// Rebind, when its New is set, moves the browser to a new binding in
+	// the same statement (see Rebinding).
+	Rebind Rebinding
 }
 
 // FinishFlow marks userID's flow id done at with result r. The flow must
@@ -113,15 +177,18 @@ func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP
 	if !lookupable(id, r.UserID) {
 		return ErrStale
 	}
-	q := s.db.WithContext(ctx).Model(&Flow{}).
-		Where("id = ? AND user_id = ? AND done_at IS NULL AND password_at IS NOT NULL", id, r.UserID)
+	cond := "@.user_id = ? AND @.done_at IS NULL AND @.password_at IS NOT NULL"
 	if slices.Contains(r.AMR, "kba") {
-		q = q.Where("question_at IS NOT NULL")
+		cond += " AND @.question_at IS NOT NULL"
 	}
 	if needOTP || slices.Contains(r.AMR, "otp") {
-		q = q.Where("otp_at IS NOT NULL")
+		cond += " AND @.otp_at IS NOT NULL"
 	}
-	return stepUpdate("finish flow", q, finishColumns(r, at))
+	set := finishColumns(r, at)
+	if r.CodeHash != "" {
+		set["code_hash"], set["expires_at"] = r.CodeHash, r.CodeExpiresAt
+	}
+	return s.stepWrite(ctx, "finish flow", id, r.Rebind, cond, []any{r.UserID}, set)
 }
 
 // FinishFlowFromSession marks flow id done at with the result of a

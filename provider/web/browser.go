@@ -23,7 +23,7 @@ const browserHashKey = "otpgate.browserHash"
 // key derived from the encryption key: only values the server issued
 // bind a flow, so a value planted in a browser is ignored (and replaced).
 // The binding is also rotated whenever a sign-in gains a privilege (the
-// password passed, the sign-in finished; see RotateBrowser), so even a
+// password passed, the sign-in finished; see NewBinding), so even a
 // server-issued value copied into another browser stops working there.
 
 // BrowserHash is the hash of this browser's binding cookie, or "" when it
@@ -48,19 +48,34 @@ func (k Cookies) EnsureBrowser(c echo.Context) string {
 	return k.newBinding(c)
 }
 
-// RotateBrowser gives the browser a new binding value and returns its
-// hash; the caller moves the browser's flows to it (signin.Rebind).
-func (k Cookies) RotateBrowser(c echo.Context) string { return k.newBinding(c) }
+// Binding is a new binding value for a browser: made before the write
+// that moves the browser's flows to it (its Hash), and the browser's
+// cookie only once that write is done (Adopt).
+type Binding struct {
+	value string
+	Hash  string
+}
 
-func (k Cookies) newBinding(c echo.Context) string {
+// NewBinding makes a binding value that only the server issues.
+func (k Cookies) NewBinding() Binding {
 	v := credential.NewToken()
 	if len(k.bindKeys) > 0 {
 		v += "." + bindingSignature(k.bindKeys[0], v)
 	}
-	k.Set(c, browserCookie, v, 0)
-	h := credential.HashToken(v)
-	c.Set(browserHashKey, h)
-	return h
+	return Binding{value: v, Hash: credential.HashToken(v)}
+}
+
+// Adopt makes b this browser's binding: its cookie, and the binding the
+// rest of this request sees.
+func (k Cookies) Adopt(c echo.Context, b Binding) {
+	k.Set(c, browserCookie, b.value, 0)
+	c.Set(browserHashKey, b.Hash)
+}
+
+func (k Cookies) newBinding(c echo.Context) string {
+	b := k.NewBinding()
+	k.Adopt(c, b)
+	return b.Hash
 }
 
 // issued reports whether v carries a signature of one of the binding
