@@ -41,7 +41,7 @@ func (h *Handler) dispatch(c echo.Context) error {
 	if step == signin.StepDone {
 		return h.finish(c, j)
 	}
-	return c.Redirect(http.StatusFound, stepURL(step, f.ID))
+	return h.show(c, j)
 }
 
 // finish marks a journey done, starts a new browser session and answers

@@ -15,11 +15,9 @@ import (
 	"github.com/otpgate/otpgate/templates"
 )
 
-func (h *Handler) enrollPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepEnroll)
-	if !ok {
-		return err
-	}
+func (h *Handler) enrollPage(c echo.Context) error { return h.stepPage(c, signin.StepEnroll) }
+
+func (h *Handler) showEnroll(c echo.Context, j *signin.Journey) error {
 	offer, err := h.svc.PendingSecret(c.Request().Context(), j)
 	if err != nil {
 		return pageErrorFor(err)
@@ -68,10 +66,10 @@ func (h *Handler) enrollSubmit(c echo.Context) error {
 // recoveryCodesPage shows the new recovery codes once, right after
 // enrollment.
 func (h *Handler) recoveryCodesPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepRecoveryCodes)
-	if !ok {
-		return err
-	}
+	return h.stepPage(c, signin.StepRecoveryCodes)
+}
+
+func (h *Handler) showRecoveryCodes(c echo.Context, j *signin.Journey) error {
 	codes, err := h.svc.RecoveryCodes(j)
 	if err != nil {
 		return pageErrorFor(err)

@@ -126,6 +126,40 @@ func (h *Handler) expectOneOf(c echo.Context, r signin.Request, steps ...signin.
 	return j, true, nil
 }
 
+// stepPage is GET of a step's own page: the journey must be at step
+// (otherwise the browser goes to the dispatcher).
+func (h *Handler) stepPage(c echo.Context, step signin.Step) error {
+	j, ok, err := h.expect(c, step)
+	if !ok {
+		return err
+	}
+	return h.show(c, j)
+}
+
+// show draws the page of the step j is at, from the journey this request
+// loaded: the dispatcher serves it in place, with no second request.
+func (h *Handler) show(c echo.Context, j *signin.Journey) error {
+	switch j.Next() {
+	case signin.StepPassword:
+		return h.showPassword(c, j)
+	case signin.StepSetup:
+		return h.showSetup(c, j)
+	case signin.StepQuestion:
+		return h.showQuestion(c, j)
+	case signin.StepEnroll:
+		return h.showEnroll(c, j)
+	case signin.StepRecoveryCodes:
+		return h.showRecoveryCodes(c, j)
+	case signin.StepOTP:
+		return h.showOTP(c, j)
+	case signin.StepEnrollProof:
+		return h.showProof(c, j)
+	case signin.StepLocked:
+		return h.showLocked(c, j)
+	}
+	return c.Redirect(http.StatusFound, stepURL(j.Next(), j.Flow.ID))
+}
+
 // expect is expectAt for the flow the request names.
 func (h *Handler) expect(c echo.Context, step signin.Step) (*signin.Journey, bool, error) {
 	return h.expectAt(c, h.request(c), step)

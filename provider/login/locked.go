@@ -13,10 +13,8 @@ import (
 // failures locked the account. It is reachable only through the
 // dispatcher after a correct password and answer, so it reveals nothing
 // to someone who does not know them.
-func (h *Handler) lockedPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepLocked)
-	if !ok {
-		return err
-	}
+func (h *Handler) lockedPage(c echo.Context) error { return h.stepPage(c, signin.StepLocked) }
+
+func (h *Handler) showLocked(c echo.Context, j *signin.Journey) error {
 	return h.page(c, http.StatusForbidden, j.Flow, templates.LockedPage{Base: h.base(c, j.Flow)})
 }

@@ -9,11 +9,9 @@ import (
 	"github.com/otpgate/otpgate/templates"
 )
 
-func (h *Handler) otpPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepOTP)
-	if !ok {
-		return err
-	}
+func (h *Handler) otpPage(c echo.Context) error { return h.stepPage(c, signin.StepOTP) }
+
+func (h *Handler) showOTP(c echo.Context, j *signin.Journey) error {
 	return h.renderOTP(c, http.StatusOK, j, h.base(c, j.Flow))
 }
 

@@ -12,11 +12,9 @@ import (
 	"github.com/otpgate/otpgate/templates"
 )
 
-func (h *Handler) passwordPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepPassword)
-	if !ok {
-		return err
-	}
+func (h *Handler) passwordPage(c echo.Context) error { return h.stepPage(c, signin.StepPassword) }
+
+func (h *Handler) showPassword(c echo.Context, j *signin.Journey) error {
 	f := j.Flow
 	return h.page(c, http.StatusOK, f, templates.PasswordPage{Base: h.base(c, f), Username: f.LoginHint,
 		LinkAccepted: f.SignInLinkUser != ""})

@@ -15,11 +15,9 @@ import (
 // answer do not give: an administrator's enrollment code typed here, its
 // emailed link, or (first enrollment, policy email) a link this page mails.
 
-func (h *Handler) proofPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepEnrollProof)
-	if !ok {
-		return err
-	}
+func (h *Handler) proofPage(c echo.Context) error { return h.stepPage(c, signin.StepEnrollProof) }
+
+func (h *Handler) showProof(c echo.Context, j *signin.Journey) error {
 	return h.renderProof(c, http.StatusOK, j, h.base(c, j.Flow), false)
 }
 

@@ -9,11 +9,9 @@ import (
 	"github.com/otpgate/otpgate/templates"
 )
 
-func (h *Handler) questionPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepQuestion)
-	if !ok {
-		return err
-	}
+func (h *Handler) questionPage(c echo.Context) error { return h.stepPage(c, signin.StepQuestion) }
+
+func (h *Handler) showQuestion(c echo.Context, j *signin.Journey) error {
 	return h.page(c, http.StatusOK, j.Flow, templates.QuestionPage{Base: h.base(c, j.Flow), Question: j.User.Question})
 }
 

@@ -9,11 +9,9 @@ import (
 	"github.com/otpgate/otpgate/templates"
 )
 
-func (h *Handler) setupPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepSetup)
-	if !ok {
-		return err
-	}
+func (h *Handler) setupPage(c echo.Context) error { return h.stepPage(c, signin.StepSetup) }
+
+func (h *Handler) showSetup(c echo.Context, j *signin.Journey) error {
 	return h.page(c, http.StatusOK, j.Flow, templates.SetupPage{Base: h.base(c, j.Flow),
 		QuestionEnabled: h.policy.QuestionEnabled, Question: j.User.Question})
 }
