@@ -22,12 +22,11 @@ import (
 // redirect). A trusted redirect URI receives unsupported_response_type for
 // any response type but code (the library would say unauthorized_client, or
 // refuse an http redirect URI outright). Every other request goes to the
-// library, with the claims parameter and the binding of a browser that
-// has one on its context for CreateAuthRequest, which binds the new flow
-// to that browser as it stores it. A browser without a binding yet gets
-// one at the sign-in's first page, which binds the flow then (so a client
-// that starts the request without cookies still hands the sign-in to the
-// browser).
+// library, with the claims parameter and the browser's binding (made on
+// its first visit) on its context for CreateAuthRequest, which binds the
+// new flow to that browser as it stores it: the sign-in belongs to the
+// browser that asked for it from the start, and a sign-in someone else
+// started cannot be handed to a victim to finish.
 func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *slog.Logger, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -63,7 +62,7 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 				errUnsupportedResponseType(), a)
 			return nil
 		}
-		ctx := protocol.WithBrowser(req.Context(), cookies.BrowserHash(c))
+		ctx := protocol.WithBrowser(req.Context(), cookies.EnsureBrowser(c))
 		if claims := req.Form.Get("claims"); claims != "" {
 			ctx = protocol.WithClaimsParameter(ctx, claims)
 		}

@@ -22,9 +22,10 @@ import (
 )
 
 // TestCallbackIsBoundToTheFlowsBrowser: an attacker who started the
-// authorization request (with its own PKCE verifier) and lured a victim
-// into finishing it cannot fetch the code: the victim's last step answers
-// with the code itself, to the client, and the library's callback refuses
+// authorization request (with its own PKCE verifier) cannot lure a victim
+// into finishing it: the flow belongs to the browser that asked for it,
+// so the victim's browser is refused at the first page. The victim's own
+// sign-in answers with the code itself, and the library's callback refuses
 // every browser but the flow's.
 func TestCallbackIsBoundToTheFlowsBrowser(t *testing.T) {
 	t.Parallel()
@@ -35,13 +36,20 @@ func TestCallbackIsBoundToTheFlowsBrowser(t *testing.T) {
 	attacker := newBrowser(t)
 	attacker.StopAt = testbrowser.StopAll
 	loginURL := attacker.get(authURL(relying, nonce, challenge)).Location
-	login, _ := url.Parse(loginURL)
-	flowID := login.Query().Get("authRequestID")
 	victim := newBrowser(t)
-	p := victim.get(loginURL)
+	if p := victim.get(loginURL); p.Step() != "error" || p.Status != http.StatusForbidden {
+		t.Fatalf("a sign-in another browser started: step %q status %d", p.Step(), p.Status)
+	}
+
+	victim.StopAt = testbrowser.StopAll
+	own := victim.get(authURL(relying, nonce, challenge)).Location
+	login, _ := url.Parse(own)
+	flowID := login.Query().Get("authRequestID")
+	victim.StopAt = nil
+	p := victim.get(own)
 	p = victim.submit(p, map[string]string{"username": "erin", "password": erinPW})
 	p = victim.submit(p, map[string]string{"answer": "rex"})
-	p.code(t) // the victim's last step answers with the code
+	p.code(t) // the last step answers with the code
 	callback := h.issuer + "/authorize/callback?id=" + url.QueryEscape(flowID)
 	attacker.NewJar()
 	if got := attacker.get(callback); got.Status != http.StatusForbidden || strings.Contains(got.Location, "code=") {

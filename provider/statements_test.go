@@ -43,7 +43,7 @@ func TestStatementsPerSignInStep(t *testing.T) {
 		budget int64
 		do     func() *page
 	}{
-		{"authorize", 4, func() *page { return b.get(authURL(relying, nonce, "")) }},
+		{"authorize", 3, func() *page { return b.get(authURL(relying, nonce, "")) }},
 		{"password", 6, func() *page {
 			return b.submit(p, map[string]string{"username": "stmts", "password": "correct-horse-battery"})
 		}},
@@ -120,7 +120,7 @@ func TestStatementsAndHashesPerOperation(t *testing.T) {
 		got                cost
 		statements, hashes int64
 	}{
-		{"two-factor sign-in with code exchange", signIn, 28, 2},
+		{"two-factor sign-in with code exchange", signIn, 27, 2},
 		{"refresh grant", refresh, 4, 0},
 		{"userinfo", userinfo, 1, 0},
 	} {
