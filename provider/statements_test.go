@@ -44,7 +44,7 @@ func TestStatementsPerSignInStep(t *testing.T) {
 		do     func() *page
 	}{
 		{"authorize", 3, func() *page { return b.get(authURL(relying, nonce, "")) }},
-		{"password", 6, func() *page {
+		{"password", 5, func() *page {
 			return b.submit(p, map[string]string{"username": "stmts", "password": "correct-horse-battery"})
 		}},
 		{"question", 6, func() *page { return b.submit(p, map[string]string{"answer": "rex"}) }},
@@ -120,7 +120,7 @@ func TestStatementsAndHashesPerOperation(t *testing.T) {
 		got                cost
 		statements, hashes int64
 	}{
-		{"two-factor sign-in with code exchange", signIn, 27, 2},
+		{"two-factor sign-in with code exchange", signIn, 26, 2},
 		{"refresh grant", refresh, 4, 0},
 		{"userinfo", userinfo, 1, 0},
 	} {

@@ -115,7 +115,12 @@ func (h *Handler) expectAt(c echo.Context, r signin.Request, step signin.Step) (
 
 // expectOneOf is expectAt for a step that may be any of steps.
 func (h *Handler) expectOneOf(c echo.Context, r signin.Request, steps ...signin.Step) (*signin.Journey, bool, error) {
-	j, err := h.svc.Load(c.Request().Context(), r)
+	return h.expectLoaded(c, steps, func() (*signin.Journey, error) { return h.svc.Load(c.Request().Context(), r) })
+}
+
+// expectLoaded checks that the journey load returns is at one of steps.
+func (h *Handler) expectLoaded(c echo.Context, steps []signin.Step, load func() (*signin.Journey, error)) (*signin.Journey, bool, error) {
+	j, err := load()
 	if err != nil {
 		return nil, false, pageErrorFor(err)
 	}

@@ -23,11 +23,13 @@ func (h *Handler) showPassword(c echo.Context, j *signin.Journey) error {
 // passwordSubmit checks the username and password; every failure gets the
 // same message and status.
 func (h *Handler) passwordSubmit(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepPassword)
+	username := c.FormValue("username")
+	j, ok, err := h.expectLoaded(c, []signin.Step{signin.StepPassword}, func() (*signin.Journey, error) {
+		return h.svc.LoadNaming(c.Request().Context(), h.request(c), username)
+	})
 	if !ok {
 		return err
 	}
-	username := c.FormValue("username")
 	// A passed password is a privilege change: the write that records it
 	// moves the browser to a new binding, and the browser gets it.
 	binding := h.cookies.NewBinding()

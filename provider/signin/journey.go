@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -39,6 +40,10 @@ type Journey struct {
 	// it, and the caller then gives the browser the new cookie. "" keeps
 	// the binding.
 	NewBinding string
+	// named is the account the name namedFor names (nil: none), when it
+	// was read with the journey (LoadNaming).
+	named    *store.User
+	namedFor string
 }
 
 // Next is the step the journey is at.
@@ -85,6 +90,47 @@ func (s *Service) Load(ctx context.Context, r Request) (*Journey, error) {
 		return nil, err
 	}
 	return s.journey(ctx, f, u, d, r.IP)
+}
+
+// LoadNaming is Load for the password step's post: the account username
+// names is read in the same statement (Password then reads nothing more).
+func (s *Service) LoadNaming(ctx context.Context, r Request, username string) (*Journey, error) {
+	name := strings.TrimSpace(username)
+	if name == "" || len(name) > maxUsernameLen {
+		return s.Load(ctx, r)
+	}
+	if r.FlowID == "" || len(r.FlowID) > maxIDLen {
+		return nil, ErrBadRequest
+	}
+	f, u, d, named, err := s.store.JourneyRowsNaming(ctx, r.FlowID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoRequest
+	}
+	if err != nil {
+		return nil, fault(err)
+	}
+	if err := s.checkFlow(f, r.Browser); err != nil {
+		return nil, err
+	}
+	j, err := s.journey(ctx, f, u, d, r.IP)
+	if err != nil {
+		return nil, err
+	}
+	j.named, j.namedFor = named, name
+	return j, nil
+}
+
+// userNamed is the account username names: the one read with the journey
+// when it was (LoadNaming), else read now.
+func (s *Service) userNamed(ctx context.Context, j *Journey, username string) (*store.User, error) {
+	if j.namedFor != "" && j.namedFor == username {
+		return j.named, nil
+	}
+	u, err := s.store.UserByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return u, err
 }
 
 // Arrive is Load for the dispatcher, where /authorize sends a browser

@@ -29,8 +29,8 @@ func (s *Service) Password(ctx context.Context, j *Journey, username, password s
 	if len(username) > maxUsernameLen || len(password) > maxPasswordLen {
 		return rejected(templates.MsgSignInFailed), nil
 	}
-	u, err := s.store.UserByUsername(ctx, username)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	u, err := s.userNamed(ctx, j, username)
+	if err != nil {
 		return Result{}, fault(err)
 	}
 	if u != nil && u.Disabled {

@@ -16,6 +16,8 @@ type Flows interface {
 	FlowByID(ctx context.Context, id string) (*store.Flow, error)
 	// JourneyRows reads a flow with its user and device at once.
 	JourneyRows(ctx context.Context, flowID string) (*store.Flow, *store.User, *store.Device, error)
+	// JourneyRowsNaming also reads the account a username names.
+	JourneyRowsNaming(ctx context.Context, flowID, username string) (*store.Flow, *store.User, *store.Device, *store.User, error)
 	BindFlow(ctx context.Context, id, browserHash string) (bool, error)
 	AddressFailures(ctx context.Context, key string, window time.Duration) (int64, error)
 	RecordAddressFailure(ctx context.Context, key string, window time.Duration) error

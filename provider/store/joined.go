@@ -81,6 +81,47 @@ func (s *Store) JourneyRows(ctx context.Context, flowID string) (*Flow, *User, *
 	return &r.Flow, u, d, nil
 }
 
+// journeyNamedRow is a journeyRow with the account a name names.
+type journeyNamedRow struct {
+	Flow   Flow   `gorm:"embedded;embeddedPrefix:f_"`
+	User   User   `gorm:"embedded;embeddedPrefix:u_"`
+	Device Device `gorm:"embedded;embeddedPrefix:d_"`
+	Named  User   `gorm:"embedded;embeddedPrefix:n_"`
+}
+
+// JourneyRowsNaming is JourneyRows that also reads, in the same statement,
+// the account username names (nil when none): the password step needs
+// both.
+func (s *Store) JourneyRowsNaming(ctx context.Context, flowID, username string) (*Flow, *User, *Device, *User, error) {
+	if !lookupable(flowID) {
+		return nil, nil, nil, nil, ErrNotFound
+	}
+	if !lookupable(username) {
+		// A name no account can have names none.
+		f, u, d, err := s.JourneyRows(ctx, flowID)
+		return f, u, d, nil, err
+	}
+	q := "SELECT " + joinedColumns(s.db, &Flow{}, "flows", "f_") + ", " +
+		joinedColumns(s.db, &User{}, "users", "u_") + ", " + joinedColumns(s.db, &Device{}, "devices", "d_") + ", " +
+		joinedColumns(s.db, &User{}, "n", "n_") +
+		" FROM flows LEFT JOIN users ON users.id = flows.user_id AND flows.user_id <> ''" +
+		" LEFT JOIN devices ON devices.user_id = users.id LEFT JOIN users n ON n.username = ? WHERE flows.id = ?"
+	var rows []journeyNamedRow
+	if err := s.db.WithContext(ctx).Raw(q, NormalizeUsername(username), flowID).Scan(&rows).Error; err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil, nil, nil, ErrNotFound
+	}
+	r := &rows[0]
+	u, d := userAndDevice(&r.User, &r.Device)
+	named := &r.Named
+	if named.ID == "" {
+		named = nil
+	}
+	return &r.Flow, u, d, named, nil
+}
+
 // UserWithDevice loads a user and its device (nil when none) in one
 // statement.
 func (s *Store) UserWithDevice(ctx context.Context, userID string) (*User, *Device, error) {

@@ -23,7 +23,7 @@ type testCase struct {
 // the test ends.
 func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	groups := [][]testCase{
-		userCases, clientCases, flowCases, rebindCases, refreshCases, accessCases,
+		userCases, clientCases, flowCases, rebindCases, joinedCases, refreshCases, accessCases,
 		sessionCases, keyCases, cleanupCases, concurrencyCases, inputCases, deviceCases, lockoutCases, resetCases, auditCases,
 		flowStepCases, passcodeCases, resetLinkCases, proofCases, throttleCases, resealCases, addressCases,
 	}
