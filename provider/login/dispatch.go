@@ -9,6 +9,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/otpgate/otpgate/provider/signin"
+	"github.com/otpgate/otpgate/provider/web"
 )
 
 // dispatch is GET /login/next: the single place that decides where a flow
@@ -53,7 +54,7 @@ func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 	ctx := c.Request().Context()
 	// The browser becomes (or stays) a known browser of the account.
 	j.DeviceCookie = h.cookies.EnsureDevice(c, h.policy.KnownBrowserLifetime)
-	binding := h.cookies.NewBinding()
+	binding := h.nextBinding(c)
 	j.NewBinding = binding.Hash
 	done, err := h.svc.Finish(ctx, j, h.cookies.Get(c, "session"))
 	if errors.Is(err, signin.ErrUnmetACR) {
@@ -71,4 +72,19 @@ func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 		return nil
 	}
 	return c.Redirect(http.StatusFound, h.cfg.CallbackURL(ctx, j.Flow.ID))
+}
+
+// newBindingKey keeps the binding a request moves the browser to.
+const newBindingKey = "otpgate.newBinding"
+
+// nextBinding is the binding this request moves the browser to if it
+// passes a privilege change (made once per request: the passcode step's
+// write may finish the flow, and the finish then adopts the same one).
+func (h *Handler) nextBinding(c echo.Context) web.Binding {
+	if b, ok := c.Get(newBindingKey).(web.Binding); ok {
+		return b
+	}
+	b := h.cookies.NewBinding()
+	c.Set(newBindingKey, b)
+	return b
 }

@@ -25,6 +25,9 @@ func (h *Handler) otpSubmit(c echo.Context) error {
 	if !ok {
 		return err
 	}
+	// The passcode may be the last step: its write then finishes the flow
+	// and moves the browser to a new binding (see finish).
+	j.NewBinding = h.nextBinding(c).Hash
 	r, err := h.svc.Passcode(c.Request().Context(), j, c.FormValue("code"))
 	if err != nil {
 		return pageErrorFor(err)

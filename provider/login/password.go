@@ -32,7 +32,7 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 	}
 	// A passed password is a privilege change: the write that records it
 	// moves the browser to a new binding, and the browser gets it.
-	binding := h.cookies.NewBinding()
+	binding := h.nextBinding(c)
 	j.NewBinding = binding.Hash
 	r, err := h.svc.Password(c.Request().Context(), j, username, c.FormValue("password"))
 	if err != nil {

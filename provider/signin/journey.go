@@ -44,6 +44,9 @@ type Journey struct {
 	// was read with the journey (LoadNaming).
 	named    *store.User
 	namedFor string
+	// finished is the finish the passcode step wrote with the passcode
+	// (Finish then completes it).
+	finished *pendingFinish
 }
 
 // Next is the step the journey is at.

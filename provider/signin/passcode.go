@@ -32,11 +32,18 @@ func (s *Service) Passcode(ctx context.Context, j *Journey, input string) (Resul
 		// A malformed code is a clear error, not a guess: not counted.
 		return invalid(templates.MsgCodeMalformed), nil
 	}
-	out, err := s.store.CheckPasscode(ctx, store.PasscodeCheck{UserID: u.ID, FlowID: j.Flow.ID,
+	// When the passcode is the sign-in's last step, the flow is finished
+	// in the passcode's own transaction (Finish completes it).
+	finish := s.finishWithPasscode(j)
+	check := store.PasscodeCheck{UserID: u.ID, FlowID: j.Flow.ID,
 		Threshold: s.cfg.OTPAttempts, Verify: func(ctx context.Context, steps mfa.Store) error {
 			v := mfa.Verifier{TOTP: s.cfg.TOTP, Now: s.now, Store: steps}
 			return v.Verify(ctx, mfa.Device{ID: d.ID, Secret: secret, LastStep: d.LastStep}, input)
-		}})
+		}}
+	if finish != nil {
+		check.Finish = &finish.result
+	}
+	out, err := s.store.CheckPasscode(ctx, check)
 	switch {
 	case err != nil:
 		// Nothing was accepted (fail closed).
@@ -52,7 +59,24 @@ func (s *Service) Passcode(ctx context.Context, j *Journey, input string) (Resul
 			detail, templates.MsgCodeInvalid), nil
 	}
 	j.State.OTPDone = true
+	j.finished = finish
 	return passed(), nil
+}
+
+// finishWithPasscode prepares the finish of j when an accepted passcode
+// completes the sign-in (nil when another step follows, or the finish
+// would fail, which the ordinary finish then reports).
+func (s *Service) finishWithPasscode(j *Journey) *pendingFinish {
+	after := *j
+	after.State.OTPDone = true
+	if after.Next() != StepDone {
+		return nil
+	}
+	p, err := s.prepareFinish(&after)
+	if err != nil {
+		return nil
+	}
+	return p
 }
 
 // DeviceAD binds a sealed TOTP secret to its user and device, so a row

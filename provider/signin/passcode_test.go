@@ -31,10 +31,10 @@ func TestPasscodeOnce(t *testing.T) {
 
 		r, err := e.svc.Passcode(ctxOf(t), j, code)
 		wantResult(t, r, err, signin.Result{Outcome: signin.Passed}, "right code")
-		if e.flowRow(j).OTPAt == nil {
-			t.Fatalf("the flow does not record the passcode")
+		if row := e.flowRow(j); row.OTPAt == nil || row.DoneAt == nil {
+			t.Fatalf("the flow does not record the passcode, and the finish it completes, in one write")
 		}
-		wantStep(t, e.reload(j), signin.StepDone, "after the passcode")
+		wantStep(t, j, signin.StepDone, "after the passcode")
 		d, err := e.store.DeviceByUser(ctxOf(t), alice.ID)
 		must(t, err, "device")
 		if want := e.cfg.TOTP.Step(e.clock.Now()); d.LastStep != want {

@@ -26,27 +26,57 @@ type Finished struct {
 // promoted); the replaced session, if any, ends. The same write moves the
 // browser to j.NewBinding and, with Config.CodeLifetime, records the
 // authorization code Finished carries; otherwise the OIDC library's
-// callback issues the code.
+// callback issues the code. When the passcode step already finished the
+// flow in its own write (see Passcode), only the rest is done here.
 func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (Finished, error) {
-	u, now := j.User, s.now()
-	if j.Next() != StepDone {
-		return Finished{}, ErrConflict
+	p := j.finished
+	if p == nil {
+		if j.Next() != StepDone {
+			return Finished{}, ErrConflict
+		}
+		var err error
+		if p, err = s.prepareFinish(j); err != nil {
+			return Finished{}, err
+		}
+		// The store checks that the flow records every method claimed.
+		if err := s.store.FinishFlow(ctx, j.Flow.ID, p.result, p.needOTP, p.result.AuthTime); err != nil {
+			return Finished{}, flowWriteError(err)
+		}
 	}
-	needOTP := j.State.MFARequired || j.State.HasDevice
+	j.finished = nil
+	return s.completeFinish(ctx, j, p, oldSession)
+}
+
+// pendingFinish is a finish prepared for j's flow: the result to record,
+// and the code it issues.
+type pendingFinish struct {
+	result  store.FlowResult
+	needOTP bool
+	code    string
+}
+
+// prepareFinish decides what j's finish records; ErrUnmetACR when the
+// relying party's essential acr cannot be met.
+func (s *Service) prepareFinish(j *Journey) (*pendingFinish, error) {
+	now := s.now()
 	amr, acr := amrACR(j.State.QuestionDone, j.State.OTPDone || j.State.EnrolledNow)
 	if !essentialMet(j.Flow, acr) {
-		return Finished{}, ErrUnmetACR
+		return nil, ErrUnmetACR
 	}
-	var out Finished
-	r := store.FlowResult{UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now, Rebind: j.rebinding()}
+	p := &pendingFinish{needOTP: j.State.MFARequired || j.State.HasDevice,
+		result: store.FlowResult{UserID: j.User.ID, AMR: amr, ACR: acr, AuthTime: now, Rebind: j.rebinding()}}
 	if s.cfg.CodeLifetime > 0 {
-		out.Code = credential.NewToken()
-		r.CodeHash, r.CodeExpiresAt = credential.HashToken(out.Code), now.Add(s.cfg.CodeLifetime)
+		p.code = credential.NewToken()
+		p.result.CodeHash, p.result.CodeExpiresAt = credential.HashToken(p.code), now.Add(s.cfg.CodeLifetime)
 	}
-	// The store checks that the flow records every method claimed.
-	if err := s.store.FinishFlow(ctx, j.Flow.ID, r, needOTP, now); err != nil {
-		return Finished{}, flowWriteError(err)
-	}
+	return p, nil
+}
+
+// completeFinish does what follows the write that finished j's flow: the
+// enrollment hold follows the browser, the new session starts, the
+// browser is remembered and the sign-in recorded.
+func (s *Service) completeFinish(ctx context.Context, j *Journey, p *pendingFinish, oldSession string) (Finished, error) {
+	u, r := j.User, p.result
 	if err := s.rebound(ctx, j, u, r.Rebind); err != nil {
 		return Finished{}, err
 	}
@@ -55,15 +85,16 @@ func (s *Service) Finish(ctx context.Context, j *Journey, oldSession string) (Fi
 			s.log.WarnContext(ctx, "could not delete replaced session", "err", err)
 		}
 	}
-	out.Session = credential.NewToken()
-	sess := &store.Session{ID: credential.HashToken(out.Session), UserID: u.ID, AMR: amr, ACR: acr, AuthTime: now,
+	out := Finished{Session: credential.NewToken(), Code: p.code}
+	now := r.AuthTime
+	sess := &store.Session{ID: credential.HashToken(out.Session), UserID: u.ID, AMR: r.AMR, ACR: r.ACR, AuthTime: now,
 		CreatedAt: now, ExpiresAt: s.sessionEnd(now, now)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return Finished{}, fault(err)
 	}
 	s.rememberBrowser(ctx, j)
-	s.log.InfoContext(ctx, "sign-in complete", "user_id", u.ID, "client_id", j.Flow.ClientID, "amr", amr)
-	s.record(ctx, j, Event{Name: store.EventSignIn, User: u, Detail: "amr " + strings.Join(amr, " ")})
+	s.log.InfoContext(ctx, "sign-in complete", "user_id", u.ID, "client_id", j.Flow.ClientID, "amr", r.AMR)
+	s.record(ctx, j, Event{Name: store.EventSignIn, User: u, Detail: "amr " + strings.Join(r.AMR, " ")})
 	return out, nil
 }
 

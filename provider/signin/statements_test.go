@@ -9,8 +9,8 @@ import (
 // TestPasscodeStatements holds the passcode step, the hot path of every
 // sign-in, to its round trips: an accepted code sends exactly four
 // statements (reserve the attempt, advance the device's step, clear the
-// count, mark the flow), a wrong one only its reservation, a malformed one
-// none. A new statement on this path must fail here first.
+// count, and mark the flow, or finish it when the passcode was the last
+// step), a wrong one only its reservation, a malformed one none. A new statement on this path must fail here first.
 func TestPasscodeStatements(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
@@ -31,7 +31,7 @@ func TestPasscodeStatements(t *testing.T) {
 		}{
 			{"malformed code: no statement", "12345", signin.Invalid, 0},
 			{"wrong code: the reservation only", wrong, signin.Rejected, 1},
-			{"accepted code: reserve, advance, clear, mark", e.code(secret, 0), signin.Passed, 4},
+			{"accepted code: reserve, advance, clear, finish", e.code(secret, 0), signin.Passed, 4},
 		}
 		for _, tc := range tests {
 			before := e.store.Statements()

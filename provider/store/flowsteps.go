@@ -39,7 +39,7 @@ func (s *Store) IdentifyAndRebind(ctx context.Context, id, userID string, at tim
 	for k, v := range progressReset {
 		set[k] = v
 	}
-	return s.stepWrite(ctx, "identify flow", id, rb, "@.done_at IS NULL AND (@.user_id = '' OR @.user_id = ?)", []any{userID}, set)
+	return stepWrite(s.db.WithContext(ctx), "identify flow", id, rb, "@.done_at IS NULL AND (@.user_id = '' OR @.user_id = ?)", []any{userID}, set)
 }
 
 // Rebinding moves a browser from binding Old to New (its cookie was
@@ -52,9 +52,9 @@ type Rebinding struct{ Old, New string }
 // not. With a rebinding, the same statement moves every unfinished flow of
 // browser rb.Old to rb.New, and only if flow id is one of them and its
 // condition holds: either everything changes or nothing does.
-func (s *Store) stepWrite(ctx context.Context, what, id string, rb Rebinding, cond string, args []any, set map[string]any) error {
+func stepWrite(db *gorm.DB, what, id string, rb Rebinding, cond string, args []any, set map[string]any) error {
 	if rb.New == "" {
-		return stepUpdate(what, s.db.WithContext(ctx).Model(&Flow{}).Where("id = ? AND "+aliased(cond, ""), append([]any{id}, args...)...), set)
+		return stepUpdate(what, db.Model(&Flow{}).Where("id = ? AND "+aliased(cond, ""), append([]any{id}, args...)...), set)
 	}
 	if !lookupable(rb.Old, rb.New) {
 		return ErrStale
@@ -78,7 +78,7 @@ func (s *Store) stepWrite(ctx context.Context, what, id string, rb Rebinding, co
 	vals = append(vals, id, rb.Old)
 	vals = append(vals, args...)
 	var ids []string
-	if err := s.db.WithContext(ctx).Raw(q, vals...).Scan(&ids).Error; err != nil {
+	if err := db.Raw(q, vals...).Scan(&ids).Error; err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if !slices.Contains(ids, id) {
@@ -177,18 +177,26 @@ func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP
 	if !lookupable(id, r.UserID) {
 		return ErrStale
 	}
+	return finishFlow(s.db.WithContext(ctx), id, r, needOTP, at, false)
+}
+
+// finishFlow is FinishFlow on db; otpNow records the passcode accepted
+// in the same transaction (its step) with the finish.
+func finishFlow(db *gorm.DB, id string, r FlowResult, needOTP bool, at time.Time, otpNow bool) error {
 	cond := "@.user_id = ? AND @.done_at IS NULL AND @.password_at IS NOT NULL"
 	if slices.Contains(r.AMR, "kba") {
 		cond += " AND @.question_at IS NOT NULL"
 	}
-	if needOTP || slices.Contains(r.AMR, "otp") {
+	set := finishColumns(r, at)
+	if otpNow {
+		set["otp_at"] = at
+	} else if needOTP || slices.Contains(r.AMR, "otp") {
 		cond += " AND @.otp_at IS NOT NULL"
 	}
-	set := finishColumns(r, at)
 	if r.CodeHash != "" {
 		set["code_hash"], set["expires_at"] = r.CodeHash, r.CodeExpiresAt
 	}
-	return s.stepWrite(ctx, "finish flow", id, r.Rebind, cond, []any{r.UserID}, set)
+	return stepWrite(db, "finish flow", id, r.Rebind, cond, []any{r.UserID}, set)
 }
 
 // FinishFlowFromSession marks flow id done at with the result of a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -21,6 +22,10 @@ type PasscodeCheck struct {
 	// or mfa.ErrReplayed reject it (counted); any other error aborts and
 	// nothing is written.
 	Verify func(ctx context.Context, steps mfa.Store) error
+	// Finish, when set, finishes the flow with this result in the same
+	// transaction, in place of marking its passcode step: the passcode was
+	// the sign-in's last step. The accepted passcode is recorded with it.
+	Finish *FlowResult
 }
 
 // PasscodeOutcome is what a passcode check did.
@@ -94,10 +99,17 @@ func (s *Store) CheckPasscode(ctx context.Context, c PasscodeCheck) (PasscodeOut
 	return out, nil
 }
 
-// passcodeAccepted clears the count and marks the flow's passcode step.
-func (s *Store) passcodeAccepted(tx *gorm.DB, c PasscodeCheck, now any) error {
+// passcodeAccepted clears the count and marks the flow's passcode step,
+// or finishes the flow (c.Finish).
+func (s *Store) passcodeAccepted(tx *gorm.DB, c PasscodeCheck, now time.Time) error {
 	if err := tx.Exec(`UPDATE users SET otp_failures = 0 WHERE id = ?`, c.UserID).Error; err != nil {
 		return err
+	}
+	if c.Finish != nil {
+		if c.Finish.UserID != c.UserID {
+			return ErrStale
+		}
+		return finishFlow(tx, c.FlowID, *c.Finish, true, now, true)
 	}
 	res := tx.Model(&Flow{}).Where("id = ? AND user_id = ? AND done_at IS NULL", c.FlowID, c.UserID).
 		Update("otp_at", now)
