@@ -193,7 +193,15 @@ func (w *wiring) protocol() error {
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "Accept-Language"},
 		AllowCredentials: false,
 	}
-	opts := []op.Option{op.WithCORSOptions(w.cors), op.WithCrypto(opCrypto(o.Sealer))}
+	// An id_token_hint (at end_session and /authorize) may be signed with
+	// any algorithm otpgate signs with; the library's default verifier
+	// takes RS256, ES256 and PS256 only.
+	hintAlgs := make([]string, len(protocol.SigningAlgorithms))
+	for i, alg := range protocol.SigningAlgorithms {
+		hintAlgs[i] = string(alg)
+	}
+	opts := []op.Option{op.WithCORSOptions(w.cors), op.WithCrypto(opCrypto(o.Sealer)),
+		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(hintAlgs...))}
 	if !w.secure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
