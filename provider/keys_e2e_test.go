@@ -18,6 +18,7 @@ import (
 	"github.com/otpgate/otpgate/internal/testkit/fixtures"
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -268,6 +269,26 @@ func TestKeyRotationRotatesEveryAlgorithm(t *testing.T) {
 	h.clock.Advance(time.Second)
 	if got := h.jwksKeyIDs(t, ""); len(got) != 3 || !slices.Contains(got, newIDs["ES256"]) {
 		t.Fatalf("after their publication, JWKS = %v, want only the new keys %v", got, newIDs)
+	}
+}
+
+// TestKeysRotatedElsewhereAreServed: a rotation by another process (the
+// CLI's keys rotate, another replica) reaches the served key set and the
+// signatures with the periodic reload.
+func TestKeysRotatedElsewhereAreServed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *provider.Options) { o.KeyReload = time.Nanosecond })
+	before := h.jwksKeyIDs(t, "")
+	h.clock.Advance(time.Second)
+	// The CLI's key manager: its own instance on the same database.
+	other := protocol.NewKeys(h.store, h.sealer, time.Hour)
+	rotated, err := other.Rotate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := h.jwksKeyIDs(t, "")
+	if len(after) != len(before)+3 || !slices.Contains(after, rotated[1].ID) {
+		t.Fatalf("after a rotation elsewhere JWKS = %v, want %v and the new %+v", after, before, rotated)
 	}
 }
 

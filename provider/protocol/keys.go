@@ -73,9 +73,9 @@ type Keys struct {
 	// relying parties that cache the key set (commonly for a minute) know
 	// it before they meet it. The first key of an algorithm signs at once.
 	Activation time.Duration
-	// reload is how often the key set is read again, so that a rotation
-	// by another replica or the CLI is seen (keyRefresh).
-	reloadEvery time.Duration
+	// Reload is how often the key set is read again, so that a rotation
+	// by another replica or the CLI is seen; NewKeys sets keyRefresh.
+	Reload time.Duration
 
 	// reloading serialises reads of the key set, so that a slow read never
 	// replaces the set a later one loaded (a rotation's own reload).
@@ -83,11 +83,12 @@ type Keys struct {
 	mu        sync.Mutex
 	loadedAt  time.Time
 	all       []*signingKey // newest first
+	jwks      encodedKeySet
 }
 
 // NewKeys returns a key manager.
 func NewKeys(st *store.Store, seal Sealer, publishFor time.Duration) *Keys {
-	return &Keys{store: st, seal: seal, publishFor: publishFor, reloadEvery: keyRefresh}
+	return &Keys{store: st, seal: seal, publishFor: publishFor, Reload: keyRefresh}
 }
 
 // EnsureKey loads the keys and creates the first key of every algorithm
@@ -224,7 +225,7 @@ func (k *Keys) reloadLocked(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.all, k.loadedAt = all, time.Now()
-	return nil
+	return k.encodeJWKS(k.store.Now())
 }
 
 // open decrypts and parses one stored key.
@@ -265,7 +266,7 @@ func (k *Keys) activeKey(keys []*signingKey, alg jose.SignatureAlgorithm) *signi
 }
 
 // refresh reads the key set again when the one loaded is older than
-// reloadEvery, so that a rotation on another replica is seen. One request
+// Reload, so that a rotation on another replica is seen. One request
 // reads; the others meanwhile use the keys already loaded. A failure to
 // read keeps the keys already loaded, if any.
 func (k *Keys) refresh(ctx context.Context) error {
@@ -292,11 +293,11 @@ func (k *Keys) refresh(ctx context.Context) error {
 	return nil
 }
 
-// stale reports whether the loaded key set is older than reloadEvery.
+// stale reports whether the loaded key set is older than Reload.
 func (k *Keys) stale() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return time.Since(k.loadedAt) > k.reloadEvery
+	return time.Since(k.loadedAt) > k.Reload
 }
 
 // loaded reports whether a key set is loaded.
