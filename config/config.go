@@ -111,8 +111,9 @@ type Tokens struct {
 	// presentation gets its own successor. 0 turns it off; default 5s, at
 	// most 1m (env OTPGATE_TOKENS_REFRESH_REUSE_INTERVAL).
 	RefreshReuseInterval Duration `yaml:"refresh_reuse_interval"`
-	// SigningAlgorithm is the JWS algorithm; only RS256 (the default) is
-	// supported (env OTPGATE_TOKENS_SIGNING_ALGORITHM).
+	// SigningAlgorithm is the JWS algorithm of the ID tokens of clients
+	// that choose none (Client.IDTokenSignedResponseAlg); only RS256 (the
+	// default) is supported (env OTPGATE_TOKENS_SIGNING_ALGORITHM).
 	SigningAlgorithm string `yaml:"signing_algorithm"`
 	// KeyActivationDelay is how long a key made by `otpgate keys rotate` is
 	// published before it signs, so relying parties that cache the key set
@@ -275,6 +276,9 @@ type Client struct {
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 	// RequireMFA demands two-factor for every sign-in to this client.
 	RequireMFA bool `yaml:"require_mfa"`
+	// IDTokenSignedResponseAlg is the algorithm this client's ID tokens are
+	// signed with: RS256 (empty, the default), ES256 or EdDSA.
+	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
 }
 
 // Overrides carries explicit values from command-line flags; empty fields are

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -10,6 +12,11 @@ import (
 const minClientSecretLength = 16
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// IDTokenAlgs are the values id_token_signed_response_alg takes, as JOSE
+// spells them; empty means the first. They are the algorithms the provider
+// signs ID tokens with (a test in cmd/otpgate holds the two lists equal).
+func IDTokenAlgs() []string { return []string{"RS256", "ES256", "EdDSA"} }
 
 // validateClients checks every declared client. Messages name clients by index
 // and never include a secret.
@@ -34,6 +41,9 @@ func validateClients(clients []Client, p *problems) {
 		checkURIs(p, key+".redirect_uris", cl.RedirectURIs)
 		checkURIs(p, key+".post_logout_redirect_uris", cl.PostLogoutRedirectURIs)
 		cl.validateSecret(p, key)
+		if alg := cl.IDTokenSignedResponseAlg; alg != "" && !slices.Contains(IDTokenAlgs(), alg) {
+			p.add(key+".id_token_signed_response_alg", "must be one of %s (got %q)", strings.Join(IDTokenAlgs(), ", "), alg)
+		}
 	}
 }
 

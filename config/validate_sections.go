@@ -50,7 +50,8 @@ func (t Tokens) validate(p *problems) {
 	positive(p, "tokens.id_token_lifetime", t.IDTokenLifetime)
 	positive(p, "tokens.refresh_token_lifetime", t.RefreshTokenLifetime)
 	if t.SigningAlgorithm != signingRS256 {
-		p.add("tokens.signing_algorithm", "must be %s (got %q)", signingRS256, t.SigningAlgorithm)
+		p.add("tokens.signing_algorithm", "must be %s (got %q); a client chooses ES256 or EdDSA with its id_token_signed_response_alg",
+			signingRS256, t.SigningAlgorithm)
 	}
 	if d := t.KeyActivationDelay.Duration; d < 0 || d > time.Hour {
 		p.add("tokens.key_activation_delay", "must be between 0 and 1h")

@@ -48,7 +48,8 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c.Clients = append(c.Clients,
 		config.Client{ID: "web", Public: true, RedirectURIs: []string{"https://x.example.com/cb"}},
 		config.Client{ID: "bad id!", RedirectURIs: []string{"http://app.example.com/cb"}, Secret: "short"},
-		config.Client{Public: true, Secret: "public-but-has-a-secret"},
+		config.Client{Public: true, Secret: "public-but-has-a-secret", IDTokenSignedResponseAlg: "es256"},
+		config.Client{ID: "ed", Public: true, RedirectURIs: []string{"https://x.example.com/cb"}, IDTokenSignedResponseAlg: "EdDSA"},
 	)
 
 	err := c.Validate()
@@ -78,6 +79,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"clients[3].id: required",
 		"clients[3].redirect_uris: at least one redirect URI is required",
 		"clients[3].secret: a public client must not have a secret",
+		`clients[3].id_token_signed_response_alg: must be one of RS256, ES256, EdDSA (got "es256")`,
 	}
 	assertContainsAll(t, err, wantLines...)
 	if got := strings.Count(err.Error(), "\n") + 1; got != len(wantLines) {

@@ -1,9 +1,10 @@
 package provider
 
 import (
-	"net/http"
+	"context"
+	"encoding/json"
+	"fmt"
 
-	"github.com/labstack/echo/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
@@ -15,35 +16,48 @@ import (
 var supportedClaims = []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr",
 	"at_hash", "azp", "preferred_username", "name", "email", "email_verified", "updated_at"}
 
-// discovery serves the discovery document built by the library, corrected
-// to advertise only what otpgate really offers: the code flow, S256 PKCE,
-// the code and refresh grants, and no device or JWT-bearer grant.
-func discovery(p *op.Provider, st *protocol.Storage, issuer string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx := op.ContextWithIssuer(c.Request().Context(), issuer)
-		d := op.CreateDiscoveryConfig(ctx, p, st)
-		d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
-		d.ResponseModesSupported = []string{"query"}
-		d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
-		d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
-		d.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
-		d.ClaimsSupported = supportedClaims
-		d.ACRValuesSupported = signin.SupportedACRs
-		d.DeviceAuthorizationEndpoint = ""
-		d.CheckSessionIframe = ""
-		d.RequestParameterSupported = false
-		d.RequestObjectSigningAlgValuesSupported = nil
-		// The claims parameter is read for its acr member (essential acr).
-		d.ClaimsParameterSupported = true
-		d.RequestURIParameterSupported = false
-		c.Response().Header().Set("Cache-Control", "public, max-age=300")
-		return c.JSON(http.StatusOK, discoveryDocument{d, true})
-	}
-}
+// discoveryCacheControl lets relying parties and proxies keep the
+// discovery document for five minutes.
+const discoveryCacheControl = "public, max-age=300"
 
 // discoveryDocument is the library's document with what it does not know:
 // every authorization response carries iss (RFC 9207 §3).
 type discoveryDocument struct {
 	*oidc.DiscoveryConfiguration
 	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+}
+
+// newDiscovery builds the discovery document, corrected to advertise only
+// what otpgate really offers: the code flow, S256 PKCE, the code and
+// refresh grants, and no device or JWT-bearer grant.
+func newDiscovery(p *op.Provider, st *protocol.Storage, issuer string) discoveryDocument {
+	ctx := op.ContextWithIssuer(context.Background(), issuer)
+	d := op.CreateDiscoveryConfig(ctx, p, st)
+	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	d.ResponseModesSupported = []string{"query"}
+	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
+	d.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
+	d.ClaimsSupported = supportedClaims
+	d.ACRValuesSupported = signin.SupportedACRs
+	d.DeviceAuthorizationEndpoint = ""
+	d.CheckSessionIframe = ""
+	d.RequestParameterSupported = false
+	d.RequestObjectSigningAlgValuesSupported = nil
+	// The claims parameter is read for its acr member (essential acr).
+	d.ClaimsParameterSupported = true
+	d.RequestURIParameterSupported = false
+	return discoveryDocument{d, true}
+}
+
+// encodeDiscovery encodes the discovery document once, at start-up: it
+// depends on the configuration only (the issuer, the endpoints, the
+// signing algorithms), never on the keys of the moment.
+func encodeDiscovery(p *op.Provider, st *protocol.Storage, issuer string) ([]byte, error) {
+	body, err := json.Marshal(newDiscovery(p, st, issuer))
+	if err != nil {
+		return nil, fmt.Errorf("encode the discovery document: %w", err)
+	}
+	// The newline json.Encoder (and so echo's c.JSON) ends a document with.
+	return append(body, '\n'), nil
 }

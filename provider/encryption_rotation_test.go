@@ -81,8 +81,8 @@ func TestReplicasDuringEncryptionKeyRotation(t *testing.T) {
 	if c := counts[store.SealedDeviceSecret]; c.Resealed != 0 || c.Unchanged != 1 {
 		t.Errorf("device secrets: %+v, want the one B sealed left as it is", c)
 	}
-	if c := counts[store.SealedSigningKey]; c.Resealed+c.Unchanged != 1 {
-		t.Errorf("signing keys: %+v, want the one key visited", c)
+	if c := counts[store.SealedSigningKey]; c.Resealed+c.Unchanged != 3 {
+		t.Errorf("signing keys: %+v, want the three keys (one per algorithm) visited", c)
 	}
 
 	// A sign-in on A (its passcode opens the device with A's accepted key);

@@ -19,13 +19,18 @@ func storageFaults(next echo.HandlerFunc) echo.HandlerFunc {
 		if !protocol.FaultNoted(c.Request().Context()) {
 			return false, nil
 		}
-		c.Response().Header().Set("Retry-After", "5")
-		c.Response().Header().Set("Cache-Control", "no-store")
-		return true, c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable",
-			"error_description": "the database cannot be reached; try again"})
+		return true, databaseUnavailable(c)
 	})
 	return func(c echo.Context) error {
 		c.SetRequest(c.Request().WithContext(protocol.WithFaultMarker(c.Request().Context())))
 		return inner(c)
 	}
+}
+
+// databaseUnavailable answers 503 temporarily_unavailable, to be retried.
+func databaseUnavailable(c echo.Context) error {
+	c.Response().Header().Set("Retry-After", "5")
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable",
+		"error_description": "the database cannot be reached; try again"})
 }

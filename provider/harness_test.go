@@ -47,6 +47,8 @@ type harness struct {
 	hasher *credential.Hasher
 	server *provider.Server
 	clock  *clock.Clock
+	// sealer is the provider's encryption of data at rest.
+	sealer *credential.Sealer
 }
 
 // newHarness runs on a new SQLite file, or on PostgreSQL (a schema of its
@@ -111,6 +113,7 @@ func startHarness(t testing.TB, st *store.Store, c *clock.Clock, tls bool, opts 
 	for _, e := range edit {
 		e(&opts)
 	}
+	h.sealer = opts.Sealer
 	p, err := provider.New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -74,6 +74,10 @@ type Options struct {
 	Notifier signin.Notifier
 	// KeyActivation is how long a rotated key is published before it signs.
 	KeyActivation time.Duration
+	// KeyReload is how often the signing keys are read again, so that a
+	// rotation by another replica or the CLI is signed with and published;
+	// 0 means every 30 seconds.
+	KeyReload time.Duration
 	// TrustedProxies are the CIDRs of reverse proxies whose
 	// X-Forwarded-For names the client; empty trusts no header.
 	TrustedProxies []string
@@ -149,6 +153,7 @@ type wiring struct {
 	st        *protocol.Storage
 	logoutKey [32]byte
 	op        *op.Provider
+	discovery []byte // the discovery document, encoded
 	cors      *cors.Options
 	login     *login.Handler
 }
@@ -158,6 +163,9 @@ func (w *wiring) storage(ctx context.Context) error {
 	o := w.o
 	w.keys = protocol.NewKeys(o.Store, o.Sealer, o.Lifetimes.IDToken+o.Lifetimes.AccessToken+o.KeyActivation+time.Hour)
 	w.keys.Activation = o.KeyActivation
+	if o.KeyReload > 0 {
+		w.keys.Reload = o.KeyReload
+	}
 	if err := w.keys.EnsureKey(ctx); err != nil {
 		return err
 	}
@@ -193,7 +201,15 @@ func (w *wiring) protocol() error {
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "Accept-Language"},
 		AllowCredentials: false,
 	}
-	opts := []op.Option{op.WithCORSOptions(w.cors), op.WithCrypto(opCrypto(o.Sealer))}
+	// An id_token_hint (at end_session and /authorize) may be signed with
+	// any algorithm otpgate signs with; the library's default verifier
+	// takes RS256, ES256 and PS256 only.
+	hintAlgs := make([]string, len(protocol.SigningAlgorithms))
+	for i, alg := range protocol.SigningAlgorithms {
+		hintAlgs[i] = string(alg)
+	}
+	opts := []op.Option{op.WithCORSOptions(w.cors), op.WithCrypto(opCrypto(o.Sealer)),
+		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(hintAlgs...))}
 	if !w.secure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
@@ -202,7 +218,8 @@ func (w *wiring) protocol() error {
 		return fmt.Errorf("create provider: %w", err)
 	}
 	w.op = p
-	return nil
+	w.discovery, err = encodeDiscovery(p, w.st, o.Issuer)
+	return err
 }
 
 // signIn builds the sign-in service and its pages.
@@ -271,8 +288,10 @@ func (w *wiring) server() (*Server, error) {
 func (w *wiring) mountProtocol(e *echo.Echo) {
 	o := w.o
 	protocol := echo.WrapHandler(w.op)
-	e.Match([]string{http.MethodGet, http.MethodOptions}, oidc.DiscoveryEndpoint, discovery(w.op, w.st, o.Issuer),
-		echo.WrapMiddleware(cors.New(*w.cors).Handler))
+	withCORS := echo.WrapMiddleware(cors.New(*w.cors).Handler)
+	e.Match([]string{http.MethodGet, http.MethodHead, http.MethodOptions}, oidc.DiscoveryEndpoint, discovery(w.discovery), withCORS)
+	// Every method, as the library's route answered them.
+	e.Any(w.op.KeysEndpoint().Relative(), jwks(w.keys, o.Logger), withCORS)
 	// Authorization responses: page headers on the redirects, iss in each.
 	authorization := []echo.MiddlewareFunc{web.SecurityHeaders, issuerParam(o.Issuer)}
 	e.Any("/authorize", authorizeGuard(o.Store, w.cookies, w.op, o.Logger, protocol), authorization...)

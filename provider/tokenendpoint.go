@@ -31,6 +31,8 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // 7636 §4.1's syntax (the library says invalid_grant), and a client
 // assertion, which otpgate does not offer. A 401 to a client that
 // authenticated with Basic carries the challenge RFC 6749 §5.2 asks for.
+// It also hands the library the client's ID token signing algorithm
+// (protocol.WithClientAlgorithm), for both grants that issue ID tokens.
 func tokenRequestGuard(st *store.Store, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -50,10 +52,21 @@ func tokenRequestGuard(st *store.Store, next echo.HandlerFunc) echo.HandlerFunc 
 		}
 		grant := req.PostForm.Get("grant_type")
 		if grant == "authorization_code" || grant == "refresh_token" {
-			if !clientKnown(req, st) {
+			cl, err := requestClient(req, st)
+			if errors.Is(err, store.ErrNotFound) {
 				return c.JSON(http.StatusUnauthorized, map[string]string{"error": "invalid_client",
 					"error_description": "client authentication failed"})
 			}
+			if err != nil {
+				// Not signing with a default the client did not ask for.
+				return databaseUnavailable(c)
+			}
+			// The library asks for the ID token's signing key without
+			// naming the client; the client's algorithm travels in the
+			// request's context. The library then authenticates this same
+			// client (Basic first, as here) and redeems only its codes and
+			// refresh tokens.
+			c.SetRequest(req.WithContext(protocol.WithClientAlgorithm(req.Context(), cl.IDTokenSignedResponseAlg)))
 		}
 		if grant == "authorization_code" {
 			if v := req.PostForm.Get("code_verifier"); v != "" && !protocol.ValidPKCEValue(v) {
@@ -79,21 +92,19 @@ func notFoundPage(next echo.HandlerFunc) echo.HandlerFunc {
 	})
 }
 
-// clientKnown reports whether the request names a client (by Basic or
-// client_id) that exists; a database fault counts as known, so that the
-// library meets it and the request is answered 503.
-func clientKnown(req *http.Request, st *store.Store) bool {
+// requestClient loads the client the request names (by Basic or
+// client_id): store.ErrNotFound when it names none or an unknown one.
+func requestClient(req *http.Request, st *store.Store) (*store.Client, error) {
 	id := req.PostForm.Get("client_id")
 	if user, _, ok := req.BasicAuth(); ok {
 		u, err := url.QueryUnescape(user)
 		if err != nil {
-			return false
+			return nil, store.ErrNotFound
 		}
 		id = u
 	}
 	if id == "" {
-		return false
+		return nil, store.ErrNotFound
 	}
-	_, err := st.ClientByID(req.Context(), id)
-	return !errors.Is(err, store.ErrNotFound)
+	return st.ClientByID(req.Context(), id)
 }

@@ -162,9 +162,9 @@ func checkEncryptionKey(ctx context.Context, rt *runtime) error {
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	// There is always an active key once one exists, so this only loads
-	// and decrypts them.
-	if err := keysFor(rt).EnsureKey(ctx); err != nil {
+	// Only loads and decrypts them: the keys of a new algorithm are made
+	// by serve or keys rotate, not by every command.
+	if err := keysFor(rt).Load(ctx); err != nil {
 		if errors.Is(err, credential.ErrWrongKey) {
 			return fmt.Errorf("encryption key: %w; the database was written with another key", err)
 		}

@@ -79,9 +79,9 @@ func TestRotateEncryptionKey(t *testing.T) {
 		t.Fatalf("encryption-status before the rotation = %q, want the device under %s", status, oldID)
 	}
 
-	// Step 2: re-encrypt.
+	// Step 2: re-encrypt (three signing keys: one per algorithm).
 	out := mustRun(t, "--config", rollout, "keys", "rotate-encryption", "--new-key-file", newKey)
-	for _, want := range []string{"re-encrypted with key " + newID, "1 device secrets (0 already under it)", "1 signing keys (0 already under it)"} {
+	for _, want := range []string{"re-encrypted with key " + newID, "1 device secrets (0 already under it)", "3 signing keys (0 already under it)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("rotate-encryption printed %q, want %q", out, want)
 		}

@@ -27,38 +27,58 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return path
 }
 
+// keyStates groups the rows of keys list by state and algorithm:
+// state → algorithm → key ids.
+func keyStates(rows []string) map[string]map[string][]string {
+	out := map[string]map[string][]string{}
+	for _, r := range rows {
+		f := strings.Fields(r)
+		state := "active"
+		switch {
+		case strings.Contains(r, "retired (published)"):
+			state = "retired (published)"
+		case strings.Contains(r, "retired"):
+			state = "retired"
+		}
+		if out[state] == nil {
+			out[state] = map[string][]string{}
+		}
+		out[state][f[1]] = append(out[state][f[1]], f[0])
+	}
+	return out
+}
+
 func TestKeysRotateAndList(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	if rows := keyRows(t, "--data", dir); len(rows) != 0 {
 		t.Fatalf("keys list on a new database = %q, want no keys", rows)
 	}
-	mustRun(t, "--data", dir, "keys", "rotate")
-	rows := keyRows(t, "--data", dir)
-	if len(rows) != 1 || !strings.Contains(rows[0], "RS256") || !strings.Contains(rows[0], "active") {
-		t.Fatalf("keys list after the first rotate = %q, want one active RS256 key", rows)
-	}
-	oldID := strings.Fields(rows[0])[0]
-
 	out := mustRun(t, "--data", dir, "keys", "rotate")
+	rows := keyRows(t, "--data", dir)
+	first := keyStates(rows)
+	if len(rows) != 3 || len(first["active"]) != 3 || len(first["active"]["RS256"]) != 1 ||
+		len(first["active"]["ES256"]) != 1 || len(first["active"]["EdDSA"]) != 1 {
+		t.Fatalf("keys list after the first rotate = %q, want one active key per algorithm", rows)
+	}
+	if !strings.Contains(out, first["active"]["EdDSA"][0]+" (EdDSA)") {
+		t.Errorf("the first keys rotate printed %q, not the new keys", out)
+	}
+
+	out = mustRun(t, "--data", dir, "keys", "rotate")
 	rows = keyRows(t, "--data", dir)
-	if len(rows) != 2 {
-		t.Fatalf("keys list after rotating again = %q, want 2 keys", rows)
+	if len(rows) != 6 {
+		t.Fatalf("keys list after rotating again = %q, want 6 keys", rows)
 	}
-	var active, retired []string
-	for _, r := range rows {
-		switch {
-		case strings.Contains(r, "retired (published)"):
-			retired = append(retired, strings.Fields(r)[0])
-		case strings.Contains(r, "active"):
-			active = append(active, strings.Fields(r)[0])
+	states := keyStates(rows)
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		active, retired := states["active"][alg], states["retired (published)"][alg]
+		if len(active) != 1 || len(retired) != 1 || retired[0] != first["active"][alg][0] {
+			t.Errorf("%s keys in %q: want one active key and %v retired but published", alg, rows, first["active"][alg])
 		}
-	}
-	if len(active) != 1 || len(retired) != 1 || retired[0] != oldID {
-		t.Errorf("keys list = %q, want one active key and %s retired but published", rows, oldID)
-	}
-	if len(active) == 1 && !strings.Contains(out, active[0]) {
-		t.Errorf("keys rotate printed %q, not the new key id %s", out, active[0])
+		if len(active) == 1 && !strings.Contains(out, active[0]+" ("+alg+")") {
+			t.Errorf("keys rotate printed %q, not the new %s key %s", out, alg, active[0])
+		}
 	}
 	mustFail(t, "", []string{"--data", dir, "keys"}, "missing subcommand")
 }
@@ -101,13 +121,13 @@ func TestWrongEncryptionKeyStopsStartUp(t *testing.T) {
 		return append([]string{"--issuer", "https://login.example.com", "--data", dir, "--encryption-key-file", key}, args...)
 	}
 	// The right key, given explicitly, works outside development mode.
-	if rows := keyRows(t, prod(right)...); len(rows) != 1 {
-		t.Errorf("keys list with the right key = %q, want 1 key", rows)
+	if rows := keyRows(t, prod(right)...); len(rows) != 3 {
+		t.Errorf("keys list with the right key = %q, want the 3 keys", rows)
 	}
 	for _, args := range [][]string{{"keys", "list"}, {"keys", "rotate"}, {"user", "list"}, {"serve", "--listen", "127.0.0.1:1"}} {
 		mustFail(t, "", prod(wrong, args...), "encryption key")
 	}
-	if rows := keyRows(t, prod(right)...); len(rows) != 1 {
-		t.Errorf("after the refused commands keys list = %q, want still 1 key", rows)
+	if rows := keyRows(t, prod(right)...); len(rows) != 3 {
+		t.Errorf("after the refused commands keys list = %q, want still the 3 keys", rows)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -68,41 +69,7 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 	defer rt.Close()
 	k := keysFor(rt)
 	if sub == "rotate" {
-		before, err := k.List(ctx)
-		if err != nil {
-			return err
-		}
-		if len(before) == 0 {
-			// The first key is the rotation: do not create a second one
-			// straight away and publish a key that never signed anything.
-			if err := k.EnsureKey(ctx); err != nil {
-				return err
-			}
-			after, err := k.List(ctx)
-			if err != nil || len(after) == 0 {
-				return fmt.Errorf("keys rotate: first key not stored: %v", err)
-			}
-			if err := c.record(ctx, rt, "keys rotate", store.AuditEvent{Event: store.EventAdminKeys,
-				Detail: "first signing key " + after[0].ID + " created and active"}); err != nil {
-				return err
-			}
-			fmt.Fprintf(c.stdout, "signing key %s created and active\n", after[0].ID)
-			return nil
-		}
-		if err := k.EnsureKey(ctx); err != nil {
-			return err
-		}
-		id, err := k.Rotate(ctx)
-		if err != nil {
-			return err
-		}
-		if err := c.record(ctx, rt, "keys rotate", store.AuditEvent{Event: store.EventAdminKeys,
-			Detail: "new signing key " + id + " active; older keys stay published until their tokens expire"}); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "new signing key %s is published now and signs from %s; older keys stay published until their tokens expire\n",
-			id, rt.store.Now().Add(rt.cfg.Tokens.KeyActivationDelay.Duration).Format(time.RFC3339))
-		return nil
+		return c.rotateKeys(ctx, rt, k)
 	}
 	infos, err := k.List(ctx)
 	if err != nil {
@@ -121,6 +88,59 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", i.ID, i.Algorithm, state, i.CreatedAt.Format(time.RFC3339), retired)
 	}
 	return w.Flush()
+}
+
+// rotateKeys makes a new signing key per algorithm (the first ones on a
+// database without keys) and records it in the audit log.
+func (c *cli) rotateKeys(ctx context.Context, rt *runtime, k *protocol.Keys) error {
+	before, err := k.List(ctx)
+	if err != nil {
+		return err
+	}
+	if len(before) == 0 {
+		// The first keys are the rotation: do not create a second set
+		// straight away and publish keys that never signed anything.
+		if err := k.EnsureKey(ctx); err != nil {
+			return err
+		}
+		after, err := k.List(ctx)
+		if err != nil || len(after) == 0 {
+			return fmt.Errorf("keys rotate: first keys not stored: %v", err)
+		}
+		ids := keyList(after)
+		if err := c.record(ctx, rt, "keys rotate", store.AuditEvent{Event: store.EventAdminKeys,
+			Detail: "first signing keys " + ids + " created and active"}); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "signing keys %s created and active\n", ids)
+		return nil
+	}
+	// A database of a release that had RS256 keys only gets its first
+	// keys of the other algorithms, which the rotation then replaces.
+	if err := k.EnsureKey(ctx); err != nil {
+		return err
+	}
+	added, err := k.Rotate(ctx)
+	if err != nil {
+		return err
+	}
+	ids := keyList(added)
+	if err := c.record(ctx, rt, "keys rotate", store.AuditEvent{Event: store.EventAdminKeys,
+		Detail: "new signing keys " + ids + " active; older keys stay published until their tokens expire"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "new signing keys %s are published now and sign from %s; older keys stay published until their tokens expire\n",
+		ids, rt.store.Now().Add(rt.cfg.Tokens.KeyActivationDelay.Duration).Format(time.RFC3339))
+	return nil
+}
+
+// keyList names keys with their algorithms: "abc (RS256), def (ES256)".
+func keyList(keys []protocol.KeyInfo) string {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.ID + " (" + k.Algorithm + ")"
+	}
+	return strings.Join(names, ", ")
 }
 
 // healthcheck asks the local server's /healthz (for container health checks).

@@ -146,7 +146,8 @@ func TestReplicasShareEverything(t *testing.T) {
 	// pick the new key up.
 	rotated := time.Now()
 	out := f.MustCLI("keys", "rotate")
-	m := regexp.MustCompile(`new signing key (\S+) `).FindStringSubmatch(out)
+	// A new key per algorithm; the client signs with RS256 (the default).
+	m := regexp.MustCompile(`(\S+) \(RS256\)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("keys rotate printed %q", out)
 	}
@@ -264,7 +265,7 @@ func TestReplicasRotatedKeyVerifiesEverywhere(t *testing.T) {
 	st := f.OpenStore()
 	u := f.AddUser(st, "ivy", false)
 	out := f.MustCLI("keys", "rotate")
-	m := regexp.MustCompile(`new signing key (\S+) `).FindStringSubmatch(out)
+	m := regexp.MustCompile(`(\S+) \(RS256\)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("keys rotate printed %q", out)
 	}

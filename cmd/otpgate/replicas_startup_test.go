@@ -51,15 +51,17 @@ func TestReplicasStartTogetherOnEmptyDatabase(t *testing.T) {
 	if users != 1 || tables < 5 {
 		t.Errorf("schema after a concurrent start: %d tables, %d users tables", tables, users)
 	}
-	var keys, active int
-	if err := conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE retired_at IS NULL) FROM signing_keys`).Scan(&keys, &active); err != nil {
+	var keys, active, algorithms int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE retired_at IS NULL), count(DISTINCT algorithm)
+		FROM signing_keys`).Scan(&keys, &active, &algorithms); err != nil {
 		t.Fatal(err)
 	}
-	if active != 1 || keys != 1 {
-		// More than one key means the replicas publish key sets that differ
-		// until they reload: a token signed by one would not verify against
-		// another's JWKS.
-		t.Errorf("%d signing keys (%d active) after a concurrent start, want exactly 1", keys, active)
+	if active != 3 || keys != 3 || algorithms != 3 {
+		// More than one key of an algorithm means the replicas publish key
+		// sets that differ until they reload: a token signed by one would
+		// not verify against another's JWKS.
+		t.Errorf("%d signing keys (%d active, %d algorithms) after a concurrent start, want exactly 1 per algorithm (RS256, ES256, EdDSA)",
+			keys, active, algorithms)
 	}
 	t.Logf("concurrent start on an empty database: %d tables, %d signing keys created (%d active)", tables, keys, active)
 

@@ -80,7 +80,8 @@ func syncConfigClients(ctx context.Context, rt *runtime) error {
 		}
 		row := &store.Client{
 			ID: c.ID, Name: c.Name, Public: c.Public, RequireMFA: c.RequireMFA, FromConfig: true,
-			RedirectURIs: store.StringList(c.RedirectURIs), PostLogoutRedirectURIs: store.StringList(c.PostLogoutRedirectURIs),
+			IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
+			RedirectURIs:             store.StringList(c.RedirectURIs), PostLogoutRedirectURIs: store.StringList(c.PostLogoutRedirectURIs),
 			CreatedAt: now, UpdatedAt: now,
 		}
 		if row.PostLogoutRedirectURIs == nil {

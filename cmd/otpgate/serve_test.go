@@ -114,6 +114,7 @@ clients:
     secret_file: %[4]s
     redirect_uris:
       - https://app.example.com/cb
+    id_token_signed_response_alg: EdDSA
 `, addr, filepath.Join(dir, "data"), keyFile, secretFile, metricsAddr))
 
 	s := startServe(t, addr, "--config", cfg, "serve")
@@ -137,8 +138,8 @@ clients:
 			row = line
 		}
 	}
-	if f := strings.Fields(row); len(f) < 4 || f[1] != "confidential" || f[3] != "config" {
-		t.Errorf("client list row for webapp = %q, want a confidential client from config (list %q)", row, list)
+	if f := strings.Fields(row); len(f) < 5 || f[1] != "confidential" || f[3] != "EdDSA" || f[4] != "config" {
+		t.Errorf("client list row for webapp = %q, want a confidential EdDSA client from config (list %q)", row, list)
 	}
 	if strings.Contains(list, "demo") {
 		t.Errorf("production mode seeded the demo client: %q", list)

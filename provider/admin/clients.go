@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -20,6 +21,9 @@ type NewClient struct {
 	Secret     string
 	Public     bool
 	RequireMFA bool
+	// IDTokenAlg is the algorithm its ID tokens are signed with (RS256,
+	// ES256 or EdDSA); empty is the default, RS256.
+	IDTokenAlg string
 }
 
 // AddedClient is a registered client and, when one was generated, its
@@ -35,6 +39,8 @@ type ClientChange struct {
 	RedirectURIs   *[]string
 	PostLogoutURIs *[]string
 	RequireMFA     *bool
+	// IDTokenAlg sets the ID token signing algorithm.
+	IDTokenAlg *string
 	// RotateSecret generates a new secret (returned once).
 	RotateSecret bool
 }
@@ -77,7 +83,8 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 		return nil, err
 	}
 	row := &store.Client{ID: nc.ID, Name: nc.Name, Public: nc.Public, RequireMFA: nc.RequireMFA,
-		RedirectURIs: nc.RedirectURIs, PostLogoutRedirectURIs: store.StringList(nc.PostLogoutURIs)}
+		IDTokenSignedResponseAlg: nc.IDTokenAlg,
+		RedirectURIs:             nc.RedirectURIs, PostLogoutRedirectURIs: store.StringList(nc.PostLogoutURIs)}
 	if row.PostLogoutRedirectURIs == nil {
 		row.PostLogoutRedirectURIs = store.StringList{}
 	}
@@ -123,7 +130,22 @@ func addDetail(row *store.Client, generated bool) string {
 	if len(row.PostLogoutRedirectURIs) > 0 {
 		detail += "; post-logout URIs: " + strings.Join(row.PostLogoutRedirectURIs, " ")
 	}
-	return detail + "; require-mfa " + onOff(row.RequireMFA)
+	detail += "; require-mfa " + onOff(row.RequireMFA)
+	if row.IDTokenSignedResponseAlg != "" {
+		detail += "; id-token-alg " + row.IDTokenSignedResponseAlg
+	}
+	return detail
+}
+
+// IDTokenAlg is the algorithm the client's ID tokens are signed with, for
+// display: "RS256 (default)" when it chose none.
+func IDTokenAlg(cl *store.Client) string { return algName(cl.IDTokenSignedResponseAlg) }
+
+func algName(setting string) string {
+	if setting == "" {
+		return string(protocol.DefaultSigningAlgorithm) + " (default)"
+	}
+	return setting
 }
 
 // UpdateClient changes a client registered by an administrator (clients
@@ -194,6 +216,10 @@ func (c ClientChange) update() (store.ClientUpdate, []string) {
 	if c.RequireMFA != nil {
 		u.RequireMFA = c.RequireMFA
 		changes = append(changes, "set require-mfa "+onOff(*c.RequireMFA))
+	}
+	if c.IDTokenAlg != nil {
+		u.IDTokenSignedResponseAlg = c.IDTokenAlg
+		changes = append(changes, "set id-token-alg "+algName(*c.IDTokenAlg))
 	}
 	return u, changes
 }

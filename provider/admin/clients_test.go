@@ -72,6 +72,42 @@ func TestClientLifecycle(t *testing.T) {
 	})
 }
 
+// TestClientIDTokenAlgorithm: a client is added with an ID token
+// algorithm, changed to another and back to the default; each step is
+// audited, and the display names the default.
+func TestClientIDTokenAlgorithm(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		if _, err := e.svc.AddClient(e.ctx(), actor, admin.NewClient{ID: "ec", Public: true, IDTokenAlg: "ES256",
+			RedirectURIs: []string{"https://ec.example/cb"}}); err != nil {
+			t.Fatal(err)
+		}
+		wantClientEvent(t, e, "ec", "created public client; redirect URIs: https://ec.example/cb; require-mfa off; id-token-alg ES256")
+		alg := func() string {
+			t.Helper()
+			cl, err := e.svc.Client(e.ctx(), "ec")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return admin.IDTokenAlg(cl)
+		}
+		if got := alg(); got != "ES256" {
+			t.Errorf("added with ES256: %q", got)
+		}
+		for _, tc := range []struct{ set, want, event string }{
+			{"EdDSA", "EdDSA", "set id-token-alg EdDSA"},
+			{"", "RS256 (default)", "set id-token-alg RS256 (default)"},
+		} {
+			if _, err := e.svc.UpdateClient(e.ctx(), actor, "ec", admin.ClientChange{IDTokenAlg: &tc.set}); err != nil {
+				t.Fatal(err)
+			}
+			wantClientEvent(t, e, "ec", tc.event)
+			if got := alg(); got != tc.want {
+				t.Errorf("after setting %q: %q, want %q", tc.set, got, tc.want)
+			}
+		}
+	})
+}
+
 func wantClientEvent(t *testing.T, e *env, id, detail string) {
 	t.Helper()
 	if ev := e.lastEvent(); ev.Event != store.EventAdminClient || ev.ClientID != id || ev.UserID != "" || ev.Detail != detail {
@@ -128,6 +164,19 @@ func TestClientRefusals(t *testing.T) {
 			_, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "a", RedirectURIs: []string{"https://a.example/cb"}, PostLogoutURIs: []string{"relative"}})
 			return err
 		}, admin.ErrInvalidInput, "post-logout-uri"},
+		{"add: unknown ID token algorithm", func() error {
+			_, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "a", RedirectURIs: []string{"https://a.example/cb"}, IDTokenAlg: "HS256"})
+			return err
+		}, admin.ErrInvalidInput, "id-token-alg"},
+		{"add: ID token algorithm in lower case", func() error {
+			_, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "a", RedirectURIs: []string{"https://a.example/cb"}, IDTokenAlg: "es256"})
+			return err
+		}, admin.ErrInvalidInput, "id-token-alg"},
+		{"update: unknown ID token algorithm", func() error {
+			alg := "none"
+			_, err := e.svc.UpdateClient(ctx, actor, "pub", admin.ClientChange{IDTokenAlg: &alg})
+			return err
+		}, admin.ErrInvalidInput, "id-token-alg"},
 		{"update: unknown", func() error {
 			_, err := e.svc.UpdateClient(ctx, actor, "nope", admin.ClientChange{Name: &name})
 			return err

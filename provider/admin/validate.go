@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -102,14 +103,33 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 	case nc.Secret != "" && len(nc.Secret) < MinClientSecret:
 		return invalid("secret", fmt.Sprintf("secret must be at least %d characters", MinClientSecret))
 	}
+	if err := CheckIDTokenAlg(nc.IDTokenAlg); err != nil {
+		return err
+	}
 	if err := checkURIs("redirect-uri", nc.RedirectURIs, checkURI); err != nil {
 		return err
 	}
 	return checkURIs("post-logout-uri", nc.PostLogoutURIs, checkURI)
 }
 
-// Check refuses a change whose URIs checkURI refuses.
+// CheckIDTokenAlg refuses an ID token signing algorithm otpgate does not
+// sign with; empty (the default, RS256) is allowed. The names are matched
+// exactly, as JOSE spells them.
+func CheckIDTokenAlg(alg string) error {
+	if _, err := protocol.IDTokenAlgorithm(alg); err != nil {
+		return invalid("id-token-alg", fmt.Sprintf("id-token-alg must be one of %s (got %q)", protocol.AlgorithmNames(), alg))
+	}
+	return nil
+}
+
+// Check refuses a change whose URIs checkURI refuses, or whose ID token
+// algorithm is not one otpgate signs with.
 func (c ClientChange) Check(checkURI func(string) error) error {
+	if c.IDTokenAlg != nil {
+		if err := CheckIDTokenAlg(*c.IDTokenAlg); err != nil {
+			return err
+		}
+	}
 	if c.RedirectURIs != nil {
 		if err := checkURIs("redirect-uri", *c.RedirectURIs, checkURI); err != nil {
 			return err

@@ -2,9 +2,8 @@ package protocol
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,30 +17,33 @@ import (
 )
 
 // keyRefresh bounds how long a replica serves a stale key set after another
-// replica rotated the keys.
+// replica (or the CLI) rotated the keys.
 const keyRefresh = 30 * time.Second
 
-// signingKey is one RSA key pair; it serves as op.SigningKey and op.Key.
+// signingKey is one key pair; it serves as op.SigningKey and op.Key.
 type signingKey struct {
 	id        string
-	private   *rsa.PrivateKey
+	alg       jose.SignatureAlgorithm
+	private   crypto.Signer
 	createdAt time.Time
 	retiredAt *time.Time
 }
 
-func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
-func (k *signingKey) Algorithm() jose.SignatureAlgorithm          { return jose.RS256 }
+func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
+func (k *signingKey) Algorithm() jose.SignatureAlgorithm          { return k.alg }
 func (k *signingKey) Use() string                                 { return "sig" }
 func (k *signingKey) ID() string                                  { return k.id }
 
-// Key returns the private key when used as op.SigningKey; the public key
-// set is built by publicKey below.
+// Key returns the private key when used as op.SigningKey (*rsa.PrivateKey,
+// *ecdsa.PrivateKey or ed25519.PrivateKey); the public key set is built by
+// publicKey below.
 func (k *signingKey) Key() any { return k.private }
 
 type publicKey struct{ *signingKey }
 
-// Key returns the public key as a pointer, as op.Key requires for RSA.
-func (k publicKey) Key() any { return &k.private.PublicKey }
+// Key returns the public key as op.Key requires: *rsa.PublicKey,
+// *ecdsa.PublicKey, or ed25519.PublicKey (a value).
+func (k publicKey) Key() any { return k.private.Public() }
 
 // KeyInfo describes a signing key for the admin CLI.
 type KeyInfo struct {
@@ -59,7 +61,8 @@ type Sealer interface {
 	Open(sealed, ad []byte) ([]byte, error)
 }
 
-// Keys loads, creates and rotates signing keys kept encrypted in the store.
+// Keys loads, creates and rotates signing keys kept encrypted in the
+// store: one current key per algorithm of SigningAlgorithms.
 type Keys struct {
 	store *store.Store
 	seal  Sealer
@@ -68,68 +71,105 @@ type Keys struct {
 	publishFor time.Duration
 	// Activation is how long a new key is published before it signs, so
 	// relying parties that cache the key set (commonly for a minute) know
-	// it before they meet it. The first key signs at once.
+	// it before they meet it. The first key of an algorithm signs at once.
 	Activation time.Duration
+	// Reload is how often the key set is read again, so that a rotation
+	// by another replica or the CLI is seen; NewKeys sets keyRefresh.
+	Reload time.Duration
 
-	mu       sync.Mutex
-	loadedAt time.Time
-	all      []*signingKey // newest first
+	// reloading serialises reads of the key set, so that a slow read never
+	// replaces the set a later one loaded (a rotation's own reload).
+	reloading sync.Mutex
+	mu        sync.Mutex
+	loadedAt  time.Time
+	all       []*signingKey // newest first
+	jwks      encodedKeySet
 }
 
 // NewKeys returns a key manager.
 func NewKeys(st *store.Store, seal Sealer, publishFor time.Duration) *Keys {
-	return &Keys{store: st, seal: seal, publishFor: publishFor}
+	return &Keys{store: st, seal: seal, publishFor: publishFor, Reload: keyRefresh}
 }
 
-// EnsureKey loads the keys and creates the first one when there is none.
-// It fails with credential.ErrWrongKey when the stored keys were encrypted with
-// another encryption key.
+// EnsureKey loads the keys and creates the first key of every algorithm
+// that has none (a new database, or one the releases before ES256 and
+// EdDSA wrote). It fails with credential.ErrWrongKey when the stored keys
+// were encrypted with another encryption key.
 func (k *Keys) EnsureKey(ctx context.Context) error {
 	if err := k.reload(ctx); err != nil {
 		return err
 	}
 	k.mu.Lock()
-	have := len(k.all) > 0
+	have := map[jose.SignatureAlgorithm]bool{}
+	for _, sk := range k.all {
+		have[sk.alg] = true
+	}
 	k.mu.Unlock()
-	if have {
+	added := false
+	for _, alg := range SigningAlgorithms {
+		if have[alg] {
+			continue
+		}
+		// Replicas starting together race here: one key per algorithm is
+		// stored, and every replica then loads that one.
+		row, err := k.newKey(alg)
+		if err != nil {
+			return err
+		}
+		if _, err := k.store.AddFirstSigningKey(ctx, row); err != nil {
+			return err
+		}
+		added = true
+	}
+	if !added {
 		return nil
-	}
-	// Replicas starting together on an empty database race here: one key
-	// is stored, and every replica then loads that one.
-	row, err := k.newKey()
-	if err != nil {
-		return err
-	}
-	if _, err := k.store.AddFirstSigningKey(ctx, row); err != nil {
-		return err
 	}
 	return k.reload(ctx)
 }
 
-// Rotate creates a new active key; older keys stay published until their
-// tokens have expired.
-func (k *Keys) Rotate(ctx context.Context) (string, error) {
-	row, err := k.newKey()
-	if err != nil {
-		return "", err
+// Load reads and decrypts the stored keys without creating any. It fails
+// with credential.ErrWrongKey when they were encrypted with another
+// encryption key.
+func (k *Keys) Load(ctx context.Context) error { return k.reload(ctx) }
+
+// Rotate creates a new key for every algorithm, each published at once and
+// signing after Activation; older keys stay published until their tokens
+// have expired. It returns the new keys, in the order of SigningAlgorithms.
+func (k *Keys) Rotate(ctx context.Context) ([]KeyInfo, error) {
+	rows := make([]*store.SigningKey, 0, len(SigningAlgorithms))
+	for _, alg := range SigningAlgorithms {
+		row, err := k.newKey(alg)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
 	}
-	if err := k.store.AddSigningKey(ctx, row); err != nil {
-		return "", err
+	if err := k.store.AddSigningKeys(ctx, rows...); err != nil {
+		return nil, err
 	}
-	return row.ID, k.reload(ctx)
+	out := make([]KeyInfo, len(rows))
+	for i, r := range rows {
+		out[i] = KeyInfo{ID: r.ID, Algorithm: r.Algorithm, CreatedAt: r.CreatedAt, Published: true}
+	}
+	return out, k.reload(ctx)
 }
 
-// newKey generates a signing key, sealed for storage.
-func (k *Keys) newKey() (*store.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+// newKey generates a signing key of alg, sealed for storage.
+func (k *Keys) newKey(alg jose.SignatureAlgorithm) (*store.SigningKey, error) {
+	kind := keyKinds[alg]
+	priv, err := kind.generate()
 	if err != nil {
-		return nil, fmt.Errorf("generate signing key: %w", err)
+		return nil, fmt.Errorf("generate %s signing key: %w", alg, err)
+	}
+	der, err := kind.marshal(priv)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s signing key: %w", alg, err)
 	}
 	id := rand.Text()[:16]
 	return &store.SigningKey{
 		ID:         id,
-		Algorithm:  string(jose.RS256),
-		PrivateKey: k.seal.Seal(x509.MarshalPKCS1PrivateKey(priv), SigningKeyAD(id)),
+		Algorithm:  string(alg),
+		PrivateKey: k.seal.Seal(der, SigningKeyAD(id)),
 		CreatedAt:  k.store.Now(),
 	}, nil
 }
@@ -150,98 +190,153 @@ func (k *Keys) List(ctx context.Context) ([]KeyInfo, error) {
 	out := make([]KeyInfo, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, KeyInfo{ID: r.ID, Algorithm: r.Algorithm, CreatedAt: r.CreatedAt, RetiredAt: r.RetiredAt,
-			Published: r.RetiredAt == nil || r.RetiredAt.Add(k.publishFor).After(now)})
+			Published: k.isPublished(r.RetiredAt, now)})
 	}
 	return out, nil
 }
 
+// isPublished is the publication rule: a key is in the key set while it is
+// active and for publishFor after it was retired.
+func (k *Keys) isPublished(retiredAt *time.Time, now time.Time) bool {
+	return retiredAt == nil || retiredAt.Add(k.publishFor).After(now)
+}
+
+// reload reads the key set and makes it the one used.
 func (k *Keys) reload(ctx context.Context) error {
+	k.reloading.Lock()
+	defer k.reloading.Unlock()
+	return k.reloadLocked(ctx)
+}
+
+// reloadLocked is reload; the caller holds k.reloading.
+func (k *Keys) reloadLocked(ctx context.Context) error {
 	rows, err := k.store.SigningKeys(ctx)
 	if err != nil {
 		return err
 	}
 	var all []*signingKey
 	for _, r := range rows {
-		der, err := k.seal.Open(r.PrivateKey, SigningKeyAD(r.ID))
+		sk, err := k.open(r)
 		if err != nil {
 			return fmt.Errorf("signing key %s: %w", r.ID, err)
 		}
-		priv, err := x509.ParsePKCS1PrivateKey(der)
-		if err != nil {
-			return fmt.Errorf("signing key %s: %w", r.ID, err)
-		}
-		all = append(all, &signingKey{id: r.ID, private: priv, createdAt: r.CreatedAt, retiredAt: r.RetiredAt})
-	}
-	k.mu.Lock()
-	k.all, k.loadedAt = all, time.Now()
-	k.mu.Unlock()
-	return nil
-}
-
-// activeKey is the key that signs now: the newest one published for at
-// least Activation, or, when every key is younger (the first key ever, or
-// rotations in quick succession), the one published longest. keys are
-// newest first.
-func (k *Keys) activeKey(keys []*signingKey) *signingKey {
-	if len(keys) == 0 {
-		return nil
-	}
-	cutoff := k.store.Now().Add(-k.Activation)
-	for _, sk := range keys {
-		if !sk.createdAt.After(cutoff) {
-			return sk
-		}
-	}
-	return keys[len(keys)-1]
-}
-
-func (k *Keys) current(ctx context.Context) (*signingKey, []*signingKey, error) {
-	k.mu.Lock()
-	stale := time.Since(k.loadedAt) > keyRefresh
-	k.mu.Unlock()
-	if stale {
-		if err := k.reload(ctx); err != nil {
-			k.mu.Lock()
-			cached := len(k.all) > 0
-			k.mu.Unlock()
-			if !cached {
-				return nil, nil, err
-			}
-			// Keep signing with the keys already loaded: a database hiccup
-			// must not fail a token response whose tokens are committed.
-			slog.WarnContext(ctx, "signing keys not reloaded; using the cached set", "err", err)
-		}
+		all = append(all, sk)
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	active := k.activeKey(k.all)
-	if active == nil {
-		return nil, nil, errors.New("no active signing key")
-	}
-	return active, k.all, nil
+	k.all, k.loadedAt = all, time.Now()
+	return k.encodeJWKS(k.store.Now())
 }
 
-// signing returns the active key.
-func (k *Keys) signing(ctx context.Context) (op.SigningKey, error) {
-	active, _, err := k.current(ctx)
+// open decrypts and parses one stored key.
+func (k *Keys) open(r store.SigningKey) (*signingKey, error) {
+	alg := jose.SignatureAlgorithm(r.Algorithm)
+	kind, ok := keyKinds[alg]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownAlgorithm, r.Algorithm)
+	}
+	der, err := k.seal.Open(r.PrivateKey, SigningKeyAD(r.ID))
 	if err != nil {
 		return nil, err
+	}
+	priv, err := kind.parse(der)
+	if err != nil {
+		return nil, fmt.Errorf("%s key: %w", alg, err)
+	}
+	return &signingKey{id: r.ID, alg: alg, private: priv, createdAt: r.CreatedAt, retiredAt: r.RetiredAt}, nil
+}
+
+// activeKey is the key of alg that signs now: the newest one published for
+// at least Activation, or, when every key of alg is younger (its first key,
+// or rotations in quick succession), the one published longest. keys are
+// newest first; the caller holds k.mu.
+func (k *Keys) activeKey(keys []*signingKey, alg jose.SignatureAlgorithm) *signingKey {
+	cutoff := k.store.Now().Add(-k.Activation)
+	var oldest *signingKey
+	for _, sk := range keys {
+		if sk.alg != alg {
+			continue
+		}
+		if !sk.createdAt.After(cutoff) {
+			return sk
+		}
+		oldest = sk
+	}
+	return oldest
+}
+
+// refresh reads the key set again when the one loaded is older than
+// Reload, so that a rotation on another replica is seen. One request
+// reads; the others meanwhile use the keys already loaded. A failure to
+// read keeps the keys already loaded, if any.
+func (k *Keys) refresh(ctx context.Context) error {
+	if !k.stale() {
+		return nil
+	}
+	if !k.reloading.TryLock() {
+		if k.loaded() {
+			return nil
+		}
+		k.reloading.Lock()
+	}
+	defer k.reloading.Unlock()
+	if !k.stale() {
+		return nil // read while this request waited
+	}
+	err := k.reloadLocked(ctx)
+	if err == nil || !k.loaded() {
+		return err
+	}
+	// Keep signing with the keys already loaded: a database hiccup must
+	// not fail a token response whose tokens are committed.
+	slog.WarnContext(ctx, "signing keys not reloaded; using the cached set", "err", err)
+	return nil
+}
+
+// stale reports whether the loaded key set is older than Reload.
+func (k *Keys) stale() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return time.Since(k.loadedAt) > k.Reload
+}
+
+// loaded reports whether a key set is loaded.
+func (k *Keys) loaded() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.all) > 0
+}
+
+// signing returns the active key of alg.
+func (k *Keys) signing(ctx context.Context, alg jose.SignatureAlgorithm) (op.SigningKey, error) {
+	if err := k.refresh(ctx); err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	active := k.activeKey(k.all, alg)
+	if active == nil {
+		return nil, fmt.Errorf("no active %s signing key", alg)
 	}
 	return active, nil
 }
 
 // published returns the public keys that verify live tokens.
 func (k *Keys) published(ctx context.Context) ([]op.Key, error) {
-	_, all, err := k.current(ctx)
-	if err != nil {
+	if err := k.refresh(ctx); err != nil {
 		return nil, err
 	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	now := k.store.Now()
 	var out []op.Key
-	for _, sk := range all {
-		if sk.retiredAt == nil || sk.retiredAt.Add(k.publishFor).After(now) {
+	for _, sk := range k.all {
+		if k.isPublished(sk.retiredAt, now) {
 			out = append(out, publicKey{sk})
 		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no signing key")
 	}
 	return out, nil
 }

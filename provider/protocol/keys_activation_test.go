@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// TestKeyActivation: a rotated key is published at once but signs only
-// after the activation delay, so relying parties that cache the key set
-// know it before they meet it; the first key signs at once.
+// TestKeyActivation: a rotated key of every algorithm is published at once
+// but signs only after the activation delay, so relying parties that cache
+// the key set know it before they meet it; the first keys sign at once.
 func TestKeyActivation(t *testing.T) {
 	t.Parallel()
 	st, advance := keysTestStore(t)
@@ -19,30 +19,34 @@ func TestKeyActivation(t *testing.T) {
 	if err := k.EnsureKey(ctx); err != nil {
 		t.Fatal(err)
 	}
-	first := keysTestSigningID(t, k)
-	if first == "" {
-		t.Fatal("the first key does not sign")
-	}
+	first := keysTestSigningIDs(t, k)
 	advance(time.Hour)
-	second, err := k.Rotate(ctx)
+	rotated, err := k.Rotate(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(keysTestPublishedIDs(t, k), second) {
-		t.Fatal("the new key is not published at once")
-	}
-	if got := keysTestSigningID(t, k); got != first {
-		t.Fatalf("signing with %s right after rotation, want the old key %s", got, first)
+	for i, alg := range SigningAlgorithms {
+		second := rotated[i].ID
+		if !slices.Contains(keysTestPublishedIDs(t, k), second) {
+			t.Fatalf("the new %s key is not published at once", alg)
+		}
+		if got := keysTestSigningID(t, k, alg); got != first[alg] {
+			t.Fatalf("%s: signing with %s right after rotation, want the old key %s", alg, got, first[alg])
+		}
 	}
 	advance(2*time.Minute - time.Second)
-	if got := keysTestSigningID(t, k); got != first {
-		t.Fatalf("new key signs before the delay: %s", got)
+	for _, alg := range SigningAlgorithms {
+		if got := keysTestSigningID(t, k, alg); got != first[alg] {
+			t.Fatalf("the new %s key signs before the delay: %s", alg, got)
+		}
 	}
 	advance(time.Second)
-	if got := keysTestSigningID(t, k); got != second {
-		t.Fatalf("after the delay signing with %s, want %s", got, second)
-	}
-	if !slices.Contains(keysTestPublishedIDs(t, k), first) {
-		t.Fatal("the old key left the key set while its tokens can still be valid")
+	for i, alg := range SigningAlgorithms {
+		if got := keysTestSigningID(t, k, alg); got != rotated[i].ID {
+			t.Fatalf("after the delay signing %s with %s, want %s", alg, got, rotated[i].ID)
+		}
+		if !slices.Contains(keysTestPublishedIDs(t, k), first[alg]) {
+			t.Fatalf("the old %s key left the key set while its tokens can still be valid", alg)
+		}
 	}
 }

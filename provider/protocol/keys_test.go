@@ -3,8 +3,15 @@ package protocol
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +19,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
@@ -19,7 +27,7 @@ import (
 
 // keysTestStore opens a migrated SQLite store in a temporary directory with
 // a frozen clock that the returned function advances.
-func keysTestStore(t *testing.T) (*store.Store, func(time.Duration)) {
+func keysTestStore(t testing.TB) (*store.Store, func(time.Duration)) {
 	t.Helper()
 	st, err := store.Open("sqlite", filepath.Join(t.TempDir(), "db.sqlite"))
 	if err != nil {
@@ -35,7 +43,7 @@ func keysTestStore(t *testing.T) (*store.Store, func(time.Duration)) {
 }
 
 // keysTestSealer returns a sealer whose 32-byte key is filled with b.
-func keysTestSealer(t *testing.T, b byte) *credential.Sealer {
+func keysTestSealer(t testing.TB, b byte) *credential.Sealer {
 	t.Helper()
 	s, err := credential.NewSealer(bytes.Repeat([]byte{b}, 32))
 	if err != nil {
@@ -52,31 +60,54 @@ func keysTestPublishedIDs(t *testing.T, k *Keys) []string {
 	}
 	var ids []string
 	for _, key := range keys {
-		if _, ok := key.Key().(*rsa.PublicKey); !ok {
-			t.Errorf("published key %s: Key() is %T, want *rsa.PublicKey", key.ID(), key.Key())
+		ok := false
+		switch pub := key.Key().(type) {
+		case *rsa.PublicKey:
+			ok = key.Algorithm() == jose.RS256
+		case *ecdsa.PublicKey:
+			ok = key.Algorithm() == jose.ES256 && pub.Curve == elliptic.P256()
+		case ed25519.PublicKey:
+			ok = key.Algorithm() == jose.EdDSA
 		}
-		if key.Algorithm() != jose.RS256 || key.Use() != "sig" {
-			t.Errorf("published key %s: alg %s use %q, want RS256 sig", key.ID(), key.Algorithm(), key.Use())
+		if !ok || key.Use() != "sig" {
+			t.Errorf("published key %s: alg %s use %q with Key() %T, want one op.Key accepts for its alg", key.ID(), key.Algorithm(), key.Use(), key.Key())
 		}
 		ids = append(ids, key.ID())
 	}
 	return ids
 }
 
-func keysTestSigningID(t *testing.T, k *Keys) string {
+// keysTestSigningID returns the id of alg's active key, checking that its
+// private key is of the right kind and size.
+func keysTestSigningID(t *testing.T, k *Keys, alg jose.SignatureAlgorithm) string {
 	t.Helper()
-	sk, err := k.signing(context.Background())
+	sk, err := k.signing(context.Background(), alg)
 	if err != nil {
-		t.Fatalf("signing: %v", err)
+		t.Fatalf("signing %s: %v", alg, err)
 	}
-	priv, ok := sk.Key().(*rsa.PrivateKey)
-	if !ok {
-		t.Fatalf("signing key Key() is %T, want *rsa.PrivateKey", sk.Key())
+	ok := false
+	switch priv := sk.Key().(type) {
+	case *rsa.PrivateKey:
+		ok = alg == jose.RS256 && priv.N.BitLen() >= 2048
+	case *ecdsa.PrivateKey:
+		ok = alg == jose.ES256 && priv.Curve == elliptic.P256()
+	case ed25519.PrivateKey:
+		ok = alg == jose.EdDSA
 	}
-	if sk.SignatureAlgorithm() != jose.RS256 || priv.N.BitLen() < 2048 {
-		t.Errorf("signing key: %s with %d bits, want RS256 with >= 2048", sk.SignatureAlgorithm(), priv.N.BitLen())
+	if !ok || sk.SignatureAlgorithm() != alg {
+		t.Fatalf("signing key for %s: %s with Key() %T", alg, sk.SignatureAlgorithm(), sk.Key())
 	}
 	return sk.ID()
+}
+
+// keysTestSigningIDs returns the active key id of every algorithm.
+func keysTestSigningIDs(t *testing.T, k *Keys) map[jose.SignatureAlgorithm]string {
+	t.Helper()
+	ids := map[jose.SignatureAlgorithm]string{}
+	for _, alg := range SigningAlgorithms {
+		ids[alg] = keysTestSigningID(t, k, alg)
+	}
+	return ids
 }
 
 func TestKeysEnsureKeyCreatesOnce(t *testing.T) {
@@ -84,17 +115,17 @@ func TestKeysEnsureKeyCreatesOnce(t *testing.T) {
 	ctx := context.Background()
 	st, _ := keysTestStore(t)
 	k := NewKeys(st, keysTestSealer(t, 1), time.Hour)
-	if _, err := k.signing(ctx); err == nil {
+	if _, err := k.signing(ctx, jose.RS256); err == nil {
 		t.Error("signing before EnsureKey succeeded on an empty store")
 	}
 	if err := k.EnsureKey(ctx); err != nil {
 		t.Fatalf("EnsureKey: %v", err)
 	}
-	first := keysTestSigningID(t, k)
+	first := keysTestSigningIDs(t, k)
 	if err := k.EnsureKey(ctx); err != nil {
 		t.Fatalf("second EnsureKey: %v", err)
 	}
-	// A fresh manager (another replica, a restart) keeps the same key too.
+	// A fresh manager (another replica, a restart) keeps the same keys too.
 	k2 := NewKeys(st, keysTestSealer(t, 1), time.Hour)
 	if err := k2.EnsureKey(ctx); err != nil {
 		t.Fatalf("EnsureKey on a second manager: %v", err)
@@ -103,22 +134,101 @@ func TestKeysEnsureKeyCreatesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
-	if len(infos) != 1 || infos[0].ID != first || infos[0].RetiredAt != nil || !infos[0].Published {
-		t.Fatalf("List = %+v, want one active published key %s", infos, first)
+	if len(infos) != len(SigningAlgorithms) {
+		t.Fatalf("List = %+v, want one key per algorithm", infos)
 	}
-	if got := keysTestSigningID(t, k2); got != first {
-		t.Errorf("second manager signs with %s, want %s", got, first)
+	for _, i := range infos {
+		if first[jose.SignatureAlgorithm(i.Algorithm)] != i.ID || i.RetiredAt != nil || !i.Published {
+			t.Errorf("List has %+v, want the active published %s key %s", i, i.Algorithm, first[jose.SignatureAlgorithm(i.Algorithm)])
+		}
 	}
-	if got := keysTestPublishedIDs(t, k); len(got) != 1 || got[0] != first {
-		t.Errorf("published = %v, want [%s]", got, first)
+	if got := keysTestSigningIDs(t, k2); !maps.Equal(got, first) {
+		t.Errorf("second manager signs with %v, want %v", got, first)
 	}
-	// The private key is stored encrypted, not as plain DER.
+	if got := keysTestPublishedIDs(t, k); len(got) != 3 || !slices.Contains(got, first[jose.EdDSA]) {
+		t.Errorf("published = %v, want %v", got, first)
+	}
+	// The private keys are stored encrypted, not as plain DER.
 	rows, err := st.SigningKeys(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keysTestSealer(t, 1).Open(rows[0].PrivateKey, []byte("signing-key:"+first)); err != nil {
-		t.Errorf("stored private key does not open with the sealer: %v", err)
+	for _, r := range rows {
+		if _, err := keysTestSealer(t, 1).Open(r.PrivateKey, []byte("signing-key:"+r.ID)); err != nil {
+			t.Errorf("stored %s private key does not open with the sealer: %v", r.Algorithm, err)
+		}
+	}
+}
+
+// TestKeysUpgradeAddsTheNewAlgorithms: a database of the releases before
+// ES256 and EdDSA holds one RSA key (PKCS #1, sealed); EnsureKey keeps it
+// as the RS256 key and adds one key of each new algorithm.
+func TestKeysUpgradeAddsTheNewAlgorithms(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, _ := keysTestStore(t)
+	seal := keysTestSealer(t, 1)
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddSigningKeys(ctx, &store.SigningKey{ID: "old-rsa", Algorithm: "RS256",
+		PrivateKey: seal.Seal(x509.MarshalPKCS1PrivateKey(priv), SigningKeyAD("old-rsa")), CreatedAt: st.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	k := NewKeys(st, seal, time.Hour)
+	if err := k.EnsureKey(ctx); err != nil {
+		t.Fatalf("EnsureKey: %v", err)
+	}
+	ids := keysTestSigningIDs(t, k)
+	if ids[jose.RS256] != "old-rsa" || ids[jose.ES256] == "" || ids[jose.EdDSA] == "" {
+		t.Fatalf("after the upgrade the keys are %v, want the old RSA key and new ES256 and EdDSA keys", ids)
+	}
+	sk, _ := k.signing(ctx, jose.RS256)
+	if !sk.Key().(*rsa.PrivateKey).Equal(priv) {
+		t.Error("the old RSA key does not sign as it was")
+	}
+}
+
+// TestKeysSignAndVerify: each algorithm's active key signs a token the
+// library's signer makes, and it verifies with the published public key.
+func TestKeysSignAndVerify(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, _ := keysTestStore(t)
+	k := NewKeys(st, keysTestSealer(t, 1), time.Hour)
+	if err := k.EnsureKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pubs, err := k.published(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, alg := range SigningAlgorithms {
+		sk, err := k.signing(ctx, alg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := op.SignerFromKey(sk)
+		if err != nil {
+			t.Fatalf("%s: the library makes no signer: %v", alg, err)
+		}
+		jws, err := signer.Sign([]byte(`{"sub":"x"}`))
+		if err != nil {
+			t.Fatalf("%s: sign: %v", alg, err)
+		}
+		compact, _ := jws.CompactSerialize()
+		parsed, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{alg})
+		if err != nil {
+			t.Fatalf("%s: parse: %v", alg, err)
+		}
+		i := slices.IndexFunc(pubs, func(p op.Key) bool { return p.ID() == sk.ID() })
+		if i < 0 {
+			t.Fatalf("%s: the active key %s is not published", alg, sk.ID())
+		}
+		if _, err := parsed.Verify(pubs[i].Key()); err != nil {
+			t.Errorf("%s: does not verify with the published key: %v", alg, err)
+		}
 	}
 }
 
@@ -131,54 +241,66 @@ func TestKeysRotatePublishesOldKeyUntilExpiry(t *testing.T) {
 	if err := k.EnsureKey(ctx); err != nil {
 		t.Fatalf("EnsureKey: %v", err)
 	}
-	old := keysTestSigningID(t, k)
+	old := keysTestSigningIDs(t, k)
 	advance(time.Minute)
-	id, err := k.Rotate(ctx)
+	rotated, err := k.Rotate(ctx)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
-	if id == old {
-		t.Fatalf("Rotate returned the old key id %s", id)
+	if len(rotated) != len(SigningAlgorithms) {
+		t.Fatalf("Rotate made %+v, want one key per algorithm", rotated)
 	}
-	if got := keysTestSigningID(t, k); got != id {
-		t.Errorf("after Rotate signing key = %s, want the new key %s", got, id)
+	for i, alg := range SigningAlgorithms {
+		id := rotated[i].ID
+		if rotated[i].Algorithm != string(alg) || id == old[alg] {
+			t.Fatalf("Rotate's key %d = %+v, want a new %s key", i, rotated[i], alg)
+		}
+		if got := keysTestSigningID(t, k, alg); got != id {
+			t.Errorf("after Rotate the %s signing key = %s, want the new key %s", alg, got, id)
+		}
+		if got := keysTestPublishedIDs(t, k); len(got) != 6 || !slices.Contains(got, old[alg]) || !slices.Contains(got, id) {
+			t.Errorf("published right after Rotate = %v, want both %s and %s among 6 keys", got, id, old[alg])
+		}
 	}
-	if got := keysTestPublishedIDs(t, k); len(got) != 2 || !slices.Contains(got, old) || !slices.Contains(got, id) {
-		t.Errorf("published right after Rotate = %v, want both %s and %s", got, id, old)
-	}
-	// The public key matches the private key that signs.
+	// The public keys match the private keys that sign.
 	pubs, _ := k.published(ctx)
-	sk, _ := k.signing(ctx)
-	for _, p := range pubs {
-		if p.ID() == id && !p.Key().(*rsa.PublicKey).Equal(&sk.Key().(*rsa.PrivateKey).PublicKey) {
-			t.Error("published public key of the active key does not match its private key")
+	for _, alg := range SigningAlgorithms {
+		sk, _ := k.signing(ctx, alg)
+		for _, p := range pubs {
+			type publicKey interface{ Equal(crypto.PublicKey) bool }
+			if p.ID() == sk.ID() && !p.Key().(publicKey).Equal(sk.Key().(crypto.Signer).Public()) {
+				t.Errorf("published public key of the active %s key does not match its private key", alg)
+			}
 		}
 	}
 
 	advance(publishFor - time.Second)
-	if got := keysTestPublishedIDs(t, k); len(got) != 2 {
-		t.Errorf("published just before publishFor elapsed = %v, want 2 keys", got)
+	if got := keysTestPublishedIDs(t, k); len(got) != 6 {
+		t.Errorf("published just before publishFor elapsed = %v, want 6 keys", got)
 	}
 	advance(2 * time.Second)
-	if got := keysTestPublishedIDs(t, k); len(got) != 1 || got[0] != id {
-		t.Errorf("published after publishFor = %v, want only %s", got, id)
-	}
-	if got := keysTestSigningID(t, k); got != id {
-		t.Errorf("signing key after publishFor = %s, want %s", got, id)
+	got := keysTestPublishedIDs(t, k)
+	slices.Sort(got)
+	want := []string{rotated[0].ID, rotated[1].ID, rotated[2].ID}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("published after publishFor = %v, want only %v", got, want)
 	}
 	infos, err := k.List(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	states := map[string]bool{}
+	retired := 0
 	for _, i := range infos {
-		states[i.ID] = i.Published
-		if i.ID == old && i.RetiredAt == nil {
-			t.Errorf("old key %s is not marked retired", old)
+		if slices.Contains(want, i.ID) != i.Published {
+			t.Errorf("List after publishFor has %+v, want only the new keys published", i)
+		}
+		if i.RetiredAt != nil {
+			retired++
 		}
 	}
-	if len(infos) != 2 || !states[id] || states[old] {
-		t.Errorf("List after publishFor = %+v, want new key published and old one not", infos)
+	if len(infos) != 6 || retired != 3 {
+		t.Errorf("List after publishFor = %+v, want 6 keys of which the 3 old are retired", infos)
 	}
 }
 
@@ -202,10 +324,10 @@ func TestKeysWrongEncryptionKeyStopsStartUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 {
-		t.Errorf("after a failed EnsureKey the store holds %d keys, want 1", len(rows))
+	if len(rows) != 3 {
+		t.Errorf("after a failed EnsureKey the store holds %d keys, want the 3 it had", len(rows))
 	}
-	if _, err := wrong.signing(ctx); err == nil {
+	if _, err := wrong.signing(ctx, jose.RS256); err == nil {
 		t.Error("signing succeeded after EnsureKey failed")
 	}
 }

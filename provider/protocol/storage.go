@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -80,17 +81,23 @@ func (s *Storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	return s.logoutURL(req.RedirectURI), nil
 }
 
-// SigningKey returns the active signing key. Reloading the key set reads
-// the database: a failure there is a fault, not a broken key.
+// SigningKey returns the active key of the algorithm the request's client
+// signs its ID tokens with (WithClientAlgorithm), RS256 when the request
+// names no client. Reloading the key set reads the database: a failure
+// there is a fault, not a broken key.
 func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
-	k, err := s.keys.signing(ctx)
+	alg, err := clientAlgorithm(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.keys.signing(ctx, alg)
 	noteFault(ctx, err)
 	return k, err
 }
 
-// SignatureAlgorithms lists the algorithms of the key set.
+// SignatureAlgorithms lists the algorithms ID tokens are signed with.
 func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.RS256}, nil
+	return slices.Clone(SigningAlgorithms), nil
 }
 
 // KeySet returns every public key that can verify a live token.

@@ -75,6 +75,9 @@ type ClientUpdate struct {
 	RedirectURIs           *StringList
 	PostLogoutRedirectURIs *StringList
 	RequireMFA             *bool
+	// IDTokenSignedResponseAlg sets the ID token's algorithm ("" for the
+	// default, RS256).
+	IDTokenSignedResponseAlg *string
 	// SecretHash replaces the secret (a rotation).
 	SecretHash *string
 }
@@ -82,7 +85,7 @@ type ClientUpdate struct {
 // Empty reports whether the update changes nothing.
 func (u ClientUpdate) Empty() bool {
 	return u.Name == nil && u.RedirectURIs == nil && u.PostLogoutRedirectURIs == nil &&
-		u.RequireMFA == nil && u.SecretHash == nil
+		u.RequireMFA == nil && u.IDTokenSignedResponseAlg == nil && u.SecretHash == nil
 }
 
 // columns maps the update onto the client's columns.
@@ -99,6 +102,9 @@ func (u ClientUpdate) columns() map[string]any {
 	}
 	if u.RequireMFA != nil {
 		fields["require_mfa"] = *u.RequireMFA
+	}
+	if u.IDTokenSignedResponseAlg != nil {
+		fields["id_token_signed_response_alg"] = *u.IDTokenSignedResponseAlg
 	}
 	if u.SecretHash != nil {
 		fields["secret_hash"] = *u.SecretHash

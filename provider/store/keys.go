@@ -12,35 +12,43 @@ import (
 // rotations.
 const signingKeyLockID = migrationLockID + 1
 
-// AddSigningKey stores a new signing key and retires every older one, in
-// one transaction, so there is always exactly one active key. Rotations are
-// serialised (IMMEDIATE on SQLite, an advisory lock on PostgreSQL): under
-// READ COMMITTED two concurrent rotations would not see each other's new
-// key and both would stay active.
-func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey) error {
+// AddSigningKeys stores new signing keys (a rotation: one per algorithm)
+// and retires every older active key of their algorithms, in one
+// transaction, so there is always exactly one active key per algorithm.
+// Rotations are serialised (IMMEDIATE on SQLite, an advisory lock on
+// PostgreSQL): under READ COMMITTED two concurrent rotations would not see
+// each other's new keys and both would stay active.
+func (s *Store) AddSigningKeys(ctx context.Context, keys ...*SigningKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.postgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", signingKeyLockID).Error; err != nil {
 				return err
 			}
 		}
-		if err := tx.Model(&SigningKey{}).Where("retired_at IS NULL").
+		algorithms := make([]string, 0, len(keys))
+		for _, k := range keys {
+			algorithms = append(algorithms, k.Algorithm)
+		}
+		if err := tx.Model(&SigningKey{}).Where("retired_at IS NULL AND algorithm IN ?", algorithms).
 			Update("retired_at", s.now()).Error; err != nil {
 			return err
 		}
-		return tx.Create(k).Error
+		return tx.Create(keys).Error
 	})
 	if err != nil {
-		return fmt.Errorf("add signing key: %w", err)
+		return fmt.Errorf("add signing keys: %w", err)
 	}
 	return nil
 }
 
-// AddFirstSigningKey stores k only if there is no signing key at all, under
-// the same lock as AddSigningKey, so that replicas starting together on an
-// empty database agree on one first key (each would otherwise create its
-// own and publish a key set the others do not know yet). It reports
-// whether k was stored.
+// AddFirstSigningKey stores k only if there is no signing key of its
+// algorithm at all, under the same lock as AddSigningKeys, so that replicas
+// starting together on a database without such a key agree on one first
+// key (each would otherwise create its own and publish a key set the
+// others do not know yet). It reports whether k was stored.
 func (s *Store) AddFirstSigningKey(ctx context.Context, k *SigningKey) (bool, error) {
 	added := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -50,7 +58,7 @@ func (s *Store) AddFirstSigningKey(ctx context.Context, k *SigningKey) (bool, er
 			}
 		}
 		var n int64
-		if err := tx.Model(&SigningKey{}).Count(&n).Error; err != nil || n > 0 {
+		if err := tx.Model(&SigningKey{}).Where("algorithm = ?", k.Algorithm).Count(&n).Error; err != nil || n > 0 {
 			return err
 		}
 		added = true

@@ -74,6 +74,9 @@ type Client struct {
 	RedirectURIs           StringList `gorm:"type:text;not null"`
 	PostLogoutRedirectURIs StringList `gorm:"type:text;not null"`
 	RequireMFA             bool       `gorm:"not null;default:false"`
+	// IDTokenSignedResponseAlg is the algorithm the client's ID tokens are
+	// signed with: RS256, ES256 or EdDSA; empty means RS256.
+	IDTokenSignedResponseAlg string `gorm:"size:16"`
 	// FromConfig marks clients declared in the YAML configuration; they are
 	// re-synchronised at every start and cannot be changed by the CLI.
 	FromConfig bool `gorm:"not null;default:false"`
@@ -224,9 +227,12 @@ type RefreshToken struct {
 }
 
 // SigningKey is a token-signing key pair. The private key is stored
-// encrypted with the configured encryption key.
+// encrypted with the configured encryption key. Each algorithm has its own
+// keys, rotated together.
 type SigningKey struct {
-	ID         string `gorm:"primaryKey;size:64"`
+	ID string `gorm:"primaryKey;size:64"`
+	// Algorithm is the JWS algorithm the key signs with (RS256, ES256,
+	// EdDSA).
 	Algorithm  string `gorm:"size:16;not null"`
 	PrivateKey []byte `gorm:"not null"`
 	CreatedAt  time.Time

@@ -15,6 +15,44 @@ var clientCases = []testCase{
 	{"Clients/SaveUpserts", testClientSave},
 	{"Clients/DeleteRevokesTokens", testClientDelete},
 	{"Clients/StringListRoundTrip", testStringListRoundTrip},
+	{"Clients/IDTokenAlgorithm", testClientIDTokenAlg},
+}
+
+// testClientIDTokenAlg: a client's ID token algorithm is stored, changed
+// and cleared through every write path; a client without one reads "".
+func testClientIDTokenAlg(t *testing.T, s *store.Store, _ *clock) {
+	alg := func(id string) string {
+		t.Helper()
+		c, err := s.ClientByID(ctx(t), id)
+		must(t, err, "ClientByID "+id)
+		return c.IDTokenSignedResponseAlg
+	}
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "plain"}), "CreateClient plain")
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "ec", IDTokenSignedResponseAlg: "ES256"}), "CreateClient ec")
+	if got := alg("plain"); got != "" {
+		t.Fatalf("a client created without an algorithm reads %q, want \"\"", got)
+	}
+	if got := alg("ec"); got != "ES256" {
+		t.Fatalf("created with ES256, reads %q", got)
+	}
+	ed := "EdDSA"
+	must(t, s.UpdateClient(ctx(t), "ec", store.ClientUpdate{IDTokenSignedResponseAlg: &ed}), "UpdateClient")
+	if got := alg("ec"); got != "EdDSA" {
+		t.Fatalf("updated to EdDSA, reads %q", got)
+	}
+	if got := alg("plain"); got != "" {
+		t.Fatalf("an update of another client changed this one to %q", got)
+	}
+	none := ""
+	must(t, s.UpdateClient(ctx(t), "ec", store.ClientUpdate{IDTokenSignedResponseAlg: &none}), "UpdateClient to the default")
+	if got := alg("ec"); got != "" {
+		t.Fatalf("set back to the default, reads %q", got)
+	}
+	must(t, s.SaveClient(ctx(t), &store.Client{ID: "cfg", FromConfig: true, IDTokenSignedResponseAlg: "EdDSA"}), "SaveClient")
+	must(t, s.SaveClient(ctx(t), &store.Client{ID: "cfg", FromConfig: true, IDTokenSignedResponseAlg: "ES256"}), "SaveClient again")
+	if got := alg("cfg"); got != "ES256" {
+		t.Fatalf("saved with ES256, reads %q", got)
+	}
 }
 
 func testClientCreate(t *testing.T, s *store.Store, _ *clock) {

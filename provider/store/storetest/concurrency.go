@@ -198,7 +198,7 @@ func testRaceAddSigningKey(t *testing.T, s *store.Store, _ *clock) {
 	const n = 8
 	addKey(t, s, "k0")
 	errs := race(n, func(i int) error {
-		return s.AddSigningKey(ctx(t), &store.SigningKey{ID: fmt.Sprintf("k%d", i+1), Algorithm: "RS256",
+		return s.AddSigningKeys(ctx(t), &store.SigningKey{ID: fmt.Sprintf("k%d", i+1), Algorithm: "RS256",
 			PrivateKey: []byte("sealed"), CreatedAt: s.Now()})
 	})
 	if ok, _ := tally(t, errs, nil); ok != n {

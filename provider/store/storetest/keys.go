@@ -15,6 +15,100 @@ var keyCases = []testCase{
 	{"SigningKeys/DeleteRetiredBefore", testKeyDelete},
 	{"SigningKeys/FirstKeyOnlyOnEmpty", testFirstKey},
 	{"Concurrency/FirstSigningKeyOnce", testRaceFirstKey},
+	{"SigningKeys/OneActivePerAlgorithm", testKeysPerAlgorithm},
+	{"SigningKeys/FirstKeyPerAlgorithm", testFirstKeyPerAlgorithm},
+	{"Concurrency/FirstKeyOfANewAlgorithmOnce", testRaceFirstKeyNewAlgorithm},
+}
+
+func sealedKey(s *store.Store, id, alg string) *store.SigningKey {
+	return &store.SigningKey{ID: id, Algorithm: alg, PrivateKey: []byte("sealed-" + id), CreatedAt: s.Now()}
+}
+
+// activeByAlgorithm maps each algorithm to its active keys' ids.
+func activeByAlgorithm(t *testing.T, s *store.Store) map[string][]string {
+	t.Helper()
+	keys, err := s.SigningKeys(ctx(t))
+	must(t, err, "SigningKeys")
+	active := map[string][]string{}
+	for _, k := range keys {
+		if k.RetiredAt == nil {
+			active[k.Algorithm] = append(active[k.Algorithm], k.ID)
+		}
+	}
+	return active
+}
+
+// testKeysPerAlgorithm: a rotation of every algorithm at once leaves one
+// active key per algorithm; adding a key of one algorithm retires only the
+// active key of that algorithm.
+func testKeysPerAlgorithm(t *testing.T, s *store.Store, c *clock) {
+	must(t, s.AddSigningKeys(ctx(t), sealedKey(s, "rs1", "RS256"), sealedKey(s, "es1", "ES256"), sealedKey(s, "ed1", "EdDSA")),
+		"AddSigningKeys (first set)")
+	c.Advance(time.Hour)
+	must(t, s.AddSigningKeys(ctx(t), sealedKey(s, "rs2", "RS256"), sealedKey(s, "es2", "ES256"), sealedKey(s, "ed2", "EdDSA")),
+		"AddSigningKeys (rotation)")
+	active := activeByAlgorithm(t, s)
+	for alg, id := range map[string]string{"RS256": "rs2", "ES256": "es2", "EdDSA": "ed2"} {
+		wantList(t, active[alg], []string{id}, "active "+alg+" keys after a rotation")
+	}
+	keys, err := s.SigningKeys(ctx(t))
+	must(t, err, "SigningKeys")
+	for _, k := range keys {
+		if k.ID[2] == '1' {
+			wantTime(t, k.RetiredAt, epoch.Add(time.Hour), "retired_at of "+k.ID)
+		}
+	}
+	c.Advance(time.Hour)
+	must(t, s.AddSigningKeys(ctx(t), sealedKey(s, "es3", "ES256")), "AddSigningKeys (ES256 only)")
+	active = activeByAlgorithm(t, s)
+	wantList(t, active["ES256"], []string{"es3"}, "active ES256 keys")
+	wantList(t, active["RS256"], []string{"rs2"}, "active RS256 keys after an ES256 rotation")
+	wantList(t, active["EdDSA"], []string{"ed2"}, "active EdDSA keys after an ES256 rotation")
+}
+
+// testFirstKeyPerAlgorithm: a database with only an RS256 key (the
+// releases before ES256 and EdDSA) gets its first key of each new
+// algorithm, once.
+func testFirstKeyPerAlgorithm(t *testing.T, s *store.Store, _ *clock) {
+	for _, k := range []*store.SigningKey{sealedKey(s, "rs1", "RS256"), sealedKey(s, "es1", "ES256"), sealedKey(s, "ed1", "EdDSA")} {
+		added, err := s.AddFirstSigningKey(ctx(t), k)
+		must(t, err, "AddFirstSigningKey "+k.ID)
+		if !added {
+			t.Fatalf("the first %s key was not stored", k.Algorithm)
+		}
+	}
+	added, err := s.AddFirstSigningKey(ctx(t), sealedKey(s, "es2", "ES256"))
+	must(t, err, "AddFirstSigningKey with an ES256 key present")
+	if added {
+		t.Fatal("a second first ES256 key was stored")
+	}
+	active := activeByAlgorithm(t, s)
+	if len(active) != 3 || len(active["RS256"]) != 1 || len(active["ES256"]) != 1 || len(active["EdDSA"]) != 1 {
+		t.Fatalf("active keys %v, want one per algorithm", active)
+	}
+}
+
+// testRaceFirstKeyNewAlgorithm: replicas upgrading together a database
+// that has only its RS256 key store exactly one first key of the new
+// algorithm between them, and keep the RS256 key active.
+func testRaceFirstKeyNewAlgorithm(t *testing.T, s *store.Store, _ *clock) {
+	const n = 8
+	must(t, s.AddSigningKeys(ctx(t), sealedKey(s, "rs1", "RS256")), "AddSigningKeys")
+	var stored atomic.Int64
+	errs := race(n, func(i int) error {
+		added, err := s.AddFirstSigningKey(ctx(t), sealedKey(s, fmt.Sprintf("ed%d", i), "EdDSA"))
+		if added {
+			stored.Add(1)
+		}
+		return err
+	})
+	if ok, _ := tally(t, errs, nil); ok != n {
+		t.Fatalf("%d of %d calls succeeded", ok, n)
+	}
+	active := activeByAlgorithm(t, s)
+	if stored.Load() != 1 || len(active["EdDSA"]) != 1 || len(active["RS256"]) != 1 {
+		t.Fatalf("%d calls stored a key, active keys %v; want exactly one EdDSA key and the RS256 key", stored.Load(), active)
+	}
 }
 
 func firstKey(s *store.Store, id string) (bool, error) {
@@ -61,7 +155,7 @@ func testRaceFirstKey(t *testing.T, s *store.Store, _ *clock) {
 
 func addKey(t *testing.T, s *store.Store, id string) {
 	t.Helper()
-	must(t, s.AddSigningKey(ctx(t), &store.SigningKey{ID: id, Algorithm: "RS256",
+	must(t, s.AddSigningKeys(ctx(t), &store.SigningKey{ID: id, Algorithm: "RS256",
 		PrivateKey: []byte("sealed-" + id + "\x00\xff"), CreatedAt: s.Now()}), "AddSigningKey "+id)
 }
 

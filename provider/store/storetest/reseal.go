@@ -35,7 +35,7 @@ func sealedData(t *testing.T, s *store.Store) {
 	}
 	newFlow(t, s, "plain")
 	for _, k := range []string{"k1", "k2", "k3"} {
-		must(t, s.AddSigningKey(ctx(t), &store.SigningKey{ID: k, Algorithm: "RS256", PrivateKey: []byte("sealed key " + k),
+		must(t, s.AddSigningKeys(ctx(t), &store.SigningKey{ID: k, Algorithm: "RS256", PrivateKey: []byte("sealed key " + k),
 			CreatedAt: s.Now()}), "AddSigningKey "+k)
 	}
 }

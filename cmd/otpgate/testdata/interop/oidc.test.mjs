@@ -28,14 +28,17 @@ async function rp(client, auth = 'client_secret_basic') {
   if (client.public) method = oidc.None();
   else if (auth === 'client_secret_post') method = oidc.ClientSecretPost(client.secret);
   else method = oidc.ClientSecretBasic(client.secret);
-  return oidc.discovery(new URL(issuer), client.id, { redirect_uris: [client.redirectUri] }, method, {
+  const metadata = { redirect_uris: [client.redirectUri] };
+  // openid-client expects RS256 unless the client metadata names another.
+  if (client.idTokenAlg) metadata.id_token_signed_response_alg = client.idTokenAlg;
+  return oidc.discovery(new URL(issuer), client.id, metadata, method, {
     execute: [oidc.allowInsecureRequests],
   });
 }
 
 /** A fresh client, account, RP configuration and user agent. */
-async function setup({ auth, mfa = false, requireMfa = false, public: isPublic = false } = {}) {
-  const client = createClient({ requireMfa, public: isPublic });
+async function setup({ auth, mfa = false, requireMfa = false, public: isPublic = false, idTokenAlg } = {}) {
+  const client = createClient({ requireMfa, public: isPublic, idTokenAlg });
   const user = createUser({ mfa });
   const config = await rp(client, auth);
   return { client, user, config, agent: new Agent() };
@@ -114,6 +117,22 @@ async function jwks() {
   return res.json();
 }
 
+/** What each signing algorithm needs of a JWK, and its WebCrypto import and verify parameters. */
+const ALGS = {
+  RS256: { kty: 'RSA', members: ['n', 'e'], importAs: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verifyAs: 'RSASSA-PKCS1-v1_5' },
+  ES256: { kty: 'EC', crv: 'P-256', members: ['crv', 'x', 'y'], importAs: { name: 'ECDSA', namedCurve: 'P-256' }, verifyAs: { name: 'ECDSA', hash: 'SHA-256' } },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519', members: ['crv', 'x'], importAs: { name: 'Ed25519' }, verifyAs: 'Ed25519' },
+};
+
+/** Imports the public key of a JWK for its alg with WebCrypto. */
+async function importJwk(jwk) {
+  const a = ALGS[jwk.alg];
+  assert.ok(a, `a key for an algorithm otpgate does not sign with: ${jwk.alg}`);
+  const pub = { kty: jwk.kty };
+  for (const m of a.members) pub[m] = jwk[m];
+  return crypto.subtle.importKey('jwk', pub, a.importAs, false, ['verify']);
+}
+
 /** Verifies a JWS with WebCrypto against the provider's JWKS (independently of openid-client). */
 async function verifyWithJwks(jwt) {
   const [h, p, s] = jwt.split('.');
@@ -121,9 +140,9 @@ async function verifyWithJwks(jwt) {
   const set = await jwks();
   const jwk = set.keys.find((k) => k.kid === header.kid);
   assert.ok(jwk, `kid ${header.kid} is not in the JWKS (${set.keys.map((k) => k.kid).join(', ')})`);
-  const key = await crypto.subtle.importKey('jwk', { kty: jwk.kty, n: jwk.n, e: jwk.e },
-    { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
-  return crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, Buffer.from(s, 'base64url'), new TextEncoder().encode(`${h}.${p}`));
+  assert.equal(jwk.alg, header.alg, 'the header\'s alg is its key\'s');
+  const key = await importJwk(jwk);
+  return crypto.subtle.verify(ALGS[jwk.alg].verifyAs, key, Buffer.from(s, 'base64url'), new TextEncoder().encode(`${h}.${p}`));
 }
 
 /** Asserts that fn rejects with an OAuth error response whose error is code. */
@@ -209,7 +228,7 @@ test('oidcc-discovery-endpoint-verification', async () => {
   for (const l of m.ui_locales_supported ?? []) assert.match(l, /^[a-z]{2}(-[A-Za-z0-9]+)*$/);
 });
 
-test('oidcc-discovery-endpoint-verification: jwks_uri serves valid RSA signing keys', async () => {
+test('oidcc-discovery-endpoint-verification: jwks_uri serves valid signing keys of every advertised algorithm', async () => {
   const m = await metadata();
   const res = await fetch(m.jwks_uri);
   assert.equal(res.status, 200);
@@ -218,15 +237,20 @@ test('oidcc-discovery-endpoint-verification: jwks_uri serves valid RSA signing k
   assert.ok(Array.isArray(set.keys) && set.keys.length > 0, 'at least one key');
   const kids = new Set();
   for (const k of set.keys) {
-    assert.equal(k.kty, 'RSA');
+    const a = ALGS[k.alg];
+    assert.ok(a, `every key names an algorithm otpgate signs with (got ${k.alg})`);
+    assert.equal(k.kty, a.kty, `kty of a ${k.alg} key`);
+    assert.equal(k.crv, a.crv, `crv of a ${k.alg} key`);
     assert.ok(k.use === undefined || k.use === 'sig', 'signing keys only');
-    assert.ok(k.alg === undefined || k.alg === 'RS256');
     assert.ok(k.kid, 'every key has a kid');
     assert.ok(!kids.has(k.kid), 'kids are unique');
     kids.add(k.kid);
     for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(k[priv], undefined, `no private member ${priv}`);
-    assert.ok(Buffer.from(k.n, 'base64url').length * 8 >= 2048, 'modulus of at least 2048 bits');
-    await crypto.subtle.importKey('jwk', { kty: k.kty, n: k.n, e: k.e }, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
+    if (k.kty === 'RSA') assert.ok(Buffer.from(k.n, 'base64url').length * 8 >= 2048, 'modulus of at least 2048 bits');
+    await importJwk(k);
+  }
+  for (const alg of m.id_token_signing_alg_values_supported) {
+    assert.ok(set.keys.some((k) => k.alg === alg), `a ${alg} key is published, as discovery advertises ${alg}`);
   }
 });
 
@@ -301,6 +325,21 @@ test('oidcc-idtoken-rs256', async () => {
   assert.equal(jwk.kty, 'RSA');
   assert.equal(await verifyWithJwks(tokens.id_token), true);
 });
+
+for (const alg of ['ES256', 'EdDSA']) {
+  test(`ID tokens signed with the client's id_token_signed_response_alg: ${alg}, at the code exchange and on refresh`, async () => {
+    const ctx = await setup({ idTokenAlg: alg });
+    assert.ok(ctx.config.serverMetadata().id_token_signing_alg_values_supported.includes(alg), `discovery advertises ${alg}`);
+    const { tokens, claims, checks } = await signIn(ctx, { scope: 'openid offline_access' });
+    assertIdToken(ctx, claims, { nonce: checks.expectedNonce });
+    assert.equal(decodeJwt(tokens.id_token).header.alg, alg);
+    assert.equal(await verifyWithJwks(tokens.id_token), true);
+    const refreshed = await oidc.refreshTokenGrant(ctx.config, tokens.refresh_token);
+    assert.ok(refreshed.id_token, 'the refresh answers an ID token');
+    assert.equal(decodeJwt(refreshed.id_token).header.alg, alg);
+    assert.equal(await verifyWithJwks(refreshed.id_token), true);
+  });
+}
 
 test('oidcc-userinfo-get', async () => {
   const ctx = await setup();
@@ -648,7 +687,8 @@ async function rotateKeys() {
   const before = await signIn(ctx);
   const oldKid = decodeJwt(before.tokens.id_token).header.kid;
   const out = cli('keys', 'rotate');
-  const newKid = /signing key ([A-Za-z0-9_-]+)/.exec(out)?.[1];
+  // A key per algorithm: the client signs with RS256 (the default).
+  const newKid = /([A-Za-z0-9_-]+) \(RS256\)/.exec(out)?.[1];
   assert.ok(newKid && newKid !== oldKid, `keys rotate printed a new kid: ${out}`);
   // Within 30 s the running provider publishes both keys.
   const rotatedAt = Date.now();

@@ -94,7 +94,7 @@ export function createUser({ mfa = false, username, email, password } = {}) {
  *   requireMfa    the client requires two-factor sign-in
  *   name          display name
  */
-export function createClient({ id, public: isPublic = false, secret, redirectUris, postLogoutUris, requireMfa = false, name } = {}) {
+export function createClient({ id, public: isPublic = false, secret, redirectUris, postLogoutUris, requireMfa = false, name, idTokenAlg } = {}) {
   id ??= uniqueName('client');
   redirectUris ??= [`https://rp.example.test/${id}/callback`];
   postLogoutUris ??= [`https://rp.example.test/${id}/signed-out`];
@@ -110,8 +110,9 @@ export function createClient({ id, public: isPublic = false, secret, redirectUri
   }
   if (requireMfa) args.push('--require-mfa');
   if (name) args.push('--name', name);
+  if (idTokenAlg) args.push('--id-token-alg', idTokenAlg);
   cli(...args);
-  return { id, secret, public: isPublic, redirectUri: redirectUris[0], redirectUris, postLogoutUri: postLogoutUris[0], postLogoutUris };
+  return { id, secret, public: isPublic, redirectUri: redirectUris[0], redirectUris, postLogoutUri: postLogoutUris[0], postLogoutUris, idTokenAlg };
 }
 
 /** The 30-second TOTP time step of date. */
