@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	goruntime "runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,6 +48,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Start-up's garbage (a dummy password hash, key generation) goes
+	// back to the system before the first request.
+	debug.FreeOSMemory()
 	return runServer(ctx, rt, srv)
 }
 
@@ -74,8 +79,12 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 	if slots == 0 {
 		slots = goruntime.GOMAXPROCS(0)
 	}
+	// Client secrets hash slowly only when weak and not yet remembered
+	// (credential.ClientSecrets): half as many slots suffice.
+	clientSlots := max(slots/2, 1)
 	rt.hasher.Limit(credential.NewGate(slots, hashWait))
-	rt.hasher.LimitClients(credential.NewGate(slots, hashWait))
+	rt.hasher.LimitClients(credential.NewGate(clientSlots, hashWait))
+	limitMemory(rt, slots+clientSlots)
 	attempts := cfg.Lockout.AttemptsPerMinutePerIP
 	if attempts == 0 {
 		attempts = -1 // off
@@ -200,6 +209,26 @@ func metricsServer(rt *runtime, srv *provider.Server) (*http.Server, error) {
 	}()
 	rt.log.Info("metrics listening", "addr", ln.Addr().String())
 	return ms, nil
+}
+
+// memoryBase is the memory otpgate needs besides its password hashes;
+// hashMemory is one argon2id computation's (19 MiB) with room to spare.
+const (
+	memoryBase = 16 << 20
+	hashMemory = 20 << 20
+)
+
+// limitMemory sets the Go runtime's soft memory limit to what otpgate
+// needs with every hashing slot busy, unless GOMEMLIMIT says otherwise:
+// each argon2id leaves 19 MiB of garbage, and without a limit the
+// collector lets the heap grow to twice what is live before it runs.
+func limitMemory(rt *runtime, hashSlots int) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit := int64(memoryBase + hashSlots*hashMemory)
+	debug.SetMemoryLimit(limit)
+	rt.log.Info("memory limit set", "bytes", limit, "hash_slots", hashSlots)
 }
 
 // hashWait is how long a password check waits for a hashing slot before
