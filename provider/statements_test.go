@@ -15,13 +15,10 @@ import (
 // TestStatementsPerSignInStep counts the SQL statements each request of a
 // sign-in of an enrolled user sends, redirects included, and holds them to
 // a budget: a new statement on the hot path has to be a decision. (Before
-// the sign-in service: authorize 8, password 14, question 15, passcode 20
-// with one more redirect. Budgets and device cookies added one statement
-// each to password and question (the decay of a quiet budget; a browser
-// without a device cookie needs no known-browser lookup) and one to the
-// last step (remembering the browser). Rotating the browser binding at
-// the password and at the finish adds two each: the browser's flows and
-// an enrollment it holds move to the new binding.)
+// the performance work: authorize 8, password 16, question 11, passcode
+// 18. Now each request reads its flow, user and device at once, the
+// dispatcher draws the page it decides on, the binding moves in the
+// step's own write, and the passcode's transaction finishes the flow.)
 func TestStatementsPerSignInStep(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
