@@ -147,11 +147,18 @@ type tokenUser[T any] struct {
 	User  User `gorm:"embedded;embeddedPrefix:u_"`
 }
 
+// claimColumns are the user columns a token request needs: who, whether
+// the account is enabled, and the claims its tokens carry.
+const claimColumns = "users.id AS u_id, users.username AS u_username, users.email AS u_email, users.name AS u_name, " +
+	"users.disabled AS u_disabled, users.updated_at AS u_updated_at"
+
 // tokenWithUser reads one token row of table (model T) matching where,
 // with its user (nil when the account no longer exists), in one statement.
+// Of the user only claimColumns are read: the token endpoints' hot path
+// reads no lockout counters or hashes.
 func tokenWithUser[T any](ctx context.Context, s *Store, table, where string, args ...any) (*T, *User, error) {
 	var model T
-	q := "SELECT " + joinedColumns(s.db, &model, table, "t_") + ", " + joinedColumns(s.db, &User{}, "users", "u_") +
+	q := "SELECT " + joinedColumns(s.db, &model, table, "t_") + ", " + claimColumns +
 		" FROM " + table + " LEFT JOIN users ON users.id = " + table + ".user_id WHERE " + where
 	var rows []tokenUser[T]
 	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
