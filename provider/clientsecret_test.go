@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -82,5 +83,54 @@ func TestClientSecretUpgradedOnUse(t *testing.T) {
 	}
 	if status, next := refresh("weak", appSecret, token); status != http.StatusOK || next == "" {
 		t.Errorf("refresh with the remembered secret: %d", status)
+	}
+}
+
+// TestClientChangesReachOtherReplicas: each replica keeps the client rows
+// it read for 3 seconds; a change made on one replica is seen there at
+// once and on every other within those seconds: a removed redirect URI is
+// refused and a rotated secret stops working.
+func TestClientChangesReachOtherReplicas(t *testing.T) {
+	t.Parallel()
+	a, b := twoServers(t)
+	secret := credential.NewToken()
+	a.addClient("app", secret)
+	a.addUser("erin", erinPW, "Rex")
+	nonce := "n"
+	viaA := a.relyingParty("app", secret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
+	viaB := b.relyingParty("app", secret, &nonce, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
+	code := newBrowser(t).signIn(authURL(viaB, nonce, ""), "erin", erinPW, "rex").code(t)
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](context.Background(), code, viaB)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Replica a rotates the secret and replaces the redirect URIs.
+	rotated := credential.NewToken()
+	hash := a.hasher.HashClientSecret(rotated)
+	uris := store.StringList{"https://" + rpHost + "/elsewhere"}
+	if err := a.store.UpdateClient(context.Background(), "app", store.ClientUpdate{SecretHash: &hash, RedirectURIs: &uris}); err != nil {
+		t.Fatal(err)
+	}
+	if p := newBrowser(t).get(authURL(viaA, nonce, "")); p.Step() != "error" {
+		t.Fatalf("the replica that made the change still accepts the removed redirect URI: step %q", p.Step())
+	}
+	refresh := func(h *harness, secret string) int {
+		status, _ := h.tokenRequest(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tokens.RefreshToken}}, "app", secret)
+		return status
+	}
+	if status := refresh(a, secret); status != http.StatusUnauthorized {
+		t.Fatalf("the old secret on the replica that rotated it: %d, want 401", status)
+	}
+
+	a.clock.Advance(3 * time.Second) // the replicas share the clock
+	if p := newBrowser(t).get(authURL(viaB, nonce, "")); p.Step() != "error" {
+		t.Fatalf("3 s after the change the other replica still accepts the removed redirect URI: step %q", p.Step())
+	}
+	if status := refresh(b, secret); status != http.StatusUnauthorized {
+		t.Fatalf("3 s after the rotation the other replica still accepts the old secret: %d", status)
+	}
+	if status := refresh(b, rotated); status != http.StatusOK {
+		t.Fatalf("the rotated secret on the other replica: %d", status)
 	}
 }
