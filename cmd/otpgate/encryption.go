@@ -71,7 +71,14 @@ func (c *cli) rotateEncryption(ctx context.Context, args []string) error {
 	return nil
 }
 
-func plural(k store.SealedKind) string { return string(k) + "s" }
+// plural names several values of kind k ("device secrets"; "pending
+// recovery codes" is already plural: each value is a sealed set).
+func plural(k store.SealedKind) string {
+	if strings.HasSuffix(string(k), "s") {
+		return string(k)
+	}
+	return string(k) + "s"
+}
 
 // encryptionStatus is `keys encryption-status`: how many stored values
 // each encryption key id seals, so that an operator sees when no value

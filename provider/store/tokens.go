@@ -137,7 +137,7 @@ func (s *Store) RefreshTokenByHash(ctx context.Context, hash string, reuse time.
 	if !lookupable(hash) {
 		return nil, nil, ErrNotFound
 	}
-	rt, u, err := tokenWithUser[RefreshToken](ctx, s, "refresh_tokens", "refresh_tokens.token_hash = ?", hash)
+	rt, u, err := s.readRefreshToken(ctx, hash)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -185,8 +185,7 @@ func (s *Store) AccessTokenWithUser(ctx context.Context, id string) (*AccessToke
 	if !lookupable(id) {
 		return nil, nil, ErrNotFound
 	}
-	return tokenWithUser[AccessToken](ctx, s, "access_tokens",
-		"access_tokens.id = ? AND access_tokens.revoked_at IS NULL AND access_tokens.expires_at > ?", id, s.now())
+	return s.readAccessToken(ctx, id)
 }
 
 // RevokeAccessToken revokes one access token.
