@@ -15,6 +15,7 @@ import (
 
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/store"
 )
 
 // BenchmarkSignIn measures one full sign-in as a relying party sees it:
@@ -42,10 +43,16 @@ func BenchmarkSignIn(b *testing.B) {
 
 // benchTokens signs an account in once and returns the harness, the
 // client's secret and the first token response (with a refresh token).
-func benchTokens(b *testing.B) (*harness, string, *oidc.Tokens[*oidc.IDTokenClaims]) {
+// The client signs its ID tokens with alg ("" for the default, RS256).
+func benchTokens(b *testing.B, alg string) (*harness, string, *oidc.Tokens[*oidc.IDTokenClaims]) {
 	h := newHarness(b)
 	secret := credential.NewToken()
 	h.addClient("app", secret)
+	if alg != "" {
+		if err := h.store.UpdateClient(context.Background(), "app", store.ClientUpdate{IDTokenSignedResponseAlg: &alg}); err != nil {
+			b.Fatal(err)
+		}
+	}
 	h.addUser("bench", "bench-password-1", "answer")
 	nonce := "n"
 	app := h.relyingParty("app", secret, &nonce, oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeOfflineAccess)
@@ -58,10 +65,16 @@ func benchTokens(b *testing.B) (*harness, string, *oidc.Tokens[*oidc.IDTokenClai
 }
 
 // BenchmarkRefresh measures one refresh grant (client authentication,
-// rotation, a new ID token signed with the default RS256), the HTTP
-// round trip on loopback included. Run: go test -run '^$' -bench Refresh ./provider/
+// rotation, a new ID token signed with the default RS256, or ES256), the
+// HTTP round trip on loopback included. Run: go test -run '^$' -bench Refresh ./provider/
 func BenchmarkRefresh(b *testing.B) {
-	h, secret, tokens := benchTokens(b)
+	for _, alg := range []string{"RS256", "ES256"} {
+		b.Run(alg, func(b *testing.B) { benchRefresh(b, alg) })
+	}
+}
+
+func benchRefresh(b *testing.B, alg string) {
+	h, secret, tokens := benchTokens(b, alg)
 	token := tokens.RefreshToken
 	client := &http.Client{}
 	b.ResetTimer()
@@ -89,7 +102,7 @@ func BenchmarkRefresh(b *testing.B) {
 // BenchmarkUserinfo measures one userinfo request with a bearer token.
 // Run: go test -run '^$' -bench Userinfo ./provider/
 func BenchmarkUserinfo(b *testing.B) {
-	h, _, tokens := benchTokens(b)
+	h, _, tokens := benchTokens(b, "")
 	client := &http.Client{}
 	b.ResetTimer()
 	for b.Loop() {
