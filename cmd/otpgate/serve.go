@@ -51,6 +51,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	// Start-up's garbage (a dummy password hash, key generation) goes
 	// back to the system before the first request.
 	debug.FreeOSMemory()
+	idle := time.NewTicker(idleRelease)
+	defer idle.Stop()
+	go releaseWhenIdle(ctx, rt.hasher.Computations, idle.C, debug.FreeOSMemory)
 	return runServer(ctx, rt, srv)
 }
 
@@ -229,6 +232,34 @@ func limitMemory(rt *runtime, hashSlots int) {
 	limit := int64(memoryBase + hashSlots*hashMemory)
 	debug.SetMemoryLimit(limit)
 	rt.log.Info("memory limit set", "bytes", limit, "hash_slots", hashSlots)
+}
+
+// idleRelease is how long no password hash runs before the memory the
+// last ones used goes back to the system.
+const idleRelease = 10 * time.Second
+
+// releaseWhenIdle returns freed memory to the system once hashing has
+// stopped for a while: each argon2id leaves 19 MiB behind, which the
+// runtime would otherwise keep for minutes after a burst of sign-ins.
+// It looks at each tick whether hashes (a count of hashes computed)
+// moved since the last one.
+func releaseWhenIdle(ctx context.Context, hashes func() int64, tick <-chan time.Time, release func()) {
+	last, pending := hashes(), false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+		if n := hashes(); n != last {
+			last, pending = n, true
+			continue
+		}
+		if pending {
+			release()
+			pending = false
+		}
+	}
 }
 
 // hashWait is how long a password check waits for a hashing slot before
