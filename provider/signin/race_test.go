@@ -88,7 +88,8 @@ func TestPasscodeRaceExactLock(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		alice := e.user("alice")
 		secret, _ := e.device(alice)
-		js := e.journeys(alice, 10)
+		// One journey per racer, as each request loads its own.
+		js := e.journeys(alice, 30)
 		wrong := "000000"
 		for off := int64(-1); off <= 1; off++ {
 			if e.code(secret, off) == wrong {
@@ -97,7 +98,7 @@ func TestPasscodeRaceExactLock(t *testing.T) {
 		}
 		e.events.reset()
 		results, errs := race(30, func(i int) (signin.Result, error) {
-			return e.svc.Passcode(ctxOf(t), js[i%len(js)], wrong)
+			return e.svc.Passcode(ctxOf(t), js[i], wrong)
 		})
 		rejected := map[int]bool{}
 		moved := 0
