@@ -69,6 +69,9 @@ func Open(driver, dsn string) (*Store, error) {
 		// One writer at a time is SQLite's model; a small pool keeps
 		// readers concurrent while writers queue on the busy timeout.
 		sqlDB.SetMaxOpenConns(8)
+		// A connection idle this long closes, and its page cache (outside
+		// Go's heap) goes with it: a burst leaves no eight caches behind.
+		sqlDB.SetConnMaxIdleTime(15 * time.Second)
 	} else {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
