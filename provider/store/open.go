@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -52,6 +52,11 @@ func Open(driver, dsn string) (*Store, error) {
 		if perr != nil {
 			return nil, perr
 		}
+		// The driver keeps each statement's compiled form with its
+		// sql.Stmt, so prepared statements spare SQLite's parser on every
+		// request; PostgreSQL's driver caches statements of its own.
+		cfg.PrepareStmt = true
+		cfg.PrepareStmtMaxSize = 512
 		db, err = gorm.Open(sqlite.Open(sqliteDSN(path)), cfg)
 	case "postgres":
 		db, err = gorm.Open(postgres.Open(dsn), cfg)
@@ -116,8 +121,7 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	// Do not add _time_format: the driver stops reading the DSN after it,
-	// which silently drops _txlock. The default format is already SQLite's.
+	q.Set("_time_format", "sqlite")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }
