@@ -52,7 +52,16 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 		}
 		if !protocol.RedirectURIAllowed(cl, redirect) {
 			log.InfoContext(req.Context(), "authorize refused: unregistered redirect URI", "client_id", clientID)
-			return web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
+			pe := web.NewPageError(http.StatusBadRequest, templates.MsgInvalidRedirect, nil)
+			// The way back is the application's registered address, never
+			// the one this request named.
+			pe.ClientID = cl.ID
+			for _, u := range cl.RedirectURIs {
+				if pe.AppURL = web.AppURL(u); pe.AppURL != "" {
+					break
+				}
+			}
+			return pe
 		}
 		if requestObject {
 			return next(c)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -258,7 +259,16 @@ func (w *wiring) server() (*Server, error) {
 		return nil, err
 	}
 	e.IPExtractor = extractor
-	e.HTTPErrorHandler = web.ErrorPages(o.Renderer, o.Logger, w.cookies.PageLang)
+	e.HTTPErrorHandler = web.ErrorPages(o.Renderer, o.Logger, w.cookies.PageLang, func(ctx context.Context, id string) string {
+		c, err := o.Store.ClientByID(ctx, id)
+		if err != nil {
+			return ""
+		}
+		if c.Name != "" {
+			return c.Name
+		}
+		return c.ID
+	})
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Logger.ErrorContext(c.Request().Context(), "panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
@@ -274,7 +284,7 @@ func (w *wiring) server() (*Server, error) {
 	srv := &Server{echo: e, op: w.op, keys: w.keys, metrics: w.metrics}
 	browser := e.Group("", web.SecurityHeaders)
 	w.login.Mount(browser)
-	browser.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler())))
+	browser.GET("/static/*", staticFiles())
 	if o.Extra != nil {
 		o.Extra(browser)
 	}
@@ -314,10 +324,18 @@ func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 // Keys gives access to the signing keys.
 func (s *Server) Keys() *protocol.Keys { return s.keys }
 
-func staticHandler() http.Handler {
-	fs := http.FileServerFS(templates.Static())
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fs.ServeHTTP(w, r)
-	})
+// staticFiles serves the embedded assets; a name that is none of them (or
+// a directory) is the translated 404 page, not the file server's text.
+func staticFiles() echo.HandlerFunc {
+	files := templates.Static()
+	server := http.StripPrefix("/static/", http.FileServerFS(files))
+	return func(c echo.Context) error {
+		name := c.Param("*")
+		if st, err := fs.Stat(files, name); err != nil || st.IsDir() || !fs.ValidPath(name) {
+			return echo.ErrNotFound
+		}
+		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+		server.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
 }

@@ -50,6 +50,19 @@ func TestFirstSignInThroughRealForms(t *testing.T) {
 	if p.Step() != "setup" || p.Status != http.StatusBadRequest || p.Alert() == "" {
 		t.Fatalf("mismatch: step %q status %d alert %q", p.Step(), p.Status, p.Alert())
 	}
+	// Only the passwords were wrong: the question and the answers stay,
+	// the passwords do not.
+	if _, form, err := p.Form(nil); err != nil || form.Get("question") != "birth_city" || form.Get("answer") != "Tokyo" ||
+		form.Get("answer_confirm") != "Tokyo" || form.Get("new_password") != "" || form.Get("new_password_confirm") != "" {
+		t.Fatalf("after a password mismatch the form holds %v (%v)", form, err)
+	}
+	// An answer problem keeps the question only.
+	p = b.submit(p, map[string]string{"new_password": "a-brand-new-password", "new_password_confirm": "a-brand-new-password",
+		"question": "birth_city", "answer": "Tokyo", "answer_confirm": "Osaka"})
+	if _, form, err := p.Form(nil); err != nil || p.Step() != "setup" || form.Get("question") != "birth_city" ||
+		form.Get("answer") != "" || form.Get("answer_confirm") != "" {
+		t.Fatalf("after an answer mismatch: step %q form %v (%v)", p.Step(), form, err)
+	}
 	p = b.submit(p, map[string]string{"new_password": "a-brand-new-password", "new_password_confirm": "a-brand-new-password",
 		"question": "birth_city", "answer": "Tokyo", "answer_confirm": "  tokyo "})
 	if p.Step() != "question" {

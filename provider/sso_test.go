@@ -163,3 +163,44 @@ func TestLogoutEndsTheSession(t *testing.T) {
 		t.Fatalf("forged logout link led to %s (%q)", p.URL, p.Step())
 	}
 }
+
+// TestLogoutCancelKeepsTheSession: Cancel on the confirmation ends
+// nothing; the application that asked gets its browser back at its
+// registered address, and a logout nobody verified says "still signed in".
+func TestLogoutCancelKeepsTheSession(t *testing.T) {
+	t.Parallel()
+	h := setupApp(t)
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	b.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex").code(t)
+	end, err := rp.EndSession(context.Background(), app, "", "https://rp.example/bye", "bye-state", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.get(end.String() + "&client_id=app")
+	if p.Step() != "logout" || p.Text("cancel") == "" {
+		t.Fatalf("end_session: step %q, no Cancel", p.Step())
+	}
+	p = b.postForm(p, "/logout", map[string]string{"cancel": "yes"})
+	if p.Location != "https://rp.example/bye?state=bye-state" {
+		t.Fatalf("after Cancel: location %q", p.Location)
+	}
+	if p := b.get(authURL(app, nonce, "")); p.code(t) == "" {
+		t.Fatal("the session did not survive Cancel")
+	}
+	// Without a verified return address: a page that says nothing ended.
+	p = b.get(h.issuer + "/logout")
+	p = b.postForm(p, "/logout", map[string]string{"cancel": "yes"})
+	if p.Step() != "logged-out" || !strings.Contains(p.Body, "You are still signed in.") {
+		t.Fatalf("Cancel without a return address: step %q\n%s", p.Step(), p.Body)
+	}
+	if p := b.get(authURL(app, nonce, "")); p.code(t) == "" {
+		t.Fatal("the session did not survive Cancel")
+	}
+	// Without a CSRF token, Cancel is refused like any other post.
+	p = b.get(h.issuer + "/logout")
+	if p = b.postForm(p, "/logout", map[string]string{"cancel": "yes", "csrf": "forged"}); p.Status != http.StatusForbidden {
+		t.Fatalf("Cancel with a forged CSRF token: status %d", p.Status)
+	}
+}

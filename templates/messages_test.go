@@ -109,12 +109,26 @@ func TestApps(t *testing.T) {
 		if !AppKnown(a.ID) {
 			t.Errorf("AppKnown(%q) = false", a.ID)
 		}
-		if a.DownloadURL != "" && !strings.HasPrefix(a.DownloadURL, "https://") {
-			t.Errorf("%s: download URL %q is not https", a.ID, a.DownloadURL)
+		// Each tested app names its Android and iPhone store pages.
+		var platforms []string
+		for _, d := range a.Downloads {
+			platforms = append(platforms, d.Platform)
+			if !strings.HasPrefix(d.URL, "https://") {
+				t.Errorf("%s: download URL %q is not https", a.ID, d.URL)
+			}
+		}
+		if got := strings.Join(platforms, ","); got != "Android,iPhone" && a.ID != "other" {
+			t.Errorf("%s: platforms %q, want Android and iPhone", a.ID, got)
+		}
+		if name := AppName("en", a.ID); name == "" || name == a.ID {
+			t.Errorf("AppName(en, %q) = %q", a.ID, name)
 		}
 		if (a.Name == "") != (a.ID == "other") {
 			t.Errorf("%s: only \"other\" has a translated name", a.ID)
 		}
+	}
+	if AppName("ja", "other") != "その他の TOTP アプリ" || AppName("en", "google-authenticator") != "Google Authenticator" || AppName("en", "gone") != "" {
+		t.Errorf("AppName: %q %q %q", AppName("ja", "other"), AppName("en", "google-authenticator"), AppName("en", "gone"))
 	}
 	if Apps[len(Apps)-1].ID != "other" {
 		t.Errorf("\"other\" is not the last app")

@@ -1,6 +1,10 @@
 package templates
 
-import "html/template"
+import (
+	"html/template"
+	"net/url"
+	"strings"
+)
 
 // Base is embedded in every page struct and carries what every page needs.
 type Base struct {
@@ -52,6 +56,9 @@ type SetupPage struct {
 	Base
 	QuestionEnabled bool
 	Question        string // key of the preselected question, from Questions
+	// Answer and AnswerConfirm refill the answer fields when only the
+	// passwords were refused; the password fields are never refilled.
+	Answer, AnswerConfirm string
 }
 
 // QuestionPage asks the user's security question (data-step="question").
@@ -80,6 +87,20 @@ type EnrollPage struct {
 	Account string // account name the app will display, shown under the key
 }
 
+// OpenAppURL is the otpauth:// link that hands the key to an
+// authenticator app on the same phone ("Open in authenticator app"), or ""
+// when OTPAuthURI is not a TOTP key URI.
+func (p EnrollPage) OpenAppURL() template.URL {
+	if !strings.HasPrefix(p.OTPAuthURI, "otpauth://totp/") {
+		return ""
+	}
+	return template.URL(p.OTPAuthURI)
+}
+
+// KeyText is the setup key as the copy button copies it: without the
+// spaces that group it for reading.
+func (p EnrollPage) KeyText() string { return strings.Join(strings.Fields(p.SetupKey), "") }
+
 // RecoveryCodesPage shows the recovery codes once, right after enrollment
 // (data-step="recovery-codes"), listed in id="recovery-codes". Its form,
 // the journey's final submit, posts to /login/recovery-codes.
@@ -88,9 +109,19 @@ type RecoveryCodesPage struct {
 	Codes []string
 }
 
+// CodesText is the codes one per line, as copied and downloaded.
+func (p RecoveryCodesPage) CodesText() string { return strings.Join(p.Codes, "\n") + "\n" }
+
+// CodesFile is a data: URL of CodesText, the "Download" link's target: the
+// codes never leave the page for the server to keep.
+func (p RecoveryCodesPage) CodesFile() template.URL {
+	return template.URL("data:text/plain;charset=utf-8," + url.PathEscape(p.CodesText()))
+}
+
 // OTPPage asks for the one-time passcode at each sign-in (data-step="otp").
-// Its form posts "code" to /login/otp; below it, the link
-// <a id="lost-device"> leads to ResetURL.
+// Its form posts "code" to /login/otp; below it, the section "Reset your
+// OTP device" holds the link <a id="lost-device"> ("Reset Device", styled
+// as a button) to ResetURL, as the customer's document names them.
 type OTPPage struct {
 	Base
 	ResetURL string // the lost-device reset step; the link is left out when empty
@@ -127,6 +158,7 @@ type EnrollProofPage struct {
 // role="alert" element, whatever Base.Error holds, and has no form.
 type LockedPage struct {
 	Base
+	AppURL string // "Back to the application" (Base.ClientName names it); left out when empty
 }
 
 // ErrorPage explains, without technical details, why the request cannot
@@ -135,7 +167,10 @@ type ErrorPage struct {
 	Base
 	Status  int     // HTTP status; the caller writes it, the page does not show it
 	Message Message // the explanation; falls back to Base.Error, then MsgInternal
-	BackURL string  // optional link back; may be empty
+	// The ways forward, each shown when set: AppURL "Back to the
+	// application" (Base.ClientName names it), RestartURL "Start again",
+	// RetryURL "Try again".
+	AppURL, RestartURL, RetryURL string
 }
 
 // LogoutPage asks for confirmation before RP-initiated logout
@@ -157,6 +192,7 @@ type LogoutPage struct {
 // (data-step="logged-out").
 type LoggedOutPage struct {
 	Base
+	StillSignedIn bool // the person chose Cancel on the logout page: nothing was ended
 }
 
 // DemoPage is the built-in demo relying party (data-step="demo").

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -74,9 +75,9 @@ var samplePages = []samplePage{
 		make: func(b Base) any { return EnrollProofPage{Base: b, FirstEnrollment: true} }},
 	{step: "locked", alert: true, make: func(b Base) any { return LockedPage{Base: b} }},
 	{step: "error", alert: true, make: func(b Base) any {
-		return ErrorPage{Base: b, Status: 400, Message: MsgBadRequest, BackURL: "/login/next?authRequestID=r1"}
+		return ErrorPage{Base: b, Status: 400, Message: MsgBadRequest, RestartURL: "/authorize?client_id=wiki", AppURL: "https://wiki.example/"}
 	}},
-	{step: "logout", actions: []string{"/logout"}, autofocus: 1, make: func(b Base) any {
+	{step: "logout", actions: []string{"/logout", "/logout"}, autofocus: 1, make: func(b Base) any {
 		return LogoutPage{Base: b, ClientName: "Wiki", Action: "/logout", PostLogoutRedirectURI: "https://app.example/bye", State: "s1", ClientID: "wiki"}
 	}},
 	{step: "logged-out", make: func(b Base) any { return LoggedOutPage{Base: b} }},
@@ -143,7 +144,10 @@ func checkPage(t *testing.T, out string, sp samplePage, b Base) {
 			t.Errorf("missing %s", want)
 		}
 	}
-	if len(all(doc, "script")) > 0 || len(all(doc, "style")) > 0 || strings.Contains(out, " style=") {
+	// One script, the page's own file (CSP script-src 'self'), never inline.
+	scripts := all(doc, "script")
+	if len(scripts) != 1 || attr(scripts[0], "src") != "/static/otpgate.js" || text(scripts[0]) != "" ||
+		len(all(doc, "style")) > 0 || strings.Contains(out, " style=") || onHandler(doc) {
 		t.Errorf("inline script or style found")
 	}
 
@@ -161,8 +165,14 @@ func checkPage(t *testing.T, out string, sp samplePage, b Base) {
 		if sp.flow != hasHidden(f, "authRequestID", b.AuthRequestID) {
 			t.Errorf("form %s: hidden authRequestID present = %v, want %v", sp.actions[i], !sp.flow, sp.flow)
 		}
-		if len(all(f, "button")) != 1 {
-			t.Errorf("form %s: %d buttons, want 1", sp.actions[i], len(all(f, "button")))
+		submits := 0
+		for _, b := range all(f, "button") {
+			if attr(b, "type") != "button" {
+				submits++
+			}
+		}
+		if submits != 1 {
+			t.Errorf("form %s: %d submit buttons, want 1", sp.actions[i], submits)
 		}
 	}
 	autofocus := 0
@@ -239,7 +249,7 @@ func TestEscaping(t *testing.T) {
 	b := Base{Lang: "en", CSRF: evil, AuthRequestID: evil, ClientName: evil}
 	pages := []any{
 		PasswordPage{Base: b, Username: evil},
-		ErrorPage{Base: b, BackURL: "javascript:alert(1)"},
+		ErrorPage{Base: b, AppURL: "javascript:alert(1)", RestartURL: "javascript:alert(1)", RetryURL: "javascript:alert(1)"},
 		DemoPage{Base: b, SignedIn: true, Claims: `</pre>` + evil, Error: evil, Issuer: evil},
 		LogoutPage{Base: b, Action: "javascript:alert(1)", State: evil},
 		EnrollPage{Base: b, SelectedApp: evil, SetupKey: evil, OTPAuthURI: evil, QRCode: sampleQR, Issuer: evil, Account: evil},
@@ -339,8 +349,9 @@ func TestEnrollPage(t *testing.T) {
 			if attr(img, "alt") != r.cat.text(lang, "enroll.qr_alt") || attr(img, "width") != "256" || attr(img, "height") != "256" {
 				t.Errorf("img alt/width/height wrong: %v", img.Attr)
 			}
-			if strings.Contains(out, `href="otpauth:`) {
-				t.Errorf("otpauth URI rendered as a link")
+			// The otpauth URI is a link once: "Open in authenticator app".
+			if strings.Count(out, `href="otpauth:`) != 1 {
+				t.Errorf("otpauth URI rendered as a link %d times", strings.Count(out, `href="otpauth:`))
 			}
 			if !strings.Contains(text(doc), page.Account) || !strings.Contains(text(doc), page.Issuer) {
 				t.Errorf("account or issuer not shown")
@@ -384,19 +395,36 @@ func TestEnrollPage(t *testing.T) {
 					links = append(links, a)
 				}
 			}
-			var want []App
+			// "Download and install", then each tested app's store pages,
+			// grouped by app (the page's script shows the chosen app's).
+			type dl struct{ app, href, text string }
+			var want []dl
 			for _, app := range Apps {
-				if app.DownloadURL != "" {
-					want = append(want, app)
+				for _, d := range app.Downloads {
+					want = append(want, dl{app.ID, d.URL, app.Name + " (" + d.Platform + ")"})
 				}
 			}
 			if len(links) != len(want) {
 				t.Fatalf("%d download links, want %d", len(links), len(want))
 			}
 			for i, a := range links {
-				if attr(a, "href") != want[i].DownloadURL || text(a) != want[i].Name || attr(a, "rel") != "noopener noreferrer" {
-					t.Errorf("download link %d = %v %q", i, a.Attr, text(a))
+				if attr(a, "href") != want[i].href || text(a) != want[i].text || attr(a, "rel") != "noopener noreferrer" ||
+					attr(a.Parent.Parent, "data-app-downloads") != want[i].app {
+					t.Errorf("download link %d = %v %q, want %+v", i, a.Attr, text(a), want[i])
 				}
+			}
+			if h := byID(doc, "downloads_title"); h == nil || text(h) != r.cat.text(lang, "enroll.download_install") {
+				t.Errorf("no Download and install title")
+			}
+			// On a phone: the key opens in the app, and it can be copied.
+			if a := byID(doc, "open-app"); a == nil || attr(a, "href") != page.OTPAuthURI || text(a) != r.cat.text(lang, "enroll.open_app") {
+				t.Errorf("no Open in authenticator app link to the otpauth URI")
+			}
+			if b := byID(doc, "copy-key"); b == nil || attr(b, "type") != "button" || attr(b, "data-copy") != "setup-key" {
+				t.Errorf("no copy button for the setup key")
+			}
+			if k := byID(doc, "setup-key"); k == nil || strings.Contains(attr(k, "data-copy-text"), " ") || attr(k, "data-copy-text") == "" {
+				t.Errorf("setup key copies with spaces or not at all")
 			}
 
 			code := byID(doc, "code")
@@ -408,7 +436,7 @@ func TestEnrollPage(t *testing.T) {
 			if !hasAttr(sel, "autofocus") || hasAttr(code, "autofocus") {
 				t.Errorf("autofocus should start at the app select")
 			}
-			if b := first(forms[0], "button"); b == nil || text(b) != r.cat.text(lang, "button.verify_device") {
+			if b := submitButton(forms[0]); b == nil || text(b) != r.cat.text(lang, "button.verify_device") {
 				t.Errorf("no Verify device button")
 			}
 		})
@@ -465,12 +493,27 @@ func TestRecoveryCodesPage(t *testing.T) {
 		}
 		f := first(doc, "form")
 		for _, in := range all(f, "input") {
-			if attr(in, "type") != "hidden" {
+			if attr(in, "type") != "hidden" && attr(in, "name") != "saved" {
 				t.Errorf("%s: visible input %q in the final form", lang, attr(in, "name"))
 			}
 		}
-		if b := first(f, "button"); b == nil || text(b) != r.cat.text(lang, "button.submit") {
+		// "I have saved these codes" must be ticked before Submit.
+		if in := byID(f, "saved"); in == nil || attr(in, "type") != "checkbox" || !hasAttr(in, "required") || hasAttr(in, "checked") {
+			t.Errorf("%s: no required, unticked I-have-saved checkbox", lang)
+		}
+		if b := submitButton(f); b == nil || text(b) != r.cat.text(lang, "button.submit") {
 			t.Errorf("%s: no Submit button", lang)
+		}
+		// Copy, download and print; the download holds exactly the codes.
+		dl := byID(doc, "download-codes")
+		want := "data:text/plain;charset=utf-8," + url.PathEscape(strings.Join(codes, "\n")+"\n")
+		if dl == nil || attr(dl, "href") != want || attr(dl, "download") == "" {
+			t.Errorf("%s: download link = %v", lang, dl)
+		}
+		for _, id := range []string{"copy-codes", "print-codes"} {
+			if b := byID(doc, id); b == nil || attr(b, "type") != "button" || !hasAttr(b, "hidden") || inForm(b) {
+				t.Errorf("%s: %s must be a script-revealed button outside the form", lang, id)
+			}
 		}
 	}
 	if got := r.cat.text("en", "codes.intro"); got != "Your device is set up. Save these recovery codes somewhere safe. Each one works once, if you lose your device. They will not be shown again." {
@@ -493,12 +536,21 @@ func TestOTPPage(t *testing.T) {
 			t.Errorf("%s: code not autofocused", lang)
 		}
 		a := byID(doc, "lost-device")
-		if a == nil || a.Data != "a" || attr(a, "href") != reset || text(a) != r.cat.text(lang, "otp.lost") {
+		if a == nil || a.Data != "a" || attr(a, "href") != reset || text(a) != r.cat.text(lang, "button.reset_device") {
 			t.Fatalf("%s: lost-device link wrong:\n%s", lang, out)
+		}
+		// The customer's document: "under Reset your OTP device, select
+		// Reset Device" — a section of its own, headed with that name.
+		if h := byID(doc, "reset_device"); h == nil || h.Data != "h2" || text(h) != r.cat.text(lang, "otp.reset_title") ||
+			attr(h.Parent, "aria-labelledby") != "reset_device" || !contains(h.Parent, a) {
+			t.Errorf("%s: no Reset your OTP device section around the button:\n%s", lang, out)
 		}
 		if inForm(a) {
 			t.Errorf("%s: lost-device link inside the form", lang)
 		}
+	}
+	if got := r.cat.text("en", "otp.reset_title") + "|" + r.cat.text("en", "button.reset_device"); got != "Reset your OTP device|Reset Device" {
+		t.Errorf("reset section wording = %q, want the customer's document's labels", got)
 	}
 	if got := r.cat.text("en", "otp.title") + " " + r.cat.text("en", "otp.intro"); got != "Enter your one-time passcode Open your authenticator app and enter the 6-digit code for this account." {
 		t.Errorf("otp wording = %q", got)
@@ -511,14 +563,14 @@ func TestOTPPage(t *testing.T) {
 func TestResetPage(t *testing.T) {
 	r := newRenderer(t)
 	tests := []struct {
-		page                                 ResetPage
-		recovery, email, sent, contact, back bool
+		page                        ResetPage
+		recovery, email, sent, back bool
 	}{
-		{ResetPage{RecoveryAllowed: true, EmailAllowed: true, BackURL: "/b"}, true, true, false, false, true},
-		{ResetPage{RecoveryAllowed: true}, true, false, false, false, false},
-		{ResetPage{EmailAllowed: true, EmailSent: true, BackURL: "/b"}, false, true, true, false, true},
-		{ResetPage{EmailSent: true}, false, false, true, false, false},
-		{ResetPage{BackURL: "/b"}, false, false, false, true, true},
+		{ResetPage{RecoveryAllowed: true, EmailAllowed: true, BackURL: "/b"}, true, true, false, true},
+		{ResetPage{RecoveryAllowed: true}, true, false, false, false},
+		{ResetPage{EmailAllowed: true, EmailSent: true, BackURL: "/b"}, false, true, true, true},
+		{ResetPage{EmailSent: true}, false, false, true, false},
+		{ResetPage{BackURL: "/b"}, false, false, false, true},
 	}
 	for _, tc := range tests {
 		for _, lang := range Languages {
@@ -564,8 +616,9 @@ func TestResetPage(t *testing.T) {
 			if (status == 1) != tc.sent || status > 1 || alerts != 0 {
 				t.Errorf("%s: status=%d alerts=%d", name, status, alerts)
 			}
-			if strings.Contains(out, r.cat.text(lang, "reset.contact_admin")) != tc.contact {
-				t.Errorf("%s: contact-admin text shown = %v", name, !tc.contact)
+			// Asking the administrator is always one of the ways.
+			if h := byID(doc, "reset_admin"); h == nil || !strings.Contains(out, r.cat.text(lang, "reset.admin_intro")) {
+				t.Errorf("%s: no ask-your-administrator section", name)
 			}
 			if strings.Contains(out, `href="/b"`) != tc.back {
 				t.Errorf("%s: back link shown = %v", name, !tc.back)
@@ -651,6 +704,30 @@ func TestErrorPageMessage(t *testing.T) {
 	out = render(t, r, &ErrorPage{Base: Base{Lang: "xx"}, Status: 500})
 	if !strings.Contains(out, r.Text("en", MsgInternal)) || strings.Contains(out, "500") {
 		t.Errorf("empty message should fall back to MsgInternal without details:\n%s", out)
+	}
+}
+
+// TestLogoutCancel: the confirmation has a Cancel that posts the same
+// verified return address with cancel=yes, and no sign-out of its own.
+func TestLogoutCancel(t *testing.T) {
+	r := newRenderer(t)
+	for _, lang := range Languages {
+		doc := parse(t, render(t, r, LogoutPage{Base: Base{Lang: lang, CSRF: "c"}, Action: "/logout",
+			PostLogoutRedirectURI: "https://app.example/bye", State: "sig"}))
+		forms := all(doc, "form")
+		if len(forms) != 2 {
+			t.Fatalf("%s: %d forms", lang, len(forms))
+		}
+		cancel := forms[1]
+		b := byID(cancel, "cancel")
+		if b == nil || text(b) != r.cat.text(lang, "button.cancel") || hasAttr(b, "autofocus") ||
+			!hasHidden(cancel, "cancel", "yes") || !hasHidden(cancel, "post_logout_redirect_uri", "https://app.example/bye") ||
+			!hasHidden(cancel, "state", "sig") || !hasHidden(cancel, "csrf", "c") || hasHidden(forms[0], "cancel", "yes") {
+			t.Errorf("%s: Cancel form wrong", lang)
+		}
+	}
+	if r.cat.text("en", "button.cancel") != "Cancel" {
+		t.Errorf("Cancel wording")
 	}
 }
 
@@ -768,6 +845,39 @@ func attr(n *html.Node, key string) string {
 func hasAttr(n *html.Node, key string) bool {
 	for _, a := range n.Attr {
 		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// onHandler reports whether any element carries an inline event handler.
+func onHandler(doc *html.Node) bool {
+	found := false
+	walk(doc, func(n *html.Node) {
+		for _, a := range n.Attr {
+			if strings.HasPrefix(strings.ToLower(a.Key), "on") {
+				found = true
+			}
+		}
+	})
+	return found
+}
+
+// submitButton is the form's first button that submits it.
+func submitButton(form *html.Node) *html.Node {
+	for _, b := range all(form, "button") {
+		if attr(b, "type") == "" || attr(b, "type") == "submit" {
+			return b
+		}
+	}
+	return nil
+}
+
+// contains reports whether n is root or below it.
+func contains(root, n *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n == root {
 			return true
 		}
 	}

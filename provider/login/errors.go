@@ -3,8 +3,12 @@ package login
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/otpgate/otpgate/provider/signin"
+	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
@@ -35,7 +39,51 @@ func pageErrorFor(err error) error {
 	default:
 		status, m = http.StatusInternalServerError, templates.MsgInternal
 	}
-	return web.NewPageError(status, m, err)
+	pe := web.NewPageError(status, m, err)
+	var fe *signin.FlowError
+	if errors.As(err, &fe) {
+		pe.ClientID, pe.AppURL = fe.ClientID, web.AppURL(fe.RedirectURI)
+		if fe.Restart != nil {
+			pe.RestartURL = restartURL(fe.ClientID, fe.RedirectURI, fe.Restart)
+		}
+	}
+	return pe
+}
+
+// restartURL is the authorization request r again, as /authorize
+// accepted it, to start a sign-in that ended or expired afresh.
+func restartURL(clientID, redirectURI string, r *store.FlowRequest) string {
+	q := url.Values{}
+	q.Set("client_id", clientID)
+	q.Set("redirect_uri", redirectURI)
+	q.Set("response_type", r.ResponseType)
+	q.Set("scope", strings.Join(r.Scopes, " "))
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("state", r.State)
+	set("nonce", r.Nonce)
+	set("response_mode", r.ResponseMode)
+	set("code_challenge", r.CodeChallenge)
+	set("code_challenge_method", r.CodeChallengeMethod)
+	set("ui_locales", r.UILocales)
+	set("login_hint", r.LoginHint)
+	set("acr_values", r.ACRValues)
+	// prompt=none would only come back as an error; login and
+	// select_account ask again, as the request did.
+	var prompt []string
+	for _, p := range r.Prompt {
+		if p != "none" {
+			prompt = append(prompt, p)
+		}
+	}
+	set("prompt", strings.Join(prompt, " "))
+	if r.MaxAge != nil {
+		q.Set("max_age", strconv.FormatInt(*r.MaxAge, 10))
+	}
+	return "/authorize?" + q.Encode()
 }
 
 // statusOf is the HTTP status of a step result that stays on its page.

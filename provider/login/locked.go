@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/otpgate/otpgate/provider/signin"
+	"github.com/otpgate/otpgate/provider/web"
 	"github.com/otpgate/otpgate/templates"
 )
 
@@ -16,5 +17,6 @@ import (
 func (h *Handler) lockedPage(c echo.Context) error { return h.stepPage(c, signin.StepLocked) }
 
 func (h *Handler) showLocked(c echo.Context, j *signin.Journey) error {
-	return h.page(c, http.StatusForbidden, j.Flow, templates.LockedPage{Base: h.base(c, j.Flow)})
+	return h.page(c, http.StatusForbidden, j.Flow, templates.LockedPage{Base: h.base(c, j.Flow),
+		AppURL: web.AppURL(j.Flow.RedirectURI)})
 }

@@ -79,6 +79,15 @@ func otherLang(lang string) string {
 func (h *Handler) logoutSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	target := h.verifiedRedirect(c.FormValue("post_logout_redirect_uri"), c.FormValue("state"))
+	if c.FormValue("cancel") != "" {
+		// Cancel: the session stays. The application that asked gets its
+		// browser back at its (verified) address; otherwise say so here.
+		if target == "/logged-out" {
+			return h.page(c, http.StatusOK, nil, templates.LoggedOutPage{Base: h.base(c, nil), StillSignedIn: true})
+		}
+		web.AllowFormAction(c, target)
+		return seeOther(c, target)
+	}
 	if err := h.svc.EndSession(ctx, h.cookies.Get(c, "session")); err != nil {
 		return pageErrorFor(err)
 	}

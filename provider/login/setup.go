@@ -30,8 +30,24 @@ func (h *Handler) setupSubmit(c echo.Context) error {
 		return pageErrorFor(err)
 	}
 	if r.Outcome == signin.Invalid {
-		return h.page(c, statusOf(r), j.Flow, templates.SetupPage{Base: h.problem(c, j.Flow, r),
-			QuestionEnabled: h.policy.QuestionEnabled, Question: in.Question})
+		page := templates.SetupPage{Base: h.problem(c, j.Flow, r),
+			QuestionEnabled: h.policy.QuestionEnabled, Question: in.Question}
+		// Only the passwords were wrong: the person keeps the answer they
+		// typed twice (never the passwords, which are typed again).
+		if passwordProblem(page.Error) {
+			page.Answer, page.AnswerConfirm = in.Answer, in.AnswerConfirm
+		}
+		return h.page(c, statusOf(r), j.Flow, page)
 	}
 	return h.advance(c, j, r)
+}
+
+// passwordProblem reports whether m is about the new password alone.
+func passwordProblem(m templates.Message) bool {
+	switch m {
+	case templates.MsgPasswordMismatch, templates.MsgPasswordTooShort, templates.MsgPasswordTooLong,
+		templates.MsgPasswordReused, templates.MsgPasswordCommon, templates.MsgPasswordContext:
+		return true
+	}
+	return false
 }

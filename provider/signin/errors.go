@@ -3,6 +3,8 @@ package signin
 import (
 	"errors"
 	"fmt"
+
+	"github.com/otpgate/otpgate/provider/store"
 )
 
 // Errors a step returns; the web adapter turns each into a page. Details
@@ -46,3 +48,30 @@ func fault(err error) error { return fmt.Errorf("%w: %w", ErrUnavailable, err) }
 
 // internal wraps an unexpected error as ErrInternal.
 func internal(err error) error { return fmt.Errorf("%w: %w", ErrInternal, err) }
+
+// FlowError is a refusal of a known flow (ended, expired, another
+// browser's): besides the cause, what the error page needs to offer a way
+// forward. errors.Is sees the cause.
+type FlowError struct {
+	Err         error
+	ClientID    string // the application that asked
+	RedirectURI string // its redirect URI, registered when the flow began
+	// Restart is the authorization request to start again from, for this
+	// browser's own flow only (another browser's request is not shown to
+	// this one); nil when starting again would not ask for the same thing.
+	Restart *store.FlowRequest
+}
+
+func (e *FlowError) Error() string { return e.Err.Error() }
+func (e *FlowError) Unwrap() error { return e.Err }
+
+// flowError wraps err with f's ways forward; restart when browser is the
+// one f is bound to, and the request can be repeated as it was.
+func flowError(err error, f *store.Flow, browser string) *FlowError {
+	fe := &FlowError{Err: err, ClientID: f.ClientID, RedirectURI: f.RedirectURI}
+	if f.BrowserHash != "" && f.BrowserHash == browser && f.EssentialACR == "" && f.IDTokenHintSubject == "" {
+		r := f.FlowRequest
+		fe.Restart = &r
+	}
+	return fe
+}

@@ -182,13 +182,13 @@ func (s *Service) rows(ctx context.Context, flowID string) (*store.Flow, *store.
 // checkFlow checks that a flow is alive and belongs to browser.
 func (s *Service) checkFlow(f *store.Flow, browser string) error {
 	if f.DoneAt != nil || f.CodeHash != "" {
-		return ErrRequestEnded
+		return flowError(ErrRequestEnded, f, browser)
 	}
 	if !f.ExpiresAt.After(s.now()) {
-		return ErrExpired
+		return flowError(ErrExpired, f, browser)
 	}
 	if f.BrowserHash == "" || f.BrowserHash != browser {
-		return ErrWrongBrowser
+		return flowError(ErrWrongBrowser, f, browser)
 	}
 	return nil
 }

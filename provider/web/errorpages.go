@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,7 +18,12 @@ import (
 // picks, with the page headers; the details go only to the log (at error
 // level for a 5xx). A HEAD request gets the status and headers, no body;
 // a response already committed is left alone.
-func ErrorPages(r *templates.Renderer, log *slog.Logger, pageLang func(echo.Context) string) echo.HTTPErrorHandler {
+//
+// The page always offers a way forward: the application (named by
+// clientName) and a fresh start when the error knows them, a retry of a
+// throttled step, and the language switch.
+func ErrorPages(r *templates.Renderer, log *slog.Logger, pageLang func(echo.Context) string,
+	clientName func(ctx context.Context, clientID string) string) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -34,8 +42,58 @@ func ErrorPages(r *templates.Renderer, log *slog.Logger, pageLang func(echo.Cont
 		if c.Request().Method == http.MethodHead {
 			return
 		}
-		_ = r.Render(c.Response(), templates.ErrorPage{Base: templates.Base{Lang: lang}, Status: pe.Status, Message: pe.Message})
+		page := templates.ErrorPage{Base: templates.Base{Lang: lang, SwitchLang: errorSwitchURL(c, lang)},
+			Status: pe.Status, Message: pe.Message, AppURL: pe.AppURL, RestartURL: pe.RestartURL, RetryURL: pe.RetryURL}
+		if pe.ClientID != "" && clientName != nil {
+			page.ClientName = clientName(c.Request().Context(), pe.ClientID)
+		}
+		if pe.Status == http.StatusTooManyRequests && page.RetryURL == "" {
+			page.RetryURL = flowRetryURL(c)
+		}
+		_ = r.Render(c.Response(), page)
 	}
+}
+
+// errorSwitchURL is the error page's language switch: the same address in
+// the other language for a GET; for a POST, the sign-in's own address,
+// which shows its page again in that language. "" when neither is safe.
+func errorSwitchURL(c echo.Context, lang string) string {
+	other := "ja"
+	if lang == "ja" {
+		other = "en"
+	}
+	req := c.Request()
+	path := req.URL.Path
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.Contains(path, "\\") {
+		return "" // never a link that leaves for another host
+	}
+	q := url.Values{}
+	if req.Method == http.MethodGet {
+		q = req.URL.Query()
+	} else if id := req.PostFormValue("authRequestID"); id != "" && strings.HasPrefix(path, "/login/") {
+		q.Set("authRequestID", id)
+	} else {
+		return ""
+	}
+	q.Set("lang", other)
+	return path + "?" + q.Encode()
+}
+
+// flowRetryURL is "Try again" for a throttled sign-in step: the sign-in's
+// dispatcher, which shows the step it is at.
+func flowRetryURL(c echo.Context) string {
+	req := c.Request()
+	if !strings.HasPrefix(req.URL.Path, "/login/") {
+		return ""
+	}
+	id := req.URL.Query().Get("authRequestID")
+	if id == "" && req.Method == http.MethodPost {
+		id = req.PostFormValue("authRequestID")
+	}
+	if id == "" {
+		return ""
+	}
+	return "/login/next?authRequestID=" + url.QueryEscape(id)
 }
 
 // pageErrorOf is the page for err: a PageError as it is, echo's errors

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -120,5 +121,67 @@ func TestErrorPageAfterCommit(t *testing.T) {
 	rec := serve(e, http.MethodGet, "/half")
 	if rec.Code != http.StatusOK || rec.Body.String() != "partial" {
 		t.Fatalf("committed response rewritten: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+// Every error page has a way forward: the application and a fresh start
+// when the error knows them, a retry of a throttled step, the language
+// switch, and a sentence of what to do when nothing else is known.
+func TestErrorPageWaysForward(t *testing.T) {
+	e, _ := newEcho(t, NewCookies(true))
+	e.GET("/flow", func(echo.Context) error {
+		pe := NewPageError(http.StatusGone, templates.MsgFlowExpired, nil)
+		pe.ClientID, pe.AppURL, pe.RestartURL = "wiki", "https://wiki.example/", "/authorize?client_id=wiki&state=s"
+		return pe
+	})
+	e.POST("/login/otp", func(echo.Context) error { return echo.ErrTooManyRequests })
+	e.GET("/nothing", func(echo.Context) error { return NewPageError(http.StatusNotFound, templates.MsgUnknownRequest, nil) })
+
+	rec := serve(e, http.MethodGet, "/flow?x=1")
+	body := rec.Body.String()
+	for _, want := range []string{`id="start-again" class="button" href="/authorize?client_id=wiki&amp;state=s"`,
+		`id="back-to-app" class="button secondary" href="https://wiki.example/">Back to The Wiki</a>`,
+		`You are signing in to The Wiki.`, `href="/flow?lang=ja&amp;x=1"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("expired sign-in page lacks %s:\n%s", want, body)
+		}
+	}
+
+	req := httptest.NewRequest(http.MethodPost, "/login/otp", strings.NewReader("authRequestID=R1&code=123456"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	body = rec.Body.String()
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(body, `id="try-again" class="button" href="/login/next?authRequestID=R1"`) ||
+		!strings.Contains(body, `href="/login/otp?authRequestID=R1&amp;lang=ja"`) || strings.Contains(body, "123456") {
+		t.Errorf("429 on a sign-in step: %d\n%s", rec.Code, body)
+	}
+
+	rec = serve(e, http.MethodGet, "/nothing?lang=ja")
+	body = rec.Body.String()
+	if !strings.Contains(body, `lang="ja"`) || !strings.Contains(body, "そこからもう一度サインインしてください") ||
+		!strings.Contains(body, `href="/nothing?lang=en"`) || strings.Contains(body, `class="button`) {
+		t.Errorf("unknown request in Japanese: %s", body)
+	}
+
+	// A path that starts with two slashes never becomes a link to a host.
+	rec = serve(e, http.MethodGet, "//evil.example/x")
+	if body = rec.Body.String(); rec.Code != http.StatusNotFound || strings.Contains(body, "evil.example") {
+		t.Errorf("//evil.example/x: %d\n%s", rec.Code, body)
+	}
+}
+
+func TestAppURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://app.example/cb?x=1":     "https://app.example/",
+		"http://127.0.0.1:8080/callback": "http://127.0.0.1:8080/",
+		"com.example.app:/oauth":         "",
+		"https://user@app.example/cb":    "",
+		"javascript:alert(1)":            "",
+		"":                               "",
+	} {
+		if got := AppURL(in); got != want {
+			t.Errorf("AppURL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func csp(extra string) string {
 	if extra != "" {
 		formAction += " " + extra
 	}
-	return "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action " + formAction +
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action " + formAction +
 		"; frame-ancestors 'none'; base-uri 'none'"
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // baseCSP is the policy of a page that posts only to otpgate itself.
-const baseCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const baseCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // pageHeaders are the headers every page and every error page carries.
 var pageHeaders = map[string]string{
@@ -78,7 +78,7 @@ func TestAllowFormAction(t *testing.T) {
 		c.Response().Header().Set("Content-Security-Policy", baseCSP)
 		AllowFormAction(c, tc.target)
 		got := rec.Header().Get("Content-Security-Policy")
-		if want := "default-src 'none'; style-src 'self'; img-src 'self' data:; " + tc.formAction +
+		if want := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " + tc.formAction +
 			" frame-ancestors 'none'; base-uri 'none'"; got != want {
 			t.Errorf("%q: CSP %q, want %q", tc.target, got, want)
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -28,7 +29,8 @@ func newEcho(t *testing.T, k Cookies) (*echo.Echo, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
 	e := echo.New()
-	e.HTTPErrorHandler = ErrorPages(newRenderer(t), slog.New(slog.NewTextHandler(&logs, nil)), k.PageLang)
+	e.HTTPErrorHandler = ErrorPages(newRenderer(t), slog.New(slog.NewTextHandler(&logs, nil)), k.PageLang,
+		func(_ context.Context, id string) string { return map[string]string{"wiki": "The Wiki"}[id] })
 	return e, &logs
 }
 

@@ -28,8 +28,13 @@ func (k Cookies) Lang(c echo.Context, uiLocales string) string {
 	return templates.Negotiate(explicit, uiLocales, c.Request().Header.Get("Accept-Language"))
 }
 
-// PageLang is the language of a page outside any flow (error pages): the
-// remembered switch, else Accept-Language. It sets no cookie.
+// PageLang is the language of a page outside any flow (error pages): a
+// ?lang= switch, the remembered one, else Accept-Language. It sets no
+// cookie.
 func (k Cookies) PageLang(c echo.Context) string {
-	return templates.Negotiate(k.Get(c, langCookie), "", c.Request().Header.Get("Accept-Language"))
+	explicit := c.QueryParam("lang")
+	if !slices.Contains(templates.Languages, explicit) {
+		explicit = k.Get(c, langCookie)
+	}
+	return templates.Negotiate(explicit, "", c.Request().Header.Get("Accept-Language"))
 }

@@ -20,8 +20,12 @@ func (p *Page) Form(values map[string]string) (*url.URL, url.Values, error) {
 	}
 	data := url.Values{}
 	Walk(form, func(n *html.Node) {
-		if (n.Data == "input" || n.Data == "select") && Attr(n, "name") != "" {
+		switch {
+		case Attr(n, "name") == "":
+		case n.Data == "input":
 			data.Set(Attr(n, "name"), Attr(n, "value"))
+		case n.Data == "select":
+			data.Set(Attr(n, "name"), selected(n))
 		}
 	})
 	for k, v := range values {
@@ -78,4 +82,32 @@ func (b *Browser) PostTo(p *Page, path string, values map[string]string) (*Page,
 		return nil, err
 	}
 	return b.Follow(next)
+}
+
+// selected is a select's value as a browser sends it: its selected option's,
+// else its first option's.
+func selected(sel *html.Node) string {
+	var first, chosen *html.Node
+	Walk(sel, func(n *html.Node) {
+		if n.Data != "option" {
+			return
+		}
+		if first == nil {
+			first = n
+		}
+		if chosen == nil {
+			for _, a := range n.Attr {
+				if a.Key == "selected" {
+					chosen = n
+				}
+			}
+		}
+	})
+	if chosen == nil {
+		chosen = first
+	}
+	if chosen == nil {
+		return ""
+	}
+	return Attr(chosen, "value")
 }
