@@ -70,22 +70,22 @@ type entry struct{ en, ja string }
 var messageTexts = map[string]entry{
 	"sign_in_failed": {
 		"The sign-in details are not correct. Check them and try again.",
-		"サインイン情報が正しくありません。確認して、もう一度お試しください。"},
+		"サインイン情報が正しくありません。入力内容をご確認のうえ、もう一度お試しください。"},
 	"password_mismatch": {
 		"The two new passwords do not match. Enter the same password twice.",
 		"新しいパスワードが一致しません。同じパスワードを2回入力してください。"},
 	"password_too_short": {
 		"The new password must be at least %d characters long.",
-		"新しいパスワードは%d文字以上にしてください。"},
+		"新しいパスワードは%d文字以上で設定してください。"},
 	"password_too_short.plain": {
 		"The new password is too short.",
 		"新しいパスワードが短すぎます。"},
 	"password_too_long": {
 		"The new password is too long. Choose a shorter one.",
-		"新しいパスワードが長すぎます。短いパスワードにしてください。"},
+		"新しいパスワードが長すぎます。より短いパスワードを設定してください。"},
 	"password_common": {
 		"This password is too easy to guess: it is a common or leaked password, or follows a pattern such as repeated characters, keyboard rows or a word with digits. Choose another.",
-		"このパスワードは推測されやすいため使用できません。よく使われるパスワードや流出したパスワード、同じ文字の繰り返し、キーボードの並び、単語と数字の組み合わせなどは避けてください。",
+		"このパスワードは推測されやすいため使用できません。よく使われるパスワードや過去に流出したパスワードであるか、同じ文字の繰り返し、キーボードの並び、単語と数字の組み合わせなどのパターンに当てはまります。別のパスワードを設定してください。",
 	},
 	"password_context": {
 		"The password must not contain your username, the part of your email address before the @, or the name of this service.",
@@ -96,10 +96,10 @@ var messageTexts = map[string]entry{
 		"新しいパスワードには、現在のパスワードとは異なるものを設定してください。"},
 	"answer_mismatch": {
 		"The two answers do not match. Enter the same answer twice.",
-		"2つの答えが一致しません。同じ答えを2回入力してください。"},
+		"入力された2つの答えが一致しません。同じ答えを2回入力してください。"},
 	"answer_too_short": {
 		"The answer must be at least 3 characters long.",
-		"答えは3文字以上にしてください。"},
+		"答えは3文字以上で入力してください。"},
 	"question_required": {
 		"Choose a security question from the list.",
 		"一覧から秘密の質問を選択してください。"},
@@ -108,31 +108,31 @@ var messageTexts = map[string]entry{
 		"すべての項目を入力してください。"},
 	"flow_expired": {
 		"This sign-in has expired. Go back to the application and start again.",
-		"このサインインは有効期限が切れました。アプリケーションに戻り、最初からやり直してください。"},
+		"サインインの有効期限が切れました。アプリケーションに戻り、最初からやり直してください。"},
 	"unknown_request": {
 		"This sign-in request is unknown or has already finished. Go back to the application and start again.",
 		"このサインイン要求は見つからないか、すでに完了しています。アプリケーションに戻り、最初からやり直してください。"},
 	"wrong_browser": {
 		"This sign-in was started in another browser. Continue there, or go back to the application and start again in this browser.",
-		"このサインインは別のブラウザーで開始されました。そのブラウザーで続けるか、アプリケーションに戻ってこのブラウザーで最初からやり直してください。"},
+		"このサインインは別のブラウザーで開始されています。そのブラウザーで続行するか、アプリケーションに戻り、このブラウザーで最初からやり直してください。"},
 	"bad_request": {
 		"The request could not be understood. Go back and try again.",
 		"リクエストを処理できませんでした。前の画面に戻り、もう一度お試しください。"},
 	"invalid_redirect": {
 		"The application's sign-in request is not valid, so otpgate will not send you back to it. Contact the application's administrator.",
-		"アプリケーションからのサインイン要求が正しくないため、otpgate はアプリケーションに戻ることができません。アプリケーションの管理者にお問い合わせください。"},
+		"アプリケーションからのサインイン要求が正しくないため、otpgate からアプリケーションには戻りません。アプリケーションの管理者にお問い合わせください。"},
 	"csrf": {
 		"This form has expired or was sent from another site. Reload the page and try again.",
 		"このフォームは有効期限が切れたか、別のサイトから送信されました。ページを再読み込みして、もう一度お試しください。"},
 	"not_found": {
 		"This page does not exist.",
-		"このページは存在しません。"},
+		"指定されたページは存在しません。"},
 	"too_many_requests": {
 		"There have been too many attempts. Wait a few minutes and try again.",
-		"試行回数が多すぎます。数分待ってから、もう一度お試しください。"},
+		"試行回数が上限に達しました。数分待ってから、もう一度お試しください。"},
 	"unavailable": {
 		"otpgate cannot reach its database right now. Try again in a moment.",
-		"現在 otpgate はデータベースに接続できません。しばらくしてから、もう一度お試しください。"},
+		"現在、otpgate はデータベースに接続できません。しばらくしてから、もう一度お試しください。"},
 	"internal": {
 		"Something went wrong on our side. Try again; if it keeps happening, contact your administrator.",
 		"サーバー側で問題が発生しました。もう一度お試しください。問題が続く場合は、管理者にお問い合わせください。"},
@@ -141,56 +141,56 @@ var messageTexts = map[string]entry{
 		"認証アプリに表示されている6桁のコードを入力してください。"},
 	"code_invalid": {
 		"That code didn't work. Check that your phone's time is correct and enter the newest code. Tries left before your account is locked: %d.",
-		"コードが正しくありません。スマートフォンの時刻が正しいことを確認し、最新のコードを入力してください。アカウントがロックされるまでの残り回数：%d 回。"},
+		"コードが正しくありません。スマートフォンの時刻が正しく設定されていることを確認し、最新のコードを入力してください。あと%d回失敗すると、アカウントがロックされます。"},
 	"code_invalid.plain": {
 		"That code didn't work. Check that your phone's time is correct and enter the newest code.",
-		"コードが正しくありません。スマートフォンの時刻が正しいことを確認し、最新のコードを入力してください。"},
+		"コードが正しくありません。スマートフォンの時刻が正しく設定されていることを確認し、最新のコードを入力してください。"},
 	"enroll_restarted": {
 		"Too many wrong codes, or the setup key expired. We made a new one: scan the new QR code and try again.",
-		"誤ったコードが続いたか、セットアップキーの有効期限が切れました。新しいキーを作成しましたので、新しい QR コードを読み取って、もう一度お試しください。"},
+		"誤ったコードの入力が規定の回数に達したか、セットアップキーの有効期限が切れたため、新しいセットアップキーを発行しました。新しい QR コードを読み取り、もう一度お試しください。"},
 	"app_required": {
 		"Choose the app you installed.",
 		"インストールしたアプリを選択してください。"},
 	"recovery_code_invalid": {
 		"That recovery code is not valid or was already used. Tries left before your account is locked: %d.",
-		"このリカバリーコードは正しくないか、すでに使用されています。アカウントがロックされるまでの残り回数：%d 回。"},
+		"このリカバリーコードは正しくないか、すでに使用されています。あと%d回失敗すると、アカウントがロックされます。"},
 	"recovery_code_invalid.plain": {
 		"That recovery code is not valid or was already used.",
 		"このリカバリーコードは正しくないか、すでに使用されています。"},
 	"proof_invalid": {
 		"That enrollment code is not valid or has expired. Ask your administrator for a new one. Tries left before your account is locked: %d.",
-		"この登録コードは正しくないか、有効期限が切れています。管理者に新しいコードを依頼してください。アカウントがロックされるまでの残り回数：%d 回。"},
+		"この登録コードは正しくないか、有効期限が切れています。管理者に新しい登録コードの発行を依頼してください。あと%d回失敗すると、アカウントがロックされます。"},
 	"proof_invalid.plain": {
 		"That enrollment code is not valid or has expired. Ask your administrator for a new one.",
-		"この登録コードは正しくないか、有効期限が切れています。管理者に新しいコードを依頼してください。"},
+		"この登録コードは正しくないか、有効期限が切れています。管理者に新しい登録コードの発行を依頼してください。"},
 	"proof_throttled": {
 		"Too many enrollment codes were tried. Wait 15 minutes, then enter the code your administrator gave you. Your account is not locked and the code still works.",
-		"登録コードの入力回数が上限に達しました。15分ほどお待ちいただいてから、管理者から受け取ったコードを入力してください。アカウントはロックされておらず、コードも引き続き有効です。"},
+		"登録コードの試行回数が上限に達しました。15分後に、管理者から受け取った登録コードを入力してください。アカウントはロックされておらず、登録コードも引き続き有効です。"},
 	"answer_reused": {
 		"Choose a different answer from the one you had: your account was reset because someone else may know it.",
-		"以前とは異なる回答を設定してください。アカウントがリセットされたため、以前の回答は第三者に知られている可能性があります。"},
+		"以前とは異なる答えを設定してください。以前の答えが第三者に知られている可能性があるため、アカウントがリセットされました。"},
 	"reset_mail_limit": {
 		"Several reset links were already sent to your email address in the last hour. Use the newest one, or try again later.",
-		"過去1時間以内に、リセット用のリンクをすでに何度かメールでお送りしています。最新のメールのリンクをご利用いただくか、しばらくしてからもう一度お試しください。"},
+		"過去1時間以内に、リセット用のリンクをすでに複数回メールでお送りしています。最新のメールに記載されたリンクをご利用いただくか、しばらくしてからもう一度お試しください。"},
 	"account_locked": {
 		"Your account is locked because of too many failed passcode entries. Contact your administrator.",
-		"パスコードの入力に続けて失敗したため、アカウントがロックされました。管理者に連絡してください。"},
+		"ワンタイムパスワードの誤入力が規定の回数に達したため、アカウントがロックされています。管理者にお問い合わせください。"},
 	"too_many_attempts": {
 		"Too many attempts. Try again in %d minutes.",
-		"試行回数が多すぎます。%d 分後にもう一度お試しください。"},
+		"試行回数が上限に達しました。%d分後にもう一度お試しください。"},
 	"too_many_attempts.plain": {
 		"Too many attempts. Try again in a few minutes.",
-		"試行回数が多すぎます。数分後にもう一度お試しください。"},
+		"試行回数が上限に達しました。数分後にもう一度お試しください。"},
 	"too_many_attempts_minute": {
 		"Too many attempts. Try again in 1 minute.",
-		"試行回数が多すぎます。1 分後にもう一度お試しください。"},
+		"試行回数が上限に達しました。1分後にもう一度お試しください。"},
 	"sign_in_needs_link": {
 		"Too many sign-in attempts failed for this account in browsers it has not signed in with before. To continue in this browser, use a sign-in link sent to the account's email address, or ask your administrator.",
-		"このアカウントでは、これまでサインインに使われていないブラウザーからのサインインの失敗が続いています。このブラウザーで続けるには、アカウントのメールアドレスに送信されるサインイン用のリンクを使用するか、管理者にお問い合わせください。"},
+		"このアカウントでは、これまでサインインに使用されたことのないブラウザーからのサインインの失敗が規定の回数に達しました。このブラウザーで続行するには、アカウントに登録されているメールアドレスにお送りするサインイン用のリンクをご利用いただくか、管理者にお問い合わせください。"},
 	"sign_in_needs_admin": {
 		"Too many sign-in attempts failed for this account in browsers it has not signed in with before. To continue in this browser, ask your administrator to unlock the account.",
-		"このアカウントでは、これまでサインインに使われていないブラウザーからのサインインの失敗が続いています。このブラウザーで続けるには、管理者にアカウントのロック解除を依頼してください。"},
+		"このアカウントでは、これまでサインインに使用されたことのないブラウザーからのサインインの失敗が規定の回数に達しました。このブラウザーで続行するには、管理者にアカウントのロック解除を依頼してください。"},
 	"link_invalid": {
 		"This link is not valid, was already used, or has expired.",
-		"このリンクは無効か、すでに使用されたか、有効期限が切れています。"},
+		"このリンクは正しくないか、すでに使用されているか、有効期限が切れています。"},
 }

@@ -93,7 +93,7 @@ func TestTwoFactorMessages(t *testing.T) {
 			t.Errorf("%q: en = %q, want %q", m, got, en)
 		}
 	}
-	if got := r.Text("ja", MsgAccountLocked); got != "パスコードの入力に続けて失敗したため、アカウントがロックされました。管理者に連絡してください。" {
+	if got := r.Text("ja", MsgAccountLocked); got != "ワンタイムパスワードの誤入力が規定の回数に達したため、アカウントがロックされています。管理者にお問い合わせください。" {
 		t.Errorf("locked (ja) = %q", got)
 	}
 }

@@ -281,7 +281,7 @@ func TestSetupPage(t *testing.T) {
 	if !regexp.MustCompile(`<option value="first_school" selected>最初に通った学校の名前は？</option>`).MatchString(out) {
 		t.Errorf("first_school not preselected and translated:\n%s", out)
 	}
-	if !strings.Contains(out, "新しいパスワードは12文字以上にしてください。") {
+	if !strings.Contains(out, "新しいパスワードは12文字以上で設定してください。") {
 		t.Errorf("too-short message without the length:\n%s", out)
 	}
 	out = render(t, r, SetupPage{Base: Base{Lang: "en"}})
@@ -661,7 +661,7 @@ func TestLockedPageAlwaysAlerts(t *testing.T) {
 	r := newRenderer(t)
 	want := map[string]string{
 		"en": "Your account is locked because of too many failed passcode entries. Contact your administrator.",
-		"ja": "パスコードの入力に続けて失敗したため、アカウントがロックされました。管理者に連絡してください。",
+		"ja": "ワンタイムパスワードの誤入力が規定の回数に達したため、アカウントがロックされています。管理者にお問い合わせください。",
 	}
 	for _, lang := range Languages {
 		for _, e := range []Message{"", MsgInternal, MsgAccountLocked} {
@@ -997,7 +997,7 @@ func TestCountedRetry(t *testing.T) {
 		want string
 	}{
 		{"en", 3, "Tries left before your account is locked: 3."},
-		{"ja", 2, "残り回数：2 回"},
+		{"ja", 2, "あと2回失敗すると、アカウントがロックされます。"},
 		{"en", 0, "Check that your phone"},
 	} {
 		var sb strings.Builder
@@ -1029,7 +1029,7 @@ func TestTriesLeftNeverBorrowsAnotherNumber(t *testing.T) {
 			t.Fatal(err)
 		}
 		if alert := alertText(sb.String()); alert == "" || strings.Contains(alert, "12") ||
-			strings.Contains(alert, "Tries left") || strings.Contains(alert, "残り回数") {
+			strings.Contains(alert, "Tries left") || strings.Contains(alert, "アカウントがロックされます") {
 			t.Errorf("%s: an uncounted enrollment code's alert %q claims tries left", lang, alert)
 		}
 		sb.Reset()

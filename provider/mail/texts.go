@@ -15,7 +15,7 @@ import (
 const (
 	separator = "\n\n------------------------------------------------------------\n\n"
 	footerEN  = "This is an automatic message from otpgate; replies are not read."
-	footerJA  = "このメールは otpgate から自動送信されています。返信にはお答えできませんのでご了承ください。"
+	footerJA  = "このメールは otpgate から自動送信されています。ご返信いただいても内容は確認されませんので、ご了承ください。"
 )
 
 // bilingual joins the two versions of a body, each with its footer.
@@ -54,14 +54,14 @@ before are not affected.
 
 If you did not ask for this, ignore this mail: someone may be guessing
 your password. Tell your administrator.`, link, minutesEN(valid))
-	ja := fmt.Sprintf(`otpgate アカウントでは、これまでサインインに使われていないブラウザーからの
-サインインの失敗が続いたため、そのようなブラウザーでは次のリンクが必要です。
+	ja := fmt.Sprintf(`otpgate アカウントで、これまでサインインに使用されたことのないブラウザーからの
+サインインの失敗が続いたため、そのようなブラウザーでは次のリンクが必要になりました。
 サインインを続けるには、リンクを申請したブラウザーで開いてください。
 
 %s
 
-このリンクは 1 回だけ使用でき、%d 分後に無効になります。
-以前サインインしたブラウザーには影響はありません。
+このリンクは1回のみ使用でき、%d分後に有効期限が切れます。
+以前にサインインしたことのあるブラウザーは影響を受けません。
 
 お心当たりがない場合は、このメールを破棄してください。第三者がパスワードを
 推測しようとしている可能性がありますので、管理者にお知らせください。`, link, minutes(valid))
@@ -86,14 +86,15 @@ If you did not ask for this, ignore this mail and tell your administrator:
 the request could only be made with your password, so someone else may
 know it.`, link, minutesEN(valid))
 	ja := fmt.Sprintf(`otpgate アカウントの認証デバイスのリセットが申請されました。
-続けるには、次のリンクを開いてください。
+続行するには、次のリンクを開いてください。
 
 %s
 
-このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+このリンクは1回のみ使用でき、%d分後に有効期限が切れます。
 
 お心当たりがない場合は、このメールを破棄し、管理者にお知らせください。
-申請にはパスワードが必要なため、パスワードが第三者に知られている可能性があります。`, link, minutes(valid))
+この申請はパスワードを知っている人しか行えないため、パスワードが第三者に
+知られている可能性があります。`, link, minutes(valid))
 	return Message{
 		To:      to,
 		Subject: "otpgate: reset your device / デバイスのリセット",
@@ -121,10 +122,11 @@ security answer, so someone else may know them.`, link, minutesEN(valid))
 
 %s
 
-このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+このリンクは1回のみ使用でき、%d分後に有効期限が切れます。
 
 お心当たりがない場合は、リンクを開かずに管理者にお知らせください。
-この操作にはパスワードと秘密の質問の答えが必要なため、第三者に知られている可能性があります。`, link, minutes(valid))
+この操作はパスワードと秘密の質問の答えを知っている人しか行えないため、
+これらが第三者に知られている可能性があります。`, link, minutes(valid))
 	return Message{
 		To:      to,
 		Subject: "otpgate: confirm two-factor setup / 二要素認証の設定の確認",
@@ -147,15 +149,14 @@ The link works once and expires in %s.
 If you are not signing in right now, ignore this mail and tell your
 administrator.`, link, minutesEN(valid))
 	ja := fmt.Sprintf(`管理者により、otpgate アカウントの認証デバイスがリセットされました。
-新しいデバイスを設定するには、パスワードと秘密の質問の答えを入力したあと、
+新しいデバイスを設定するには、パスワードと秘密の質問の答えを入力した後、
 サインイン中のブラウザーで次のリンクを開いてください。
 
 %s
 
-このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+このリンクは1回のみ使用でき、%d分後に有効期限が切れます。
 
-サインインしていないのにこのメールが届いた場合は、このメールを破棄し、
-管理者にお知らせください。`, link, minutes(valid))
+現在サインインしていない場合は、このメールを破棄し、管理者にお知らせください。`, link, minutes(valid))
 	return Message{
 		To:      to,
 		Subject: "otpgate: set up your new device / 新しいデバイスの設定",
@@ -179,15 +180,14 @@ The link works once and expires in %s.
 If you are not signing in right now, ignore this mail and tell your
 administrator.`, link, minutesEN(valid))
 	ja := fmt.Sprintf(`管理者により、otpgate アカウントの二要素認証が設定されました。
-認証デバイスを設定するには、パスワードと秘密の質問の答えを入力したあと、
+認証デバイスを設定するには、パスワードと秘密の質問の答えを入力した後、
 サインイン中のブラウザーで次のリンクを開いてください。
 
 %s
 
-このリンクは 1 回だけ使用でき、%d 分後に無効になります。
+このリンクは1回のみ使用でき、%d分後に有効期限が切れます。
 
-サインインしていないのにこのメールが届いた場合は、このメールを破棄し、
-管理者にお知らせください。`, link, minutes(valid))
+現在サインインしていない場合は、このメールを破棄し、管理者にお知らせください。`, link, minutes(valid))
 	return Message{
 		To:      to,
 		Subject: "otpgate: set up your device / デバイスの設定",
@@ -207,7 +207,7 @@ If this wasn't you, contact your administrator now.`, stamp(at))
 以前のデバイスのコードは使用できなくなりました。サインインするには、
 新しいデバイスの設定が必要です。
 
-お心当たりがない場合は、すぐに管理者へご連絡ください。`, stamp(at))
+お心当たりがない場合は、直ちに管理者にご連絡ください。`, stamp(at))
 	return Message{
 		To:      to,
 		Subject: "otpgate: your device was reset / デバイスがリセットされました",
@@ -228,10 +228,10 @@ func DeviceEnrolled(to, app string, at time.Time) Message {
 From now on, signing in asks for a code from this app.
 
 If this wasn't you, contact your administrator now.`, appEN, stamp(at))
-	ja := fmt.Sprintf(`%s に、otpgate アカウントに%sが設定されました。
+	ja := fmt.Sprintf(`%s に、otpgate アカウントで%sが設定されました。
 今後のサインインでは、このアプリに表示されるコードの入力が必要です。
 
-お心当たりがない場合は、すぐに管理者へご連絡ください。`, stamp(at), appJA)
+お心当たりがない場合は、直ちに管理者にご連絡ください。`, stamp(at), appJA)
 	return Message{
 		To:      to,
 		Subject: "otpgate: new authenticator app set up / 認証アプリが設定されました",
@@ -250,13 +250,14 @@ Passcodes are asked only after the correct password and security answer,
 so whoever typed them knows both. If that was not you, someone else knows
 your password and your answer: tell your administrator. After the reset
 you will be asked to choose a new password and a new answer.`, stamp(at))
-	ja := fmt.Sprintf(`ワンタイムパスコードの誤入力が続いたため、%s に otpgate アカウントが
-ロックされました。管理者が認証デバイスをリセットするまで、サインインできません。
+	ja := fmt.Sprintf(`%s に、ワンタイムパスワードの誤入力が規定の回数に達したため、
+otpgate アカウントがロックされました。管理者が認証デバイスをリセットするまで、
+サインインできません。
 
-ワンタイムパスコードは、正しいパスワードと秘密の質問の回答を入力した後にのみ
-求められます。ご本人の操作でない場合、パスワードと回答の両方が第三者に
-知られています。その旨を管理者にお伝えください。リセット後に、新しいパスワードと
-新しい回答の設定をお願いします。`, stamp(at))
+ワンタイムパスワードは、正しいパスワードと秘密の質問の答えを入力した後にのみ
+求められるため、入力した人はその両方を知っています。ご本人の操作でない場合は、
+パスワードと秘密の質問の答えの両方が第三者に知られていますので、管理者に
+お知らせください。リセット後に、新しいパスワードと新しい答えを設定していただきます。`, stamp(at))
 	return Message{
 		To:      to,
 		Subject: "otpgate: account locked / アカウントがロックされました",

@@ -18,24 +18,24 @@ func TestTexts(t *testing.T) {
 		want []string // in the body, besides both languages
 	}{
 		{"reset link", mail.ResetLink("a@example.com", testLink, 15*time.Minute),
-			[]string{testLink, "works once", "15 minutes", "15 分", "administrator", "管理者"}},
+			[]string{testLink, "works once", "15 minutes", "15分後", "administrator", "管理者"}},
 		{"reset link, one minute", mail.ResetLink("a@example.com", testLink, 40*time.Second),
-			[]string{testLink, "1 minute.", "1 分"}},
+			[]string{testLink, "1 minute.", "1分後"}},
 		{"proof link", mail.ProofLink("a@example.com", testLink, 10*time.Minute),
 			[]string{testLink, "browser where you\nare signing in", "password and security answer", "10 minutes", "秘密の質問"}},
 		{"first device link", mail.FirstDeviceLink("a@example.com", testLink, 10*time.Minute),
-			[]string{testLink, "set up two-factor authentication", "二要素認証", "10 minutes", "10 分"}},
+			[]string{testLink, "set up two-factor authentication", "二要素認証", "10 minutes", "10分後"}},
 		{"enrollment link", mail.EnrollLink("a@example.com", testLink, 15*time.Minute),
-			[]string{testLink, "same\nbrowser", "do not open the link", "15 分", "二要素認証", "秘密の質問の答え"}},
+			[]string{testLink, "same\nbrowser", "do not open the link", "15分後", "二要素認証", "秘密の質問の答え"}},
 		{"device reset", mail.DeviceReset("a@example.com", at),
-			[]string{stamp, "reset", "contact your administrator now", "すぐに管理者へご連絡ください"}},
+			[]string{stamp, "reset", "contact your administrator now", "直ちに管理者にご連絡ください"}},
 		{"device enrolled", mail.DeviceEnrolled("a@example.com", "Google\r\nAuthenticator", at),
 			[]string{"(Google Authenticator)", "（Google Authenticator）", stamp}},
 		{"device enrolled, unknown app", mail.DeviceEnrolled("a@example.com", "", at),
 			[]string{"A new authenticator app was set up", "新しい認証アプリが設定"}},
 		{"account locked", mail.AccountLocked("a@example.com", at),
 			[]string{stamp, "locked", "too many incorrect", "ロックされました", "administrator",
-				"someone else knows\nyour password and your answer", "パスワードと回答の両方が第三者に", "choose a new password and a new answer"}},
+				"someone else knows\nyour password and your answer", "パスワードと秘密の質問の答えの両方が第三者に", "choose a new password and a new answer"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

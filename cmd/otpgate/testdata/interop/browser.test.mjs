@@ -45,10 +45,10 @@ const TEXT = {
   signInFailed: { en: 'The sign-in details are not correct.', ja: 'サインイン情報が正しくありません。' },
   passwordMismatch: { en: 'The two new passwords do not match.', ja: '新しいパスワードが一致しません。' },
   codeInvalid: { en: "That code didn't work.", ja: 'コードが正しくありません。' },
-  locked: { en: 'Your account is locked because of too many failed passcode entries.', ja: 'アカウントがロックされました' },
+  locked: { en: 'Your account is locked because of too many failed passcode entries.', ja: 'アカウントがロックされています' },
   recoveryInvalid: { en: 'That recovery code is not valid or was already used.', ja: 'このリカバリーコードは正しくないか' },
   proofInvalid: { en: 'That enrollment code is not valid or has expired.', ja: 'この登録コードは正しくないか' },
-  emailSent: { en: 'We sent a link to the email address of your account.', ja: 'アカウントのメールアドレスにリンクを送信しました。' },
+  emailSent: { en: 'We sent a link to the email address of your account.', ja: 'アカウントに登録されているメールアドレスにリンクをお送りしました。' },
   unknownRequest: { en: 'This sign-in request is unknown or has already finished.', ja: 'このサインイン要求は見つからないか' },
   invalidRedirect: { en: "The application's sign-in request is not valid", ja: 'アプリケーションからのサインイン要求が正しくないため' },
   switchTo: { en: '日本語', ja: 'English' }, // the language link on a page in en / ja
