@@ -29,7 +29,14 @@ type cli struct {
 	// setDefault, when not nil, is given the configured logger as soon as
 	// the configuration is loaded (see runWith).
 	setDefault func(*slog.Logger)
+	// creates is set by the commands that may make a new database (serve,
+	// migrate); every other command works on the server's existing one.
+	creates bool
 }
+
+// defaultConfigFile is read when neither --config nor OTPGATE_CONFIG names
+// a file and it exists: where a packaged installation keeps its settings.
+var defaultConfigFile = "/etc/otpgate/otpgate.yaml"
 
 // globalFlags registers the global flags on fs; every subcommand's flag
 // set gets them too, so they may come before or after the command.
@@ -103,12 +110,23 @@ func (r *runtime) Close() { _ = r.store.Close() }
 // database, and loads the encryption key (in development mode, creating
 // one in the data directory).
 func (c *cli) open(ctx context.Context) (*runtime, error) {
-	cfg, err := config.Load(c.ov, os.LookupEnv)
+	ov := c.ov
+	if ov.ConfigFile == "" && os.Getenv("OTPGATE_CONFIG") == "" {
+		if _, err := os.Stat(defaultConfigFile); err == nil {
+			ov.ConfigFile = defaultConfigFile
+		}
+	}
+	cfg, err := config.Load(ov, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	if !c.creates {
+		if err := c.existingDatabase(cfg); err != nil {
+			return nil, err
+		}
 	}
 	log := newLogger(cfg, c.stderr)
 	if c.setDefault != nil {
@@ -151,6 +169,29 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 		return nil, err
 	}
 	return rt, nil
+}
+
+// existingDatabase refuses to let an administrator's command make a new,
+// empty database: when nothing names the server's database (no config
+// file, no data directory, no database, by flag or environment) and there
+// is none where the defaults look, the command was run away from the
+// server's settings, and a new database would only answer "no user named".
+func (c *cli) existingDatabase(cfg *config.Config) error {
+	driver, path := cfg.DatabaseDSN()
+	if driver != "sqlite" || cfg.ConfigFileUsed() != "" || c.ov.DataDir != "" || c.ov.Database != "" {
+		return nil
+	}
+	for _, name := range []string{"OTPGATE_DATA_DIR", "OTPGATE_DATABASE", "OTPGATE_DATABASE_FILE"} {
+		if os.Getenv(name) != "" {
+			return nil
+		}
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	return fmt.Errorf("no otpgate database at %s and no configuration found (OTPGATE_CONFIG, %s): "+
+		"point at the server's with --config FILE, --data DIR or --database DSN (or OTPGATE_CONFIG, OTPGATE_DATA_DIR, OTPGATE_DATABASE)",
+		path, defaultConfigFile)
 }
 
 // checkEncryptionKey stops every command, before it changes anything, when

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -158,5 +159,46 @@ func TestBadFlagsAreOneLine(t *testing.T) {
 	r := runCLI(t, "", "--data", dir, "user", "add", "-h")
 	if r.code != 0 || !strings.Contains(r.stdout, "-username") || r.stderr != "" {
 		t.Errorf("user add -h = %d, %q, %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestAdminCommandsNeverMakeAnEmptyDatabase: an administrator's command run
+// away from the server's settings fails with how to point at them, and
+// leaves nothing behind; serve and migrate, and any command told where the
+// database is, go on as before. The packaged config file is read when
+// nothing else names one.
+func TestAdminCommandsNeverMakeAnEmptyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	old := defaultConfigFile
+	defaultConfigFile = filepath.Join(dir, "etc", "otpgate.yaml")
+	t.Cleanup(func() { defaultConfigFile = old })
+
+	for _, args := range [][]string{{"audit"}, {"user", "list"}, {"user", "show", "demo"}, {"client", "list"}, {"keys", "list"}} {
+		mustFail(t, "", args, "no otpgate database at data/otpgate.db", "--config FILE", "--data DIR", "OTPGATE_CONFIG")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
+		t.Fatalf("a refused command left ./data behind: %v", err)
+	}
+	// migrate makes the database; then the commands find it where they look.
+	mustRun(t, "migrate")
+	if out := mustRun(t, "user", "list"); !strings.Contains(out, "USERNAME") {
+		t.Fatalf("user list after migrate: %q", out)
+	}
+
+	// Elsewhere, the packaged config file names the data directory.
+	other := t.TempDir()
+	t.Chdir(other)
+	mustFail(t, "", []string{"audit"}, "no otpgate database")
+	if err := os.MkdirAll(filepath.Dir(defaultConfigFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(defaultConfigFile, []byte("issuer: http://127.0.0.1:18080\ndata_dir: "+filepath.Join(dir, "data")+
+		"\nencryption_key_file: "+filepath.Join(dir, "data", "encryption.key")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "audit")
+	if _, err := os.Stat(filepath.Join(other, "data")); !os.IsNotExist(err) {
+		t.Fatalf("./data made in the other directory: %v", err)
 	}
 }

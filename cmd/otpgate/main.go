@@ -104,7 +104,11 @@ Commands:
   user add|list|show|set-password|disable|enable|require-mfa
   user reset-otp NAME [--proof-lifetime 72h]
                              remove the device, revoke sessions, print an enrollment code
-  user unlock NAME           lift the temporary password/answer lock
+  user list [--locked] [--mfa] [--no-device]
+                             list accounts with their device and lock state
+  user unlock NAME [--passcode]
+                             lift the temporary password/answer lock; --passcode
+                             also lifts the passcode lock and keeps the device
   keys list|rotate           list or rotate the token-signing keys
   keys rotate-encryption --new-key-file FILE
                              re-encrypt every stored secret with a new encryption key

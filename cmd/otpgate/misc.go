@@ -23,6 +23,7 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 	if _, err := c.parse(c.flags("migrate"), args); err != nil {
 		return err
 	}
+	c.creates = true       // the command that makes a database
 	rt, err := c.open(ctx) // open migrates
 	if err != nil {
 		return err

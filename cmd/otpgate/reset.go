@@ -58,7 +58,9 @@ func (c *cli) handOverCode(res *admin.ResetResult, err error, valid string) erro
 // is not lifted here: that takes a device reset.
 func (c *cli) userUnlock(ctx context.Context, args []string) error {
 	const cmd = "user unlock"
-	pos, err := c.parse(c.flags(cmd), args)
+	fs := c.flags(cmd)
+	passcode := fs.Bool("passcode", false, "also lift the passcode lock and keep the device (only when you know the failed passcodes were the person's own)")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -69,9 +71,20 @@ func (c *cli) userUnlock(ctx context.Context, args []string) error {
 		}
 		u := res.User
 		fmt.Fprintf(c.stdout, "unlocked %s\n", u.Username)
-		if res.StillOTPLocked {
-			fmt.Fprintf(c.stdout, "%s is still locked for passcodes; reset the device with otpgate user reset-otp %s\n", u.Username, u.Username)
+		if !res.StillOTPLocked {
+			return nil
 		}
+		if !*passcode {
+			fmt.Fprintf(c.stdout, "%s is still locked for passcodes; reset the device with otpgate user reset-otp %s, "+
+				"or, if the failed passcodes were %s's own, lift it with otpgate user unlock --passcode %s\n",
+				u.Username, u.Username, u.Username, u.Username)
+			return nil
+		}
+		if _, err := svc.UnlockPasscode(ctx, c.auditActor(), name); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "lifted the passcode lock of %s; the device is kept. Whoever failed the passcodes knew the password and the answer: "+
+			"if that may not have been %s, reset the device and set a temporary password instead\n", u.Username, u.Username)
 		return nil
 	})
 }

@@ -237,6 +237,66 @@ func TestUserUnlock(t *testing.T) {
 	}
 	mustFail(t, "", []string{"--data", dir, "user", "unlock", "ghost"}, `no user named "ghost"`)
 	mustFail(t, "", []string{"--data", dir, "user", "unlock"}, "exactly one username")
+
+	// user list shows the lock; --locked keeps only locked accounts.
+	mustRun(t, "--data", dir, "user", "add", "--username", "ned", "--password", "tulip-aim-granite-3")
+	list := mustRun(t, "--data", dir, "user", "list", "--locked")
+	if !strings.Contains(list, "LOCK") || !regexp.MustCompile(`(?m)^mia .* none +passcode `).MatchString(list) || strings.Contains(list, "ned") {
+		t.Errorf("user list --locked:\n%s", list)
+	}
+	// --passcode lifts the passcode lock, keeps the device, and is audited.
+	out := mustRun(t, "--data", dir, "user", "unlock", "--passcode", "mia")
+	if !strings.Contains(out, "lifted the passcode lock of mia; the device is kept") {
+		t.Errorf("unlock --passcode: stdout %q", out)
+	}
+	if u, err = st.UserByUsername(ctx, "mia"); err != nil || u.OTPLocked || u.OTPFailures != 0 {
+		t.Errorf("after unlock --passcode: locked %v failures %d (%v)", u.OTPLocked, u.OTPFailures, err)
+	}
+	if list := mustRun(t, "--data", dir, "user", "list", "--locked"); strings.Contains(list, "mia") {
+		t.Errorf("mia still listed as locked:\n%s", list)
+	}
+	if a := mustRun(t, "--data", dir, "audit", "--user", "mia"); !strings.Contains(a, "admin.unlock_otp") || !strings.Contains(a, "device kept") {
+		t.Errorf("audit lacks the passcode unlock:\n%s", a)
+	}
+}
+
+// TestUserListFilters: --mfa and --no-device, and the DEVICE column.
+func TestUserListFilters(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, "--data", dir, "user", "add", "--username", "ann", "--password", "tulip-aim-granite-3")
+	mustRun(t, "--data", dir, "user", "add", "--username", "bob", "--password", "tulip-aim-granite-3")
+	mustRun(t, "--data", dir, "user", "require-mfa", "bob", "on")
+	st := openDataStore(t, dir)
+	ann, err := st.UserByUsername(context.Background(), "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, now := context.Background(), time.Now().UTC()
+	if err := st.CreateFlow(ctx, &store.Flow{ID: "F-ann", FlowRequest: store.FlowRequest{ClientID: "c"}, FlowProgress: store.FlowProgress{UserID: ann.ID},
+		PendingEnrollment: store.PendingEnrollment{PendingSecret: []byte("sealed")}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnrollDevice(ctx, store.Enrollment{FlowID: "F-ann", CodeHashes: []string{"h1"},
+		Device: &store.Device{ID: "d-ann", UserID: ann.ID, App: "authy", Secret: []byte("SEALED"), LastStep: 1, EnrolledAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	names := func(out string) []string {
+		var n []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			n = append(n, strings.Fields(l)[0])
+		}
+		return n
+	}
+	for args, want := range map[string]string{"": "ann bob", "--mfa": "bob", "--no-device": "bob", "--mfa --no-device": "bob", "--locked": ""} {
+		cmd := append([]string{"--data", dir, "user", "list"}, strings.Fields(args)...)
+		if got := strings.Join(names(mustRun(t, cmd...)), " "); got != want {
+			t.Errorf("user list %s: %q, want %q", args, got, want)
+		}
+	}
+	if out := mustRun(t, "--data", dir, "user", "list"); !regexp.MustCompile(`(?m)^ann .* enrolled +- `).MatchString(out) {
+		t.Errorf("user list: ann's device and lock:\n%s", out)
+	}
 }
 
 // lockPasscodes locks a user for passcodes the way five wrong ones do.

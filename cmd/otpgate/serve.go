@@ -28,6 +28,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if _, err := c.parse(c.flags("serve"), args); err != nil {
 		return err
 	}
+	c.creates = true // a first start makes the database
 	rt, err := c.open(ctx)
 	if err != nil {
 		return err

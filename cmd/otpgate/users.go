@@ -108,7 +108,12 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 }
 
 func (c *cli) userList(ctx context.Context, args []string) error {
-	if _, err := c.parse(c.flags("user list"), args); err != nil {
+	fs := c.flags("user list")
+	var f admin.UserFilter
+	fs.BoolVar(&f.Locked, "locked", false, "only accounts with a passcode lock or a password/answer lock in force")
+	fs.BoolVar(&f.MFA, "mfa", false, "only accounts that require two-factor authentication")
+	fs.BoolVar(&f.NoDevice, "no-device", false, "only accounts without an enrolled device")
+	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
 	rt, svc, err := c.openAdmin(ctx, false)
@@ -116,16 +121,37 @@ func (c *cli) userList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	users, err := svc.Users(ctx)
+	rows, err := svc.UserList(ctx, f)
 	if err != nil {
 		return err
 	}
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "USERNAME\tEMAIL\tSTATUS\tREQUIRE-MFA\tCREATED")
-	for _, u := range users {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Email, userStatus(&u), onOff(u.RequireMFA), u.CreatedAt.Format("2006-01-02"))
+	fmt.Fprintln(w, "USERNAME\tEMAIL\tSTATUS\tREQUIRE-MFA\tDEVICE\tLOCK\tCREATED")
+	for _, r := range rows {
+		device := "none"
+		if r.HasDevice {
+			device = "enrolled"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Username, r.Email, userStatus(&r.User), onOff(r.RequireMFA),
+			device, lockState(r), r.CreatedAt.Format("2006-01-02"))
 	}
 	return w.Flush()
+}
+
+// lockState is the LOCK column: the passcode lock (until an administrator
+// acts), a temporary password/answer lock and its end, or "-".
+func lockState(r admin.UserRow) string {
+	var locks []string
+	if r.OTPLocked {
+		locks = append(locks, "passcode")
+	}
+	if !r.LockedUntil.IsZero() {
+		locks = append(locks, "until "+r.LockedUntil.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	if len(locks) == 0 {
+		return "-"
+	}
+	return strings.Join(locks, ", ")
 }
 
 func userStatus(u *store.User) string {

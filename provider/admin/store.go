@@ -13,10 +13,12 @@ type UserStore interface {
 	UserByID(ctx context.Context, id string) (*store.User, error)
 	UserByUsername(ctx context.Context, username string) (*store.User, error)
 	ListUsers(ctx context.Context) ([]store.User, error)
+	UsersWithDevice(ctx context.Context) (map[string]bool, error)
 	SetUserPassword(ctx context.Context, id, hash string, mustChange bool) error
 	SetUserDisabled(ctx context.Context, id string, disabled bool) error
 	SetUserRequireMFA(ctx context.Context, id string, on bool) error
 	Unlock(ctx context.Context, userID string) error
+	UnlockOTP(ctx context.Context, userID string) error
 	// RevokeUser ends the user's sessions and revokes their tokens.
 	RevokeUser(ctx context.Context, userID string) error
 }

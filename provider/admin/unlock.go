@@ -47,3 +47,29 @@ func (s *Service) Unlock(ctx context.Context, actor, username string) (*UnlockRe
 	u.LoginFailures, u.LoginLockLevel, u.LoginLockedUntil, u.UnknownFailures = 0, 0, 0, 0
 	return res, nil
 }
+
+// UnlockPasscode lifts the passcode lock and keeps the device: for an
+// administrator who has confirmed with the person that the failures were
+// theirs (a phone clock, a wrong account in the app). Whoever failed the
+// passcodes had passed the password and answer; when that may not have
+// been the person, ResetDevice (and new credentials) is the answer instead.
+func (s *Service) UnlockPasscode(ctx context.Context, actor, username string) (*UnlockResult, error) {
+	u, err := s.target(ctx, actor, username)
+	if err != nil {
+		return nil, err
+	}
+	res := &UnlockResult{User: u, WasLocked: u.OTPLocked}
+	detail := "no passcode lock was in place; passcode failure count cleared; device kept"
+	if u.OTPLocked {
+		detail = fmt.Sprintf("passcode lock lifted after %d failed passcodes; device kept", u.OTPFailures)
+	}
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error { return s.userUpdate(s.store.UnlockOTP(ctx, u.ID), u) },
+		event: userEvent(store.EventUnlockOTP, u, detail),
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.OTPFailures, u.OTPLocked = 0, false
+	return res, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
@@ -38,6 +39,47 @@ func (s *Service) Users(ctx context.Context) ([]store.User, error) {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return users, nil
+}
+
+// UserFilter narrows UserList; every set field must hold.
+type UserFilter struct {
+	Locked   bool // a passcode lock, or a password/answer lock in force
+	MFA      bool // two-factor required for the account
+	NoDevice bool // no device enrolled
+}
+
+// UserRow is one account of UserList with what the list shows of it.
+type UserRow struct {
+	store.User
+	HasDevice bool
+	// LockedUntil is the end of a password/answer lock in force (zero
+	// when none); the passcode lock is User.OTPLocked.
+	LockedUntil time.Time
+}
+
+// UserList lists the accounts that match f, by username.
+func (s *Service) UserList(ctx context.Context, f UserFilter) ([]UserRow, error) {
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	devices, err := s.store.UsersWithDevice(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.store.Now().Unix()
+	var rows []UserRow
+	for _, u := range users {
+		r := UserRow{User: u, HasDevice: devices[u.ID]}
+		if u.LoginLockedUntil > now {
+			r.LockedUntil = time.Unix(u.LoginLockedUntil, 0)
+		}
+		if (f.Locked && !u.OTPLocked && r.LockedUntil.IsZero()) || (f.MFA && !u.RequireMFA) || (f.NoDevice && r.HasDevice) {
+			continue
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 // AddUser creates a user who must choose a new password and security

@@ -33,6 +33,7 @@ const (
 	EventLoginLocked     = "lockout.login"
 	EventOTPLocked       = "lockout.otp"
 	EventUnlock          = "admin.unlock"
+	EventUnlockOTP       = "admin.unlock_otp"
 	EventEnrolled        = "device.enrolled"
 	EventResetRequested  = "reset.requested"
 	EventResetDone       = "reset.done"

@@ -111,3 +111,16 @@ func (s *Store) SetDeviceSecret(ctx context.Context, deviceID string, sealed []b
 	}
 	return nil
 }
+
+// UsersWithDevice is the set of the ids of users who have a device.
+func (s *Store) UsersWithDevice(ctx context.Context) (map[string]bool, error) {
+	var ids []string
+	if err := s.db.WithContext(ctx).Model(&Device{}).Distinct().Pluck("user_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("users with a device: %w", err)
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}

@@ -194,3 +194,17 @@ func (s *Store) Unlock(ctx context.Context, userID string) error {
 	}
 	return nil
 }
+
+// UnlockOTP lifts the passcode lock and clears its count; the device stays
+// (an administrator who knows the person still holds it).
+func (s *Store) UnlockOTP(ctx context.Context, userID string) error {
+	res := s.db.WithContext(ctx).Exec(`UPDATE users SET otp_failures = 0, otp_locked = FALSE, otp_reserved_at = 0
+		WHERE id = ?`, userID)
+	if res.Error != nil {
+		return fmt.Errorf("unlock passcode: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

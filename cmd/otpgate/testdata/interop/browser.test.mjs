@@ -6,7 +6,7 @@
 // OTPGATE_ARTIFACTS: <journey>-<nn>-<step>-<lang>.png.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -23,7 +23,7 @@ let rp;
 
 // The journeys' names: the first part of their screenshots' file names.
 const JOURNEYS = ['first-signin', 'passcode', 'lockout', 'recovery', 'email-link', 'admin-reset', 'lang-switch',
-  'keyboard', 'other-pages', 'error-lang'];
+  'keyboard', 'other-pages', 'error-lang', 'phone-enrol', 'ways-forward'];
 
 before(async () => {
   if (skip) return;
@@ -52,6 +52,13 @@ const TEXT = {
   unknownRequest: { en: 'This sign-in request is unknown or has already finished.', ja: 'このサインイン要求は見つからないか' },
   invalidRedirect: { en: "The application's sign-in request is not valid", ja: 'アプリケーションからのサインイン要求が正しくないため' },
   switchTo: { en: '日本語', ja: 'English' }, // the language link on a page in en / ja
+  resetSection: { en: 'Reset your OTP device', ja: 'OTP デバイスのリセット' },
+  resetDevice: { en: 'Reset Device', ja: 'デバイスをリセット' },
+  openApp: { en: 'Open in authenticator app', ja: '認証アプリで開く' },
+  cancel: { en: 'Cancel', ja: 'キャンセル' },
+  stillSignedIn: { en: 'You are still signed in.', ja: 'サインインしたままです。' },
+  startAgain: { en: 'Start again', ja: '最初からやり直す' },
+  notFound: { en: 'This page does not exist.', ja: '指定されたページは存在しません。' },
 };
 
 /** A test that is skipped with the reason when Chromium or oathtool is missing. */
@@ -131,6 +138,8 @@ async function recoveryCodesStep(j) {
   const codes = (await j.page.locator('#recovery-codes li').allInnerTexts()).map((c) => c.trim());
   assert.equal(codes.length, 10, 'ten recovery codes');
   assert.equal(new Set(codes).size, 10);
+  // Submit waits for "I have saved these codes".
+  await j.page.check('#saved');
   await j.submit();
   return codes;
 }
@@ -288,8 +297,12 @@ for (const lang of LANGS) {
     await j.open();
     try {
       const request = await toPasscode(j, user);
-      await Promise.all([j.page.waitForNavigation(), j.page.locator('a#lost-device').click()]);
+      // The customer's document: under "Reset your OTP device", select "Reset Device".
+      assert.equal(await j.page.locator('#reset_device').innerText(), TEXT.resetSection[lang]);
+      await Promise.all([j.page.waitForNavigation(),
+        j.page.locator('section[aria-labelledby="reset_device"]').getByRole('link', { name: TEXT.resetDevice[lang], exact: true }).click()]);
       await j.at('reset');
+      assert.equal(await j.page.locator('#reset_admin').count(), 1, 'asking the administrator is one of the ways');
       await j.page.fill('#recovery_code', 'abcd-efgh-jkmn');
       await Promise.all([j.page.waitForNavigation(), j.page.locator('form[action="/login/reset"] button').click()]);
       await j.at('reset', 'reset-error');
@@ -565,6 +578,8 @@ journey('8 keyboard only, dark theme: a first sign-in with enrollment and a late
     await press(j, 'Enter');
 
     await j.at('recovery-codes');
+    await tabTo(j, '#saved'); // past Download, Copy and Print
+    await kb.press('Space');
     await tabTo(j, 'button[type="submit"]');
     await press(j, 'Space');
     await arrived(j, request);
@@ -656,6 +671,120 @@ journey('10 an error page speaks the language the person chose with the switch [
     await j.close();
   }
 });
+
+// ---------------------------------------------------------------------------
+// Enrolment on the phone that shows the page
+
+for (const lang of LANGS) {
+  journey(`11 enrolment on a 375 px phone: open in the app, copy the key; recovery codes copied, downloaded, printable [${lang}]`, async () => {
+    const user = newUser({ mfa: true });
+    const j = new Journey(browser, 'phone-enrol', lang, { width: 375 });
+    await j.open();
+    await j.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: issuer });
+    try {
+      const request = await start(j);
+      await passwordStep(j, user.username, user.password);
+      await setupStep(j, user);
+      await questionStep(j, user.answer);
+      await j.at('enroll');
+      const { uri, secret, setupKey } = await readEnrollPage(j.page, { account: user.username });
+      // The phone hands the key to its app; the desktop QR code stays.
+      const open = j.page.getByRole('link', { name: TEXT.openApp[lang], exact: true });
+      assert.ok(await open.isVisible(), 'Open in authenticator app is shown on a phone');
+      assert.equal(await open.getAttribute('href'), uri, 'it opens the same otpauth URI the QR code holds');
+      assert.ok(await j.page.locator('#qr-code').isVisible());
+      // The app choice shows that app's downloads, for each platform.
+      await j.page.selectOption('#app', 'microsoft-authenticator');
+      assert.deepEqual(await j.page.locator('[data-app-downloads]:visible a').allInnerTexts(),
+        ['Microsoft Authenticator (Android)', 'Microsoft Authenticator (iPhone)']);
+      await j.page.locator('#copy-key').click();
+      await j.page.locator('#copy_status').filter({ hasText: /./ }).waitFor();
+      assert.equal(await j.page.evaluate(() => navigator.clipboard.readText()), setupKey.replace(/\s+/g, ''));
+      const auth = new Authenticator(secret);
+      await j.page.fill('#code', auth.enrollCode());
+      await j.submit();
+
+      await j.at('recovery-codes');
+      const codes = (await j.page.locator('#recovery-codes li').allInnerTexts()).map((c) => c.trim());
+      await j.page.locator('#copy-codes').click();
+      await j.page.locator('#copy_status').filter({ hasText: /./ }).waitFor();
+      assert.deepEqual((await j.page.evaluate(() => navigator.clipboard.readText())).trim().split('\n'), codes);
+      const [download] = await Promise.all([j.page.waitForEvent('download'), j.page.locator('#download-codes').click()]);
+      assert.equal(download.suggestedFilename(), 'otpgate-recovery-codes.txt');
+      const file = await download.path();
+      assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n'), codes, 'the file holds exactly the codes');
+      assert.ok(await j.page.locator('#print-codes').isVisible(), 'Print is offered');
+      // Submit without the tick stays on the page (the browser asks for it).
+      await j.page.locator('form button[type="submit"]').click();
+      assert.equal(await j.page.getAttribute('body', 'data-step'), 'recovery-codes');
+      assert.equal(await j.page.locator('#saved').evaluate((e) => e.validity.valueMissing), true);
+      await j.page.check('#saved');
+      await j.submit();
+      await arrived(j, request);
+    } finally {
+      await j.close();
+    }
+
+    // On a desktop the link is not offered: the QR code is.
+    const d = new Journey(browser, 'phone-enrol', lang, { width: 1280, after: j });
+    await d.open();
+    try {
+      const other = newUser({ mfa: true });
+      await start(d);
+      await passwordStep(d, other.username, other.password);
+      await setupStep(d, other);
+      await questionStep(d, other.answer);
+      await d.at('enroll', 'enroll-desktop');
+      assert.equal(await d.page.getByRole('link', { name: TEXT.openApp[lang], exact: true }).isVisible(), false);
+      assert.ok(await d.page.locator('#qr-code').isVisible());
+    } finally {
+      await d.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Ways forward
+
+for (const lang of LANGS) {
+  journey(`12 ways forward: a finished sign-in starts again, a 404 in words, logout Cancel keeps the session [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const j = new Journey(browser, 'ways-forward', lang);
+    await j.open();
+    try {
+      const request = await toPasscode(j, user);
+      const otpURL = j.page.url();
+      await enterPasscode(j, user.auth);
+      await arrived(j, request);
+      // Back to the finished sign-in's page: an error that offers to start again.
+      await j.page.goto(otpURL);
+      await j.at('error', 'error-ended');
+      assert.equal(await j.page.locator('a[hreflang]').count(), 1, 'the language switch is there');
+      await Promise.all([j.page.waitForNavigation(),
+        j.page.getByRole('link', { name: TEXT.startAgain[lang], exact: true }).click()]);
+      // The session signs the person straight back in to the application.
+      assert.ok(j.page.url().startsWith(`${rp.client.redirectUri}?`), j.page.url());
+
+      await j.page.goto(`${issuer}/no/such/page`);
+      await j.at('error', 'error-404');
+      assert.match(await j.alert(), new RegExp(TEXT.notFound[lang]));
+      await j.page.goto(`${issuer}/static/no-such.css`);
+      await j.at('error', 'error-404');
+
+      // Logout: Cancel keeps the session.
+      await j.page.goto(`${issuer}/logout`);
+      await j.at('logout');
+      await j.submit(TEXT.cancel[lang]);
+      await j.at('logged-out', 'logout-cancelled');
+      assert.equal(await j.page.locator('h1').innerText(), TEXT.stillSignedIn[lang]);
+      const again = rp.authorize({ uiLocales: lang === 'ja' ? 'ja' : undefined });
+      await j.page.goto(again.url);
+      assert.ok(j.page.url().startsWith(`${rp.client.redirectUri}?`), 'still signed in after Cancel');
+    } finally {
+      await j.close();
+    }
+  });
+}
 
 // ---------------------------------------------------------------------------
 // Accessibility summary
