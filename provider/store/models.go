@@ -3,7 +3,9 @@ package store
 import "time"
 
 // User is an account that can sign in. Username is stored lower-cased so
-// that sign-in is case-insensitive and unique regardless of case.
+// that sign-in is case-insensitive and unique regardless of case. Name is
+// the display name ("Ada Lovelace"), GivenName and FamilyName its parts
+// when known; any of them may be empty (see DisplayName).
 type User struct {
 	ID       string `gorm:"primaryKey;size:64"`
 	Username string `gorm:"uniqueIndex;size:128;not null"`
@@ -12,12 +14,16 @@ type User struct {
 	UsernameSkeleton   string `gorm:"size:128;not null;default:'';index"`
 	Email              string `gorm:"size:320"`
 	Name               string `gorm:"size:200"`
+	GivenName          string `gorm:"size:200"`
+	FamilyName         string `gorm:"size:200"`
 	PasswordHash       string `gorm:"size:255;not null"`
 	MustChangePassword bool   `gorm:"not null;default:false"`
 	Question           string `gorm:"size:64"`
 	AnswerHash         string `gorm:"size:255"`
 	Disabled           bool   `gorm:"not null;default:false"`
 	RequireMFA         bool   `gorm:"not null;default:false"`
+	// Lang is the language of the user's last sign-in ("en", "ja"); mails use it. "" until the first.
+	Lang string `gorm:"type:text;not null;default:''"`
 
 	// Lockout counters, changed only by single conditional statements
 	// (see lockout.go). Consecutive wrong passcodes lock the account

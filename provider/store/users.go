@@ -142,6 +142,41 @@ func (s *Store) SetUserRequireMFA(ctx context.Context, id string, on bool) error
 	return s.updateUser(ctx, id, "set require-mfa", map[string]any{"require_mfa": on})
 }
 
+// DisplayName is how the user is named to people and relying parties
+// (the name claim): the display name, or the username when there is none.
+func (u *User) DisplayName() string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Username
+}
+
+// UserNames changes a user's names: a nil field is kept, "" clears it.
+type UserNames struct {
+	Name, GivenName, FamilyName *string
+}
+
+// Empty reports whether the change changes nothing.
+func (n UserNames) Empty() bool {
+	return n.Name == nil && n.GivenName == nil && n.FamilyName == nil
+}
+
+// SetUserNames changes the display, given and family names the change
+// sets, in one statement; the user's updated_at (the updated_at claim)
+// moves with it. A change that sets nothing writes nothing.
+func (s *Store) SetUserNames(ctx context.Context, id string, n UserNames) error {
+	fields := map[string]any{}
+	for col, v := range map[string]*string{"name": n.Name, "given_name": n.GivenName, "family_name": n.FamilyName} {
+		if v != nil {
+			fields[col] = *v
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return s.updateUser(ctx, id, "set names", fields)
+}
+
 // UserSetup is what a first sign-in (or a sign-in after a reset) sets:
 // a new password and, when the security question is on, a question and the
 // hash of its normalised answer.

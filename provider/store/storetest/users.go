@@ -14,6 +14,7 @@ var userCases = []testCase{
 	{"Users/CreateAndLookup", testUserCreateAndLookup},
 	{"Users/DuplicateUsername", testUserDuplicate},
 	{"Users/Update", testUserUpdate},
+	{"Users/Names", testUserNames},
 	{"Users/FinishSetup", testUserFinishSetup},
 	{"Users/UpdatePasswordHashCompareAndSwap", testUserPasswordCAS},
 	{"Users/ListOrder", testUserList},
@@ -136,6 +137,39 @@ func testUserUpdate(t *testing.T, s *store.Store, _ *clock) {
 	wantErr(t, s.SetUserPassword(ctx(t), "nobody", "h", true), store.ErrNotFound, "SetUserPassword of unknown id")
 	wantErr(t, s.SetUserDisabled(ctx(t), "nobody", true), store.ErrNotFound, "SetUserDisabled of unknown id")
 	wantErr(t, s.SetUserRequireMFA(ctx(t), "nobody", true), store.ErrNotFound, "SetUserRequireMFA of unknown id")
+}
+
+// testUserNames: only the names a change sets are written ("" clears
+// one), the display name falls back to the username, and the names of
+// other accounts are left alone.
+func testUserNames(t *testing.T, s *store.Store, _ *clock) {
+	u := newUser(t, s, "u1", "ada")
+	newUser(t, s, "u2", "bo")
+	if u.DisplayName() != "ada" {
+		t.Fatalf("DisplayName without a name = %q, want the username", u.DisplayName())
+	}
+	name, given, family := "Ada Lovelace", "Ada", "Lovelace"
+	must(t, s.SetUserNames(ctx(t), "u1", store.UserNames{Name: &name, GivenName: &given, FamilyName: &family}), "SetUserNames")
+	got, err := s.UserByID(ctx(t), "u1")
+	must(t, err, "UserByID")
+	if got.Name != name || got.GivenName != given || got.FamilyName != family || got.DisplayName() != name {
+		t.Fatalf("after SetUserNames got name %q given %q family %q display %q", got.Name, got.GivenName, got.FamilyName, got.DisplayName())
+	}
+	// Only the given name changes; "" clears the family name.
+	given, family = "Augusta Ada", ""
+	must(t, s.SetUserNames(ctx(t), "u1", store.UserNames{GivenName: &given, FamilyName: &family}), "SetUserNames part")
+	got, err = s.UserByID(ctx(t), "u1")
+	must(t, err, "UserByID")
+	if got.Name != name || got.GivenName != given || got.FamilyName != "" || got.Email != "u1@example.com" {
+		t.Fatalf("after a partial change got name %q given %q family %q email %q", got.Name, got.GivenName, got.FamilyName, got.Email)
+	}
+	must(t, s.SetUserNames(ctx(t), "u1", store.UserNames{}), "SetUserNames with nothing")
+	other, err := s.UserByID(ctx(t), "u2")
+	must(t, err, "UserByID u2")
+	if other.Name != "" || other.GivenName != "" || other.FamilyName != "" || other.DisplayName() != "bo" {
+		t.Fatalf("the names of u1 changed u2: %+v", other)
+	}
+	wantErr(t, s.SetUserNames(ctx(t), "nobody", store.UserNames{Name: &name}), store.ErrNotFound, "SetUserNames of unknown id")
 }
 
 func testUserFinishSetup(t *testing.T, s *store.Store, _ *clock) {
