@@ -233,4 +233,12 @@ func (o *optString) Set(v string) error {
 	return nil
 }
 
+// given is the flag's value when it was given, else nil.
+func (o *optString) given() *string {
+	if !o.set {
+		return nil
+	}
+	return &o.value
+}
+
 var _ flag.Value = (*optString)(nil)

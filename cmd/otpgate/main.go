@@ -3,7 +3,7 @@
 //	otpgate [global flags] [serve]            run the provider (the default)
 //	otpgate [global flags] migrate            create or update the database schema
 //	otpgate [global flags] client add|list|show|update|remove …
-//	otpgate [global flags] user add|list|show|set-password|disable|enable|require-mfa|reset-otp|unlock …
+//	otpgate [global flags] user add|list|show|update|set-password|disable|enable|require-mfa|reset-otp|unlock …
 //	otpgate [global flags] keys list|rotate|rotate-encryption|encryption-status
 //	otpgate [global flags] audit [--user NAME] [--since DURATION] [--limit N]
 //	otpgate [global flags] healthcheck        exit 0 when the local server answers /healthz
@@ -101,7 +101,9 @@ Commands:
   serve                      run the provider (default)
   migrate                    create or update the database schema
   client add|list|show|update|remove
-  user add|list|show|set-password|disable|enable|require-mfa
+  user add|list|show|update|set-password|disable|enable|require-mfa
+  user update NAME [--name N] [--given-name N] [--family-name N]
+                             change the names the name claims carry ("" clears one)
   user reset-otp NAME [--proof-lifetime 72h]
                              remove the device, revoke sessions, print an enrollment code
   user list [--locked] [--mfa] [--no-device]

@@ -17,7 +17,7 @@ import (
 // user dispatches the user subcommands.
 func (c *cli) user(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("user: missing subcommand (add, list, show, set-password, disable, enable, require-mfa, reset-otp, unlock)")
+		return errors.New("user: missing subcommand (add, list, show, update, set-password, disable, enable, require-mfa, reset-otp, unlock)")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -27,6 +27,8 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return c.userList(ctx, args)
 	case "show":
 		return c.userShow(ctx, args)
+	case "update":
+		return c.userUpdate(ctx, args)
 	case "set-password":
 		return c.userSetPassword(ctx, args)
 	case "disable", "enable":
@@ -72,7 +74,9 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 	fs := c.flags(cmd)
 	username := fs.String("username", "", "username (case-insensitive)")
 	email := fs.String("email", "", "email address")
-	name := fs.String("name", "", "display name")
+	name := fs.String("name", "", "display name, e.g. \"Ada Lovelace\" (the name claim; default: the username)")
+	given := fs.String("given-name", "", "given name (the given_name claim)")
+	family := fs.String("family-name", "", "family name (the family_name claim)")
 	password := fs.String("password", "", "initial password")
 	stdin := fs.Bool("password-stdin", false, "read the initial password from standard input")
 	requireMFA := fs.Bool("require-mfa", false, "require two-factor sign-in for this user")
@@ -84,6 +88,9 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 		return adminError(cmd, uname, err)
 	}
 	if err := admin.CheckEmail(*email); err != nil {
+		return adminError(cmd, uname, err)
+	}
+	if err := checkNames(*name, *given, *family); err != nil {
 		return adminError(cmd, uname, err)
 	}
 	rt, svc, err := c.openAdmin(ctx, false)
@@ -99,12 +106,53 @@ func (c *cli) userAdd(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	u, err := svc.AddUser(ctx, c.auditActor(), admin.NewUser{Username: uname, Email: *email, Name: *name,
-		Password: pw, RequireMFA: *requireMFA})
+		GivenName: *given, FamilyName: *family, Password: pw, RequireMFA: *requireMFA})
 	if err != nil {
 		return adminError(cmd, uname, err)
 	}
 	fmt.Fprintf(c.stdout, "created user %s (id %s); they set a new password and security question at first sign-in\n", u.Username, u.ID)
 	return nil
+}
+
+// checkNames refuses a display, given or family name before anything is
+// opened (the service checks them again).
+func checkNames(name, given, family string) error {
+	for _, n := range []struct{ flag, value string }{{"name", name}, {"given-name", given}, {"family-name", family}} {
+		if err := admin.CheckName(n.flag, n.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userUpdate changes the names of a user: only the flags given change,
+// and an empty value clears a name.
+func (c *cli) userUpdate(ctx context.Context, args []string) error {
+	const cmd = "user update"
+	fs := c.flags(cmd)
+	var name, given, family optString
+	fs.Var(&name, "name", "display name (\"\" clears it: the username is shown)")
+	fs.Var(&given, "given-name", "given name (\"\" clears it)")
+	fs.Var(&family, "family-name", "family name (\"\" clears it)")
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	change := admin.UserChange{Name: name.given(), GivenName: given.given(), FamilyName: family.given()}
+	if change == (admin.UserChange{}) {
+		return errors.New(cmd + ": nothing to change (give --name, --given-name or --family-name)")
+	}
+	if err := checkNames(name.value, given.value, family.value); err != nil {
+		return adminError(cmd, "", err)
+	}
+	return c.userAction(ctx, cmd, pos, false, func(svc *admin.Service, _ *runtime, username string) error {
+		u, err := svc.UpdateUser(ctx, c.auditActor(), username, change)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "updated %s: shown as %q\n", u.Username, u.DisplayName())
+		return nil
+	})
 }
 
 func (c *cli) userList(ctx context.Context, args []string) error {
@@ -225,8 +273,8 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 		if question == "" {
 			question = "(not set)"
 		}
-		fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\nstatus:            %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
-			u.Username, u.ID, u.Email, u.Name, userStatus(u), onOff(u.RequireMFA), question,
+		fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\ngiven name:        %s\nfamily name:       %s\nstatus:            %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
+			u.Username, u.ID, u.Email, u.Name, u.GivenName, u.FamilyName, userStatus(u), onOff(u.RequireMFA), question,
 			u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
 		c.showLocks(rt.store.Now(), rt.cfg.Lockout.UnknownBrowserLimit, u)
 		return c.showDevice(ctx, svc, u)

@@ -124,6 +124,41 @@ func TestUserListAndShowHideSecrets(t *testing.T) {
 	mustFail(t, "", []string{"--data", dir, "user", "show"}, "exactly one username")
 }
 
+// TestUserNames: user add takes the display, given and family names, user
+// show prints them, and user update changes only the ones it is given ("" clears
+// one), audited; a change of nothing or to a name on two lines is refused.
+func TestUserNames(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, "--data", dir, "user", "add", "--username", "ada", "--name", "Ada Lovelace", "--given-name", "Ada",
+		"--family-name", "Lovelace", "--password", "tulip-aron-granite-4")
+	show := func() string { return mustRun(t, "--data", dir, "user", "show", "ada") }
+	if s := show(); showField(t, s, "name") != "Ada Lovelace" || showField(t, s, "given name") != "Ada" ||
+		showField(t, s, "family name") != "Lovelace" {
+		t.Errorf("user show after add:\n%s", s)
+	}
+	out := mustRun(t, "--data", dir, "user", "update", "ADA", "--given-name", "Augusta Ada", "--family-name", "")
+	if !strings.Contains(out, `updated ada: shown as "Ada Lovelace"`) {
+		t.Errorf("user update: stdout %q", out)
+	}
+	if s := show(); showField(t, s, "name") != "Ada Lovelace" || showField(t, s, "given name") != "Augusta Ada" ||
+		showField(t, s, "family name") != "" {
+		t.Errorf("user show after update:\n%s", s)
+	}
+	if out := mustRun(t, "--data", dir, "user", "update", "ada", "--name", ""); !strings.Contains(out, `shown as "ada"`) {
+		t.Errorf("clearing the name: stdout %q, want the username shown", out)
+	}
+	rows := auditRows(t, mustRun(t, "--data", dir, "audit"))
+	if got := rows[len(rows)-2]["DETAIL"]; got != `given name set to "Augusta Ada"; family name cleared` {
+		t.Errorf("audit detail of the update = %q", got)
+	}
+	mustFail(t, "", []string{"--data", dir, "user", "update", "ada"}, "nothing to change")
+	mustFail(t, "", []string{"--data", dir, "user", "update", "ada", "--name", "Ada\nLovelace"}, "name must be at most 200 characters on one line")
+	mustFail(t, "", []string{"--data", dir, "user", "update", "nobody", "--name", "N"}, `no user named "nobody"`)
+	mustFail(t, "", []string{"--data", dir, "user", "add", "--username", "bo", "--family-name", "B\u202e", "--password", "tulip-aron-granite-4"},
+		"family-name must be")
+}
+
 func TestUserSetPasswordDisableEnable(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

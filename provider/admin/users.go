@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/otpgate/otpgate/provider/credential"
@@ -11,11 +12,15 @@ import (
 )
 
 // NewUser is a user to create. The user sets a new password and security
-// question at the first sign-in.
+// question at the first sign-in. Name is the display name, GivenName and
+// FamilyName its parts; any may be empty, each is trimmed and checked with
+// CheckName.
 type NewUser struct {
 	Username   string
 	Email      string
 	Name       string
+	GivenName  string
+	FamilyName string
 	Password   string // the initial password, hashed before it is stored
 	RequireMFA bool
 }
@@ -94,6 +99,11 @@ func (s *Service) AddUser(ctx context.Context, actor string, nu NewUser) (*store
 	if err := CheckEmail(nu.Email); err != nil {
 		return nil, err
 	}
+	for _, n := range []struct{ flag, value string }{{"name", nu.Name}, {"given-name", nu.GivenName}, {"family-name", nu.FamilyName}} {
+		if err := CheckName(n.flag, n.value); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.checkPassword(nu.Password, nu.Username, nu.Email); err != nil {
 		return nil, err
 	}
@@ -101,7 +111,8 @@ func (s *Service) AddUser(ctx context.Context, actor string, nu NewUser) (*store
 	if err != nil {
 		return nil, err
 	}
-	u := &store.User{ID: id, Username: store.NormalizeUsername(nu.Username), Email: nu.Email, Name: nu.Name,
+	u := &store.User{ID: id, Username: store.NormalizeUsername(nu.Username), Email: nu.Email,
+		Name: strings.TrimSpace(nu.Name), GivenName: strings.TrimSpace(nu.GivenName), FamilyName: strings.TrimSpace(nu.FamilyName),
 		PasswordHash: s.hasher.Hash(credential.NormalizePassword(nu.Password)), MustChangePassword: true, RequireMFA: nu.RequireMFA}
 	detail := "user created; must set a new password and security question at first sign-in"
 	if u.RequireMFA {

@@ -15,12 +15,13 @@ import (
 func TestAddUser(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		u, err := e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: " Nora ", Email: "nora@example.com",
-			Name: "Nora", Password: "tulip-aron-granite-4", RequireMFA: true})
+			Name: " Nora Brandt ", GivenName: "Nora", FamilyName: "Brandt", Password: "tulip-aron-granite-4", RequireMFA: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := e.user(u.ID)
 		if got.Username != "nora" || !got.MustChangePassword || !got.RequireMFA || got.Email != "nora@example.com" ||
+			got.Name != "Nora Brandt" || got.GivenName != "Nora" || got.FamilyName != "Brandt" ||
 			!strings.HasPrefix(got.ID, "u_") || len(got.ID) != 28 {
 			t.Errorf("stored user %+v", got)
 		}
@@ -57,6 +58,10 @@ func TestAddUserRefusesBadInput(t *testing.T) {
 		{"username with a space", actor, admin.NewUser{Username: "a b", Password: "long-enough-password"}, "username"},
 		{"username too long", actor, admin.NewUser{Username: strings.Repeat("a", 129), Password: "long-enough-password"}, "username"},
 		{"bad email", actor, admin.NewUser{Username: "a", Email: "not-an-email", Password: "long-enough-password"}, "email"},
+		{"name on two lines", actor, admin.NewUser{Username: "a", Name: "Ann\nBcc: x", Password: "long-enough-password"}, "name"},
+		{"name too long", actor, admin.NewUser{Username: "a", Name: strings.Repeat("é", 201), Password: "long-enough-password"}, "name"},
+		{"given name with a bidi override", actor, admin.NewUser{Username: "a", GivenName: "Ann\u202e", Password: "long-enough-password"}, "given-name"},
+		{"family name with a control", actor, admin.NewUser{Username: "a", FamilyName: "B\x00", Password: "long-enough-password"}, "family-name"},
 		{"no password", actor, admin.NewUser{Username: "a"}, "password"},
 		{"short password", actor, admin.NewUser{Username: "a", Password: "short"}, "password"},
 		{"long password", actor, admin.NewUser{Username: "a", Password: long}, "password"},
@@ -121,6 +126,16 @@ func TestUserActions(t *testing.T) {
 			func(t *testing.T, _ *env, u *store.User) {
 				if !u.RequireMFA {
 					t.Error("require-mfa not on")
+				}
+			}},
+		{"names", func(e *env, n string) error {
+			name, given, family := " Olga Petrova ", "Olga", ""
+			_, err := e.svc.UpdateUser(e.ctx(), actor, n, admin.UserChange{Name: &name, GivenName: &given, FamilyName: &family})
+			return err
+		}, `name set to "Olga Petrova"; given name set to "Olga"; family name cleared`, false,
+			func(t *testing.T, _ *env, u *store.User) {
+				if u.Name != "Olga Petrova" || u.GivenName != "Olga" || u.FamilyName != "" || u.DisplayName() != "Olga Petrova" {
+					t.Errorf("names %q %q %q", u.Name, u.GivenName, u.FamilyName)
 				}
 			}},
 		{"unlock", func(e *env, n string) error {
@@ -285,5 +300,44 @@ func TestAddUserRefusesLookAlikes(t *testing.T) {
 	}
 	if len(e.events()) != before {
 		t.Error("a refused look-alike was audited")
+	}
+}
+
+// TestUpdateUserNames: a change sets only the names it gives and keeps
+// the others; a change without a name, or with a name that would show
+// other text than the one stored, is refused and writes nothing.
+func TestUpdateUserNames(t *testing.T) {
+	e := newEnv(t, openSQLite(t), nil)
+	u, err := e.svc.AddUser(e.ctx(), actor, admin.NewUser{Username: "pia", Name: "Pia Lind", GivenName: "Pia",
+		FamilyName: "Lind", Password: "tulip-aron-granite-4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	family := "Lind-Berg"
+	if _, err := e.svc.UpdateUser(e.ctx(), actor, "pia", admin.UserChange{FamilyName: &family}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.user(u.ID); got.Name != "Pia Lind" || got.GivenName != "Pia" || got.FamilyName != "Lind-Berg" {
+		t.Errorf("after changing the family name: %q %q %q", got.Name, got.GivenName, got.FamilyName)
+	}
+	before := len(e.events())
+	bad := "Pia\r\nLind"
+	for _, tc := range []struct {
+		name  string
+		c     admin.UserChange
+		field string
+	}{
+		{"nothing to change", admin.UserChange{}, ""},
+		{"name with a line break", admin.UserChange{Name: &bad}, "name"},
+		{"given name with a line break", admin.UserChange{GivenName: &bad}, "given-name"},
+	} {
+		_, err := e.svc.UpdateUser(e.ctx(), actor, "pia", tc.c)
+		var ie *admin.InputError
+		if !errors.As(err, &ie) || ie.Field != tc.field {
+			t.Errorf("%s: %v, want an input error on %q", tc.name, err, tc.field)
+		}
+	}
+	if got := e.user(u.ID); got.Name != "Pia Lind" || len(e.events()) != before {
+		t.Errorf("refused changes wrote: name %q, %d new events", got.Name, len(e.events())-before)
 	}
 }
