@@ -14,7 +14,7 @@ import (
 
 // supportedClaims are the claims otpgate can put in ID tokens and userinfo.
 var supportedClaims = []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr",
-	"at_hash", "azp", "preferred_username", "name", "email", "email_verified", "updated_at"}
+	"at_hash", "azp", "preferred_username", "name", "given_name", "family_name", "email", "email_verified", "updated_at"}
 
 // discoveryCacheControl lets relying parties and proxies keep the
 // discovery document for five minutes.

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,7 +56,8 @@ func wantHeaders(t *testing.T, what string, rec *httptest.ResponseRecorder, cach
 // TestDiscoveryIsTheDocumentItWas: discovery, now encoded once at
 // start-up, holds what the per-request document held before (its copy in
 // testdata), except for the signing algorithms, which now list ES256 and
-// EdDSA besides RS256; its headers are the same, for GET and HEAD.
+// EdDSA besides RS256, and the claims, which now list given_name and
+// family_name; its headers are the same, for GET and HEAD.
 func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.CORSOrigins = []string{"https://spa.example"} })
@@ -65,6 +67,9 @@ func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	}
 	want := decodeJSON(t, "the earlier document", []byte(strings.ReplaceAll(string(golden), "https://issuer.example", h.issuer))).(map[string]any)
 	want["id_token_signing_alg_values_supported"] = []any{"RS256", "ES256", "EdDSA"}
+	claims := want["claims_supported"].([]any)
+	at := slices.Index(claims, any("name")) + 1
+	want["claims_supported"] = slices.Insert(claims, at, any("given_name"), any("family_name"))
 
 	origin := http.Header{"Origin": {"https://spa.example"}}
 	rec := h.serve(http.MethodGet, oidc.DiscoveryEndpoint, origin)

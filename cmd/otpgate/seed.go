@@ -44,7 +44,7 @@ func seedDemo(ctx context.Context, rt *runtime, issuer string) (demoSeed, error)
 			return seed, fmt.Errorf("demo password: %w", err)
 		}
 		u := &store.User{
-			ID: newUserID(), Username: demoUsername, Email: "demo@example.com", Name: "Demo User",
+			ID: newUserID(), Username: demoUsername, Email: "demo@example.com", Name: "Demo User", GivenName: "Demo", FamilyName: "User",
 			PasswordHash: rt.hasher.Hash(seed.Password),
 			Question:     demoQuestion, AnswerHash: rt.hasher.Hash(credential.NormalizeAnswer(demoAnswer)),
 		}

@@ -96,14 +96,18 @@ func (s *Storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID s
 	return nil
 }
 
-// fillUserinfo sets sub and the claims the scopes grant.
+// fillUserinfo sets sub and the claims the scopes grant. The profile
+// scope always gives name, the username when the account has no display
+// name: relying parties such as Dex's OIDC connector refuse a profile
+// without it. given_name and family_name are given when known.
 func fillUserinfo(info *oidc.UserInfo, u *store.User, scopes []string) {
 	info.Subject = u.ID
 	for _, sc := range scopes {
 		switch sc {
 		case oidc.ScopeProfile:
 			info.PreferredUsername = u.Username
-			info.Name = u.Name
+			info.Name = u.DisplayName()
+			info.GivenName, info.FamilyName = u.GivenName, u.FamilyName
 			info.UpdatedAt = oidc.FromTime(u.UpdatedAt)
 		case oidc.ScopeEmail:
 			// Every address is entered by an administrator, who vouches

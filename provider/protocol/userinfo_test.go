@@ -32,3 +32,30 @@ func TestEmailClaims(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileClaims: the profile scope always gives name (the display
+// name, else the username: Dex's OIDC connector refuses a profile without
+// it), given_name and family_name only when known; without the scope none
+// of them is given.
+func TestProfileClaims(t *testing.T) {
+	full := &store.User{ID: "u1", Username: "ada", Name: "Ada Lovelace", GivenName: "Ada", FamilyName: "Lovelace"}
+	bare := &store.User{ID: "u2", Username: "bo"}
+	profile := []string{oidc.ScopeOpenID, oidc.ScopeProfile}
+	for _, tc := range []struct {
+		name                string
+		u                   *store.User
+		scopes              []string
+		want, given, family string
+	}{
+		{"display name and its parts", full, profile, "Ada Lovelace", "Ada", "Lovelace"},
+		{"no display name", bare, profile, "bo", "", ""},
+		{"no profile scope", full, []string{oidc.ScopeOpenID, oidc.ScopeEmail}, "", "", ""},
+	} {
+		var info oidc.UserInfo
+		fillUserinfo(&info, tc.u, tc.scopes)
+		if info.Name != tc.want || info.GivenName != tc.given || info.FamilyName != tc.family {
+			t.Errorf("%s: name %q given %q family %q, want %q %q %q", tc.name, info.Name, info.GivenName, info.FamilyName,
+				tc.want, tc.given, tc.family)
+		}
+	}
+}

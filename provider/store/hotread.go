@@ -13,7 +13,8 @@ import (
 // statement itself there.
 
 // tokenUserColumns are the user columns a token read joins (claimColumns).
-const tokenUserColumns = "users.id, users.username, users.email, users.name, users.disabled, users.updated_at"
+const tokenUserColumns = "users.id, users.username, users.email, users.name, users.given_name, users.family_name, " +
+	"users.disabled, users.updated_at"
 
 // accessTokenRead is an access token's columns with its user's.
 const accessTokenRead = "SELECT access_tokens.id, access_tokens.grant_id, access_tokens.refresh_token_id, " +
@@ -33,13 +34,13 @@ const refreshTokenRead = "SELECT refresh_tokens.id, refresh_tokens.token_hash, r
 // joinedUser receives the user columns of a token read (NULL when the
 // account no longer exists).
 type joinedUser struct {
-	id, username, email, name sql.NullString
-	disabled                  sql.NullBool
-	updated                   nullTime
+	id, username, email, name, given, family sql.NullString
+	disabled                                 sql.NullBool
+	updated                                  nullTime
 }
 
 func (j *joinedUser) dest() []any {
-	return []any{&j.id, &j.username, &j.email, &j.name, &j.disabled, &j.updated}
+	return []any{&j.id, &j.username, &j.email, &j.name, &j.given, &j.family, &j.disabled, &j.updated}
 }
 
 // user is the account read, or nil.
@@ -48,7 +49,7 @@ func (j *joinedUser) user() *User {
 		return nil
 	}
 	u := &User{ID: j.id.String, Username: j.username.String, Email: j.email.String, Name: j.name.String,
-		Disabled: j.disabled.Bool}
+		GivenName: j.given.String, FamilyName: j.family.String, Disabled: j.disabled.Bool}
 	if j.updated.t != nil {
 		u.UpdatedAt = *j.updated.t
 	}

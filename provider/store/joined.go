@@ -150,6 +150,7 @@ type tokenUser[T any] struct {
 // claimColumns are the user columns a token request needs: who, whether
 // the account is enabled, and the claims its tokens carry.
 const claimColumns = "users.id AS u_id, users.username AS u_username, users.email AS u_email, users.name AS u_name, " +
+	"users.given_name AS u_given_name, users.family_name AS u_family_name, " +
 	"users.disabled AS u_disabled, users.updated_at AS u_updated_at"
 
 // tokenWithUser reads one token row of table (model T) matching where,

@@ -64,18 +64,25 @@ func testJourneyRows(t *testing.T, s *store.Store, _ *clock) {
 	wantErr(t, err, store.ErrNotFound, "UserWithDevice of an unknown user")
 }
 
-// testTokensWithUser: a token is read with its user in one statement, a
-// disabled account's too (the caller refuses it).
+// testTokensWithUser: a token is read with its user in one statement,
+// with every column its claims need (the names too), a disabled account's
+// too (the caller refuses it).
 func testTokensWithUser(t *testing.T, s *store.Store, _ *clock) {
 	e := equip(t, s, "u1", "ann")
+	name, given, family := "Ann Ito", "Ann", "Ito"
+	must(t, s.SetUserNames(ctx(t), "u1", store.UserNames{Name: &name, GivenName: &given, FamilyName: &family}), "SetUserNames")
+	claims := func(u *store.User) bool {
+		return u != nil && u.Email == "u1@example.com" && u.Name == name && u.GivenName == given && u.FamilyName == family &&
+			!u.UpdatedAt.IsZero()
+	}
 	at, u, err := s.AccessTokenWithUser(ctx(t), e.tokens.Access.ID)
 	must(t, err, "AccessTokenWithUser")
-	if at.ID != e.tokens.Access.ID || u == nil || u.ID != "u1" {
+	if at.ID != e.tokens.Access.ID || u == nil || u.ID != "u1" || !claims(u) {
 		t.Fatalf("AccessTokenWithUser = %+v, %+v", at, u)
 	}
 	rt, u, err := s.RefreshTokenByHash(ctx(t), e.tokens.Refresh.TokenHash, 0)
 	must(t, err, "RefreshTokenByHash")
-	if rt.ID != e.tokens.Refresh.ID || u == nil || u.Username != "ann" {
+	if rt.ID != e.tokens.Refresh.ID || u == nil || u.Username != "ann" || !claims(u) {
 		t.Fatalf("RefreshTokenByHash = %+v, %+v", rt, u)
 	}
 	must(t, s.SetUserDisabled(ctx(t), "u1", true), "SetUserDisabled")
