@@ -11,7 +11,9 @@
 //     role="alert", the setup key, recovery codes);
 //   - fixtures: accounts, clients, enrolled devices and passcodes;
 //   - fleet: the real otpgate binary built once and run as replicas, on a
-//     database of their own or a throwaway PostgreSQL cluster.
+//     database of their own or a throwaway PostgreSQL cluster;
+//   - dex: Dex built from the Go module proxy and run with a configuration
+//     of the test's, for the tests of otpgate as Dex's upstream.
 //
 // Production code never imports testkit; tests and tools (cmd/otpgate-load)
 // do.
