@@ -250,6 +250,36 @@ type Mail struct {
 	// From is the sender address, e.g. "otpgate <login@example.com>";
 	// required when mail is on (env OTPGATE_MAIL_FROM).
 	From string `yaml:"from"`
+	// Language is the language of mails to accounts that have not signed
+	// in yet: en (the default), ja, or both (English, then Japanese). After
+	// a sign-in, a person's mails are in its language
+	// (env OTPGATE_MAIL_LANGUAGE).
+	Language string `yaml:"language"`
+	// TimeZone is the IANA time zone of the times mails show, e.g.
+	// Asia/Tokyo (default UTC; env OTPGATE_MAIL_TIME_ZONE).
+	TimeZone string `yaml:"time_zone"`
+}
+
+// MailLang is the language mails to accounts that have not signed in yet
+// are written in: "en", "ja", or "" for both.
+func (m Mail) MailLang() string {
+	switch m.Language {
+	case mailBoth:
+		return ""
+	case "":
+		return "en"
+	}
+	return m.Language
+}
+
+// Location is the time zone of the times mails show (UTC when unset or
+// unknown; Validate reports an unknown one).
+func (m Mail) Location() *time.Location {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil || m.TimeZone == "" {
+		return time.UTC
+	}
+	return loc
 }
 
 // Enabled reports whether mail is sent through SMTP: whether SMTPHost is set.
@@ -325,7 +355,7 @@ func Default() *Config {
 			ResetMailsPerHour: 3},
 		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30,
 			LoginLockDecay: Duration{time.Hour}, UnknownBrowserLimit: 100, KnownBrowserLifetime: Duration{90 * 24 * time.Hour}},
-		Mail: Mail{SMTPPort: 587, Security: mailStartTLS},
+		Mail: Mail{SMTPPort: 587, Security: mailStartTLS, Language: "en", TimeZone: "UTC"},
 	}
 }
 

@@ -166,4 +166,6 @@ func (c *Config) applyEnv(e *envReader) {
 	e.str("OTPGATE_MAIL_USERNAME", &c.Mail.Username)
 	e.secret(envMailPassword, &c.Mail.Password)
 	e.str("OTPGATE_MAIL_FROM", &c.Mail.From)
+	e.str("OTPGATE_MAIL_LANGUAGE", &c.Mail.Language)
+	e.str("OTPGATE_MAIL_TIME_ZONE", &c.Mail.TimeZone)
 }

@@ -21,6 +21,8 @@ func (c *cli) adminService(rt *runtime, withMail bool) (*admin.Service, error) {
 		Issuer:            rt.cfg.EffectiveIssuer(),
 		MinPasswordLength: rt.cfg.Login.MinPasswordLength,
 		CheckRedirectURI:  config.CheckRedirectURI,
+		MailLang:          rt.cfg.Mail.MailLang(),
+		MailZone:          rt.cfg.Mail.Location(),
 	}
 	if withMail {
 		sender, err := newMailer(rt.cfg, rt.log)

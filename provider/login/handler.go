@@ -125,6 +125,7 @@ func (h *Handler) expectLoaded(c echo.Context, steps []signin.Step, load func() 
 		return nil, false, pageErrorFor(err)
 	}
 	j.DeviceCookie = h.cookies.DeviceHash(c)
+	j.Lang = h.cookies.LangOf(c, j.Flow.UILocales)
 	if !slices.Contains(steps, j.Next()) {
 		return nil, false, seeOther(c, nextURL(j.Flow.ID))
 	}

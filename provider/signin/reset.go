@@ -117,7 +117,7 @@ func (s *Service) mailLink(ctx context.Context, j *Journey, purpose, path string
 	if err != nil {
 		return Result{}, fault(err)
 	}
-	if err := send(ctx, j.User, link, s.cfg.ResetLinkLifetime); err != nil {
+	if err := send(ctx, j.speaking(j.User), link, s.cfg.ResetLinkLifetime); err != nil {
 		s.log.ErrorContext(ctx, "link mail failed", "purpose", purpose, "user_id", j.User.ID, "err", err)
 		return Result{}, fault(err)
 	}

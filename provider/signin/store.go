@@ -85,6 +85,7 @@ type Recovery interface {
 type Browsers interface {
 	IsKnownBrowser(ctx context.Context, userID, tokenHash string, lifetime time.Duration) (bool, error)
 	RememberBrowser(ctx context.Context, userID, tokenHash string) error
+	SetUserLang(ctx context.Context, userID, lang string) error
 	AcceptSignInLink(ctx context.Context, flowID, userID string) error
 }
 

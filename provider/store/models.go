@@ -18,6 +18,8 @@ type User struct {
 	AnswerHash         string `gorm:"size:255"`
 	Disabled           bool   `gorm:"not null;default:false"`
 	RequireMFA         bool   `gorm:"not null;default:false"`
+	// Lang is the language of the user's last sign-in ("en", "ja"); mails use it. "" until the first.
+	Lang string `gorm:"type:text;not null;default:''"`
 
 	// Lockout counters, changed only by single conditional statements
 	// (see lockout.go). Consecutive wrong passcodes lock the account
