@@ -54,6 +54,9 @@ type Config struct {
 	// Mail configures the SMTP server that sends reset links and security
 	// notices; see Mail.Enabled.
 	Mail Mail `yaml:"mail"`
+	// Branding names the product on every page and mail, with a logo and
+	// a primary colour.
+	Branding Branding `yaml:"branding"`
 	// Clients are relying parties declared in the file (more can be added
 	// with the CLI).
 	Clients []Client `yaml:"clients"`
@@ -420,4 +423,19 @@ func (c *Config) DatabaseDSN() (driver string, dsn string) {
 func isPostgresURL(s string) bool {
 	lower := strings.ToLower(s)
 	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+}
+
+// Branding is how the pages and mails present the product.
+type Branding struct {
+	// ProductName replaces "otpgate" in every page and mail, e.g. "Example
+	// Corp Sign-in" (default otpgate; env OTPGATE_BRANDING_PRODUCT_NAME).
+	ProductName string `yaml:"product_name"`
+	// LogoFile is a PNG, JPEG or SVG image of at most 256 KiB shown in
+	// every page's header beside the product name; empty: no logo
+	// (env OTPGATE_BRANDING_LOGO_FILE).
+	LogoFile string `yaml:"logo_file"`
+	// PrimaryColor is the colour of buttons and links, #RRGGBB; the dark
+	// theme lightens it (default: otpgate's blue; env
+	// OTPGATE_BRANDING_PRIMARY_COLOR).
+	PrimaryColor string `yaml:"primary_color"`
 }

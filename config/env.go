@@ -167,5 +167,8 @@ func (c *Config) applyEnv(e *envReader) {
 	e.secret(envMailPassword, &c.Mail.Password)
 	e.str("OTPGATE_MAIL_FROM", &c.Mail.From)
 	e.str("OTPGATE_MAIL_LANGUAGE", &c.Mail.Language)
+	e.str("OTPGATE_BRANDING_PRODUCT_NAME", &c.Branding.ProductName)
+	e.str("OTPGATE_BRANDING_LOGO_FILE", &c.Branding.LogoFile)
+	e.str("OTPGATE_BRANDING_PRIMARY_COLOR", &c.Branding.PrimaryColor)
 	e.str("OTPGATE_MAIL_TIME_ZONE", &c.Mail.TimeZone)
 }

@@ -26,6 +26,7 @@ func (c *Config) Validate() error {
 	c.Lockout.validate(&p)
 	c.Server.validate(&p)
 	c.Mail.validate(&p)
+	c.Branding.validate(&p)
 	validateClients(c.Clients, &p)
 	return errors.Join(p...)
 }

@@ -21,6 +21,8 @@ type MailNotifier struct {
 	Lang string
 	// Zone is the time zone of the times mails show; nil is UTC.
 	Zone *time.Location
+	// Product is the product's name in mails ("" is otpgate).
+	Product string
 }
 
 var _ signin.Notifier = MailNotifier{}
@@ -31,7 +33,7 @@ func (n MailNotifier) locale(u *store.User) mail.Locale {
 	if lang == "" {
 		lang = n.Lang
 	}
-	return mail.Locale{Lang: lang, Zone: n.Zone}
+	return mail.Locale{Lang: lang, Zone: n.Zone, Product: n.Product}
 }
 
 func (n MailNotifier) send(ctx context.Context, u *store.User, m func(to string, loc mail.Locale) mail.Message) error {

@@ -23,6 +23,7 @@ func (c *cli) adminService(rt *runtime, withMail bool) (*admin.Service, error) {
 		CheckRedirectURI:  config.CheckRedirectURI,
 		MailLang:          rt.cfg.Mail.MailLang(),
 		MailZone:          rt.cfg.Mail.Location(),
+		Product:           rt.cfg.Branding.Product(),
 	}
 	if withMail {
 		sender, err := newMailer(rt.cfg, rt.log)

@@ -53,6 +53,8 @@ type Options struct {
 	// is UTC). A user who has signed in gets the language of that sign-in.
 	MailLang string
 	MailZone *time.Location
+	// Product is the product's name in mails ("" is otpgate).
+	Product string
 }
 
 // Service performs the operator's actions. It is safe for concurrent use
@@ -67,6 +69,7 @@ type Service struct {
 	checkURI func(string) error
 	mailLang string
 	mailZone *time.Location
+	product  string
 }
 
 // New returns a service; it fails when a required option is missing.
@@ -80,7 +83,7 @@ func New(o Options) (*Service, error) {
 	}
 	return &Service{store: o.Store, hasher: o.Hasher, rand: o.Random, mail: o.Mail,
 		issuer: strings.TrimSuffix(o.Issuer, "/"), minPW: o.MinPasswordLength, checkURI: check,
-		mailLang: o.MailLang, mailZone: o.MailZone}, nil
+		mailLang: o.MailLang, mailZone: o.MailZone, product: o.Product}, nil
 }
 
 // absoluteURI is the fallback redirect URI rule.
@@ -123,5 +126,5 @@ func (s *Service) mailLocale(u *store.User) mail.Locale {
 	if lang == "" {
 		lang = s.mailLang
 	}
-	return mail.Locale{Lang: lang, Zone: s.mailZone}
+	return mail.Locale{Lang: lang, Zone: s.mailZone, Product: s.product}
 }

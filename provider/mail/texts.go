@@ -22,11 +22,22 @@ const (
 type Locale struct {
 	Lang string         // "en" or "ja"; anything else writes both languages
 	Zone *time.Location // times are shown in it; nil is UTC
+	// Product replaces "otpgate" in the subject and the text ("" keeps it).
+	Product string
 }
 
 // message builds the mail in loc's language: one subject and one body, or
 // both of each, English first, when the language is unknown.
 func (loc Locale) message(to, subjectEN, subjectJA, en, ja string) Message {
+	m := loc.compose(to, subjectEN, subjectJA, en, ja)
+	if loc.Product != "" && loc.Product != "otpgate" {
+		m.Subject = strings.ReplaceAll(m.Subject, "otpgate", loc.Product)
+		m.Text = strings.ReplaceAll(m.Text, "otpgate", loc.Product)
+	}
+	return m
+}
+
+func (loc Locale) compose(to, subjectEN, subjectJA, en, ja string) Message {
 	switch loc.Lang {
 	case "en":
 		return Message{To: to, Subject: subjectEN, Text: en + "\n\n" + footerEN + "\n"}
