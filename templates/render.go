@@ -77,9 +77,9 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		"t": func(key any, args ...any) string {
 			return r.brand.rebrand(r.cat.text(lang, keyString(key), args...))
 		},
-		"product":    r.brand.product,
-		"brandLogo":  func() bool { return r.brand.Logo },
-		"brandStyle": func() bool { return r.brand.Styled },
+		"product":       r.brand.product,
+		"brandLogo":     func() bool { return r.brand.Logo },
+		"brandStyle":    func() bool { return r.brand.Styled },
 		"questions":     func() []string { return slices.Clone(Questions) },
 		"questionKnown": QuestionKnown,
 		"apps":          func() []App { return slices.Clone(Apps) },
