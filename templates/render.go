@@ -60,7 +60,7 @@ func NewBranded(b Brand) (*Renderer, error) {
 		RecoveryCodesPage{Codes: []string{"c"}}, OTPPage{ResetURL: "/"},
 		ResetPage{RecoveryAllowed: true, EmailAllowed: true, EmailSent: true, BackURL: "/"}, ResetPage{},
 		EnrollProofPage{}, LockedPage{},
-		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}} {
+		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}, LinkCodePage{Code: "123 456", Minutes: 10}} {
 		for _, lang := range Languages {
 			if err := r.Render(io.Discard, withLang(zero, lang)); err != nil {
 				return nil, err
@@ -141,6 +141,7 @@ var pageTemplates = map[reflect.Type]string{
 	reflect.TypeFor[LogoutPage]():        "logout",
 	reflect.TypeFor[LoggedOutPage]():     "loggedout",
 	reflect.TypeFor[DemoPage]():          "demo",
+	reflect.TypeFor[LinkCodePage]():      "linkcode",
 }
 
 // pageOf finds the template for data by type and returns a copy of the page

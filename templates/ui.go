@@ -119,5 +119,12 @@ var uiTexts = map[string]entry{
 	"button.download_codes":   {"Download", "ダウンロード"},
 	"button.print_codes":      {"Print", "印刷"},
 	"codes.saved":             {"I have saved these codes", "これらのコードを保存しました"},
+	"linkcode.title":          {"Continue in the browser where you asked for the link", "リンクを申請したブラウザーで続行してください"},
+	"linkcode.intro":          {"This link works only in the browser where you asked for it, and this is another one. In that browser, on the page where you asked for the link, enter this code:", "このリンクは、リンクを申請したブラウザーでのみ使用できます。申請したブラウザーで、リンクを申請したページに次のコードを入力してください。"},
+	"linkcode.valid":          {"The code works once, for %d minutes.", "このコードは1回のみ、%d分間有効です。"},
+	"linkcode.warning":        {"Type it yourself, and only where you signed in. Never tell it to anyone: nobody, not even an administrator, will ask you for it.", "コードはご自身で、サインイン中のページにのみ入力してください。管理者を含め、誰かにコードを伝えることは絶対にしないでください。コードを尋ねられることはありません。"},
+	"reset.code_intro":        {"The link works only in this browser. If you open it on another device, it shows a code: enter it here.", "リンクはこのブラウザーでのみ使用できます。別の端末でリンクを開くとコードが表示されますので、ここに入力してください。"},
+	"label.link_code":         {"Code from the link", "リンクに表示されたコード"},
+	"button.use_link_code":    {"Continue with the code", "コードで続行"},
 	"locked.title":            {"Account locked", "アカウントロック"},
 }

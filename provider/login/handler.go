@@ -86,6 +86,7 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.POST("/login/reset", h.resetSubmit, limit)
 	g.POST("/login/reset/email", h.resetEmail, limit)
 	g.GET("/login/reset/link", h.resetLink)
+	g.POST("/login/reset/code", h.resetCode, limit)
 	g.GET("/login/enroll-proof", h.proofPage)
 	g.POST("/login/enroll-proof", h.proofSubmit, limit)
 	g.GET("/login/proof", h.proofLink)

@@ -124,21 +124,26 @@ your password. Tell your administrator.`, link, durationEN(valid))
 // the link proves they hold the mailbox and lets them set up a new device.
 func ResetLink(to, link string, valid time.Duration, loc Locale) Message {
 	en := fmt.Sprintf(`Someone, hopefully you, asked to reset the authenticator device of your
-otpgate account. To continue, open this link:
+otpgate account. To continue, open this link in the browser where you
+asked for it:
 
 %s
 
-The link works once and expires in %s.
+The link works once and expires in %s. Opened in another browser (on
+your phone, say), it shows a code instead: type that code on the page
+where you asked for the link.
 
 If you did not ask for this, ignore this mail and tell your administrator:
 the request could only be made with your password, so someone else may
 know it.`, link, durationEN(valid))
 	ja := fmt.Sprintf(`otpgate アカウントの認証デバイスのリセットが申請されました。
-続行するには、次のリンクを開いてください。
+続行するには、リンクを申請したブラウザーで次のリンクを開いてください。
 
 %s
 
 このリンクは1回のみ使用でき、%s後に有効期限が切れます。
+別のブラウザー（スマートフォンなど）で開くとコードが表示されますので、
+リンクを申請したページにそのコードを入力してください。
 
 お心当たりがない場合は、このメールを破棄し、管理者にお知らせください。
 この申請はパスワードを知っている人しか行えないため、パスワードが第三者に
