@@ -104,6 +104,11 @@ Commands:
   serve                      run the provider (default)
   migrate                    create or update the database schema
   client add|list|show|update|remove
+  client update ID [--add-redirect-uri URI] [--remove-redirect-uri URI]
+                   [--add-post-logout-redirect-uri URI] [--remove-post-logout-redirect-uri URI]
+                             add or remove single URIs, keeping the others (each
+                             repeatable; adding one the client has, removing one
+                             it lacks or its last redirect URI is refused)
   user add|list|show|set-password|disable|enable|require-mfa
   user reset-otp NAME [--proof-lifetime 72h]
                              remove the device, revoke sessions, print an enrollment code
