@@ -25,8 +25,8 @@ const (
 // envReader reads OTPGATE_* variables through an injected lookup and collects
 // every malformed value so Load can report them together.
 type envReader struct {
-	lookup func(string) (string, bool)
-	errs   []error
+	lookup   func(string) (string, bool)
+	problems problems
 }
 
 func newEnvReader(lookup func(string) (string, bool)) *envReader {
@@ -43,8 +43,10 @@ func (e *envReader) get(name string) (string, bool) {
 	return v, ok && v != ""
 }
 
+// fail records a problem of name: a variable, or a key whose file could
+// not be read (clients[0].secret_file).
 func (e *envReader) fail(name string, err error) {
-	e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
+	e.problems = append(e.problems, Problem{Key: name, Message: err.Error()})
 }
 
 func (e *envReader) str(name string, dst *string) bool {
