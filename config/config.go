@@ -54,6 +54,9 @@ type Config struct {
 	// Mail configures the SMTP server that sends reset links and security
 	// notices; see Mail.Enabled.
 	Mail Mail `yaml:"mail"`
+	// Branding names the product on every page and mail, with a logo and
+	// a primary colour.
+	Branding Branding `yaml:"branding"`
 	// Clients are relying parties declared in the file (more can be added
 	// with the CLI).
 	Clients []Client `yaml:"clients"`
@@ -250,6 +253,36 @@ type Mail struct {
 	// From is the sender address, e.g. "otpgate <login@example.com>";
 	// required when mail is on (env OTPGATE_MAIL_FROM).
 	From string `yaml:"from"`
+	// Language is the language of mails to accounts that have not signed
+	// in yet: en (the default), ja, or both (English, then Japanese). After
+	// a sign-in, a person's mails are in its language
+	// (env OTPGATE_MAIL_LANGUAGE).
+	Language string `yaml:"language"`
+	// TimeZone is the IANA time zone of the times mails show, e.g.
+	// Asia/Tokyo (default UTC; env OTPGATE_MAIL_TIME_ZONE).
+	TimeZone string `yaml:"time_zone"`
+}
+
+// MailLang is the language mails to accounts that have not signed in yet
+// are written in: "en", "ja", or "" for both.
+func (m Mail) MailLang() string {
+	switch m.Language {
+	case mailBoth:
+		return ""
+	case "":
+		return "en"
+	}
+	return m.Language
+}
+
+// Location is the time zone of the times mails show (UTC when unset or
+// unknown; Validate reports an unknown one).
+func (m Mail) Location() *time.Location {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil || m.TimeZone == "" {
+		return time.UTC
+	}
+	return loc
 }
 
 // Enabled reports whether mail is sent through SMTP: whether SMTPHost is set.
@@ -325,7 +358,7 @@ func Default() *Config {
 			ResetMailsPerHour: 3},
 		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30,
 			LoginLockDecay: Duration{time.Hour}, UnknownBrowserLimit: 100, KnownBrowserLifetime: Duration{90 * 24 * time.Hour}},
-		Mail: Mail{SMTPPort: 587, Security: mailStartTLS},
+		Mail: Mail{SMTPPort: 587, Security: mailStartTLS, Language: "en", TimeZone: "UTC"},
 	}
 }
 
@@ -390,4 +423,19 @@ func (c *Config) DatabaseDSN() (driver string, dsn string) {
 func isPostgresURL(s string) bool {
 	lower := strings.ToLower(s)
 	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+}
+
+// Branding is how the pages and mails present the product.
+type Branding struct {
+	// ProductName replaces "otpgate" in every page and mail, e.g. "Example
+	// Corp Sign-in" (default otpgate; env OTPGATE_BRANDING_PRODUCT_NAME).
+	ProductName string `yaml:"product_name"`
+	// LogoFile is a PNG, JPEG or SVG image of at most 256 KiB shown in
+	// every page's header beside the product name; empty: no logo
+	// (env OTPGATE_BRANDING_LOGO_FILE).
+	LogoFile string `yaml:"logo_file"`
+	// PrimaryColor is the colour of buttons and links, #RRGGBB; the dark
+	// theme lightens it (default: otpgate's blue; env
+	// OTPGATE_BRANDING_PRIMARY_COLOR).
+	PrimaryColor string `yaml:"primary_color"`
 }

@@ -5,17 +5,20 @@
 //
 //  1. Default: built-in defaults, kept in one place.
 //  2. The YAML file named by the --config flag or OTPGATE_CONFIG. Unknown keys
-//     are rejected (with their dotted path and line) so a typo never silently
-//     falls back to a default. An empty file is fine.
+//     are rejected (with their dotted path, line and the nearest known key)
+//     so a typo never silently falls back to a default. An empty file is fine.
 //  3. OTPGATE_* environment variables. An empty variable counts as unset.
 //  4. Secrets read from files: OTPGATE_DATABASE_FILE,
 //     OTPGATE_MAIL_PASSWORD_FILE and each client's secret_file.
 //  5. Overrides: explicit command-line flags, applied last.
 //
 // Load performs the layering and reports only problems that stop it from
-// building a Config (unreadable files, YAML errors, malformed environment
-// values). Validate then checks the result and reports every problem at once,
-// one line per problem, each line starting with the key it is about.
+// building a Config (unreadable files, YAML errors, unknown keys, wrongly
+// typed values, malformed environment values). Validate then checks the
+// result. LoadValidated does both and reports the problems of both at once:
+// a value that cannot be read is left at its default and the rest is still
+// validated. Problems come as an *Error, one line per Problem, each line
+// starting with the key it is about.
 //
 // Invariants:
 //   - No error message from this package contains a client secret, an

@@ -25,8 +25,8 @@ const (
 // envReader reads OTPGATE_* variables through an injected lookup and collects
 // every malformed value so Load can report them together.
 type envReader struct {
-	lookup func(string) (string, bool)
-	errs   []error
+	lookup   func(string) (string, bool)
+	problems problems
 }
 
 func newEnvReader(lookup func(string) (string, bool)) *envReader {
@@ -43,8 +43,10 @@ func (e *envReader) get(name string) (string, bool) {
 	return v, ok && v != ""
 }
 
+// fail records a problem of name: a variable, or a key whose file could
+// not be read (clients[0].secret_file).
 func (e *envReader) fail(name string, err error) {
-	e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
+	e.problems = append(e.problems, Problem{Key: name, Message: err.Error()})
 }
 
 func (e *envReader) str(name string, dst *string) bool {
@@ -166,4 +168,9 @@ func (c *Config) applyEnv(e *envReader) {
 	e.str("OTPGATE_MAIL_USERNAME", &c.Mail.Username)
 	e.secret(envMailPassword, &c.Mail.Password)
 	e.str("OTPGATE_MAIL_FROM", &c.Mail.From)
+	e.str("OTPGATE_MAIL_LANGUAGE", &c.Mail.Language)
+	e.str("OTPGATE_BRANDING_PRODUCT_NAME", &c.Branding.ProductName)
+	e.str("OTPGATE_BRANDING_LOGO_FILE", &c.Branding.LogoFile)
+	e.str("OTPGATE_BRANDING_PRIMARY_COLOR", &c.Branding.PrimaryColor)
+	e.str("OTPGATE_MAIL_TIME_ZONE", &c.Mail.TimeZone)
 }

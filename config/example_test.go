@@ -14,21 +14,38 @@ import (
 
 const examplePath = "otpgate.example.yaml"
 
+// TestExampleLoadsAndValidates: the example, copied unchanged, is refused
+// for one reason only, its placeholder client secret; with a real secret
+// in its place it loads and validates.
 func TestExampleLoadsAndValidates(t *testing.T) {
 	env := envMap(map[string]string{"OTPGATE_ENCRYPTION_KEY": testKeyStd})
-	c, err := config.Load(config.Overrides{ConfigFile: examplePath}, env)
+	_, err := config.LoadValidated(config.Overrides{ConfigFile: examplePath}, env)
+	const placeholder = `clients[0].secret: client "webapp" has a placeholder secret, not a real one: ` +
+		"generate one with openssl rand -base64 32 and keep it in a file named by secret_file"
+	if err == nil || err.Error() != placeholder {
+		t.Fatalf("the example as it is: got\n%v\nwant\n%s", err, placeholder)
+	}
+
+	data, err := os.ReadFile(examplePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Validate(); err != nil {
-		t.Fatalf("example does not validate:\n%v", err)
+	const exampleSecret = "secret: replace-with-a-long-random-secret\n"
+	if strings.Count(string(data), exampleSecret) != 1 {
+		t.Fatalf("the example has no line %q", exampleSecret)
+	}
+	edited := writeFile(t, "otpgate.yaml", strings.Replace(string(data), exampleSecret,
+		"secret: q3Jx0vV4m9yQe7tZk2LwB8sHn5Rc1uFd6GpA0iXoYjE=\n", 1))
+	c, err := config.LoadValidated(config.Overrides{ConfigFile: edited}, env)
+	if err != nil {
+		t.Fatalf("the example with a real secret does not validate:\n%v", err)
 	}
 	if c.DevMode() {
 		t.Error("a loaded file must not be dev mode")
 	}
 
 	// Without a key the example must refuse to start: the key is never in the file.
-	c, err = config.Load(config.Overrides{ConfigFile: examplePath}, nil)
+	c, err = config.Load(config.Overrides{ConfigFile: edited}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

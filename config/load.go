@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -18,86 +17,115 @@ import (
 // an empty environment). The file comes from ov.ConfigFile, else
 // OTPGATE_CONFIG; with neither, no file is read.
 //
-// Load reports problems that stop it from building a Config: unreadable
-// files, YAML syntax, unknown keys, wrongly typed values and malformed
-// environment variables, all at once. It does not call Validate.
+// Load reports the problems that stop it from building a Config. A file
+// that cannot be read or parsed (YAML syntax, several documents) is one
+// error. Unknown keys, keys given twice, wrongly typed values and
+// malformed environment variables are reported all at once, as an *Error
+// with a Problem each. It does not call Validate; LoadValidated does.
 func Load(ov Overrides, env func(string) (string, bool)) (*Config, error) {
+	c, found, err := load(ov, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := found.err(c.configFile); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadValidated is Load then Validate, with the problems of both reported
+// together, so that one run names every problem: when Load finds unknown
+// keys, wrongly typed values or malformed environment variables, the
+// configuration built from everything else is still validated. Validation
+// problems of a key that could not be read (it was left at its default)
+// are left out. The error is an *Error, or the one that stopped reading
+// the file.
+func LoadValidated(ov Overrides, env func(string) (string, bool)) (*Config, error) {
+	c, found, err := load(ov, env)
+	if err != nil {
+		return nil, err
+	}
+	var invalid *Error
+	if errors.As(c.Validate(), &invalid) {
+		for _, p := range invalid.Problems {
+			if !found.covers(p.Key) {
+				found = append(found, p)
+			}
+		}
+	}
+	if err := found.err(c.configFile); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// load does the layering. It returns the configuration built from
+// everything that could be read and the problems of what could not; err
+// is set only when there is no configuration to return.
+func load(ov Overrides, env func(string) (string, bool)) (*Config, problems, error) {
 	e := newEnvReader(env)
 	c := Default()
 	path := ov.ConfigFile
 	if path == "" {
 		path, _ = e.get(envConfig)
 	}
+	var found problems
 	if path != "" {
-		if err := c.loadFile(path); err != nil {
-			return nil, err
+		p, err := c.loadFile(path)
+		if err != nil {
+			return nil, nil, err
 		}
+		found = p
 	}
 	c.applyEnv(e)
 	c.applySecretFiles(e)
-	if err := errors.Join(e.errs...); err != nil {
-		return nil, err
-	}
 	c.applyOverrides(ov)
-	return c, nil
+	return c, append(found, e.problems...), nil
 }
 
 // loadFile decodes the YAML file at path over c and records the path.
-func (c *Config) loadFile(path string) error {
+func (c *Config) loadFile(path string) (problems, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fileError("config file", path, err)
+		return nil, fileError("config file", path, err)
 	}
-	if err := decodeYAML(data, c); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+	found, err := decodeYAML(data, c)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
 	c.configFile = path
-	return nil
+	return found, nil
 }
 
-// decodeYAML decodes a single YAML document over c. Unknown keys are first
-// looked for with their full dotted path; the strict decoder
-// (KnownFields) then does the actual decoding and is the backstop.
-func decodeYAML(data []byte, c *Config) error {
+// decodeYAML decodes a single YAML document over c. checkYAML first
+// reports, and takes out, unknown keys, keys given twice and values of the
+// wrong type; the rest is then decoded, and any error of that decoding is
+// one checkYAML missed, returned as is.
+func decodeYAML(data []byte, c *Config) (problems, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil // empty file, or comments only
+			return nil, nil // empty file, or comments only
 		}
-		return err
+		return nil, err
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err == nil {
-		return fmt.Errorf("line %d: only one YAML document is allowed", next.Line)
+		return nil, fmt.Errorf("line %d: only one YAML document is allowed", next.Line)
 	} else if !errors.Is(err, io.EOF) {
-		return err
+		return nil, err
 	}
-	if err := unknownKeysError(unknownKeys(&doc, configType, "")); err != nil {
-		return err
+	if len(doc.Content) == 1 {
+		if root := doc.Content[0]; root.Kind != yaml.MappingNode && root.Tag != "!!null" {
+			return nil, fmt.Errorf("line %d: the file must be a mapping of keys (key: value lines)", root.Line)
+		}
 	}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return err
+	found, _ := checkYAML(&doc, configType, "")
+	if err := doc.Decode(c); err != nil {
+		return nil, err
 	}
-	return nil
-}
-
-// unknownKeysError formats unknown-key errors like yaml.v3 formats its own:
-// one on the same line, several indented below a heading.
-func unknownKeysError(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	lines := make([]string, len(errs))
-	for i, err := range errs {
-		lines[i] = err.Error()
-	}
-	return fmt.Errorf("%d unknown keys:\n  %s", len(errs), strings.Join(lines, "\n  "))
+	return found, nil
 }
 
 // applyOverrides applies the non-empty command-line values.

@@ -205,27 +205,28 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "issuer: https://x.example.com\nlisten_addr: :80\n",
-			want: []string{`line 2: unknown key "listen_addr"`},
+			want: []string{`listen_addr: unknown key (line 2)`},
 		},
 		{
 			name: "unknown keys are all named with their path",
 			yaml: "log:\n  levl: debug\nclients:\n  - id: a\n  - id: b\n    secrte: x\n",
-			want: []string{`line 2: unknown key "log.levl"`, `line 6: unknown key "clients[1].secrte"`},
+			want: []string{"log.levl: unknown key (line 2); did you mean log.level?\n" +
+				"clients[1].secrte: unknown key (line 6); did you mean clients[1].secret?"},
 		},
 		{
 			name: "encryption key text is not a file key",
 			yaml: "encryption_key: abc\n",
-			want: []string{`unknown key "encryption_key"`, "OTPGATE_ENCRYPTION_KEY"},
+			want: []string{"encryption_key: unknown key (line 1); the key itself is never read from the file: use encryption_key_file or OTPGATE_ENCRYPTION_KEY"},
 		},
 		{
 			name: "bad duration names its line",
 			yaml: "login:\n  flow_lifetime: 15 minutes\n",
-			want: []string{"line 2:", `invalid duration "15 minutes"`},
+			want: []string{`login.flow_lifetime: invalid duration "15 minutes" (line 2); use a value like 15m or 1h30m`},
 		},
 		{
 			name: "wrong type",
 			yaml: "login:\n  min_password_length: twelve\n",
-			want: []string{"line 2:", "twelve"},
+			want: []string{`login.min_password_length: must be a whole number, not "twelve" (line 2)`},
 		},
 		{
 			name: "syntax error",

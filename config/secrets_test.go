@@ -54,6 +54,12 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	cfg = writeFile(t, "otpgate.yaml", "clients:\n  - id: a\n    secret: "+clientSecret+"\n    secret_file: "+secretFile+"\n")
 	_, err = config.Load(config.Overrides{ConfigFile: cfg}, nil)
 	collect(err)
+	// Secrets given as a list or a section, or twice, with the problems of
+	// validation too.
+	cfg = writeFile(t, "otpgate.yaml", "mail:\n  password: ["+mailPassword+"]\nclients:\n  - id: a\n    secret: {s: "+clientSecret+"}\n"+
+		"  - id: b\n    secret: "+shortSecret+"\n    secret: "+clientSecret+"\n")
+	_, err = config.LoadValidated(config.Overrides{ConfigFile: cfg}, nil)
+	collect(err)
 	_, err = config.Load(config.Overrides{}, envMap(map[string]string{
 		"OTPGATE_DATABASE":      "postgres://u:" + dbPassword + "@db/x",
 		"OTPGATE_DATABASE_FILE": secretFile,

@@ -1,18 +1,17 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
 )
 
-// Validate checks the whole configuration and reports every problem at once:
-// the error's text has one line per problem, each starting with the key it is
-// about (e.g. "login.flow_lifetime: must be at most 24h"). It returns nil when
-// the configuration is usable. Validate does no I/O, and its messages never
-// contain a secret, key or DSN.
+// Validate checks the whole configuration and reports every problem at once,
+// as an *Error: its text has one line per problem, each starting with the key
+// it is about (e.g. "login.flow_lifetime: must be at most 24h"). It returns
+// nil when the configuration is usable. Validate does no I/O, and its
+// messages never contain a secret, key or DSN.
 func (c *Config) Validate() error {
 	var p problems
 	c.validateServer(&p)
@@ -26,15 +25,9 @@ func (c *Config) Validate() error {
 	c.Lockout.validate(&p)
 	c.Server.validate(&p)
 	c.Mail.validate(&p)
+	c.Branding.validate(&p)
 	validateClients(c.Clients, &p)
-	return errors.Join(p...)
-}
-
-// problems collects validation failures, one error per "key: message" line.
-type problems []error
-
-func (p *problems) add(key, format string, args ...any) {
-	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	return p.err(c.configFile)
 }
 
 func (c *Config) validateServer(p *problems) {

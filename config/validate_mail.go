@@ -2,8 +2,11 @@ package config
 
 import (
 	"net"
+	"time"
+	// The zone database travels with the binary: a minimal host may have none.
 	"net/mail"
 	"strings"
+	_ "time/tzdata"
 )
 
 // Values of mail.security.
@@ -15,12 +18,23 @@ const (
 
 var mailSecurities = []string{mailStartTLS, mailTLS, mailNone}
 
+// mailBoth is the mail.language that writes every mail in both languages.
+const mailBoth = "both"
+
+var mailLanguages = []string{"en", "ja", mailBoth}
+
 // validate checks the mail section. The password is never quoted.
 func (m Mail) validate(p *problems) {
 	if m.SMTPPort < 1 || m.SMTPPort > 65535 {
 		p.add("mail.smtp_port", "must be a number from 1 to 65535 (got %d)", m.SMTPPort)
 	}
 	oneOf(p, "mail.security", m.Security, mailSecurities)
+	if m.Language != "" {
+		oneOf(p, "mail.language", m.Language, mailLanguages)
+	}
+	if _, err := time.LoadLocation(m.TimeZone); err != nil {
+		p.add("mail.time_zone", "must be an IANA time zone such as UTC or Asia/Tokyo (got %q)", m.TimeZone)
+	}
 	if m.Password != "" && m.Username == "" {
 		p.add("mail.password", "set only together with mail.username")
 	}

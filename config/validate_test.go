@@ -308,6 +308,8 @@ func TestValidateMail(t *testing.T) {
 }
 
 func TestValidateClientSecrets(t *testing.T) {
+	const placeholder = `clients[0].secret: client "web" has a placeholder secret, not a real one: ` +
+		"generate one with openssl rand -base64 32 and keep it in a file named by secret_file"
 	tests := []struct {
 		name   string
 		client config.Client
@@ -321,6 +323,18 @@ func TestValidateClientSecrets(t *testing.T) {
 		{"short secret from file", config.Client{Secret: "short", SecretFile: "/s"}, "clients[0].secret_file: must be at least 16 characters"},
 		{"public with secret", config.Client{Public: true, Secret: "0123456789abcdef"}, "clients[0].secret: a public client must not have a secret"},
 		{"public with secret file", config.Client{Public: true, SecretFile: "/s"}, "clients[0].secret_file: a public client must not have a secret"},
+		{"the example's placeholder", config.Client{Secret: "replace-with-a-long-random-secret"}, placeholder},
+		{"change-me", config.Client{Secret: "change-me"}, placeholder},
+		{"changeme", config.Client{Secret: "changeme"}, placeholder},
+		{"CHANGE_ME", config.Client{Secret: "CHANGE_ME"}, placeholder},
+		{"Change Me", config.Client{Secret: "Change Me"}, placeholder},
+		{"replace-me", config.Client{Secret: "replace-me"}, placeholder},
+		{"secret", config.Client{Secret: "secret"}, placeholder},
+		{"client-secret", config.Client{Secret: "client-secret"}, placeholder},
+		{"placeholder from a file", config.Client{Secret: "change-me", SecretFile: "/s"},
+			`clients[0].secret_file: client "web" has a placeholder secret, not a real one: generate one with openssl rand -base64 32`},
+		{"a real secret with the word in it", config.Client{Secret: "secret-0123456789abcdef"}, ""},
+		{"a real secret that starts like the example's", config.Client{Secret: "replace-with-a-long-random-secret-Qx81"}, ""},
 	}
 	for _, tc := range tests {
 		c := validProduction(t)

@@ -236,9 +236,12 @@ func TestLostDeviceEmailedLink(t *testing.T) {
 	if p.Step() != "reset" || len(notes.links) != 1 || !strings.HasPrefix(notes.links[0], h.issuer+"/login/reset/link?token=") {
 		t.Fatalf("after asking for a link: step %q links %v", p.Step(), notes.links)
 	}
-	// The link opened in another browser (someone who only knows the password) does nothing.
-	if q := newBrowser(t).get(notes.links[0]); q.Status != http.StatusForbidden || strings.Contains(q.Location, "code=") {
-		t.Fatalf("link in another browser: status %d step %q", q.Status, q.Step())
+	// The link opened in another browser (the phone that reads the mail)
+	// shows a code to type in the sign-in's browser: it signs nobody in
+	// there, and the link keeps working in its own browser.
+	if q := newBrowser(t).get(notes.links[0]); q.Status != http.StatusOK || q.Step() != "link-code" ||
+		strings.Contains(q.Location, "code=") || len(strings.Fields(q.Text("link-code"))) != 2 {
+		t.Fatalf("link in another browser: status %d step %q code %q", q.Status, q.Step(), q.Text("link-code"))
 	}
 	// In the sign-in's own browser it resets the device; enrollment follows.
 	p = b.get(notes.links[0])
@@ -250,6 +253,68 @@ func TestLostDeviceEmailedLink(t *testing.T) {
 	}
 	if got := strings.Join(notes.sent, " "); !strings.Contains(got, "reset:erin@example.com") || !strings.Contains(got, "enrolled:erin@example.com") {
 		t.Fatalf("notifications: %v", notes.sent)
+	}
+}
+
+// TestLostDeviceLinkCode: the emailed link opened on another device shows
+// a short code; typed in the sign-in's own browser, it resets the device
+// once. A wrong code is refused and counted: five kill the code (a new
+// one needs the link opened again); a code names only its own sign-in; a
+// browser that merely passed the password and answer elsewhere gets
+// nothing from it.
+func TestLostDeviceLinkCode(t *testing.T) {
+	t.Parallel()
+	notes := &fakeNotifier{}
+	h, _, _ := enrolled(t, func(o *provider.Options) { o.Notifier = notes })
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b := newBrowser(t)
+	p := lostDevice(t, h, b, app, nonce)
+	p = b.postForm(p, "/login/reset/email", nil)
+	if p.Step() != "reset" || len(notes.links) != 1 {
+		t.Fatalf("after asking for a link: step %q links %v", p.Step(), notes.links)
+	}
+	phone := newBrowser(t)
+	code := func() string {
+		q := phone.get(notes.links[0])
+		if q.Step() != "link-code" {
+			t.Fatalf("link on the phone: step %q status %d", q.Step(), q.Status)
+		}
+		return strings.ReplaceAll(q.Text("link-code"), " ", "")
+	}
+	first := code()
+	wrong := fmt.Sprintf("%06d", (atoi(first)+1)%1_000_000)
+
+	// Another sign-in of the same account, in another browser, cannot use it.
+	other := newBrowser(t)
+	op := lostDevice(t, h, other, app, nonce)
+	if q := other.postForm(op, "/login/reset/code", map[string]string{"link_code": first}); q.Step() != "reset" || q.Status != http.StatusBadRequest {
+		t.Fatalf("the code in another sign-in: step %q status %d", q.Step(), q.Status)
+	}
+	// Four wrong codes, then the right one still works; a fifth wrong one
+	// would have killed it, so a second phone visit makes a new one.
+	for range 4 {
+		if q := b.postForm(p, "/login/reset/code", map[string]string{"link_code": wrong}); q.Step() != "reset" || q.Status != http.StatusBadRequest ||
+			!strings.Contains(q.Alert(), "code is not valid") {
+			t.Fatalf("wrong code: step %q status %d alert %q", q.Step(), q.Status, q.Alert())
+		}
+	}
+	if q := b.postForm(p, "/login/reset/code", map[string]string{"link_code": wrong}); q.Status != http.StatusBadRequest {
+		t.Fatalf("fifth wrong code: %d", q.Status)
+	}
+	if q := b.postForm(p, "/login/reset/code", map[string]string{"link_code": first}); q.Status != http.StatusBadRequest {
+		t.Fatalf("the right code after five wrong ones: %d, want it dead", q.Status)
+	}
+	second := code()
+	p = b.postForm(p, "/login/reset/code", map[string]string{"link_code": second[:3] + " " + second[3:]})
+	p, _ = h.enroll(b, p)
+	exchange(t, app, p)
+	if got := strings.Join(notes.sent, " "); !strings.Contains(got, "reset:erin@example.com") {
+		t.Fatalf("notifications: %v", notes.sent)
+	}
+	// Used once: the code and the link are done.
+	if q := b.get(notes.links[0]); q.Step() != "error" {
+		t.Fatalf("the link after the code was used: step %q", q.Step())
 	}
 }
 

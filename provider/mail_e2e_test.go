@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/mail"
 	"github.com/otpgate/otpgate/provider/mail/mailtest"
@@ -142,4 +144,65 @@ func TestResetMailFloodThroughSMTP(t *testing.T) {
 	if err != nil || u.OTPLocked || u.OTPFailures != 0 || u.LoginLockedUntil != 0 {
 		t.Fatalf("the mail limit locked or counted: %+v %v", u, err)
 	}
+}
+
+// TestMailsInThePersonsLanguage: a sign-in's mails are written in the
+// language of its pages, with times in the configured zone; a finished
+// sign-in records its language on the account, and the mails that come
+// later (outside any sign-in) are written in it. The new-device notice
+// names the app as the person chose it from the list.
+func TestMailsInThePersonsLanguage(t *testing.T) {
+	t.Parallel()
+	srv, notifier := smtpNotifier(t)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notifier.Zone = tokyo
+	h, clock, secret := enrolled(t, func(o *provider.Options) { o.Notifier = notifier })
+	ctx := context.Background()
+	enrolledMail := waitForMail(t, srv, "Google Authenticator")
+	if strings.Contains(enrolledMail.Text, "google-authenticator") || strings.Contains(enrolledMail.Subject, " / ") {
+		t.Fatalf("new-device notice: %q\n%s", enrolledMail.Subject, enrolledMail.Text)
+	}
+	if u, _ := h.store.UserByUsername(ctx, "erin"); u.Lang != "en" {
+		t.Fatalf("language after an English sign-in: %q", u.Lang)
+	}
+
+	// A sign-in in Japanese: recorded on the account when it finishes.
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	ja := rp.WithURLParam("ui_locales", "ja")
+	jb := newBrowser(t)
+	p := jb.toSecondFactor(authURL(app, nonce, "", ja), "erin", erinPW, "rex")
+	exchange(t, app, jb.submit(p, map[string]string{"code": h.passcode(t, secret)}))
+	clock.NextTOTPStep()
+	u, err := h.store.UserByUsername(ctx, "erin")
+	if err != nil || u.Lang != "ja" {
+		t.Fatalf("language after a Japanese sign-in: %q (%v)", u.Lang, err)
+	}
+	// Outside any sign-in, the account's language and the zone.
+	if err := notifier.DeviceReset(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	m := waitForMail(t, srv, "認証デバイスがリセットされました")
+	if m.Subject != "otpgate: デバイスがリセットされました" || strings.Contains(m.Text, "authenticator device") ||
+		!strings.Contains(m.Text, "（JST）") || strings.Contains(m.Text, "UTC") {
+		t.Fatalf("device-reset notice to a Japanese reader: %q\n%s", m.Subject, m.Text)
+	}
+
+	// A sign-in in English that locks the account: the notice is English.
+	b := newBrowser(t)
+	p = b.toSecondFactor(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	for range 5 {
+		p = b.submit(p, map[string]string{"code": h.wrongCode(t, secret)})
+	}
+	m = waitForMail(t, srv, "was locked at")
+	if m.Subject != "otpgate: account locked" || hasKana(m.Text) || !strings.Contains(m.Text, " JST") {
+		t.Fatalf("lock notice of an English sign-in: %q\n%s", m.Subject, m.Text)
+	}
+}
+
+func hasKana(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r >= 0x3040 && r <= 0x30ff })
 }

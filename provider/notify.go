@@ -7,51 +7,76 @@ import (
 	"github.com/otpgate/otpgate/provider/mail"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/templates"
 )
 
 // MailNotifier tells people about security events on their account by
-// mail. Accounts without an address are skipped.
+// mail, in their language (that of their last sign-in, else Lang) with
+// times in Zone. Accounts without an address are skipped.
 type MailNotifier struct {
 	Sender mail.Sender
 	Now    func() time.Time
+	// Lang is the language of mails to accounts that have not signed in
+	// yet: "en", "ja", or "" for both.
+	Lang string
+	// Zone is the time zone of the times mails show; nil is UTC.
+	Zone *time.Location
+	// Product is the product's name in mails ("" is otpgate).
+	Product string
 }
 
 var _ signin.Notifier = MailNotifier{}
 
-func (n MailNotifier) send(ctx context.Context, u *store.User, m func(to string) mail.Message) error {
+// locale is how a mail speaks to u.
+func (n MailNotifier) locale(u *store.User) mail.Locale {
+	lang := u.Lang
+	if lang == "" {
+		lang = n.Lang
+	}
+	return mail.Locale{Lang: lang, Zone: n.Zone, Product: n.Product}
+}
+
+func (n MailNotifier) send(ctx context.Context, u *store.User, m func(to string, loc mail.Locale) mail.Message) error {
 	if u.Email == "" {
 		return nil
 	}
-	return n.Sender.Send(ctx, m(u.Email))
+	return n.Sender.Send(ctx, m(u.Email, n.locale(u)))
 }
 
 // SignInLink mails a single-use sign-in link (past the bound of
 // failures from unknown browsers).
 func (n MailNotifier) SignInLink(ctx context.Context, u *store.User, link string, valid time.Duration) error {
-	return n.send(ctx, u, func(to string) mail.Message { return mail.SignInLink(to, link, valid) })
+	return n.send(ctx, u, func(to string, loc mail.Locale) mail.Message { return mail.SignInLink(to, link, valid, loc) })
 }
 
 // ResetLink mails a single-use device reset link.
 func (n MailNotifier) ResetLink(ctx context.Context, u *store.User, link string, valid time.Duration) error {
-	return n.send(ctx, u, func(to string) mail.Message { return mail.ResetLink(to, link, valid) })
+	return n.send(ctx, u, func(to string, loc mail.Locale) mail.Message { return mail.ResetLink(to, link, valid, loc) })
 }
 
 // EnrollLink mails the single-use proof of a first enrollment.
 func (n MailNotifier) EnrollLink(ctx context.Context, u *store.User, link string, valid time.Duration) error {
-	return n.send(ctx, u, func(to string) mail.Message { return mail.EnrollLink(to, link, valid) })
+	return n.send(ctx, u, func(to string, loc mail.Locale) mail.Message { return mail.EnrollLink(to, link, valid, loc) })
 }
 
 // DeviceReset mails that the device was reset.
 func (n MailNotifier) DeviceReset(ctx context.Context, u *store.User) error {
-	return n.send(ctx, u, func(to string) mail.Message { return mail.DeviceReset(to, n.Now()) })
+	return n.send(ctx, u, func(to string, loc mail.Locale) mail.Message { return mail.DeviceReset(to, n.Now(), loc) })
 }
 
-// DeviceEnrolled mails that a new authenticator app was set up.
+// DeviceEnrolled mails that a new authenticator app was set up, named as
+// the person chose it from the list.
 func (n MailNotifier) DeviceEnrolled(ctx context.Context, u *store.User, app string) error {
-	return n.send(ctx, u, func(to string) mail.Message { return mail.DeviceEnrolled(to, app, n.Now()) })
+	return n.send(ctx, u, func(to string, loc mail.Locale) mail.Message {
+		name := templates.AppName(loc.Lang, app)
+		if name == "" {
+			name = app
+		}
+		return mail.DeviceEnrolled(to, name, n.Now(), loc)
+	})
 }
 
 // AccountLocked mails that passcode failures locked the account.
 func (n MailNotifier) AccountLocked(ctx context.Context, u *store.User) error {
-	return n.send(ctx, u, func(to string) mail.Message { return mail.AccountLocked(to, n.Now()) })
+	return n.send(ctx, u, func(to string, loc mail.Locale) mail.Message { return mail.AccountLocked(to, n.Now(), loc) })
 }

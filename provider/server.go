@@ -73,6 +73,12 @@ type Options struct {
 	AttemptsPerMinute int
 	// Notifier mails people about security events; nil when mail is off.
 	Notifier signin.Notifier
+	// BrandCSS, when set, is served at /brand.css (templates.BrandCSS: the
+	// primary colour); Logo, when set, at /brand/logo with LogoType. The
+	// Renderer must be built with the same templates.Brand.
+	BrandCSS []byte
+	Logo     []byte
+	LogoType string
 	// KeyActivation is how long a rotated key is published before it signs.
 	KeyActivation time.Duration
 	// KeyReload is how often the signing keys are read again, so that a
@@ -285,6 +291,12 @@ func (w *wiring) server() (*Server, error) {
 	browser := e.Group("", web.SecurityHeaders)
 	w.login.Mount(browser)
 	browser.GET("/static/*", staticFiles())
+	if o.BrandCSS != nil {
+		browser.GET("/brand.css", asset(o.BrandCSS, "text/css; charset=utf-8"))
+	}
+	if o.Logo != nil {
+		browser.GET("/brand/logo", asset(o.Logo, o.LogoType))
+	}
 	if o.Extra != nil {
 		o.Extra(browser)
 	}
@@ -337,5 +349,14 @@ func staticFiles() echo.HandlerFunc {
 		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 		server.ServeHTTP(c.Response(), c.Request())
 		return nil
+	}
+}
+
+// asset serves fixed bytes of a content type, cacheable like the static
+// files.
+func asset(body []byte, contentType string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+		return c.Blob(http.StatusOK, contentType, body)
 	}
 }

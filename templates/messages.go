@@ -34,6 +34,7 @@ const (
 	MsgProofInvalid        Message = "proof_invalid"         // wrong or expired enrollment code after an admin reset
 	MsgAccountLocked       Message = "account_locked"        // too many failed passcodes; an admin must reset the device
 	MsgLinkInvalid         Message = "link_invalid"          // wrong, used or expired emailed link
+	MsgLinkCodeInvalid     Message = "link_code_invalid"     // wrong, used or expired code of a link opened in another browser
 	MsgResetMailLimit      Message = "reset_mail_limit"      // enough reset links were mailed for this account this hour
 	MsgProofThrottled      Message = "proof_throttled"       // too many enrollment codes tried; wait (never a lock)
 	MsgAnswerReused        Message = "answer_reused"         // the new security answer is the old one
@@ -56,7 +57,7 @@ var AllMessages = []Message{
 	MsgBadRequest, MsgInvalidRedirect, MsgCSRF, MsgNotFound, MsgTooManyRequests,
 	MsgUnavailable, MsgInternal,
 	MsgCodeMalformed, MsgCodeInvalid, MsgEnrollRestarted, MsgAppRequired,
-	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgResetMailLimit,
+	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgLinkCodeInvalid, MsgResetMailLimit,
 	MsgProofThrottled, MsgAnswerReused, MsgPasswordCommon, MsgPasswordContext,
 	MsgTooManyAttempts, MsgTooManyAttemptsMinute, MsgSignInNeedsLink, MsgSignInNeedsAdmin,
 }
@@ -190,6 +191,9 @@ var messageTexts = map[string]entry{
 	"sign_in_needs_admin": {
 		"Too many sign-in attempts failed for this account in browsers it has not signed in with before. To continue in this browser, ask your administrator to unlock the account.",
 		"このアカウントでは、これまでサインインに使用されたことのないブラウザーからのサインインの失敗が規定の回数に達しました。このブラウザーで続行するには、管理者にアカウントのロック解除を依頼してください。"},
+	"link_code_invalid": {
+		"That code is not valid, was already used or has expired. Open the link in the mail again to get a new code, or ask for a new link.",
+		"このコードは正しくないか、すでに使用されているか、有効期限が切れています。メールのリンクをもう一度開いて新しいコードを表示するか、新しいリンクを申請してください。"},
 	"link_invalid": {
 		"This link is not valid, was already used, or has expired.",
 		"このリンクは正しくないか、すでに使用されているか、有効期限が切れています。"},

@@ -141,6 +141,16 @@ type ResetPage struct {
 	BackURL         string // link back to the passcode step; left out when empty
 }
 
+// LinkCodePage is shown where an emailed reset link is opened in another
+// browser than the sign-in's (data-step="link-code"): the code to type
+// in the sign-in's browser, in id="link-code", and for how long it works.
+// It has no form.
+type LinkCodePage struct {
+	Base
+	Code    string // e.g. "482 913"
+	Minutes int
+}
+
 // EnrollProofPage asks for a proof before enrollment (data-step=
 // "enroll-proof"): the enrollment code an administrator gave, posted as
 // "proof" to /login/enroll-proof, after a reset or before a first

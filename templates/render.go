@@ -24,6 +24,7 @@ var staticFiles embed.FS
 type Renderer struct {
 	cat   *catalogue
 	pages map[pageKey]*template.Template
+	brand Brand
 }
 
 // pageKey names one page in one language.
@@ -31,12 +32,15 @@ type pageKey struct{ page, lang string }
 
 // New parses every template once from the embedded files and renders each
 // page once, so that a broken template fails here and not on a request.
-func New() (*Renderer, error) {
+func New() (*Renderer, error) { return NewBranded(Brand{}) }
+
+// NewBranded is New for pages that present the product as b does.
+func NewBranded(b Brand) (*Renderer, error) {
 	cat, err := newCatalogue()
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{cat: cat, pages: map[pageKey]*template.Template{}}
+	r := &Renderer{cat: cat, pages: map[pageKey]*template.Template{}, brand: b}
 	for _, name := range pageTemplates { // one file each in html/
 		base, err := template.New(name).Funcs(r.funcs(Languages[0])).
 			ParseFS(pageFiles, "html/layout.html", "html/"+name+".html")
@@ -56,7 +60,7 @@ func New() (*Renderer, error) {
 		RecoveryCodesPage{Codes: []string{"c"}}, OTPPage{ResetURL: "/"},
 		ResetPage{RecoveryAllowed: true, EmailAllowed: true, EmailSent: true, BackURL: "/"}, ResetPage{},
 		EnrollProofPage{}, LockedPage{},
-		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}} {
+		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}, LinkCodePage{Code: "123 456", Minutes: 10}} {
 		for _, lang := range Languages {
 			if err := r.Render(io.Discard, withLang(zero, lang)); err != nil {
 				return nil, err
@@ -71,8 +75,11 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		// t translates a Message, a question key or a page text key.
 		"t": func(key any, args ...any) string {
-			return r.cat.text(lang, keyString(key), args...)
+			return r.brand.rebrand(r.cat.text(lang, keyString(key), args...))
 		},
+		"product":       r.brand.product,
+		"brandLogo":     func() bool { return r.brand.Logo },
+		"brandStyle":    func() bool { return r.brand.Styled },
 		"questions":     func() []string { return slices.Clone(Questions) },
 		"questionKnown": QuestionKnown,
 		"apps":          func() []App { return slices.Clone(Apps) },
@@ -102,7 +109,7 @@ func (r *Renderer) Render(w io.Writer, data any) error {
 // Text returns the translated text of a message, for logs, tests and
 // non-HTML answers. MsgPasswordTooShort is given without its number.
 func (r *Renderer) Text(lang string, m Message) string {
-	return r.cat.text(normalLang(lang), string(m))
+	return r.brand.rebrand(r.cat.text(normalLang(lang), string(m)))
 }
 
 // Static is the embedded static assets (serve at /static/), rooted so that
@@ -134,6 +141,7 @@ var pageTemplates = map[reflect.Type]string{
 	reflect.TypeFor[LogoutPage]():        "logout",
 	reflect.TypeFor[LoggedOutPage]():     "loggedout",
 	reflect.TypeFor[DemoPage]():          "demo",
+	reflect.TypeFor[LinkCodePage]():      "linkcode",
 }
 
 // pageOf finds the template for data by type and returns a copy of the page

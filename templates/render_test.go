@@ -59,11 +59,11 @@ var samplePages = []samplePage{
 		}},
 	{step: "otp", actions: []string{"/login/otp"}, flow: true, autofocus: 1,
 		make: func(b Base) any { return OTPPage{Base: b, ResetURL: "/login/reset?authRequestID=req-9"} }},
-	{name: "reset-both", step: "reset", actions: []string{"/login/reset", "/login/reset/email"}, flow: true, autofocus: 1,
+	{name: "reset-both", step: "reset", actions: []string{"/login/reset", "/login/reset/email", "/login/reset/code"}, flow: true, autofocus: 1,
 		make: func(b Base) any {
 			return ResetPage{Base: b, RecoveryAllowed: true, EmailAllowed: true, BackURL: "/login/otp?authRequestID=req-9"}
 		}},
-	{name: "reset-email-sent", step: "reset", actions: []string{"/login/reset/email"}, flow: true, autofocus: 0,
+	{name: "reset-email-sent", step: "reset", actions: []string{"/login/reset/email", "/login/reset/code"}, flow: true, autofocus: 0,
 		make: func(b Base) any { return ResetPage{Base: b, EmailAllowed: true, EmailSent: true, BackURL: "/x"} }},
 	{name: "reset-none", step: "reset", actions: nil, flow: true, autofocus: 0,
 		make: func(b Base) any { return ResetPage{Base: b, BackURL: "/x"} }},
@@ -75,6 +75,7 @@ var samplePages = []samplePage{
 	{name: "enroll-proof-first-admin", step: "enroll-proof", actions: []string{"/login/enroll-proof"}, flow: true, autofocus: 1,
 		make: func(b Base) any { return EnrollProofPage{Base: b, FirstEnrollment: true} }},
 	{step: "locked", alert: true, make: func(b Base) any { return LockedPage{Base: b} }},
+	{step: "link-code", make: func(b Base) any { return LinkCodePage{Base: b, Code: "482 913", Minutes: 10} }},
 	{step: "error", alert: true, make: func(b Base) any {
 		return ErrorPage{Base: b, Status: 400, Message: MsgBadRequest, RestartURL: "/authorize?client_id=wiki", AppURL: "https://wiki.example/"}
 	}},

@@ -21,6 +21,9 @@ func (c *cli) adminService(rt *runtime, withMail bool) (*admin.Service, error) {
 		Issuer:            rt.cfg.EffectiveIssuer(),
 		MinPasswordLength: rt.cfg.Login.MinPasswordLength,
 		CheckRedirectURI:  config.CheckRedirectURI,
+		MailLang:          rt.cfg.Mail.MailLang(),
+		MailZone:          rt.cfg.Mail.Location(),
+		Product:           rt.cfg.Branding.Product(),
 	}
 	if withMail {
 		sender, err := newMailer(rt.cfg, rt.log)
@@ -69,6 +72,13 @@ func adminError(cmd, subject string, err error) error {
 	}
 }
 
+// uriEditFlags turn the other client update flags a message names into
+// flags too ("cannot go with --add-redirect-uri").
+var uriEditFlags = strings.NewReplacer(
+	" add-redirect-uri", " --add-redirect-uri", " remove-redirect-uri", " --remove-redirect-uri",
+	" add-post-logout-redirect-uri", " --add-post-logout-redirect-uri",
+	" remove-post-logout-redirect-uri", " --remove-post-logout-redirect-uri")
+
 // flagMessage words a refused input in terms of the command's flags.
 func flagMessage(e *admin.InputError) string {
 	switch {
@@ -81,7 +91,7 @@ func flagMessage(e *admin.InputError) string {
 	case e.Message == "a password is required":
 		return "a password is required (--password or --password-stdin)"
 	case e.Field != "" && strings.HasPrefix(e.Message, e.Field+" "):
-		return "--" + e.Message
+		return "--" + uriEditFlags.Replace(e.Message)
 	default:
 		return e.Message
 	}

@@ -116,12 +116,9 @@ func (c *cli) open(ctx context.Context) (*runtime, error) {
 			ov.ConfigFile = defaultConfigFile
 		}
 	}
-	cfg, err := config.Load(ov, os.LookupEnv)
+	cfg, err := config.LoadValidated(ov, os.LookupEnv)
 	if err != nil {
 		return nil, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
 	if !c.creates {
 		if err := c.existingDatabase(cfg); err != nil {
@@ -250,6 +247,29 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// errorLines are the lines err is printed as, each after "otpgate: ". An
+// error is one line; an unusable configuration is the exception: its
+// problems are easier to read and to fix one per line, each starting with
+// its key, after a line naming the file. One problem stays one line.
+func errorLines(err error) []string {
+	var cfgErr *config.Error
+	if !errors.As(err, &cfgErr) || len(cfgErr.Problems) == 0 {
+		return []string{oneLine(err)}
+	}
+	head := "invalid configuration"
+	if cfgErr.File != "" {
+		head += " (" + cfgErr.File + ")"
+	}
+	if len(cfgErr.Problems) == 1 {
+		return []string{head + ": " + oneLine(errors.New(cfgErr.Problems[0].String()))}
+	}
+	lines := []string{fmt.Sprintf("%s: %d problems:", head, len(cfgErr.Problems))}
+	for _, p := range cfgErr.Problems {
+		lines = append(lines, oneLine(errors.New(p.String())))
+	}
+	return lines
 }
 
 // oneLine folds a (possibly joined) error into one line.

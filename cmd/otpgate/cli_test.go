@@ -83,6 +83,23 @@ func mustFail(t *testing.T, stdin string, args []string, want ...string) string 
 	return r.stderr
 }
 
+// mustFailConfig runs a command that must fail with exit status 1 on an
+// unusable configuration: stderr is the lines want, each after "otpgate: ".
+func mustFailConfig(t *testing.T, args []string, want ...string) {
+	t.Helper()
+	r := runCLI(t, "", args...)
+	if r.code != 1 {
+		t.Fatalf("otpgate %s: exit %d, want 1 (stdout %q, stderr %q)", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	var lines []string
+	for _, w := range want {
+		lines = append(lines, "otpgate: "+w+"\n")
+	}
+	if got := strings.Join(lines, ""); r.stderr != got {
+		t.Errorf("otpgate %s: stderr\n%s\nwant\n%s", strings.Join(args, " "), r.stderr, got)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	t.Parallel()
 	r := runCLI(t, "", "version")

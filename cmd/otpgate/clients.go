@@ -159,9 +159,13 @@ func (c *cli) clientShow(ctx context.Context, args []string) error {
 func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 	const cmd = "client update"
 	fs := c.flags(cmd)
-	var redirects, logouts listFlag
+	var redirects, logouts, addRedirects, removeRedirects, addLogouts, removeLogouts listFlag
 	fs.Var(&redirects, "redirect-uri", "replace the redirect URIs (repeatable)")
 	fs.Var(&logouts, "post-logout-uri", "replace the post-logout URIs (repeatable)")
+	fs.Var(&addRedirects, "add-redirect-uri", "add one redirect URI, keeping the others (repeatable; one the client has is refused)")
+	fs.Var(&removeRedirects, "remove-redirect-uri", "remove one redirect URI (repeatable; one the client lacks, or its last, is refused)")
+	fs.Var(&addLogouts, "add-post-logout-redirect-uri", "add one post-logout URI, keeping the others (repeatable)")
+	fs.Var(&removeLogouts, "remove-post-logout-redirect-uri", "remove one post-logout URI (repeatable)")
 	var name, requireMFA, idTokenAlg optString
 	fs.Var(&name, "name", "display name")
 	fs.Var(&requireMFA, "require-mfa", "on or off")
@@ -171,7 +175,9 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	change := admin.ClientChange{RotateSecret: *rotate}
+	change := admin.ClientChange{RotateSecret: *rotate,
+		AddRedirectURIs: addRedirects.values, RemoveRedirectURIs: removeRedirects.values,
+		AddPostLogoutURIs: addLogouts.values, RemovePostLogoutURIs: removeLogouts.values}
 	if redirects.set {
 		change.RedirectURIs = &redirects.values
 	}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/otpgate/otpgate/provider/store"
 )
 
 var secretLine = regexp.MustCompile(`client secret \(shown once, store it now\): (\S+)\n`)
@@ -144,5 +146,93 @@ func TestClientUpdateAndRemove(t *testing.T) {
 	mustFail(t, "", []string{"--data", dir, "client", "remove", "never-existed"}, `no client "never-existed"`)
 	if out := mustRun(t, "--data", dir, "client", "list"); strings.Contains(out, "webapp") || !strings.Contains(out, "spa") {
 		t.Errorf("client list after remove: %q", out)
+	}
+}
+
+// TestClientUpdateAddRemoveURIs: client update adds and removes single
+// redirect and post-logout URIs and keeps the others; each flag is
+// repeatable; adding a URI the client has, removing one it lacks, removing
+// its last redirect URI, an added URI the rules refuse and a whole list
+// with single URIs are one-line errors that change nothing; every change
+// is in the audit log.
+func TestClientUpdateAddRemoveURIs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, "--data", dir, "client", "add", "--id", "shop", "--redirect-uri", "https://shop.example.com/cb",
+		"--post-logout-uri", "https://shop.example.com/")
+	update := func(args ...string) []string {
+		return append([]string{"--data", dir, "client", "update", "shop"}, args...)
+	}
+	uris := func() (string, string) {
+		show := mustRun(t, "--data", dir, "client", "show", "shop")
+		return showField(t, show, "redirect URIs"), showField(t, show, "post-logout URIs")
+	}
+
+	if out := mustRun(t, update("--add-redirect-uri", "https://shop.example.com/cb2", "--add-redirect-uri", "https://shop.example.com/cb3",
+		"--add-post-logout-redirect-uri", "https://shop.example.com/bye")...); out != "updated client shop\n" {
+		t.Errorf("client update: stdout %q", out)
+	}
+	if r, l := uris(); r != "https://shop.example.com/cb https://shop.example.com/cb2 https://shop.example.com/cb3" ||
+		l != "https://shop.example.com/ https://shop.example.com/bye" {
+		t.Errorf("after adding: redirect URIs %q, post-logout URIs %q", r, l)
+	}
+	mustRun(t, update("--remove-redirect-uri", "https://shop.example.com/cb", "--remove-redirect-uri", "https://shop.example.com/cb3",
+		"--remove-post-logout-redirect-uri", "https://shop.example.com/")...)
+	if r, l := uris(); r != "https://shop.example.com/cb2" || l != "https://shop.example.com/bye" {
+		t.Errorf("after removing: redirect URIs %q, post-logout URIs %q", r, l)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--add-redirect-uri", "https://shop.example.com/cb2"},
+			`client update: --add-redirect-uri "https://shop.example.com/cb2" is already a redirect URI of client "shop"`},
+		{[]string{"--remove-redirect-uri", "https://shop.example.com/gone"},
+			`client update: --remove-redirect-uri "https://shop.example.com/gone" is not a redirect URI of client "shop"`},
+		{[]string{"--remove-post-logout-redirect-uri", "https://shop.example.com/"},
+			`client update: --remove-post-logout-redirect-uri "https://shop.example.com/" is not a post-logout URI of client "shop"`},
+		{[]string{"--remove-redirect-uri", "https://shop.example.com/cb2"},
+			`client update: --remove-redirect-uri would leave client "shop" without a redirect URI (at least one is required); add its replacement in the same change`},
+		{[]string{"--add-redirect-uri", "http://evil.example/cb"},
+			`client update: --add-redirect-uri "http://evil.example/cb": http is allowed only for loopback hosts`},
+		{[]string{"--add-post-logout-redirect-uri", "https://*.example.com/"},
+			`client update: --add-post-logout-redirect-uri "https://*.example.com/": must not contain a wildcard`},
+		{[]string{"--add-redirect-uri", "https://shop.example.com/x", "--add-redirect-uri", "https://shop.example.com/x"},
+			`client update: --add-redirect-uri "https://shop.example.com/x" is given twice`},
+		{[]string{"--redirect-uri", "https://shop.example.com/x", "--remove-redirect-uri", "https://shop.example.com/cb2"},
+			"client update: --redirect-uri replaces the whole list and cannot go with --add-redirect-uri or --remove-redirect-uri"},
+	} {
+		mustFail(t, "", update(tc.args...), "otpgate: "+tc.want)
+	}
+	if r, l := uris(); r != "https://shop.example.com/cb2" || l != "https://shop.example.com/bye" {
+		t.Errorf("refused updates changed the URIs: %q, %q", r, l)
+	}
+
+	// The last redirect URI goes when its replacement comes in the same command.
+	mustRun(t, update("--remove-redirect-uri", "https://shop.example.com/cb2", "--add-redirect-uri", "https://shop.example.com/new")...)
+	if r, _ := uris(); r != "https://shop.example.com/new" {
+		t.Errorf("after the swap: redirect URIs %q", r)
+	}
+
+	rows := auditRows(t, mustRun(t, "--data", dir, "audit"))
+	for _, detail := range []string{
+		"redirect URIs added: https://shop.example.com/cb2 https://shop.example.com/cb3; post-logout URIs added: https://shop.example.com/bye",
+		"redirect URIs removed: https://shop.example.com/cb https://shop.example.com/cb3; post-logout URIs removed: https://shop.example.com/",
+		"redirect URIs added: https://shop.example.com/new; redirect URIs removed: https://shop.example.com/cb2",
+	} {
+		if found := findRows(rows, store.EventAdminClient, detail); len(found) != 1 {
+			t.Errorf("audit: %d events %q, want 1", len(found), detail)
+		}
+	}
+	if n := len(findRows(rows, store.EventAdminClient, "")); n != 4 {
+		t.Errorf("audit: %d client events, want 4 (add and three updates; refusals write none)", n)
+	}
+
+	help := mustRun(t, "--data", dir, "client", "update", "-h")
+	for _, flag := range []string{"-add-redirect-uri", "-remove-redirect-uri", "-add-post-logout-redirect-uri", "-remove-post-logout-redirect-uri"} {
+		if !strings.Contains(help, flag+" ") {
+			t.Errorf("client update -h does not list %s:\n%s", flag, help)
+		}
 	}
 }

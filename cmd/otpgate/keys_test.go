@@ -87,21 +87,32 @@ func TestProductionConfigNeedsIssuerAndKey(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "otpgate.yaml", "data_dir: "+filepath.Join(dir, "data")+"\n")
-	msg := mustFail(t, "", []string{"--config", cfg, "user", "list"}, "issuer", "encryption_key_file")
-	if !strings.Contains(msg, "required outside zero-config development mode") {
-		t.Errorf("message %q does not say why", msg)
+	want := []string{
+		"invalid configuration (" + cfg + "): 2 problems:",
+		"issuer: required outside zero-config development mode",
+		"encryption_key_file: required outside zero-config development mode (or set OTPGATE_ENCRYPTION_KEY)",
 	}
+	mustFailConfig(t, []string{"--config", cfg, "user", "list"}, want...)
 	// serve stops the same way before touching anything.
-	mustFail(t, "", []string{"--config", cfg, "serve"}, "issuer", "encryption_key_file")
+	mustFailConfig(t, []string{"--config", cfg, "serve"}, want...)
 	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
 		t.Error("a refused start-up created the data directory")
 	}
 
 	mustFail(t, "", []string{"--issuer", "https://login.example.com", "--data", dir, "user", "list"}, "encryption")
-	mustFail(t, "", []string{"--issuer", "http://login.example.com", "--data", dir, "user", "list"}, "issuer", "https")
+	mustFailConfig(t, []string{"--issuer", "http://login.example.com", "--data", dir, "user", "list"},
+		"invalid configuration: 2 problems:",
+		"issuer: must be an absolute https URL (http allowed only for 127.0.0.1/localhost/::1)",
+		"encryption_key_file: required outside zero-config development mode (or set OTPGATE_ENCRYPTION_KEY)")
 	mustFail(t, "", []string{"--config", filepath.Join(dir, "missing.yaml"), "user", "list"}, "missing.yaml", "not found")
-	bad := writeFile(t, dir, "typo.yaml", "isuer: https://login.example.com\n")
-	mustFail(t, "", []string{"--config", bad, "user", "list"}, "isuer")
+	bad := writeFile(t, dir, "typo.yaml", "isuer: https://login.example.com\nencryption_key_file: /k\n")
+	// The misspelt key and what it leaves missing, together.
+	mustFailConfig(t, []string{"--config", bad, "user", "list"}, "invalid configuration ("+bad+"): 2 problems:",
+		"isuer: unknown key (line 1); did you mean issuer?", "issuer: required outside zero-config development mode")
+	// One problem is one line.
+	fixed := writeFile(t, dir, "fixed.yaml", "issuer: https://login.example.com\nencryption_key_file: /k\nlog:\n  levle: debug\n")
+	mustFail(t, "", []string{"--config", fixed, "user", "list"},
+		"otpgate: invalid configuration ("+fixed+"): log.levle: unknown key (line 4); did you mean log.level?")
 	short := writeFile(t, dir, "short.key", "c2hvcnQ=\n")
 	mustFail(t, "", []string{"--issuer", "https://login.example.com", "--data", dir, "--encryption-key-file", short, "user", "list"},
 		"encryption key", "32 bytes")

@@ -34,7 +34,7 @@ func TestNewMailer(t *testing.T) {
 		if _, ok := sender.(*mail.SMTP); !ok {
 			t.Fatalf("sender is %T, want *mail.SMTP", sender)
 		}
-		if err := sender.Send(t.Context(), mail.ResetLink("alice@example.com", link, 15*time.Minute)); err != nil {
+		if err := sender.Send(t.Context(), mail.ResetLink("alice@example.com", link, 15*time.Minute, mail.Locale{})); err != nil {
 			t.Fatal(err)
 		}
 		if got := s.WaitFor(t, "alice@example.com", time.Second); !strings.Contains(got.Text, link) {
@@ -62,7 +62,7 @@ func TestNewMailer(t *testing.T) {
 		if _, ok := sender.(*mail.LogSender); !ok {
 			t.Fatalf("sender is %T, want *mail.LogSender", sender)
 		}
-		if err := sender.Send(t.Context(), mail.ResetLink("bob@example.com", link, 15*time.Minute)); err != nil {
+		if err := sender.Send(t.Context(), mail.ResetLink("bob@example.com", link, 15*time.Minute, mail.Locale{})); err != nil {
 			t.Fatal(err)
 		}
 		if out := logs.String(); !strings.Contains(out, "DEVELOPMENT MAIL (not sent)") || !strings.Contains(out, link) {

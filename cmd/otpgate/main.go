@@ -33,7 +33,8 @@ func main() {
 }
 
 // run executes one command line and returns the exit status. Errors are
-// one line on stderr. It leaves slog's default logger alone, so that
+// one line on stderr, each starting "otpgate: "; an unusable configuration
+// is a line naming the file and then one line per problem (errorLines). It leaves slog's default logger alone, so that
 // commands run side by side (in tests) do not log into each other.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runWith(ctx, args, stdin, stdout, stderr, nil)
@@ -89,7 +90,9 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "otpgate:", oneLine(err))
+		for _, line := range errorLines(err) {
+			fmt.Fprintln(stderr, "otpgate:", line)
+		}
 		return 1
 	}
 	return 0
@@ -101,6 +104,11 @@ Commands:
   serve                      run the provider (default)
   migrate                    create or update the database schema
   client add|list|show|update|remove
+  client update ID [--add-redirect-uri URI] [--remove-redirect-uri URI]
+                   [--add-post-logout-redirect-uri URI] [--remove-post-logout-redirect-uri URI]
+                             add or remove single URIs, keeping the others (each
+                             repeatable; adding one the client has, removing one
+                             it lacks or its last redirect URI is refused)
   user add|list|show|update|set-password|disable|enable|require-mfa
   user update NAME [--name N] [--given-name N] [--family-name N]
                              change the names the name claims carry ("" clears one)

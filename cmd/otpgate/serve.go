@@ -37,7 +37,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err := syncConfigClients(ctx, rt); err != nil {
 		return err
 	}
-	renderer, err := templates.New()
+	brand, err := loadBrand(rt.cfg.Branding)
+	if err != nil {
+		return err
+	}
+	renderer, err := templates.NewBranded(brand.pages)
 	if err != nil {
 		return err
 	}
@@ -45,6 +49,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	opts.BrandCSS, opts.Logo, opts.LogoType = brand.css, brand.logo, brand.logoType
 	srv, err := provider.New(ctx, opts)
 	if err != nil {
 		return err
@@ -76,7 +81,8 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 	}
 	var notifier signin.Notifier
 	if sender != nil {
-		notifier = provider.MailNotifier{Sender: sender, Now: rt.store.Now}
+		notifier = provider.MailNotifier{Sender: sender, Now: rt.store.Now, Lang: cfg.Mail.MailLang(), Zone: cfg.Mail.Location(),
+			Product: cfg.Branding.Product()}
 	}
 	// Bound concurrent password hashes (memory), owners' browsers first.
 	slots := cfg.Server.HashConcurrency
@@ -307,4 +313,29 @@ func cleanup(ctx context.Context, rt *runtime) {
 			}
 		}
 	}
+}
+
+// brand is the configured branding, read once at start.
+type brand struct {
+	pages    templates.Brand
+	css      []byte
+	logo     []byte
+	logoType string
+}
+
+func loadBrand(b config.Branding) (brand, error) {
+	out := brand{pages: templates.Brand{Name: b.ProductName}}
+	if b.PrimaryColor != "" {
+		css, err := templates.BrandCSS(b.PrimaryColor)
+		if err != nil {
+			return brand{}, fmt.Errorf("branding.primary_color: %w", err)
+		}
+		out.css, out.pages.Styled = css, true
+	}
+	logo, typ, err := b.Logo()
+	if err != nil {
+		return brand{}, fmt.Errorf("branding.logo_file: %w", err)
+	}
+	out.logo, out.logoType, out.pages.Logo = logo, typ, logo != nil
+	return out, nil
 }

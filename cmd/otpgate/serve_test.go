@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -200,5 +201,55 @@ func TestServeDevMode(t *testing.T) {
 	}
 	if code := s2.stop(t); code != 0 {
 		t.Fatalf("second serve returned %d; stderr: %s", code, s2.stderr)
+	}
+}
+
+// TestServeBranding: the configured product name, logo and primary colour
+// are on the pages a person sees, served from the provider itself; a bad
+// colour or logo stops the start with the key it is about.
+func TestServeBranding(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	keyFile := writeFile(t, dir, "encryption.key", strings.Repeat("5a", 31)+"5b"+"\n")
+	logo := writeFile(t, dir, "logo.svg", `<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><rect width="32" height="32" fill="#e60012"/></svg>`)
+	config := func(color, logo string) string {
+		return writeFile(t, dir, "otpgate.yaml", fmt.Sprintf(`issuer: http://%[1]s
+listen: %[1]s
+data_dir: %[2]s
+encryption_key_file: %[3]s
+log:
+  level: warn
+branding:
+  product_name: Example Sign-in
+  logo_file: %[4]s
+  primary_color: "%[5]s"
+`, addr, filepath.Join(dir, "data"), keyFile, logo, color))
+	}
+	mustFail(t, "", []string{"--config", config("red", logo), "serve"}, "branding.primary_color")
+	mustFail(t, "", []string{"--config", config("#e60012", writeFile(t, dir, "logo.txt", "not an image")), "serve"}, "branding.logo_file")
+
+	s := startServe(t, addr, "--config", config("#e60012", logo), "serve")
+	body := func(path string) (int, string, string) {
+		resp, err := http.Get(s.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	if code, _, page := body("/logout"); code != http.StatusOK || !strings.Contains(page, "Sign out of Example Sign-in?") ||
+		!strings.Contains(page, `href="/brand.css"`) || !strings.Contains(page, `src="/brand/logo"`) {
+		t.Errorf("logout page: %d\n%s", code, page)
+	}
+	if code, typ, css := body("/brand.css"); code != http.StatusOK || !strings.HasPrefix(typ, "text/css") || !strings.Contains(css, "--accent: #") {
+		t.Errorf("/brand.css: %d %s\n%s", code, typ, css)
+	}
+	if code, typ, svg := body("/brand/logo"); code != http.StatusOK || typ != "image/svg+xml" || !strings.Contains(svg, "<svg") {
+		t.Errorf("/brand/logo: %d %s", code, typ)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve returned %d", code)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/otpgate/otpgate/provider/protocol"
@@ -35,10 +36,19 @@ type AddedClient struct {
 
 // ClientChange is a change to a client; nil fields are left as they are.
 type ClientChange struct {
-	Name           *string
+	Name *string
+	// RedirectURIs and PostLogoutURIs replace the whole list.
 	RedirectURIs   *[]string
 	PostLogoutURIs *[]string
-	RequireMFA     *bool
+	// AddRedirectURIs and RemoveRedirectURIs add and remove single
+	// redirect URIs and keep the others; they do not go with RedirectURIs.
+	// Adding one the client has, or removing one it lacks, is refused (an
+	// *InputError), and so is removing its last redirect URI.
+	AddRedirectURIs, RemoveRedirectURIs []string
+	// AddPostLogoutURIs and RemovePostLogoutURIs do the same for the
+	// post-logout URIs, which may all go.
+	AddPostLogoutURIs, RemovePostLogoutURIs []string
+	RequireMFA                              *bool
 	// IDTokenAlg sets the ID token signing algorithm.
 	IDTokenAlg *string
 	// RotateSecret generates a new secret (returned once).
@@ -150,7 +160,9 @@ func algName(setting string) string {
 
 // UpdateClient changes a client registered by an administrator (clients
 // declared in the configuration file are changed there). It returns the
-// new secret when one was rotated, else "".
+// new secret when one was rotated, else "". The client is read and
+// written in one store transaction (EditClient), so that single URIs
+// added or removed by two administrators at once are all kept.
 func (s *Service) UpdateClient(ctx context.Context, actor, id string, c ClientChange) (string, error) {
 	if err := checkActor(actor); err != nil {
 		return "", err
@@ -158,16 +170,13 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, c ClientCh
 	if err := c.Check(s.checkURI); err != nil {
 		return "", err
 	}
-	cl, err := s.managedClient(ctx, id)
-	if err != nil {
-		return "", err
-	}
 	u, changes := c.update()
+	if u.Empty() && !c.RotateSecret && !c.editsURIs() {
+		return "", invalid("", "nothing to change")
+	}
 	secret := ""
 	if c.RotateSecret {
-		if cl.Public {
-			return "", fmt.Errorf("%w: %q", ErrPublicClient, cl.ID)
-		}
+		var err error
 		if secret, err = s.newToken(); err != nil {
 			return "", err
 		}
@@ -175,17 +184,82 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, c ClientCh
 		u.SecretHash = &h
 		changes = append(changes, "secret rotated")
 	}
-	if u.Empty() {
-		return "", invalid("", "nothing to change")
-	}
-	err = s.run(ctx, actor, change{
-		apply: func(ctx context.Context) error { return s.clientUpdate(s.store.UpdateClient(ctx, cl.ID, u), cl.ID) },
-		event: clientEvent(cl.ID, strings.Join(changes, "; ")),
+	err := s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error {
+			var refused error
+			err := s.store.EditClient(ctx, id, func(cl *store.Client) (store.ClientUpdate, error) {
+				edited, err := c.edit(cl, u)
+				refused = err
+				return edited, err
+			})
+			if refused != nil {
+				return refused
+			}
+			return s.clientUpdate(err, id)
+		},
+		event: clientEvent(id, strings.Join(changes, "; ")),
 	})
 	if err != nil {
 		return "", err
 	}
 	return secret, nil
+}
+
+// edit completes u for the client as stored: it refuses a client of the
+// configuration file and a secret for a public client, and applies the
+// single URIs added and removed to the client's lists.
+func (c ClientChange) edit(cl *store.Client, u store.ClientUpdate) (store.ClientUpdate, error) {
+	if cl.FromConfig {
+		return u, fmt.Errorf("%w: %q", ErrClientFromConfig, cl.ID)
+	}
+	if c.RotateSecret && cl.Public {
+		return u, fmt.Errorf("%w: %q", ErrPublicClient, cl.ID)
+	}
+	if len(c.AddRedirectURIs)+len(c.RemoveRedirectURIs) > 0 {
+		l, err := editURIs(cl.ID, "redirect URI", redirectEdit, cl.RedirectURIs, c.AddRedirectURIs, c.RemoveRedirectURIs)
+		if err != nil {
+			return u, err
+		}
+		if len(l) == 0 {
+			return u, invalid(redirectEdit.remove, fmt.Sprintf("%s would leave client %q without a redirect URI "+
+				"(at least one is required); add its replacement in the same change", redirectEdit.remove, cl.ID))
+		}
+		u.RedirectURIs = &l
+	}
+	if len(c.AddPostLogoutURIs)+len(c.RemovePostLogoutURIs) > 0 {
+		l, err := editURIs(cl.ID, "post-logout URI", postLogoutEdit, cl.PostLogoutRedirectURIs, c.AddPostLogoutURIs, c.RemovePostLogoutURIs)
+		if err != nil {
+			return u, err
+		}
+		u.PostLogoutRedirectURIs = &l
+	}
+	return u, nil
+}
+
+// editURIs returns list without remove and with add appended. It refuses
+// to remove a URI the list lacks and to add one it has: either means the
+// administrator's idea of the client is not what is stored.
+func editURIs(id, what string, f uriEditFields, list, add, remove []string) (store.StringList, error) {
+	out := slices.Clone(list)
+	for _, uri := range remove {
+		i := slices.Index(out, uri)
+		if i < 0 {
+			return nil, invalid(f.remove, fmt.Sprintf("%s %q is not a %s of client %q", f.remove, uri, what, id))
+		}
+		out = slices.Delete(out, i, i+1)
+	}
+	for _, uri := range add {
+		if slices.Contains(out, uri) {
+			return nil, invalid(f.add, fmt.Sprintf("%s %q is already a %s of client %q", f.add, uri, what, id))
+		}
+		out = append(out, uri)
+	}
+	return store.StringList(out), nil
+}
+
+// editsURIs reports whether the change adds or removes single URIs.
+func (c ClientChange) editsURIs() bool {
+	return len(c.AddRedirectURIs)+len(c.RemoveRedirectURIs)+len(c.AddPostLogoutURIs)+len(c.RemovePostLogoutURIs) > 0
 }
 
 // RotateSecret gives a confidential client a new generated secret and
@@ -194,8 +268,9 @@ func (s *Service) RotateSecret(ctx context.Context, actor, id string) (string, e
 	return s.UpdateClient(ctx, actor, id, ClientChange{RotateSecret: true})
 }
 
-// update maps the change onto the store's update and the words the audit
-// event uses for it (the secret rotation aside).
+// update maps the change onto the store's update (the lists it replaces;
+// single URIs are added and removed by edit) and the words the audit event
+// uses for it (the secret rotation aside).
 func (c ClientChange) update() (store.ClientUpdate, []string) {
 	var u store.ClientUpdate
 	var changes []string
@@ -208,6 +283,19 @@ func (c ClientChange) update() (store.ClientUpdate, []string) {
 		l := store.StringList(*c.PostLogoutURIs)
 		u.PostLogoutRedirectURIs = &l
 		changes = append(changes, "post-logout URIs replaced: "+strings.Join(l, " "))
+	}
+	for _, e := range []struct {
+		words string
+		uris  []string
+	}{
+		{"redirect URIs added: ", c.AddRedirectURIs},
+		{"redirect URIs removed: ", c.RemoveRedirectURIs},
+		{"post-logout URIs added: ", c.AddPostLogoutURIs},
+		{"post-logout URIs removed: ", c.RemovePostLogoutURIs},
+	} {
+		if len(e.uris) > 0 {
+			changes = append(changes, e.words+strings.Join(e.uris, " "))
+		}
 	}
 	if c.Name != nil {
 		u.Name = c.Name

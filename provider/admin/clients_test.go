@@ -230,6 +230,10 @@ func TestUnauditedChangeFails(t *testing.T) {
 	st := openSQLite(t)
 	good := newEnv(t, st, nil)
 	good.addUser("rita", "")
+	if _, err := good.svc.AddClient(good.ctx(), actor, admin.NewClient{ID: "app", Public: true,
+		RedirectURIs: []string{"https://app.example/cb"}}); err != nil {
+		t.Fatal(err)
+	}
 	e := newEnv(t, st, func(s admin.Store) admin.Store { return failingAudit{s} })
 	ctx := e.ctx()
 	for name, run := range map[string]func() error{
@@ -250,6 +254,10 @@ func TestUnauditedChangeFails(t *testing.T) {
 		},
 		"add client": func() error {
 			_, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "c", Public: true, RedirectURIs: []string{"https://c.example/cb"}})
+			return err
+		},
+		"add a redirect URI": func() error {
+			_, err := e.svc.UpdateClient(ctx, actor, "app", admin.ClientChange{AddRedirectURIs: []string{"https://app.example/two"}})
 			return err
 		},
 		"record": func() error { return e.svc.Record(ctx, actor, store.AuditEvent{Event: store.EventAdminKeys}) },

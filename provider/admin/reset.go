@@ -119,7 +119,7 @@ func (s *Service) newProof(u *store.User, lifetime time.Duration) (*ResetResult,
 // is on). stored reports, with an error, that the proof was stored and
 // audited all the same: only the mail failed, and the proof is valid.
 func (s *Service) storeProof(ctx context.Context, actor string, res *ResetResult, apply func(context.Context) error,
-	event store.AuditEvent, text func(to, link string, valid time.Duration) mail.Message) (stored bool, err error) {
+	event store.AuditEvent, text func(to, link string, valid time.Duration, loc mail.Locale) mail.Message) (stored bool, err error) {
 	err = s.run(ctx, actor, change{apply: apply, event: event,
 		notify: func(ctx context.Context) error {
 			stored = true
@@ -147,7 +147,7 @@ func resetDetail(u *store.User, res *ResetResult) string {
 // A failure to store the link is returned as is; a failure to send, as a
 // *MailError.
 func (s *Service) mailProofLink(ctx context.Context, u *store.User, now time.Time, res *ResetResult,
-	text func(to, link string, valid time.Duration) mail.Message) error {
+	text func(to, link string, valid time.Duration, loc mail.Locale) mail.Message) error {
 	if u.Email == "" {
 		return nil
 	}
@@ -160,7 +160,7 @@ func (s *Service) mailProofLink(ctx context.Context, u *store.User, now time.Tim
 		return fmt.Errorf("store enrollment link: %w", err)
 	}
 	link := s.issuer + "/login/proof?" + url.Values{"token": {token}}.Encode()
-	if err := s.mail.Send(ctx, text(u.Email, link, res.ValidUntil.Sub(now))); err != nil {
+	if err := s.mail.Send(ctx, text(u.Email, link, res.ValidUntil.Sub(now), s.mailLocale(u))); err != nil {
 		return &MailError{Err: err}
 	}
 	res.Mailed = true

@@ -9,8 +9,10 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/otpgate/otpgate/provider/mail"
+	"github.com/otpgate/otpgate/provider/store"
 )
 
 // PasswordHasher hashes a secret (a password, an enrollment code; a
@@ -46,6 +48,13 @@ type Options struct {
 	// not register (the configuration's rule, config.CheckRedirectURI).
 	// Nil accepts any absolute URI without a fragment.
 	CheckRedirectURI func(uri string) error
+	// MailLang is the language of mails to users who have not signed in
+	// yet ("en", "ja", "" for both); MailZone the zone of their times (nil
+	// is UTC). A user who has signed in gets the language of that sign-in.
+	MailLang string
+	MailZone *time.Location
+	// Product is the product's name in mails ("" is otpgate).
+	Product string
 }
 
 // Service performs the operator's actions. It is safe for concurrent use
@@ -58,6 +67,9 @@ type Service struct {
 	issuer   string
 	minPW    int
 	checkURI func(string) error
+	mailLang string
+	mailZone *time.Location
+	product  string
 }
 
 // New returns a service; it fails when a required option is missing.
@@ -70,7 +82,8 @@ func New(o Options) (*Service, error) {
 		check = absoluteURI
 	}
 	return &Service{store: o.Store, hasher: o.Hasher, rand: o.Random, mail: o.Mail,
-		issuer: strings.TrimSuffix(o.Issuer, "/"), minPW: o.MinPasswordLength, checkURI: check}, nil
+		issuer: strings.TrimSuffix(o.Issuer, "/"), minPW: o.MinPasswordLength, checkURI: check,
+		mailLang: o.MailLang, mailZone: o.MailZone, product: o.Product}, nil
 }
 
 // absoluteURI is the fallback redirect URI rule.
@@ -104,4 +117,14 @@ func (s *Service) newUserID() (string, error) {
 		return "", fmt.Errorf("random: %w", err)
 	}
 	return "u_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
+}
+
+// mailLocale is how a mail speaks to u: the language of u's last sign-in,
+// else the configured one.
+func (s *Service) mailLocale(u *store.User) mail.Locale {
+	lang := u.Lang
+	if lang == "" {
+		lang = s.mailLang
+	}
+	return mail.Locale{Lang: lang, Zone: s.mailZone, Product: s.product}
 }

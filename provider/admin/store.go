@@ -42,7 +42,9 @@ type ClientStore interface {
 	CreateClient(ctx context.Context, c *store.Client) error
 	ClientByID(ctx context.Context, id string) (*store.Client, error)
 	ListClients(ctx context.Context) ([]store.Client, error)
-	UpdateClient(ctx context.Context, id string, u store.ClientUpdate) error
+	// EditClient applies what edit makes of the stored client, read and
+	// written in one transaction; edit's error is returned as is.
+	EditClient(ctx context.Context, id string, edit func(*store.Client) (store.ClientUpdate, error)) error
 	// DeleteClient removes the client and revokes its tokens.
 	DeleteClient(ctx context.Context, id string) error
 }

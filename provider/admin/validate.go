@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,21 +123,55 @@ func CheckIDTokenAlg(alg string) error {
 	return nil
 }
 
-// Check refuses a change whose URIs checkURI refuses, or whose ID token
-// algorithm is not one otpgate signs with.
+// Check refuses a change whose URIs checkURI refuses, whose ID token
+// algorithm is not one otpgate signs with, or whose single URIs to add
+// and remove contradict each other or the whole list it replaces. Whether
+// the client has the URIs is checked against the stored client
+// (UpdateClient).
 func (c ClientChange) Check(checkURI func(string) error) error {
 	if c.IDTokenAlg != nil {
 		if err := CheckIDTokenAlg(*c.IDTokenAlg); err != nil {
 			return err
 		}
 	}
-	if c.RedirectURIs != nil {
-		if err := checkURIs("redirect-uri", *c.RedirectURIs, checkURI); err != nil {
-			return err
+	if err := redirectEdit.check(c.RedirectURIs, c.AddRedirectURIs, c.RemoveRedirectURIs, checkURI); err != nil {
+		return err
+	}
+	return postLogoutEdit.check(c.PostLogoutURIs, c.AddPostLogoutURIs, c.RemovePostLogoutURIs, checkURI)
+}
+
+// uriEditFields name the inputs that replace a URI list, add to it and
+// remove from it.
+type uriEditFields struct{ replace, add, remove string }
+
+var (
+	redirectEdit   = uriEditFields{"redirect-uri", "add-redirect-uri", "remove-redirect-uri"}
+	postLogoutEdit = uriEditFields{"post-logout-uri", "add-post-logout-redirect-uri", "remove-post-logout-redirect-uri"}
+)
+
+// check refuses a list replaced and edited at once, a URI given twice to
+// add or to remove or given to both, and a URI to add (or the new list)
+// that checkURI refuses. URIs to remove are not checked against the rule:
+// one registered under an older rule must still be removable.
+func (f uriEditFields) check(replace *[]string, add, remove []string, checkURI func(string) error) error {
+	if replace != nil {
+		if len(add)+len(remove) > 0 {
+			return invalid(f.replace, fmt.Sprintf("%s replaces the whole list and cannot go with %s or %s", f.replace, f.add, f.remove))
+		}
+		return checkURIs(f.replace, *replace, checkURI)
+	}
+	for i, uri := range add {
+		switch {
+		case slices.Contains(add[:i], uri):
+			return invalid(f.add, fmt.Sprintf("%s %q is given twice", f.add, uri))
+		case slices.Contains(remove, uri):
+			return invalid(f.add, fmt.Sprintf("%s %q is also given to %s", f.add, uri, f.remove))
 		}
 	}
-	if c.PostLogoutURIs != nil {
-		return checkURIs("post-logout-uri", *c.PostLogoutURIs, checkURI)
+	for i, uri := range remove {
+		if slices.Contains(remove[:i], uri) {
+			return invalid(f.remove, fmt.Sprintf("%s %q is given twice", f.remove, uri))
+		}
 	}
-	return nil
+	return checkURIs(f.add, add, checkURI)
 }

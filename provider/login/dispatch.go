@@ -54,6 +54,7 @@ func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 	ctx := c.Request().Context()
 	// The browser becomes (or stays) a known browser of the account.
 	j.DeviceCookie = h.cookies.EnsureDevice(c, h.policy.KnownBrowserLifetime)
+	j.Lang = h.cookies.LangOf(c, j.Flow.UILocales)
 	binding := h.nextBinding(c)
 	j.NewBinding = binding.Hash
 	done, err := h.svc.Finish(ctx, j, h.cookies.Get(c, "session"))

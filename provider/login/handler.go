@@ -86,6 +86,7 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.POST("/login/reset", h.resetSubmit, limit)
 	g.POST("/login/reset/email", h.resetEmail, limit)
 	g.GET("/login/reset/link", h.resetLink)
+	g.POST("/login/reset/code", h.resetCode, limit)
 	g.GET("/login/enroll-proof", h.proofPage)
 	g.POST("/login/enroll-proof", h.proofSubmit, limit)
 	g.GET("/login/proof", h.proofLink)
@@ -125,6 +126,7 @@ func (h *Handler) expectLoaded(c echo.Context, steps []signin.Step, load func() 
 		return nil, false, pageErrorFor(err)
 	}
 	j.DeviceCookie = h.cookies.DeviceHash(c)
+	j.Lang = h.cookies.LangOf(c, j.Flow.UILocales)
 	if !slices.Contains(steps, j.Next()) {
 		return nil, false, seeOther(c, nextURL(j.Flow.ID))
 	}

@@ -2,7 +2,9 @@ package login
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,7 +65,42 @@ func (h *Handler) resetEmail(c echo.Context) error {
 // resetLink is the emailed link, opened in the browser of the sign-in
 // that asked for it, at its passcode step.
 func (h *Handler) resetLink(c echo.Context) error {
+	ctx := c.Request().Context()
+	token := c.QueryParam("token")
+	req := h.request(c)
+	id, err := h.svc.LinkFlow(ctx, token, store.LinkReset, req.Browser)
+	if err != nil {
+		return pageErrorFor(err)
+	}
+	req.FlowID = id
+	if _, err := h.svc.Load(ctx, req); errors.Is(err, signin.ErrWrongBrowser) {
+		// Opened on another device than the sign-in's (the phone that
+		// reads the mail): a code to type there, not a dead end.
+		code, valid, err := h.svc.LinkCode(ctx, token)
+		if err != nil {
+			return pageErrorFor(err)
+		}
+		return h.page(c, http.StatusOK, nil, templates.LinkCodePage{Base: h.base(c, nil),
+			Code: code[:3] + " " + code[3:], Minutes: int((valid + time.Minute - 1) / time.Minute)})
+	}
 	return h.link(c, store.LinkReset, signin.StepOTP, h.svc.ResetWithLink)
+}
+
+// resetCode is the code an emailed link showed in another browser, typed
+// in the sign-in's own.
+func (h *Handler) resetCode(c echo.Context) error {
+	j, ok, err := h.expect(c, signin.StepOTP)
+	if !ok {
+		return err
+	}
+	r, err := h.svc.ResetWithLinkCode(c.Request().Context(), j, c.FormValue("link_code"))
+	if err != nil {
+		return pageErrorFor(err)
+	}
+	if r.Outcome == signin.Passed || r.Outcome == signin.Moved {
+		return h.advance(c, j, r)
+	}
+	return h.renderReset(c, statusOf(r), j, h.problem(c, j.Flow, r), false)
 }
 
 // link applies an emailed link of purpose to the sign-in it names, which

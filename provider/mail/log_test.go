@@ -13,7 +13,7 @@ import (
 func TestLogSenderWritesTheWholeMail(t *testing.T) {
 	var buf bytes.Buffer
 	sender := &mail.LogSender{Log: slog.New(slog.NewTextHandler(&buf, nil))}
-	m := mail.ResetLink("alice@example.com", testLink, 15*time.Minute)
+	m := mail.ResetLink("alice@example.com", testLink, 15*time.Minute, mail.Locale{})
 	if err := sender.Send(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestLogSenderWritesTheWholeMail(t *testing.T) {
 func TestMessageKeepsItsBodyOutOfLogs(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
-	m := mail.ProofLink("alice@example.com", testLink, 10*time.Minute)
+	m := mail.ProofLink("alice@example.com", testLink, 10*time.Minute, mail.Locale{})
 	log.Info("sending", "mail", m)
 	for _, out := range []string{buf.String(), m.String()} {
 		if strings.Contains(out, "token=") || !strings.Contains(out, "alice@example.com") {

@@ -38,7 +38,7 @@ func newSender(t *testing.T, s *mailtest.Server, security, username, password st
 // checkDelivered sends a reset-link mail to alice and checks what arrived.
 func checkDelivered(t *testing.T, s *mailtest.Server, sender mail.Sender, wantUser string) {
 	t.Helper()
-	m := mail.ResetLink("alice@example.com", testLink, 15*time.Minute)
+	m := mail.ResetLink("alice@example.com", testLink, 15*time.Minute, mail.Locale{})
 	if err := sender.Send(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestSendConcurrently(t *testing.T) {
 	for i := range 5 {
 		wg.Go(func() {
 			to := string(rune('a'+i)) + "@example.com"
-			if err := sender.Send(t.Context(), mail.DeviceReset(to, time.Now())); err != nil {
+			if err := sender.Send(t.Context(), mail.DeviceReset(to, time.Now(), mail.Locale{})); err != nil {
 				t.Error(err)
 			}
 		})
@@ -147,7 +147,7 @@ func TestSendFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := mail.ResetLink("alice@example.com", testLink, 15*time.Minute)
+			m := mail.ResetLink("alice@example.com", testLink, 15*time.Minute, mail.Locale{})
 			err = sender.Send(t.Context(), m)
 			if err == nil {
 				t.Fatal("Send succeeded")
@@ -211,7 +211,7 @@ func TestSendHonoursContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := mail.AccountLocked("alice@example.com", time.Now())
+	m := mail.AccountLocked("alice@example.com", time.Now(), mail.Locale{})
 
 	t.Run("deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)

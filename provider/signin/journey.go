@@ -34,6 +34,10 @@ type Journey struct {
 	// DeviceCookie is the hash of the browser's device cookie ("" if
 	// none): whether it is a known browser of the account (throttle.go).
 	DeviceCookie string
+	// Lang is the language of the pages this sign-in is shown in ("" if
+	// unknown): mails it sends are written in it, and a finish records it
+	// as the account's language for the mails that come later.
+	Lang string
 	// NewBinding is the binding hash the browser moves to when this
 	// request passes a privilege change (the password, the finish): the
 	// write that records the step moves the browser's unfinished flows to
@@ -331,4 +335,15 @@ func (s *Service) CheckBrowser(ctx context.Context, id, browser string) (*store.
 		return nil, ErrAccountGone
 	}
 	return f, nil
+}
+
+// speaking is u as the mails of this sign-in address them: in the
+// language of its pages, when known.
+func (j *Journey) speaking(u *store.User) *store.User {
+	if u == nil || j.Lang == "" || u.Lang == j.Lang {
+		return u
+	}
+	c := *u
+	c.Lang = j.Lang
+	return &c
 }

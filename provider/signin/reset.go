@@ -2,8 +2,11 @@ package signin
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"math/big"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/otpgate/otpgate/mfa"
@@ -117,7 +120,7 @@ func (s *Service) mailLink(ctx context.Context, j *Journey, purpose, path string
 	if err != nil {
 		return Result{}, fault(err)
 	}
-	if err := send(ctx, j.User, link, s.cfg.ResetLinkLifetime); err != nil {
+	if err := send(ctx, j.speaking(j.User), link, s.cfg.ResetLinkLifetime); err != nil {
 		s.log.ErrorContext(ctx, "link mail failed", "purpose", purpose, "user_id", j.User.ID, "err", err)
 		return Result{}, fault(err)
 	}
@@ -195,4 +198,107 @@ func (s *Service) consumeLink(ctx context.Context, j *Journey, token, purpose st
 		return fault(err)
 	}
 	return nil
+}
+
+// Link codes: an emailed reset link opened in another browser than its
+// sign-in's (the phone that reads the mail) becomes a short code, shown
+// there, to type in the sign-in's own browser. The code carries the link's
+// proof (the mailbox) to the browser that has passed the password and the
+// answer; it lives at most linkCodeLifetime, and linkCodeTries wrong codes
+// kill it (one in a million a guess).
+const (
+	linkCodeLifetime = 10 * time.Minute
+	linkCodeTries    = 5
+	linkCodeDigits   = 6
+)
+
+// LinkCode returns a new code to show where the reset link token was
+// opened (the link keeps working in its own browser; an earlier code of
+// the sign-in dies), and how long the code works. ErrLinkInvalid when the link is not a
+// live reset link of a sign-in that is still going on.
+func (s *Service) LinkCode(ctx context.Context, token string) (string, time.Duration, error) {
+	linkHash := credential.HashToken(token)
+	t, err := s.store.PeekLinkToken(ctx, linkHash, store.LinkReset)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", 0, ErrLinkInvalid
+	}
+	if err != nil {
+		return "", 0, fault(err)
+	}
+	f, u, _, err := s.rows(ctx, t.FlowID)
+	if errors.Is(err, ErrNoRequest) {
+		return "", 0, ErrLinkInvalid
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	if f.DoneAt != nil || f.CodeHash != "" || !f.ExpiresAt.After(s.now()) || u == nil || u.ID != t.UserID {
+		return "", 0, ErrLinkInvalid
+	}
+	code, err := newDigits(linkCodeDigits)
+	if err != nil {
+		return "", 0, internal(err)
+	}
+	now := s.now()
+	expires := now.Add(linkCodeLifetime)
+	for _, end := range []time.Time{t.ExpiresAt, f.ExpiresAt} {
+		if end.Before(expires) {
+			expires = end
+		}
+	}
+	err = s.store.IssueLinkCode(ctx, linkHash, &store.LinkToken{TokenHash: linkCodeHash(f.ID, code), Purpose: store.LinkCode,
+		UserID: t.UserID, FlowID: f.ID, CreatedAt: now, ExpiresAt: expires})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", 0, ErrLinkInvalid
+	}
+	if err != nil {
+		return "", 0, fault(err)
+	}
+	s.events.Record(ctx, Event{Name: store.EventResetLinkCode, User: u, ClientID: f.ClientID,
+		Detail: "reset link opened in another browser; a code to type in the sign-in's browser was shown"})
+	return code, expires.Sub(now), nil
+}
+
+// ResetWithLinkCode is the code of an emailed reset link, typed in j's
+// sign-in at its passcode step: it has the link's effect, once.
+func (s *Service) ResetWithLinkCode(ctx context.Context, j *Journey, code string) (Result, error) {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return 'x'
+	}, strings.TrimSpace(code))
+	if len(digits) != linkCodeDigits || strings.Contains(digits, "x") {
+		return invalid(templates.MsgLinkCodeInvalid), nil
+	}
+	ok, err := s.store.UseLinkCode(ctx, j.Flow.ID, linkCodeHash(j.Flow.ID, digits), linkCodeTries)
+	if err != nil {
+		return Result{}, fault(err)
+	}
+	if !ok {
+		return invalid(templates.MsgLinkCodeInvalid), nil
+	}
+	return s.resetDevice(ctx, j, "emailed link, by the code it showed in another browser")
+}
+
+// linkCodeHash binds a code to its sign-in: the same six digits name
+// nothing in any other.
+func linkCodeHash(flowID, code string) string {
+	return credential.HashToken("link-code\x00" + flowID + "\x00" + code)
+}
+
+// newDigits is n random decimal digits.
+func newDigits(n int) (string, error) {
+	b := make([]byte, n)
+	for i := range b {
+		v, err := rand.Int(rand.Reader, big.NewInt(10))
+		if err != nil {
+			return "", err
+		}
+		b[i] = byte('0' + v.Int64())
+	}
+	return string(b), nil
 }

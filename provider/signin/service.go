@@ -118,6 +118,6 @@ func (s *Service) MailEnabled() bool { return s.mailer != nil }
 
 // record sends a security event of journey j to the sink.
 func (s *Service) record(ctx context.Context, j *Journey, e Event) {
-	e.IP, e.ClientID = j.IP, j.Flow.ClientID
+	e.IP, e.ClientID, e.User = j.IP, j.Flow.ClientID, j.speaking(e.User)
 	s.events.Record(ctx, e)
 }

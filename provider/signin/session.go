@@ -93,6 +93,7 @@ func (s *Service) completeFinish(ctx context.Context, j *Journey, p *pendingFini
 		return Finished{}, fault(err)
 	}
 	s.rememberBrowser(ctx, j)
+	s.rememberLang(ctx, j)
 	s.log.InfoContext(ctx, "sign-in complete", "user_id", u.ID, "client_id", j.Flow.ClientID, "amr", r.AMR)
 	s.record(ctx, j, Event{Name: store.EventSignIn, User: u, Detail: "amr " + strings.Join(r.AMR, " ")})
 	return out, nil
@@ -190,4 +191,18 @@ func (s *Service) EndSession(ctx context.Context, session string) error {
 // request asked for (always, when it asked for none).
 func essentialMet(f *store.Flow, acr string) bool {
 	return f.EssentialACR == "" || slices.Contains(strings.Fields(f.EssentialACR), acr)
+}
+
+// rememberLang records the language of this sign-in as the account's, for
+// the mails that come later; a sign-in in the language of the last costs
+// no write.
+func (s *Service) rememberLang(ctx context.Context, j *Journey) {
+	if j.Lang == "" || j.User.Lang == j.Lang {
+		return
+	}
+	if err := s.store.SetUserLang(ctx, j.User.ID, j.Lang); err != nil {
+		s.log.WarnContext(ctx, "could not record the account's language", "user_id", j.User.ID, "err", err)
+		return
+	}
+	j.User.Lang = j.Lang
 }

@@ -62,12 +62,13 @@ func (s *Service) EmailSignInLink(ctx context.Context, j *Journey, username stri
 	// The mail goes out after the answer, so that its time tells nothing
 	// either; a failure is logged and the person may ask again.
 	ctx = context.WithoutCancel(ctx)
+	to := j.speaking(u)
 	sent := Event{Name: store.EventSignInLinkSent, User: u, IP: j.IP, ClientID: j.Flow.ClientID,
 		Detail: "sign-in link mailed (unknown browsers at the bound)"}
 	s.background.Go(func() {
 		ctx, cancel := context.WithTimeout(ctx, mailTimeout)
 		defer cancel()
-		if err := s.mailer.SignInLink(ctx, u, link, life); err != nil {
+		if err := s.mailer.SignInLink(ctx, to, link, life); err != nil {
 			s.log.ErrorContext(ctx, "sign-in link mail failed", "user_id", u.ID, "err", err)
 			return
 		}

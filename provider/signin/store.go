@@ -85,6 +85,9 @@ type Recovery interface {
 type Browsers interface {
 	IsKnownBrowser(ctx context.Context, userID, tokenHash string, lifetime time.Duration) (bool, error)
 	RememberBrowser(ctx context.Context, userID, tokenHash string) error
+	SetUserLang(ctx context.Context, userID, lang string) error
+	IssueLinkCode(ctx context.Context, linkHash string, t *store.LinkToken) error
+	UseLinkCode(ctx context.Context, flowID, hash string, maxTries int) (bool, error)
 	AcceptSignInLink(ctx context.Context, flowID, userID string) error
 }
 

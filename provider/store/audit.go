@@ -37,6 +37,7 @@ const (
 	EventEnrolled        = "device.enrolled"
 	EventResetRequested  = "reset.requested"
 	EventResetDone       = "reset.done"
+	EventResetLinkCode   = "reset.link_code"
 	EventAdminResetOTP   = "admin.reset_otp"
 	EventAdminUser       = "admin.user"
 	EventAdminClient     = "admin.client"

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // CreateClient inserts a client.
@@ -126,6 +128,49 @@ func (s *Store) UpdateClient(ctx context.Context, id string, u ClientUpdate) err
 	}
 	if res.RowsAffected == 0 {
 		return ErrNotFound
+	}
+	return nil
+}
+
+// EditClient changes one client by what edit makes of it: edit gets the
+// client as it is and returns the update to apply, or an error that
+// changes nothing and is returned as is. The read and the write are one
+// transaction, the row held from the read (SELECT … FOR UPDATE on
+// PostgreSQL, an immediate transaction on SQLite), so that edits racing on
+// one client apply one after the other and none is lost. ErrNotFound when
+// there is no such client; an empty update writes nothing.
+func (s *Store) EditClient(ctx context.Context, id string, edit func(*Client) (ClientUpdate, error)) error {
+	if !lookupable(id) {
+		return ErrNotFound
+	}
+	defer s.clients.forget(id)
+	var editErr error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Where("id = ?", id)
+		if s.postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		var c Client
+		if err := q.First(&c).Error; err != nil {
+			return notFound(err)
+		}
+		u, err := edit(&c)
+		if err != nil {
+			editErr = err
+			return err
+		}
+		if u.Empty() {
+			return nil
+		}
+		return tx.Model(&Client{}).Where("id = ?", id).Updates(u.columns()).Error
+	})
+	switch {
+	case editErr != nil:
+		return editErr
+	case errors.Is(err, ErrNotFound):
+		return ErrNotFound
+	case err != nil:
+		return fmt.Errorf("edit client: %w", err)
 	}
 	return nil
 }

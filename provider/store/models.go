@@ -283,6 +283,8 @@ type LinkToken struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time `gorm:"index"`
 	UsedAt    *time.Time
+	// Tries counts the wrong codes typed against a LinkCode row.
+	Tries int `gorm:"not null;default:0"`
 }
 
 // Link token purposes.
@@ -295,6 +297,10 @@ const (
 	// LinkSignIn lets one sign-in (in its browser) check the password of
 	// an account past the bound of failures from unknown browsers.
 	LinkSignIn = "signin"
+	// LinkCode is the short code an emailed reset link becomes when it is
+	// opened in another browser: typed in the sign-in's own browser, it
+	// has the link's effect. Its TokenHash covers the flow and the code.
+	LinkCode = "reset_code"
 )
 
 // KnownBrowser is a browser that finished a sign-in to an account: its

@@ -306,3 +306,60 @@ func (s *Store) FlowAwaitingProof(ctx context.Context, browserHash, userID strin
 func (t *LinkToken) AppliesTo(userID, flowID string) bool {
 	return t.UserID == userID && (t.FlowID == "" || t.FlowID == flowID)
 }
+
+// IssueLinkCode stores the code an emailed reset link (hash linkHash,
+// still live) showed in another browser: t, of purpose LinkCode. The
+// flow's earlier codes die with it, in one transaction; the link itself
+// keeps working in its own browser (either ends the step they prove).
+func (s *Store) IssueLinkCode(ctx context.Context, linkHash string, t *LinkToken) error {
+	if !lookupable(linkHash, t.FlowID) {
+		return ErrNotFound
+	}
+	if t.ID == "" {
+		t.ID = newRowID()
+	}
+	now := s.now()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var live int64
+		if err := tx.Model(&LinkToken{}).
+			Where("token_hash = ? AND purpose = ? AND flow_id = ? AND used_at IS NULL AND expires_at > ?", linkHash, LinkReset, t.FlowID, now).
+			Count(&live).Error; err != nil {
+			return fmt.Errorf("check reset link: %w", err)
+		}
+		if live == 0 {
+			return ErrNotFound
+		}
+		if err := tx.Model(&LinkToken{}).Where("flow_id = ? AND purpose = ? AND used_at IS NULL", t.FlowID, LinkCode).
+			Update("used_at", now).Error; err != nil {
+			return fmt.Errorf("void earlier codes: %w", err)
+		}
+		if err := tx.Create(t).Error; err != nil {
+			return fmt.Errorf("store reset code: %w", err)
+		}
+		return nil
+	})
+}
+
+// UseLinkCode uses up flowID's live reset code if hash is its hash, in one
+// statement; otherwise it counts a wrong try against the live code, which
+// dies at maxTries. It reports whether the code was right.
+func (s *Store) UseLinkCode(ctx context.Context, flowID, hash string, maxTries int) (bool, error) {
+	if !lookupable(flowID, hash) {
+		return false, nil
+	}
+	now := s.now()
+	live := "flow_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? AND tries < ?"
+	res := s.db.WithContext(ctx).Model(&LinkToken{}).Where(live+" AND token_hash = ?", flowID, LinkCode, now, maxTries, hash).
+		Update("used_at", now)
+	if res.Error != nil {
+		return false, fmt.Errorf("use reset code: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	if err := s.db.WithContext(ctx).Model(&LinkToken{}).Where(live, flowID, LinkCode, now, maxTries).
+		Update("tries", gorm.Expr("tries + 1")).Error; err != nil {
+		return false, fmt.Errorf("count reset code try: %w", err)
+	}
+	return false, nil
+}

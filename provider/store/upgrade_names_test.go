@@ -7,13 +7,13 @@ import (
 )
 
 // TestMigrateAddsUserNames upgrades a database of the release before given
-// and family names (version 9) holding an account with a display name and
+// and family names (version 10) holding an account with a display name and
 // one without: both keep what they had, read with no given or family name,
 // and the new columns take values afterwards.
 func TestMigrateAddsUserNames(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		s := b.newDatabase(t)()
-		must(t, s.MigrateTo(t.Context(), 9))
+		must(t, s.MigrateTo(t.Context(), 10))
 		must(t, s.ExecScript(t.Context(), `
 INSERT INTO users (id, username, username_skeleton, email, name, password_hash, created_at, updated_at)
     VALUES ('u-ada', 'ada', 'ada', 'ada@example.com', 'Ada Lovelace', 'hash', '2023-11-14 22:13:20+00:00', '2023-11-14 22:13:20+00:00');

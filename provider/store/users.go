@@ -246,3 +246,11 @@ func (s *Store) RevokeUser(ctx context.Context, userID string) error {
 		return nil
 	})
 }
+
+// SetUserLang records the language of a user's last sign-in.
+func (s *Store) SetUserLang(ctx context.Context, id, lang string) error {
+	if err := s.db.WithContext(ctx).Exec(`UPDATE users SET lang = ? WHERE id = ?`, lang, id).Error; err != nil {
+		return fmt.Errorf("set language: %w", err)
+	}
+	return nil
+}

@@ -28,6 +28,16 @@ func (k Cookies) Lang(c echo.Context, uiLocales string) string {
 	return templates.Negotiate(explicit, uiLocales, c.Request().Header.Get("Accept-Language"))
 }
 
+// LangOf is Lang without remembering a switch: the language the page of
+// this request is shown in.
+func (k Cookies) LangOf(c echo.Context, uiLocales string) string {
+	explicit := c.QueryParam("lang")
+	if !slices.Contains(templates.Languages, explicit) {
+		explicit = k.Get(c, langCookie)
+	}
+	return templates.Negotiate(explicit, uiLocales, c.Request().Header.Get("Accept-Language"))
+}
+
 // PageLang is the language of a page outside any flow (error pages): a
 // ?lang= switch, the remembered one, else Accept-Language. It sets no
 // cookie.

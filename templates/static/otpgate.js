@@ -22,6 +22,31 @@
 
   // The download and app-choice helpers work without script; these do not.
   function enhance() {
+    // A show-password button shows the fields it names as text while
+    // pressed (aria-pressed), and hides them again.
+    var toggles = document.querySelectorAll('button[data-show]');
+    for (var k = 0; k < toggles.length; k++) {
+      toggles[k].hidden = false;
+      toggles[k].addEventListener('click', function (ev) {
+        var t = ev.currentTarget;
+        var show = t.getAttribute('aria-pressed') !== 'true';
+        t.setAttribute('aria-pressed', show ? 'true' : 'false');
+        var ids = t.getAttribute('data-show').split(' ');
+        for (var m = 0; m < ids.length; m++) {
+          var input = document.getElementById(ids[m]);
+          if (input) input.type = show ? 'text' : 'password';
+        }
+      });
+    }
+    // A form is never sent with its passwords shown: the browser must not
+    // keep them as plain text in its form history.
+    var forms = document.querySelectorAll('form');
+    for (var f = 0; f < forms.length; f++) {
+      forms[f].addEventListener('submit', function (ev) {
+        var pressed = ev.currentTarget.querySelectorAll('button[data-show][aria-pressed="true"]');
+        for (var q = 0; q < pressed.length; q++) pressed[q].click();
+      });
+    }
     var buttons = document.querySelectorAll('button[data-copy], button[data-print]');
     for (var i = 0; i < buttons.length; i++) {
       var b = buttons[i];

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ var clientCases = []testCase{
 	{"Clients/Duplicate", testClientDuplicate},
 	{"Clients/ListOrder", testClientList},
 	{"Clients/Update", testClientUpdate},
+	{"Clients/Edit", testClientEdit},
 	{"Clients/SaveUpserts", testClientSave},
 	{"Clients/DeleteRevokesTokens", testClientDelete},
 	{"Clients/StringListRoundTrip", testStringListRoundTrip},
@@ -132,6 +134,54 @@ func testClientUpdate(t *testing.T, s *store.Store, _ *clock) {
 	wantErr(t, err, store.ErrNotFound, "UpdateClient of unknown id")
 	err = s.UpdateClient(ctx(t), "nobody", store.ClientUpdate{})
 	wantErr(t, err, store.ErrNotFound, "empty UpdateClient of unknown id")
+}
+
+// testClientEdit: an edit sees the stored client and applies the update
+// it returns; an edit that fails writes nothing and its error comes back
+// as is; an unknown client is ErrNotFound without calling the edit.
+func testClientEdit(t *testing.T, s *store.Store, _ *clock) {
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "app", Name: "App",
+		RedirectURIs: store.StringList{"https://a.example/cb"}}), "CreateClient")
+	// Read once, so that the edit must not see a cached row.
+	_, err := s.ClientByID(ctx(t), "app")
+	must(t, err, "ClientByID")
+	must(t, s.EditClient(ctx(t), "app", func(c *store.Client) (store.ClientUpdate, error) {
+		uris := append(store.StringList{}, c.RedirectURIs...)
+		uris = append(uris, "https://b.example/cb")
+		return store.ClientUpdate{RedirectURIs: &uris}, nil
+	}), "EditClient")
+	got, err := s.ClientByID(ctx(t), "app")
+	must(t, err, "ClientByID after EditClient")
+	wantList(t, got.RedirectURIs, []string{"https://a.example/cb", "https://b.example/cb"}, "edited redirect URIs")
+	if got.Name != "App" {
+		t.Fatalf("EditClient changed the name to %q", got.Name)
+	}
+
+	refused := errors.New("refused")
+	err = s.EditClient(ctx(t), "app", func(c *store.Client) (store.ClientUpdate, error) {
+		name := "Changed"
+		return store.ClientUpdate{Name: &name}, refused
+	})
+	if err != refused {
+		t.Fatalf("EditClient returned %v, want the edit's own error", err)
+	}
+	if got, _ := s.ClientByID(ctx(t), "app"); got.Name != "App" {
+		t.Fatalf("a refused edit wrote the name %q", got.Name)
+	}
+	must(t, s.EditClient(ctx(t), "app", func(*store.Client) (store.ClientUpdate, error) { return store.ClientUpdate{}, nil }),
+		"empty EditClient")
+
+	called := false
+	err = s.EditClient(ctx(t), "nobody", func(*store.Client) (store.ClientUpdate, error) {
+		called = true
+		return store.ClientUpdate{}, nil
+	})
+	wantErr(t, err, store.ErrNotFound, "EditClient of unknown id")
+	if called {
+		t.Fatal("EditClient called the edit for an unknown client")
+	}
+	wantErr(t, s.EditClient(ctx(t), "bad\x00id", func(*store.Client) (store.ClientUpdate, error) { return store.ClientUpdate{}, nil }),
+		store.ErrNotFound, "EditClient of an id no row can have")
 }
 
 func testClientSave(t *testing.T, s *store.Store, _ *clock) {

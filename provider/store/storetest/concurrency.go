@@ -18,6 +18,35 @@ var concurrencyCases = []testCase{
 	{"Concurrency/BindFlowOnce", testRaceBindFlow},
 	{"Concurrency/CreateUserUnique", testRaceCreateUser},
 	{"Concurrency/AddSigningKeyOneActive", testRaceAddSigningKey},
+	{"Concurrency/EditClientNoneLost", testRaceEditClient},
+}
+
+// testRaceEditClient: edits that each add one redirect URI to the same
+// client, racing, all succeed and all their URIs are kept: each edit saw
+// the list the one before it wrote.
+func testRaceEditClient(t *testing.T, s *store.Store, _ *clock) {
+	const n = 20
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "app", RedirectURIs: store.StringList{"https://a.example/0"}}), "CreateClient")
+	errs := race(n, func(i int) error {
+		return s.EditClient(ctx(t), "app", func(c *store.Client) (store.ClientUpdate, error) {
+			uris := append(store.StringList{}, c.RedirectURIs...)
+			uris = append(uris, fmt.Sprintf("https://a.example/%d", i+1))
+			return store.ClientUpdate{RedirectURIs: &uris}, nil
+		})
+	})
+	if ok, _ := tally(t, errs, nil); ok != n {
+		t.Fatalf("%d of %d edits succeeded", ok, n)
+	}
+	c, err := s.ClientByID(ctx(t), "app")
+	must(t, err, "ClientByID")
+	want := []string{"https://a.example/0"}
+	for i := range n {
+		want = append(want, fmt.Sprintf("https://a.example/%d", i+1))
+	}
+	got := slices.Clone([]string(c.RedirectURIs))
+	slices.Sort(got)
+	slices.Sort(want)
+	wantList(t, got, want, "redirect URIs after racing edits")
 }
 
 // race runs fn(i) for i in [0, n) on n goroutines released together and

@@ -23,7 +23,7 @@ let rp;
 
 // The journeys' names: the first part of their screenshots' file names.
 const JOURNEYS = ['first-signin', 'passcode', 'lockout', 'recovery', 'email-link', 'admin-reset', 'lang-switch',
-  'keyboard', 'other-pages', 'error-lang', 'phone-enrol', 'ways-forward'];
+  'keyboard', 'other-pages', 'error-lang', 'phone-enrol', 'ways-forward', 'link-code'];
 
 before(async () => {
   if (skip) return;
@@ -359,6 +359,44 @@ for (const lang of LANGS) {
       await j.page.goto(link.href);
       await j.at('error', 'error-link', { lang: 'en' });
     } finally {
+      await j.close();
+    }
+  });
+
+  journey(`5b lost device: emailed link opened on a phone shows a code to type in the sign-in's browser [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const j = new Journey(browser, 'link-code', lang);
+    await j.open();
+    const phone = new Journey(browser, 'link-code', lang, { width: 375, after: j });
+    try {
+      const request = await toPasscode(j, user);
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('a#lost-device').click()]);
+      await j.at('reset');
+      const before = await mailCount();
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('form[action="/login/reset/email"] button').click()]);
+      await j.at('reset', 'reset-sent');
+      assert.equal(await j.page.locator('#link_code').count(), 1, 'the page offers to type a code from the link');
+      const { match } = await waitForMail(user.email, /https?:\/\/\S+\/login\/reset\/link\?token=[\w-]+/, { after: before });
+      // On the phone: no sign-in there, but a code instead of a dead end.
+      await phone.open();
+      await phone.page.goto(match[0]);
+      await phone.at('link-code');
+      const code = (await phone.page.locator('#link-code').innerText()).trim();
+      assert.match(code, /^\d{3} \d{3}$/);
+      j.n = phone.n;
+      // Back in the waiting browser: a wrong code, then the right one.
+      const wrong = code.replace(/^\d/, (d) => String((Number(d) + 1) % 10));
+      await j.page.fill('#link_code', wrong);
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('form[action="/login/reset/code"] button').click()]);
+      await j.at('reset', 'reset-code-error');
+      assert.equal(await j.page.locator('#link_code').getAttribute('aria-invalid'), 'true');
+      await j.page.fill('#link_code', code);
+      await Promise.all([j.page.waitForNavigation(), j.page.locator('form[action="/login/reset/code"] button').click()]);
+      user.auth = await enrollStep(j, user, { app: 'authy', label: 'enroll-new' });
+      await recoveryCodesStep(j);
+      await arrived(j, request);
+    } finally {
+      await phone.close();
       await j.close();
     }
   });
@@ -790,7 +828,7 @@ for (const lang of LANGS) {
 // Accessibility summary
 
 const PAGE_TYPES = ['password', 'setup', 'question', 'enroll', 'recovery-codes', 'otp', 'reset', 'enroll-proof',
-  'locked', 'error', 'logout', 'logged-out', 'demo'];
+  'locked', 'error', 'logout', 'logged-out', 'demo', 'link-code'];
 
 test('axe-core checked every page type in both languages', { skip: skip ?? false }, (t) => {
   const rows = axeSummary();
