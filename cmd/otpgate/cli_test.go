@@ -11,14 +11,21 @@ import (
 )
 
 // TestMain clears OTPGATE_* variables so that the developer's environment
-// cannot change what run sees; tests pass everything as flags.
+// cannot change what run sees; tests pass everything as flags. After the
+// tests it says when TestInterop skipped all or part of the browser suite,
+// where a plain `go test ./...` shows it (see announce).
 func TestMain(m *testing.M) {
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "OTPGATE_") {
 			os.Unsetenv(name)
 		}
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if interopSkipped != "" {
+		announce(code == 0, "note: the browser/interop suite (TestInterop) was skipped"+interopSkipped+
+			`; see README "Test it"`)
+	}
+	os.Exit(code)
 }
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine to write while
