@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -26,6 +27,9 @@ import (
 // Environment for the suite: OTPGATE_ISSUER, OTPGATE_BIN, OTPGATE_DATA_DIR,
 // OTPGATE_MAILBOX (a URL answering the mails received so far as JSON) and
 // OTPGATE_ARTIFACTS (where screenshots go).
+// interopBudget is the time TestInterop needs left before its deadline.
+const interopBudget = 20 * time.Minute
+
 func TestInterop(t *testing.T) {
 	if testing.Short() {
 		skipInterop(t, "-short mode")
@@ -40,6 +44,13 @@ func TestInterop(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(suite, "node_modules")); err != nil {
 		skipInterop(t, "its dependencies are not installed: run `npm ci` in cmd/otpgate/testdata/interop (CI does)")
+	}
+	// The suite takes minutes (about 9 on the 2-core machine class, more
+	// on a loaded one): under go test's default 10-minute limit it would
+	// be cut off mid-journey, which says nothing about otpgate.
+	if deadline, ok := t.Deadline(); ok && time.Until(deadline) < interopBudget {
+		skipInterop(t, fmt.Sprintf("it needs up to %v and this run's -timeout leaves %v: run `go test -timeout 30m ./cmd/otpgate/` (CI does)",
+			interopBudget, time.Until(deadline).Round(time.Minute)))
 	}
 	// browser.mjs skips its journeys, and passes, without these two.
 	for _, tool := range []string{"/usr/bin/chromium", "/usr/bin/oathtool"} {

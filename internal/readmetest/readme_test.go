@@ -62,14 +62,14 @@ var readmeCommands = []readmeCommand{
 		addr: "127.0.0.1:9000", paths: []string{"/healthz"}, creates: "~/otpgate-dev/otpgate.db"},
 
 	// Test it.
-	{command: "go test ./...", do: notRun, ci: "go test -timeout 15m ./...",
+	{command: "go test ./...", do: notRun, ci: "go test -timeout 30m ./...",
 		why: "the suite this test is part of; .ci/run runs it with a longer timeout, for the browser suite"},
 	{command: "apt-get install chromium oathtool fonts-noto-cjk", do: notRun, ci: "chromium oathtool fonts-noto-cjk",
 		why: "needs root and Debian's package archive; .ci/run installs the three with the rest of its packages"},
 	{command: "(cd cmd/otpgate/testdata/interop && npm ci)", do: notRun,
 		ci:  "(cd cmd/otpgate/testdata/interop && npm ci --no-audit --no-fund)",
 		why: "downloads from the npm registry; .ci/run runs it without the audit and funding messages"},
-	{command: "go test -timeout 30m -run TestInterop -v ./cmd/otpgate/", do: notRun, ci: "go test -timeout 15m ./...",
+	{command: "go test -timeout 30m -run TestInterop -v ./cmd/otpgate/", do: notRun, ci: "go test -timeout 30m ./...",
 		why: "takes seven minutes or more and needs the two commands above; .ci/run's go test ./... runs TestInterop"},
 	{command: "go test -run '^$' -bench SignIn ./provider/", do: byCI, why: benchmarks},
 	{command: "go test -run '^$' -bench . ./mfa/ ./provider/credential/", do: byCI, why: benchmarks},
