@@ -89,6 +89,9 @@ var readmeCommands = []readmeCommand{
 	{command: `otpgate client add --id shop --name "Web shop" --redirect-uri https://shop.example.com/oidc/callback --post-logout-uri https://shop.example.com/`, do: run, needsData: true},
 	{command: "otpgate client add --id app --public --redirect-uri com.example.app:/callback", do: run, needsData: true},
 
+	// Dex.
+	{command: "otpgate client add --id dex --name Dex --redirect-uri https://dex.example.com/dex/callback", do: run, needsData: true},
+
 	// Deployment.
 	{command: "openssl rand -base64 32 > /etc/otpgate/encryption.key && chmod 600 /etc/otpgate/encryption.key", do: notRun,
 		why: "writes the production key into /etc/otpgate: root, on the machine being deployed"},
