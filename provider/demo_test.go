@@ -48,4 +48,29 @@ func TestDemoRelyingParty(t *testing.T) {
 	if p = b.submit(p, nil); p.Step() != "demo" || strings.Contains(p.Body, `id="claims"`) {
 		t.Fatalf("after logout: step %q", p.Step())
 	}
+
+	// A sign-in that comes back to another browser (no state cookie):
+	// the demo's page says so in words, not the library's plain text.
+	p = b.get(h.issuer + "/demo/login")
+	p = b.submit(p, map[string]string{"username": "demo", "password": "demo-password-123"})
+	p = b.post(p, map[string]string{"answer": "otpgate"})
+	callback := p.Location
+	if !strings.Contains(callback, "/demo/callback") && !strings.Contains(callback, "/authorize/callback") {
+		t.Fatalf("no callback to follow: %q", callback)
+	}
+	q := newBrowser(t).get(callback)
+	for q.Location != "" && q.Step() == "" {
+		q = newBrowser(t).get(q.Location)
+	}
+	if q.Step() != "demo" || !strings.Contains(q.Text("demo-problem"), "started in another tab or browser") || strings.Contains(q.Body, "named cookie") {
+		t.Fatalf("a callback in another browser: step %q\n%.500s", q.Step(), q.Body)
+	}
+	// The provider's refusal, in words.
+	q = newBrowser(t).get(h.issuer + "/demo?problem=demo.problem.denied")
+	if !strings.Contains(q.Text("demo-problem"), "did not sign you in") {
+		t.Fatalf("demo problem: %q", q.Text("demo-problem"))
+	}
+	if q = newBrowser(t).get(h.issuer + "/demo?problem=<script>"); strings.Contains(q.Body, "demo-problem") {
+		t.Fatal("an unknown problem key was shown")
+	}
 }

@@ -212,4 +212,5 @@ type DemoPage struct {
 	Claims   string // pretty JSON of the verified ID token claims
 	Issuer   string
 	Error    string // plain text from the demo relying party, already safe to show
+	Problem  string // catalogue key of why the last sign-in did not complete (demo.problem.*)
 }

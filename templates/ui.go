@@ -53,6 +53,10 @@ var uiTexts = map[string]entry{
 	"demo.issuer":           {"Issuer:", "発行者（Issuer）："},
 	"demo.signin":           {"Sign in", "サインイン"},
 	"demo.signed_in":        {"Signed in. Verified ID token claims:", "サインインしました。検証済みの ID トークンのクレーム："},
+	"demo.problem.session":  {"The sign-in could not be completed in this browser: it was started in another tab or browser, or took too long. Sign in again.", "このブラウザーではサインインを完了できませんでした。別のタブやブラウザーで開始されたか、時間がかかりすぎた可能性があります。もう一度サインインしてください。"},
+	"demo.problem.exchange": {"The demo application could not redeem the sign-in with otpgate. Sign in again; if it keeps happening, see otpgate's log.", "デモアプリケーションは otpgate でサインインを完了できませんでした。もう一度サインインしてください。問題が続く場合は、otpgate のログを確認してください。"},
+	"demo.problem.denied":   {"otpgate did not sign you in: the sign-in was cancelled, refused or is required again. Sign in again.", "otpgate でサインインできませんでした。サインインが取り消されたか、拒否されたか、再度のサインインが必要です。もう一度サインインしてください。"},
+	"demo.problem.other":    {"otpgate answered the sign-in with an error. Sign in again; if it keeps happening, see otpgate's log.", "otpgate がサインインに対してエラーを返しました。もう一度サインインしてください。問題が続く場合は、otpgate のログを確認してください。"},
 	"demo.signout":          {"Sign out", "サインアウト"},
 
 	// Two-factor pages.

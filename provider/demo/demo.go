@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -85,7 +86,24 @@ func (d *Demo) relyingParty(ctx context.Context) (rp.RelyingParty, error) {
 	}
 	p, err := rp.NewRelyingPartyOIDC(ctx, d.o.Issuer, d.o.ClientID, "", RedirectURI(d.o.Issuer),
 		[]string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail},
-		rp.WithPKCE(d.cookies), rp.WithCookieHandler(d.cookies))
+		rp.WithPKCE(d.cookies), rp.WithCookieHandler(d.cookies),
+		// A failed sign-in comes back to the demo's page in words, never
+		// as the library's plain-text "named cookie not present".
+		rp.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, errorType, _, _ string) {
+			problem := "demo.problem.other"
+			if errorType == "access_denied" || errorType == "login_required" || errorType == "unmet_authentication_requirements" {
+				problem = "demo.problem.denied"
+			}
+			http.Redirect(w, r, "/demo?problem="+problem, http.StatusFound)
+		}),
+		rp.WithUnauthorizedHandler(func(w http.ResponseWriter, r *http.Request, desc, _ string) {
+			d.o.Log.Info("demo relying party: sign-in not completed", "reason", desc)
+			problem := "demo.problem.exchange"
+			if strings.HasPrefix(desc, "failed to get state") || strings.HasPrefix(desc, "failed to get code verifier") {
+				problem = "demo.problem.session"
+			}
+			http.Redirect(w, r, "/demo?problem="+problem, http.StatusFound)
+		}))
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +149,8 @@ func (d *Demo) load(r *http.Request) (result, bool) {
 
 func (d *Demo) home(c echo.Context) error {
 	page := templates.DemoPage{Issuer: d.o.Issuer}
-	if c.QueryParam("error") != "" {
-		page.Error = "The provider answered: " + c.QueryParam("error")
+	if p := c.QueryParam("problem"); slices.Contains(demoProblems, p) {
+		page.Problem = p
 	}
 	if res, ok := d.load(c.Request()); ok {
 		page.SignedIn, page.Claims = true, res.Claims
@@ -161,3 +179,6 @@ func (d *Demo) render(c echo.Context, status int, page templates.DemoPage) error
 	c.Response().WriteHeader(status)
 	return d.o.Renderer.Render(c.Response(), page)
 }
+
+// demoProblems are the catalogue keys of the ways a demo sign-in fails.
+var demoProblems = []string{"demo.problem.session", "demo.problem.exchange", "demo.problem.denied", "demo.problem.other"}
