@@ -158,7 +158,7 @@ func TestMailsInThePersonsLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notifier.Zone = tokyo
+	notifier.Locale.Zone = tokyo
 	h, clock, secret := enrolled(t, func(o *provider.Options) { o.Notifier = notifier })
 	ctx := context.Background()
 	enrolledMail := waitForMail(t, srv, "Google Authenticator")

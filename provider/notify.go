@@ -11,30 +11,20 @@ import (
 )
 
 // MailNotifier tells people about security events on their account by
-// mail, in their language (that of their last sign-in, else Lang) with
-// times in Zone. Accounts without an address are skipped.
+// mail, in their language (that of their last sign-in, else Locale's),
+// with times in Locale's zone. Accounts without an address are skipped.
 type MailNotifier struct {
 	Sender mail.Sender
 	Now    func() time.Time
-	// Lang is the language of mails to accounts that have not signed in
-	// yet: "en", "ja", or "" for both.
-	Lang string
-	// Zone is the time zone of the times mails show; nil is UTC.
-	Zone *time.Location
-	// Product is the product's name in mails ("" is otpgate).
-	Product string
+	// Locale is the default language, the time zone and the product's
+	// name of the mails.
+	Locale mail.Locale
 }
 
 var _ signin.Notifier = MailNotifier{}
 
 // locale is how a mail speaks to u.
-func (n MailNotifier) locale(u *store.User) mail.Locale {
-	lang := u.Lang
-	if lang == "" {
-		lang = n.Lang
-	}
-	return mail.Locale{Lang: lang, Zone: n.Zone, Product: n.Product}
-}
+func (n MailNotifier) locale(u *store.User) mail.Locale { return n.Locale.For(u.Lang) }
 
 func (n MailNotifier) send(ctx context.Context, u *store.User, m func(to string, loc mail.Locale) mail.Message) error {
 	if u.Email == "" {

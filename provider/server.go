@@ -270,10 +270,7 @@ func (w *wiring) server() (*Server, error) {
 		if err != nil {
 			return ""
 		}
-		if c.Name != "" {
-			return c.Name
-		}
-		return c.ID
+		return c.DisplayName()
 	})
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

@@ -204,3 +204,32 @@ func TestLogoutCancelKeepsTheSession(t *testing.T) {
 		t.Fatalf("Cancel with a forged CSRF token: status %d", p.Status)
 	}
 }
+
+// TestErrorPageStartAgainOnlyForItsBrowser: an expired sign-in offers
+// "Start again" (its own authorization request) in the browser it belongs
+// to; another browser that opens the same sign-in's address (a shared or
+// shoulder-surfed link) gets "Back to the application" only, and never the
+// request's state, nonce or PKCE challenge.
+func TestErrorPageStartAgainOnlyForItsBrowser(t *testing.T) {
+	t.Parallel()
+	h := setupApp(t)
+	nonce := "n-secret-nonce"
+	app := h.relyingParty("app", appSecret, &nonce)
+	own := newBrowser(t)
+	p := own.get(authURL(app, nonce, "pkce-challenge-0123456789012345678901234567"))
+	id := p.URL.Query().Get("authRequestID")
+	if p.Step() != "password" || id == "" {
+		t.Fatalf("authorize: step %q url %s", p.Step(), p.URL)
+	}
+	next := h.issuer + "/login/next?authRequestID=" + url.QueryEscape(id)
+	for _, q := range []*page{newBrowser(t).get(next), func() *page { h.clock.Advance(25 * time.Hour); return newBrowser(t).get(next) }()} {
+		if q.Step() != "error" || strings.Contains(q.Body, "start-again") || strings.Contains(q.Body, "n-secret-nonce") ||
+			strings.Contains(q.Body, "state-") || strings.Contains(q.Body, "pkce-challenge") || !strings.Contains(q.Body, `id="back-to-app"`) {
+			t.Fatalf("another browser's error page (status %d) offers the request:\n%s", q.Status, q.Body)
+		}
+	}
+	q := own.get(next)
+	if q.Status != http.StatusGone || !strings.Contains(q.Body, `id="start-again"`) || !strings.Contains(q.Body, "n-secret-nonce") {
+		t.Fatalf("the expired sign-in in its own browser: status %d\n%s", q.Status, q.Body)
+	}
+}

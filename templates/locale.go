@@ -73,3 +73,11 @@ func truncate(s string) string {
 	}
 	return ""
 }
+
+// OtherLang is the language a page's switch offers: the other of the two.
+func OtherLang(lang string) string {
+	if lang == "ja" {
+		return "en"
+	}
+	return "ja"
+}

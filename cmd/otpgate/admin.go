@@ -8,6 +8,7 @@ import (
 
 	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider/admin"
+	"github.com/otpgate/otpgate/provider/mail"
 )
 
 // adminService is the operator's service over the runtime's store. Mail is
@@ -21,9 +22,7 @@ func (c *cli) adminService(rt *runtime, withMail bool) (*admin.Service, error) {
 		Issuer:            rt.cfg.EffectiveIssuer(),
 		MinPasswordLength: rt.cfg.Login.MinPasswordLength,
 		CheckRedirectURI:  config.CheckRedirectURI,
-		MailLang:          rt.cfg.Mail.MailLang(),
-		MailZone:          rt.cfg.Mail.Location(),
-		Product:           rt.cfg.Branding.Product(),
+		MailLocale:        mailLocale(rt.cfg),
 	}
 	if withMail {
 		sender, err := newMailer(rt.cfg, rt.log)
@@ -95,4 +94,10 @@ func flagMessage(e *admin.InputError) string {
 	default:
 		return e.Message
 	}
+}
+
+// mailLocale is the configured default language, time zone and product
+// name of the mails.
+func mailLocale(cfg *config.Config) mail.Locale {
+	return mail.Locale{Lang: cfg.Mail.MailLang(), Zone: cfg.Mail.Location(), Product: cfg.Branding.Product()}
 }

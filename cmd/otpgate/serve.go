@@ -81,8 +81,7 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 	}
 	var notifier signin.Notifier
 	if sender != nil {
-		notifier = provider.MailNotifier{Sender: sender, Now: rt.store.Now, Lang: cfg.Mail.MailLang(), Zone: cfg.Mail.Location(),
-			Product: cfg.Branding.Product()}
+		notifier = provider.MailNotifier{Sender: sender, Now: rt.store.Now, Locale: mailLocale(cfg)}
 	}
 	// Bound concurrent password hashes (memory), owners' browsers first.
 	slots := cfg.Server.HashConcurrency

@@ -336,10 +336,8 @@ func (c *cli) showDevice(ctx context.Context, svc *admin.Service, u *store.User)
 
 // appName is the display name of an authenticator app id.
 func appName(id string) string {
-	for _, a := range templates.Apps {
-		if a.ID == id && a.Name != "" {
-			return a.Name
-		}
+	if name := templates.AppName("en", id); name != "" {
+		return name
 	}
 	if id == "" {
 		return "unknown"

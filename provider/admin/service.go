@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/otpgate/otpgate/provider/mail"
 	"github.com/otpgate/otpgate/provider/store"
@@ -48,13 +47,10 @@ type Options struct {
 	// not register (the configuration's rule, config.CheckRedirectURI).
 	// Nil accepts any absolute URI without a fragment.
 	CheckRedirectURI func(uri string) error
-	// MailLang is the language of mails to users who have not signed in
-	// yet ("en", "ja", "" for both); MailZone the zone of their times (nil
-	// is UTC). A user who has signed in gets the language of that sign-in.
-	MailLang string
-	MailZone *time.Location
-	// Product is the product's name in mails ("" is otpgate).
-	Product string
+	// MailLocale is the default language (for users who have not signed
+	// in yet; a sign-in records its own), the time zone and the product's
+	// name of the mails.
+	MailLocale mail.Locale
 }
 
 // Service performs the operator's actions. It is safe for concurrent use
@@ -67,9 +63,7 @@ type Service struct {
 	issuer   string
 	minPW    int
 	checkURI func(string) error
-	mailLang string
-	mailZone *time.Location
-	product  string
+	locale   mail.Locale
 }
 
 // New returns a service; it fails when a required option is missing.
@@ -83,7 +77,7 @@ func New(o Options) (*Service, error) {
 	}
 	return &Service{store: o.Store, hasher: o.Hasher, rand: o.Random, mail: o.Mail,
 		issuer: strings.TrimSuffix(o.Issuer, "/"), minPW: o.MinPasswordLength, checkURI: check,
-		mailLang: o.MailLang, mailZone: o.MailZone, product: o.Product}, nil
+		locale: o.MailLocale}, nil
 }
 
 // absoluteURI is the fallback redirect URI rule.
@@ -121,10 +115,4 @@ func (s *Service) newUserID() (string, error) {
 
 // mailLocale is how a mail speaks to u: the language of u's last sign-in,
 // else the configured one.
-func (s *Service) mailLocale(u *store.User) mail.Locale {
-	lang := u.Lang
-	if lang == "" {
-		lang = s.mailLang
-	}
-	return mail.Locale{Lang: lang, Zone: s.mailZone, Product: s.product}
-}
+func (s *Service) mailLocale(u *store.User) mail.Locale { return s.locale.For(u.Lang) }

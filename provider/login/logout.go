@@ -53,7 +53,7 @@ func (h *Handler) logoutPage(c echo.Context) error {
 	} else {
 		// Do not echo an unverified redirect anywhere on the page.
 		redirect, sig = "", ""
-		b.SwitchLang = "/logout?lang=" + otherLang(b.Lang)
+		b.SwitchLang = "/logout?lang=" + templates.OtherLang(b.Lang)
 	}
 	page := templates.LogoutPage{Base: b, Action: "/logout", PostLogoutRedirectURI: redirect, State: sig}
 	if uri, id := c.QueryParam("unregistered"), c.QueryParam("client"); target == "/logged-out" && uri != "" && id != "" {
@@ -65,14 +65,6 @@ func (h *Handler) logoutPage(c echo.Context) error {
 		}
 	}
 	return h.page(c, http.StatusOK, nil, page)
-}
-
-// otherLang is the language the switch offers.
-func otherLang(lang string) string {
-	if lang == "ja" {
-		return "en"
-	}
-	return "ja"
 }
 
 // logoutSubmit ends the browser session after the person confirmed.

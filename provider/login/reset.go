@@ -65,25 +65,19 @@ func (h *Handler) resetEmail(c echo.Context) error {
 // resetLink is the emailed link, opened in the browser of the sign-in
 // that asked for it, at its passcode step.
 func (h *Handler) resetLink(c echo.Context) error {
-	ctx := c.Request().Context()
-	token := c.QueryParam("token")
-	req := h.request(c)
-	id, err := h.svc.LinkFlow(ctx, token, store.LinkReset, req.Browser)
+	return h.linkOr(c, store.LinkReset, signin.StepOTP, h.svc.ResetWithLink, h.linkCodePage)
+}
+
+// linkCodePage answers the reset link opened on another device than the
+// sign-in's (the phone that reads the mail): a code to type there, not a
+// dead end.
+func (h *Handler) linkCodePage(c echo.Context, token string) error {
+	code, valid, err := h.svc.LinkCode(c.Request().Context(), token)
 	if err != nil {
 		return pageErrorFor(err)
 	}
-	req.FlowID = id
-	if _, err := h.svc.Load(ctx, req); errors.Is(err, signin.ErrWrongBrowser) {
-		// Opened on another device than the sign-in's (the phone that
-		// reads the mail): a code to type there, not a dead end.
-		code, valid, err := h.svc.LinkCode(ctx, token)
-		if err != nil {
-			return pageErrorFor(err)
-		}
-		return h.page(c, http.StatusOK, nil, templates.LinkCodePage{Base: h.base(c, nil),
-			Code: code[:3] + " " + code[3:], Minutes: int((valid + time.Minute - 1) / time.Minute)})
-	}
-	return h.link(c, store.LinkReset, signin.StepOTP, h.svc.ResetWithLink)
+	return h.page(c, http.StatusOK, nil, templates.LinkCodePage{Base: h.base(c, nil),
+		Code: code[:3] + " " + code[3:], Minutes: int((valid + time.Minute - 1) / time.Minute)})
 }
 
 // resetCode is the code an emailed link showed in another browser, typed
@@ -107,6 +101,14 @@ func (h *Handler) resetCode(c echo.Context) error {
 // must be at step in this browser.
 func (h *Handler) link(c echo.Context, purpose string, step signin.Step,
 	apply func(ctx context.Context, j *signin.Journey, token string) (signin.Result, error)) error {
+	return h.linkOr(c, purpose, step, apply, nil)
+}
+
+// linkOr is link; a link opened in another browser than its sign-in's is
+// answered by elsewhere, when given, instead of the wrong-browser page.
+func (h *Handler) linkOr(c echo.Context, purpose string, step signin.Step,
+	apply func(ctx context.Context, j *signin.Journey, token string) (signin.Result, error),
+	elsewhere func(c echo.Context, token string) error) error {
 	ctx := c.Request().Context()
 	token := c.QueryParam("token")
 	req := h.request(c)
@@ -115,7 +117,15 @@ func (h *Handler) link(c echo.Context, purpose string, step signin.Step,
 		return pageErrorFor(err)
 	}
 	req.FlowID = id
-	j, ok, err := h.expectAt(c, req, step)
+	wrongBrowser := false
+	j, ok, err := h.expectLoaded(c, []signin.Step{step}, func() (*signin.Journey, error) {
+		j, err := h.svc.Load(ctx, req)
+		wrongBrowser = errors.Is(err, signin.ErrWrongBrowser)
+		return j, err
+	})
+	if wrongBrowser && elsewhere != nil {
+		return elsewhere(c, token)
+	}
 	if !ok {
 		return err
 	}

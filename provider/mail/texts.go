@@ -26,6 +26,15 @@ type Locale struct {
 	Product string
 }
 
+// For is loc for a reader whose language is lang: theirs when known (a
+// sign-in recorded it), else loc's default.
+func (loc Locale) For(lang string) Locale {
+	if lang != "" {
+		loc.Lang = lang
+	}
+	return loc
+}
+
 // message builds the mail in loc's language: one subject and one body, or
 // both of each, English first, when the language is unknown.
 func (loc Locale) message(to, subjectEN, subjectJA, en, ja string) Message {

@@ -313,10 +313,7 @@ func (s *Service) ClientName(ctx context.Context, clientID string) string {
 	if err != nil {
 		return ""
 	}
-	if c.Name != "" {
-		return c.Name
-	}
-	return c.ID
+	return c.DisplayName()
 }
 
 // CheckBrowser checks that flow id exists and is bound to browser,

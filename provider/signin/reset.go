@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/url"
 	"strings"
@@ -235,7 +236,7 @@ func (s *Service) LinkCode(ctx context.Context, token string) (string, time.Dura
 	if f.DoneAt != nil || f.CodeHash != "" || !f.ExpiresAt.After(s.now()) || u == nil || u.ID != t.UserID {
 		return "", 0, ErrLinkInvalid
 	}
-	code, err := newDigits(linkCodeDigits)
+	code, err := newLinkCode()
 	if err != nil {
 		return "", 0, internal(err)
 	}
@@ -262,16 +263,8 @@ func (s *Service) LinkCode(ctx context.Context, token string) (string, time.Dura
 // ResetWithLinkCode is the code of an emailed reset link, typed in j's
 // sign-in at its passcode step: it has the link's effect, once.
 func (s *Service) ResetWithLinkCode(ctx context.Context, j *Journey, code string) (Result, error) {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return 'x'
-	}, strings.TrimSpace(code))
-	if len(digits) != linkCodeDigits || strings.Contains(digits, "x") {
+	digits := strings.NewReplacer(" ", "", "-", "").Replace(code)
+	if len(digits) != linkCodeDigits || strings.Trim(digits, "0123456789") != "" {
 		return invalid(templates.MsgLinkCodeInvalid), nil
 	}
 	ok, err := s.store.UseLinkCode(ctx, j.Flow.ID, linkCodeHash(j.Flow.ID, digits), linkCodeTries)
@@ -290,15 +283,11 @@ func linkCodeHash(flowID, code string) string {
 	return credential.HashToken("link-code\x00" + flowID + "\x00" + code)
 }
 
-// newDigits is n random decimal digits.
-func newDigits(n int) (string, error) {
-	b := make([]byte, n)
-	for i := range b {
-		v, err := rand.Int(rand.Reader, big.NewInt(10))
-		if err != nil {
-			return "", err
-		}
-		b[i] = byte('0' + v.Int64())
+// newLinkCode is linkCodeDigits random decimal digits.
+func newLinkCode() (string, error) {
+	v, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
 	}
-	return string(b), nil
+	return fmt.Sprintf("%06d", v), nil
 }

@@ -151,6 +151,15 @@ func (u *User) DisplayName() string {
 	return u.Username
 }
 
+// DisplayName is how the client is named to people on the pages: its name,
+// or its id when it has none.
+func (c *Client) DisplayName() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
+}
+
 // UserNames changes a user's names: a nil field is kept, "" clears it.
 type UserNames struct {
 	Name, GivenName, FamilyName *string

@@ -58,10 +58,6 @@ func ErrorPages(r *templates.Renderer, log *slog.Logger, pageLang func(echo.Cont
 // the other language for a GET; for a POST, the sign-in's own address,
 // which shows its page again in that language. "" when neither is safe.
 func errorSwitchURL(c echo.Context, lang string) string {
-	other := "ja"
-	if lang == "ja" {
-		other = "en"
-	}
 	req := c.Request()
 	path := req.URL.Path
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.Contains(path, "\\") {
@@ -75,7 +71,7 @@ func errorSwitchURL(c echo.Context, lang string) string {
 	} else {
 		return ""
 	}
-	q.Set("lang", other)
+	q.Set("lang", templates.OtherLang(lang))
 	return path + "?" + q.Encode()
 }
 

@@ -41,10 +41,4 @@ func (k Cookies) LangOf(c echo.Context, uiLocales string) string {
 // PageLang is the language of a page outside any flow (error pages): a
 // ?lang= switch, the remembered one, else Accept-Language. It sets no
 // cookie.
-func (k Cookies) PageLang(c echo.Context) string {
-	explicit := c.QueryParam("lang")
-	if !slices.Contains(templates.Languages, explicit) {
-		explicit = k.Get(c, langCookie)
-	}
-	return templates.Negotiate(explicit, "", c.Request().Header.Get("Accept-Language"))
-}
+func (k Cookies) PageLang(c echo.Context) string { return k.LangOf(c, "") }
