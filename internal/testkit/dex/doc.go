@@ -8,9 +8,9 @@
 // withoutAPI). A cold build fetches and compiles a few hundred packages,
 // minutes on a clean machine, so the tests are opt-in: Need skips unless
 // OTPGATE_TEST_DEX=1 (read when the package is initialised, before a
-// TestMain clears the OTPGATE_* environment), and Binary skips when the
-// module proxy cannot be reached. A build that fails once the sources are
-// fetched fails the test: the pinned version does not change.
+// TestMain clears the OTPGATE_* environment). Once asked for, a Dex that
+// cannot be fetched or built fails the test: the pinned version does not
+// change.
 //
 // Dex listens on 127.0.0.1 only, with in-memory storage, and is killed
 // when the test ends.
