@@ -83,6 +83,21 @@ type Client struct {
 	// IDTokenSignedResponseAlg is the algorithm the client's ID tokens are
 	// signed with: RS256, ES256 or EdDSA; empty means RS256.
 	IDTokenSignedResponseAlg string `gorm:"size:16"`
+	// Mode is how the client's users sign in: ModeFull (otpgate's own
+	// password, question and passcode), ModeSecondFactor (the caller did
+	// the first factor and names the user) or ModeEntraEAM (a Microsoft
+	// Entra ID external authentication method).
+	Mode string `gorm:"size:32;not null;default:''"`
+	// EntraAppID is the Entra application id the hints of an Entra client
+	// are issued to; EntraTenants the tenants allowed to use it.
+	EntraAppID   string     `gorm:"size:64;not null;default:''"`
+	EntraTenants StringList `gorm:"type:text;not null;default:'[]'"`
+	// TrustLoginHint lets a factor-only client name the user with a plain
+	// login_hint (without a signed request object).
+	TrustLoginHint bool `gorm:"not null;default:false"`
+	// JWKS is the client's own public key set (JSON), for signed request
+	// objects and private_key_jwt; "" when it registered none.
+	JWKS string `gorm:"type:text;not null;default:''"`
 	// FromConfig marks clients declared in the YAML configuration; they are
 	// re-synchronised at every start and cannot be changed by the CLI.
 	FromConfig bool `gorm:"not null;default:false"`
@@ -152,6 +167,11 @@ type FlowProgress struct {
 	// ProofAt: the enrollment proof of an administrator's reset was
 	// presented in this flow.
 	ProofAt *time.Time
+	// FirstFactor is who performed the first factor: FirstFactorOurs
+	// (otpgate's password step), FirstFactorEntra (a verified Entra ID
+	// hint) or FirstFactorCaller (the relying party of a factor-only
+	// client). Only FirstFactorOurs runs the password and question steps.
+	FirstFactor string `gorm:"size:32;not null;default:''"`
 	// SignInLinkUser is the account whose emailed sign-in link was opened
 	// in this flow (in its browser): its password may be checked here even
 	// past the bound of failures from unknown browsers.
@@ -302,6 +322,31 @@ const (
 	// has the link's effect. Its TokenHash covers the flow and the code.
 	LinkCode = "reset_code"
 )
+
+// Client modes (Client.Mode).
+const (
+	ModeFull         = ""
+	ModeSecondFactor = "second_factor"
+	ModeEntraEAM     = "entra_eam"
+)
+
+// First factors of a flow (FlowProgress.FirstFactor).
+const (
+	FirstFactorOurs   = ""
+	FirstFactorEntra  = "entra"
+	FirstFactorCaller = "caller"
+)
+
+// UserLink binds an identity elsewhere to an account: an Entra user
+// (Provider "entra:" + tenant id, Subject the object id), later a
+// directory's or an upstream provider's. One identity names one account
+// for good; an account may have several.
+type UserLink struct {
+	Provider  string `gorm:"primaryKey;size:128"`
+	Subject   string `gorm:"primaryKey;size:128"`
+	UserID    string `gorm:"size:64;not null;index"`
+	CreatedAt time.Time
+}
 
 // KnownBrowser is a browser that finished a sign-in to an account: its
 // device cookie's SHA-256 (one cookie per browser, one row per account it
