@@ -1,6 +1,10 @@
 package signin
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/otpgate/otpgate/provider/store"
+)
 
 // Authentication context class references (acr) otpgate issues and accepts
 // in acr_values.
@@ -12,6 +16,10 @@ const (
 	// ACRPassword: the first factor only.
 	ACRPassword = "urn:otpgate:acr:password"
 )
+
+// ACRSecondFactor: a TOTP passcode alone, for a caller that performed
+// the first factor itself (a factor-only client).
+const ACRSecondFactor = "urn:otpgate:acr:second-factor"
 
 // SupportedACRs lists the acr values, weakest first.
 var SupportedACRs = []string{ACRPassword, ACRMFA}
@@ -62,4 +70,15 @@ func amrACR(question, otp bool) ([]string, string) {
 		return append(amr, "otp", "mfa"), ACRMFA
 	}
 	return amr, ACRPassword
+}
+
+// factorOnlyAMRACR is what a factor-only flow proved: the passcode alone
+// (one method: Entra refuses more), with the acr the request chose (an
+// Entra hint's flow keeps the class it asked for in ACRValues) or the
+// second-factor class.
+func factorOnlyAMRACR(f *store.Flow) ([]string, string) {
+	if f.FirstFactor == store.FirstFactorEntra && f.ACRValues != "" {
+		return []string{"otp"}, f.ACRValues
+	}
+	return []string{"otp"}, ACRSecondFactor
 }

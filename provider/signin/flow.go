@@ -19,6 +19,10 @@ const (
 
 // State is what the dispatcher knows about a flow and its user.
 type State struct {
+	// FactorOnly: someone else performed the first factor (an Entra ID
+	// hint, the relying party of a factor-only client) and named the
+	// account; otpgate runs the second factor only, and always.
+	FactorOnly bool
 	// PasswordDone: the password step passed in this flow.
 	PasswordDone bool
 	// MustSetup: the account must set a new password (and question) first.
@@ -61,6 +65,12 @@ type State struct {
 // needs one (or whose device was just reset). Done comes only when every
 // required step has passed.
 func Next(s State) Step {
+	if s.FactorOnly {
+		// The first factor is someone else's: no password, setup or
+		// question (those are knowledge, the type the caller already
+		// checked), and the second factor is required.
+		s.PasswordDone, s.MustSetup, s.QuestionEnabled, s.MFARequired = true, false, false, true
+	}
 	switch {
 	case !s.PasswordDone:
 		return StepPassword

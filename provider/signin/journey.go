@@ -227,7 +227,8 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 		return nil, ErrAccountGone
 	}
 	j.User = u
-	j.State = State{QuestionEnabled: s.cfg.QuestionEnabled, PasswordDone: f.PasswordAt != nil && u != nil,
+	j.State = State{FactorOnly: f.FirstFactor != store.FirstFactorOurs,
+		QuestionEnabled: s.cfg.QuestionEnabled, PasswordDone: f.PasswordAt != nil && u != nil,
 		QuestionDone: f.QuestionAt != nil, EnrolledNow: f.EnrolledAt != nil, CodesAcked: f.CodesAckAt != nil,
 		OTPDone: f.OTPAt != nil}
 	if u == nil {
@@ -254,9 +255,13 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 			j.State.ProofPending, j.State.MustSetup = true, false
 		}
 	}
-	var err error
-	if j.State.MFARequired, err = s.mfaRequired(ctx, f, u); err != nil {
-		return nil, err
+	if j.State.FactorOnly {
+		j.State.MustSetup, j.State.MFARequired = false, true
+	} else {
+		var err error
+		if j.State.MFARequired, err = s.mfaRequired(ctx, f, u); err != nil {
+			return nil, err
+		}
 	}
 	if s.cfg.EnrollmentProof != EnrollProofNone && j.State.MFARequired && !j.State.HasDevice &&
 		!j.State.ResetDone && !j.State.ProofPending {

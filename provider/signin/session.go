@@ -60,6 +60,9 @@ type pendingFinish struct {
 func (s *Service) prepareFinish(j *Journey) (*pendingFinish, error) {
 	now := s.now()
 	amr, acr := amrACR(j.State.QuestionDone, j.State.OTPDone || j.State.EnrolledNow)
+	if j.State.FactorOnly {
+		amr, acr = factorOnlyAMRACR(j.Flow)
+	}
 	if !essentialMet(j.Flow, acr) {
 		return nil, ErrUnmetACR
 	}
@@ -85,12 +88,18 @@ func (s *Service) completeFinish(ctx context.Context, j *Journey, p *pendingFini
 			s.log.WarnContext(ctx, "could not delete replaced session", "err", err)
 		}
 	}
-	out := Finished{Session: credential.NewToken(), Code: p.code}
+	out := Finished{Code: p.code}
 	now := r.AuthTime
-	sess := &store.Session{ID: credential.HashToken(out.Session), UserID: u.ID, AMR: r.AMR, ACR: r.ACR, AuthTime: now,
-		CreatedAt: now, ExpiresAt: s.sessionEnd(now, now)}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
-		return Finished{}, fault(err)
+	if !j.State.FactorOnly {
+		// A second factor alone never starts a single sign-on session:
+		// a later full sign-in would otherwise skip a password nobody
+		// checked here.
+		out.Session = credential.NewToken()
+		sess := &store.Session{ID: credential.HashToken(out.Session), UserID: u.ID, AMR: r.AMR, ACR: r.ACR, AuthTime: now,
+			CreatedAt: now, ExpiresAt: s.sessionEnd(now, now)}
+		if err := s.store.CreateSession(ctx, sess); err != nil {
+			return Finished{}, fault(err)
+		}
 	}
 	s.rememberBrowser(ctx, j)
 	s.rememberLang(ctx, j)

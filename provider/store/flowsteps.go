@@ -183,7 +183,9 @@ func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP
 // finishFlow is FinishFlow on db; otpNow records the passcode accepted
 // in the same transaction (its step) with the finish.
 func finishFlow(db *gorm.DB, id string, r FlowResult, needOTP bool, at time.Time, otpNow bool) error {
-	cond := "@.user_id = ? AND @.done_at IS NULL AND @.password_at IS NOT NULL"
+	// The first factor passed: otpgate's password step, or someone else's
+	// (a factor-only flow, whose result always claims the passcode).
+	cond := "@.user_id = ? AND @.done_at IS NULL AND (@.password_at IS NOT NULL OR @.first_factor <> '')"
 	if slices.Contains(r.AMR, "kba") {
 		cond += " AND @.question_at IS NOT NULL"
 	}

@@ -291,7 +291,7 @@ func (s *Store) FlowAwaitingProof(ctx context.Context, browserHash, userID strin
 	}
 	var f Flow
 	err := s.db.WithContext(ctx).
-		Where("browser_hash = ? AND user_id = ? AND done_at IS NULL AND password_at IS NOT NULL AND proof_at IS NULL AND expires_at > ?",
+		Where("browser_hash = ? AND user_id = ? AND done_at IS NULL AND (password_at IS NOT NULL OR first_factor <> '') AND proof_at IS NULL AND expires_at > ?",
 			browserHash, userID, s.now()).
 		Order("created_at DESC").First(&f).Error
 	if err != nil {
