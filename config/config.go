@@ -57,6 +57,9 @@ type Config struct {
 	// Branding names the product on every page and mail, with a logo and
 	// a primary colour.
 	Branding Branding `yaml:"branding"`
+	// Entra configures the Microsoft Entra ID external authentication
+	// method (clients added with otpgate client add --entra-eam).
+	Entra Entra `yaml:"entra"`
 	// Clients are relying parties declared in the file (more can be added
 	// with the CLI).
 	Clients []Client `yaml:"clients"`
@@ -358,7 +361,8 @@ func Default() *Config {
 			ResetMailsPerHour: 3},
 		Lockout: Lockout{PasscodeAttempts: 5, LoginAttempts: 10, AttemptsPerMinutePerIP: 30,
 			LoginLockDecay: Duration{time.Hour}, UnknownBrowserLimit: 100, KnownBrowserLifetime: Duration{90 * 24 * time.Hour}},
-		Mail: Mail{SMTPPort: 587, Security: mailStartTLS, Language: "en", TimeZone: "UTC"},
+		Mail:  Mail{SMTPPort: 587, Security: mailStartTLS, Language: "en", TimeZone: "UTC"},
+		Entra: Entra{Authority: "https://login.microsoftonline.com", FirstLink: "admin"},
 	}
 }
 
@@ -423,6 +427,25 @@ func (c *Config) DatabaseDSN() (driver string, dsn string) {
 func isPostgresURL(s string) bool {
 	lower := strings.ToLower(s)
 	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+}
+
+// Entra is how Entra ID hints are verified and their users linked.
+type Entra struct {
+	// Authority is where tenants' keys are fetched: {authority}/{tenant
+	// id}/discovery/v2.0/keys, and hints' issuer is {authority}/{tenant
+	// id}/v2.0 (default https://login.microsoftonline.com; env
+	// OTPGATE_ENTRA_AUTHORITY).
+	Authority string `yaml:"authority"`
+	// CAFile is a PEM file of certificate authorities trusted for the
+	// authority besides the system's (a test authority; env
+	// OTPGATE_ENTRA_CA_FILE).
+	CAFile string `yaml:"ca_file"`
+	// FirstLink is how an Entra user is first linked to an account:
+	// "admin" (only otpgate user link) or "username" (its first use links
+	// it to the account whose username, or email, is the hint's
+	// preferred_username or upn; afterwards only the tenant and object id
+	// count) (default admin; env OTPGATE_ENTRA_FIRST_LINK).
+	FirstLink string `yaml:"first_link"`
 }
 
 // Branding is how the pages and mails present the product.

@@ -172,5 +172,8 @@ func (c *Config) applyEnv(e *envReader) {
 	e.str("OTPGATE_BRANDING_PRODUCT_NAME", &c.Branding.ProductName)
 	e.str("OTPGATE_BRANDING_LOGO_FILE", &c.Branding.LogoFile)
 	e.str("OTPGATE_BRANDING_PRIMARY_COLOR", &c.Branding.PrimaryColor)
+	e.str("OTPGATE_ENTRA_AUTHORITY", &c.Entra.Authority)
+	e.str("OTPGATE_ENTRA_CA_FILE", &c.Entra.CAFile)
+	e.str("OTPGATE_ENTRA_FIRST_LINK", &c.Entra.FirstLink)
 	e.str("OTPGATE_MAIL_TIME_ZONE", &c.Mail.TimeZone)
 }

@@ -26,6 +26,7 @@ func (c *Config) Validate() error {
 	c.Server.validate(&p)
 	c.Mail.validate(&p)
 	c.Branding.validate(&p)
+	c.Entra.validate(&p)
 	validateClients(c.Clients, &p)
 	return p.err(c.configFile)
 }

@@ -27,7 +27,11 @@ import (
 // new flow to that browser as it stores it: the sign-in belongs to the
 // browser that asked for it from the start, and a sign-in someone else
 // started cannot be handed to a victim to finish.
-func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *slog.Logger, next echo.HandlerFunc) echo.HandlerFunc {
+//
+// An Entra client's requests (an external authentication method) are
+// answered by eam, never by the library.
+func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *slog.Logger,
+	eam func(echo.Context, *store.Client) error, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if err := req.ParseForm(); err != nil {
@@ -49,6 +53,9 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 		}
 		if err != nil {
 			return web.NewPageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
+		}
+		if cl.Mode == store.ModeEntraEAM {
+			return eam(c, cl)
 		}
 		if !protocol.RedirectURIAllowed(cl, redirect) {
 			log.InfoContext(req.Context(), "authorize refused: unregistered redirect URI", "client_id", clientID)

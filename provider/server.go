@@ -91,6 +91,9 @@ type Options struct {
 	Logger         *slog.Logger
 	// Extra mounts more browser routes (the demo relying party).
 	Extra func(g *echo.Group)
+	// Entra serves Entra ID external authentication methods; nil refuses
+	// the requests of Entra clients.
+	Entra *EntraOptions
 }
 
 // Server is a ready-to-serve provider.
@@ -163,6 +166,7 @@ type wiring struct {
 	discovery []byte // the discovery document, encoded
 	cors      *cors.Options
 	login     *login.Handler
+	echo      *echo.Echo
 }
 
 // storage loads the signing keys and builds the op.Storage.
@@ -242,6 +246,17 @@ func (w *wiring) signIn() {
 			if errors.Is(err, signin.ErrUnmetACR) {
 				err = protocol.ErrUnmetACR()
 			}
+			if f.ResponseMode == string(oidc.ResponseModeFormPost) {
+				c := w.echo.NewContext(r, echo.NewResponse(rw, w.echo))
+				var oe *oidc.Error
+				if !errors.As(err, &oe) {
+					oe = oidc.ErrServerError()
+				}
+				if err := w.formPost(c, f.RedirectURI, errorFields(oe, f.State)); err != nil {
+					o.Logger.ErrorContext(r.Context(), "form post error response", "err", err)
+				}
+				return
+			}
 			op.AuthRequestError(&issuerWriter{ResponseWriter: rw, issuer: o.Issuer}, r, protocol.NewAuthRequest(f), err, p)
 		},
 		CodeResponse: func(rw http.ResponseWriter, r *http.Request, f *store.Flow, code string) {
@@ -249,6 +264,7 @@ func (w *wiring) signIn() {
 			op.AuthResponse(protocol.NewAuthRequest(f), issuedCode{Authorizer: p, code: code},
 				&issuerWriter{ResponseWriter: rw, issuer: o.Issuer}, r)
 		},
+		FormPostResponse:   w.eamResponse,
 		LogoutKey:          w.logoutKey,
 		LogoutKeysAccepted: o.Sealer.DeriveAll("logout")[1:],
 	}, o.Logger)
@@ -259,6 +275,7 @@ func (w *wiring) signIn() {
 func (w *wiring) server() (*Server, error) {
 	o := w.o
 	e := echo.New()
+	w.echo = e
 	e.HideBanner, e.HidePort = true, true
 	extractor, err := ipExtractor(o.TrustedProxies)
 	if err != nil {
@@ -313,7 +330,7 @@ func (w *wiring) mountProtocol(e *echo.Echo) {
 	e.Any(w.op.KeysEndpoint().Relative(), jwks(w.keys, o.Logger), withCORS)
 	// Authorization responses: page headers on the redirects, iss in each.
 	authorization := []echo.MiddlewareFunc{web.SecurityHeaders, issuerParam(o.Issuer)}
-	e.Any("/authorize", authorizeGuard(o.Store, w.cookies, w.op, o.Logger, protocol), authorization...)
+	e.Any("/authorize", authorizeGuard(o.Store, w.cookies, w.op, o.Logger, w.eam, protocol), authorization...)
 	e.Any("/authorize/callback", w.login.CallbackGuard(protocol), authorization...)
 	e.Any("/userinfo", storageFaults(bearerErrors(protocol)))
 	e.Any("/oauth/introspect", storageFaults(clientAuthErrors(protocol)), noStore)

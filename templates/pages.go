@@ -205,6 +205,19 @@ type LoggedOutPage struct {
 	StillSignedIn bool // the person chose Cancel on the logout page: nothing was ended
 }
 
+// FormPostPage answers a relying party that asked for response_mode
+// form_post (Entra ID's external authentication method): a form of hidden
+// fields posted to Action, submitted by the page's script at once, or by
+// the person's button without script (data-step="form-post").
+type FormPostPage struct {
+	Base
+	Action string      // the verified redirect URI
+	Fields []FormField // the response's parameters, in order
+}
+
+// FormField is one hidden field of a FormPostPage.
+type FormField struct{ Name, Value string }
+
 // DemoPage is the built-in demo relying party (data-step="demo").
 type DemoPage struct {
 	Base

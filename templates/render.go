@@ -60,7 +60,8 @@ func NewBranded(b Brand) (*Renderer, error) {
 		RecoveryCodesPage{Codes: []string{"c"}}, OTPPage{ResetURL: "/"},
 		ResetPage{RecoveryAllowed: true, EmailAllowed: true, EmailSent: true, BackURL: "/"}, ResetPage{},
 		EnrollProofPage{}, LockedPage{},
-		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}, LinkCodePage{Code: "123 456", Minutes: 10}} {
+		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}, LinkCodePage{Code: "123 456", Minutes: 10},
+		FormPostPage{Action: "https://app.example/cb", Fields: []FormField{{"state", "s"}}}} {
 		for _, lang := range Languages {
 			if err := r.Render(io.Discard, withLang(zero, lang)); err != nil {
 				return nil, err
@@ -142,6 +143,7 @@ var pageTemplates = map[reflect.Type]string{
 	reflect.TypeFor[LoggedOutPage]():     "loggedout",
 	reflect.TypeFor[DemoPage]():          "demo",
 	reflect.TypeFor[LinkCodePage]():      "linkcode",
+	reflect.TypeFor[FormPostPage]():      "formpost",
 }
 
 // pageOf finds the template for data by type and returns a copy of the page

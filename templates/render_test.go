@@ -33,6 +33,9 @@ type samplePage struct {
 	autofocus int      // expected autofocused elements on the page
 	alert     bool     // role="alert" even without Base.Error
 	submits   int      // submit buttons per form when not 1
+	// external: the form posts to a relying party, never with otpgate's
+	// CSRF token
+	external bool
 	make      func(b Base) any
 }
 
@@ -83,6 +86,10 @@ var samplePages = []samplePage{
 		return LogoutPage{Base: b, ClientName: "Wiki", Action: "/logout", PostLogoutRedirectURI: "https://app.example/bye", State: "s1", ClientID: "wiki"}
 	}},
 	{step: "logged-out", make: func(b Base) any { return LoggedOutPage{Base: b} }},
+	{step: "form-post", external: true, actions: []string{"https://login.microsoftonline.com/common/federation/externalauthprovider"}, make: func(b Base) any {
+		return FormPostPage{Base: b, Action: "https://login.microsoftonline.com/common/federation/externalauthprovider",
+			Fields: []FormField{{"id_token", "eyJ.x.y"}, {"state", "s1"}}}
+	}},
 	{step: "demo", make: func(b Base) any {
 		return DemoPage{Base: b, SignedIn: true, Claims: `{"sub": "u1"}`, Issuer: "https://id.example"}
 	}},
@@ -161,8 +168,11 @@ func checkPage(t *testing.T, out string, sp samplePage, b Base) {
 		if attr(f, "method") != "post" || attr(f, "action") != sp.actions[i] {
 			t.Errorf("form method=%q action=%q, want post %q", attr(f, "method"), attr(f, "action"), sp.actions[i])
 		}
-		if !hasHidden(f, "csrf", b.CSRF) {
+		if !sp.external && !hasHidden(f, "csrf", b.CSRF) {
 			t.Errorf("form %s lacks hidden csrf input", sp.actions[i])
+		}
+		if sp.external && hasHidden(f, "csrf", b.CSRF) {
+			t.Errorf("form %s posts otpgate's csrf token to a relying party", sp.actions[i])
 		}
 		if sp.flow != hasHidden(f, "authRequestID", b.AuthRequestID) {
 			t.Errorf("form %s: hidden authRequestID present = %v, want %v", sp.actions[i], !sp.flow, sp.flow)

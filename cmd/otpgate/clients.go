@@ -59,11 +59,16 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	public := fs.Bool("public", false, "public client (no secret; PKCE S256 required)")
 	requireMFA := fs.Bool("require-mfa", false, "require two-factor sign-in for this client's users")
 	idTokenAlg := fs.String("id-token-alg", "", idTokenAlgUsage)
+	entraEAM := fs.Bool("entra-eam", false, "a Microsoft Entra ID external authentication method (no secret; Microsoft's redirect URIs)")
+	entraApp := fs.String("entra-app-id", "", "with --entra-eam: the application (client) id of the Entra app registration")
+	var tenants listFlag
+	fs.Var(&tenants, "entra-tenant", "with --entra-eam: a directory (tenant) id allowed to use it (repeatable)")
 	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
 	nc := admin.NewClient{ID: *id, Name: *name, RedirectURIs: redirects.values, PostLogoutURIs: logouts.values,
-		Secret: *secret, Public: *public, RequireMFA: *requireMFA, IDTokenAlg: *idTokenAlg}
+		Secret: *secret, Public: *public, RequireMFA: *requireMFA, IDTokenAlg: *idTokenAlg,
+		EntraEAM: *entraEAM, EntraAppID: *entraApp, EntraTenants: tenants.values}
 	if err := nc.Check(config.CheckRedirectURI); err != nil {
 		return adminError(cmd, *id, err)
 	}
@@ -77,6 +82,10 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 		return adminError(cmd, *id, err)
 	}
 	fmt.Fprintf(c.stdout, "created %s client %s\n", admin.ClientKind(added.Client), *id)
+	if added.Client.Mode == store.ModeEntraEAM {
+		fmt.Fprintf(c.stdout, "in Entra ID, add an external authentication method with:\n  client id:     %s\n  discovery URL: %s/.well-known/openid-configuration\n  app id:        %s\n",
+			*id, rt.cfg.Issuer, added.Client.EntraAppID)
+	}
 	if added.Secret != "" {
 		fmt.Fprintf(c.stdout, "client secret (shown once, store it now): %s\n", added.Secret)
 	}

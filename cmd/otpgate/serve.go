@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/otpgate/otpgate/provider"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/demo"
+	"github.com/otpgate/otpgate/provider/entra"
 	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/templates"
@@ -98,7 +100,12 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 	if attempts == 0 {
 		attempts = -1 // off
 	}
+	entraOpts, err := entraOptions(cfg)
+	if err != nil {
+		return provider.Options{}, err
+	}
 	return provider.Options{
+		Entra:                entraOpts,
 		Issuer:               issuer,
 		Store:                rt.store,
 		Sealer:               rt.sealer,
@@ -337,4 +344,20 @@ func loadBrand(b config.Branding) (brand, error) {
 	}
 	out.logo, out.logoType, out.pages.Logo = logo, typ, logo != nil
 	return out, nil
+}
+
+// entraOptions builds the verifier of Entra ID hints from the entra
+// section: the authority, trusted over TLS (with the configured CAs).
+func entraOptions(cfg *config.Config) (*provider.EntraOptions, error) {
+	pool, err := cfg.Entra.CAPool()
+	if err != nil {
+		return nil, fmt.Errorf("entra.ca_file: %w", err)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if pool != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: tr}
+	return &provider.EntraOptions{Hints: entra.NewAuthority(cfg.Entra.Authority, client, nil),
+		LinkByUsername: cfg.Entra.FirstLink == "username"}, nil
 }

@@ -17,7 +17,7 @@ import (
 // user dispatches the user subcommands.
 func (c *cli) user(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("user: missing subcommand (add, list, show, update, set-password, disable, enable, require-mfa, reset-otp, unlock)")
+		return errors.New("user: missing subcommand (add, list, show, update, set-password, disable, enable, require-mfa, reset-otp, unlock, link, unlink)")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -39,6 +39,8 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return c.userResetOTP(ctx, args)
 	case "unlock":
 		return c.userUnlock(ctx, args)
+	case "link", "unlink":
+		return c.userLink(ctx, args, sub == "link")
 	default:
 		return fmt.Errorf("user: unknown subcommand %q", sub)
 	}
@@ -277,6 +279,13 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 			u.Username, u.ID, u.Email, u.Name, u.GivenName, u.FamilyName, userStatus(u), onOff(u.RequireMFA), question,
 			u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
 		c.showLocks(rt.store.Now(), rt.cfg.Lockout.UnknownBrowserLimit, u)
+		links, err := svc.Links(ctx, name)
+		if err != nil {
+			return err
+		}
+		for _, l := range links {
+			fmt.Fprintf(c.stdout, "linked identity:   %s %s (since %s)\n", l.Provider, l.Subject, displayTime(l.CreatedAt))
+		}
 		return c.showDevice(ctx, svc, u)
 	})
 }
@@ -435,5 +444,38 @@ func (c *cli) userRequireMFA(ctx context.Context, args []string) error {
 			return err
 		}
 		return c.handOverCode(res, err, "the code above is valid")
+	})
+}
+
+// userLink links (or unlinks) an Entra ID user to an account: user link
+// NAME --entra-tenant TID --entra-oid OID.
+func (c *cli) userLink(ctx context.Context, args []string, link bool) error {
+	cmd := "user link"
+	if !link {
+		cmd = "user unlink"
+	}
+	fs := c.flags(cmd)
+	tenant := fs.String("entra-tenant", "", "the Entra directory (tenant) id of the user")
+	oid := fs.String("entra-oid", "", "the user's object id in Entra ID")
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	return c.userAction(ctx, cmd, pos, false, func(svc *admin.Service, _ *runtime, name string) error {
+		if !link {
+			u, err := svc.UnlinkEntraUser(ctx, c.auditActor(), name, *tenant, *oid)
+			if err == nil {
+				fmt.Fprintf(c.stdout, "unlinked Entra user %s of tenant %s from %s\n", *oid, *tenant, u.Username)
+			}
+			return err
+		}
+		u, err := svc.LinkEntraUser(ctx, c.auditActor(), name, *tenant, *oid)
+		if errors.Is(err, admin.ErrIdentityLinked) {
+			return fmt.Errorf("Entra user %s of tenant %s is already linked to an account (otpgate user show names it; unlink it first)", *oid, *tenant)
+		}
+		if err == nil {
+			fmt.Fprintf(c.stdout, "linked Entra user %s of tenant %s to %s\n", *oid, *tenant, u.Username)
+		}
+		return err
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/otpgate/otpgate/provider/entra"
 	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -25,6 +26,13 @@ type NewClient struct {
 	// IDTokenAlg is the algorithm its ID tokens are signed with (RS256,
 	// ES256 or EdDSA); empty is the default, RS256.
 	IDTokenAlg string
+	// EntraEAM registers a Microsoft Entra ID external authentication
+	// method: EntraAppID is the Entra application its hints are issued to,
+	// EntraTenants the tenants allowed. Its redirect URIs are Microsoft's
+	// (entra.RedirectURIs); it has no secret.
+	EntraEAM     bool
+	EntraAppID   string
+	EntraTenants []string
 }
 
 // AddedClient is a registered client and, when one was generated, its
@@ -78,6 +86,9 @@ func (s *Service) Clients(ctx context.Context) ([]store.Client, error) {
 
 // ClientKind is "public" or "confidential".
 func ClientKind(cl *store.Client) string {
+	if cl.Mode == store.ModeEntraEAM {
+		return "entra-eam"
+	}
 	if cl.Public {
 		return "public"
 	}
@@ -94,12 +105,20 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 	}
 	row := &store.Client{ID: nc.ID, Name: nc.Name, Public: nc.Public, RequireMFA: nc.RequireMFA,
 		IDTokenSignedResponseAlg: nc.IDTokenAlg,
-		RedirectURIs:             nc.RedirectURIs, PostLogoutRedirectURIs: store.StringList(nc.PostLogoutURIs)}
+		RedirectURIs:             nc.RedirectURIs, PostLogoutRedirectURIs: store.StringList(nc.PostLogoutURIs),
+		EntraTenants: store.StringList{}}
 	if row.PostLogoutRedirectURIs == nil {
 		row.PostLogoutRedirectURIs = store.StringList{}
 	}
+	if nc.EntraEAM {
+		row.Mode, row.EntraAppID, row.RequireMFA = store.ModeEntraEAM, strings.ToLower(nc.EntraAppID), true
+		row.RedirectURIs = slices.Clone(entra.RedirectURIs)
+		for _, t := range nc.EntraTenants {
+			row.EntraTenants = append(row.EntraTenants, strings.ToLower(t))
+		}
+	}
 	out := &AddedClient{Client: row}
-	if !nc.Public {
+	if !nc.Public && !nc.EntraEAM {
 		secret := nc.Secret
 		if secret == "" {
 			var err error

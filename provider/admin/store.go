@@ -22,6 +22,9 @@ type UserStore interface {
 	UnlockOTP(ctx context.Context, userID string) error
 	// RevokeUser ends the user's sessions and revokes their tokens.
 	RevokeUser(ctx context.Context, userID string) error
+	LinkUser(ctx context.Context, l *store.UserLink, firstOfProvider bool) error
+	UnlinkUser(ctx context.Context, provider, subject string) error
+	LinksOf(ctx context.Context, userID string) ([]store.UserLink, error)
 }
 
 // DeviceStore is what the service needs to inspect and reset devices.

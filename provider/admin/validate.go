@@ -94,9 +94,14 @@ func checkURIs(field string, uris []string, check func(string) error) error {
 // Check refuses a client that cannot be registered, naming the first
 // problem; checkURI is the redirect URI rule (see Options).
 func (nc NewClient) Check(checkURI func(string) error) error {
+	if nc.EntraEAM {
+		return nc.checkEntra()
+	}
 	switch {
 	case !clientIDPattern.MatchString(nc.ID):
 		return invalid("id", "id is required (1-64 of A-Z a-z 0-9 . _ -)")
+	case nc.EntraAppID != "" || len(nc.EntraTenants) > 0:
+		return invalid("entra-eam", "entra-app-id and entra-tenant go with entra-eam")
 	case len(nc.RedirectURIs) == 0:
 		return invalid("redirect-uri", "at least one redirect-uri is required")
 	case nc.Public && nc.Secret != "":
@@ -111,6 +116,36 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 		return err
 	}
 	return checkURIs("post-logout-uri", nc.PostLogoutURIs, checkURI)
+}
+
+// guidPattern is an Entra id (tenant, application, object): a GUID.
+var guidPattern = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+
+// checkEntra refuses an Entra client without its application and
+// tenants (GUIDs), or with what such a client never has: a secret, a
+// public client's PKCE, redirect URIs of its own (Microsoft's are
+// fixed), logout URIs, or ID tokens signed otherwise than RS256.
+func (nc NewClient) checkEntra() error {
+	switch {
+	case !clientIDPattern.MatchString(nc.ID):
+		return invalid("id", "id is required (1-64 of A-Z a-z 0-9 . _ -)")
+	case !guidPattern.MatchString(nc.EntraAppID):
+		return invalid("entra-app-id", "entra-app-id is required: the application (client) id of the Entra app registration, a GUID")
+	case len(nc.EntraTenants) == 0:
+		return invalid("entra-tenant", "at least one entra-tenant is required: the directory (tenant) id, a GUID")
+	case nc.Secret != "" || nc.Public:
+		return invalid("entra-eam", "an Entra external authentication method has no secret and is not a public client")
+	case len(nc.RedirectURIs) > 0 || len(nc.PostLogoutURIs) > 0:
+		return invalid("entra-eam", "an Entra external authentication method takes no redirect-uri or post-logout-uri (Microsoft's are registered)")
+	case nc.IDTokenAlg != "" && nc.IDTokenAlg != "RS256":
+		return invalid("id-token-alg", "an Entra external authentication method is answered with RS256")
+	}
+	for _, t := range nc.EntraTenants {
+		if !guidPattern.MatchString(t) {
+			return invalid("entra-tenant", fmt.Sprintf("entra-tenant %q is not a tenant id (a GUID)", t))
+		}
+	}
+	return nil
 }
 
 // CheckIDTokenAlg refuses an ID token signing algorithm otpgate does not

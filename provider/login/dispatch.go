@@ -9,6 +9,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/otpgate/otpgate/provider/signin"
+	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/provider/web"
 )
 
@@ -25,7 +26,9 @@ func (h *Handler) dispatch(c echo.Context) error {
 		return pageErrorFor(err)
 	}
 	f := j.Flow
-	if f.PasswordAt == nil {
+	if f.PasswordAt == nil && f.FirstFactor == store.FirstFactorOurs {
+		// A factor-only flow always asks for its passcode: a single
+		// sign-on session never stands in for it.
 		done, err := h.svc.UseSession(ctx, f, h.cookies.Get(c, "session"))
 		if err != nil {
 			return pageErrorFor(err)
@@ -66,8 +69,13 @@ func (h *Handler) finish(c echo.Context, j *signin.Journey) error {
 		return pageErrorFor(err)
 	}
 	h.cookies.Adopt(c, binding)
-	h.cookies.Set(c, "session", done.Session, h.policy.SessionLifetime)
+	if done.Session != "" {
+		h.cookies.Set(c, "session", done.Session, h.policy.SessionLifetime)
+	}
 	h.cookies.Set(c, "csrf", "", -1)
+	if j.Flow.ResponseMode == string(oidc.ResponseModeFormPost) && h.cfg.FormPostResponse != nil {
+		return h.cfg.FormPostResponse(c, j.Flow)
+	}
 	if done.Code != "" && h.cfg.CodeResponse != nil {
 		h.cfg.CodeResponse(c.Response(), c.Request(), j.Flow, done.Code)
 		return nil

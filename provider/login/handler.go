@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
@@ -31,6 +32,10 @@ type Config struct {
 	// (signin.Finished) to the flow's client, as the library's callback
 	// would have.
 	CodeResponse func(w http.ResponseWriter, r *http.Request, f *store.Flow, code string)
+	// FormPostResponse answers a finished flow that asked for
+	// response_mode form_post (an Entra ID external authentication
+	// method): the ID token, posted to the flow's redirect URI.
+	FormPostResponse func(c echo.Context, f *store.Flow) error
 	// LogoutKey signs logout confirmation links.
 	LogoutKey [32]byte
 	// LogoutKeysAccepted also verify them (keys of accepted encryption
@@ -162,6 +167,12 @@ func (h *Handler) show(c echo.Context, j *signin.Journey) error {
 	case signin.StepEnrollProof:
 		return h.showProof(c, j)
 	case signin.StepLocked:
+		if j.Flow.ResponseMode == string(oidc.ResponseModeFormPost) {
+			// Entra gets its answer, and the person its own error page
+			// there, instead of a page that strands them here.
+			h.cfg.AuthError(c.Response(), c.Request(), j.Flow, oidc.ErrAccessDenied().WithDescription("the account is locked"))
+			return nil
+		}
 		return h.showLocked(c, j)
 	}
 	return c.Redirect(http.StatusFound, stepURL(j.Next(), j.Flow.ID))

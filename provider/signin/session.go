@@ -83,13 +83,15 @@ func (s *Service) completeFinish(ctx context.Context, j *Journey, p *pendingFini
 	if err := s.rebound(ctx, j, u, r.Rebind); err != nil {
 		return Finished{}, err
 	}
-	if oldSession != "" {
+	if oldSession != "" && !j.State.FactorOnly {
 		if err := s.store.DeleteSession(ctx, credential.HashToken(oldSession)); err != nil {
 			s.log.WarnContext(ctx, "could not delete replaced session", "err", err)
 		}
 	}
 	out := Finished{Code: p.code}
 	now := r.AuthTime
+	// The flow as finished, for the answer built from it (an Entra form post).
+	j.Flow.AMR, j.Flow.ACR, j.Flow.AuthTime = r.AMR, r.ACR, &now
 	if !j.State.FactorOnly {
 		// A second factor alone never starts a single sign-on session:
 		// a later full sign-in would otherwise skip a password nobody

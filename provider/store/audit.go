@@ -51,6 +51,11 @@ const (
 	// mailed, or opened in its sign-in.
 	EventSignInLinkSent   = "signin.link_sent"
 	EventSignInLinkOpened = "signin.link_opened"
+	// EventLinked: an identity elsewhere (an Entra user) was linked to an
+	// account at its first use; EventEntraRefused: an Entra request was
+	// answered with an error.
+	EventLinked       = "user.linked"
+	EventEntraRefused = "entra.refused"
 )
 
 // Audit appends an event; its id and time are filled in when empty.

@@ -117,6 +117,23 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*User, err
 	return &u, nil
 }
 
+// UserByEmail returns the one account with this email address, compared
+// without regard to case; ErrNotFound when none or several have it (an
+// address shared by accounts names none of them).
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	if email == "" || len(email) > 320 {
+		return nil, ErrNotFound
+	}
+	var us []User
+	if err := s.db.WithContext(ctx).Where("LOWER(email) = ?", strings.ToLower(email)).Limit(2).Find(&us).Error; err != nil {
+		return nil, fmt.Errorf("user by email: %w", err)
+	}
+	if len(us) != 1 {
+		return nil, ErrNotFound
+	}
+	return &us[0], nil
+}
+
 // ListUsers returns every user ordered by username.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	var users []User

@@ -22,6 +22,14 @@
 
   // The download and app-choice helpers work without script; these do not.
   function enhance() {
+    // A form with data-autosubmit is a response to a relying party
+    // (response_mode form_post): it is sent at once; its button is there
+    // for browsers without script.
+    var auto = document.querySelector('form[data-autosubmit]');
+    if (auto) {
+      auto.submit();
+      return;
+    }
     // A show-password button shows the fields it names as text while
     // pressed (aria-pressed), and hides them again.
     var toggles = document.querySelectorAll('button[data-show]');

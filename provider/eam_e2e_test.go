@@ -1,0 +1,257 @@
+package provider_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/otpgate/otpgate/internal/testkit/clock"
+	"github.com/otpgate/otpgate/internal/testkit/fakeentra"
+	"github.com/otpgate/otpgate/internal/testkit/fixtures"
+	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/entra"
+	"github.com/otpgate/otpgate/provider/store"
+)
+
+// entraHarness is a provider with one Entra client ("entra-eam") for the
+// fake authority's tenant and application.
+type entraHarness struct {
+	*harness
+	fe *fakeentra.Authority
+}
+
+func newEntraHarness(t *testing.T, firstLinkByName bool) *entraHarness {
+	t.Helper()
+	fe := fakeentra.New(t)
+	c := clock.New()
+	h := newHarnessOn(t, openStore(t), c, func(o *provider.Options) {
+		o.Entra = &provider.EntraOptions{Hints: newEntraAuthority(t, fe, c.Now), LinkByUsername: firstLinkByName}
+	})
+	cl := &store.Client{ID: "entra-eam", Mode: store.ModeEntraEAM, EntraAppID: fe.AppID(),
+		EntraTenants: store.StringList{fe.TenantID()}, RedirectURIs: slices.Clone(entra.RedirectURIs),
+		PostLogoutRedirectURIs: store.StringList{}}
+	if err := h.store.CreateClient(context.Background(), cl); err != nil {
+		t.Fatal(err)
+	}
+	return &entraHarness{harness: h, fe: fe}
+}
+
+// hint mints a hint for oid issued now (the provider's clock).
+func (e *entraHarness) hint(oid, name string) string {
+	return e.fe.MintHint(fakeentra.HintClaims{OID: oid, PreferredUsername: name, IssuedAt: e.store.Now()})
+}
+
+// post sends Entra's form POST and follows the redirects.
+func (e *entraHarness) post(b *browser, form url.Values) *page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.issuer+"/authorize", strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// answer is the form a form-post page sends to Entra.
+func answer(t *testing.T, p *page) (string, url.Values) {
+	t.Helper()
+	if p.Step() != "form-post" {
+		t.Fatalf("step %q, want form-post (status %d, alert %q)", p.Step(), p.Status, p.Alert())
+	}
+	action, values, err := p.Form(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return action.String(), values
+}
+
+// verifyAnswer checks the ID token of an answer with go-jose against the
+// provider's published keys and returns its claims.
+func (e *entraHarness) verifyAnswer(t *testing.T, raw string) map[string]any {
+	t.Helper()
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatalf("answer's id_token: %v", err)
+	}
+	resp, err := http.Get(e.issuer + "/keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	keys := set.Key(tok.Headers[0].KeyID)
+	if len(keys) != 1 {
+		t.Fatalf("kid %q published %d times", tok.Headers[0].KeyID, len(keys))
+	}
+	var claims map[string]any
+	if err := tok.Claims(keys[0].Key, &claims); err != nil {
+		t.Fatalf("signature: %v", err)
+	}
+	return claims
+}
+
+func TestEntraEAMJourney(t *testing.T) {
+	e := newEntraHarness(t, true)
+	ada := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "ada", Password: "correct-horse-battery", Answer: "blue"}, false)
+	oid := fakeentra.NewGUID()
+
+	// First use: linked by name, no device yet: enrolment, then recovery codes, then the answer.
+	b := newBrowser(t)
+	form := fakeentra.FormRequest("entra-eam", e.hint(oid, "ada@contoso.example"))
+	form.Set("id_token_hint", e.hint(oid, "ada"))
+	p := e.post(b, form)
+	if p.Step() != "enroll" {
+		t.Fatalf("first EAM sign-in: step %q, want enroll (status %d, alert %q)", p.Step(), p.Status, p.Alert())
+	}
+	p, secret := e.enroll(b, p)
+	action, got := answer(t, p)
+	if action != fakeentra.RedirectURI || got.Get("state") != form.Get("state") {
+		t.Fatalf("answer to %q with state %q; want %q, %q", action, got.Get("state"), fakeentra.RedirectURI, form.Get("state"))
+	}
+	claims := e.verifyAnswer(t, got.Get("id_token"))
+	wantSub := e.fe.Subject(oid, e.fe.AppID())
+	if claims["sub"] != wantSub || claims["aud"] != "entra-eam" || claims["iss"] != e.issuer ||
+		claims["nonce"] != form.Get("nonce") || claims["acr"] != "possessionorinherence" {
+		t.Fatalf("claims %v", claims)
+	}
+	if amr, _ := claims["amr"].([]any); len(amr) != 1 || amr[0] != "otp" {
+		t.Fatalf("amr %v, want [otp]", claims["amr"])
+	}
+	if u, err := e.store.UserByLink(context.Background(), store.LinkProviderEntra(e.fe.TenantID()), oid); err != nil || u.ID != ada.ID {
+		t.Fatalf("link after first use: %v, %v", u, err)
+	}
+
+	// Later: the passcode only (no password, no question), even with a session cookie.
+	e.clock.Advance(30 * time.Second)
+	form = fakeentra.FormRequest("entra-eam", e.hint(oid, "someone-else"))
+	p = e.post(b, form)
+	if p.Step() != "otp" {
+		t.Fatalf("second EAM sign-in: step %q, want otp", p.Step())
+	}
+	code := e.passcode(t, secret)
+	p = b.submit(p, map[string]string{"code": code})
+	_, got = answer(t, p)
+	if claims := e.verifyAnswer(t, got.Get("id_token")); claims["sub"] != wantSub || claims["nonce"] != form.Get("nonce") {
+		t.Fatalf("second answer's claims %v", claims)
+	}
+
+	// The same passcode is refused in the full journey of the same user within its step.
+	e.addClient("app", "app-secret-0123456789-abcdefghij")
+	rpc := e.relyingParty("app", "app-secret-0123456789-abcdefghij", nil)
+	nonce := "n-1"
+	_, challenge := pkce()
+	full := newBrowser(t)
+	p = full.toSecondFactor(authURL(rpc, nonce, challenge), "ada", "correct-horse-battery", "blue")
+	p = full.submit(p, map[string]string{"code": code})
+	if p.Step() != "otp" || p.Alert() == "" {
+		t.Fatalf("a passcode used in an EAM sign-in was accepted in the full journey: step %q", p.Step())
+	}
+}
+
+func TestEntraEAMLockoutAnswersAccessDenied(t *testing.T) {
+	e := newEntraHarness(t, false)
+	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "bob", Password: "correct-horse-battery", Answer: "blue"}, true)
+	oid := fakeentra.NewGUID()
+	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	p := e.post(b, fakeentra.FormRequest("entra-eam", e.hint(oid, "bob")))
+	p, secret := e.enroll(b, p)
+	answer(t, p)
+	e.clock.Advance(30 * time.Second)
+	form := fakeentra.FormRequest("entra-eam", e.hint(oid, "bob"))
+	p = e.post(b, form)
+	for i := 0; i < 5 && p.Step() == "otp"; i++ {
+		p = b.submit(p, map[string]string{"code": fixtures.WrongCode(secret, e.store.Now())})
+	}
+	_, got := answer(t, p)
+	if got.Get("error") != "access_denied" || got.Get("state") != form.Get("state") || got.Get("id_token") != "" {
+		t.Fatalf("lockout answered %v, want access_denied with the state", got)
+	}
+}
+
+func TestEntraEAMRefusals(t *testing.T) {
+	e := newEntraHarness(t, false)
+	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "cyd", Password: "correct-horse-battery", Answer: "blue"}, true)
+	oid := fakeentra.NewGUID()
+	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
+		t.Fatal(err)
+	}
+	now := e.store.Now()
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint := func(c fakeentra.HintClaims) string {
+		if c.OID == "" {
+			c.OID = oid
+		}
+		if c.IssuedAt.IsZero() {
+			c.IssuedAt = now
+		}
+		return e.fe.MintHint(c)
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(url.Values)
+		error string // "" means an error page here (no answer to an unverified address)
+	}{
+		{"trailing slash", func(f url.Values) { f.Set("redirect_uri", fakeentra.RedirectURI+"/") }, ""},
+		{"http", func(f url.Values) { f.Set("redirect_uri", strings.Replace(fakeentra.RedirectURI, "https", "http", 1)) }, ""},
+		{"case", func(f url.Values) { f.Set("redirect_uri", strings.ToUpper(fakeentra.RedirectURI)) }, ""},
+		{"look-alike host", func(f url.Values) {
+			f.Set("redirect_uri", strings.Replace(fakeentra.RedirectURI, "microsoftonline.com", "microsoftonline.com.evil.example", 1))
+		}, ""},
+		{"unknown client", func(f url.Values) { f.Set("client_id", "nobody") }, ""},
+		{"another key", func(f url.Values) { f.Set("id_token_hint", hint(fakeentra.HintClaims{Key: other})) }, "access_denied"},
+		{"alg none", func(f url.Values) { f.Set("id_token_hint", hint(fakeentra.HintClaims{Alg: "none"})) }, "access_denied"},
+		{"HS256", func(f url.Values) { f.Set("id_token_hint", hint(fakeentra.HintClaims{Alg: "HS256"})) }, "access_denied"},
+		{"wrong audience", func(f url.Values) { f.Set("id_token_hint", hint(fakeentra.HintClaims{AppID: fakeentra.NewGUID()})) }, "access_denied"},
+		{"foreign tenant", func(f url.Values) { f.Set("id_token_hint", hint(fakeentra.HintClaims{TenantID: fakeentra.NewGUID()})) }, "access_denied"},
+		{"stale iat", func(f url.Values) { f.Set("id_token_hint", hint(fakeentra.HintClaims{IssuedAt: now.Add(-time.Hour)})) }, "access_denied"},
+		{"missing oid", func(f url.Values) { f.Set("id_token_hint", hint(fakeentra.HintClaims{Omit: []string{"oid"}})) }, "access_denied"},
+		{"knowledge only", func(f url.Values) {
+			f.Set("claims", `{"id_token":{"acr":{"essential":true,"values":["knowledge"]}}}`)
+		}, "access_denied"},
+		{"unlinked user", func(f url.Values) { f.Set("id_token_hint", hint(fakeentra.HintClaims{OID: fakeentra.NewGUID()})) }, "access_denied"},
+		{"missing state", func(f url.Values) { f.Del("state") }, "invalid_request"},
+		{"code flow", func(f url.Values) { f.Set("response_type", "code") }, "unsupported_response_type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			form := fakeentra.FormRequest("entra-eam", hint(fakeentra.HintClaims{}))
+			tc.edit(form)
+			p := e.post(newBrowser(t), form)
+			if tc.error == "" {
+				if p.Step() != "error" || p.Status != http.StatusBadRequest {
+					t.Fatalf("step %q status %d, want the error page", p.Step(), p.Status)
+				}
+				return
+			}
+			action, got := answer(t, p)
+			if action != fakeentra.RedirectURI || got.Get("error") != tc.error || got.Get("state") != form.Get("state") || got.Get("id_token") != "" {
+				t.Fatalf("answer to %s: %v; want error %s with the state", action, got, tc.error)
+			}
+		})
+	}
+}
+
+// newEntraAuthority verifies hints against the fake authority, on the
+// provider's clock.
+func newEntraAuthority(t *testing.T, fe *fakeentra.Authority, now func() time.Time) *entra.Authority {
+	t.Helper()
+	return entra.NewAuthority(fe.URL(), fe.Client(), now)
+}
