@@ -36,7 +36,7 @@ type samplePage struct {
 	// external: the form posts to a relying party, never with otpgate's
 	// CSRF token
 	external bool
-	make      func(b Base) any
+	make     func(b Base) any
 }
 
 // sampleQR is a tiny valid PNG as a data URL, as the enroll handler makes it.

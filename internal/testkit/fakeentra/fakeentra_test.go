@@ -115,7 +115,7 @@ func TestFormRequest(t *testing.T) {
 	v := fakeentra.FormRequest("client-1", "hint")
 	for k, want := range map[string]string{
 		"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "client_id": "client-1",
-		"redirect_uri": "https://login.microsoftonline.com/common/federation/externalauthprovider",
+		"redirect_uri":  "https://login.microsoftonline.com/common/federation/externalauthprovider",
 		"id_token_hint": "hint", "claims": fakeentra.ExampleClaims,
 	} {
 		if got := v.Get(k); got != want {
