@@ -92,6 +92,10 @@ var readmeCommands = []readmeCommand{
 	// Dex.
 	{command: "otpgate client add --id dex --name Dex --redirect-uri https://dex.example.com/dex/callback", do: run, needsData: true},
 
+	// Microsoft Entra ID.
+	{command: "otpgate client add --id contoso-eam --entra-eam --entra-app-id 00000000-0000-0000-0000-000000000001 --entra-tenant 00000000-0000-0000-0000-000000000002", do: run, needsData: true},
+	{command: "otpgate user link demo --entra-tenant 00000000-0000-0000-0000-000000000002 --entra-oid 00000000-0000-0000-0000-00000000000a", do: run, needsData: true},
+
 	// Deployment.
 	{command: "openssl rand -base64 32 > /etc/otpgate/encryption.key && chmod 600 /etc/otpgate/encryption.key", do: notRun,
 		why: "writes the production key into /etc/otpgate: root, on the machine being deployed"},

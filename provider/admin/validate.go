@@ -101,7 +101,7 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 	case !clientIDPattern.MatchString(nc.ID):
 		return invalid("id", "id is required (1-64 of A-Z a-z 0-9 . _ -)")
 	case nc.EntraAppID != "" || len(nc.EntraTenants) > 0:
-		return invalid("entra-eam", "entra-app-id and entra-tenant go with entra-eam")
+		return invalid("entra-eam", "entra-eam is required with entra-app-id and entra-tenant")
 	case len(nc.RedirectURIs) == 0:
 		return invalid("redirect-uri", "at least one redirect-uri is required")
 	case nc.Public && nc.Secret != "":
@@ -132,11 +132,13 @@ func (nc NewClient) checkEntra() error {
 	case !guidPattern.MatchString(nc.EntraAppID):
 		return invalid("entra-app-id", "entra-app-id is required: the application (client) id of the Entra app registration, a GUID")
 	case len(nc.EntraTenants) == 0:
-		return invalid("entra-tenant", "at least one entra-tenant is required: the directory (tenant) id, a GUID")
+		return invalid("entra-tenant", "entra-tenant is required (at least one): the directory (tenant) id, a GUID")
 	case nc.Secret != "" || nc.Public:
 		return invalid("entra-eam", "an Entra external authentication method has no secret and is not a public client")
-	case len(nc.RedirectURIs) > 0 || len(nc.PostLogoutURIs) > 0:
-		return invalid("entra-eam", "an Entra external authentication method takes no redirect-uri or post-logout-uri (Microsoft's are registered)")
+	case len(nc.RedirectURIs) > 0:
+		return invalid("redirect-uri", "redirect-uri is not taken with entra-eam: Microsoft's addresses are registered")
+	case len(nc.PostLogoutURIs) > 0:
+		return invalid("post-logout-uri", "post-logout-uri is not taken with entra-eam")
 	case nc.IDTokenAlg != "" && nc.IDTokenAlg != "RS256":
 		return invalid("id-token-alg", "an Entra external authentication method is answered with RS256")
 	}
