@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +37,7 @@ func newEntraHarness(t *testing.T, firstLinkByName bool) *entraHarness {
 		o.Entra = &provider.EntraOptions{Hints: newEntraAuthority(t, fe, c.Now), LinkByUsername: firstLinkByName}
 	})
 	cl := &store.Client{ID: "entra-eam", Mode: store.ModeEntraEAM, EntraAppID: fe.AppID(),
-		EntraTenants: store.StringList{fe.TenantID()}, RedirectURIs: slices.Clone(entra.RedirectURIs),
+		EntraTenants: store.StringList{fe.TenantID()}, RedirectURIs: entra.RedirectURIs(),
 		PostLogoutRedirectURIs: store.StringList{}}
 	if err := h.store.CreateClient(context.Background(), cl); err != nil {
 		t.Fatal(err)
@@ -253,5 +252,9 @@ func TestEntraEAMRefusals(t *testing.T) {
 // provider's clock.
 func newEntraAuthority(t *testing.T, fe *fakeentra.Authority, now func() time.Time) *entra.Authority {
 	t.Helper()
-	return entra.NewAuthority(fe.URL(), fe.Client(), now)
+	a, err := entra.NewAuthority(entra.Options{BaseURL: fe.URL(), Client: fe.Client(), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

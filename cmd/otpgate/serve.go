@@ -358,6 +358,9 @@ func entraOptions(cfg *config.Config) (*provider.EntraOptions, error) {
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: tr}
-	return &provider.EntraOptions{Hints: entra.NewAuthority(cfg.Entra.Authority, client, nil),
-		LinkByUsername: cfg.Entra.FirstLink == "username"}, nil
+	hints, err := entra.NewAuthority(entra.Options{BaseURL: cfg.Entra.Authority, Client: client})
+	if err != nil {
+		return nil, fmt.Errorf("entra.authority: %w", err)
+	}
+	return &provider.EntraOptions{Hints: hints, LinkByUsername: cfg.Entra.FirstLink == "username"}, nil
 }

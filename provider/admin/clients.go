@@ -112,7 +112,7 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 	}
 	if nc.EntraEAM {
 		row.Mode, row.EntraAppID, row.RequireMFA = store.ModeEntraEAM, strings.ToLower(nc.EntraAppID), true
-		row.RedirectURIs = slices.Clone(entra.RedirectURIs)
+		row.RedirectURIs = entra.RedirectURIs()
 		for _, t := range nc.EntraTenants {
 			row.EntraTenants = append(row.EntraTenants, strings.ToLower(t))
 		}

@@ -2,251 +2,243 @@ package entra
 
 import (
 	"context"
-	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// DefaultAuthority is Entra ID's public cloud.
-const DefaultAuthority = "https://login.microsoftonline.com"
-
-// Errors of VerifyHint.
-var (
-	// ErrInvalidHint: the hint is not a valid Entra ID token for the
-	// client (the error wraps the reason); the answer is access_denied.
-	ErrInvalidHint = errors.New("entra: invalid id_token_hint")
-	// ErrUnavailable: the tenant's keys could not be fetched; the answer
-	// is temporarily_unavailable.
-	ErrUnavailable = errors.New("entra: authority unavailable")
+// Bounds of a hint.
+const (
+	// DefaultMaxAge is how old a hint's iat may be when Policy.MaxAge is
+	// zero. Entra abandons an attempt about five minutes after redirecting.
+	DefaultMaxAge = 10 * time.Minute
+	// MaxFutureSkew is how far in the future a hint's iat may be (clock
+	// skew between Entra and us).
+	MaxFutureSkew = 5 * time.Minute
+	// MaxHintLength bounds the raw hint; Entra's are two to three kilobytes.
+	MaxHintLength = 16 << 10
 )
 
-// Policy is what a client accepts of a hint.
+// Policy is what an Entra EAM client allows: the Entra application the
+// hints are issued to and the tenants that may use it.
 type Policy struct {
-	// AppID is the Entra application id the hint must be issued to (aud).
+	// AppID is the Entra application (client) id: the hint's aud.
 	AppID string
-	// Tenants are the tenant ids allowed (GUIDs, any case).
+	// Tenants are the allowed tenant ids (GUIDs, compared without regard
+	// to case). An empty list allows no tenant.
 	Tenants []string
-	// MaxAge bounds how long ago the hint was issued (0: DefaultMaxAge).
+	// MaxAge is how old the hint's iat may be; DefaultMaxAge when zero.
 	MaxAge time.Duration
 }
 
-// DefaultMaxAge is how old a hint may be: Entra abandons an attempt about
-// five minutes after it sent the browser, and the passcode comes after
-// the hint is checked.
-const DefaultMaxAge = 10 * time.Minute
-
-// maxFuture is how far in the future a hint's iat may be (clock skew).
-const maxFuture = 5 * time.Minute
-
-// Hint is what a verified hint says of the user.
+// Hint is a verified id_token_hint: the user Entra already authenticated.
+// Accounts are bound by TenantID + OID; Subject is pairwise per Entra
+// application and is what the answer's sub must repeat.
 type Hint struct {
-	// Subject is the hint's sub (pairwise per application): the answer's
-	// sub must equal it.
+	// Subject is the hint's sub.
 	Subject string
-	// OID and TenantID name the user for good; PreferredUsername, UPN and
-	// Name are for display (and a first link by name, when allowed).
-	OID, TenantID          string
-	PreferredUsername, UPN string
-	Name                   string
-	IssuedAt               time.Time
+	// OID is the user's immutable object id (a lower-case GUID).
+	OID string
+	// TenantID is the user's tenant (a lower-case GUID).
+	TenantID string
+	// PreferredUsername, UPN and Name are for display only: they can change.
+	PreferredUsername string
+	UPN               string
+	Name              string
+	// IssuedAt is the hint's iat.
+	IssuedAt time.Time
 }
 
-// hintClaims are the claims read from a hint.
+// hintHeader is the part of the JOSE header read before any key lookup.
+type hintHeader struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+}
+
+// hintClaims are the claims of an Entra v2.0 ID token that are checked.
 type hintClaims struct {
-	Version           string           `json:"ver"`
 	Issuer            string           `json:"iss"`
 	Audience          jwt.Audience     `json:"aud"`
+	IssuedAt          *jwt.NumericDate `json:"iat"`
+	Version           string           `json:"ver"`
 	Subject           string           `json:"sub"`
 	OID               string           `json:"oid"`
 	TenantID          string           `json:"tid"`
-	IssuedAt          *jwt.NumericDate `json:"iat"`
 	PreferredUsername string           `json:"preferred_username"`
 	UPN               string           `json:"upn"`
 	Name              string           `json:"name"`
 }
 
-// Authority verifies hints against the keys of an Entra authority,
-// fetched per tenant and cached. It is safe for concurrent use.
-type Authority struct {
-	base   string
-	client *http.Client
-	now    func() time.Time
-	// KeysFor is how long a tenant's fetched keys are used before they
-	// are fetched again; RefetchAfter is the least time between fetches
-	// caused by an unknown key id.
-	KeysFor, RefetchAfter time.Duration
-
-	mu      sync.Mutex
-	tenants map[string]*tenantKeys
+// invalid returns an error wrapping ErrInvalidHint with a reason.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidHint, fmt.Sprintf(format, args...))
 }
 
-type tenantKeys struct {
-	set       jose.JSONWebKeySet
-	fetchedAt time.Time
-	fetching  sync.Mutex
-}
-
-// NewAuthority returns a verifier for the authority at base (e.g.
-// DefaultAuthority), fetching keys with client (nil: a client with a
-// 10-second timeout) and telling time with now (nil: time.Now).
-func NewAuthority(base string, client *http.Client, now func() time.Time) *Authority {
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &Authority{base: strings.TrimRight(base, "/"), client: client, now: now,
-		KeysFor: time.Hour, RefetchAfter: time.Minute, tenants: map[string]*tenantKeys{}}
-}
-
-// maxHint bounds a hint before it is parsed; maxKeySet a tenant's key set.
-const (
-	maxHint   = 16 << 10
-	maxKeySet = 1 << 20
-)
-
-// VerifyHint checks an id_token_hint: RS256 with a key id; a tenant on
-// p's allow-list (before any key is fetched); the tenant's key's
-// signature; iss {authority}/{tid}/v2.0; aud p.AppID; ver 2.0; sub, oid
-// and tid present; iat within p.MaxAge (exp is not checked: Entra issues
-// the hint expired).
+// VerifyHint verifies raw, the id_token_hint of an EAM request, against p
+// and returns the user it names.
+//
+// The order is part of the contract: the hint must be a compact JWS whose
+// header alg is exactly RS256 and names a kid, and its (still unverified)
+// tid must be on p.Tenants, before any key is looked up; then the
+// signature is checked with that tenant's key of that kid; then the
+// claims: iss exactly {authority}/{tid}/v2.0 (for the default authority,
+// https://login.microsoftonline.com/{tid}/v2.0; a test authority mints
+// hints naming its own URL), aud equal to p.AppID (or a list holding it),
+// ver "2.0", sub, oid and tid present (oid and tid GUIDs), iat present, at
+// most p.MaxAge old and at most MaxFutureSkew ahead. exp is ignored (Entra
+// issues the hint already expired) and so is nbf (Entra sets it to iat,
+// which is bounded).
+//
+// Errors wrap ErrInvalidHint (with the reason, for the log) or, when the
+// tenant's keys could not be fetched, ErrUnavailable. A Policy without an
+// AppID is a misconfiguration and refuses every hint.
 func (a *Authority) VerifyHint(ctx context.Context, raw string, p Policy) (*Hint, error) {
-	if raw == "" || len(raw) > maxHint {
-		return nil, invalid("missing or oversized")
+	if p.AppID == "" {
+		return nil, errors.New("entra: policy names no application id")
+	}
+	if len(raw) > MaxHintLength {
+		return nil, invalid("longer than %d bytes", MaxHintLength)
+	}
+	header, err := parseHeader(raw)
+	if err != nil {
+		return nil, err
 	}
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
-		return nil, invalid("not an RS256 JWT: " + err.Error())
+		return nil, invalid("not a compact RS256 JWS: %v", err)
 	}
-	if len(tok.Headers) != 1 || tok.Headers[0].KeyID == "" {
-		return nil, invalid("no key id")
+	var unverified struct {
+		TenantID string `json:"tid"`
 	}
-	var unverified hintClaims
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		return nil, invalid("claims: " + err.Error())
+		return nil, invalid("claims: %v", err)
 	}
-	tid := strings.ToLower(unverified.TenantID)
-	if tid == "" || !slices.ContainsFunc(p.Tenants, func(t string) bool { return strings.EqualFold(t, tid) }) {
-		return nil, invalid("tenant not allowed")
+	if unverified.TenantID == "" {
+		return nil, invalid("no tid")
 	}
-	key, err := a.key(ctx, tid, tok.Headers[0].KeyID)
+	tid, ok := allowedTenant(unverified.TenantID, p.Tenants)
+	if !ok {
+		return nil, invalid("tenant %q not allowed", unverified.TenantID)
+	}
+
+	key, err := a.key(ctx, tid, header.Kid)
 	if err != nil {
 		return nil, err
 	}
 	var c hintClaims
 	if err := tok.Claims(key, &c); err != nil {
-		return nil, invalid("signature: " + err.Error())
+		return nil, invalid("signature: %v", err)
 	}
-	now := a.now()
+	return a.checkClaims(&c, p)
+}
+
+// parseHeader decodes the JOSE header of a compact JWS and checks that it
+// says RS256 and names a kid. It refuses anything but three dot-separated
+// parts (a JWE, the JSON serialization), so it needs no key.
+func parseHeader(raw string) (*hintHeader, error) {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return nil, invalid("not a compact JWS (%d parts)", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return nil, invalid("header: %v", err)
+	}
+	var h hintHeader
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, invalid("header: %v", err)
+	}
+	if h.Alg != string(jose.RS256) {
+		return nil, invalid("alg %q, want RS256", h.Alg)
+	}
+	if h.Kid == "" {
+		return nil, invalid("no kid")
+	}
+	return &h, nil
+}
+
+// allowedTenant returns the canonical form of tid when it is a GUID equal
+// to one of allowed.
+func allowedTenant(tid string, allowed []string) (string, bool) {
+	c, ok := canonicalGUID(tid)
+	if !ok {
+		return "", false
+	}
+	for _, t := range allowed {
+		if a, ok := canonicalGUID(t); ok && a == c {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// checkClaims checks the signed claims against p and the clock.
+func (a *Authority) checkClaims(c *hintClaims, p Policy) (*Hint, error) {
+	if c.Version != "2.0" {
+		return nil, invalid("ver %q, want 2.0", c.Version)
+	}
+	if want := a.Issuer(c.TenantID); c.Issuer != want {
+		return nil, invalid("iss %q, want %q", c.Issuer, want)
+	}
+	if !hasAudience(c.Audience, p.AppID) {
+		return nil, invalid("aud %q does not name the application", []string(c.Audience))
+	}
+	if c.Subject == "" {
+		return nil, invalid("no sub")
+	}
+	if c.OID == "" {
+		return nil, invalid("no oid")
+	}
+	tid, ok := canonicalGUID(c.TenantID)
+	if !ok {
+		return nil, invalid("tid %q is not a GUID", c.TenantID)
+	}
+	oid, ok := canonicalGUID(c.OID)
+	if !ok {
+		return nil, invalid("oid %q is not a GUID", c.OID)
+	}
+	if c.IssuedAt == nil {
+		return nil, invalid("no iat")
+	}
 	maxAge := p.MaxAge
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
-	switch {
-	case c.Version != "2.0":
-		return nil, invalid("ver is not 2.0")
-	case c.Issuer != a.base+"/"+tid+"/v2.0" && c.Issuer != a.base+"/"+c.TenantID+"/v2.0":
-		return nil, invalid("issuer")
-	case p.AppID == "" || !slices.ContainsFunc(c.Audience, func(aud string) bool { return strings.EqualFold(aud, p.AppID) }):
-		return nil, invalid("audience")
-	case c.Subject == "" || c.OID == "" || c.TenantID == "":
-		return nil, invalid("sub, oid or tid missing")
-	case c.IssuedAt == nil:
-		return nil, invalid("iat missing")
-	case c.IssuedAt.Time().Before(now.Add(-maxAge)):
-		return nil, invalid("issued too long ago")
-	case c.IssuedAt.Time().After(now.Add(maxFuture)):
-		return nil, invalid("issued in the future")
+	iat, now := c.IssuedAt.Time(), a.now()
+	if now.Sub(iat) > maxAge {
+		return nil, invalid("issued %s ago, more than %s", now.Sub(iat).Round(time.Second), maxAge)
 	}
-	return &Hint{Subject: c.Subject, OID: c.OID, TenantID: c.TenantID, PreferredUsername: c.PreferredUsername,
-		UPN: c.UPN, Name: c.Name, IssuedAt: c.IssuedAt.Time()}, nil
+	if iat.Sub(now) > MaxFutureSkew {
+		return nil, invalid("issued %s in the future", iat.Sub(now).Round(time.Second))
+	}
+	return &Hint{
+		Subject:           c.Subject,
+		OID:               oid,
+		TenantID:          tid,
+		PreferredUsername: c.PreferredUsername,
+		UPN:               c.UPN,
+		Name:              c.Name,
+		IssuedAt:          iat,
+	}, nil
 }
 
-func invalid(why string) error { return fmt.Errorf("%w: %s", ErrInvalidHint, why) }
-
-// key is the tenant's signing key kid: from the cache while it is fresh,
-// else fetched; an unknown kid fetches again at most once per
-// RefetchAfter (a key rollover).
-func (a *Authority) key(ctx context.Context, tid, kid string) (*jose.JSONWebKey, error) {
-	a.mu.Lock()
-	t := a.tenants[tid]
-	if t == nil {
-		t = &tenantKeys{}
-		a.tenants[tid] = t
-	}
-	a.mu.Unlock()
-	t.fetching.Lock()
-	defer t.fetching.Unlock()
-	now := a.now()
-	fresh := !t.fetchedAt.IsZero() && now.Sub(t.fetchedAt) < a.KeysFor
-	if k := signingKey(t.set, kid); k != nil && fresh {
-		return k, nil
-	}
-	if fresh && now.Sub(t.fetchedAt) < a.RefetchAfter {
-		return nil, invalid("unknown key id")
-	}
-	set, err := a.fetch(ctx, tid)
-	if err != nil {
-		if k := signingKey(t.set, kid); k != nil {
-			// The authority is down but the key is known: use it.
-			return k, nil
+// hasAudience reports whether aud names appID: byte for byte, or as the
+// same GUID in another case.
+func hasAudience(aud jwt.Audience, appID string) bool {
+	want, isGUID := canonicalGUID(appID)
+	for _, a := range aud {
+		if a == appID {
+			return true
 		}
-		return nil, err
-	}
-	t.set, t.fetchedAt = set, now
-	if k := signingKey(t.set, kid); k != nil {
-		return k, nil
-	}
-	return nil, invalid("unknown key id")
-}
-
-// signingKey is the RSA signing key kid of set (nil when none).
-func signingKey(set jose.JSONWebKeySet, kid string) *jose.JSONWebKey {
-	for _, k := range set.Key(kid) {
-		if k.Use != "" && k.Use != "sig" {
-			continue
-		}
-		if _, ok := k.Key.(*rsa.PublicKey); ok {
-			return &k
+		if g, ok := canonicalGUID(a); ok && isGUID && g == want {
+			return true
 		}
 	}
-	return nil
-}
-
-// fetch reads the tenant's key set.
-func (a *Authority) fetch(ctx context.Context, tid string) (jose.JSONWebKeySet, error) {
-	var set jose.JSONWebKeySet
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/"+tid+"/discovery/v2.0/keys", nil)
-	if err != nil {
-		return set, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return set, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return set, fmt.Errorf("%w: keys answered %s", ErrUnavailable, resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxKeySet+1))
-	if err != nil || len(body) > maxKeySet {
-		return set, fmt.Errorf("%w: keys unreadable or too large", ErrUnavailable)
-	}
-	if err := json.Unmarshal(body, &set); err != nil {
-		return set, fmt.Errorf("%w: keys: %v", ErrUnavailable, err)
-	}
-	return set, nil
+	return false
 }
