@@ -85,3 +85,17 @@ func (s *Store) DeleteSigningKeysRetiredBefore(ctx context.Context, before time.
 	return s.db.WithContext(ctx).Where("retired_at IS NOT NULL AND retired_at < ?", before).
 		Delete(&SigningKey{}).Error
 }
+
+// SetSigningKeyCertificate stores cert as the certificate of key id only
+// if the key has none yet, with one conditional statement, so that when
+// replicas starting together each make a certificate for a key an earlier
+// release stored, exactly one is kept and every replica reads that one. It
+// reports whether cert was stored.
+func (s *Store) SetSigningKeyCertificate(ctx context.Context, id, cert string) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&SigningKey{}).Where("id = ? AND certificate = ''", id).
+		Update("certificate", cert)
+	if res.Error != nil {
+		return false, fmt.Errorf("store signing key certificate: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}

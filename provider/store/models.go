@@ -265,6 +265,12 @@ type SigningKey struct {
 	// RetiredAt is set when a newer key takes over signing; the public key
 	// stays published until no token signed with it can still be valid.
 	RetiredAt *time.Time
+	// Certificate is a self-signed X.509 certificate (PEM) holding the
+	// public key, published with it as x5c and x5t (Entra ID accepts no key
+	// without one). Empty for a key an earlier release stored until
+	// start-up gives it one (SetSigningKeyCertificate); once set, it never
+	// changes.
+	Certificate string `gorm:"not null"`
 }
 
 // Device is a user's enrolled TOTP authenticator (one per user). The

@@ -18,6 +18,8 @@ var keyCases = []testCase{
 	{"SigningKeys/OneActivePerAlgorithm", testKeysPerAlgorithm},
 	{"SigningKeys/FirstKeyPerAlgorithm", testFirstKeyPerAlgorithm},
 	{"Concurrency/FirstKeyOfANewAlgorithmOnce", testRaceFirstKeyNewAlgorithm},
+	{"SigningKeys/CertificateSetOnce", testKeyCertificateOnce},
+	{"Concurrency/KeyCertificateOnce", testRaceKeyCertificate},
 }
 
 func sealedKey(s *store.Store, id, alg string) *store.SigningKey {
@@ -226,5 +228,76 @@ func testKeyDelete(t *testing.T, s *store.Store, c *clock) {
 	must(t, err, "SigningKeys")
 	if len(keys) != 1 || keys[0].ID != "k4" || keys[0].RetiredAt != nil {
 		t.Fatalf("deleting every retired key left %+v, want only the active k4", keys)
+	}
+}
+
+// certificateOf reads the stored certificate of key id.
+func certificateOf(t *testing.T, s *store.Store, id string) string {
+	t.Helper()
+	keys, err := s.SigningKeys(ctx(t))
+	must(t, err, "SigningKeys")
+	for _, k := range keys {
+		if k.ID == id {
+			return k.Certificate
+		}
+	}
+	t.Fatalf("no signing key %s", id)
+	return ""
+}
+
+// testKeyCertificateOnce: a key stored with a certificate keeps it; a key
+// stored without one (an earlier release's) gets one, once, and only it.
+func testKeyCertificateOnce(t *testing.T, s *store.Store, _ *clock) {
+	withCert := sealedKey(s, "es1", "ES256")
+	withCert.Certificate = "cert-es1"
+	must(t, s.AddSigningKeys(ctx(t), sealedKey(s, "rs1", "RS256"), withCert), "AddSigningKeys")
+	if got := certificateOf(t, s, "es1"); got != "cert-es1" {
+		t.Fatalf("certificate of es1 = %q, want the one it was stored with", got)
+	}
+	if got := certificateOf(t, s, "rs1"); got != "" {
+		t.Fatalf("certificate of rs1 = %q, want none", got)
+	}
+	stored, err := s.SetSigningKeyCertificate(ctx(t), "es1", "other")
+	must(t, err, "SetSigningKeyCertificate es1")
+	if stored || certificateOf(t, s, "es1") != "cert-es1" {
+		t.Fatalf("a key's certificate was replaced (stored %v)", stored)
+	}
+	stored, err = s.SetSigningKeyCertificate(ctx(t), "rs1", "cert-rs1")
+	must(t, err, "SetSigningKeyCertificate rs1")
+	if !stored || certificateOf(t, s, "rs1") != "cert-rs1" {
+		t.Fatalf("the certificate of a key without one was not stored (stored %v)", stored)
+	}
+	if stored, err = s.SetSigningKeyCertificate(ctx(t), "rs1", "cert-rs1-again"); err != nil || stored ||
+		certificateOf(t, s, "rs1") != "cert-rs1" {
+		t.Fatalf("a second certificate: stored %v, %v; want the first kept", stored, err)
+	}
+	if stored, err = s.SetSigningKeyCertificate(ctx(t), "missing", "cert"); err != nil || stored {
+		t.Fatalf("certificate of a key that does not exist: stored %v, %v", stored, err)
+	}
+}
+
+// testRaceKeyCertificate: replicas starting together each make a
+// certificate for a key an earlier release stored: exactly one stores its
+// own, and that one is the key's certificate.
+func testRaceKeyCertificate(t *testing.T, s *store.Store, _ *clock) {
+	const n = 8
+	must(t, s.AddSigningKeys(ctx(t), sealedKey(s, "rs1", "RS256")), "AddSigningKeys")
+	var winners atomic.Int64
+	var winner atomic.Value
+	errs := race(n, func(i int) error {
+		cert := fmt.Sprintf("cert-%d", i)
+		stored, err := s.SetSigningKeyCertificate(ctx(t), "rs1", cert)
+		if stored {
+			winners.Add(1)
+			winner.Store(cert)
+		}
+		return err
+	})
+	if ok, _ := tally(t, errs, nil); ok != n {
+		t.Fatalf("%d of %d calls succeeded", ok, n)
+	}
+	if got := certificateOf(t, s, "rs1"); winners.Load() != 1 || got != winner.Load() {
+		t.Fatalf("%d calls stored a certificate; the key holds %q, the winner stored %v; want exactly one, the winner's",
+			winners.Load(), got, winner.Load())
 	}
 }
