@@ -2,6 +2,8 @@ package protocol
 
 import (
 	"context"
+	"crypto/sha1"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,13 +82,20 @@ func (k *Keys) encodeJWKS(now time.Time) error {
 	return nil
 }
 
-// encodeKeySet encodes the public keys exactly as zitadel's op.Keys handler
-// does (the same members, and json.Encoder's trailing newline).
+// encodeKeySet encodes the public keys as zitadel's op.Keys handler does
+// (the same members, and json.Encoder's trailing newline), each with its
+// certificate: x5c (standard base64 DER) and x5t (base64url SHA-1
+// thumbprint of the DER), which Entra ID requires (RFC 7517 §4.7, §4.8).
 func encodeKeySet(keys []*signingKey) ([]byte, error) {
 	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, len(keys))}
 	for i, sk := range keys {
 		pub := publicKey{sk}
 		set.Keys[i] = jose.JSONWebKey{KeyID: pub.ID(), Algorithm: string(pub.Algorithm()), Use: pub.Use(), Key: pub.Key()}
+		if sk.cert != nil {
+			thumbprint := sha1.Sum(sk.cert.Raw)
+			set.Keys[i].Certificates = []*x509.Certificate{sk.cert}
+			set.Keys[i].CertificateThumbprintSHA1 = thumbprint[:]
+		}
 	}
 	body, err := json.Marshal(&set)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,10 @@ type signingKey struct {
 	private   crypto.Signer
 	createdAt time.Time
 	retiredAt *time.Time
+	// cert is the key's self-signed certificate, published as x5c and
+	// x5t; nil for a key an earlier release stored until EnsureKey gives
+	// it one.
+	cert *x509.Certificate
 }
 
 func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
@@ -91,21 +96,37 @@ func NewKeys(st *store.Store, seal Sealer, publishFor time.Duration) *Keys {
 	return &Keys{store: st, seal: seal, publishFor: publishFor, Reload: keyRefresh}
 }
 
-// EnsureKey loads the keys and creates the first key of every algorithm
-// that has none (a new database, or one the releases before ES256 and
-// EdDSA wrote). It fails with credential.ErrWrongKey when the stored keys
-// were encrypted with another encryption key.
+// EnsureKey loads the keys, gives a certificate to every key that has
+// none (one an earlier release stored), and creates the first key of every
+// algorithm that has none (a new database, or one the releases before
+// ES256 and EdDSA wrote). It fails with credential.ErrWrongKey when the
+// stored keys were encrypted with another encryption key.
 func (k *Keys) EnsureKey(ctx context.Context) error {
 	if err := k.reload(ctx); err != nil {
 		return err
 	}
 	k.mu.Lock()
 	have := map[jose.SignatureAlgorithm]bool{}
+	var uncertified []*signingKey
 	for _, sk := range k.all {
 		have[sk.alg] = true
+		if sk.cert == nil {
+			uncertified = append(uncertified, sk)
+		}
 	}
 	k.mu.Unlock()
-	added := false
+	changed := len(uncertified) > 0
+	for _, sk := range uncertified {
+		// Replicas starting together race here too: the first certificate
+		// stored is kept, and every replica then loads that one.
+		cert, err := newCertificate(sk.id, sk.private, sk.createdAt)
+		if err != nil {
+			return err
+		}
+		if _, err := k.store.SetSigningKeyCertificate(ctx, sk.id, cert); err != nil {
+			return err
+		}
+	}
 	for _, alg := range SigningAlgorithms {
 		if have[alg] {
 			continue
@@ -119,17 +140,18 @@ func (k *Keys) EnsureKey(ctx context.Context) error {
 		if _, err := k.store.AddFirstSigningKey(ctx, row); err != nil {
 			return err
 		}
-		added = true
+		changed = true
 	}
-	if !added {
+	if !changed {
 		return nil
 	}
 	return k.reload(ctx)
 }
 
-// Load reads and decrypts the stored keys without creating any. It fails
-// with credential.ErrWrongKey when they were encrypted with another
-// encryption key.
+// Load reads and decrypts the stored keys without creating any, nor any
+// certificate (a key an earlier release stored is published without x5c
+// until EnsureKey gives it one). It fails with credential.ErrWrongKey when
+// they were encrypted with another encryption key.
 func (k *Keys) Load(ctx context.Context) error { return k.reload(ctx) }
 
 // Rotate creates a new key for every algorithm, each published at once and
@@ -154,7 +176,8 @@ func (k *Keys) Rotate(ctx context.Context) ([]KeyInfo, error) {
 	return out, k.reload(ctx)
 }
 
-// newKey generates a signing key of alg, sealed for storage.
+// newKey generates a signing key of alg, sealed for storage, with its
+// certificate.
 func (k *Keys) newKey(alg jose.SignatureAlgorithm) (*store.SigningKey, error) {
 	kind := keyKinds[alg]
 	priv, err := kind.generate()
@@ -165,12 +188,19 @@ func (k *Keys) newKey(alg jose.SignatureAlgorithm) (*store.SigningKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s signing key: %w", alg, err)
 	}
+	// rand.Text is base32: the id is also base64url-safe, as Entra asks.
 	id := rand.Text()[:16]
+	now := k.store.Now()
+	cert, err := newCertificate(id, priv, now)
+	if err != nil {
+		return nil, err
+	}
 	return &store.SigningKey{
-		ID:         id,
-		Algorithm:  string(alg),
-		PrivateKey: k.seal.Seal(der, SigningKeyAD(id)),
-		CreatedAt:  k.store.Now(),
+		ID:          id,
+		Algorithm:   string(alg),
+		PrivateKey:  k.seal.Seal(der, SigningKeyAD(id)),
+		CreatedAt:   now,
+		Certificate: cert,
 	}, nil
 }
 
@@ -243,7 +273,13 @@ func (k *Keys) open(r store.SigningKey) (*signingKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s key: %w", alg, err)
 	}
-	return &signingKey{id: r.ID, alg: alg, private: priv, createdAt: r.CreatedAt, retiredAt: r.RetiredAt}, nil
+	sk := &signingKey{id: r.ID, alg: alg, private: priv, createdAt: r.CreatedAt, retiredAt: r.RetiredAt}
+	if r.Certificate != "" {
+		if sk.cert, err = parseCertificate(r.Certificate, priv.Public()); err != nil {
+			return nil, err
+		}
+	}
+	return sk, nil
 }
 
 // activeKey is the key of alg that signs now: the newest one published for
