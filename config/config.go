@@ -123,7 +123,9 @@ type Tokens struct {
 	SigningAlgorithm string `yaml:"signing_algorithm"`
 	// KeyActivationDelay is how long a key made by `otpgate keys rotate` is
 	// published before it signs, so relying parties that cache the key set
-	// know it first (default 2m; env OTPGATE_TOKENS_KEY_ACTIVATION_DELAY).
+	// know it first: Entra ID caches it for about a day, so the default is
+	// 48h, at most 168h; the first key of an algorithm signs at once (env
+	// OTPGATE_TOKENS_KEY_ACTIVATION_DELAY).
 	KeyActivationDelay Duration `yaml:"key_activation_delay"`
 }
 
@@ -355,7 +357,7 @@ func Default() *Config {
 			RefreshTokenLifetime: Duration{720 * time.Hour},
 			RefreshReuseInterval: Duration{5 * time.Second},
 			SigningAlgorithm:     "RS256",
-			KeyActivationDelay:   Duration{2 * time.Minute},
+			KeyActivationDelay:   Duration{48 * time.Hour},
 		},
 		MFA: MFA{Required: mfaPerUser, IssuerLabel: "otpgate", ResetLinkLifetime: Duration{15 * time.Minute},
 			ResetMailsPerHour: 3},

@@ -30,6 +30,7 @@ func TestDefault(t *testing.T) {
 		{"login.session_idle_timeout", c.Login.SessionIdleTimeout.Duration, 30 * time.Minute},
 		{"tokens.refresh_reuse_interval", c.Tokens.RefreshReuseInterval.Duration, 5 * time.Second},
 		{"tokens.signing_algorithm", c.Tokens.SigningAlgorithm, "RS256"},
+		{"tokens.key_activation_delay", c.Tokens.KeyActivationDelay.Duration, 48 * time.Hour},
 		{"mfa.required", c.MFA.Required, "per_user"},
 		{"cors.allowed_origins", len(c.CORS.AllowedOrigins), 0},
 		{"clients", len(c.Clients), 0},

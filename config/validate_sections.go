@@ -53,8 +53,8 @@ func (t Tokens) validate(p *problems) {
 		p.add("tokens.signing_algorithm", "must be %s (got %q); a client chooses ES256 or EdDSA with its id_token_signed_response_alg",
 			signingRS256, t.SigningAlgorithm)
 	}
-	if d := t.KeyActivationDelay.Duration; d < 0 || d > time.Hour {
-		p.add("tokens.key_activation_delay", "must be between 0 and 1h")
+	if d := t.KeyActivationDelay.Duration; d < 0 || d > 7*24*time.Hour {
+		p.add("tokens.key_activation_delay", "must be between 0 and 168h")
 	}
 	if d := t.RefreshReuseInterval.Duration; d < 0 || d > time.Minute {
 		p.add("tokens.refresh_reuse_interval", "must be between 0 (off) and 1m")

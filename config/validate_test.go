@@ -42,6 +42,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c.Login.MinPasswordLength = 6
 	c.Tokens.AccessTokenLifetime = config.Duration{Duration: -time.Minute}
 	c.Tokens.SigningAlgorithm = "HS256"
+	c.Tokens.KeyActivationDelay = config.Duration{Duration: 169 * time.Hour}
 	c.CORS.AllowedOrigins = []string{"https://ok.example.com", "*", "https://app.example.com/path"}
 	c.MFA.Required = "sometimes"
 	c.Mail = config.Mail{SMTPHost: "smtp.example.com", SMTPPort: 0, Security: "ssl"}
@@ -66,6 +67,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"login.min_password_length: must be between 8 and 128 (got 6)",
 		"tokens.access_token_lifetime: must be greater than 0",
 		`tokens.signing_algorithm: must be RS256 (got "HS256")`,
+		"tokens.key_activation_delay: must be between 0 and 168h",
 		"cors.allowed_origins[1]: must not be \"*\"",
 		"cors.allowed_origins[2]: must be scheme://host[:port]",
 		`mfa.required: must be one of always, per_user, per_client (got "sometimes")`,

@@ -75,8 +75,9 @@ type Keys struct {
 	// than any token signed with it can live.
 	publishFor time.Duration
 	// Activation is how long a new key is published before it signs, so
-	// relying parties that cache the key set (commonly for a minute) know
-	// it before they meet it. The first key of an algorithm signs at once.
+	// relying parties that cache the key set (commonly for a minute, Entra
+	// ID for about a day) know it before they meet it. The first key of an
+	// algorithm signs at once.
 	Activation time.Duration
 	// Reload is how often the key set is read again, so that a rotation
 	// by another replica or the CLI is seen; NewKeys sets keyRefresh.

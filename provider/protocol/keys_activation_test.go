@@ -9,13 +9,24 @@ import (
 
 // TestKeyActivation: a rotated key of every algorithm is published at once
 // but signs only after the activation delay, so relying parties that cache
-// the key set know it before they meet it; the first keys sign at once.
+// the key set know it before they meet it; the first keys sign at once,
+// with a short delay and with the default two days (Entra ID caches the
+// key set for about a day).
 func TestKeyActivation(t *testing.T) {
 	t.Parallel()
+	for _, delay := range []time.Duration{2 * time.Minute, 48 * time.Hour} {
+		t.Run(delay.String(), func(t *testing.T) {
+			t.Parallel()
+			testKeyActivation(t, delay)
+		})
+	}
+}
+
+func testKeyActivation(t *testing.T, delay time.Duration) {
 	st, advance := keysTestStore(t)
 	ctx := context.Background()
-	k := NewKeys(st, keysTestSealer(t, 1), time.Hour)
-	k.Activation = 2 * time.Minute
+	k := NewKeys(st, keysTestSealer(t, 1), time.Hour+delay)
+	k.Activation = delay
 	if err := k.EnsureKey(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +45,7 @@ func TestKeyActivation(t *testing.T) {
 			t.Fatalf("%s: signing with %s right after rotation, want the old key %s", alg, got, first[alg])
 		}
 	}
-	advance(2*time.Minute - time.Second)
+	advance(delay - time.Second)
 	for _, alg := range SigningAlgorithms {
 		if got := keysTestSigningID(t, k, alg); got != first[alg] {
 			t.Fatalf("the new %s key signs before the delay: %s", alg, got)
