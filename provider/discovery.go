@@ -30,11 +30,18 @@ type discoveryDocument struct {
 // newDiscovery builds the discovery document, corrected to advertise only
 // what otpgate really offers: the code flow, S256 PKCE, the code and
 // refresh grants, and no device or JWT-bearer grant.
+//
+// The id_token response type and the form_post response mode are Entra
+// ID's external authentication method (its request is an id_token form
+// post, and it refuses a provider whose discovery does not list them).
+// Only Entra clients are answered that way: every other client's
+// ResponseTypes stays code, and the authorize guard refuses any other
+// response type or mode for it, whatever this document says.
 func newDiscovery(p *op.Provider, st *protocol.Storage, issuer string) discoveryDocument {
 	ctx := op.ContextWithIssuer(context.Background(), issuer)
 	d := op.CreateDiscoveryConfig(ctx, p, st)
-	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
-	d.ResponseModesSupported = []string{"query"}
+	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode), string(oidc.ResponseTypeIDTokenOnly)}
+	d.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFormPost)}
 	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 	d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
 	d.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}

@@ -56,8 +56,9 @@ func wantHeaders(t *testing.T, what string, rec *httptest.ResponseRecorder, cach
 // TestDiscoveryIsTheDocumentItWas: discovery, now encoded once at
 // start-up, holds what the per-request document held before (its copy in
 // testdata), except for the signing algorithms, which now list ES256 and
-// EdDSA besides RS256, and the claims, which now list given_name and
-// family_name; its headers are the same, for GET and HEAD.
+// EdDSA besides RS256, the claims, which now list given_name and
+// family_name, and the response types and modes, which now list Entra ID's
+// id_token and form_post; its headers are the same, for GET and HEAD.
 func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.CORSOrigins = []string{"https://spa.example"} })
@@ -70,6 +71,8 @@ func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	claims := want["claims_supported"].([]any)
 	at := slices.Index(claims, any("name")) + 1
 	want["claims_supported"] = slices.Insert(claims, at, any("given_name"), any("family_name"))
+	want["response_types_supported"] = []any{"code", "id_token"}
+	want["response_modes_supported"] = []any{"query", "form_post"}
 
 	origin := http.Header{"Origin": {"https://spa.example"}}
 	rec := h.serve(http.MethodGet, oidc.DiscoveryEndpoint, origin)

@@ -284,7 +284,9 @@ func TestOnlyTheCodeFlow(t *testing.T) {
 			t.Errorf("response_type=%q: status %d location %q step %q", rt, p.Status, p.Location, p.Step())
 		}
 	}
-	// Discovery advertises only what is offered.
+	// Discovery advertises only what is offered: the code flow, and Entra
+	// ID's id_token form post (for Entra clients only; see
+	// TestOrdinaryClientsRefuseEntrasIDToken).
 	resp, err := http.Get(h.issuer + "/.well-known/openid-configuration")
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +296,7 @@ func TestOnlyTheCodeFlow(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(d.ResponseTypesSupported, ",") != "code" || len(d.CodeChallengeMethodsSupported) != 1 ||
+	if strings.Join(d.ResponseTypesSupported, ",") != "code,id_token" || len(d.CodeChallengeMethodsSupported) != 1 ||
 		d.CodeChallengeMethodsSupported[0] != oidc.CodeChallengeMethodS256 || d.DeviceAuthorizationEndpoint != "" {
 		t.Fatalf("discovery: response types %v, PKCE %v, device %q", d.ResponseTypesSupported, d.CodeChallengeMethodsSupported, d.DeviceAuthorizationEndpoint)
 	}
