@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/otpgate/otpgate/provider/store"
+	"github.com/otpgate/otpgate/provider/store/storetest"
 )
 
 // x5cKey is one published key as Entra ID reads it.
@@ -139,8 +141,27 @@ func TestJWKSCertificatesOfNewKeys(t *testing.T) {
 // writes nothing.
 func TestJWKSCertificatesOfUpgradedKeys(t *testing.T) {
 	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		st, advance := keysTestStore(t)
+		testCertificatesOfUpgradedKeys(t, st, advance)
+	})
+	// The replicas' race is a race of database sessions: run it on
+	// PostgreSQL too when one is given.
+	if dsn := os.Getenv("OTPGATE_TEST_POSTGRES_DSN"); dsn != "" {
+		t.Run("postgres", func(t *testing.T) {
+			t.Parallel()
+			st := storetest.OpenPostgres(t, dsn)
+			now := time.Unix(1_700_000_000, 0).UTC()
+			var mu sync.Mutex
+			st.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			testCertificatesOfUpgradedKeys(t, st, func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) })
+		})
+	}
+}
+
+func testCertificatesOfUpgradedKeys(t *testing.T, st *store.Store, advance func(time.Duration)) {
 	ctx := context.Background()
-	st, advance := keysTestStore(t)
 	seal := keysTestSealer(t, 1)
 	for _, id := range []string{"OLDRSAKEYRETIRED", "OLDRSAKEYACTIVE2"} {
 		priv, err := rsa.GenerateKey(rand.Reader, 2048)
