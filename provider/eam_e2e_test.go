@@ -258,3 +258,38 @@ func newEntraAuthority(t *testing.T, fe *fakeentra.Authority, now func() time.Ti
 	}
 	return a
 }
+
+func TestEntraEAMExpiredFlowAnswersAccessDenied(t *testing.T) {
+	e := newEntraHarness(t, false)
+	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "dee", Password: "correct-horse-battery", Answer: "blue"}, true)
+	oid := fakeentra.NewGUID()
+	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	p := e.post(b, fakeentra.FormRequest("entra-eam", e.hint(oid, "dee")))
+	p, secret := e.enroll(b, p)
+	answer(t, p)
+	e.clock.Advance(30 * time.Second)
+	form := fakeentra.FormRequest("entra-eam", e.hint(oid, "dee"))
+	p = e.post(b, form)
+	if p.Step() != "otp" {
+		t.Fatalf("step %q, want otp", p.Step())
+	}
+	_, fields, err := p.Form(nil)
+	if err != nil || fields.Get("authRequestID") == "" {
+		t.Fatalf("otp form: %v %v", fields, err)
+	}
+	// The person comes back after the flow's lifetime: Entra is answered.
+	e.clock.Advance(16 * time.Minute)
+	p = b.submit(p, map[string]string{"code": e.passcode(t, secret)})
+	_, got := answer(t, p)
+	if got.Get("error") != "access_denied" || got.Get("state") != form.Get("state") || got.Get("id_token") != "" {
+		t.Fatalf("expired flow answered %v, want access_denied with the state", got)
+	}
+	// Another browser with the flow's id gets a page, never an answer.
+	other := newBrowser(t)
+	if p := other.get(e.issuer + "/login/otp?authRequestID=" + url.QueryEscape(fields.Get("authRequestID"))); p.Step() != "error" {
+		t.Fatal("a browser without the flow got an answer to post")
+	}
+}

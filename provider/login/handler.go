@@ -2,6 +2,7 @@ package login
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -71,6 +72,7 @@ func (h *Handler) Mount(parent *echo.Group) {
 			return web.NewPageError(http.StatusForbidden, templates.MsgCSRF, nil)
 		},
 	}, "csrf", 2*time.Hour)))
+	g.Use(h.answerFlowErrors)
 	limit := h.limiter()
 	g.GET("/login/next", h.dispatch)
 	g.GET("/login/password", h.passwordPage)
@@ -176,6 +178,21 @@ func (h *Handler) show(c echo.Context, j *signin.Journey) error {
 		return h.showLocked(c, j)
 	}
 	return c.Redirect(http.StatusFound, stepURL(j.Next(), j.Flow.ID))
+}
+
+// answerFlowErrors answers a flow error meant for the relying party
+// (signin.FlowError.Answer: an expired Entra flow of this browser) with
+// access_denied posted back, instead of an error page.
+func (h *Handler) answerFlowErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		var fe *signin.FlowError
+		if err == nil || !errors.As(err, &fe) || fe.Answer == nil {
+			return err
+		}
+		h.cfg.AuthError(c.Response(), c.Request(), fe.Answer, oidc.ErrAccessDenied().WithDescription("the sign-in expired"))
+		return nil
+	}
 }
 
 // expect is expectAt for the flow the request names.

@@ -60,6 +60,10 @@ type FlowError struct {
 	// browser's own flow only (another browser's request is not shown to
 	// this one); nil when starting again would not ask for the same thing.
 	Restart *store.FlowRequest
+	// Answer is the flow to answer the relying party about, by form post,
+	// instead of showing a page: an Entra flow of this browser that
+	// expired (Entra waits for an answer; a page here strands the person).
+	Answer *store.Flow
 }
 
 func (e *FlowError) Error() string { return e.Err.Error() }
@@ -69,6 +73,10 @@ func (e *FlowError) Unwrap() error { return e.Err }
 // one f is bound to, and the request can be repeated as it was.
 func flowError(err error, f *store.Flow, browser string) *FlowError {
 	fe := &FlowError{Err: err, ClientID: f.ClientID, RedirectURI: f.RedirectURI}
+	own := f.BrowserHash != "" && f.BrowserHash == browser
+	if own && errors.Is(err, ErrExpired) && f.ResponseMode == "form_post" {
+		fe.Answer = f
+	}
 	if f.BrowserHash != "" && f.BrowserHash == browser && f.EssentialACR == "" && f.IDTokenHintSubject == "" {
 		r := f.FlowRequest
 		fe.Restart = &r
