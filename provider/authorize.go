@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -30,7 +31,7 @@ import (
 //
 // An Entra client's requests (an external authentication method) are
 // answered by eam, never by the library.
-func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *slog.Logger,
+func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *slog.Logger, issuer string,
 	eam func(echo.Context, *store.Client) error, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -70,6 +71,20 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 			}
 			return pe
 		}
+		var named string
+		if cl.Mode == store.ModeSecondFactor {
+			// A factor-only client names the user: by a request object
+			// signed with its own keys, or, when trusted to, by login_hint.
+			if named, err = factorOnlyUser(req, cl, issuer, st.Now()); err != nil {
+				log.InfoContext(req.Context(), "authorize refused: factor-only request names no user", "client_id", cl.ID, "err", err)
+				op.AuthRequestError(c.Response(), req, errorTarget{redirect: redirect, state: req.Form.Get("state")},
+					oidc.ErrInvalidRequest().WithDescription("%s", err.Error()), a)
+				return nil
+			}
+			req.Form.Del("request")
+			req.Form.Set("login_hint", named)
+			requestObject = false
+		}
 		if requestObject {
 			return next(c)
 		}
@@ -79,6 +94,9 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 			return nil
 		}
 		ctx := protocol.WithBrowser(req.Context(), cookies.EnsureBrowser(c))
+		if named != "" {
+			ctx = protocol.WithNamedUser(ctx, named)
+		}
 		if claims := req.Form.Get("claims"); claims != "" {
 			ctx = protocol.WithClaimsParameter(ctx, claims)
 		}
@@ -191,4 +209,27 @@ func (s codeStored) SaveAuthCode(ctx context.Context, id, code string) error {
 		return nil
 	}
 	return s.Storage.SaveAuthCode(ctx, id, code)
+}
+
+// factorOnlyUser is the username a factor-only client's request names:
+// the login_hint of a request object signed with a key the client
+// registered, or, for a client trusted with plain hints, the login_hint.
+func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, now time.Time) (string, error) {
+	if req.Form.Get("request_uri") != "" {
+		return "", errors.New("request_uri is not supported; send the request object by value (request)")
+	}
+	if raw := req.Form.Get("request"); raw != "" {
+		if cl.JWKS == "" {
+			return "", errors.New("this client registered no keys for request objects")
+		}
+		ro, err := protocol.VerifyRequestObject(raw, cl.ID, cl.JWKS, issuer, now)
+		if err != nil {
+			return "", err
+		}
+		return ro.LoginHint, nil
+	}
+	if cl.TrustLoginHint && req.Form.Get("login_hint") != "" {
+		return req.Form.Get("login_hint"), nil
+	}
+	return "", errors.New("name the user with a signed request object carrying login_hint")
 }

@@ -57,8 +57,9 @@ func wantHeaders(t *testing.T, what string, rec *httptest.ResponseRecorder, cach
 // start-up, holds what the per-request document held before (its copy in
 // testdata), except for the signing algorithms, which now list ES256 and
 // EdDSA besides RS256, the claims, which now list given_name and
-// family_name, and the response types and modes, which now list Entra ID's
-// id_token and form_post; its headers are the same, for GET and HEAD.
+// family_name, the response types and modes, which now list Entra ID's
+// id_token and form_post, and the acr values, which now list the
+// factor-only class; its headers are the same, for GET and HEAD.
 func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.CORSOrigins = []string{"https://spa.example"} })
@@ -73,6 +74,7 @@ func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	want["claims_supported"] = slices.Insert(claims, at, any("given_name"), any("family_name"))
 	want["response_types_supported"] = []any{"code", "id_token"}
 	want["response_modes_supported"] = []any{"query", "form_post"}
+	want["acr_values_supported"] = []any{"urn:otpgate:acr:password", "urn:otpgate:acr:second-factor", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
 
 	origin := http.Header{"Origin": {"https://spa.example"}}
 	rec := h.serve(http.MethodGet, oidc.DiscoveryEndpoint, origin)

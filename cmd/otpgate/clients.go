@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -63,12 +64,24 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	entraApp := fs.String("entra-app-id", "", "with --entra-eam: the application (client) id of the Entra app registration")
 	var tenants listFlag
 	fs.Var(&tenants, "entra-tenant", "with --entra-eam: a directory (tenant) id allowed to use it (repeatable)")
+	factorOnly := fs.Bool("second-factor-only", false, "a factor-only client: it checks the first factor itself and names the user; otpgate asks the passcode only")
+	trustHint := fs.Bool("trust-login-hint", false, "with --second-factor-only: a plain login_hint names the user (without a signed request object)")
+	jwksFile := fs.String("jwks-file", "", "with --second-factor-only: the client's public keys (a JSON Web Key Set file), which sign its request objects")
 	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
+	var jwks string
+	if *jwksFile != "" {
+		b, err := os.ReadFile(*jwksFile)
+		if err != nil {
+			return fmt.Errorf("%s: --jwks-file: %w", cmd, err)
+		}
+		jwks = string(b)
+	}
 	nc := admin.NewClient{ID: *id, Name: *name, RedirectURIs: redirects.values, PostLogoutURIs: logouts.values,
 		Secret: *secret, Public: *public, RequireMFA: *requireMFA, IDTokenAlg: *idTokenAlg,
-		EntraEAM: *entraEAM, EntraAppID: *entraApp, EntraTenants: tenants.values}
+		EntraEAM: *entraEAM, EntraAppID: *entraApp, EntraTenants: tenants.values,
+		SecondFactorOnly: *factorOnly, TrustLoginHint: *trustHint, JWKS: jwks}
 	if err := nc.Check(config.CheckRedirectURI); err != nil {
 		return adminError(cmd, *id, err)
 	}

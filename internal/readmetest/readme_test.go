@@ -96,6 +96,10 @@ var readmeCommands = []readmeCommand{
 	{command: "otpgate client add --id contoso-eam --entra-eam --entra-app-id 00000000-0000-0000-0000-000000000001 --entra-tenant 00000000-0000-0000-0000-000000000002", do: run, needsData: true},
 	{command: "otpgate user link demo --entra-tenant 00000000-0000-0000-0000-000000000002 --entra-oid 00000000-0000-0000-0000-00000000000a", do: run, needsData: true},
 
+	// Factor-only OpenID Connect.
+	{command: "otpgate client add --id okta --redirect-uri https://example.okta.com/oauth2/v1/authorize/callback --second-factor-only --jwks-file okta-public-keys.json",
+		do: notRun, why: "needs the caller's public key set, a file the reader exports from their identity provider; cmd/otpgate's TestFactorOnlyCLI runs the same flags with a generated one"},
+
 	// Deployment.
 	{command: "openssl rand -base64 32 > /etc/otpgate/encryption.key && chmod 600 /etc/otpgate/encryption.key", do: notRun,
 		why: "writes the production key into /etc/otpgate: root, on the machine being deployed"},

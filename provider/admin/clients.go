@@ -33,6 +33,14 @@ type NewClient struct {
 	EntraEAM     bool
 	EntraAppID   string
 	EntraTenants []string
+	// SecondFactorOnly registers a factor-only client: it performed the
+	// first factor itself and names the user, by a request object signed
+	// with a key of JWKS (its public key set, JSON) or, with
+	// TrustLoginHint, by a plain login_hint; otpgate asks the passcode
+	// only.
+	SecondFactorOnly bool
+	TrustLoginHint   bool
+	JWKS             string
 }
 
 // AddedClient is a registered client and, when one was generated, its
@@ -86,8 +94,14 @@ func (s *Service) Clients(ctx context.Context) ([]store.Client, error) {
 
 // ClientKind is "public" or "confidential".
 func ClientKind(cl *store.Client) string {
-	if cl.Mode == store.ModeEntraEAM {
+	switch cl.Mode {
+	case store.ModeEntraEAM:
 		return "entra-eam"
+	case store.ModeSecondFactor:
+		if cl.Public {
+			return "second-factor-only public"
+		}
+		return "second-factor-only confidential"
 	}
 	if cl.Public {
 		return "public"
@@ -116,6 +130,9 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 		for _, t := range nc.EntraTenants {
 			row.EntraTenants = append(row.EntraTenants, strings.ToLower(t))
 		}
+	}
+	if nc.SecondFactorOnly {
+		row.Mode, row.TrustLoginHint, row.JWKS, row.RequireMFA = store.ModeSecondFactor, nc.TrustLoginHint, nc.JWKS, true
 	}
 	out := &AddedClient{Client: row}
 	if !nc.Public && !nc.EntraEAM {

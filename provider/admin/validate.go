@@ -102,6 +102,17 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 		return invalid("id", "id is required (1-64 of A-Z a-z 0-9 . _ -)")
 	case nc.EntraAppID != "" || len(nc.EntraTenants) > 0:
 		return invalid("entra-eam", "entra-eam is required with entra-app-id and entra-tenant")
+	case !nc.SecondFactorOnly && (nc.TrustLoginHint || nc.JWKS != ""):
+		return invalid("second-factor-only", "second-factor-only is required with trust-login-hint and jwks-file")
+	case nc.SecondFactorOnly && !nc.TrustLoginHint && nc.JWKS == "":
+		return invalid("jwks-file", "jwks-file is required for a second-factor-only client (its public keys, which sign the request objects naming the user), unless it is trusted with trust-login-hint")
+	}
+	if nc.JWKS != "" {
+		if err := protocol.CheckClientKeys(nc.JWKS); err != nil {
+			return invalid("jwks-file", "jwks-file: "+err.Error())
+		}
+	}
+	switch {
 	case len(nc.RedirectURIs) == 0:
 		return invalid("redirect-uri", "at least one redirect-uri is required")
 	case nc.Public && nc.Secret != "":

@@ -54,6 +54,15 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if req.ResponseType != oidc.ResponseTypeCode {
 		return nil, oidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")
 	}
+	var named *store.User
+	if c.Mode == store.ModeSecondFactor {
+		// The user was named by the caller (verified before the library:
+		// a signed request object, or a trusted login_hint); a plain
+		// login_hint never reaches here as a name.
+		if named, err = s.namedUser(ctx); err != nil {
+			return nil, err
+		}
+	}
 	now := s.store.Now()
 	f := &store.Flow{
 		ID: newID(),
@@ -77,6 +86,9 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		FlowProgress: store.FlowProgress{AMR: store.StringList{}, BrowserHash: browserOf(ctx)},
 		CreatedAt:    now,
 		ExpiresAt:    now.Add(s.life.Flow),
+	}
+	if named != nil {
+		f.UserID, f.FirstFactor = named.ID, store.FirstFactorCaller
 	}
 	if req.MaxAge != nil {
 		v := int64(*req.MaxAge)
@@ -155,3 +167,30 @@ func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 // recognised, and a database hiccup here must not turn a completed
 // exchange into an error whose retry would look like a replay.
 func (s *Storage) DeleteAuthRequest(context.Context, string) error { return nil }
+
+type namedKey struct{}
+
+// WithNamedUser carries the username a factor-only client's request
+// named, once verified (a signed request object, or a trusted
+// login_hint): CreateAuthRequest binds the new flow to that account.
+func WithNamedUser(ctx context.Context, username string) context.Context {
+	return context.WithValue(ctx, namedKey{}, username)
+}
+
+// namedUser is the enabled account a factor-only request named; the
+// request is refused (access_denied) when it names none.
+func (s *Storage) namedUser(ctx context.Context) (*store.User, error) {
+	name, _ := ctx.Value(namedKey{}).(string)
+	if name == "" {
+		return nil, oidc.ErrInvalidRequest().WithDescription("this client must name the user")
+	}
+	u, err := s.store.UserByUsername(ctx, name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
+		return nil, oidc.ErrAccessDenied().WithDescription("the named user cannot sign in")
+	}
+	if err != nil {
+		noteFault(ctx, err)
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	return u, nil
+}

@@ -30,6 +30,11 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 	if u != nil {
 		// Loaded before the tokens were committed: no database read now.
 		fillUserinfo(info, u, scopes)
+		if r, ok := req.(authRequest); ok && r.f.FirstFactor == store.FirstFactorCaller {
+			// The caller named the user: it checks the answer names the
+			// same one, whatever the scopes.
+			info.PreferredUsername = u.Username
+		}
 	} else if err := s.setUserinfo(ctx, info, req.GetSubject(), scopes); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ const (
 const ACRSecondFactor = "urn:otpgate:acr:second-factor"
 
 // SupportedACRs lists the acr values, weakest first.
-var SupportedACRs = []string{ACRPassword, ACRMFA}
+var SupportedACRs = []string{ACRPassword, ACRSecondFactor, ACRMFA}
 
 // MFA policies (configuration mfa.required).
 const (

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// TestFactorOnlyCLI registers factor-only clients: with the public keys
+// that sign their request objects, or trusted with plain login hints.
+func TestFactorOnlyCLI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	public := write("public.json", jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1"}}})
+	private := write("private.json", jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key, KeyID: "k1"}}})
+
+	out := mustRun(t, "--data", dir, "client", "add", "--id", "okta", "--redirect-uri", "https://okta.example.com/cb",
+		"--second-factor-only", "--jwks-file", public)
+	if !strings.Contains(out, "created second-factor-only confidential client okta") || !strings.Contains(out, "client secret") {
+		t.Errorf("client add --second-factor-only: %q", out)
+	}
+	out = mustRun(t, "--data", dir, "client", "add", "--id", "kc", "--redirect-uri", "https://kc.example.com/cb",
+		"--second-factor-only", "--trust-login-hint")
+	if !strings.Contains(out, "created second-factor-only confidential client kc") {
+		t.Errorf("client add --trust-login-hint: %q", out)
+	}
+	add := func(args ...string) []string {
+		return append([]string{"--data", dir, "client", "add", "--redirect-uri", "https://x.example.com/cb"}, args...)
+	}
+	mustFail(t, "", add("--id", "a1", "--second-factor-only"), "--jwks-file is required")
+	mustFail(t, "", add("--id", "a2", "--second-factor-only", "--jwks-file", private), "private key")
+	mustFail(t, "", add("--id", "a3", "--trust-login-hint"), "--second-factor-only is required")
+	mustFail(t, "", add("--id", "a4", "--second-factor-only", "--jwks-file", filepath.Join(dir, "missing.json")), "--jwks-file")
+}
