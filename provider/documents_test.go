@@ -59,7 +59,8 @@ func wantHeaders(t *testing.T, what string, rec *httptest.ResponseRecorder, cach
 // EdDSA besides RS256, the claims, which now list given_name and
 // family_name, the response types and modes, which now list Entra ID's
 // id_token and form_post, and the acr values, which now list the
-// factor-only class; its headers are the same, for GET and HEAD.
+// factor-only class, and the client authentication methods, which now
+// list private_key_jwt (factor-only clients without a secret); its headers are the same, for GET and HEAD.
 func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.CORSOrigins = []string{"https://spa.example"} })
@@ -74,6 +75,11 @@ func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	want["claims_supported"] = slices.Insert(claims, at, any("given_name"), any("family_name"))
 	want["response_types_supported"] = []any{"code", "id_token"}
 	want["response_modes_supported"] = []any{"query", "form_post"}
+	for _, k := range []string{"token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported",
+		"introspection_endpoint_auth_methods_supported"} {
+		want[k] = append(want[k].([]any), "private_key_jwt")
+	}
+	want["token_endpoint_auth_signing_alg_values_supported"] = []any{"RS256"}
 	want["acr_values_supported"] = []any{"urn:otpgate:acr:password", "urn:otpgate:acr:second-factor", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
 
 	origin := http.Header{"Origin": {"https://spa.example"}}

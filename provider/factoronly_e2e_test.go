@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -161,5 +163,100 @@ func TestFactorOnlyRefusals(t *testing.T) {
 	p := b.get(authURL(trusted, nonce, "", rp.WithURLParam("login_hint", "ada")))
 	if p.Step() != "enroll" {
 		t.Fatalf("trusted login_hint: step %q, want enroll", p.Step())
+	}
+}
+
+// assertion is a client assertion (private_key_jwt) of client signed with key.
+func (f *factorHarness) assertion(t *testing.T, key *rsa.PrivateKey, client string, claims map[string]any) string {
+	t.Helper()
+	now := f.store.Now()
+	base := map[string]any{"iss": client, "sub": client, "aud": f.issuer, "iat": now.Unix(),
+		"exp": now.Add(time.Minute).Unix(), "jti": rand.Text()}
+	for k, v := range claims {
+		base[k] = v
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := jwt.Signed(signer).Claims(base).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// tokenRequest posts a token request and returns the status and JSON body.
+func (f *factorHarness) tokenRequest(t *testing.T, form url.Values) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.PostForm(f.issuer+"/oauth/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestFactorOnlyPrivateKeyJWT(t *testing.T) {
+	f := newFactorHarness(t)
+	f.addUser("ada", "correct-horse-battery", "blue")
+	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &store.Client{ID: "pkj", RedirectURIs: store.StringList{rpRedirect}, PostLogoutRedirectURIs: store.StringList{},
+		EntraTenants: store.StringList{}, Mode: store.ModeSecondFactor, JWKS: string(set), RequireMFA: true}
+	if err := f.store.CreateClient(context.Background(), cl); err != nil {
+		t.Fatal(err)
+	}
+	nonce := "n-pkj"
+	app := f.relyingParty("pkj", "", &nonce)
+	b := newBrowser(t)
+	p := b.get(authURL(app, nonce, "", rp.WithURLParam("request",
+		f.requestObject(t, f.key, map[string]any{"login_hint": "ada", "iss": "pkj", "client_id": "pkj"}))))
+	p, _ = f.enroll(b, p)
+	code := p.code(t)
+	exchange := func(assertion string, extra ...string) (int, map[string]any) {
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpRedirect},
+			"client_assertion_type": {oidc.ClientAssertionTypeJWTAssertion}, "client_assertion": {assertion}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			form.Set(extra[i], extra[i+1])
+		}
+		return f.tokenRequest(t, form)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Refused assertions issue nothing (and do not burn the code).
+	for name, a := range map[string]string{
+		"another key":        f.assertion(t, other, "pkj", nil),
+		"another audience":   f.assertion(t, f.key, "pkj", map[string]any{"aud": "https://elsewhere.example"}),
+		"expired":            f.assertion(t, f.key, "pkj", map[string]any{"exp": f.store.Now().Add(-time.Minute).Unix()}),
+		"sub not the client": f.assertion(t, f.key, "pkj", map[string]any{"sub": "ada"}),
+	} {
+		if status, out := exchange(a); status == http.StatusOK || out["id_token"] != nil {
+			t.Fatalf("%s: token issued (%d %v)", name, status, out)
+		}
+	}
+	// Its own assertion redeems the code, once.
+	status, out := exchange(f.assertion(t, f.key, "pkj", nil))
+	if status != http.StatusOK || out["id_token"] == nil {
+		t.Fatalf("private_key_jwt exchange: %d %v", status, out)
+	}
+	if status, _ := exchange(f.assertion(t, f.key, "pkj", nil)); status == http.StatusOK {
+		t.Fatal("a code was redeemed twice")
+	}
+	// A client with a secret cannot use an assertion.
+	if status, _ := f.tokenRequest(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpRedirect},
+		"client_assertion_type": {oidc.ClientAssertionTypeJWTAssertion}, "client_assertion": {f.assertion(t, f.key, "idp", nil)}}); status != http.StatusUnauthorized {
+		t.Fatalf("assertion of a secret client: status %d, want 401", status)
+	}
+	// The JWT profile grant stays refused, even with a key the client registered.
+	if status, out := f.tokenRequest(t, url.Values{"grant_type": {string(oidc.GrantTypeBearer)},
+		"assertion": {f.assertion(t, f.key, "pkj", map[string]any{"sub": "ada"})}, "scope": {"openid"}}); status == http.StatusOK {
+		t.Fatalf("JWT profile grant answered %d %v", status, out)
 	}
 }

@@ -203,6 +203,7 @@ func (w *wiring) protocol() error {
 		DefaultLogoutRedirectURI: o.Issuer + "/logged-out",
 		CodeMethodS256:           true,
 		AuthMethodPost:           true,
+		AuthMethodPrivateKeyJWT:  true,
 		GrantTypeRefreshToken:    true,
 		SupportedUILocales:       []language.Tag{language.English, language.Japanese},
 	}

@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"net/url"
 
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/labstack/echo/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
@@ -46,9 +49,9 @@ func tokenRequestGuard(st *store.Store, next echo.HandlerFunc) echo.HandlerFunc 
 		if err := req.ParseForm(); err != nil {
 			return next(c) // the library answers invalid_request
 		}
-		if req.PostForm.Has("client_assertion") || req.PostForm.Has("client_assertion_type") {
+		if (req.PostForm.Has("client_assertion") || req.PostForm.Has("client_assertion_type")) && !assertionAllowed(req, st) {
 			return c.JSON(http.StatusUnauthorized, map[string]string{"error": "invalid_client",
-				"error_description": "client assertions are not supported; use client_secret_basic or client_secret_post"})
+				"error_description": "client assertions are accepted only from clients registered for private_key_jwt"})
 		}
 		grant := req.PostForm.Get("grant_type")
 		if grant == "authorization_code" || grant == "refresh_token" {
@@ -92,10 +95,50 @@ func notFoundPage(next echo.HandlerFunc) echo.HandlerFunc {
 	})
 }
 
-// requestClient loads the client the request names (by Basic or
-// client_id): store.ErrNotFound when it names none or an unknown one.
+// assertionAllowed: the request authenticates with a client assertion
+// (private_key_jwt) of a client registered for it, without another
+// credential beside it, for the code or refresh grant; the library
+// verifies the assertion.
+func assertionAllowed(req *http.Request, st *store.Store) bool {
+	if _, _, basic := req.BasicAuth(); basic || req.PostForm.Has("client_secret") {
+		return false
+	}
+	if g := req.PostForm.Get("grant_type"); g != "authorization_code" && g != "refresh_token" {
+		return false
+	}
+	if req.PostForm.Get("client_assertion_type") != oidc.ClientAssertionTypeJWTAssertion {
+		return false
+	}
+	cl, err := requestClient(req, st)
+	return err == nil && cl.UsesPrivateKeyJWT()
+}
+
+// assertionIssuer is the unverified iss of a client assertion ("" when
+// it has none): which client it claims to be (the library verifies it).
+func assertionIssuer(raw string) string {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256})
+	if err != nil {
+		return ""
+	}
+	var c jwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&c); err != nil {
+		return ""
+	}
+	return c.Issuer
+}
+
+// requestClient loads the client the request names (by Basic, client_id
+// or a client assertion's iss): store.ErrNotFound when it names none or
+// an unknown one, or names two different ones.
 func requestClient(req *http.Request, st *store.Store) (*store.Client, error) {
 	id := req.PostForm.Get("client_id")
+	if a := req.PostForm.Get("client_assertion"); a != "" {
+		iss := assertionIssuer(a)
+		if iss == "" || (id != "" && id != iss) {
+			return nil, store.ErrNotFound
+		}
+		id = iss
+	}
 	if user, _, ok := req.BasicAuth(); ok {
 		u, err := url.QueryUnescape(user)
 		if err != nil {

@@ -67,6 +67,7 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	factorOnly := fs.Bool("second-factor-only", false, "a factor-only client: it checks the first factor itself and names the user; otpgate asks the passcode only")
 	trustHint := fs.Bool("trust-login-hint", false, "with --second-factor-only: a plain login_hint names the user (without a signed request object)")
 	jwksFile := fs.String("jwks-file", "", "with --second-factor-only: the client's public keys (a JSON Web Key Set file), which sign its request objects")
+	keyJWT := fs.Bool("private-key-jwt", false, "with --second-factor-only and --jwks-file: authenticate at the token endpoint with JWTs signed by those keys, instead of a secret")
 	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	nc := admin.NewClient{ID: *id, Name: *name, RedirectURIs: redirects.values, PostLogoutURIs: logouts.values,
 		Secret: *secret, Public: *public, RequireMFA: *requireMFA, IDTokenAlg: *idTokenAlg,
 		EntraEAM: *entraEAM, EntraAppID: *entraApp, EntraTenants: tenants.values,
-		SecondFactorOnly: *factorOnly, TrustLoginHint: *trustHint, JWKS: jwks}
+		SecondFactorOnly: *factorOnly, TrustLoginHint: *trustHint, JWKS: jwks, PrivateKeyJWT: *keyJWT}
 	if err := nc.Check(config.CheckRedirectURI); err != nil {
 		return adminError(cmd, *id, err)
 	}

@@ -46,11 +46,18 @@ func TestFactorOnlyCLI(t *testing.T) {
 	if !strings.Contains(out, "created second-factor-only confidential client kc") {
 		t.Errorf("client add --trust-login-hint: %q", out)
 	}
+	out = mustRun(t, "--data", dir, "client", "add", "--id", "pkj", "--redirect-uri", "https://pkj.example.com/cb",
+		"--second-factor-only", "--jwks-file", public, "--private-key-jwt")
+	if !strings.Contains(out, "created second-factor-only confidential client pkj") || strings.Contains(out, "client secret") {
+		t.Errorf("client add --private-key-jwt: %q", out)
+	}
 	add := func(args ...string) []string {
 		return append([]string{"--data", dir, "client", "add", "--redirect-uri", "https://x.example.com/cb"}, args...)
 	}
 	mustFail(t, "", add("--id", "a1", "--second-factor-only"), "--jwks-file is required")
 	mustFail(t, "", add("--id", "a2", "--second-factor-only", "--jwks-file", private), "private key")
 	mustFail(t, "", add("--id", "a3", "--trust-login-hint"), "--second-factor-only is required")
+	mustFail(t, "", add("--id", "a5", "--private-key-jwt"), "--private-key-jwt goes with")
+	mustFail(t, "", add("--id", "a6", "--second-factor-only", "--jwks-file", public, "--private-key-jwt", "--secret", "sixteen-chars-ok!"), "replaces the secret")
 	mustFail(t, "", add("--id", "a4", "--second-factor-only", "--jwks-file", filepath.Join(dir, "missing.json")), "--jwks-file")
 }

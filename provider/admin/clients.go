@@ -41,6 +41,10 @@ type NewClient struct {
 	SecondFactorOnly bool
 	TrustLoginHint   bool
 	JWKS             string
+	// PrivateKeyJWT: the factor-only client authenticates at the token
+	// endpoint with JWTs signed by its keys (private_key_jwt), and has no
+	// secret.
+	PrivateKeyJWT bool
 }
 
 // AddedClient is a registered client and, when one was generated, its
@@ -135,7 +139,7 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 		row.Mode, row.TrustLoginHint, row.JWKS, row.RequireMFA = store.ModeSecondFactor, nc.TrustLoginHint, nc.JWKS, true
 	}
 	out := &AddedClient{Client: row}
-	if !nc.Public && !nc.EntraEAM {
+	if !nc.Public && !nc.EntraEAM && !nc.PrivateKeyJWT {
 		secret := nc.Secret
 		if secret == "" {
 			var err error

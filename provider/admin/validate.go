@@ -104,6 +104,10 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 		return invalid("entra-eam", "entra-eam is required with entra-app-id and entra-tenant")
 	case !nc.SecondFactorOnly && (nc.TrustLoginHint || nc.JWKS != ""):
 		return invalid("second-factor-only", "second-factor-only is required with trust-login-hint and jwks-file")
+	case nc.PrivateKeyJWT && (!nc.SecondFactorOnly || nc.JWKS == ""):
+		return invalid("private-key-jwt", "private-key-jwt goes with second-factor-only and jwks-file (the keys that sign its assertions)")
+	case nc.PrivateKeyJWT && (nc.Secret != "" || nc.Public):
+		return invalid("private-key-jwt", "private-key-jwt replaces the secret: give no secret, and not public")
 	case nc.SecondFactorOnly && !nc.TrustLoginHint && nc.JWKS == "":
 		return invalid("jwks-file", "jwks-file is required for a second-factor-only client (its public keys, which sign the request objects naming the user), unless it is trusted with trust-login-hint")
 	}

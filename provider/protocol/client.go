@@ -39,6 +39,9 @@ func (c *client) AuthMethod() oidc.AuthMethod {
 	if c.row.Public {
 		return oidc.AuthMethodNone
 	}
+	if c.row.UsesPrivateKeyJWT() {
+		return oidc.AuthMethodPrivateKeyJWT
+	}
 	return oidc.AuthMethodBasic
 }
 

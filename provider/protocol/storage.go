@@ -103,9 +103,27 @@ func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorith
 // KeySet returns every public key that can verify a live token.
 func (s *Storage) KeySet(ctx context.Context) ([]op.Key, error) { return s.keys.published(ctx) }
 
-// GetKeyByIDAndClientID refuses: the JWT profile grant is not offered.
-func (s *Storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
-	return nil, oidc.ErrUnauthorizedClient().WithDescription("JWT profile grant is not supported")
+// GetKeyByIDAndClientID is a registered public key of a client that
+// authenticates with private_key_jwt (a factor-only client without a
+// secret), to check its client assertions; every other client has none.
+// The JWT profile grant, which asks for keys the same way, stays refused
+// by ValidateJWTProfileScopes.
+func (s *Storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
+	c, err := s.store.ClientByID(ctx, clientID)
+	noteFault(ctx, err)
+	if err != nil || !c.UsesPrivateKeyJWT() {
+		return nil, oidc.ErrInvalidClient().WithDescription("client assertions are not accepted for this client")
+	}
+	set, err := clientKeys(c.JWKS)
+	if err != nil {
+		return nil, oidc.ErrInvalidClient().WithDescription("the client's keys are unusable")
+	}
+	for i, k := range set.Keys {
+		if k.KeyID == keyID || (keyID == "" && len(set.Keys) == 1) {
+			return &set.Keys[i], nil
+		}
+	}
+	return nil, oidc.ErrInvalidClient().WithDescription("the assertion is signed with a key the client did not register")
 }
 
 // ValidateJWTProfileScopes refuses: the JWT profile grant is not offered.

@@ -329,6 +329,14 @@ const (
 	LinkCode = "reset_code"
 )
 
+// UsesPrivateKeyJWT reports whether the client authenticates at the token
+// endpoint with a JWT signed by one of its registered keys
+// (private_key_jwt): a factor-only client registered with keys and
+// without a secret.
+func (c *Client) UsesPrivateKeyJWT() bool {
+	return c.Mode == ModeSecondFactor && c.JWKS != "" && c.SecretHash == "" && !c.Public
+}
+
 // Client modes (Client.Mode).
 const (
 	ModeFull         = ""
