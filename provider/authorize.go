@@ -72,10 +72,11 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 			return pe
 		}
 		var named string
+		var verified bool
 		if cl.Mode == store.ModeSecondFactor {
 			// A factor-only client names the user: by a request object
 			// signed with its own keys, or, when trusted to, by login_hint.
-			if named, err = factorOnlyUser(req, cl, issuer, st.Now()); err != nil {
+			if named, verified, err = factorOnlyUser(req, cl, issuer, st.Now()); err != nil {
 				log.InfoContext(req.Context(), "authorize refused: factor-only request names no user", "client_id", cl.ID, "err", err)
 				op.AuthRequestError(c.Response(), req, errorTarget{redirect: redirect, state: req.Form.Get("state")},
 					oidc.ErrInvalidRequest().WithDescription("%s", err.Error()), a)
@@ -95,7 +96,7 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 		}
 		ctx := protocol.WithBrowser(req.Context(), cookies.EnsureBrowser(c))
 		if named != "" {
-			ctx = protocol.WithNamedUser(ctx, named)
+			ctx = protocol.WithNamedUser(ctx, named, verified)
 		}
 		if claims := req.Form.Get("claims"); claims != "" {
 			ctx = protocol.WithClaimsParameter(ctx, claims)
@@ -214,22 +215,22 @@ func (s codeStored) SaveAuthCode(ctx context.Context, id, code string) error {
 // factorOnlyUser is the username a factor-only client's request names:
 // the login_hint of a request object signed with a key the client
 // registered, or, for a client trusted with plain hints, the login_hint.
-func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, now time.Time) (string, error) {
+func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, now time.Time) (name string, verified bool, err error) {
 	if req.Form.Get("request_uri") != "" {
-		return "", errors.New("request_uri is not supported; send the request object by value (request)")
+		return "", false, errors.New("request_uri is not supported; send the request object by value (request)")
 	}
 	if raw := req.Form.Get("request"); raw != "" {
 		if cl.JWKS == "" {
-			return "", errors.New("this client registered no keys for request objects")
+			return "", false, errors.New("this client registered no keys for request objects")
 		}
 		ro, err := protocol.VerifyRequestObject(raw, cl.ID, cl.JWKS, issuer, now)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
-		return ro.LoginHint, nil
+		return ro.LoginHint, true, nil
 	}
 	if cl.TrustLoginHint && req.Form.Get("login_hint") != "" {
-		return req.Form.Get("login_hint"), nil
+		return req.Form.Get("login_hint"), false, nil
 	}
-	return "", errors.New("name the user with a signed request object carrying login_hint")
+	return "", false, errors.New("name the user with a signed request object carrying login_hint")
 }

@@ -158,11 +158,17 @@ func TestFactorOnlyRefusals(t *testing.T) {
 		})
 	}
 
-	// The trusted client names the user by login_hint.
+	// The trusted client names the user by login_hint; nobody vouched for
+	// a first factor, so a first device is never enrolled on trust (the
+	// harness's policy is none): whoever knows a username must not plant
+	// a device.
 	b := newBrowser(t)
 	p := b.get(authURL(trusted, nonce, "", rp.WithURLParam("login_hint", "ada")))
-	if p.Step() != "enroll" {
-		t.Fatalf("trusted login_hint: step %q, want enroll", p.Step())
+	if p.Step() != "enroll-proof" {
+		t.Fatalf("trusted login_hint, no device: step %q, want enroll-proof", p.Step())
+	}
+	if got := b.get(f.issuer + "/login/enroll?authRequestID=" + url.QueryEscape(formField(t, p, "authRequestID"))); got.Step() == "enroll" {
+		t.Fatal("the enrolment page was served to a flow named by a plain login_hint")
 	}
 }
 
@@ -258,5 +264,42 @@ func TestFactorOnlyPrivateKeyJWT(t *testing.T) {
 	if status, out := f.tokenRequest(t, url.Values{"grant_type": {string(oidc.GrantTypeBearer)},
 		"assertion": {f.assertion(t, f.key, "pkj", map[string]any{"sub": "ada"})}, "scope": {"openid"}}); status == http.StatusOK {
 		t.Fatalf("JWT profile grant answered %d %v", status, out)
+	}
+}
+
+// formField is a field of the page's form.
+func formField(t *testing.T, p *page, name string) string {
+	t.Helper()
+	_, v, err := p.Form(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Get(name)
+}
+
+// TestFactorOnlyTrustedHintWithDevice: a user with a device named by a
+// plain login_hint gets the passcode step, and the token names the user.
+func TestFactorOnlyTrustedHintWithDevice(t *testing.T) {
+	f := newFactorHarness(t)
+	f.addUser("ada", "correct-horse-battery", "blue")
+	nonce := "n"
+	app := f.relyingParty("idp", factorSecret, &nonce)
+	trusted := f.relyingParty("trusted", factorSecret, &nonce)
+	b := newBrowser(t)
+	p := b.get(authURL(app, nonce, "", rp.WithURLParam("request", f.requestObject(t, f.key, map[string]any{"login_hint": "ada"}))))
+	p, secret := f.enroll(b, p)
+	p.code(t)
+	f.clock.Advance(30 * time.Second)
+	p = b.get(authURL(trusted, nonce, "", rp.WithURLParam("login_hint", "ada")))
+	if p.Step() != "otp" {
+		t.Fatalf("step %q, want otp", p.Step())
+	}
+	p = b.submit(p, map[string]string{"code": f.passcode(t, secret)})
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](context.Background(), p.code(t), trusted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := tokens.IDTokenClaims; c.PreferredUsername != "ada" || c.AuthenticationContextClassReference != signin.ACRSecondFactor {
+		t.Fatalf("preferred_username %q acr %q", c.PreferredUsername, c.AuthenticationContextClassReference)
 	}
 }

@@ -89,6 +89,9 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	if named != nil {
 		f.UserID, f.FirstFactor = named.ID, store.FirstFactorCaller
+		if !namedVerified(ctx) {
+			f.FirstFactor = store.FirstFactorNamed
+		}
 	}
 	if req.MaxAge != nil {
 		v := int64(*req.MaxAge)
@@ -170,17 +173,29 @@ func (s *Storage) DeleteAuthRequest(context.Context, string) error { return nil 
 
 type namedKey struct{}
 
+type namedBy struct {
+	name     string
+	verified bool
+}
+
 // WithNamedUser carries the username a factor-only client's request
-// named, once verified (a signed request object, or a trusted
-// login_hint): CreateAuthRequest binds the new flow to that account.
-func WithNamedUser(ctx context.Context, username string) context.Context {
-	return context.WithValue(ctx, namedKey{}, username)
+// named, once checked: verified when a signed request object named it,
+// not when a trusted client's plain login_hint did. CreateAuthRequest
+// binds the new flow to that account.
+func WithNamedUser(ctx context.Context, username string, verified bool) context.Context {
+	return context.WithValue(ctx, namedKey{}, namedBy{name: username, verified: verified})
+}
+
+func namedVerified(ctx context.Context) bool {
+	n, _ := ctx.Value(namedKey{}).(namedBy)
+	return n.verified
 }
 
 // namedUser is the enabled account a factor-only request named; the
 // request is refused (access_denied) when it names none.
 func (s *Storage) namedUser(ctx context.Context) (*store.User, error) {
-	name, _ := ctx.Value(namedKey{}).(string)
+	n, _ := ctx.Value(namedKey{}).(namedBy)
+	name := n.name
 	if name == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("this client must name the user")
 	}

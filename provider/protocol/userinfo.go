@@ -30,7 +30,7 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 	if u != nil {
 		// Loaded before the tokens were committed: no database read now.
 		fillUserinfo(info, u, scopes)
-		if r, ok := req.(authRequest); ok && r.f.FirstFactor == store.FirstFactorCaller {
+		if r, ok := req.(authRequest); ok && (r.f.FirstFactor == store.FirstFactorCaller || r.f.FirstFactor == store.FirstFactorNamed) {
 			// The caller named the user: it checks the answer names the
 			// same one, whatever the scopes.
 			info.PreferredUsername = u.Username

@@ -263,7 +263,7 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 			return nil, err
 		}
 	}
-	if s.cfg.EnrollmentProof != EnrollProofNone && j.State.MFARequired && !j.State.HasDevice &&
+	if s.enrollmentProof(f) != EnrollProofNone && j.State.MFARequired && !j.State.HasDevice &&
 		!j.State.ResetDone && !j.State.ProofPending {
 		// A first enrollment needs a proof that the password and answer,
 		// one factor phished together, do not give.
@@ -274,6 +274,18 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 	// emailed proof where the policy allows it.
 	j.FirstEnrollment = j.State.ProofPending && !u.ProofRenews
 	return j, nil
+}
+
+// enrollmentProof is the proof a first enrollment in flow f needs: the
+// policy, except that a flow whose user was named without proof of a
+// first factor (FirstFactorNamed) never enrols on trust: it needs the
+// emailed proof (or an administrator's code) even when the policy is
+// none, or whoever knows a username could plant a device.
+func (s *Service) enrollmentProof(f *store.Flow) string {
+	if f.FirstFactor == store.FirstFactorNamed && s.cfg.EnrollmentProof == EnrollProofNone {
+		return EnrollProofEmail
+	}
+	return s.cfg.EnrollmentProof
 }
 
 // mustSetup: the account must set a new password (and question) first.

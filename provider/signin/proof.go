@@ -97,7 +97,7 @@ func (s *Service) consumeProof(ctx context.Context, j *Journey) error {
 // first enrollment mailed: the policy is email, mail is on, the account
 // has an address, and j waits at the proof of a first enrollment.
 func (s *Service) CanEmailEnrollProof(j *Journey) bool {
-	return s.cfg.EnrollmentProof == EnrollProofEmail && s.mailer != nil && j.User != nil && j.User.Email != "" &&
+	return s.enrollmentProof(j.Flow) == EnrollProofEmail && s.mailer != nil && j.User != nil && j.User.Email != "" &&
 		j.FirstEnrollment
 }
 

@@ -349,6 +349,10 @@ const (
 	FirstFactorOurs   = ""
 	FirstFactorEntra  = "entra"
 	FirstFactorCaller = "caller"
+	// FirstFactorNamed: the relying party named the user without proof
+	// (a trusted client's plain login_hint); nobody vouched for a first
+	// factor, so a first enrollment always needs a proof.
+	FirstFactorNamed = "named"
 )
 
 // UserLink binds an identity elsewhere to an account: an Entra user
