@@ -293,3 +293,37 @@ func TestEntraEAMExpiredFlowAnswersAccessDenied(t *testing.T) {
 		t.Fatal("a browser without the flow got an answer to post")
 	}
 }
+
+// TestEntraEAMRefusesAPasscodeOfTheFullJourney: a passcode accepted in the
+// full sign-in is refused in an Entra sign-in of the same user within its
+// step (one device, one last accepted step, whatever the mode).
+func TestEntraEAMRefusesAPasscodeOfTheFullJourney(t *testing.T) {
+	e := newEntraHarness(t, false)
+	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "eve", Password: "correct-horse-battery", Answer: "blue"}, true)
+	oid := fakeentra.NewGUID()
+	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
+		t.Fatal(err)
+	}
+	e.addClient("app", "app-secret-0123456789-abcdefghij")
+	app := e.relyingParty("app", "app-secret-0123456789-abcdefghij", nil)
+	_, challenge := pkce()
+	full := newBrowser(t)
+	p := full.toSecondFactor(authURL(app, "n-1", challenge), "eve", "correct-horse-battery", "blue")
+	p, secret := e.enroll(full, p)
+	p.code(t)
+	e.clock.Advance(30 * time.Second)
+	again := newBrowser(t)
+	p = again.toSecondFactor(authURL(app, "n-2", challenge), "eve", "correct-horse-battery", "blue")
+	code := e.passcode(t, secret)
+	if p = again.submit(p, map[string]string{"code": code}); p.Code() == "" {
+		t.Fatalf("full sign-in: step %q alert %q", p.Step(), p.Alert())
+	}
+	b := newBrowser(t)
+	p = e.post(b, fakeentra.FormRequest("entra-eam", e.hint(oid, "eve")))
+	if p.Step() != "otp" {
+		t.Fatalf("EAM: step %q, want otp", p.Step())
+	}
+	if p = b.submit(p, map[string]string{"code": code}); p.Step() != "otp" || p.Alert() == "" {
+		t.Fatalf("the full journey's passcode was accepted in an EAM sign-in: step %q", p.Step())
+	}
+}

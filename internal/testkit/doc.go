@@ -13,7 +13,10 @@
 //   - fleet: the real otpgate binary built once and run as replicas, on a
 //     database of their own or a throwaway PostgreSQL cluster;
 //   - dex: Dex built from the Go module proxy and run with a configuration
-//     of the test's, for the tests of otpgate as Dex's upstream.
+//     of the test's, for the tests of otpgate as Dex's upstream;
+//   - fakeentra: a Microsoft Entra ID authority on the loopback address
+//     (tenant discovery and keys over TLS) that mints hints like Entra's,
+//     for the tests of otpgate as an external authentication method.
 //
 // Production code never imports testkit; tests and tools (cmd/otpgate-load)
 // do.
