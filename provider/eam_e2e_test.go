@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -325,5 +326,50 @@ func TestEntraEAMRefusesAPasscodeOfTheFullJourney(t *testing.T) {
 	}
 	if p = b.submit(p, map[string]string{"code": code}); p.Step() != "otp" || p.Alert() == "" {
 		t.Fatalf("the full journey's passcode was accepted in an EAM sign-in: step %q", p.Step())
+	}
+}
+
+// TestEntraEAMPasscodeRaceWithFullJourney: one passcode posted at once
+// in an Entra sign-in and in a full sign-in of the same user is accepted
+// once, on whichever database the harness runs.
+func TestEntraEAMPasscodeRaceWithFullJourney(t *testing.T) {
+	e := newEntraHarness(t, false)
+	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "fay", Password: "correct-horse-battery", Answer: "blue"}, true)
+	oid := fakeentra.NewGUID()
+	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
+		t.Fatal(err)
+	}
+	e.addClient("app", "app-secret-0123456789-abcdefghij")
+	app := e.relyingParty("app", "app-secret-0123456789-abcdefghij", nil)
+	_, challenge := pkce()
+	first := newBrowser(t)
+	p, secret := e.enroll(first, first.toSecondFactor(authURL(app, "n-0", challenge), "fay", "correct-horse-battery", "blue"))
+	p.code(t)
+	for round := range 5 {
+		e.clock.Advance(30 * time.Second)
+		full, eam := newBrowser(t), newBrowser(t)
+		pf := full.toSecondFactor(authURL(app, "n-r", challenge), "fay", "correct-horse-battery", "blue")
+		pe := e.post(eam, fakeentra.FormRequest("entra-eam", e.hint(oid, "fay")))
+		if pf.Step() != "otp" || pe.Step() != "otp" {
+			t.Fatalf("round %d: steps %q and %q, want otp", round, pf.Step(), pe.Step())
+		}
+		code := e.passcode(t, secret)
+		var wg sync.WaitGroup
+		var af, ae *page
+		wg.Go(func() { af = full.submit(pf, map[string]string{"code": code}) })
+		wg.Go(func() { ae = eam.submit(pe, map[string]string{"code": code}) })
+		wg.Wait()
+		accepted := 0
+		if af.Code() != "" {
+			accepted++
+		}
+		if ae.Step() == "form-post" {
+			if _, got := answer(t, ae); got.Get("id_token") != "" {
+				accepted++
+			}
+		}
+		if accepted != 1 {
+			t.Fatalf("round %d: the passcode was accepted %d times (full: %q, entra: %q)", round, accepted, af.Step(), ae.Step())
+		}
 	}
 }

@@ -175,8 +175,31 @@ func (c *cli) clientShow(ctx context.Context, args []string) error {
 			cl.ID, cl.Name, admin.ClientKind(cl), onOff(cl.RequireMFA), admin.IDTokenAlg(cl), clientSource(cl),
 			strings.Join(cl.RedirectURIs, " "), strings.Join(cl.PostLogoutRedirectURIs, " "),
 			cl.CreatedAt.Format("2006-01-02 15:04:05 MST"))
+		switch cl.Mode {
+		case store.ModeEntraEAM:
+			fmt.Fprintf(c.stdout, "entra app id:     %s\nentra tenants:    %s\n", cl.EntraAppID, strings.Join(cl.EntraTenants, " "))
+		case store.ModeSecondFactor:
+			auth := "client secret"
+			if cl.UsesPrivateKeyJWT() {
+				auth = "private_key_jwt"
+			}
+			fmt.Fprintf(c.stdout, "names users by:   %s\nregistered keys:  %s\ntoken auth:       %s\n",
+				factorOnlyNaming(cl), yesNo(cl.JWKS != ""), auth)
+		}
 		return nil
 	})
+}
+
+// factorOnlyNaming says how a factor-only client names its users.
+func factorOnlyNaming(cl *store.Client) string {
+	switch {
+	case cl.JWKS != "" && cl.TrustLoginHint:
+		return "signed request object, or plain login_hint"
+	case cl.TrustLoginHint:
+		return "plain login_hint"
+	default:
+		return "signed request object"
+	}
 }
 
 func (c *cli) clientUpdate(ctx context.Context, args []string) error {
@@ -271,3 +294,11 @@ func (o *optString) given() *string {
 }
 
 var _ flag.Value = (*optString)(nil)
+
+// yesNo is "yes" or "no".
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

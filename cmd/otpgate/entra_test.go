@@ -27,7 +27,8 @@ func TestEntraCLI(t *testing.T) {
 		t.Errorf("an Entra client got a secret: %q", out)
 	}
 	show := mustRun(t, "--data", dir, "client", "show", "contoso-eam")
-	if !strings.Contains(show, "https://login.microsoftonline.com/common/federation/externalauthprovider") {
+	if !strings.Contains(show, "https://login.microsoftonline.com/common/federation/externalauthprovider") ||
+		!strings.Contains(show, "entra app id:     "+app) || !strings.Contains(show, "entra tenants:    "+strings.ToLower(tenant)) {
 		t.Errorf("client show: Microsoft's redirect URIs missing: %q", show)
 	}
 	add := func(args ...string) []string { return append([]string{"--data", dir, "client", "add"}, args...) }

@@ -51,6 +51,13 @@ func TestFactorOnlyCLI(t *testing.T) {
 	if !strings.Contains(out, "created second-factor-only confidential client pkj") || strings.Contains(out, "client secret") {
 		t.Errorf("client add --private-key-jwt: %q", out)
 	}
+	if show := mustRun(t, "--data", dir, "client", "show", "pkj"); !strings.Contains(show, "token auth:       private_key_jwt") ||
+		!strings.Contains(show, "names users by:   signed request object") {
+		t.Errorf("client show pkj: %q", show)
+	}
+	if show := mustRun(t, "--data", dir, "client", "show", "kc"); !strings.Contains(show, "names users by:   plain login_hint") {
+		t.Errorf("client show kc: %q", show)
+	}
 	add := func(args ...string) []string {
 		return append([]string{"--data", dir, "client", "add", "--redirect-uri", "https://x.example.com/cb"}, args...)
 	}
