@@ -17,6 +17,8 @@ import { issuer, cli, createClient, createUser, sleep } from './lib/fixtures.mjs
 
 const ACR_MFA = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
 const ACR_PASSWORD = 'urn:otpgate:acr:password';
+// A passcode alone, for factor-only clients (the caller did the first factor).
+const ACR_SECOND_FACTOR = 'urn:otpgate:acr:second-factor';
 const AMR_FIRST = ['pwd', 'kba'];
 const AMR_MFA = ['pwd', 'kba', 'otp', 'mfa'];
 
@@ -208,7 +210,8 @@ test('oidcc-discovery-endpoint-verification', async () => {
     assert.ok(isHttpsOrLoopback(m[k]), `${k} (${m[k]}) is https, or http on loopback`);
     assert.ok(m[k].startsWith(issuer), `${k} is on the issuer`);
   }
-  assert.deepEqual(m.response_types_supported, ['code']);
+  // code for every client; id_token only for Entra ID's external authentication method (its own clients).
+  assert.deepEqual(m.response_types_supported, ['code', 'id_token']);
   assert.ok(Array.isArray(m.subject_types_supported) && m.subject_types_supported.length > 0);
   assert.ok(m.subject_types_supported.every((t) => ['public', 'pairwise'].includes(t)), 'subject types are public/pairwise');
   assert.ok(m.id_token_signing_alg_values_supported.includes('RS256'), 'RS256 is supported');
@@ -222,7 +225,7 @@ test('oidcc-discovery-endpoint-verification', async () => {
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
   assert.deepEqual([...m.grant_types_supported].sort(), ['authorization_code', 'refresh_token']);
   if (m.response_modes_supported) assert.ok(m.response_modes_supported.includes('query'));
-  assert.deepEqual([...m.acr_values_supported].sort(), [ACR_MFA, ACR_PASSWORD].sort());
+  assert.deepEqual([...m.acr_values_supported].sort(), [ACR_MFA, ACR_PASSWORD, ACR_SECOND_FACTOR].sort());
   assert.notEqual(m.request_parameter_supported, true);
   assert.notEqual(m.request_uri_parameter_supported, true);
   for (const l of m.ui_locales_supported ?? []) assert.match(l, /^[a-z]{2}(-[A-Za-z0-9]+)*$/);
