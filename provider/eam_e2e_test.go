@@ -46,6 +46,32 @@ func newEntraHarness(t *testing.T, firstLinkByName bool) *entraHarness {
 	return &entraHarness{harness: h, fe: fe}
 }
 
+// linkedUser adds an account that requires two-factor sign-in, linked
+// by an administrator to a new Entra user of the fake tenant, and returns
+// that user's object id.
+func (e *entraHarness) linkedUser(t *testing.T, name string) string {
+	t.Helper()
+	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: name, Password: "correct-horse-battery", Answer: "blue"}, true)
+	oid := fakeentra.NewGUID()
+	link := &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}
+	if err := e.store.LinkUser(context.Background(), link, false); err != nil {
+		t.Fatal(err)
+	}
+	return oid
+}
+
+// enrolledViaEntra enrols a device in a first Entra sign-in of oid (whose
+// hint names name) and moves to the next time step; it returns the
+// browser and the device secret.
+func (e *entraHarness) enrolledViaEntra(t *testing.T, oid, name string) (*browser, []byte) {
+	t.Helper()
+	b := newBrowser(t)
+	p, secret := e.enroll(b, e.post(b, fakeentra.FormRequest("entra-eam", e.hint(oid, name))))
+	answer(t, p)
+	e.clock.Advance(30 * time.Second)
+	return b, secret
+}
+
 // hint mints a hint for oid issued now (the provider's clock).
 func (e *entraHarness) hint(oid, name string) string {
 	return e.fe.MintHint(fakeentra.HintClaims{OID: oid, PreferredUsername: name, IssuedAt: e.store.Now()})
@@ -163,18 +189,10 @@ func TestEntraEAMJourney(t *testing.T) {
 
 func TestEntraEAMLockoutAnswersAccessDenied(t *testing.T) {
 	e := newEntraHarness(t, false)
-	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "bob", Password: "correct-horse-battery", Answer: "blue"}, true)
-	oid := fakeentra.NewGUID()
-	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
-		t.Fatal(err)
-	}
-	b := newBrowser(t)
-	p := e.post(b, fakeentra.FormRequest("entra-eam", e.hint(oid, "bob")))
-	p, secret := e.enroll(b, p)
-	answer(t, p)
-	e.clock.Advance(30 * time.Second)
+	oid := e.linkedUser(t, "bob")
+	b, secret := e.enrolledViaEntra(t, oid, "bob")
 	form := fakeentra.FormRequest("entra-eam", e.hint(oid, "bob"))
-	p = e.post(b, form)
+	p := e.post(b, form)
 	for i := 0; i < 5 && p.Step() == "otp"; i++ {
 		p = b.submit(p, map[string]string{"code": fixtures.WrongCode(secret, e.store.Now())})
 	}
@@ -186,11 +204,7 @@ func TestEntraEAMLockoutAnswersAccessDenied(t *testing.T) {
 
 func TestEntraEAMRefusals(t *testing.T) {
 	e := newEntraHarness(t, false)
-	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "cyd", Password: "correct-horse-battery", Answer: "blue"}, true)
-	oid := fakeentra.NewGUID()
-	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
-		t.Fatal(err)
-	}
+	oid := e.linkedUser(t, "cyd")
 	now := e.store.Now()
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -204,6 +218,10 @@ func TestEntraEAMRefusals(t *testing.T) {
 			c.IssuedAt = now
 		}
 		return e.fe.MintHint(c)
+	}
+	// The request every case changes one thing of is accepted as it is.
+	if p := e.post(newBrowser(t), fakeentra.FormRequest("entra-eam", hint(fakeentra.HintClaims{}))); p.Step() != "enroll" {
+		t.Fatalf("the unchanged request: step %q, want enroll (status %d, alert %q)", p.Step(), p.Status, p.Alert())
 	}
 	for _, tc := range []struct {
 		name  string
@@ -262,18 +280,10 @@ func newEntraAuthority(t *testing.T, fe *fakeentra.Authority, now func() time.Ti
 
 func TestEntraEAMExpiredFlowAnswersAccessDenied(t *testing.T) {
 	e := newEntraHarness(t, false)
-	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "dee", Password: "correct-horse-battery", Answer: "blue"}, true)
-	oid := fakeentra.NewGUID()
-	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
-		t.Fatal(err)
-	}
-	b := newBrowser(t)
-	p := e.post(b, fakeentra.FormRequest("entra-eam", e.hint(oid, "dee")))
-	p, secret := e.enroll(b, p)
-	answer(t, p)
-	e.clock.Advance(30 * time.Second)
+	oid := e.linkedUser(t, "dee")
+	b, secret := e.enrolledViaEntra(t, oid, "dee")
 	form := fakeentra.FormRequest("entra-eam", e.hint(oid, "dee"))
-	p = e.post(b, form)
+	p := e.post(b, form)
 	if p.Step() != "otp" {
 		t.Fatalf("step %q, want otp", p.Step())
 	}
@@ -300,11 +310,7 @@ func TestEntraEAMExpiredFlowAnswersAccessDenied(t *testing.T) {
 // step (one device, one last accepted step, whatever the mode).
 func TestEntraEAMRefusesAPasscodeOfTheFullJourney(t *testing.T) {
 	e := newEntraHarness(t, false)
-	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "eve", Password: "correct-horse-battery", Answer: "blue"}, true)
-	oid := fakeentra.NewGUID()
-	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
-		t.Fatal(err)
-	}
+	oid := e.linkedUser(t, "eve")
 	e.addClient("app", "app-secret-0123456789-abcdefghij")
 	app := e.relyingParty("app", "app-secret-0123456789-abcdefghij", nil)
 	_, challenge := pkce()
@@ -334,11 +340,7 @@ func TestEntraEAMRefusesAPasscodeOfTheFullJourney(t *testing.T) {
 // once, on whichever database the harness runs.
 func TestEntraEAMPasscodeRaceWithFullJourney(t *testing.T) {
 	e := newEntraHarness(t, false)
-	u := fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "fay", Password: "correct-horse-battery", Answer: "blue"}, true)
-	oid := fakeentra.NewGUID()
-	if err := e.store.LinkUser(context.Background(), &store.UserLink{Provider: store.LinkProviderEntra(e.fe.TenantID()), Subject: oid, UserID: u.ID}, false); err != nil {
-		t.Fatal(err)
-	}
+	oid := e.linkedUser(t, "fay")
 	e.addClient("app", "app-secret-0123456789-abcdefghij")
 	app := e.relyingParty("app", "app-secret-0123456789-abcdefghij", nil)
 	_, challenge := pkce()

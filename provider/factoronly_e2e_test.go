@@ -56,11 +56,18 @@ func newFactorHarness(t *testing.T) *factorHarness {
 	return &factorHarness{harness: h, key: key}
 }
 
-// requestObject is a request object naming user, signed with key.
+// requestObject is a request object of client "idp" signed with key:
+// its usual claims, changed by claims (a nil value removes one).
 func (f *factorHarness) requestObject(t *testing.T, key *rsa.PrivateKey, claims map[string]any) string {
 	t.Helper()
-	base := map[string]any{"iss": "idp", "client_id": "idp", "aud": f.issuer, "exp": f.store.Now().Add(5 * time.Minute).Unix(),
-		"iat": f.store.Now().Unix()}
+	return f.signed(t, key, map[string]any{"iss": "idp", "client_id": "idp", "aud": f.issuer,
+		"exp": f.store.Now().Add(5 * time.Minute).Unix(), "iat": f.store.Now().Unix()}, claims)
+}
+
+// signed is a JWT of base changed by claims (a nil value removes one),
+// signed RS256 with key under the key id k1.
+func (f *factorHarness) signed(t *testing.T, key *rsa.PrivateKey, base, claims map[string]any) string {
+	t.Helper()
 	for k, v := range claims {
 		if v == nil {
 			delete(base, k)
@@ -134,6 +141,10 @@ func TestFactorOnlyRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := f.store.Now()
+	// The request object every case changes one thing of is accepted as it is.
+	if p := newBrowser(t).get(authURL(app, nonce, "", rp.WithURLParam("request", f.requestObject(t, f.key, map[string]any{"login_hint": "ada"})))); p.Step() != "enroll" {
+		t.Fatalf("the unchanged request object: step %q, want enroll", p.Step())
+	}
 	for _, tc := range []struct {
 		name string
 		url  string
@@ -172,24 +183,13 @@ func TestFactorOnlyRefusals(t *testing.T) {
 	}
 }
 
-// assertion is a client assertion (private_key_jwt) of client signed with key.
+// assertion is a client assertion (private_key_jwt) of client signed
+// with key, changed by claims.
 func (f *factorHarness) assertion(t *testing.T, key *rsa.PrivateKey, client string, claims map[string]any) string {
 	t.Helper()
 	now := f.store.Now()
-	base := map[string]any{"iss": client, "sub": client, "aud": f.issuer, "iat": now.Unix(),
-		"exp": now.Add(time.Minute).Unix(), "jti": rand.Text()}
-	for k, v := range claims {
-		base[k] = v
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(base).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return f.signed(t, key, map[string]any{"iss": client, "sub": client, "aud": f.issuer, "iat": now.Unix(),
+		"exp": now.Add(time.Minute).Unix(), "jti": rand.Text()}, claims)
 }
 
 // tokenRequest posts a token request and returns the status and JSON body.
