@@ -83,7 +83,9 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 				return nil
 			}
 			req.Form.Del("request")
-			req.Form.Set("login_hint", named)
+			if named != "" {
+				req.Form.Set("login_hint", named)
+			}
 			requestObject = false
 		}
 		if requestObject {
@@ -215,6 +217,8 @@ func (s codeStored) SaveAuthCode(ctx context.Context, id, code string) error {
 // factorOnlyUser is the username a factor-only client's request names:
 // the login_hint of a request object signed with a key the client
 // registered, or, for a client trusted with plain hints, the login_hint.
+// "" when it names nobody: the person then types a username, and a plain
+// login_hint only suggests one.
 func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, now time.Time) (name string, verified bool, err error) {
 	if req.Form.Get("request_uri") != "" {
 		return "", false, errors.New("request_uri is not supported; send the request object by value (request)")
@@ -232,5 +236,5 @@ func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, now time
 	if cl.TrustLoginHint && req.Form.Get("login_hint") != "" {
 		return req.Form.Get("login_hint"), false, nil
 	}
-	return "", false, errors.New("name the user with a signed request object carrying login_hint")
+	return "", false, nil
 }

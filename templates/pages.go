@@ -49,6 +49,14 @@ type PasswordPage struct {
 	OfferLink, LinkSent, LinkAccepted bool
 }
 
+// UsernamePage asks a factor-only sign-in that named nobody for the
+// username (data-step="username"); its form posts "username" to
+// /login/username, and the passcode page follows for every name.
+type UsernamePage struct {
+	Base
+	Username string // suggested by the request's login_hint
+}
+
 // SetupPage is the first-sign-in step (data-step="setup"): a new password
 // entered twice and, when QuestionEnabled, a security question and its
 // answer entered twice.
@@ -121,7 +129,8 @@ func (p RecoveryCodesPage) CodesFile() template.URL {
 // OTPPage asks for the one-time passcode at each sign-in (data-step="otp").
 // Its form posts "code" to /login/otp; below it, the section "Reset your
 // OTP device" holds the link <a id="lost-device"> ("Reset Device", styled
-// as a button) to ResetURL, as the customer's document names them.
+// as a button) to ResetURL, as the customer's document names them. A
+// sign-in without a reset (empty ResetURL) says to ask an administrator.
 type OTPPage struct {
 	Base
 	ResetURL string // the lost-device reset step; the link is left out when empty

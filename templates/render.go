@@ -130,6 +130,7 @@ var errNotAPage = errors.New("templates: data is not a page struct")
 // pageTemplates maps each page type to its template.
 var pageTemplates = map[reflect.Type]string{
 	reflect.TypeFor[PasswordPage]():      "password",
+	reflect.TypeFor[UsernamePage]():      "username",
 	reflect.TypeFor[SetupPage]():         "setup",
 	reflect.TypeFor[QuestionPage]():      "question",
 	reflect.TypeFor[EnrollPage]():        "enroll",

@@ -79,6 +79,8 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.POST("/login/password", h.passwordSubmit, limit)
 	g.POST("/login/password/email", h.signInLinkEmail, limit)
 	g.GET("/login/password/link", h.signInLink)
+	g.GET("/login/username", h.usernamePage)
+	g.POST("/login/username", h.usernameSubmit, limit)
 	g.GET("/login/setup", h.setupPage)
 	g.POST("/login/setup", h.setupSubmit)
 	g.GET("/login/question", h.questionPage)
@@ -156,6 +158,8 @@ func (h *Handler) show(c echo.Context, j *signin.Journey) error {
 	switch j.Next() {
 	case signin.StepPassword:
 		return h.showPassword(c, j)
+	case signin.StepUsername:
+		return h.showUsername(c, j)
 	case signin.StepSetup:
 		return h.showSetup(c, j)
 	case signin.StepQuestion:

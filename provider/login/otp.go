@@ -16,7 +16,11 @@ func (h *Handler) showOTP(c echo.Context, j *signin.Journey) error {
 }
 
 func (h *Handler) renderOTP(c echo.Context, status int, j *signin.Journey, b templates.Base) error {
-	return h.page(c, status, j.Flow, templates.OTPPage{Base: b, ResetURL: "/login/reset?authRequestID=" + j.Flow.ID})
+	p := templates.OTPPage{Base: b}
+	if signin.CanReset(j) {
+		p.ResetURL = "/login/reset?authRequestID=" + j.Flow.ID
+	}
+	return h.page(c, status, j.Flow, p)
 }
 
 // otpSubmit checks a passcode of the user's device.
@@ -32,7 +36,8 @@ func (h *Handler) otpSubmit(c echo.Context) error {
 	if err != nil {
 		return pageErrorFor(err)
 	}
-	if r.Outcome == signin.Invalid || r.Outcome == signin.Rejected {
+	if r.Outcome == signin.Invalid || r.Outcome == signin.Rejected || r.Outcome == signin.Limited {
+		retryAfter(c, r)
 		return h.renderOTP(c, statusOf(r), j, h.problem(c, j.Flow, r))
 	}
 	return h.advance(c, j, r)

@@ -17,11 +17,22 @@ import (
 // requires a proof of possession (a recovery code or an emailed link).
 
 func (h *Handler) resetPage(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepOTP)
+	j, ok, err := h.expectReset(c)
 	if !ok {
 		return err
 	}
 	return h.renderReset(c, http.StatusOK, j, h.base(c, j.Flow), false)
+}
+
+// expectReset is expect at the passcode step of a sign-in that offers a
+// lost-device reset; one that does not (a typed username's) goes back to
+// its passcode page.
+func (h *Handler) expectReset(c echo.Context) (*signin.Journey, bool, error) {
+	j, ok, err := h.expect(c, signin.StepOTP)
+	if ok && !signin.CanReset(j) {
+		return nil, false, seeOther(c, stepURL(signin.StepOTP, j.Flow.ID))
+	}
+	return j, ok, err
 }
 
 func (h *Handler) renderReset(c echo.Context, status int, j *signin.Journey, b templates.Base, sent bool) error {
@@ -35,7 +46,7 @@ func (h *Handler) renderReset(c echo.Context, status int, j *signin.Journey, b t
 
 // resetSubmit checks a recovery code.
 func (h *Handler) resetSubmit(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepOTP)
+	j, ok, err := h.expectReset(c)
 	if !ok {
 		return err
 	}
@@ -51,7 +62,7 @@ func (h *Handler) resetSubmit(c echo.Context) error {
 
 // resetEmail mails a single-use reset link for this flow.
 func (h *Handler) resetEmail(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepOTP)
+	j, ok, err := h.expectReset(c)
 	if !ok {
 		return err
 	}
@@ -83,7 +94,7 @@ func (h *Handler) linkCodePage(c echo.Context, token string) error {
 // resetCode is the code an emailed link showed in another browser, typed
 // in the sign-in's own.
 func (h *Handler) resetCode(c echo.Context) error {
-	j, ok, err := h.expect(c, signin.StepOTP)
+	j, ok, err := h.expectReset(c)
 	if !ok {
 		return err
 	}

@@ -55,13 +55,17 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		return nil, oidc.ErrInvalidRequest().WithDescription("only response_type=code is supported")
 	}
 	var named *store.User
+	typed := false
 	if c.Mode == store.ModeSecondFactor {
 		// The user was named by the caller (verified before the library:
 		// a signed request object, or a trusted login_hint); a plain
-		// login_hint never reaches here as a name.
+		// login_hint never reaches here as a name, only as the username
+		// step's suggestion. A request that names nobody asks the person
+		// for a username.
 		if named, err = s.namedUser(ctx); err != nil {
 			return nil, err
 		}
+		typed = named == nil
 	}
 	now := s.store.Now()
 	f := &store.Flow{
@@ -86,6 +90,9 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		FlowProgress: store.FlowProgress{AMR: store.StringList{}, BrowserHash: browserOf(ctx)},
 		CreatedAt:    now,
 		ExpiresAt:    now.Add(s.life.Flow),
+	}
+	if typed {
+		f.FirstFactor = store.FirstFactorTyped
 	}
 	if named != nil {
 		f.UserID, f.FirstFactor = named.ID, store.FirstFactorCaller
@@ -191,13 +198,14 @@ func namedVerified(ctx context.Context) bool {
 	return n.verified
 }
 
-// namedUser is the enabled account a factor-only request named; the
-// request is refused (access_denied) when it names none.
+// namedUser is the enabled account a factor-only request named (nil when
+// it named nobody); the request is refused (access_denied) when the name
+// is no enabled account.
 func (s *Storage) namedUser(ctx context.Context) (*store.User, error) {
 	n, _ := ctx.Value(namedKey{}).(namedBy)
 	name := n.name
 	if name == "" {
-		return nil, oidc.ErrInvalidRequest().WithDescription("this client must name the user")
+		return nil, nil
 	}
 	u, err := s.store.UserByUsername(ctx, name)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {

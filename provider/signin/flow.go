@@ -7,6 +7,7 @@ type Step string
 // The steps of the journey.
 const (
 	StepPassword      Step = "password"
+	StepUsername      Step = "username"
 	StepSetup         Step = "setup"
 	StepQuestion      Step = "question"
 	StepEnroll        Step = "enroll"
@@ -23,6 +24,14 @@ type State struct {
 	// hint, the relying party of a factor-only client) and named the
 	// account; otpgate runs the second factor only, and always.
 	FactorOnly bool
+	// AskName: a factor-only flow that named nobody (FirstFactorTyped)
+	// and whose person has not typed a username yet.
+	AskName bool
+	// Decoy: a typed name that cannot sign in here (no enabled account,
+	// no device, a device to enrol after a proof, a locked account): the
+	// passcode step is shown all the same, and every code fails, so that
+	// the page tells nothing about the name.
+	Decoy bool
 	// PasswordDone: the password step passed in this flow.
 	PasswordDone bool
 	// MustSetup: the account must set a new password (and question) first.
@@ -65,6 +74,12 @@ type State struct {
 // needs one (or whose device was just reset). Done comes only when every
 // required step has passed.
 func Next(s State) Step {
+	switch {
+	case s.AskName:
+		return StepUsername
+	case s.Decoy:
+		return StepOTP
+	}
 	if s.FactorOnly {
 		// The first factor is someone else's: no password, setup or
 		// question (those are knowledge, the type the caller already

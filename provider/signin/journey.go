@@ -227,11 +227,17 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 		return nil, ErrAccountGone
 	}
 	j.User = u
+	typed := f.FirstFactor == store.FirstFactorTyped
+	if typed && f.PasswordAt == nil && f.UserID == "" {
+		j.State = State{FactorOnly: true, AskName: true}
+		return j, nil
+	}
 	j.State = State{FactorOnly: f.FirstFactor != store.FirstFactorOurs,
 		QuestionEnabled: s.cfg.QuestionEnabled, PasswordDone: f.PasswordAt != nil && u != nil,
 		QuestionDone: f.QuestionAt != nil, EnrolledNow: f.EnrolledAt != nil, CodesAcked: f.CodesAckAt != nil,
 		OTPDone: f.OTPAt != nil}
 	if u == nil {
+		j.State.Decoy = typed
 		return j, nil
 	}
 	j.State.MustSetup = s.mustSetup(u)
@@ -268,6 +274,11 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 		// A first enrollment needs a proof that the password and answer,
 		// one factor phished together, do not give.
 		j.State.ProofPending = true
+	}
+	if typed && (j.State.OTPLocked || !j.State.HasDevice || j.State.ProofPending) {
+		// A typed name is no proof: only an account ready for its passcode
+		// gets one, and every other state looks the same.
+		j.State.Decoy = true
 	}
 	// Every proof step but the one after an administrator's reset guards
 	// what is, for the person, setting up a device: say so, and offer the

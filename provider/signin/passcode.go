@@ -17,9 +17,15 @@ import (
 // locks the account; a storage failure accepts nothing.
 func (s *Service) Passcode(ctx context.Context, j *Journey, input string) (Result, error) {
 	u, d := j.User, j.Device
+	if j.State.Decoy {
+		return s.typedPasscode(ctx, j, input)
+	}
 	if u == nil || d == nil {
 		// Only a journey at the passcode step has a device to check.
 		return Result{}, ErrConflict
+	}
+	if j.Flow.FirstFactor == store.FirstFactorTyped {
+		return s.typedPasscode(ctx, j, input)
 	}
 	secret, err := s.sealer.Open(d.Secret, DeviceAD(u.ID, d.ID))
 	if err != nil {

@@ -26,13 +26,19 @@ const maxRecoveryCodeLen = 64
 
 // CanEmailReset reports whether j's person may have a reset link mailed.
 func (s *Service) CanEmailReset(j *Journey) bool {
-	return s.cfg.SelfServiceReset && s.mailer != nil && j.User.Email != ""
+	return CanReset(j) && s.cfg.SelfServiceReset && s.mailer != nil && j.User.Email != ""
+}
+
+// CanReset reports whether j's sign-in offers a lost-device reset: not
+// one whose person typed a username nobody vouched for (see typed.go).
+func CanReset(j *Journey) bool {
+	return j.Flow.FirstFactor != store.FirstFactorTyped && j.User != nil
 }
 
 // ResetWithRecoveryCode checks a recovery code. A wrong one counts toward
 // the passcode lockout; a right one is used up and the device is reset.
 func (s *Service) ResetWithRecoveryCode(ctx context.Context, j *Journey, input string) (Result, error) {
-	if !s.cfg.SelfServiceReset {
+	if !s.cfg.SelfServiceReset || !CanReset(j) {
 		return Result{Outcome: Forbidden}, nil
 	}
 	if input == "" {
@@ -175,6 +181,9 @@ func (s *Service) LinkFlow(ctx context.Context, token, purpose, browser string) 
 // never gets the link, and the person who gets it cannot finish someone
 // else's sign-in.
 func (s *Service) ResetWithLink(ctx context.Context, j *Journey, token string) (Result, error) {
+	if !CanReset(j) {
+		return Result{Outcome: Forbidden}, nil
+	}
 	if err := s.consumeLink(ctx, j, token, store.LinkReset); err != nil {
 		return Result{}, err
 	}
@@ -263,6 +272,9 @@ func (s *Service) LinkCode(ctx context.Context, token string) (string, time.Dura
 // ResetWithLinkCode is the code of an emailed reset link, typed in j's
 // sign-in at its passcode step: it has the link's effect, once.
 func (s *Service) ResetWithLinkCode(ctx context.Context, j *Journey, code string) (Result, error) {
+	if !CanReset(j) {
+		return Result{Outcome: Forbidden}, nil
+	}
 	digits := strings.NewReplacer(" ", "", "-", "").Replace(code)
 	if len(digits) != linkCodeDigits || strings.Trim(digits, "0123456789") != "" {
 		return invalid(templates.MsgLinkCodeInvalid), nil

@@ -28,6 +28,7 @@ type Flows interface {
 // Progress records a flow's steps, each in one conditional write.
 type Progress interface {
 	IdentifyAndRebind(ctx context.Context, id, userID string, at time.Time, rb store.Rebinding) error
+	NameFlow(ctx context.Context, id, userID, name string, at time.Time) error
 	MarkFlow(ctx context.Context, id, userID string, step store.FlowStep, at time.Time) error
 	FinishFlow(ctx context.Context, id string, r store.FlowResult, needOTP bool, at time.Time) error
 	FinishFlowFromSession(ctx context.Context, id string, r store.FlowResult, at time.Time) error

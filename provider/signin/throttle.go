@@ -98,7 +98,9 @@ func (s *Service) throttled(ctx context.Context, j *Journey, u *store.User, step
 		// is told first: a link opened meanwhile would meet the lock.
 		detail += "; unknown browsers at the bound of consecutive failures"
 		r.Problem, r.OfferLink = templates.MsgSignInNeedsAdmin, false
-		if s.mailer != nil {
+		// A typed username's sign-in is never opened by a mailed link:
+		// the name is all its person showed.
+		if s.mailer != nil && j.Flow.FirstFactor != store.FirstFactorTyped {
 			r.Problem, r.OfferLink = templates.MsgSignInNeedsLink, true
 		}
 	default:

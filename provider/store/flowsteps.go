@@ -29,6 +29,19 @@ func (s *Store) IdentifyFlow(ctx context.Context, id, userID string, at time.Tim
 	return s.IdentifyAndRebind(ctx, id, userID, at, Rebinding{})
 }
 
+// NameFlow records the username typed at the username step of flow id
+// (FirstFactorTyped): the account it names (userID, "" when it names
+// none) and the name itself, at. A flow is named once; ErrStale when it
+// is not a typed flow waiting for its name.
+func (s *Store) NameFlow(ctx context.Context, id, userID, name string, at time.Time) error {
+	if !lookupable(id) {
+		return ErrStale
+	}
+	return stepWrite(s.db.WithContext(ctx), "name flow", id, Rebinding{},
+		"@.done_at IS NULL AND @.first_factor = ? AND @.password_at IS NULL AND @.user_id = ''", []any{FirstFactorTyped},
+		map[string]any{"user_id": userID, "login_hint": name, "password_at": at})
+}
+
 // IdentifyAndRebind is IdentifyFlow that also moves the flow's browser to
 // a new binding (rb; none when rb.New is "") in the same statement.
 func (s *Store) IdentifyAndRebind(ctx context.Context, id, userID string, at time.Time, rb Rebinding) error {

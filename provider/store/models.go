@@ -151,9 +151,12 @@ type FlowProgress struct {
 	// SHA-256 of the browser cookie). Empty until the first login page.
 	BrowserHash string `gorm:"size:64"`
 	UserID      string `gorm:"size:64;index"`
-	PasswordAt  *time.Time
-	SetupAt     *time.Time
-	QuestionAt  *time.Time
+	// PasswordAt is when otpgate's password step passed; in a typed flow
+	// (FirstFactorTyped), when the username was typed (NameFlow), which
+	// proves nothing.
+	PasswordAt *time.Time
+	SetupAt    *time.Time
+	QuestionAt *time.Time
 	// OTPAt is when a passcode of the user's device was accepted in this flow.
 	OTPAt *time.Time
 	// EnrolledAt is set when a device was enrolled in this flow; its
@@ -353,6 +356,12 @@ const (
 	// (a trusted client's plain login_hint); nobody vouched for a first
 	// factor, so a first enrollment always needs a proof.
 	FirstFactorNamed = "named"
+	// FirstFactorTyped: nobody named the user; the person typed a
+	// username at otpgate's username step (NameFlow). A name is no proof
+	// of anything: its passcode guesses spend the throttling budgets of a
+	// password, never the passcode lockout, so that whoever knows a
+	// username cannot lock its owner out.
+	FirstFactorTyped = "typed"
 )
 
 // UserLink binds an identity elsewhere to an account: an Entra user

@@ -26,6 +26,11 @@ type PasscodeCheck struct {
 	// transaction, in place of marking its passcode step: the passcode was
 	// the sign-in's last step. The accepted passcode is recorded with it.
 	Finish *FlowResult
+	// Budgeted: the attempt was reserved on a throttling budget (a typed
+	// name's flow, FirstFactorTyped) and is not counted toward the
+	// passcode lockout; a locked account rejects it (mfa.ErrInvalid)
+	// without checking the code.
+	Budgeted bool
 }
 
 // PasscodeOutcome is what a passcode check did.
@@ -57,6 +62,9 @@ func (s *Store) CheckPasscode(ctx context.Context, c PasscodeCheck) (PasscodeOut
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		out = PasscodeOutcome{}
+		if c.Budgeted {
+			return s.budgetedPasscode(ctx, tx, c, &out, now)
+		}
 		var rows []int
 		err := tx.Raw(`UPDATE users SET otp_failures = otp_failures + 1, otp_reserved_at = ?
 			WHERE id = ? AND otp_locked = FALSE AND otp_failures < ? RETURNING otp_failures`,
@@ -97,6 +105,30 @@ func (s *Store) CheckPasscode(ctx context.Context, c PasscodeCheck) (PasscodeOut
 		}
 	}
 	return out, nil
+}
+
+// budgetedPasscode is CheckPasscode's transaction for an attempt reserved
+// elsewhere (PasscodeCheck.Budgeted): nothing counts here, and a locked
+// account's code is rejected unchecked.
+func (s *Store) budgetedPasscode(ctx context.Context, tx *gorm.DB, c PasscodeCheck, out *PasscodeOutcome, now time.Time) error {
+	var locked []bool
+	if err := tx.Raw(`SELECT otp_locked FROM users WHERE id = ?`, c.UserID).Scan(&locked).Error; err != nil {
+		return err
+	}
+	if len(locked) == 0 || locked[0] {
+		out.Rejected = mfa.ErrInvalid
+		return nil
+	}
+	verr := c.Verify(ctx, txSteps{tx: tx, s: s})
+	switch {
+	case verr == nil:
+		return s.passcodeAccepted(tx, c, now)
+	case errors.Is(verr, mfa.ErrInvalid), errors.Is(verr, mfa.ErrReplayed):
+		out.Rejected = verr
+		return nil
+	default:
+		return verr
+	}
 }
 
 // passcodeAccepted clears the count and marks the flow's passcode step,

@@ -25,7 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	groups := [][]testCase{
 		userCases, clientCases, flowCases, rebindCases, joinedCases, refreshCases, accessCases,
 		sessionCases, keyCases, cleanupCases, concurrencyCases, inputCases, deviceCases, lockoutCases, resetCases, auditCases,
-		flowStepCases, passcodeCases, resetLinkCases, proofCases, throttleCases, resealCases, addressCases, linkCases,
+		flowStepCases, passcodeCases, resetLinkCases, proofCases, throttleCases, resealCases, addressCases, linkCases, typedCases,
 	}
 	for _, group := range groups {
 		for _, tc := range group {
