@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
@@ -221,4 +222,49 @@ func TestFactorOnlyNamedIgnoresTyping(t *testing.T) {
 			t.Fatalf("%s: username field %q, want %q", client, formField(t, p, "username"), want)
 		}
 	}
+}
+
+// TestFactorOnlyTypedRace: strangers' browsers post wrong passcodes for
+// one typed name at once; exactly the budget's threshold are checked
+// (the rest are held), and none counts toward the passcode lockout.
+func TestFactorOnlyTypedRace(t *testing.T) {
+	f, app, secret, _, owner := typedEnrolled(t)
+	ctx := context.Background()
+	threshold := config.Default().Lockout.LoginAttempts
+	n := 2 * threshold
+	browsers, pages := make([]*browser, n), make([]*page, n)
+	for i := range n {
+		browsers[i] = newBrowser(t)
+		pages[i] = typedPasscodePage(t, browsers[i], app, "ada")
+	}
+	wrong := f.wrongCode(t, secret)
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			p, err := browsers[i].Submit(pages[i].Page, map[string]string{"code": wrong})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses[i] = p.Status
+		})
+	}
+	close(start)
+	wg.Wait()
+	counted := map[int]int{}
+	for _, s := range statuses {
+		counted[s]++
+	}
+	if counted[http.StatusUnauthorized] != threshold || counted[http.StatusTooManyRequests] != n-threshold {
+		t.Fatalf("statuses %v: want %d wrong-code answers and %d held", counted, threshold, n-threshold)
+	}
+	ada, err := f.store.UserByUsername(ctx, "ada")
+	if err != nil || ada.OTPLocked || ada.OTPFailures != 0 {
+		t.Fatalf("passcode lockout touched: %+v %v", ada, err)
+	}
+	p := typedPasscodePage(t, owner, app, "ada")
+	owner.submit(p, map[string]string{"code": f.passcode(t, secret)}).code(t)
 }
