@@ -117,7 +117,9 @@ func TestFactorOnlyTypedDecoys(t *testing.T) {
 	wrong := f.wrongCode(t, secret)
 	ref := newBrowser(t)
 	want := typedPasscodePage(t, ref, app, "ada")
+	before := f.store.Statements()
 	want = ref.submit(want, map[string]string{"code": wrong})
+	wantStatements := f.store.Statements() - before
 	for _, name := range []string{"nobody", "bob", "cy", "ADA-not", "  nobody  "} {
 		t.Run(name, func(t *testing.T) {
 			b := newBrowser(t)
@@ -125,7 +127,12 @@ func TestFactorOnlyTypedDecoys(t *testing.T) {
 			if p.Step() != "otp" || p.Text("lost-device") != "" {
 				t.Fatalf("step %q lost-device %q", p.Step(), p.Text("lost-device"))
 			}
+			before := f.store.Statements()
 			p = b.submit(p, map[string]string{"code": wrong})
+			// The same work as an account's wrong code: the same statements.
+			if n := f.store.Statements() - before; n != wantStatements {
+				t.Errorf("a wrong code sent %d statements; an account's sent %d", n, wantStatements)
+			}
 			if p.Step() != want.Step() || p.Status != want.Status || p.Alert() != want.Alert() {
 				t.Fatalf("wrong code: step %q status %d alert %q; an account's: step %q status %d alert %q",
 					p.Step(), p.Status, p.Alert(), want.Step(), want.Status, want.Alert())

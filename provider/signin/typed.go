@@ -54,7 +54,8 @@ func (s *Service) Username(ctx context.Context, j *Journey, username string) (Re
 }
 
 // typedPasscode is Passcode in a typed flow: the attempt is reserved on
-// the name's budget like a password, and a decoy's code is never right.
+// the name's budget like a password, and a decoy's code is never right
+// (its check runs all the same, see typedCheck).
 func (s *Service) typedPasscode(ctx context.Context, j *Journey, input string) (Result, error) {
 	if _, err := s.cfg.TOTP.Normalize(input); err != nil {
 		return invalid(templates.MsgCodeMalformed), nil
@@ -67,23 +68,9 @@ func (s *Service) typedPasscode(ctx context.Context, j *Journey, input string) (
 	if !att.ok {
 		return s.throttled(ctx, j, u, StepOTP, att), nil
 	}
-	if j.State.Decoy || j.Device == nil {
-		return rejected(templates.MsgCodeInvalid), s.loginFailed(ctx, j, u, StepOTP, att)
-	}
-	secret, err := s.sealer.Open(j.Device.Secret, DeviceAD(u.ID, j.Device.ID))
+	check, finish, err := s.typedCheck(ctx, j, input)
 	if err != nil {
-		s.log.ErrorContext(ctx, "TOTP secret cannot be decrypted", "user_id", u.ID, "device_id", j.Device.ID, "err", err)
-		return Result{}, internal(err)
-	}
-	finish := s.finishWithPasscode(j)
-	d := j.Device
-	check := store.PasscodeCheck{UserID: u.ID, FlowID: j.Flow.ID, Budgeted: true,
-		Verify: func(ctx context.Context, steps mfa.Store) error {
-			v := mfa.Verifier{TOTP: s.cfg.TOTP, Now: s.now, Store: steps}
-			return v.Verify(ctx, mfa.Device{ID: d.ID, Secret: secret, LastStep: d.LastStep}, input)
-		}}
-	if finish != nil {
-		check.Finish = &finish.result
+		return Result{}, err
 	}
 	out, err := s.store.CheckPasscode(ctx, check)
 	if err != nil {
@@ -100,4 +87,33 @@ func (s *Service) typedPasscode(ctx context.Context, j *Journey, input string) (
 	j.State.OTPDone = true
 	j.finished = finish
 	return passed(), nil
+}
+
+// typedCheck is the passcode check of a typed flow: the device's, or for
+// a decoy one that rejects every code in the same transaction, so that a
+// decoy costs what a wrong code does.
+func (s *Service) typedCheck(ctx context.Context, j *Journey, input string) (store.PasscodeCheck, *pendingFinish, error) {
+	check := store.PasscodeCheck{FlowID: j.Flow.ID, Budgeted: true}
+	if j.User != nil {
+		check.UserID = j.User.ID
+	}
+	d := j.Device
+	if j.State.Decoy || d == nil {
+		check.Verify = func(context.Context, mfa.Store) error { return mfa.ErrInvalid }
+		return check, nil, nil
+	}
+	secret, err := s.sealer.Open(d.Secret, DeviceAD(j.User.ID, d.ID))
+	if err != nil {
+		s.log.ErrorContext(ctx, "TOTP secret cannot be decrypted", "user_id", j.User.ID, "device_id", d.ID, "err", err)
+		return check, nil, internal(err)
+	}
+	check.Verify = func(ctx context.Context, steps mfa.Store) error {
+		v := mfa.Verifier{TOTP: s.cfg.TOTP, Now: s.now, Store: steps}
+		return v.Verify(ctx, mfa.Device{ID: d.ID, Secret: secret, LastStep: d.LastStep}, input)
+	}
+	finish := s.finishWithPasscode(j)
+	if finish != nil {
+		check.Finish = &finish.result
+	}
+	return check, finish, nil
 }
