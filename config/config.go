@@ -63,6 +63,9 @@ type Config struct {
 	// Clients are relying parties declared in the file (more can be added
 	// with the CLI).
 	Clients []Client `yaml:"clients"`
+	// Connectors are first factors in front of otpgate's passcode: a
+	// directory (LDAP, Active Directory) or upstream OpenID providers.
+	Connectors []Connector `yaml:"connectors"`
 
 	configFile string // path of the YAML file Load read, "" if none
 	issuerSet  bool   // issuer given explicitly by environment or flag

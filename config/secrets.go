@@ -45,6 +45,7 @@ func (c *Config) applySecretFiles(e *envReader) {
 		}
 		cl.Secret = secret
 	}
+	c.applyConnectorSecretFiles(e)
 }
 
 // readSecretFile returns the file's content without its trailing newline.

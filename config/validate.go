@@ -28,6 +28,7 @@ func (c *Config) Validate() error {
 	c.Branding.validate(&p)
 	c.Entra.validate(&p)
 	validateClients(c.Clients, &p)
+	validateConnectors(c.Connectors, &p)
 	return p.err(c.configFile)
 }
 
