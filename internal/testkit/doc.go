@@ -16,7 +16,10 @@
 //     of the test's, for the tests of otpgate as Dex's upstream;
 //   - fakeentra: a Microsoft Entra ID authority on the loopback address
 //     (tenant discovery and keys over TLS) that mints hints like Entra's,
-//     for the tests of otpgate as an external authentication method.
+//     for the tests of otpgate as an external authentication method;
+//   - slapd: Debian's OpenLDAP server on the loopback address, private to a
+//     test, with TLS from a test CA, the password policy overlay and a
+//     fixture of people and groups, for the tests of the LDAP connector.
 //
 // Production code never imports testkit; tests and tools (cmd/otpgate-load)
 // do.
