@@ -231,9 +231,11 @@ func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, secrets 
 		switch {
 		case errors.Is(err, protocol.ErrNoRequestObjectSecret) && cl.Public:
 			return "", false, errors.New("request object: a public client has no secret to sign HS256 with; sign with a key it registered")
+		case errors.Is(err, protocol.ErrNoRequestObjectSecret) && cl.SecretHash == "":
+			return "", false, errors.New("request object: this client has no secret to sign HS256 with; sign with a key it registered")
 		case errors.Is(err, protocol.ErrNoRequestObjectSecret):
 			return "", false, errors.New("request object: otpgate keeps no copy of this client's secret for HS256 " +
-				"(it was set before otpgate kept one); rotate the client secret to enable HS256 request objects")
+				"(it was set before otpgate kept one, or is too weak to sign with); rotate the client secret to enable HS256 request objects")
 		case err != nil:
 			return "", false, err
 		}

@@ -24,8 +24,8 @@ import (
 // hs256Harness is a factor harness whose administrator (the admin service
 // over the provider's store and encryption key, as the CLI builds it)
 // added the factor-only clients "hs" (named users by HS256 request
-// objects only), "both" (registered key k1 too) and the public "pubf"
-// (key k1, no secret). "idp" is a client from before HS256: its secret
+// objects only), "both" (registered key k1 too), the public "pubf" (key
+// k1, no secret) and "pkj" (key k1, private_key_jwt instead of a secret). "idp" is a client from before HS256: its secret
 // is a hash only.
 type hs256Harness struct {
 	*factorHarness
@@ -49,6 +49,7 @@ func newHS256Harness(t *testing.T) *hs256Harness {
 		{ID: "hs", SecondFactorOnly: true},
 		{ID: "both", SecondFactorOnly: true, JWKS: string(set)},
 		{ID: "pubf", SecondFactorOnly: true, Public: true, JWKS: string(set)},
+		{ID: "pkj", SecondFactorOnly: true, JWKS: string(set), PrivateKeyJWT: true},
 	} {
 		nc.RedirectURIs = []string{rpRedirect}
 		added, err := svc.AddClient(context.Background(), "cli:test", nc)
@@ -133,15 +134,15 @@ func TestFactorOnlyHS256RequestObject(t *testing.T) {
 // with invalid_request at the redirect URI, and no code: another secret,
 // the secret before a rotation, the client's public key made an HMAC key
 // (the classic algorithm confusion, with its key set, PEM or DER), alg
-// none, a client whose secret otpgate keeps as a hash only, and a public
-// client.
+// none, a client whose secret otpgate keeps as a hash only, a public
+// client and one that authenticates with private_key_jwt.
 func TestFactorOnlyHS256Refusals(t *testing.T) {
 	h := newHS256Harness(t)
 	h.addUser("ada", "correct-horse-battery", "blue")
 	nonce := "n"
 	party := func(id string) rp.RelyingParty { return h.relyingParty(id, h.secrets[id], &nonce) }
 	hs, both, idp := party("hs"), party("both"), h.relyingParty("idp", factorSecret, &nonce)
-	pubf := h.relyingParty("pubf", "", &nonce)
+	pubf, pkj := h.relyingParty("pubf", "", &nonce), h.relyingParty("pkj", "", &nonce)
 	_, challenge := pkce()
 	old := []byte(h.secrets["hs"])
 
@@ -157,6 +158,7 @@ func TestFactorOnlyHS256Refusals(t *testing.T) {
 	accepted("RS256 of the client with keys and a secret", both, "both", h.key, "")
 	accepted("RS256 of the client that predates HS256", idp, "idp", h.key, "")
 	accepted("RS256 of the public client", pubf, "pubf", h.key, challenge)
+	accepted("RS256 of the private_key_jwt client", pkj, "pkj", h.key, "")
 
 	// The secret is rotated: from now on only the new one signs.
 	fresh := []byte(h.rotate(t, "hs"))
@@ -196,6 +198,8 @@ func TestFactorOnlyHS256Refusals(t *testing.T) {
 			h.hsObject(t, "idp", []byte(factorSecret), nil))), "rotate the client secret"},
 		{"HS256 of a public client", authURL(pubf, nonce, challenge, rp.WithURLParam("request",
 			h.hsObject(t, "pubf", set, nil))), "public client"},
+		{"HS256 of a client without a secret (private_key_jwt)", authURL(pkj, nonce, "", rp.WithURLParam("request",
+			h.hsObject(t, "pkj", set, nil))), "has no secret"},
 		{"HS256 naming the client whose secret signed it, sent as another", authURL(hs, nonce, "", rp.WithURLParam("request",
 			h.hsObject(t, "both", []byte(h.secrets["both"]), nil))), "signature"},
 	} {
