@@ -31,7 +31,7 @@ import (
 //
 // An Entra client's requests (an external authentication method) are
 // answered by eam, never by the library.
-func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *slog.Logger, issuer string,
+func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *slog.Logger, issuer string, secrets secretOpener,
 	eam func(echo.Context, *store.Client) error, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -75,8 +75,9 @@ func authorizeGuard(st *store.Store, cookies web.Cookies, a op.Authorizer, log *
 		var verified bool
 		if cl.Mode == store.ModeSecondFactor {
 			// A factor-only client names the user: by a request object
-			// signed with its own keys, or, when trusted to, by login_hint.
-			if named, verified, err = factorOnlyUser(req, cl, issuer, st.Now()); err != nil {
+			// signed with its own keys or its secret, or, when trusted to,
+			// by login_hint.
+			if named, verified, err = factorOnlyUser(req, cl, issuer, secrets, st.Now()); err != nil {
 				log.InfoContext(req.Context(), "authorize refused: factor-only request names no user", "client_id", cl.ID, "err", err)
 				op.AuthRequestError(c.Response(), req, errorTarget{redirect: redirect, state: req.Form.Get("state")},
 					oidc.ErrInvalidRequest().WithDescription("%s", err.Error()), a)
@@ -214,21 +215,31 @@ func (s codeStored) SaveAuthCode(ctx context.Context, id, code string) error {
 	return s.Storage.SaveAuthCode(ctx, id, code)
 }
 
+// secretOpener opens a sealed value; *credential.Sealer is one.
+type secretOpener interface {
+	Open(sealed, ad []byte) ([]byte, error)
+}
+
 // factorOnlyUser is the username a factor-only client's request names:
 // the login_hint of a request object signed with a key the client
-// registered, or, for a client trusted with plain hints, the login_hint.
-// "" when it names nobody: the person then types a username, and a plain
-// login_hint only suggests one.
-func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, now time.Time) (name string, verified bool, err error) {
+// registered or with its secret, or, for a client trusted with plain
+// hints, the login_hint. "" when it names nobody: the person then types a
+// username, and a plain login_hint only suggests one.
+func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, secrets secretOpener, now time.Time) (name string, verified bool, err error) {
 	if req.Form.Get("request_uri") != "" {
 		return "", false, errors.New("request_uri is not supported; send the request object by value (request)")
 	}
 	if raw := req.Form.Get("request"); raw != "" {
-		if cl.JWKS == "" {
-			return "", false, errors.New("this client registered no keys for request objects")
-		}
-		ro, err := protocol.VerifyRequestObject(raw, cl.ID, cl.JWKS, issuer, now)
-		if err != nil {
+		ro, err := protocol.VerifyRequestObject(raw, requestObjectKeys(cl, secrets), cl.ID, issuer, now)
+		switch {
+		case errors.Is(err, protocol.ErrNoRequestObjectSecret) && cl.Public:
+			return "", false, errors.New("request object: a public client has no secret to sign HS256 with; sign with a key it registered")
+		case errors.Is(err, protocol.ErrNoRequestObjectSecret) && cl.SecretHash == "":
+			return "", false, errors.New("request object: this client has no secret to sign HS256 with; sign with a key it registered")
+		case errors.Is(err, protocol.ErrNoRequestObjectSecret):
+			return "", false, errors.New("request object: otpgate keeps no copy of this client's secret for HS256 " +
+				"(it was set before otpgate kept one, or is too weak to sign with); rotate the client secret to enable HS256 request objects")
+		case err != nil:
 			return "", false, err
 		}
 		return ro.LoginHint, true, nil
@@ -237,4 +248,16 @@ func factorOnlyUser(req *http.Request, cl *store.Client, issuer string, now time
 		return req.Form.Get("login_hint"), false, nil
 	}
 	return "", false, nil
+}
+
+// requestObjectKeys are what cl's request objects are verified with: its
+// registered keys, and its secret when it is a factor-only confidential
+// client with a sealed secret (opened only for an HS256 request object).
+func requestObjectKeys(cl *store.Client, secrets secretOpener) protocol.RequestObjectKeys {
+	keys := protocol.RequestObjectKeys{JWKS: cl.JWKS}
+	if cl.Mode == store.ModeSecondFactor && !cl.Public && len(cl.SecretSealed) > 0 {
+		sealed, id := cl.SecretSealed, cl.ID
+		keys.Secret = func() ([]byte, error) { return secrets.Open(sealed, protocol.ClientSecretAD(id)) }
+	}
+	return keys
 }

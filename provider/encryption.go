@@ -29,6 +29,8 @@ func SealedAD(v store.SealedValue) ([]byte, error) {
 		return signin.PendingAD(v.ID), nil
 	case store.SealedPendingCodes:
 		return signin.CodesAD(v.ID), nil
+	case store.SealedClientSecret:
+		return protocol.ClientSecretAD(v.ID), nil
 	}
 	return nil, fmt.Errorf("unknown sealed kind %q", v.Kind)
 }

@@ -65,8 +65,10 @@ func (f *factorHarness) requestObject(t *testing.T, key *rsa.PrivateKey, claims 
 }
 
 // signed is a JWT of base changed by claims (a nil value removes one),
-// signed RS256 with key under the key id k1.
-func (f *factorHarness) signed(t *testing.T, key *rsa.PrivateKey, base, claims map[string]any) string {
+// signed RS256 with key (an *rsa.PrivateKey) under the key id k1, or
+// HS256 with key (a []byte: a client secret, or whatever an attacker
+// makes an HMAC key of).
+func (f *factorHarness) signed(t *testing.T, key any, base, claims map[string]any) string {
 	t.Helper()
 	for k, v := range claims {
 		if v == nil {
@@ -75,7 +77,11 @@ func (f *factorHarness) signed(t *testing.T, key *rsa.PrivateKey, base, claims m
 			base[k] = v
 		}
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
+	alg := jose.RS256
+	if _, mac := key.([]byte); mac {
+		alg = jose.HS256
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

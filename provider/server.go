@@ -331,7 +331,7 @@ func (w *wiring) mountProtocol(e *echo.Echo) {
 	e.Any(w.op.KeysEndpoint().Relative(), jwks(w.keys, o.Logger), withCORS)
 	// Authorization responses: page headers on the redirects, iss in each.
 	authorization := []echo.MiddlewareFunc{web.SecurityHeaders, issuerParam(o.Issuer)}
-	e.Any("/authorize", authorizeGuard(o.Store, w.cookies, w.op, o.Logger, o.Issuer, w.eam, protocol), authorization...)
+	e.Any("/authorize", authorizeGuard(o.Store, w.cookies, w.op, o.Logger, o.Issuer, o.Sealer, w.eam, protocol), authorization...)
 	e.Any("/authorize/callback", w.login.CallbackGuard(protocol), authorization...)
 	e.Any("/userinfo", storageFaults(bearerErrors(protocol)))
 	e.Any("/oauth/introspect", storageFaults(clientAuthErrors(protocol)), noStore)

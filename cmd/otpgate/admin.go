@@ -18,6 +18,7 @@ func (c *cli) adminService(rt *runtime, withMail bool) (*admin.Service, error) {
 	o := admin.Options{
 		Store:             rt.store,
 		Hasher:            rt.hasher,
+		Sealer:            rt.sealer,
 		Random:            rand.Reader,
 		Issuer:            rt.cfg.EffectiveIssuer(),
 		MinPasswordLength: rt.cfg.Login.MinPasswordLength,

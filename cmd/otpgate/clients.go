@@ -66,7 +66,7 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	fs.Var(&tenants, "entra-tenant", "with --entra-eam: a directory (tenant) id allowed to use it (repeatable)")
 	factorOnly := fs.Bool("second-factor-only", false, "a factor-only client: it checks the first factor itself and names the user; otpgate asks the passcode only")
 	trustHint := fs.Bool("trust-login-hint", false, "with --second-factor-only: a plain login_hint names the user (without a signed request object)")
-	jwksFile := fs.String("jwks-file", "", "with --second-factor-only: the client's public keys (a JSON Web Key Set file), which sign its request objects")
+	jwksFile := fs.String("jwks-file", "", "with --second-factor-only: the client's public keys (a JSON Web Key Set file), which sign its request objects (without it, they are signed HS256 with the client secret)")
 	keyJWT := fs.Bool("private-key-jwt", false, "with --second-factor-only and --jwks-file: authenticate at the token endpoint with JWTs signed by those keys, instead of a secret")
 	if _, err := c.parse(fs, args); err != nil {
 		return err
@@ -102,6 +102,13 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	}
 	if added.Secret != "" {
 		fmt.Fprintf(c.stdout, "client secret (shown once, store it now): %s\n", added.Secret)
+	}
+	if cl := added.Client; cl.Mode == store.ModeSecondFactor && cl.SecretHash != "" {
+		if cl.SecretSealed != nil {
+			fmt.Fprintln(c.stdout, "its request objects may be signed HS256 with the client secret (kept encrypted for that)")
+		} else {
+			fmt.Fprintf(c.stdout, "the secret given is too weak to sign request objects HS256; otpgate client update %s --rotate-secret enables them\n", cl.ID)
+		}
 	}
 	return nil
 }
@@ -183,8 +190,8 @@ func (c *cli) clientShow(ctx context.Context, args []string) error {
 			if cl.UsesPrivateKeyJWT() {
 				auth = "private_key_jwt"
 			}
-			fmt.Fprintf(c.stdout, "names users by:   %s\nregistered keys:  %s\ntoken auth:       %s\n",
-				factorOnlyNaming(cl), yesNo(cl.JWKS != ""), auth)
+			fmt.Fprintf(c.stdout, "names users by:   %s\nregistered keys:  %s\nHS256 objects:    %s\ntoken auth:       %s\n",
+				factorOnlyNaming(cl), yesNo(cl.JWKS != ""), admin.HS256RequestObjects(cl), auth)
 		}
 		return nil
 	})
@@ -192,8 +199,9 @@ func (c *cli) clientShow(ctx context.Context, args []string) error {
 
 // factorOnlyNaming says how a factor-only client names its users.
 func factorOnlyNaming(cl *store.Client) string {
+	signed := cl.JWKS != "" || cl.SecretSealed != nil
 	switch {
-	case cl.JWKS != "" && cl.TrustLoginHint:
+	case signed && cl.TrustLoginHint:
 		return "signed request object, or plain login_hint"
 	case cl.TrustLoginHint:
 		return "plain login_hint"

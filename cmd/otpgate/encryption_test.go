@@ -67,6 +67,8 @@ func TestRotateEncryptionKey(t *testing.T) {
 	app := fleet.Client{ID: "app", Secret: "secret-" + strings.ToLower(rand.Text())}
 	mustRun(t, "--config", oldOnly, "client", "add", "--id", app.ID, "--name", "App", "--secret", app.Secret,
 		"--redirect-uri", fixtures.RedirectURI)
+	// A factor-only client, whose secret is kept sealed for HS256.
+	mustRun(t, "--config", oldOnly, "client", "add", "--id", "idp", "--second-factor-only", "--redirect-uri", fixtures.RedirectURI)
 	st := openDataStore(t, dir)
 	u := &fixtures.Account{ID: fixtures.NewID(), Name: "erin", Password: "pw-" + strings.ToLower(rand.Text()), Answer: "Rex the dog"}
 	fixtures.AddUser(t, st, fixtures.Hasher, *u, true)
@@ -81,7 +83,8 @@ func TestRotateEncryptionKey(t *testing.T) {
 
 	// Step 2: re-encrypt (three signing keys: one per algorithm).
 	out := mustRun(t, "--config", rollout, "keys", "rotate-encryption", "--new-key-file", newKey)
-	for _, want := range []string{"re-encrypted with key " + newID, "1 device secrets (0 already under it)", "3 signing keys (0 already under it)"} {
+	for _, want := range []string{"re-encrypted with key " + newID, "1 device secrets (0 already under it)", "3 signing keys (0 already under it)",
+		"1 client secrets (0 already under it)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("rotate-encryption printed %q, want %q", out, want)
 		}
@@ -96,8 +99,8 @@ func TestRotateEncryptionKey(t *testing.T) {
 	}
 	// Step 4: running again, now with the new key primary, re-seals nothing.
 	out = mustRun(t, "--config", swapped, "keys", "rotate-encryption", "--new-key-file", newKey)
-	if !strings.Contains(out, "0 device secrets (1 already under it)") {
-		t.Errorf("second rotate-encryption printed %q, want the device left as it is", out)
+	if !strings.Contains(out, "0 device secrets (1 already under it)") || !strings.Contains(out, "0 client secrets (1 already under it)") {
+		t.Errorf("second rotate-encryption printed %q, want the device and the client secret left as they are", out)
 	}
 
 	// The passcode check works with the new key primary and the old one

@@ -99,6 +99,7 @@ var readmeCommands = []readmeCommand{
 	// Factor-only OpenID Connect.
 	{command: "otpgate client add --id okta --redirect-uri https://example.okta.com/oauth2/v1/authorize/callback --second-factor-only --jwks-file okta-public-keys.json",
 		do: notRun, why: "needs the caller's public key set, a file the reader exports from their identity provider; cmd/otpgate's TestFactorOnlyCLI runs the same flags with a generated one"},
+	{command: "otpgate client add --id authentik --redirect-uri https://authentik.example.com/source/oauth/callback/otpgate/ --second-factor-only", do: run, needsData: true},
 
 	// Deployment.
 	{command: "openssl rand -base64 32 > /etc/otpgate/encryption.key && chmod 600 /etc/otpgate/encryption.key", do: notRun,

@@ -19,7 +19,10 @@ type NewClient struct {
 	RedirectURIs   []string
 	PostLogoutURIs []string
 	// Secret is the confidential client's secret; empty generates one
-	// (returned once in AddedClient.Secret). A public client has none.
+	// (returned once in AddedClient.Secret). A public client has none. A
+	// factor-only client's secret is also kept sealed, for the HS256
+	// request objects it may sign with it, when it is strong enough
+	// (every generated secret is).
 	Secret     string
 	Public     bool
 	RequireMFA bool
@@ -35,9 +38,9 @@ type NewClient struct {
 	EntraTenants []string
 	// SecondFactorOnly registers a factor-only client: it performed the
 	// first factor itself and names the user, by a request object signed
-	// with a key of JWKS (its public key set, JSON) or, with
-	// TrustLoginHint, by a plain login_hint; otpgate asks the passcode
-	// only.
+	// with a key of JWKS (its public key set, JSON) or HS256 with its
+	// secret, or, with TrustLoginHint, by a plain login_hint; otpgate asks
+	// the passcode only.
 	SecondFactorOnly bool
 	TrustLoginHint   bool
 	JWKS             string
@@ -48,7 +51,8 @@ type NewClient struct {
 }
 
 // AddedClient is a registered client and, when one was generated, its
-// secret (returned once; only its hash is stored).
+// secret (returned once; only its hash is stored, and for a factor-only
+// client its sealed copy).
 type AddedClient struct {
 	Client *store.Client
 	Secret string
@@ -149,6 +153,7 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 			out.Secret = secret
 		}
 		row.SecretHash = s.hasher.HashClientSecret(secret)
+		row.SecretSealed = s.sealedSecret(row, secret)
 	}
 	err := s.run(ctx, actor, change{
 		apply: func(ctx context.Context) error {
@@ -175,6 +180,9 @@ func addDetail(row *store.Client, generated bool) string {
 		detail += " (secret generated)"
 	case !row.Public:
 		detail += " (secret given)"
+	}
+	if row.SecretSealed != nil {
+		detail += "; secret kept sealed for HS256 request objects"
 	}
 	detail += "; redirect URIs: " + strings.Join(row.RedirectURIs, " ")
 	if len(row.PostLogoutRedirectURIs) > 0 {
@@ -229,6 +237,11 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, c ClientCh
 			var refused error
 			err := s.store.EditClient(ctx, id, func(cl *store.Client) (store.ClientUpdate, error) {
 				edited, err := c.edit(cl, u)
+				if err == nil && c.RotateSecret {
+					// The old secret's sealed copy goes with its hash.
+					sealed := s.sealedSecret(cl, secret)
+					edited.SecretSealed = &sealed
+				}
 				refused = err
 				return edited, err
 			})

@@ -13,9 +13,13 @@
 // Invariants: no password, secret, enrollment code, link token or hash is
 // ever written into an audit event or a log line; the enrollment code of a
 // device reset is returned once, to the caller, and only its argon2id hash
-// is stored.
+// is stored. A client secret is stored as a hash; a factor-only
+// confidential client's is also kept sealed (sealedsecret.go), because it
+// is the HS256 key of the request objects naming its users, and no other
+// client's ever is.
 //
 // The package imports neither echo nor gorm: it declares the few store
 // methods it needs (store.go), takes its clock from the store's Now, its
-// randomness from an io.Reader and its mail from a one-method Sender.
+// randomness from an io.Reader, its encryption from a one-method Sealer and
+// its mail from a one-method Sender.
 package admin

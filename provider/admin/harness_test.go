@@ -31,6 +31,8 @@ type env struct {
 	store  *store.Store
 	svc    *admin.Service
 	hasher *credential.Hasher
+	// sealer is the service's encryption of factor-only client secrets.
+	sealer *credential.Sealer
 	mail   *fakeSender
 }
 
@@ -66,18 +68,32 @@ func newEnv(t *testing.T, st *store.Store, wrap func(admin.Store) admin.Store) *
 		now = now.Add(time.Second)
 		return now
 	}
-	e := &env{t: t, store: st, hasher: credential.NewHasher(testParams), mail: &fakeSender{}}
+	e := &env{t: t, store: st, hasher: credential.NewHasher(testParams), sealer: newSealer(t), mail: &fakeSender{}}
 	var s admin.Store = st
 	if wrap != nil {
 		s = wrap(st)
 	}
-	svc, err := admin.New(admin.Options{Store: s, Hasher: e.hasher, Random: rand.Reader, Mail: e.mail,
+	svc, err := admin.New(admin.Options{Store: s, Hasher: e.hasher, Sealer: e.sealer, Random: rand.Reader, Mail: e.mail,
 		Issuer: "https://id.example/", MinPasswordLength: 12})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.svc = svc
 	return e
+}
+
+// newSealer is a sealer with a random key.
+func newSealer(t *testing.T) *credential.Sealer {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	s, err := credential.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func (e *env) ctx() context.Context { return e.t.Context() }

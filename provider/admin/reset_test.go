@@ -149,7 +149,7 @@ func TestResetDeviceMail(t *testing.T) {
 		t.Errorf("reset whose mail failed not audited: %+v", ev)
 	}
 
-	off, err := admin.New(admin.Options{Store: e.store, Hasher: e.hasher, Random: rand.Reader, MinPasswordLength: 12})
+	off, err := admin.New(admin.Options{Store: e.store, Hasher: e.hasher, Sealer: e.sealer, Random: rand.Reader, MinPasswordLength: 12})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestResetDeviceOverSMTP(t *testing.T) {
 	}
 	st := openSQLite(t)
 	e := newEnv(t, st, nil)
-	svc, err := admin.New(admin.Options{Store: st, Hasher: e.hasher, Random: rand.Reader, Mail: sender,
+	svc, err := admin.New(admin.Options{Store: st, Hasher: e.hasher, Sealer: e.sealer, Random: rand.Reader, Mail: sender,
 		Issuer: "https://id.example", MinPasswordLength: 12})
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +196,7 @@ func TestResetCodeNeverLogged(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st := openSQLite(t)
 	e := newEnv(t, st, nil)
-	svc, err := admin.New(admin.Options{Store: st, Hasher: e.hasher, Random: rand.Reader, Mail: &mail.LogSender{Log: log},
+	svc, err := admin.New(admin.Options{Store: st, Hasher: e.hasher, Sealer: e.sealer, Random: rand.Reader, Mail: &mail.LogSender{Log: log},
 		Issuer: "https://id.example", MinPasswordLength: 12})
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,12 @@ type PasswordHasher interface {
 	HashClientSecret(secret string) string
 }
 
+// Sealer encrypts a small secret bound to associated data;
+// *credential.Sealer is one.
+type Sealer interface {
+	Seal(plaintext, ad []byte) []byte
+}
+
 // Sender sends one mail; *mail.SMTP and *mail.LogSender are senders.
 type Sender interface {
 	Send(ctx context.Context, m mail.Message) error
@@ -33,6 +39,10 @@ type Options struct {
 	Store Store
 	// Hasher hashes passwords, client secrets and enrollment codes (required).
 	Hasher PasswordHasher
+	// Sealer seals the secret of a factor-only confidential client, which
+	// otpgate must read to verify the HS256 request objects it signs
+	// (required; the provider's encryption key).
+	Sealer Sealer
 	// Random is the source of user ids, generated secrets, enrollment codes
 	// and link tokens (required; crypto/rand.Reader in production).
 	Random io.Reader
@@ -58,6 +68,7 @@ type Options struct {
 type Service struct {
 	store    Store
 	hasher   PasswordHasher
+	sealer   Sealer
 	rand     io.Reader
 	mail     Sender
 	issuer   string
@@ -68,14 +79,14 @@ type Service struct {
 
 // New returns a service; it fails when a required option is missing.
 func New(o Options) (*Service, error) {
-	if o.Store == nil || o.Hasher == nil || o.Random == nil {
-		return nil, errors.New("admin: Store, Hasher and Random are required")
+	if o.Store == nil || o.Hasher == nil || o.Sealer == nil || o.Random == nil {
+		return nil, errors.New("admin: Store, Hasher, Sealer and Random are required")
 	}
 	check := o.CheckRedirectURI
 	if check == nil {
 		check = absoluteURI
 	}
-	return &Service{store: o.Store, hasher: o.Hasher, rand: o.Random, mail: o.Mail,
+	return &Service{store: o.Store, hasher: o.Hasher, sealer: o.Sealer, rand: o.Random, mail: o.Mail,
 		issuer: strings.TrimSuffix(o.Issuer, "/"), minPW: o.MinPasswordLength, checkURI: check,
 		locale: o.MailLocale}, nil
 }

@@ -108,8 +108,11 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 		return invalid("private-key-jwt", "private-key-jwt goes with second-factor-only and jwks-file (the keys that sign its assertions)")
 	case nc.PrivateKeyJWT && (nc.Secret != "" || nc.Public):
 		return invalid("private-key-jwt", "private-key-jwt replaces the secret: give no secret, and not public")
-	case nc.SecondFactorOnly && !nc.TrustLoginHint && nc.JWKS == "":
-		return invalid("jwks-file", "jwks-file is required for a second-factor-only client (its public keys, which sign the request objects naming the user), unless it is trusted with trust-login-hint")
+	case nc.SecondFactorOnly && nc.Public && !nc.TrustLoginHint && nc.JWKS == "":
+		return invalid("jwks-file", "jwks-file is required for a public second-factor-only client (its public keys, which sign the request objects naming the user), unless it is trusted with trust-login-hint")
+	case nc.SecondFactorOnly && !nc.TrustLoginHint && nc.JWKS == "" && nc.Secret != "" && !credential.StrongClientSecret(nc.Secret):
+		return invalid("secret", "secret is too weak to sign the request objects naming the user (HS256): "+
+			"omit it to have one generated, or register public keys with jwks-file")
 	}
 	if nc.JWKS != "" {
 		if err := protocol.CheckClientKeys(nc.JWKS); err != nil {

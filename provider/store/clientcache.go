@@ -73,11 +73,12 @@ func (c *clientCache) forget(id string) {
 	delete(c.rows, id)
 }
 
-// clone copies a client with its lists, so that no caller shares the
-// cache's slices.
+// clone copies a client with its lists and sealed secret, so that no
+// caller shares the cache's slices.
 func (c *Client) clone() *Client {
 	out := *c
 	out.RedirectURIs = slices.Clone(c.RedirectURIs)
 	out.PostLogoutRedirectURIs = slices.Clone(c.PostLogoutRedirectURIs)
+	out.SecretSealed = slices.Clone(c.SecretSealed)
 	return &out
 }

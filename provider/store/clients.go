@@ -82,12 +82,15 @@ type ClientUpdate struct {
 	IDTokenSignedResponseAlg *string
 	// SecretHash replaces the secret (a rotation).
 	SecretHash *string
+	// SecretSealed replaces the sealed secret; a rotation sets it with
+	// SecretHash, to the new secret sealed or to nil (none kept).
+	SecretSealed *[]byte
 }
 
 // Empty reports whether the update changes nothing.
 func (u ClientUpdate) Empty() bool {
 	return u.Name == nil && u.RedirectURIs == nil && u.PostLogoutRedirectURIs == nil &&
-		u.RequireMFA == nil && u.IDTokenSignedResponseAlg == nil && u.SecretHash == nil
+		u.RequireMFA == nil && u.IDTokenSignedResponseAlg == nil && u.SecretHash == nil && u.SecretSealed == nil
 }
 
 // columns maps the update onto the client's columns.
@@ -110,6 +113,9 @@ func (u ClientUpdate) columns() map[string]any {
 	}
 	if u.SecretHash != nil {
 		fields["secret_hash"] = *u.SecretHash
+	}
+	if u.SecretSealed != nil {
+		fields["secret_sealed"] = *u.SecretSealed
 	}
 	return fields
 }

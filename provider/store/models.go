@@ -98,6 +98,12 @@ type Client struct {
 	// JWKS is the client's own public key set (JSON), for signed request
 	// objects and private_key_jwt; "" when it registered none.
 	JWKS string `gorm:"type:text;not null;default:''"`
+	// SecretSealed is the client secret itself, sealed (encrypted, bound
+	// to the client id), so that otpgate can verify the HS256 request
+	// objects a factor-only client signs with it. Only a factor-only
+	// confidential client has one; nil for every other client, and for
+	// one whose secret was set before otpgate kept it (until a rotation).
+	SecretSealed []byte
 	// FromConfig marks clients declared in the YAML configuration; they are
 	// re-synchronised at every start and cannot be changed by the CLI.
 	FromConfig bool `gorm:"not null;default:false"`

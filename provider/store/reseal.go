@@ -17,10 +17,11 @@ const (
 	SealedSigningKey    SealedKind = "signing key"               // signing_keys.private_key
 	SealedPendingSecret SealedKind = "pending enrollment secret" // flows.pending_secret
 	SealedPendingCodes  SealedKind = "pending recovery codes"    // flows.pending_codes
+	SealedClientSecret  SealedKind = "client secret"             // clients.secret_sealed
 )
 
 // SealedKinds lists every kind, in the order ResealAll visits them.
-var SealedKinds = []SealedKind{SealedDeviceSecret, SealedSigningKey, SealedPendingSecret, SealedPendingCodes}
+var SealedKinds = []SealedKind{SealedDeviceSecret, SealedSigningKey, SealedPendingSecret, SealedPendingCodes, SealedClientSecret}
 
 // SealedValue is one sealed value with what its associated data is made
 // of: the row's id, and for a device its user's id.
@@ -57,6 +58,8 @@ const defaultResealBatch = 500
 // Rows added meanwhile are not visited: running again visits them.
 func (s *Store) ResealAll(ctx context.Context, reseal func(SealedValue) ([]byte, error)) (ResealCounts, error) {
 	counts := ResealCounts{}
+	// Client rows hold sealed secrets: none read before the walk is used after it.
+	defer s.clients.forget("")
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.postgres {
 			// Serialise with signing-key rotations, so no key is added
@@ -90,6 +93,7 @@ var sealedColumns = map[SealedKind]sealedColumn{
 	SealedSigningKey:    {"signing_keys", "private_key", ""},
 	SealedPendingSecret: {"flows", "pending_secret", ""},
 	SealedPendingCodes:  {"flows", "pending_codes", ""},
+	SealedClientSecret:  {"clients", "secret_sealed", ""},
 }
 
 // sealedRow is one row as resealKind reads it.

@@ -18,7 +18,8 @@ var resealCases = []testCase{
 
 // sealedData stores sealed values of every kind: three devices (their
 // enrollments leave three flows holding sealed recovery codes), two flows
-// with a pending secret, three signing keys, and a flow with nothing sealed.
+// with a pending secret, three signing keys, two factor-only clients with
+// a sealed secret, and a flow and a client with nothing sealed.
 func sealedData(t *testing.T, s *store.Store) {
 	t.Helper()
 	for i := 1; i <= 3; i++ {
@@ -38,6 +39,11 @@ func sealedData(t *testing.T, s *store.Store) {
 		must(t, s.AddSigningKeys(ctx(t), &store.SigningKey{ID: k, Algorithm: "RS256", PrivateKey: []byte("sealed key " + k),
 			CreatedAt: s.Now()}), "AddSigningKey "+k)
 	}
+	for _, c := range []string{"c1", "c2"} {
+		must(t, s.CreateClient(ctx(t), &store.Client{ID: c, Mode: store.ModeSecondFactor, SecretHash: "hash " + c,
+			SecretSealed: []byte("sealed secret " + c)}), "CreateClient "+c)
+	}
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "c3", SecretHash: "hash c3"}), "CreateClient c3")
 }
 
 // sealedSnapshot reads every sealed value by kind and id.
@@ -67,14 +73,21 @@ func sealedSnapshot(t *testing.T, s *store.Store) map[string]string {
 	for _, k := range keys {
 		out["key "+k.ID] = string(k.PrivateKey)
 	}
+	clients, err := s.ListClients(ctx(t))
+	must(t, err, "ListClients")
+	for _, c := range clients {
+		if c.SecretSealed != nil {
+			out["client "+c.ID] = string(c.SecretSealed)
+		}
+	}
 	return out
 }
 
 func testResealRewrites(t *testing.T, s *store.Store, _ *clock) {
 	sealedData(t, s)
 	before := sealedSnapshot(t, s)
-	if len(before) != 3+3+2+3 {
-		t.Fatalf("fixture holds %d sealed values, want 11: %v", len(before), before)
+	if len(before) != 3+3+2+3+2 {
+		t.Fatalf("fixture holds %d sealed values, want 13: %v", len(before), before)
 	}
 	var seen []string
 	counts, err := s.ResealAll(ctx(t), func(v store.SealedValue) ([]byte, error) {
@@ -89,7 +102,7 @@ func testResealRewrites(t *testing.T, s *store.Store, _ *clock) {
 	})
 	must(t, err, "ResealAll")
 	slices.Sort(seen)
-	want := []string{"device secret d1", "device secret d2", "device secret d3",
+	want := []string{"client secret c1", "client secret c2", "device secret d1", "device secret d2", "device secret d3",
 		"pending enrollment secret p1", "pending enrollment secret p2",
 		"pending recovery codes f1", "pending recovery codes f2", "pending recovery codes f3",
 		"signing key k1", "signing key k2", "signing key k3"}
@@ -101,6 +114,7 @@ func testResealRewrites(t *testing.T, s *store.Store, _ *clock) {
 		store.SealedPendingSecret: {Resealed: 2},
 		store.SealedPendingCodes:  {Resealed: 3},
 		store.SealedSigningKey:    {Resealed: 2, Unchanged: 1},
+		store.SealedClientSecret:  {Resealed: 2},
 	}
 	for kind, c := range wantCounts {
 		if counts[kind] != c {
@@ -126,7 +140,7 @@ func testResealFailureChangesNothing(t *testing.T, s *store.Store, _ *clock) {
 	sealedData(t, s)
 	before := sealedSnapshot(t, s)
 	broken := errors.New("no key opens it")
-	for _, failAt := range []int{1, 4, 7, 11} {
+	for _, failAt := range []int{1, 4, 7, 11, 13} {
 		calls := 0
 		_, err := s.ResealAll(ctx(t), func(v store.SealedValue) ([]byte, error) {
 			calls++
