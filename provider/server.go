@@ -20,6 +20,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
+	"github.com/otpgate/otpgate/provider/connector"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/login"
 	"github.com/otpgate/otpgate/provider/protocol"
@@ -94,6 +95,14 @@ type Options struct {
 	// Entra serves Entra ID external authentication methods; nil refuses
 	// the requests of Entra clients.
 	Entra *EntraOptions
+	// Directory, when set, checks the password page's passwords (a
+	// directory connector: LDAP, Active Directory); DirectoryQuestion
+	// asks its users the security question too, and LocalPasswords lets
+	// accounts that belong to no connector keep their otpgate password
+	// beside it.
+	Directory         connector.PasswordConnector
+	DirectoryQuestion bool
+	LocalPasswords    bool
 }
 
 // Server is a ready-to-serve provider.

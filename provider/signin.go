@@ -31,17 +31,20 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		ResetMailsPerHour:    o.ResetMailsPerHour,
 		Issuer:               o.Issuer,
 		CodeLifetime:         o.Lifetimes.Code,
+		DirectoryQuestion:    o.DirectoryQuestion,
+		LocalPasswords:       o.LocalPasswords,
 		// The per-address limiter (negative AttemptsPerMinute: off).
 		AddressFailuresPerMinute: max(o.AttemptsPerMinute, 0),
 	}, signin.Deps{
-		Store:  o.Store,
-		Hasher: o.Hasher,
-		Sealer: o.Sealer,
-		Rand:   rand.Reader,
-		Now:    o.Store.Now,
-		Events: &signin.Recorder{Audit: o.Store, Observer: metrics, Notifier: o.Notifier, Log: o.Logger},
-		Mailer: o.Notifier,
-		Log:    o.Logger,
+		Store:     o.Store,
+		Hasher:    o.Hasher,
+		Sealer:    o.Sealer,
+		Rand:      rand.Reader,
+		Now:       o.Store.Now,
+		Events:    &signin.Recorder{Audit: o.Store, Observer: metrics, Notifier: o.Notifier, Log: o.Logger},
+		Mailer:    o.Notifier,
+		Directory: o.Directory,
+		Log:       o.Logger,
 		// Names that are no account are throttled under an HMAC with this
 		// key, the same on every replica.
 		NameKey: o.Sealer.Derive("login-names"),

@@ -46,6 +46,12 @@ const (
 	MsgTooManyAttemptsMinute Message = "too_many_attempts_minute" // a temporary lock ending within a minute
 	MsgSignInNeedsLink       Message = "sign_in_needs_link"       // the bound of unknown-browser failures; a link can be mailed
 	MsgSignInNeedsAdmin      Message = "sign_in_needs_admin"      // the bound, with mail off: only an administrator
+
+	// A directory's (LDAP, Active Directory) refusals by its password policy.
+	MsgDirectoryPasswordExpired Message = "directory_password_expired" // the directory password is right but expired
+	MsgDirectoryMustChange      Message = "directory_must_change"      // the directory password was reset and must be changed
+	MsgDirectoryLocked          Message = "directory_locked"           // the directory locked the account
+	MsgDirectoryAccountTaken    Message = "directory_account_taken"    // the directory's username belongs to another account here
 )
 
 // AllMessages lists every Message constant, so tests can check each has a
@@ -60,6 +66,7 @@ var AllMessages = []Message{
 	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgLinkCodeInvalid, MsgResetMailLimit,
 	MsgProofThrottled, MsgAnswerReused, MsgPasswordCommon, MsgPasswordContext,
 	MsgTooManyAttempts, MsgTooManyAttemptsMinute, MsgSignInNeedsLink, MsgSignInNeedsAdmin,
+	MsgDirectoryPasswordExpired, MsgDirectoryMustChange, MsgDirectoryLocked, MsgDirectoryAccountTaken,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one
@@ -194,6 +201,18 @@ var messageTexts = map[string]entry{
 	"link_code_invalid": {
 		"That code is not valid, was already used or has expired. Open the link in the mail again to get a new code, or ask for a new link.",
 		"このコードは正しくないか、すでに使用されているか、有効期限が切れています。メールのリンクをもう一度開いて新しいコードを表示するか、新しいリンクを申請してください。"},
+	"directory_password_expired": {
+		"Your directory password has expired. Change it the way your organization provides, then sign in again.",
+		"ディレクトリのパスワードの有効期限が切れています。組織で定められた方法でパスワードを変更してから、もう一度サインインしてください。"},
+	"directory_must_change": {
+		"Your directory password was reset and must be changed before you sign in. Change it the way your organization provides, then sign in again.",
+		"ディレクトリのパスワードがリセットされたため、サインインの前に変更する必要があります。組織で定められた方法でパスワードを変更してから、もう一度サインインしてください。"},
+	"directory_locked": {
+		"Your directory account is locked. Contact your administrator.",
+		"ディレクトリのアカウントがロックされています。管理者にお問い合わせください。"},
+	"directory_account_taken": {
+		"Your directory account cannot sign in here because its username belongs to another account. Contact your administrator.",
+		"このユーザー名は別のアカウントで使用されているため、ディレクトリのアカウントではサインインできません。管理者にお問い合わせください。"},
 	"link_invalid": {
 		"This link is not valid, was already used, or has expired.",
 		"このリンクは正しくないか、すでに使用されているか、有効期限が切れています。"},

@@ -47,6 +47,20 @@ type PasswordPage struct {
 	// says one was sent if the account can receive it; LinkAccepted says
 	// an emailed link was opened in this sign-in.
 	OfferLink, LinkSent, LinkAccepted bool
+	// DirectoryName names the directory (LDAP, Active Directory) whose
+	// password the page checks; "" when otpgate's own. Sources, when
+	// there are several, are the choice (a radio group "source") between
+	// the directory and otpgate's own passwords.
+	DirectoryName string
+	Sources       []PasswordSource
+}
+
+// PasswordSource is one choice of the password page's source: Value is
+// posted as "source"; Label names a directory ("" for otpgate's own
+// accounts, which the page words itself).
+type PasswordSource struct {
+	Value, Label string
+	Checked      bool
 }
 
 // UsernamePage asks a factor-only sign-in that named nobody for the
@@ -67,6 +81,9 @@ type SetupPage struct {
 	// Answer and AnswerConfirm refill the answer fields when only the
 	// passwords were refused; the password fields are never refilled.
 	Answer, AnswerConfirm string
+	// QuestionOnly leaves the password out: a directory owns it, and the
+	// person chooses the security question alone.
+	QuestionOnly bool
 }
 
 // QuestionPage asks the user's security question (data-step="question").

@@ -48,10 +48,17 @@ const sampleURI = "otpauth://totp/otpgate:alice%40example.com?secret=JBSWY3DPEHP
 var samplePages = []samplePage{
 	{step: "password", actions: []string{"/login/password"}, flow: true, autofocus: 1,
 		make: func(b Base) any { return PasswordPage{Base: b, Username: "alice"} }},
+	{step: "password", actions: []string{"/login/password"}, flow: true, autofocus: 1,
+		make: func(b Base) any {
+			return PasswordPage{Base: b, Username: "alice", DirectoryName: "Corporate directory",
+				Sources: []PasswordSource{{Value: "corp-ldap", Label: "Corporate directory", Checked: true}, {Value: "local"}}}
+		}},
 	{step: "username", actions: []string{"/login/username"}, flow: true, autofocus: 1,
 		make: func(b Base) any { return UsernamePage{Base: b, Username: "alice"} }},
 	{step: "setup", actions: []string{"/login/setup"}, flow: true, autofocus: 1,
 		make: func(b Base) any { return SetupPage{Base: b, QuestionEnabled: true, Question: "birth_city"} }},
+	{step: "setup", actions: []string{"/login/setup"}, flow: true, autofocus: 1,
+		make: func(b Base) any { return SetupPage{Base: b, QuestionEnabled: true, QuestionOnly: true} }},
 	{step: "question", actions: []string{"/login/question"}, flow: true, autofocus: 1,
 		make: func(b Base) any { return QuestionPage{Base: b, Question: "first_pet"} }},
 	{step: "enroll", actions: []string{"/login/enroll"}, flow: true, autofocus: 1, make: func(b Base) any {

@@ -77,6 +77,8 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		err = env.keys(ctx, rest)
 	case "audit":
 		err = env.auditLog(ctx, rest)
+	case "connectors":
+		err = env.connectors(ctx, rest)
 	case "healthcheck":
 		err = env.healthcheck(ctx, rest)
 	case "version":
@@ -125,6 +127,9 @@ Commands:
   keys encryption-status     count the stored secrets by encryption key id
   audit [--user NAME] [--since 24h] [--limit 1000]
                              print the audit log, oldest first
+  connectors list            list the configured connectors
+  connectors test ID         check a directory connector: connect, bind as the service
+                             account, read the user search base
   healthcheck                check that the local server answers
   version
 

@@ -104,8 +104,19 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 	if err != nil {
 		return provider.Options{}, err
 	}
+	dir, dirCfg, err := directoryConnector(cfg)
+	if err != nil {
+		return provider.Options{}, err
+	}
+	var dirQuestion, localPasswords bool
+	if dirCfg != nil {
+		dirQuestion, localPasswords = dirCfg.Config.SecurityQuestion, dirCfg.Config.LocalPasswords
+	}
 	return provider.Options{
 		Entra:                entraOpts,
+		Directory:            dir,
+		DirectoryQuestion:    dirQuestion,
+		LocalPasswords:       localPasswords,
 		Issuer:               issuer,
 		Store:                rt.store,
 		Sealer:               rt.sealer,

@@ -16,8 +16,24 @@ func (h *Handler) passwordPage(c echo.Context) error { return h.stepPage(c, sign
 
 func (h *Handler) showPassword(c echo.Context, j *signin.Journey) error {
 	f := j.Flow
-	return h.page(c, http.StatusOK, f, templates.PasswordPage{Base: h.base(c, f), Username: f.LoginHint,
-		LinkAccepted: f.SignInLinkUser != ""})
+	return h.page(c, http.StatusOK, f, h.withSources(templates.PasswordPage{Base: h.base(c, f), Username: f.LoginHint,
+		LinkAccepted: f.SignInLinkUser != ""}, ""))
+}
+
+// withSources fills what the password page says of the directory that
+// checks its passwords, and the choice of source beside it (source is
+// the one chosen, "" for the default).
+func (h *Handler) withSources(p templates.PasswordPage, source string) templates.PasswordPage {
+	dir := h.svc.Directory()
+	if dir == nil {
+		return p
+	}
+	p.DirectoryName = dir.Name()
+	if h.svc.Config().LocalPasswords {
+		p.Sources = []templates.PasswordSource{{Value: dir.ID(), Label: dir.Name(), Checked: source != signin.SourceLocal},
+			{Value: signin.SourceLocal, Checked: source == signin.SourceLocal}}
+	}
+	return p
 }
 
 // passwordSubmit checks the username and password; every failure gets the
@@ -34,14 +50,15 @@ func (h *Handler) passwordSubmit(c echo.Context) error {
 	// moves the browser to a new binding, and the browser gets it.
 	binding := h.nextBinding(c)
 	j.NewBinding = binding.Hash
-	r, err := h.svc.Password(c.Request().Context(), j, username, c.FormValue("password"))
+	source := c.FormValue("source")
+	r, err := h.svc.PasswordFrom(c.Request().Context(), j, source, username, c.FormValue("password"))
 	if err != nil {
 		return pageErrorFor(err)
 	}
 	if r.Outcome == signin.Invalid || r.Outcome == signin.Rejected || r.Outcome == signin.Limited {
 		retryAfter(c, r)
-		return h.page(c, statusOf(r), j.Flow, templates.PasswordPage{Base: h.problem(c, j.Flow, r),
-			Username: strings.TrimSpace(username), OfferLink: r.OfferLink})
+		return h.page(c, statusOf(r), j.Flow, h.withSources(templates.PasswordPage{Base: h.problem(c, j.Flow, r),
+			Username: strings.TrimSpace(username), OfferLink: r.OfferLink}, source))
 	}
 	h.cookies.Adopt(c, binding)
 	return h.advance(c, j, r)

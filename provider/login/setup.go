@@ -13,7 +13,7 @@ func (h *Handler) setupPage(c echo.Context) error { return h.stepPage(c, signin.
 
 func (h *Handler) showSetup(c echo.Context, j *signin.Journey) error {
 	return h.page(c, http.StatusOK, j.Flow, templates.SetupPage{Base: h.base(c, j.Flow),
-		QuestionEnabled: h.policy.QuestionEnabled, Question: j.User.Question})
+		QuestionEnabled: h.policy.QuestionEnabled, Question: j.User.Question, QuestionOnly: signin.QuestionOnlySetup(j)})
 }
 
 // setupSubmit is a first sign-in's (or a reset account's) new password and
@@ -31,7 +31,7 @@ func (h *Handler) setupSubmit(c echo.Context) error {
 	}
 	if r.Outcome == signin.Invalid {
 		page := templates.SetupPage{Base: h.problem(c, j.Flow, r),
-			QuestionEnabled: h.policy.QuestionEnabled, Question: in.Question}
+			QuestionEnabled: h.policy.QuestionEnabled, Question: in.Question, QuestionOnly: signin.QuestionOnlySetup(j)}
 		// Only the passwords were wrong: the person keeps the answer they
 		// typed twice (never the passwords, which are typed again).
 		if passwordProblem(page.Error) {

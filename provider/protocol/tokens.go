@@ -52,6 +52,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		f := r.f
 		value := credential.NewToken()
 		rt := s.newRefreshToken(value, newID(), f.ID, f.ClientID, f.UserID, f.Scopes, r.GetAudience(), f.AMR, f.ACR, r.GetAuthTime())
+		rt.IDP = f.Connector
 		at := s.newAccessToken(f.ID, rt.ID, f.ClientID, f.UserID, f.Scopes, r.GetAudience())
 		if err := s.store.IssueFromCode(ctx, f.ID, store.TokenSet{Access: at, Refresh: rt}); err != nil {
 			return "", "", time.Time{}, codeError(ctx, err)
@@ -62,6 +63,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		old := r.row
 		value := credential.NewToken()
 		rt := s.newRefreshToken(value, old.FamilyID, old.GrantID, old.ClientID, old.UserID, r.scopes, old.Audience, old.AMR, old.ACR, old.AuthTime)
+		rt.IDP = old.IDP
 		at := s.newAccessToken(old.GrantID, rt.ID, old.ClientID, old.UserID, r.scopes, old.Audience)
 		if err := s.store.RotateRefreshToken(ctx, credential.HashToken(current), store.TokenSet{Access: at, Refresh: rt}, s.life.RefreshReuse); err != nil {
 			if errors.Is(err, store.ErrAlreadyUsed) || errors.Is(err, store.ErrNotFound) {

@@ -41,6 +41,17 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 	if rr, ok := req.(*refreshRequest); ok && rr.row.ACR != "" {
 		info.AppendClaims("acr", rr.row.ACR)
 	}
+	// idp names the connector that performed the first factor.
+	switch r := req.(type) {
+	case authRequest:
+		if r.f.Connector != "" {
+			info.AppendClaims("idp", r.f.Connector)
+		}
+	case *refreshRequest:
+		if r.row.IDP != "" {
+			info.AppendClaims("idp", r.row.IDP)
+		}
+	}
 	return nil
 }
 

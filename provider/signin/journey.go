@@ -51,6 +51,9 @@ type Journey struct {
 	// finished is the finish the passcode step wrote with the passcode
 	// (Finish then completes it).
 	finished *pendingFinish
+	// via is the connector checking this request's first factor, before
+	// the flow records it (audit events name it).
+	via string
 }
 
 // Next is the step the journey is at.
@@ -233,7 +236,7 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 		return j, nil
 	}
 	j.State = State{FactorOnly: f.FirstFactor != store.FirstFactorOurs,
-		QuestionEnabled: s.cfg.QuestionEnabled, PasswordDone: f.PasswordAt != nil && u != nil,
+		QuestionEnabled: s.cfg.QuestionEnabled && (f.Connector == "" || s.cfg.DirectoryQuestion), PasswordDone: f.PasswordAt != nil && u != nil,
 		QuestionDone: f.QuestionAt != nil, EnrolledNow: f.EnrolledAt != nil, CodesAcked: f.CodesAckAt != nil,
 		OTPDone: f.OTPAt != nil}
 	if u == nil {
@@ -241,6 +244,11 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 		return j, nil
 	}
 	j.State.MustSetup = s.mustSetup(u)
+	if f.Connector != "" {
+		// The directory owns the password: its users only choose a
+		// security question here, when they are asked one.
+		j.State.MustSetup = j.State.QuestionEnabled && u.AnswerHash == ""
+	}
 	j.State.OTPLocked = u.OTPLocked
 	j.State.ProofPending = u.ProofHash != ""
 	j.State.ProofDone = f.ProofAt != nil

@@ -22,12 +22,22 @@ const (
 // identifies the account for this flow (for good) and starts its
 // second-factor steps afresh; the result is Moved.
 func (s *Service) Password(ctx context.Context, j *Journey, username, password string) (Result, error) {
+	return s.PasswordFrom(ctx, j, "", username, password)
+}
+
+// PasswordFrom is Password with the password page's choice of source:
+// with a directory connector, its password is checked unless otpgate's
+// own passwords are allowed beside it and source is SourceLocal.
+func (s *Service) PasswordFrom(ctx context.Context, j *Journey, source, username, password string) (Result, error) {
 	username = strings.TrimSpace(username)
 	if username == "" || password == "" {
 		return invalid(templates.MsgFieldRequired), nil
 	}
 	if len(username) > maxUsernameLen || len(password) > maxPasswordLen {
 		return rejected(templates.MsgSignInFailed), nil
+	}
+	if s.DirectoryActive(source) {
+		return s.directoryPassword(ctx, j, username, password)
 	}
 	u, err := s.userNamed(ctx, j, username)
 	if err != nil {

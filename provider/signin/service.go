@@ -1,13 +1,16 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/connector"
 	"github.com/otpgate/otpgate/provider/credential"
 )
 
@@ -57,6 +60,12 @@ type Config struct {
 	// Issuer is the configured issuer URL: emailed links are built from
 	// it, never from a request's Host header.
 	Issuer string
+	// DirectoryQuestion asks directory users (Deps.Directory) the security
+	// question too (when QuestionEnabled); LocalPasswords lets accounts
+	// that belong to no connector sign in with their otpgate password
+	// beside the directory (the password page offers the choice).
+	DirectoryQuestion bool
+	LocalPasswords    bool
 	// CodeLifetime, when set, makes Finish issue the authorization code
 	// with the finish, in the same write (the library's callback then has
 	// nothing left to do); 0 leaves the code to the callback.
@@ -76,7 +85,10 @@ type Deps struct {
 	Events Events
 	// Mailer sends reset links; nil when mail is off.
 	Mailer Notifier
-	Log    *slog.Logger
+	// Directory, when set, checks the password page's passwords (a
+	// directory connector: LDAP, Active Directory).
+	Directory connector.PasswordConnector
+	Log       *slog.Logger
 	// NameKey keys the HMAC of names that are no account (the same on
 	// every replica).
 	NameKey [32]byte
@@ -90,16 +102,18 @@ type Sealer interface {
 
 // Service runs the sign-in steps. It is safe for concurrent use.
 type Service struct {
-	cfg     Config
-	store   Store
-	hasher  *credential.Hasher
-	sealer  Sealer
-	rand    io.Reader
-	now     func() time.Time
-	events  Events
-	mailer  Notifier
-	log     *slog.Logger
-	nameKey [32]byte
+	cfg    Config
+	store  Store
+	hasher *credential.Hasher
+	sealer Sealer
+	rand   io.Reader
+	now    func() time.Time
+	events Events
+	mailer Notifier
+	// directory checks passwords in place of otpgate's hashes (nil: none).
+	directory connector.PasswordConnector
+	log       *slog.Logger
+	nameKey   [32]byte
 	// background tracks mails sent after the answer (EmailSignInLink).
 	background sync.WaitGroup
 }
@@ -107,7 +121,7 @@ type Service struct {
 // New returns a sign-in service.
 func New(cfg Config, d Deps) *Service {
 	return &Service{cfg: cfg, store: d.Store, hasher: d.Hasher, sealer: d.Sealer, rand: d.Rand, now: d.Now,
-		events: d.Events, mailer: d.Mailer, log: d.Log, nameKey: d.NameKey}
+		events: d.Events, mailer: d.Mailer, directory: d.Directory, log: d.Log, nameKey: d.NameKey}
 }
 
 // Config is the policy the service runs with.
@@ -119,5 +133,9 @@ func (s *Service) MailEnabled() bool { return s.mailer != nil }
 // record sends a security event of journey j to the sink.
 func (s *Service) record(ctx context.Context, j *Journey, e Event) {
 	e.IP, e.ClientID, e.User = j.IP, j.Flow.ClientID, j.speaking(e.User)
+	if c := cmp.Or(j.via, j.Flow.Connector); c != "" && !strings.Contains(e.Detail, "connector "+c) {
+		// Every event of a connector's sign-in names it.
+		e.Detail += "; connector " + c
+	}
 	s.events.Record(ctx, e)
 }

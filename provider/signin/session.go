@@ -67,7 +67,7 @@ func (s *Service) prepareFinish(j *Journey) (*pendingFinish, error) {
 		return nil, ErrUnmetACR
 	}
 	p := &pendingFinish{needOTP: j.State.MFARequired || j.State.HasDevice,
-		result: store.FlowResult{UserID: j.User.ID, AMR: amr, ACR: acr, AuthTime: now, Rebind: j.rebinding()}}
+		result: store.FlowResult{UserID: j.User.ID, AMR: amr, ACR: acr, IDP: j.Flow.Connector, AuthTime: now, Rebind: j.rebinding()}}
 	if s.cfg.CodeLifetime > 0 {
 		p.code = credential.NewToken()
 		p.result.CodeHash, p.result.CodeExpiresAt = credential.HashToken(p.code), now.Add(s.cfg.CodeLifetime)
@@ -97,7 +97,7 @@ func (s *Service) completeFinish(ctx context.Context, j *Journey, p *pendingFini
 		// a later full sign-in would otherwise skip a password nobody
 		// checked here.
 		out.Session = credential.NewToken()
-		sess := &store.Session{ID: credential.HashToken(out.Session), UserID: u.ID, AMR: r.AMR, ACR: r.ACR, AuthTime: now,
+		sess := &store.Session{ID: credential.HashToken(out.Session), UserID: u.ID, AMR: r.AMR, ACR: r.ACR, IDP: r.IDP, AuthTime: now,
 			CreatedAt: now, ExpiresAt: s.sessionEnd(now, now)}
 		if err := s.store.CreateSession(ctx, sess); err != nil {
 			return Finished{}, fault(err)
@@ -130,7 +130,7 @@ func (s *Service) UseSession(ctx context.Context, f *store.Flow, session string)
 	if err != nil || !ok || !essentialMet(f, sess.ACR) {
 		return false, err
 	}
-	r := store.FlowResult{UserID: sess.UserID, AMR: sess.AMR, ACR: sess.ACR, AuthTime: sess.AuthTime}
+	r := store.FlowResult{UserID: sess.UserID, AMR: sess.AMR, ACR: sess.ACR, IDP: sess.IDP, AuthTime: sess.AuthTime}
 	now := s.now()
 	if err := s.store.FinishFlowFromSession(ctx, f.ID, r, now); err != nil {
 		return false, flowWriteError(err)

@@ -26,7 +26,8 @@ type SetupInput struct {
 // Setup sets the new password (and question). Problems are Invalid with
 // the field's message; nothing is saved then.
 func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result, error) {
-	if m := s.checkNewPassword(in, j.User); m != "" {
+	questionOnly := QuestionOnlySetup(j)
+	if m := s.checkNewPassword(in, j.User); m != "" && !questionOnly {
 		return invalid(m), nil
 	}
 	var setup store.UserSetup
@@ -52,10 +53,12 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 		}
 		setup.Question, setup.AnswerHash = in.Question, s.hasher.Hash(answer)
 	}
-	if same, _, _ := s.hasher.VerifyPassword(credential.Prioritize(ctx), in.NewPassword, j.User.PasswordHash); same {
-		return invalid(templates.MsgPasswordReused), nil
+	if !questionOnly {
+		if same, _, _ := s.hasher.VerifyPassword(credential.Prioritize(ctx), in.NewPassword, j.User.PasswordHash); same {
+			return invalid(templates.MsgPasswordReused), nil
+		}
+		setup.PasswordHash = s.hasher.Hash(credential.NormalizePassword(in.NewPassword))
 	}
-	setup.PasswordHash = s.hasher.Hash(credential.NormalizePassword(in.NewPassword))
 	if err := s.store.FinishSetup(ctx, j.User.ID, setup); err != nil {
 		return Result{}, fault(err)
 	}
@@ -66,6 +69,10 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 	j.State.MustSetup = false
 	return passed(), nil
 }
+
+// QuestionOnlySetup reports whether j's setup chooses the security
+// question alone: a directory owns the password of j's sign-in.
+func QuestionOnlySetup(j *Journey) bool { return j.Flow.Connector != "" }
 
 // passwordMessages are the pages' words for the credential policy's
 // refusals.

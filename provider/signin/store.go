@@ -29,6 +29,10 @@ type Flows interface {
 type Progress interface {
 	IdentifyAndRebind(ctx context.Context, id, userID string, at time.Time, rb store.Rebinding) error
 	NameFlow(ctx context.Context, id, userID, name string, at time.Time) error
+	IdentifyVia(ctx context.Context, id, userID, connectorID string, at time.Time, rb store.Rebinding) error
+	UserByLink(ctx context.Context, provider, subject string) (*store.User, error)
+	CreateLinkedUser(ctx context.Context, u *store.User, l *store.UserLink) error
+	SyncUserProfile(ctx context.Context, u *store.User, email, name string) error
 	MarkFlow(ctx context.Context, id, userID string, step store.FlowStep, at time.Time) error
 	FinishFlow(ctx context.Context, id string, r store.FlowResult, needOTP bool, at time.Time) error
 	FinishFlowFromSession(ctx context.Context, id string, r store.FlowResult, at time.Time) error

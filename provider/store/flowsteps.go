@@ -45,10 +45,16 @@ func (s *Store) NameFlow(ctx context.Context, id, userID, name string, at time.T
 // IdentifyAndRebind is IdentifyFlow that also moves the flow's browser to
 // a new binding (rb; none when rb.New is "") in the same statement.
 func (s *Store) IdentifyAndRebind(ctx context.Context, id, userID string, at time.Time, rb Rebinding) error {
+	return s.IdentifyVia(ctx, id, userID, "", at, rb)
+}
+
+// IdentifyVia is IdentifyAndRebind for a first factor connectorID
+// performed (a directory's password; "" for otpgate's own).
+func (s *Store) IdentifyVia(ctx context.Context, id, userID, connectorID string, at time.Time, rb Rebinding) error {
 	if !lookupable(id, userID) {
 		return ErrStale
 	}
-	set := map[string]any{"user_id": userID, "password_at": at}
+	set := map[string]any{"user_id": userID, "password_at": at, "connector": connectorID}
 	for k, v := range progressReset {
 		set[k] = v
 	}
@@ -171,6 +177,9 @@ type FlowResult struct {
 	UserID   string
 	AMR      []string
 	ACR      string
+	// IDP is the connector that performed the first factor ("" for
+	// otpgate's own password).
+	IDP      string
 	AuthTime time.Time
 	// CodeHash, when set, is the authorization code issued with the
 	// finish, valid until CodeExpiresAt.
@@ -228,7 +237,7 @@ func (s *Store) FinishFlowFromSession(ctx context.Context, id string, r FlowResu
 }
 
 func finishColumns(r FlowResult, at time.Time) map[string]any {
-	return map[string]any{"amr": StringList(r.AMR), "acr": r.ACR, "auth_time": r.AuthTime, "done_at": at}
+	return map[string]any{"amr": StringList(r.AMR), "acr": r.ACR, "connector": r.IDP, "auth_time": r.AuthTime, "done_at": at}
 }
 
 // stepUpdate applies set to the rows q selects and reports ErrStale when

@@ -26,7 +26,7 @@ const accessTokenRead = "SELECT access_tokens.id, access_tokens.grant_id, access
 // refreshTokenRead is a refresh token's columns with its user's.
 const refreshTokenRead = "SELECT refresh_tokens.id, refresh_tokens.token_hash, refresh_tokens.family_id, " +
 	"refresh_tokens.grant_id, refresh_tokens.client_id, refresh_tokens.user_id, refresh_tokens.scopes, " +
-	"refresh_tokens.audience, refresh_tokens.amr, refresh_tokens.acr, refresh_tokens.auth_time, " +
+	"refresh_tokens.audience, refresh_tokens.amr, refresh_tokens.acr, refresh_tokens.idp, refresh_tokens.auth_time, " +
 	"refresh_tokens.created_at, refresh_tokens.expires_at, refresh_tokens.used_at, refresh_tokens.revoked_at, " +
 	tokenUserColumns + " FROM refresh_tokens LEFT JOIN users ON users.id = refresh_tokens.user_id" +
 	" WHERE refresh_tokens.token_hash = ?"
@@ -83,7 +83,7 @@ func (s *Store) readRefreshToken(ctx context.Context, hash string) (*RefreshToke
 	)
 	row := s.db.WithContext(ctx).Raw(refreshTokenRead, hash).Row()
 	dest := append([]any{&rt.ID, &rt.TokenHash, &rt.FamilyID, &rt.GrantID, &rt.ClientID, &rt.UserID, &rt.Scopes,
-		&rt.Audience, &rt.AMR, &rt.ACR, &auth, &created, &expires, &used, &revoked}, ju.dest()...)
+		&rt.Audience, &rt.AMR, &rt.ACR, &rt.IDP, &auth, &created, &expires, &used, &revoked}, ju.dest()...)
 	if err := scanRow(row, dest); err != nil {
 		return nil, nil, err
 	}

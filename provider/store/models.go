@@ -181,6 +181,10 @@ type FlowProgress struct {
 	// hint) or FirstFactorCaller (the relying party of a factor-only
 	// client). Only FirstFactorOurs runs the password and question steps.
 	FirstFactor string `gorm:"size:32;not null;default:''"`
+	// Connector is the id of the connector (a directory, an upstream
+	// provider) that performed the first factor in place of otpgate's
+	// password ("" for otpgate's own); the ID token's idp claim.
+	Connector string `gorm:"size:64;not null;default:''"`
 	// SignInLinkUser is the account whose emailed sign-in link was opened
 	// in this flow (in its browser): its password may be checked here even
 	// past the bound of failures from unknown browsers.
@@ -215,10 +219,13 @@ type FlowCode struct {
 // Session is a browser's single sign-on session: who signed in, when, and how.
 type Session struct {
 	// ID is the SHA-256 of the session cookie value; the value itself is never stored.
-	ID        string     `gorm:"primaryKey;size:64"`
-	UserID    string     `gorm:"size:64;not null;index"`
-	AMR       StringList `gorm:"type:text;not null"`
-	ACR       string     `gorm:"size:128"`
+	ID     string     `gorm:"primaryKey;size:64"`
+	UserID string     `gorm:"size:64;not null;index"`
+	AMR    StringList `gorm:"type:text;not null"`
+	ACR    string     `gorm:"size:128"`
+	// IDP is the connector that performed the first factor ("" for
+	// otpgate's own password).
+	IDP       string `gorm:"column:idp;size:64;not null;default:''"`
 	AuthTime  time.Time
 	CreatedAt time.Time
 	ExpiresAt time.Time `gorm:"index"`
@@ -254,6 +261,7 @@ type RefreshToken struct {
 	Audience  StringList `gorm:"type:text;not null"`
 	AMR       StringList `gorm:"type:text;not null"`
 	ACR       string     `gorm:"size:128"`
+	IDP       string     `gorm:"column:idp;size:64;not null;default:''"`
 	AuthTime  time.Time
 	CreatedAt time.Time
 	ExpiresAt time.Time `gorm:"index"`
@@ -376,7 +384,7 @@ const (
 // for good; an account may have several.
 type UserLink struct {
 	Provider  string `gorm:"primaryKey;size:128"`
-	Subject   string `gorm:"primaryKey;size:128"`
+	Subject   string `gorm:"primaryKey;size:255"`
 	UserID    string `gorm:"size:64;not null;index"`
 	CreatedAt time.Time
 }

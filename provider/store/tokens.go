@@ -81,10 +81,10 @@ func insertTokens(tx *gorm.DB, set TokenSet) error {
 			r.CreatedAt = now
 		}
 		err := tx.Exec(`INSERT INTO refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes,
-			audience, amr, acr, auth_time, created_at, expires_at, used_at, revoked_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			audience, amr, acr, idp, auth_time, created_at, expires_at, used_at, revoked_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.TokenHash, r.FamilyID, r.GrantID, r.ClientID, r.UserID, r.Scopes, r.Audience,
-			r.AMR, r.ACR, r.AuthTime, r.CreatedAt, r.ExpiresAt, r.UsedAt, r.RevokedAt).Error
+			r.AMR, r.ACR, r.IDP, r.AuthTime, r.CreatedAt, r.ExpiresAt, r.UsedAt, r.RevokedAt).Error
 		if err != nil {
 			return fmt.Errorf("store refresh token: %w", err)
 		}

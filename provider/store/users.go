@@ -49,6 +49,21 @@ const userCreateLockID = migrationLockID + 2
 // taken already is ErrConflict; one whose skeleton another account has is
 // a *LookAlikeError (also ErrConflict).
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	return s.createUser(ctx, u, nil)
+}
+
+// CreateLinkedUser creates u (as CreateUser) and links identity l to it in
+// one transaction: ErrConflict, and nothing written, when the username
+// (or the identity) is taken; a *LookAlikeError as CreateUser.
+func (s *Store) CreateLinkedUser(ctx context.Context, u *User, l *UserLink) error {
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = s.now()
+	}
+	l.UserID = u.ID
+	return s.createUser(ctx, u, l)
+}
+
+func (s *Store) createUser(ctx context.Context, u *User, l *UserLink) error {
 	u.Username = NormalizeUsername(u.Username)
 	u.UsernameSkeleton = UsernameSkeleton(u.Username)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -65,7 +80,13 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 		if len(others) > 0 {
 			return &LookAlikeError{Existing: others[0]}
 		}
-		return tx.Create(u).Error
+		if err := tx.Create(u).Error; err != nil {
+			return err
+		}
+		if l != nil {
+			return tx.Create(l).Error
+		}
+		return nil
 	})
 	var lookAlike *LookAlikeError
 	if errors.As(err, &lookAlike) {
@@ -203,10 +224,26 @@ func (s *Store) SetUserNames(ctx context.Context, id string, n UserNames) error 
 	return s.updateUser(ctx, id, "set names", fields)
 }
 
+// SyncUserProfile sets the email and display name a connector reported
+// for an account it vouched for, in one statement; nothing is written
+// when both are as stored.
+func (s *Store) SyncUserProfile(ctx context.Context, u *User, email, name string) error {
+	if u.Email == email && u.Name == name {
+		return nil
+	}
+	if err := s.updateUser(ctx, u.ID, "sync profile", map[string]any{"email": email, "name": name}); err != nil {
+		return err
+	}
+	u.Email, u.Name = email, name
+	return nil
+}
+
 // UserSetup is what a first sign-in (or a sign-in after a reset) sets:
 // a new password and, when the security question is on, a question and the
 // hash of its normalised answer.
 type UserSetup struct {
+	// PasswordHash is written only when not empty (a directory user's
+	// setup chooses the question alone).
 	PasswordHash string
 	// Question and AnswerHash are written only when Question is not
 	// empty; otherwise the stored question and answer are kept.
@@ -217,7 +254,10 @@ type UserSetup struct {
 // FinishSetup stores a user's first-sign-in setup and clears the
 // must-change-password mark, in one statement.
 func (s *Store) FinishSetup(ctx context.Context, id string, setup UserSetup) error {
-	fields := map[string]any{"password_hash": setup.PasswordHash, "must_change_password": false}
+	fields := map[string]any{"must_change_password": false}
+	if setup.PasswordHash != "" {
+		fields["password_hash"] = setup.PasswordHash
+	}
 	if setup.Question != "" {
 		fields["question"] = setup.Question
 		fields["answer_hash"] = setup.AnswerHash

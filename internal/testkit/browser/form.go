@@ -22,6 +22,15 @@ func (p *Page) Form(values map[string]string) (*url.URL, url.Values, error) {
 	Walk(form, func(n *html.Node) {
 		switch {
 		case Attr(n, "name") == "":
+		case n.Data == "input" && isCheckable(n):
+			// A radio button or checkbox is sent only when checked, as a
+			// browser does; its name is a field of the form either way.
+			if _, ok := data[Attr(n, "name")]; !ok {
+				data[Attr(n, "name")] = nil
+			}
+			if HasAttr(n, "checked") {
+				data.Set(Attr(n, "name"), Attr(n, "value"))
+			}
 		case n.Data == "input":
 			data.Set(Attr(n, "name"), Attr(n, "value"))
 		case n.Data == "select":
@@ -39,6 +48,11 @@ func (p *Page) Form(values map[string]string) (*url.URL, url.Values, error) {
 		return nil, nil, err
 	}
 	return action, data, nil
+}
+
+func isCheckable(n *html.Node) bool {
+	t := strings.ToLower(Attr(n, "type"))
+	return t == "radio" || t == "checkbox"
 }
 
 // Post sends p's POST form (see Form) to its action and returns the answer

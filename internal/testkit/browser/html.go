@@ -19,6 +19,20 @@ func Attr(n *html.Node, key string) string {
 	return ""
 }
 
+// HasAttr reports whether n has the attribute key (a boolean attribute
+// such as checked).
+func HasAttr(n *html.Node, key string) bool {
+	if n == nil {
+		return false
+	}
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
 // Walk calls f on n and every node under it, in document order.
 func Walk(n *html.Node, f func(*html.Node)) {
 	if n == nil {
