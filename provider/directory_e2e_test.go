@@ -149,7 +149,7 @@ func TestDirectorySignIn(t *testing.T) {
 // over.
 func TestDirectoryRefusals(t *testing.T) {
 	h, _ := directoryHarness(t)
-	h.addUser("bob", "correct-horse-battery", "rex")    // a local account named like a directory user
+	h.addUser("bob", "correct-horse-battery", "rex")   // a local account named like a directory user
 	h.addUser("zed", "correct-horse-battery", "green") // a local account the directory does not know
 	nonce := "n"
 	app := h.relyingParty("app", appSecret, &nonce)

@@ -174,9 +174,9 @@ func (s *Store) CountWrongEnrollCode(ctx context.Context, id string) (int, error
 // and, when the sign-in answers with its code at once, the code's hash and
 // end (the flow then lives until the code expires).
 type FlowResult struct {
-	UserID   string
-	AMR      []string
-	ACR      string
+	UserID string
+	AMR    []string
+	ACR    string
 	// IDP is the connector that performed the first factor ("" for
 	// otpgate's own password).
 	IDP      string
