@@ -284,6 +284,15 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, l := range links {
+			if id, ok := strings.CutPrefix(l.Provider, "connector:"); ok {
+				// A connector's account: its first factor is the connector's.
+				name := ""
+				if cc := rt.cfg.ConnectorByID(id); cc != nil {
+					name = " (" + cc.Name + ")"
+				}
+				fmt.Fprintf(c.stdout, "connector:         %s%s, upstream identity %s (since %s)\n", id, name, l.Subject, displayTime(l.CreatedAt))
+				continue
+			}
 			fmt.Fprintf(c.stdout, "linked identity:   %s %s (since %s)\n", l.Provider, l.Subject, displayTime(l.CreatedAt))
 		}
 		return c.showDevice(ctx, svc, u)

@@ -62,6 +62,8 @@ var readmeCommands = []readmeCommand{
 		addr: "127.0.0.1:9000", paths: []string{"/healthz"}, creates: "~/otpgate-dev/otpgate.db"},
 
 	// Test it.
+	{command: "otpgate connectors test corp-ldap", do: notRun,
+		why: "needs the administrator's directory; TestConnectorsLDAP runs it against a real slapd"},
 	{command: "go test ./...", do: notRun, ci: "go test -timeout 30m ./...",
 		why: "the suite this test is part of; .ci/run runs it with a longer timeout, for the browser suite"},
 	{command: "apt-get install chromium oathtool fonts-noto-cjk", do: notRun, ci: "chromium oathtool fonts-noto-cjk",
