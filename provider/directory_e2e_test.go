@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -304,3 +305,56 @@ func formHas(t *testing.T, p *page, name string) bool {
 func startsWith(s, prefix string) bool { return strings.HasPrefix(s, prefix) }
 
 func (h *harness) loginAttempts() int { return config.Default().Lockout.LoginAttempts }
+
+// TestDirectoryFirstSignInRace: several first sign-ins of one directory
+// user at once make exactly one account, and every one of them signs in
+// to it.
+func TestDirectoryFirstSignInRace(t *testing.T) {
+	h, srv := directoryHarness(t)
+	ctx := context.Background()
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	const n = 8
+	browsers, pages := make([]*browser, n), make([]*page, n)
+	for i := range n {
+		browsers[i] = newBrowser(t)
+		pages[i] = browsers[i].get(authURL(app, nonce, ""))
+	}
+	subjects := make([]string, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			p, err := browsers[i].Submit(pages[i].Page, map[string]string{"username": "alice", "password": slapd.AlicePassword})
+			if err != nil || p.Code() == "" {
+				t.Errorf("sign-in %d: %v, step %q alert %q", i, err, p.Step(), p.Alert())
+				return
+			}
+			tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, p.Code(), app)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			subjects[i] = tokens.IDTokenClaims.Subject
+		})
+	}
+	close(start)
+	wg.Wait()
+	alice, err := h.store.UserByLink(ctx, connector.LinkProvider("corp-ldap"), srv.EntryUUID(t, slapd.UserDN("alice")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, sub := range subjects {
+		if sub != alice.ID {
+			t.Errorf("sign-in %d got subject %q, want the one account %q", i, sub, alice.ID)
+		}
+	}
+	users, err := h.store.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 {
+		t.Fatalf("%d accounts after the race, want 1", len(users))
+	}
+}
