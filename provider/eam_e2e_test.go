@@ -5,8 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -374,4 +377,55 @@ func TestEntraEAMPasscodeRaceWithFullJourney(t *testing.T) {
 			t.Fatalf("round %d: the passcode was accepted %d times (full: %q, entra: %q)", round, accepted, af.Step(), ae.Step())
 		}
 	}
+}
+
+// TestEntraEAMTranscript runs one Entra exchange of a linked user with a
+// device and, with -v, prints it: the request Entra posts, the form the
+// browser posts back, and the ID token decoded. It checks that the
+// transcript is the exchange's: one form, to Microsoft's address, whose
+// token answers the hint's subject and the request's nonce.
+func TestEntraEAMTranscript(t *testing.T) {
+	e := newEntraHarness(t, true)
+	fixtures.AddUser(t, e.store, e.hasher, fixtures.Account{Name: "ada", Password: "correct-horse-battery", Answer: "blue"}, false)
+	oid := fakeentra.NewGUID()
+	b, secret := e.enrolledViaEntra(t, oid, "ada")
+
+	form := fakeentra.FormRequest("entra-eam", e.hint(oid, "ada"))
+	t.Logf("1. Entra posts to %s/authorize (application/x-www-form-urlencoded):", e.issuer)
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		t.Logf("   %s = %s", k, abbreviate(form.Get(k)))
+	}
+	p := e.post(b, form)
+	if p.Step() != "otp" {
+		t.Fatalf("step %q, want otp", p.Step())
+	}
+	t.Logf("2. otpgate shows the passcode page (data-step=%q); the person enters the passcode", p.Step())
+	p = b.submit(p, map[string]string{"code": e.passcode(t, secret)})
+	action, got := answer(t, p)
+	t.Logf("3. otpgate answers with an auto-submitting form (data-step=%q), POST to %s:", p.Step(), action)
+	for _, k := range slices.Sorted(maps.Keys(got)) {
+		t.Logf("   %s = %s", k, abbreviate(got.Get(k)))
+	}
+	raw := got.Get("id_token")
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := e.verifyAnswer(t, raw)
+	h := tok.Headers[0]
+	t.Logf("4. the id_token's header: alg %s, kid %s, typ %v", h.Algorithm, h.KeyID, h.ExtraHeaders["typ"])
+	pretty, _ := json.MarshalIndent(claims, "   ", "  ")
+	t.Logf("   its claims (signature verified against %s/keys):\n   %s", e.issuer, pretty)
+	if action != fakeentra.RedirectURI || got.Get("state") != form.Get("state") || claims["nonce"] != form.Get("nonce") ||
+		claims["sub"] != e.fe.Subject(oid, e.fe.AppID()) {
+		t.Fatalf("the answer does not answer the request: to %s, claims %v", action, claims)
+	}
+}
+
+// abbreviate shortens a long value (a JWT) for a transcript.
+func abbreviate(v string) string {
+	if len(v) <= 96 {
+		return v
+	}
+	return v[:60] + "…" + v[len(v)-24:] + fmt.Sprintf(" (%d characters)", len(v))
 }
