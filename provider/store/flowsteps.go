@@ -51,7 +51,8 @@ func (s *Store) IdentifyAndRebind(ctx context.Context, id, userID string, at tim
 // IdentifyVia is IdentifyAndRebind for a first factor connectorID
 // performed (a directory's password; "" for otpgate's own).
 func (s *Store) IdentifyVia(ctx context.Context, id, userID, connectorID string, at time.Time, rb Rebinding) error {
-	return s.identify(ctx, id, userID, connectorID, nil, nil, at, rb)
+	set := map[string]any{"upstream_amr": StringList(nil), "upstream_mfa_at": nil}
+	return s.identify(ctx, id, userID, connectorID, set, at, rb)
 }
 
 // IdentifyUpstream is IdentifyVia for an upstream OpenID provider's sign-in
@@ -59,23 +60,29 @@ func (s *Store) IdentifyVia(ctx context.Context, id, userID, connectorID string,
 // and, with mfaAccepted, that the upstream's MFA stands for the passcode.
 func (s *Store) IdentifyUpstream(ctx context.Context, id, userID, connectorID string, amr []string, mfaAccepted bool,
 	at time.Time, rb Rebinding) error {
+	if connectorID == "" || slices.Contains(amr, "mfa") || slices.Contains(amr, "ext") {
+		return ErrStale
+	}
 	var mfaAt *time.Time
 	if mfaAccepted {
 		mfaAt = &at
 	}
-	return s.identify(ctx, id, userID, connectorID, amr, mfaAt, at, rb)
+	set := map[string]any{"upstream_amr": StringList(amr), "upstream_mfa_at": mfaAt, "upstream_connector": connectorID}
+	return s.identify(ctx, id, userID, connectorID, set, at, rb)
 }
 
-func (s *Store) identify(ctx context.Context, id, userID, connectorID string, upstreamAMR []string, upstreamMFAAt *time.Time,
-	at time.Time, rb Rebinding) error {
-	if !lookupable(id, userID) || (connectorID == "" && (len(upstreamAMR) > 0 || upstreamMFAAt != nil)) {
+// identify records userID's first factor in flow id with the columns of
+// set besides.
+func (s *Store) identify(ctx context.Context, id, userID, connectorID string, set map[string]any, at time.Time, rb Rebinding) error {
+	if !lookupable(id, userID, connectorID) {
 		return ErrStale
 	}
-	set := map[string]any{"user_id": userID, "password_at": at, "connector": connectorID}
 	for k, v := range progressReset {
-		set[k] = v
+		if _, ok := set[k]; !ok {
+			set[k] = v
+		}
 	}
-	set["upstream_amr"], set["upstream_mfa_at"] = StringList(upstreamAMR), upstreamMFAAt
+	set["user_id"], set["password_at"], set["connector"] = userID, at, connectorID
 	return stepWrite(s.db.WithContext(ctx), "identify flow", id, rb, "@.done_at IS NULL AND (@.user_id = '' OR @.user_id = ?)", []any{userID}, set)
 }
 
@@ -242,8 +249,11 @@ func finishFlow(db *gorm.DB, id string, r FlowResult, needOTP bool, at time.Time
 			return ErrStale
 		}
 		ours = r.AMR[n:]
-		cond += " AND @.connector <> '' AND @.upstream_amr = ?"
+		cond += " AND @.connector <> '' AND @.connector = @.upstream_connector AND @.upstream_amr = ?"
 		args = append(args, StringList(r.UpstreamAMR))
+	} else {
+		// An upstream's first factor is never claimed as otpgate's own.
+		cond += " AND NOT (@.connector <> '' AND @.connector = @.upstream_connector)"
 	}
 	if slices.Contains(ours, "kba") {
 		cond += " AND @.question_at IS NOT NULL"
