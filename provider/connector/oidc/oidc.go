@@ -295,7 +295,7 @@ func (c *Connector) identity(ctx context.Context, p *gooidc.Provider, idt *gooid
 	if idt.Subject == "" || len(idt.Subject) > 255 {
 		return connector.Identity{}, refused("ID token sub missing or too long")
 	}
-	if _, ok := claims[c.cfg.Claims.Username].(string); !ok {
+	if _, ok := claims[c.cfg.Claims.Username].(string); !ok && p.UserInfoEndpoint() != "" {
 		// The token does not carry the profile: the userinfo does, for the
 		// same subject.
 		info, err := p.UserInfo(ctx, oauth2.StaticTokenSource(tok))
