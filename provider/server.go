@@ -103,6 +103,10 @@ type Options struct {
 	Directory         connector.PasswordConnector
 	DirectoryQuestion bool
 	LocalPasswords    bool
+	// Upstreams are the upstream OpenID providers the password page
+	// offers as buttons; each one's redirect URI at its upstream is
+	// <Issuer>/login/connector/<id>/callback.
+	Upstreams []connector.CallbackConnector
 }
 
 // Server is a ready-to-serve provider.

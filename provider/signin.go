@@ -44,6 +44,7 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		Events:    &signin.Recorder{Audit: o.Store, Observer: metrics, Notifier: o.Notifier, Log: o.Logger},
 		Mailer:    o.Notifier,
 		Directory: o.Directory,
+		Upstreams: o.Upstreams,
 		Log:       o.Logger,
 		// Names that are no account are throttled under an HMAC with this
 		// key, the same on every replica.

@@ -52,6 +52,12 @@ const (
 	MsgDirectoryMustChange      Message = "directory_must_change"      // the directory password was reset and must be changed
 	MsgDirectoryLocked          Message = "directory_locked"           // the directory locked the account
 	MsgDirectoryAccountTaken    Message = "directory_account_taken"    // the directory's username belongs to another account here
+
+	// An upstream OpenID provider's sign-in, told on the password page.
+	MsgUpstreamDenied       Message = "upstream_denied"        // the upstream answered with an error (cancelled, refused)
+	MsgUpstreamFailed       Message = "upstream_failed"        // the upstream's answer was refused (token, state, replay)
+	MsgUpstreamUnavailable  Message = "upstream_unavailable"   // the upstream cannot be reached
+	MsgUpstreamAccountTaken Message = "upstream_account_taken" // the upstream's username belongs to another account here
 )
 
 // AllMessages lists every Message constant, so tests can check each has a
@@ -67,6 +73,7 @@ var AllMessages = []Message{
 	MsgProofThrottled, MsgAnswerReused, MsgPasswordCommon, MsgPasswordContext,
 	MsgTooManyAttempts, MsgTooManyAttemptsMinute, MsgSignInNeedsLink, MsgSignInNeedsAdmin,
 	MsgDirectoryPasswordExpired, MsgDirectoryMustChange, MsgDirectoryLocked, MsgDirectoryAccountTaken,
+	MsgUpstreamDenied, MsgUpstreamFailed, MsgUpstreamUnavailable, MsgUpstreamAccountTaken,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one
@@ -213,6 +220,18 @@ var messageTexts = map[string]entry{
 	"directory_account_taken": {
 		"Your directory account cannot sign in here because its username belongs to another account. Contact your administrator.",
 		"このユーザー名は別のアカウントで使用されているため、ディレクトリのアカウントではサインインできません。管理者にお問い合わせください。"},
+	"upstream_denied": {
+		"The sign-in with the other provider was cancelled or refused there. Try again, or sign in another way.",
+		"外部のサービスでのサインインがキャンセルされたか、拒否されました。もう一度お試しいただくか、別の方法でサインインしてください。"},
+	"upstream_failed": {
+		"The sign-in with the other provider could not be completed. Start it again from this page.",
+		"外部のサービスでのサインインを完了できませんでした。このページからもう一度やり直してください。"},
+	"upstream_unavailable": {
+		"The other provider cannot be reached right now. Try again in a moment, or sign in another way.",
+		"現在、外部のサービスに接続できません。しばらくしてからもう一度お試しいただくか、別の方法でサインインしてください。"},
+	"upstream_account_taken": {
+		"Your account at the other provider cannot sign in here because its username belongs to another account. Contact your administrator.",
+		"このユーザー名は別のアカウントで使用されているため、外部のサービスのアカウントではサインインできません。管理者にお問い合わせください。"},
 	"link_invalid": {
 		"This link is not valid, was already used, or has expired.",
 		"このリンクは正しくないか、すでに使用されているか、有効期限が切れています。"},

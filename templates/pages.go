@@ -53,7 +53,15 @@ type PasswordPage struct {
 	// the directory and otpgate's own passwords.
 	DirectoryName string
 	Sources       []PasswordSource
+	// Upstreams are the upstream OpenID providers offered beside the
+	// password: each a form posting to /login/connector/<ID> with a button
+	// naming it.
+	Upstreams []UpstreamButton
 }
+
+// UpstreamButton is an upstream provider on the password page: its
+// connector id and the name people know it by.
+type UpstreamButton struct{ ID, Name string }
 
 // PasswordSource is one choice of the password page's source: Value is
 // posted as "source"; Label names a directory ("" for otpgate's own

@@ -53,6 +53,10 @@ var samplePages = []samplePage{
 			return PasswordPage{Base: b, Username: "alice", DirectoryName: "Corporate directory",
 				Sources: []PasswordSource{{Value: "corp-ldap", Label: "Corporate directory", Checked: true}, {Value: "local"}}}
 		}},
+	{name: "password-upstreams", step: "password", actions: []string{"/login/password", "/login/connector/corp-sso", "/login/connector/partner"},
+		flow: true, autofocus: 1, make: func(b Base) any {
+			return PasswordPage{Base: b, Upstreams: []UpstreamButton{{ID: "corp-sso", Name: "Corporate SSO"}, {ID: "partner", Name: "Partner <ID>"}}}
+		}},
 	{step: "username", actions: []string{"/login/username"}, flow: true, autofocus: 1,
 		make: func(b Base) any { return UsernamePage{Base: b, Username: "alice"} }},
 	{step: "setup", actions: []string{"/login/setup"}, flow: true, autofocus: 1,

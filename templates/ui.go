@@ -10,6 +10,8 @@ var uiTexts = map[string]entry{
 	"username.intro":            {"Enter your username. Next you will be asked for the passcode from your authenticator app.", "ユーザー名を入力してください。次の画面で、認証アプリに表示されるワンタイムパスワードを入力していただきます。"},
 	"label.username":            {"Username", "ユーザー名"},
 	"password.directory":        {"Use the username and password of your %s account.", "%s のユーザー名とパスワードを入力してください。"},
+	"password.upstreams":        {"Or sign in with", "ほかのサービスでサインイン"},
+	"button.upstream":           {"Sign in with %s", "%s でサインイン"},
 	"legend.source":             {"Account", "アカウントの種類"},
 	"source.local":              {"An account of this sign-in service", "このサインインサービスのアカウント"},
 	"label.password":            {"Password", "パスワード"},

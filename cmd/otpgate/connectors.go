@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider/connector"
 	"github.com/otpgate/otpgate/provider/connector/ldap"
+	"github.com/otpgate/otpgate/provider/connector/oidc"
 )
 
 // directoryConnector is the configured directory connector (nil when the
@@ -42,6 +44,47 @@ func newLDAPConnector(cc *config.Connector) (*ldap.Connector, error) {
 			IDAttr: c.UserSearch.IDAttr, EmailAttr: c.UserSearch.EmailAttr, NameAttr: c.UserSearch.NameAttr},
 		GroupSearch: ldap.GroupSearch{BaseDN: c.GroupSearch.BaseDN, Filter: c.GroupSearch.Filter, UserAttr: c.GroupSearch.UserAttr,
 			GroupAttr: c.GroupSearch.GroupAttr, NameAttr: c.GroupSearch.NameAttr}})
+}
+
+// upstreamConnectors are the configured upstream OpenID providers, in
+// configuration order; otpgate's redirect URI at each is
+// <issuer>/login/connector/<id>/callback.
+func upstreamConnectors(cfg *config.Config, issuer string) ([]*oidc.Connector, error) {
+	var out []*oidc.Connector
+	for i := range cfg.Connectors {
+		cc := &cfg.Connectors[i]
+		if cc.Type != config.ConnectorOIDC {
+			continue
+		}
+		up, err := newOIDCConnector(cc, issuer)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, up)
+	}
+	return out, nil
+}
+
+// newOIDCConnector builds the upstream connector of cc.
+func newOIDCConnector(cc *config.Connector, issuer string) (*oidc.Connector, error) {
+	c := cc.Config
+	up, err := oidc.New(oidc.Config{ID: cc.ID, Name: cc.Name, Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		RedirectURL: strings.TrimSuffix(issuer, "/") + "/login/connector/" + cc.ID + "/callback", Scopes: c.Scopes,
+		Claims: oidc.Claims{Username: c.Claims.Username, Email: c.Claims.Email, Name: c.Claims.Name},
+		Trust:  connector.MFATrust{Trust: c.TrustUpstreamMFA, ACRValues: c.MFAACRValues}})
+	if err != nil {
+		return nil, fmt.Errorf("connector %s: %w", cc.ID, err)
+	}
+	return up, nil
+}
+
+// callbackConnectors is ups as the provider takes them.
+func callbackConnectors(ups []*oidc.Connector) []connector.CallbackConnector {
+	out := make([]connector.CallbackConnector, 0, len(ups))
+	for _, u := range ups {
+		out = append(out, u)
+	}
+	return out
 }
 
 // connectors is otpgate connectors list|test ID: the configured
@@ -92,6 +135,17 @@ func (c *cli) connectors(ctx context.Context, args []string) error {
 			}
 			fmt.Fprintf(c.stdout, "connector %s: connected to %s, bound as %s, user search base %s readable\n",
 				cc.ID, cc.Config.LDAPAddress(), bindName(cc.Config.BindDN), cc.Config.UserSearch.BaseDN)
+			return nil
+		case config.ConnectorOIDC:
+			up, err := newOIDCConnector(cc, cfg.EffectiveIssuer())
+			if err != nil {
+				return err
+			}
+			if err := up.Check(ctx); err != nil {
+				return fmt.Errorf("connector %s: %w", cc.ID, err)
+			}
+			fmt.Fprintf(c.stdout, "connector %s: discovery of %s and its key set read; otpgate's redirect URI there: %s\n",
+				cc.ID, cc.Config.Issuer, strings.TrimSuffix(cfg.EffectiveIssuer(), "/")+"/login/connector/"+cc.ID+"/callback")
 			return nil
 		default:
 			return fmt.Errorf("connectors test: connector %s is of type %s, which cannot be tested yet", cc.ID, cc.Type)

@@ -108,6 +108,20 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 	if err != nil {
 		return provider.Options{}, err
 	}
+	upstreams, err := upstreamConnectors(cfg, issuer)
+	if err != nil {
+		return provider.Options{}, err
+	}
+	for _, up := range upstreams {
+		// Discovery is lazy: a start while an upstream is down still
+		// serves, and this only warms it up (a few tries, then the first
+		// sign-in tries again).
+		go func() {
+			if err := up.Warm(context.Background(), 5); err != nil {
+				rt.log.Warn("upstream provider not reachable yet", "connector", up.ID(), "err", err)
+			}
+		}()
+	}
 	var dirQuestion, localPasswords bool
 	if dirCfg != nil {
 		dirQuestion, localPasswords = dirCfg.Config.SecurityQuestion, dirCfg.Config.LocalPasswords
@@ -115,6 +129,7 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 	return provider.Options{
 		Entra:                entraOpts,
 		Directory:            dir,
+		Upstreams:            callbackConnectors(upstreams),
 		DirectoryQuestion:    dirQuestion,
 		LocalPasswords:       localPasswords,
 		Issuer:               issuer,

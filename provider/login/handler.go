@@ -78,6 +78,8 @@ func (h *Handler) Mount(parent *echo.Group) {
 	g.GET("/login/password", h.passwordPage)
 	g.POST("/login/password", h.passwordSubmit, limit)
 	g.POST("/login/password/email", h.signInLinkEmail, limit)
+	g.POST("/login/connector/:id", h.upstreamStart, limit)
+	g.GET("/login/connector/:id/callback", h.upstreamCallback, limit)
 	g.GET("/login/password/link", h.signInLink)
 	g.GET("/login/username", h.usernamePage)
 	g.POST("/login/username", h.usernameSubmit, limit)
@@ -254,7 +256,15 @@ func (h *Handler) problem(c echo.Context, f *store.Flow, r signin.Result) templa
 // the flow's redirect URI (the CSP's form-action is widened to it).
 func (h *Handler) page(c echo.Context, status int, f *store.Flow, data any) error {
 	if f != nil {
-		web.AllowFormAction(c, f.RedirectURI)
+		var upstreams []string
+		if p, ok := data.(templates.PasswordPage); ok {
+			for _, u := range p.Upstreams {
+				if up := h.svc.Upstream(u.ID); up != nil {
+					upstreams = append(upstreams, up.AuthEndpoint())
+				}
+			}
+		}
+		web.AllowFormAction(c, f.RedirectURI, upstreams...)
 	}
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().WriteHeader(status)

@@ -22,8 +22,12 @@ func (h *Handler) showPassword(c echo.Context, j *signin.Journey) error {
 
 // withSources fills what the password page says of the directory that
 // checks its passwords, and the choice of source beside it (source is
-// the one chosen, "" for the default).
+// the one chosen, "" for the default), and the upstream providers it
+// offers.
 func (h *Handler) withSources(p templates.PasswordPage, source string) templates.PasswordPage {
+	for _, u := range h.svc.Upstreams() {
+		p.Upstreams = append(p.Upstreams, templates.UpstreamButton{ID: u.ID(), Name: u.Name()})
+	}
 	dir := h.svc.Directory()
 	if dir == nil {
 		return p

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/otpgate/otpgate/provider/store"
@@ -68,6 +69,22 @@ func amrACR(question, otp bool) ([]string, string) {
 	}
 	if otp {
 		return append(amr, "otp", "mfa"), ACRMFA
+	}
+	return amr, ACRPassword
+}
+
+// upstreamAMRACR is what a flow whose first factor an upstream provider
+// performed proved: "ext" and the upstream's methods (as recorded, never
+// its "mfa"), then otpgate's passcode ("otp", unless the upstream's
+// methods name it already) and "mfa" when the passcode passed or the
+// upstream's MFA was accepted in its place.
+func upstreamAMRACR(upstream []string, otp, upstreamMFA bool) ([]string, string) {
+	amr := append([]string{"ext"}, upstream...)
+	if otp && !slices.Contains(upstream, "otp") {
+		amr = append(amr, "otp")
+	}
+	if otp || upstreamMFA {
+		return append(amr, "mfa"), ACRMFA
 	}
 	return amr, ACRPassword
 }

@@ -72,7 +72,7 @@ func (s *Service) directoryPassword(ctx context.Context, j *Journey, username, p
 	case err != nil:
 		return rejected(templates.MsgSignInFailed), s.loginFailed(ctx, j, named, StepPassword, att)
 	}
-	u, err := s.directoryAccount(ctx, j, id)
+	u, err := s.linkedAccount(ctx, j, dir.ID(), id)
 	if errors.Is(err, errUsernameTaken) {
 		// The password was right: nothing to count, and the person is told.
 		if err := s.store.Release(ctx, att.budget); err != nil {
@@ -127,57 +127,6 @@ func (s *Service) directoryRefused(ctx context.Context, j *Journey, u *store.Use
 	s.record(ctx, j, Event{Name: store.EventSignInFailed, User: u, Step: StepPassword,
 		Detail: "step password; directory password policy: " + string(p.Reason)})
 	return rejected(msg), nil
-}
-
-// errUsernameTaken: the directory's username belongs to an account that
-// is not this identity's.
-var errUsernameTaken = errors.New("signin: the directory's username belongs to another account")
-
-// directoryAccount is the account of the directory identity id: the one
-// linked to it, or a new one created and linked now. A username that
-// belongs to another account (a local one, or another identity's) is
-// never taken over: errUsernameTaken.
-func (s *Service) directoryAccount(ctx context.Context, j *Journey, id connector.Identity) (*store.User, error) {
-	provider := connector.LinkProvider(s.directory.ID())
-	for range 2 {
-		u, err := s.store.UserByLink(ctx, provider, id.Subject)
-		if err == nil {
-			if err := s.store.SyncUserProfile(ctx, u, id.Email, id.Name); err != nil {
-				s.log.WarnContext(ctx, "directory profile not updated", "user_id", u.ID, "err", err)
-			}
-			return u, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, fault(err)
-		}
-		name := strings.TrimSpace(id.Username)
-		if name == "" || len(name) > maxUsernameLen || strings.ContainsAny(name, " \t\r\n") {
-			return nil, fmt.Errorf("%w: the directory entry has no usable username", ErrUnavailable)
-		}
-		uid, err := s.newUserID()
-		if err != nil {
-			return nil, internal(err)
-		}
-		u = &store.User{ID: uid, Username: name, Email: id.Email, Name: id.Name}
-		err = s.store.CreateLinkedUser(ctx, u, &store.UserLink{Provider: provider, Subject: id.Subject})
-		var lookAlike *store.LookAlikeError
-		switch {
-		case err == nil:
-			s.record(ctx, j, Event{Name: store.EventLinked, User: u,
-				Detail: "account created and linked at its first sign-in"})
-			return u, nil
-		case errors.As(err, &lookAlike), errors.Is(err, store.ErrConflict):
-			// Either another sign-in of the same identity created it just
-			// now (found by its link on the second pass), or the name is
-			// someone else's.
-			continue
-		default:
-			return nil, fault(err)
-		}
-	}
-	s.record(ctx, j, Event{Name: store.EventSignInFailed, Step: StepPassword,
-		Detail: "step password; the directory username " + id.Username + " belongs to another account"})
-	return nil, errUsernameTaken
 }
 
 // newUserID is a new account id, as administrators' accounts get.

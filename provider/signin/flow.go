@@ -53,6 +53,10 @@ type State struct {
 	CodesAcked bool
 	// OTPDone: a passcode was accepted in this flow.
 	OTPDone bool
+	// UpstreamMFA: an upstream provider performed the first factor and
+	// its own MFA, which its connector trusts, was accepted in place of
+	// the passcode.
+	UpstreamMFA bool
 	// OTPLocked: too many wrong passcodes locked the account until an
 	// administrator resets the device.
 	OTPLocked bool
@@ -95,6 +99,10 @@ func Next(s State) Step {
 		return StepQuestion
 	case s.OTPLocked:
 		return StepLocked
+	case s.UpstreamMFA:
+		// A trusted upstream's MFA is the second factor: no passcode, no
+		// enrollment (a locked account stays locked all the same).
+		return StepDone
 	case s.EnrolledNow && !s.CodesAcked:
 		return StepRecoveryCodes
 	case s.EnrolledNow:

@@ -236,16 +236,16 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 		return j, nil
 	}
 	j.State = State{FactorOnly: f.FirstFactor != store.FirstFactorOurs,
-		QuestionEnabled: s.cfg.QuestionEnabled && (f.Connector == "" || s.cfg.DirectoryQuestion), PasswordDone: f.PasswordAt != nil && u != nil,
+		QuestionEnabled: s.questionFor(f), PasswordDone: f.PasswordAt != nil && u != nil,
 		QuestionDone: f.QuestionAt != nil, EnrolledNow: f.EnrolledAt != nil, CodesAcked: f.CodesAckAt != nil,
-		OTPDone: f.OTPAt != nil}
+		OTPDone: f.OTPAt != nil, UpstreamMFA: upstreamFlow(f) && f.UpstreamMFAAt != nil}
 	if u == nil {
 		j.State.Decoy = typed
 		return j, nil
 	}
 	j.State.MustSetup = s.mustSetup(u)
 	if f.Connector != "" {
-		// The directory owns the password: its users only choose a
+		// The connector owns the password: its users only choose a
 		// security question here, when they are asked one.
 		j.State.MustSetup = j.State.QuestionEnabled && u.AnswerHash == ""
 	}
@@ -294,6 +294,21 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 	j.FirstEnrollment = j.State.ProofPending && !u.ProofRenews
 	return j, nil
 }
+
+// questionFor reports whether flow f asks the security question: for
+// otpgate's own passwords when it is on, for a directory's only when
+// Config.DirectoryQuestion, never after an upstream provider.
+func (s *Service) questionFor(f *store.Flow) bool {
+	if !s.cfg.QuestionEnabled || f.Connector == "" {
+		return s.cfg.QuestionEnabled
+	}
+	return s.cfg.DirectoryQuestion && s.directory != nil && f.Connector == s.directory.ID()
+}
+
+// upstreamFlow reports whether an upstream provider performed flow f's
+// first factor (the connector that identified it is the one its browser
+// was sent to).
+func upstreamFlow(f *store.Flow) bool { return f.Connector != "" && f.Connector == f.UpstreamConnector }
 
 // enrollmentProof is the proof a first enrollment in flow f needs: the
 // policy, except that a flow whose user was named without proof of a

@@ -88,6 +88,9 @@ type Deps struct {
 	// Directory, when set, checks the password page's passwords (a
 	// directory connector: LDAP, Active Directory).
 	Directory connector.PasswordConnector
+	// Upstreams are the upstream providers the password page offers (in
+	// this order).
+	Upstreams []connector.CallbackConnector
 	Log       *slog.Logger
 	// NameKey keys the HMAC of names that are no account (the same on
 	// every replica).
@@ -112,6 +115,8 @@ type Service struct {
 	mailer Notifier
 	// directory checks passwords in place of otpgate's hashes (nil: none).
 	directory connector.PasswordConnector
+	// upstreams perform the first factor in place of the password page.
+	upstreams []connector.CallbackConnector
 	log       *slog.Logger
 	nameKey   [32]byte
 	// background tracks mails sent after the answer (EmailSignInLink).
@@ -121,7 +126,7 @@ type Service struct {
 // New returns a sign-in service.
 func New(cfg Config, d Deps) *Service {
 	return &Service{cfg: cfg, store: d.Store, hasher: d.Hasher, sealer: d.Sealer, rand: d.Rand, now: d.Now,
-		events: d.Events, mailer: d.Mailer, directory: d.Directory, log: d.Log, nameKey: d.NameKey}
+		events: d.Events, mailer: d.Mailer, directory: d.Directory, upstreams: d.Upstreams, log: d.Log, nameKey: d.NameKey}
 }
 
 // Config is the policy the service runs with.

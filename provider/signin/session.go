@@ -59,15 +59,22 @@ type pendingFinish struct {
 // relying party's essential acr cannot be met.
 func (s *Service) prepareFinish(j *Journey) (*pendingFinish, error) {
 	now := s.now()
-	amr, acr := amrACR(j.State.QuestionDone, j.State.OTPDone || j.State.EnrolledNow)
-	if j.State.FactorOnly {
+	otp := j.State.OTPDone || j.State.EnrolledNow
+	amr, acr := amrACR(j.State.QuestionDone, otp)
+	var upstream []string
+	switch {
+	case j.State.FactorOnly:
 		amr, acr = factorOnlyAMRACR(j.Flow)
+	case upstreamFlow(j.Flow):
+		upstream = append([]string{}, j.Flow.UpstreamAMR...)
+		amr, acr = upstreamAMRACR(upstream, otp, j.State.UpstreamMFA)
 	}
 	if !essentialMet(j.Flow, acr) {
 		return nil, ErrUnmetACR
 	}
-	p := &pendingFinish{needOTP: j.State.MFARequired || j.State.HasDevice,
-		result: store.FlowResult{UserID: j.User.ID, AMR: amr, ACR: acr, IDP: j.Flow.Connector, AuthTime: now, Rebind: j.rebinding()}}
+	p := &pendingFinish{needOTP: (j.State.MFARequired || j.State.HasDevice) && !j.State.UpstreamMFA,
+		result: store.FlowResult{UserID: j.User.ID, AMR: amr, ACR: acr, IDP: j.Flow.Connector, UpstreamAMR: upstream,
+			AuthTime: now, Rebind: j.rebinding()}}
 	if s.cfg.CodeLifetime > 0 {
 		p.code = credential.NewToken()
 		p.result.CodeHash, p.result.CodeExpiresAt = credential.HashToken(p.code), now.Add(s.cfg.CodeLifetime)

@@ -30,6 +30,10 @@ type Progress interface {
 	IdentifyAndRebind(ctx context.Context, id, userID string, at time.Time, rb store.Rebinding) error
 	NameFlow(ctx context.Context, id, userID, name string, at time.Time) error
 	IdentifyVia(ctx context.Context, id, userID, connectorID string, at time.Time, rb store.Rebinding) error
+	IdentifyUpstream(ctx context.Context, id, userID, connectorID string, amr []string, mfaAccepted bool, at time.Time, rb store.Rebinding) error
+	StartUpstream(ctx context.Context, id, browserHash string, u store.UpstreamStart) error
+	FlowByUpstreamState(ctx context.Context, stateHash string) (*store.Flow, error)
+	ConsumeUpstream(ctx context.Context, f *store.Flow, connector, browserHash string) (store.UpstreamPending, error)
 	UserByLink(ctx context.Context, provider, subject string) (*store.User, error)
 	CreateLinkedUser(ctx context.Context, u *store.User, l *store.UserLink) error
 	SyncUserProfile(ctx context.Context, u *store.User, email, name string) error

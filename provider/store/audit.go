@@ -56,6 +56,9 @@ const (
 	// answered with an error.
 	EventLinked       = "user.linked"
 	EventEntraRefused = "entra.refused"
+	// EventUpstreamMFA: an upstream provider's own MFA, which its
+	// connector trusts, was accepted in place of the passcode.
+	EventUpstreamMFA = "signin.upstream_mfa"
 )
 
 // Audit appends an event; its id and time are filled in when empty.

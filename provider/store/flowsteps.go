@@ -18,7 +18,7 @@ import (
 
 // progressReset clears every step result and the pending enrollment: what
 // a new password step, or a device reset elsewhere, leaves of a flow.
-var progressReset = map[string]any{"setup_at": nil, "question_at": nil, "otp_at": nil, "enrolled_at": nil,
+var progressReset = map[string]any{"upstream_mfa_at": nil, "setup_at": nil, "question_at": nil, "otp_at": nil, "enrolled_at": nil,
 	"codes_ack_at": nil, "reset_at": nil, "proof_at": nil, "pending_secret": nil, "pending_codes": nil,
 	"pending_expires_at": nil, "pending_attempts": 0, "pending_app": ""}
 
@@ -51,13 +51,38 @@ func (s *Store) IdentifyAndRebind(ctx context.Context, id, userID string, at tim
 // IdentifyVia is IdentifyAndRebind for a first factor connectorID
 // performed (a directory's password; "" for otpgate's own).
 func (s *Store) IdentifyVia(ctx context.Context, id, userID, connectorID string, at time.Time, rb Rebinding) error {
-	if !lookupable(id, userID) {
+	set := map[string]any{"upstream_amr": StringList(nil), "upstream_mfa_at": nil}
+	return s.identify(ctx, id, userID, connectorID, set, at, rb)
+}
+
+// IdentifyUpstream is IdentifyVia for an upstream OpenID provider's sign-in
+// (connectorID): it records the upstream's methods (amr, without "mfa")
+// and, with mfaAccepted, that the upstream's MFA stands for the passcode.
+func (s *Store) IdentifyUpstream(ctx context.Context, id, userID, connectorID string, amr []string, mfaAccepted bool,
+	at time.Time, rb Rebinding) error {
+	if connectorID == "" || slices.Contains(amr, "mfa") || slices.Contains(amr, "ext") {
 		return ErrStale
 	}
-	set := map[string]any{"user_id": userID, "password_at": at, "connector": connectorID}
-	for k, v := range progressReset {
-		set[k] = v
+	var mfaAt *time.Time
+	if mfaAccepted {
+		mfaAt = &at
 	}
+	set := map[string]any{"upstream_amr": StringList(amr), "upstream_mfa_at": mfaAt, "upstream_connector": connectorID}
+	return s.identify(ctx, id, userID, connectorID, set, at, rb)
+}
+
+// identify records userID's first factor in flow id with the columns of
+// set besides.
+func (s *Store) identify(ctx context.Context, id, userID, connectorID string, set map[string]any, at time.Time, rb Rebinding) error {
+	if !lookupable(id, userID, connectorID) {
+		return ErrStale
+	}
+	for k, v := range progressReset {
+		if _, ok := set[k]; !ok {
+			set[k] = v
+		}
+	}
+	set["user_id"], set["password_at"], set["connector"] = userID, at, connectorID
 	return stepWrite(s.db.WithContext(ctx), "identify flow", id, rb, "@.done_at IS NULL AND (@.user_id = '' OR @.user_id = ?)", []any{userID}, set)
 }
 
@@ -179,8 +204,12 @@ type FlowResult struct {
 	ACR    string
 	// IDP is the connector that performed the first factor ("" for
 	// otpgate's own password).
-	IDP      string
-	AuthTime time.Time
+	IDP string
+	// UpstreamAMR are the methods of AMR an upstream provider performed:
+	// AMR starts with "ext" and them, and they are the flow's
+	// UpstreamAMR exactly (nil when no upstream signed the person in).
+	UpstreamAMR []string
+	AuthTime    time.Time
 	// CodeHash, when set, is the authorization code issued with the
 	// finish, valid until CodeExpiresAt.
 	CodeHash      string
@@ -193,7 +222,9 @@ type FlowResult struct {
 // FinishFlow marks userID's flow id done at with result r. The flow must
 // still be unfinished, on that account, past the password step, and hold
 // every step r claims: the security answer for "kba", a passcode for
-// "otp" (and for needOTP, when the flow required a second factor), so a
+// "otp" (and for needOTP, when the flow required a second factor), a
+// passcode or an accepted upstream MFA for "mfa", and exactly the
+// upstream's recorded methods for those r names as the upstream's, so a
 // token never claims a method the flow did not record.
 func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP bool, at time.Time) error {
 	if !lookupable(id, r.UserID) {
@@ -208,19 +239,39 @@ func finishFlow(db *gorm.DB, id string, r FlowResult, needOTP bool, at time.Time
 	// The first factor passed: otpgate's password step, or someone else's
 	// (a factor-only flow, whose result always claims the passcode).
 	cond := "@.user_id = ? AND @.done_at IS NULL AND (@.password_at IS NOT NULL OR @.first_factor <> '')"
-	if slices.Contains(r.AMR, "kba") {
+	args := []any{r.UserID}
+	// ours are the methods otpgate performed; an upstream's are its own,
+	// and must be those its sign-in recorded.
+	ours := r.AMR
+	if r.UpstreamAMR != nil || slices.Contains(r.AMR, "ext") {
+		n := 1 + len(r.UpstreamAMR)
+		if len(r.AMR) < n || r.AMR[0] != "ext" || !slices.Equal(r.AMR[1:n], r.UpstreamAMR) || slices.Contains(r.UpstreamAMR, "mfa") {
+			return ErrStale
+		}
+		ours = r.AMR[n:]
+		cond += " AND @.connector <> '' AND @.connector = @.upstream_connector AND @.upstream_amr = ?"
+		args = append(args, StringList(r.UpstreamAMR))
+	} else {
+		// An upstream's first factor is never claimed as otpgate's own.
+		cond += " AND NOT (@.connector <> '' AND @.connector = @.upstream_connector)"
+	}
+	if slices.Contains(ours, "kba") {
 		cond += " AND @.question_at IS NOT NULL"
 	}
 	set := finishColumns(r, at)
 	if otpNow {
 		set["otp_at"] = at
-	} else if needOTP || slices.Contains(r.AMR, "otp") {
+	} else if needOTP || slices.Contains(ours, "otp") {
 		cond += " AND @.otp_at IS NOT NULL"
+	}
+	if slices.Contains(ours, "mfa") && !otpNow {
+		// A second factor: a passcode, or an upstream's MFA accepted.
+		cond += " AND (@.otp_at IS NOT NULL OR @.upstream_mfa_at IS NOT NULL)"
 	}
 	if r.CodeHash != "" {
 		set["code_hash"], set["expires_at"] = r.CodeHash, r.CodeExpiresAt
 	}
-	return stepWrite(db, "finish flow", id, r.Rebind, cond, []any{r.UserID}, set)
+	return stepWrite(db, "finish flow", id, r.Rebind, cond, args, set)
 }
 
 // FinishFlowFromSession marks flow id done at with the result of a

@@ -124,6 +124,7 @@ type Flow struct {
 	FlowProgress
 	PendingEnrollment
 	FlowCode
+	UpstreamLogin
 	CreatedAt time.Time
 	ExpiresAt time.Time `gorm:"index"`
 }
@@ -207,6 +208,31 @@ type PendingEnrollment struct {
 	PendingAttempts  int    `gorm:"not null;default:0"`
 	PendingExpiresAt *time.Time
 	PendingCodes     []byte
+}
+
+// UpstreamLogin is a flow's sign-in at an upstream OpenID provider: what
+// its answer is checked against, until that answer comes back once, and
+// what the upstream proved.
+type UpstreamLogin struct {
+	// UpstreamStateHash is the SHA-256 of the state sent to the upstream
+	// (the answer finds the flow by it); kept after the answer, so that a
+	// replayed answer is told apart from an unknown one.
+	UpstreamStateHash string `gorm:"size:64;not null;default:'';index"`
+	// UpstreamNonce is the nonce the upstream's ID token must carry and
+	// UpstreamVerifier the sealed PKCE verifier; both are cleared by the
+	// write that hands them to the answer ("" and nil: nothing pending).
+	UpstreamNonce    string `gorm:"size:64;not null;default:''"`
+	UpstreamVerifier []byte
+	// UpstreamConnector is the connector the browser was sent to, and
+	// UpstreamExpiresAt when its answer stops being accepted.
+	UpstreamConnector string `gorm:"size:64;not null;default:''"`
+	UpstreamExpiresAt *time.Time
+	// UpstreamAMR are the upstream's methods (its ID token's amr without
+	// "mfa") when an upstream performed the first factor; UpstreamMFAAt is
+	// when the upstream's MFA was accepted in place of the passcode (nil:
+	// it was not).
+	UpstreamAMR   StringList `gorm:"column:upstream_amr;type:text;not null;default:'[]'"`
+	UpstreamMFAAt *time.Time `gorm:"column:upstream_mfa_at"`
 }
 
 // FlowCode is the authorization code issued for a finished flow.

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -33,10 +34,18 @@ func setPageHeaders(h http.Header) {
 // (or its scheme, for a native app's custom scheme): browsers check a
 // form's whole redirect chain, ending at the client's redirect URI, against
 // form-action. A target that yields no safe source leaves the CSP as it is.
-// The caller vouches for target (a registered or signed redirect URI).
-func AllowFormAction(c echo.Context, target string) {
-	if src := cspSource(target); src != "" {
-		c.Response().Header().Set("Content-Security-Policy", csp(src))
+// The caller vouches for target (a registered or signed redirect URI) and
+// for more (an upstream provider's authorization endpoint, which a form
+// of the page redirects through).
+func AllowFormAction(c echo.Context, target string, more ...string) {
+	var srcs []string
+	for _, t := range append([]string{target}, more...) {
+		if src := cspSource(t); src != "" && !slices.Contains(srcs, src) {
+			srcs = append(srcs, src)
+		}
+	}
+	if len(srcs) > 0 {
+		c.Response().Header().Set("Content-Security-Policy", csp(strings.Join(srcs, " ")))
 	}
 }
 
