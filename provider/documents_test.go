@@ -60,7 +60,9 @@ func wantHeaders(t *testing.T, what string, rec *httptest.ResponseRecorder, cach
 // family_name, the response types and modes, which now list Entra ID's
 // id_token and form_post, and the acr values, which now list the
 // factor-only class, and the client authentication methods, which now
-// list private_key_jwt (factor-only clients without a secret); its headers are the same, for GET and HEAD.
+// list private_key_jwt (factor-only clients without a secret), and the
+// grant types, which now list client_credentials (machine clients of the
+// admin API); its headers are the same, for GET and HEAD.
 func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(o *provider.Options) { o.CORSOrigins = []string{"https://spa.example"} })
@@ -80,6 +82,7 @@ func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 		want[k] = append(want[k].([]any), "private_key_jwt")
 	}
 	want["token_endpoint_auth_signing_alg_values_supported"] = []any{"RS256"}
+	want["grant_types_supported"] = append(want["grant_types_supported"].([]any), "client_credentials")
 	want["acr_values_supported"] = []any{"urn:otpgate:acr:password", "urn:otpgate:acr:second-factor", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
 
 	origin := http.Header{"Origin": {"https://spa.example"}}

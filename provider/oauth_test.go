@@ -301,7 +301,7 @@ func TestOnlyTheCodeFlow(t *testing.T) {
 		t.Fatalf("discovery: response types %v, PKCE %v, device %q", d.ResponseTypesSupported, d.CodeChallengeMethodsSupported, d.DeviceAuthorizationEndpoint)
 	}
 	for _, g := range d.GrantTypesSupported {
-		if g != oidc.GrantTypeCode && g != oidc.GrantTypeRefreshToken {
+		if g != oidc.GrantTypeCode && g != oidc.GrantTypeRefreshToken && g != oidc.GrantTypeClientCredentials {
 			t.Fatalf("discovery advertises grant %q", g)
 		}
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
+	"github.com/otpgate/otpgate/provider/admin"
+	"github.com/otpgate/otpgate/provider/adminapi"
 	"github.com/otpgate/otpgate/provider/connector"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/login"
@@ -95,6 +97,9 @@ type Options struct {
 	// Entra serves Entra ID external authentication methods; nil refuses
 	// the requests of Entra clients.
 	Entra *EntraOptions
+	// Admin, when set, serves the admin API (/admin/api/v1) over it, for
+	// machine clients with the admin scopes.
+	Admin *admin.Service
 	// Directory, when set, checks the password page's passwords (a
 	// directory connector: LDAP, Active Directory); DirectoryQuestion
 	// asks its users the security question too, and LocalPasswords lets
@@ -331,6 +336,12 @@ func (w *wiring) server() (*Server, error) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", srv.ready(w.st))
 	w.mountProtocol(e)
+	if o.Admin != nil {
+		verify := func(ctx context.Context, token string) (*protocol.ClientAccessToken, error) {
+			return w.st.VerifyClientToken(ctx, w.op.Crypto(), token)
+		}
+		adminapi.New(o.Admin, verify, o.Logger).Mount(e)
+	}
 	return srv, nil
 }
 

@@ -68,6 +68,9 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	trustHint := fs.Bool("trust-login-hint", false, "with --second-factor-only: a plain login_hint names the user (without a signed request object)")
 	jwksFile := fs.String("jwks-file", "", "with --second-factor-only: the client's public keys (a JSON Web Key Set file), which sign its request objects (without it, they are signed HS256 with the client secret)")
 	keyJWT := fs.Bool("private-key-jwt", false, "with --second-factor-only and --jwks-file: authenticate at the token endpoint with JWTs signed by those keys, instead of a secret")
+	var grants, scopes listFlag
+	fs.Var(&grants, "grant", "client_credentials: a machine client (automation calling the admin API) that gets tokens for itself")
+	fs.Var(&scopes, "scope", "with --grant client_credentials: a scope it may be issued, admin:read or admin:write (repeatable)")
 	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -82,7 +85,8 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	nc := admin.NewClient{ID: *id, Name: *name, RedirectURIs: redirects.values, PostLogoutURIs: logouts.values,
 		Secret: *secret, Public: *public, RequireMFA: *requireMFA, IDTokenAlg: *idTokenAlg,
 		EntraEAM: *entraEAM, EntraAppID: *entraApp, EntraTenants: tenants.values,
-		SecondFactorOnly: *factorOnly, TrustLoginHint: *trustHint, JWKS: jwks, PrivateKeyJWT: *keyJWT}
+		SecondFactorOnly: *factorOnly, TrustLoginHint: *trustHint, JWKS: jwks, PrivateKeyJWT: *keyJWT,
+		GrantTypes: grants.values, Scopes: scopes.values}
 	if err := nc.Check(config.CheckRedirectURI); err != nil {
 		return adminError(cmd, *id, err)
 	}
@@ -102,6 +106,10 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	}
 	if added.Secret != "" {
 		fmt.Fprintf(c.stdout, "client secret (shown once, store it now): %s\n", added.Secret)
+	}
+	if cl := added.Client; cl.UsesClientCredentials() {
+		fmt.Fprintf(c.stdout, "tokens: POST %s/oauth/token grant_type=client_credentials (scopes %s); API: %s/admin/api/v1\n",
+			rt.cfg.EffectiveIssuer(), strings.Join(cl.AllowedScopes, " "), rt.cfg.EffectiveIssuer())
 	}
 	if cl := added.Client; cl.Mode == store.ModeSecondFactor && cl.SecretHash != "" {
 		if cl.SecretSealed != nil {
@@ -182,6 +190,9 @@ func (c *cli) clientShow(ctx context.Context, args []string) error {
 			cl.ID, cl.Name, admin.ClientKind(cl), onOff(cl.RequireMFA), admin.IDTokenAlg(cl), clientSource(cl),
 			strings.Join(cl.RedirectURIs, " "), strings.Join(cl.PostLogoutRedirectURIs, " "),
 			cl.CreatedAt.Format("2006-01-02 15:04:05 MST"))
+		if cl.UsesClientCredentials() {
+			fmt.Fprintf(c.stdout, "grant:            client_credentials\nscopes:           %s\n", strings.Join(cl.AllowedScopes, " "))
+		}
 		switch cl.Mode {
 		case store.ModeEntraEAM:
 			fmt.Fprintf(c.stdout, "entra app id:     %s\nentra tenants:    %s\n", cl.EntraAppID, strings.Join(cl.EntraTenants, " "))

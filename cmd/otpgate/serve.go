@@ -52,6 +52,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	opts.BrandCSS, opts.Logo, opts.LogoType = brand.css, brand.logo, brand.logoType
+	// The admin API runs the CLI's actions, mail included.
+	if opts.Admin, err = c.adminService(rt, true); err != nil {
+		return err
+	}
 	srv, err := provider.New(ctx, opts)
 	if err != nil {
 		return err

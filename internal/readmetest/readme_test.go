@@ -90,6 +90,7 @@ var readmeCommands = []readmeCommand{
 	// Register an application.
 	{command: `otpgate client add --id shop --name "Web shop" --redirect-uri https://shop.example.com/oidc/callback --post-logout-uri https://shop.example.com/`, do: run, needsData: true},
 	{command: "otpgate client add --id app --public --redirect-uri com.example.app:/callback", do: run, needsData: true},
+	{command: "otpgate client add --id automation --grant client_credentials --scope admin:read --scope admin:write", do: run, needsData: true},
 
 	// Dex.
 	{command: "otpgate client add --id dex --name Dex --redirect-uri https://dex.example.com/dex/callback", do: run, needsData: true},

@@ -48,6 +48,12 @@ type NewClient struct {
 	// endpoint with JWTs signed by its keys (private_key_jwt), and has no
 	// secret.
 	PrivateKeyJWT bool
+	// GrantTypes, when they name store.GrantClientCredentials, register a
+	// machine client: it authenticates with its secret and gets tokens for
+	// itself for its Scopes (the admin API's); it has no redirect URIs and
+	// signs nobody in.
+	GrantTypes []string
+	Scopes     []string
 }
 
 // AddedClient is a registered client and, when one was generated, its
@@ -102,6 +108,9 @@ func (s *Service) Clients(ctx context.Context) ([]store.Client, error) {
 
 // ClientKind is "public" or "confidential".
 func ClientKind(cl *store.Client) string {
+	if cl.UsesClientCredentials() {
+		return "machine"
+	}
 	switch cl.Mode {
 	case store.ModeEntraEAM:
 		return "entra-eam"
@@ -141,6 +150,12 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 	}
 	if nc.SecondFactorOnly {
 		row.Mode, row.TrustLoginHint, row.JWKS, row.RequireMFA = store.ModeSecondFactor, nc.TrustLoginHint, nc.JWKS, true
+	}
+	row.GrantTypes, row.AllowedScopes = store.StringList{}, store.StringList{}
+	if nc.machine() {
+		row.GrantTypes = store.StringList{store.GrantClientCredentials}
+		row.AllowedScopes = store.StringList(slices.Compact(slices.Sorted(slices.Values(nc.Scopes))))
+		row.RedirectURIs = store.StringList{}
 	}
 	out := &AddedClient{Client: row}
 	if !nc.Public && !nc.EntraEAM && !nc.PrivateKeyJWT {
@@ -191,6 +206,9 @@ func addDetail(row *store.Client, generated bool) string {
 	detail += "; require-mfa " + onOff(row.RequireMFA)
 	if row.IDTokenSignedResponseAlg != "" {
 		detail += "; id-token-alg " + row.IDTokenSignedResponseAlg
+	}
+	if row.UsesClientCredentials() {
+		detail += "; grant client_credentials; scopes " + strings.Join(row.AllowedScopes, " ")
 	}
 	return detail
 }

@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"github.com/otpgate/otpgate/provider/credential"
-
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -10,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -97,6 +96,9 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 	if nc.EntraEAM {
 		return nc.checkEntra()
 	}
+	if nc.machine() || len(nc.GrantTypes) > 0 || len(nc.Scopes) > 0 {
+		return nc.checkMachine()
+	}
 	switch {
 	case !clientIDPattern.MatchString(nc.ID):
 		return invalid("id", "id is required (1-64 of A-Z a-z 0-9 . _ -)")
@@ -134,6 +136,48 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 		return err
 	}
 	return checkURIs("post-logout-uri", nc.PostLogoutURIs, checkURI)
+}
+
+// machine reports whether nc is a machine client (the client credentials
+// grant).
+func (nc NewClient) machine() bool {
+	return slices.Contains(nc.GrantTypes, store.GrantClientCredentials)
+}
+
+// adminScopes are the scopes a machine client may be granted.
+var adminScopes = []string{store.ScopeAdminRead, store.ScopeAdminWrite}
+
+// checkMachine refuses a machine client without the client credentials
+// grant and a known scope, or with what such a client never has: another
+// grant, redirect URIs, a public client's missing secret, a mode.
+func (nc NewClient) checkMachine() error {
+	for _, g := range nc.GrantTypes {
+		if g != store.GrantClientCredentials {
+			return invalid("grant", fmt.Sprintf("grant %q is not supported: client_credentials is the only grant a client is registered with", g))
+		}
+	}
+	switch {
+	case !clientIDPattern.MatchString(nc.ID):
+		return invalid("id", "id is required (1-64 of A-Z a-z 0-9 . _ -)")
+	case !nc.machine():
+		return invalid("grant", "scope goes with grant client_credentials (a machine client)")
+	case len(nc.Scopes) == 0:
+		return invalid("scope", "scope is required with grant client_credentials: admin:read, admin:write or both")
+	case nc.Public || nc.PrivateKeyJWT:
+		return invalid("grant", "a client_credentials client authenticates with a secret: not public, no private-key-jwt")
+	case len(nc.RedirectURIs) > 0 || len(nc.PostLogoutURIs) > 0:
+		return invalid("redirect-uri", "a client_credentials client signs nobody in: give it no redirect-uri or post-logout-uri")
+	case nc.SecondFactorOnly || nc.TrustLoginHint || nc.JWKS != "":
+		return invalid("grant", "grant client_credentials does not go with second-factor-only")
+	case nc.Secret != "" && len(nc.Secret) < MinClientSecret:
+		return invalid("secret", fmt.Sprintf("secret must be at least %d characters", MinClientSecret))
+	}
+	for _, s := range nc.Scopes {
+		if !slices.Contains(adminScopes, s) {
+			return invalid("scope", fmt.Sprintf("scope %q is not one a client can be granted (admin:read, admin:write)", s))
+		}
+	}
+	return nil
 }
 
 // guidPattern is an Entra id (tenant, application, object): a GUID.

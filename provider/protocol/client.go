@@ -50,8 +50,12 @@ func (c *client) ResponseTypes() []oidc.ResponseType {
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
 }
 
-// GrantTypes: the authorization code and refresh token grants only.
+// GrantTypes: the authorization code and refresh token grants, or the
+// client credentials grant alone for a machine client.
 func (c *client) GrantTypes() []oidc.GrantType {
+	if c.row.UsesClientCredentials() {
+		return []oidc.GrantType{oidc.GrantTypeClientCredentials}
+	}
 	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 }
 

@@ -31,6 +31,9 @@ type Lifetimes struct {
 
 // CreateAccessToken issues an access token without a refresh token.
 func (s *Storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
+	if cr, ok := req.(clientCredentialsRequest); ok {
+		return s.issueClientToken(ctx, cr)
+	}
 	ar, ok := req.(authRequest)
 	if !ok {
 		return "", time.Time{}, oidc.ErrUnsupportedGrantType()

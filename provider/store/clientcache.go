@@ -80,5 +80,8 @@ func (c *Client) clone() *Client {
 	out.RedirectURIs = slices.Clone(c.RedirectURIs)
 	out.PostLogoutRedirectURIs = slices.Clone(c.PostLogoutRedirectURIs)
 	out.SecretSealed = slices.Clone(c.SecretSealed)
+	out.EntraTenants = slices.Clone(c.EntraTenants)
+	out.GrantTypes = slices.Clone(c.GrantTypes)
+	out.AllowedScopes = slices.Clone(c.AllowedScopes)
 	return &out
 }

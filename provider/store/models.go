@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // User is an account that can sign in. Username is stored lower-cased so
 // that sign-in is case-insensitive and unique regardless of case. Name is
@@ -104,6 +107,13 @@ type Client struct {
 	// confidential client has one; nil for every other client, and for
 	// one whose secret was set before otpgate kept it (until a rotation).
 	SecretSealed []byte
+	// GrantTypes are the grants the client may use: empty for the
+	// authorization code and refresh token grants (every client that
+	// signs people in), GrantClientCredentials for a machine client.
+	GrantTypes StringList `gorm:"type:text;not null;default:'[]'"`
+	// AllowedScopes are the scopes a machine client may be issued (the
+	// admin API's ScopeAdminRead and ScopeAdminWrite).
+	AllowedScopes StringList `gorm:"type:text;not null;default:'[]'"`
 	// FromConfig marks clients declared in the YAML configuration; they are
 	// re-synchronised at every start and cannot be changed by the CLI.
 	FromConfig bool `gorm:"not null;default:false"`
@@ -378,6 +388,22 @@ const (
 // without a secret.
 func (c *Client) UsesPrivateKeyJWT() bool {
 	return c.Mode == ModeSecondFactor && c.JWKS != "" && c.SecretHash == "" && !c.Public
+}
+
+// GrantClientCredentials is the client credentials grant (RFC 6749 §4.4),
+// of machine clients (Client.GrantTypes).
+const GrantClientCredentials = "client_credentials"
+
+// The admin API's scopes (Client.AllowedScopes).
+const (
+	ScopeAdminRead  = "admin:read"
+	ScopeAdminWrite = "admin:write"
+)
+
+// UsesClientCredentials reports whether c is a machine client: it gets
+// tokens for itself by the client credentials grant, and signs nobody in.
+func (c *Client) UsesClientCredentials() bool {
+	return slices.Contains(c.GrantTypes, GrantClientCredentials)
 }
 
 // Client modes (Client.Mode).

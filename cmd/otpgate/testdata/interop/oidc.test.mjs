@@ -223,7 +223,7 @@ test('oidcc-discovery-endpoint-verification', async () => {
     assert.ok(m.token_endpoint_auth_methods_supported.includes(a), `token endpoint auth ${a}`);
   }
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
-  assert.deepEqual([...m.grant_types_supported].sort(), ['authorization_code', 'refresh_token']);
+  assert.deepEqual([...m.grant_types_supported].sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
   if (m.response_modes_supported) assert.ok(m.response_modes_supported.includes('query'));
   assert.deepEqual([...m.acr_values_supported].sort(), [ACR_MFA, ACR_PASSWORD, ACR_SECOND_FACTOR].sort());
   assert.notEqual(m.request_parameter_supported, true);
