@@ -128,8 +128,8 @@ Commands:
   audit [--user NAME] [--since 24h] [--limit 1000]
                              print the audit log, oldest first
   connectors list            list the configured connectors
-  connectors test ID         check a directory connector: connect, bind as the service
-                             account, read the user search base
+  connectors test ID         check a connector: a directory's connection, service account
+                             and search base; an upstream provider's discovery and keys
   healthcheck                check that the local server answers
   version
 
