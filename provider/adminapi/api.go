@@ -110,8 +110,6 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-type clientKey struct{}
-
 // authorized lets a request through with a live machine client token
 // carrying scope in its Authorization header (RFC 6750 §2.1 only: a token
 // in the query or a cookie is not read).
