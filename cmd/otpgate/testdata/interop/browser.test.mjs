@@ -11,30 +11,37 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  Authenticator, Journey, adminResetOTP, artifacts, assertMFA, axeSummary, focused, issuer, launchBrowser,
-  mailCount, metadata, missingTools, newUser, prepareArtifacts, readEnrollPage, startRP, waitForMail,
+  Authenticator, Journey, adminResetOTP, artifacts, assertMFA, assertSecondFactor, axeSummary, focused, issuer,
+  launchBrowser, mailCount, metadata, missingTools, newUser, prepareArtifacts, readEnrollPage, startRP, waitForMail,
 } from './lib/browser.mjs';
+import { uniqueName } from './lib/fixtures.mjs';
 
 const skip = missingTools();
 if (skip) console.log(`# ${skip}`);
 
 let browser;
 let rp;
+let factorRP; // a factor-only client's relying party: it did the first factor itself
 
 // The journeys' names: the first part of their screenshots' file names.
 const JOURNEYS = ['first-signin', 'passcode', 'lockout', 'recovery', 'email-link', 'admin-reset', 'lang-switch',
-  'keyboard', 'other-pages', 'error-lang', 'phone-enrol', 'ways-forward', 'link-code'];
+  'keyboard', 'other-pages', 'error-lang', 'phone-enrol', 'ways-forward', 'link-code', 'factor-only'];
 
 before(async () => {
   if (skip) return;
   prepareArtifacts(JOURNEYS);
   browser = await launchBrowser();
   rp = await startRP();
+  // The CLI wants a factor-only client to name users somehow (request
+  // objects, or trusted login_hints as here); journey 13's requests carry
+  // neither, so otpgate asks the person for the username.
+  factorRP = await startRP({ id: uniqueName('factor-rp'), name: 'Factor RP', secondFactorOnly: true, trustLoginHint: true });
 });
 
 after(async () => {
   await browser?.close();
   await rp?.close();
+  await factorRP?.close();
 });
 
 const LANGS = ['en', 'ja'];
@@ -59,6 +66,11 @@ const TEXT = {
   stillSignedIn: { en: 'You are still signed in.', ja: 'サインインしたままです。' },
   startAgain: { en: 'Start again', ja: '最初からやり直す' },
   notFound: { en: 'This page does not exist.', ja: '指定されたページは存在しません。' },
+  usernameTitle: { en: "Verify it's you", ja: '本人確認' },
+  usernameIntro: { en: 'Enter your username. Next you will be asked for the passcode from your authenticator app.',
+    ja: 'ユーザー名を入力してください。次の画面で、認証アプリに表示されるワンタイムパスワードを入力していただきます。' },
+  askAdmin: { en: 'If you cannot use your authenticator app, contact your administrator.',
+    ja: '認証アプリを利用できない場合は、管理者にお問い合わせください。' },
 };
 
 /** A test that is skipped with the reason when Chromium or oathtool is missing. */
@@ -73,8 +85,8 @@ const ANSWERS = { en: 'Fluffy the Cat', ja: 'ポチタマ' };
 // Steps shared by the journeys
 
 /** Starts a sign-in at the relying party (ui_locales=ja for a Japanese journey unless told). */
-async function start(j, { uiLocales = j.lang === 'ja' ? 'ja' : undefined } = {}) {
-  const request = rp.authorize({ uiLocales });
+async function start(j, { uiLocales = j.lang === 'ja' ? 'ja' : undefined, party = rp } = {}) {
+  const request = party.authorize({ uiLocales });
   await j.page.goto(request.url);
   return request;
 }
@@ -150,13 +162,17 @@ async function enterPasscode(j, auth) {
   await j.submit();
 }
 
-/** The relying party got a code; redeem it and check what the token says. */
-async function arrived(j, request) {
+/**
+ * The relying party got a code; redeem it and return the ID token's claims,
+ * checked as a full sign-in's (assertMFA) unless party is a factor-only
+ * client's (whose claims the caller checks).
+ */
+async function arrived(j, request, { party = rp } = {}) {
   const url = j.page.url();
-  assert.ok(url.startsWith(`${rp.client.redirectUri}?`), `${j.name}: expected the RP callback, got ${url}`);
+  assert.ok(url.startsWith(`${party.client.redirectUri}?`), `${j.name}: expected the RP callback, got ${url}`);
   assert.equal(await j.page.locator('h1').innerText(), 'Relying party: Signed in');
-  const claims = await rp.exchange(request, url);
-  assertMFA(claims);
+  const claims = await party.exchange(request, url);
+  if (!party.client.secondFactorOnly) assertMFA(claims);
   return claims;
 }
 
@@ -825,9 +841,73 @@ for (const lang of LANGS) {
 }
 
 // ---------------------------------------------------------------------------
+// Factor-only clients
+
+/**
+ * The passcode page of a factor-only sign-in that asked for the username:
+ * no lost-device reset there, a hint to ask the administrator instead.
+ * Returns the page's text, which must not tell an account from a stranger.
+ */
+async function typedPasscodePage(j, label) {
+  await j.at('otp', label);
+  assert.equal(await j.page.locator('#lost-device').count(), 0, 'no Reset Device link in a sign-in that asked for the name');
+  assert.equal(await j.page.locator('#reset_device').count(), 0, 'no reset section');
+  assert.equal((await j.page.locator('p.hint').innerText()).trim(), TEXT.askAdmin[j.lang]);
+  return j.page.locator('main').innerText();
+}
+
+for (const lang of LANGS) {
+  journey(`13 factor-only client naming nobody: username, passcode page without a reset, a typo, the right code; a stranger's name gets the same page [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const j = new Journey(browser, 'factor-only', lang);
+    await j.open();
+    let accountPage;
+    try {
+      const request = await start(j, { party: factorRP });
+      await j.at('username');
+      assert.equal(await j.page.locator('h1').innerText(), TEXT.usernameTitle[lang]);
+      assert.equal(await j.page.getByText(TEXT.usernameIntro[lang], { exact: true }).count(), 1, 'the intro says a passcode comes next');
+      assert.equal(await j.page.locator('#password').count(), 0, 'the caller did the first factor: no password field');
+      assert.equal(await j.page.locator('#username').inputValue(), '', 'nobody is suggested');
+      await j.page.fill('#username', user.username);
+      await j.submit();
+      accountPage = await typedPasscodePage(j, 'otp-factor-only');
+      await j.page.fill('#code', user.auth.wrong());
+      await j.submit();
+      await typedPasscodePage(j, 'otp-factor-only-error');
+      assert.match(await j.alert(), new RegExp(TEXT.codeInvalid[lang]));
+      assert.equal(await j.page.locator('#code').inputValue(), '', 'the wrong code is not kept');
+      await enterPasscode(j, user.auth);
+      const claims = await arrived(j, request, { party: factorRP });
+      assertSecondFactor(claims, user.username);
+    } finally {
+      await j.close();
+    }
+
+    // A name that is no account: the same passcode page, and a code there
+    // gets the same refusal as the account's typo.
+    const k = new Journey(browser, 'factor-only', lang, { after: j });
+    await k.open();
+    try {
+      await start(k, { party: factorRP });
+      await k.at('username');
+      await k.page.fill('#username', uniqueName('nobody'));
+      await k.submit();
+      assert.equal(await typedPasscodePage(k, 'otp-factor-only'), accountPage, "a stranger's passcode page reads like the account's");
+      await k.page.fill('#code', user.auth.wrong());
+      await k.submit();
+      await typedPasscodePage(k, 'otp-factor-only-error');
+      assert.match(await k.alert(), new RegExp(TEXT.codeInvalid[lang]));
+    } finally {
+      await k.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
 // Accessibility summary
 
-const PAGE_TYPES = ['password', 'setup', 'question', 'enroll', 'recovery-codes', 'otp', 'reset', 'enroll-proof',
+const PAGE_TYPES = ['password', 'username', 'setup', 'question', 'enroll', 'recovery-codes', 'otp', 'reset', 'enroll-proof',
   'locked', 'error', 'logout', 'logged-out', 'demo', 'link-code'];
 
 test('axe-core checked every page type in both languages', { skip: skip ?? false }, (t) => {

@@ -5,8 +5,10 @@
 //
 //   missingTools() → string|null   why the suite must be skipped, or null
 //   launchBrowser() → Browser      headless Chromium with the suite's flags
-//   startRP() → rp                 a relying party: its client registered, a
-//                                  callback server, authorize URLs, code exchange
+//   startRP({...}) → rp            a relying party: its client registered, a
+//                                  callback server, authorize URLs, code exchange;
+//                                  the options are createClient's (e.g. a
+//                                  factor-only client: secondFactorOnly)
 //   newUser({mfa}) → user          an account with its temporary password (fixtures.createUser)
 //   adminResetOTP(name) → code     `user reset-otp`: the one-time enrollment code it prints
 //   Journey                        one person's browser context: goto, expect a
@@ -99,9 +101,11 @@ const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
 /**
  * Starts a relying party on 127.0.0.1 and registers it as a confidential
- * client. Reaching its callback with ?code= is a finished sign-in.
+ * client (with createClient's options, e.g. secondFactorOnly; its id,
+ * name and URIs default to the RP's own). Reaching its callback with
+ * ?code= is a finished sign-in.
  */
-export async function startRP() {
+export async function startRP({ id = uniqueName('browser-rp'), name = 'Browser RP', ...clientOptions } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://rp');
     const title = url.pathname === '/callback' ? 'Signed in' : 'Signed out';
@@ -111,7 +115,7 @@ export async function startRP() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const client = createClient({ id: uniqueName('browser-rp'), name: 'Browser RP',
+  const client = createClient({ ...clientOptions, id, name,
     redirectUris: [`${origin}/callback`], postLogoutUris: [`${origin}/signed-out`] });
   const meta = await metadata();
   return {
@@ -427,4 +431,15 @@ export class Journey {
 export function assertMFA(claims) {
   assert.deepEqual(claims.amr, ['pwd', 'kba', 'otp', 'mfa']);
   assert.equal(claims.acr, 'http://schemas.openid.net/pape/policies/2007/06/multi-factor');
+}
+
+/**
+ * The ID token claims of a factor-only sign-in: the passcode alone, and
+ * the account it proved (which the relying party must compare with the
+ * user it asked about).
+ */
+export function assertSecondFactor(claims, username) {
+  assert.deepEqual(claims.amr, ['otp']);
+  assert.equal(claims.acr, 'urn:otpgate:acr:second-factor');
+  assert.equal(claims.preferred_username, username);
 }

@@ -93,8 +93,14 @@ export function createUser({ mfa = false, username, email, password } = {}) {
  *   postLogoutUris default: [`https://rp.example.test/<id>/signed-out`]
  *   requireMfa    the client requires two-factor sign-in
  *   name          display name
+ *   secondFactorOnly  a factor-only client (--second-factor-only): it did
+ *                 the first factor, otpgate asks for the passcode alone
+ *   trustLoginHint    with secondFactorOnly: a plain login_hint names the
+ *                 user (--trust-login-hint); a request without one asks
+ *                 the person for a username
  */
-export function createClient({ id, public: isPublic = false, secret, redirectUris, postLogoutUris, requireMfa = false, name, idTokenAlg } = {}) {
+export function createClient({ id, public: isPublic = false, secret, redirectUris, postLogoutUris, requireMfa = false, name, idTokenAlg,
+  secondFactorOnly = false, trustLoginHint = false } = {}) {
   id ??= uniqueName('client');
   redirectUris ??= [`https://rp.example.test/${id}/callback`];
   postLogoutUris ??= [`https://rp.example.test/${id}/signed-out`];
@@ -111,8 +117,10 @@ export function createClient({ id, public: isPublic = false, secret, redirectUri
   if (requireMfa) args.push('--require-mfa');
   if (name) args.push('--name', name);
   if (idTokenAlg) args.push('--id-token-alg', idTokenAlg);
+  if (secondFactorOnly) args.push('--second-factor-only');
+  if (trustLoginHint) args.push('--trust-login-hint');
   cli(...args);
-  return { id, secret, public: isPublic, redirectUri: redirectUris[0], redirectUris, postLogoutUri: postLogoutUris[0], postLogoutUris, idTokenAlg };
+  return { id, secret, public: isPublic, redirectUri: redirectUris[0], redirectUris, postLogoutUri: postLogoutUris[0], postLogoutUris, idTokenAlg, secondFactorOnly };
 }
 
 /** The 30-second TOTP time step of date. */
