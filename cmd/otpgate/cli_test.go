@@ -11,12 +11,15 @@ import (
 )
 
 // TestMain clears OTPGATE_* variables so that the developer's environment
-// cannot change what run sees; tests pass everything as flags. After the
+// cannot change what run sees; tests pass everything as flags. The test
+// harness's own switches (OTPGATE_TEST_*, OTPGATE_INTEROP_*) stay: they
+// configure the tests, never otpgate. After the
 // tests it says when TestInterop skipped all or part of the browser suite,
 // where a plain `go test ./...` shows it (see announce).
 func TestMain(m *testing.M) {
 	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "OTPGATE_") {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "OTPGATE_") && !strings.HasPrefix(name, "OTPGATE_TEST_") && !strings.HasPrefix(name, "OTPGATE_INTEROP_") {
 			os.Unsetenv(name)
 		}
 	}

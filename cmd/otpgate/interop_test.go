@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpgate/otpgate/internal/testkit/ports"
 	"github.com/otpgate/otpgate/provider/mail/mailtest"
 )
 
@@ -68,9 +70,6 @@ func TestInterop(t *testing.T) {
 	smtp := mailtest.Start(t)
 	mailbox := serveMailbox(t, smtp)
 	smtpHost, smtpPort := smtp.Addr()
-	port := freePort(t)
-	issuer := "http://127.0.0.1:" + strconv.Itoa(port)
-	data := filepath.Join(dir, "data")
 	env := append(os.Environ(),
 		"OTPGATE_MAIL_SMTP_HOST="+smtpHost, "OTPGATE_MAIL_SMTP_PORT="+strconv.Itoa(smtpPort),
 		"OTPGATE_MAIL_SECURITY=none", "OTPGATE_MAIL_FROM=otpgate <login@example.com>",
@@ -85,25 +84,9 @@ func TestInterop(t *testing.T) {
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	serverLog, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := exec.CommandContext(ctx, bin, "--data", data, "--listen", "127.0.0.1:"+strconv.Itoa(port), "serve")
-	srv.Env, srv.Stdout, srv.Stderr = env, serverLog, serverLog
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = srv.Process.Signal(os.Interrupt)
-		_ = srv.Wait()
-		if t.Failed() {
-			if b, err := os.ReadFile(serverLog.Name()); err == nil {
-				t.Logf("server log (tail):\n%s", tail(string(b), 4000))
-			}
-		}
-	}()
-	waitHealthy(t, issuer)
+	srv := startInteropServer(ctx, t, bin, dir, env)
+	defer srv.stop(t)
+	issuer, data := srv.issuer, srv.data
 
 	artifacts := os.Getenv("OTPGATE_INTEROP_ARTIFACTS")
 	if artifacts == "" {
@@ -152,28 +135,107 @@ func serveMailbox(t *testing.T, smtp *mailtest.Server) string {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ports.Free(t)
 }
 
-func waitHealthy(t *testing.T, issuer string) {
+// interopServer is the otpgate binary the suite talks to.
+type interopServer struct {
+	cmd          *exec.Cmd
+	issuer, data string
+	log          string // its log file
+	exited       chan struct{}
+}
+
+// errPortTaken: the server could not bind its port (another process took
+// it between the test's asking and the server's binding).
+var errPortTaken = errors.New("the port was taken")
+
+// startInteropServer starts bin on a free port of 127.0.0.1 with a fresh
+// data directory under dir, and waits until it answers /healthz as the
+// process that bound the port: until its log says it listens on that
+// address. A port another process took meanwhile makes it start again on
+// another, at most five times.
+func startInteropServer(ctx context.Context, t *testing.T, bin, dir string, env []string) *interopServer {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+		s := &interopServer{issuer: "http://" + addr, data: filepath.Join(dir, fmt.Sprintf("data-%d", attempt)),
+			log: filepath.Join(dir, fmt.Sprintf("server-%d.log", attempt)), exited: make(chan struct{})}
+		logFile, err := os.Create(s.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.cmd = exec.CommandContext(ctx, bin, "--data", s.data, "--listen", addr, "serve")
+		s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = env, logFile, logFile
+		if err := s.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			_ = s.cmd.Wait()
+			logFile.Close()
+			close(s.exited)
+		}()
+		err = s.waitHealthy(addr)
+		if err == nil {
+			return s
+		}
+		if errors.Is(err, errPortTaken) && attempt < 5 {
+			t.Logf("otpgate could not bind %s (another process took it); starting again on another port", addr)
+			continue
+		}
+		s.stop(t)
+		t.Fatalf("otpgate did not become healthy at %s: %v\nserver log (tail):\n%s", addr, err, tail(s.output(), 4000))
+	}
+}
+
+// waitHealthy waits (at most 30 s) until the server says it listens on
+// addr and answers /healthz there; errPortTaken when it exited unable to
+// bind.
+func (s *interopServer) waitHealthy(addr string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(issuer + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
+		select {
+		case <-s.exited:
+			if ports.AddressInUse(s.output()) {
+				return errPortTaken
+			}
+			return errors.New("the server exited")
+		default:
+		}
+		if out := s.output(); strings.Contains(out, "otpgate listening") &&
+			(strings.Contains(out, "addr="+addr) || strings.Contains(out, `"addr":"`+addr+`"`)) {
+			resp, err := http.Get(s.issuer + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return nil
+				}
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("otpgate did not become healthy at %s", issuer)
+	return errors.New("no answer within 30 s")
+}
+
+// output is what the server has logged so far.
+func (s *interopServer) output() string {
+	b, _ := os.ReadFile(s.log)
+	return string(b)
+}
+
+// stop interrupts the server and waits for it (at most 30 s); the log's
+// tail is shown when the test failed.
+func (s *interopServer) stop(t *testing.T) {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+	if t.Failed() {
+		t.Logf("server log (tail):\n%s", tail(s.output(), 4000))
+	}
 }
 
 func tail(s string, n int) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,18 +11,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otpgate/otpgate/internal/testkit/ports"
 )
 
 // freeAddr returns a 127.0.0.1 address with a port that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	return ports.Addr(t)
 }
 
 // server is a serve command running in the background.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otpgate/otpgate/internal/testkit/ports"
 )
 
 // mainPackage is the binary the fleet runs.
@@ -96,15 +97,11 @@ func Run(t *testing.T, env []string, args ...string) Result {
 	return Result{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
-// FreePort is a TCP port free on 127.0.0.1 when it was asked.
+// FreePort is a TCP port free on 127.0.0.1 when it was asked, outside
+// the range outgoing connections take theirs from (see ports.Free).
 func FreePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ports.Free(t)
 }
 
 // Tail is the last n bytes of s, marked when cut.
