@@ -29,17 +29,17 @@ const (
 // adminHarness is a provider serving the admin API, with a machine client
 // "reader" (admin:read) and "writer" (admin:write), an ordinary client
 // "app" and a user erin.
-func adminHarness(t *testing.T) (*harness, *admin.Service) {
+func adminHarness(t *testing.T, edit ...func(*provider.Options)) (*harness, *admin.Service) {
 	t.Helper()
 	var svc *admin.Service
-	h := newHarness(t, func(o *provider.Options) {
+	h := newHarness(t, append(edit, func(o *provider.Options) {
 		var err error
 		svc, err = admin.New(admin.Options{Store: o.Store, Hasher: o.Hasher, Sealer: o.Sealer, Random: rand.Reader, Issuer: o.Issuer})
 		if err != nil {
 			t.Fatal(err)
 		}
 		o.Admin = svc
-	})
+	})...)
 	ctx := context.Background()
 	for _, c := range []struct{ id, secret, scope string }{{"reader", readerSecret, store.ScopeAdminRead}, {"writer", writerSecret, store.ScopeAdminWrite}} {
 		if _, err := svc.AddClient(ctx, "test", admin.NewClient{ID: c.id, Secret: c.secret,
