@@ -358,6 +358,35 @@ func TestAdminAPIOpenAPIMatchesRoutes(t *testing.T) {
 			t.Errorf("%s %s: described scopes %v, served %q", r.Method, r.Path, scopes, r.Scope)
 		}
 	}
+	// Every $ref names a component that exists.
+	var whole map[string]any
+	if err := json.Unmarshal(adminapi.OpenAPI, &whole); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				var at any = whole
+				for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					m, _ := at.(map[string]any)
+					at = m[part]
+				}
+				if at == nil {
+					t.Errorf("$ref %s names nothing", ref)
+				}
+			}
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(whole)
 	got, ct, _ := h.api(t, http.MethodGet, "/openapi.json", "")
 	if got != http.StatusOK || ct != "application/json" {
 		t.Fatalf("openapi.json: %d %s", got, ct)
