@@ -29,17 +29,17 @@ const (
 // adminHarness is a provider serving the admin API, with a machine client
 // "reader" (admin:read) and "writer" (admin:write), an ordinary client
 // "app" and a user erin.
-func adminHarness(t *testing.T) (*harness, *admin.Service) {
+func adminHarness(t *testing.T, edit ...func(*provider.Options)) (*harness, *admin.Service) {
 	t.Helper()
 	var svc *admin.Service
-	h := newHarness(t, func(o *provider.Options) {
+	h := newHarness(t, append(edit, func(o *provider.Options) {
 		var err error
 		svc, err = admin.New(admin.Options{Store: o.Store, Hasher: o.Hasher, Sealer: o.Sealer, Random: rand.Reader, Issuer: o.Issuer})
 		if err != nil {
 			t.Fatal(err)
 		}
 		o.Admin = svc
-	})
+	})...)
 	ctx := context.Background()
 	for _, c := range []struct{ id, secret, scope string }{{"reader", readerSecret, store.ScopeAdminRead}, {"writer", writerSecret, store.ScopeAdminWrite}} {
 		if _, err := svc.AddClient(ctx, "test", admin.NewClient{ID: c.id, Secret: c.secret,
@@ -71,12 +71,21 @@ func (h *harness) clientToken(t *testing.T, id, secret string, scopes ...string)
 // the content type and the decoded body.
 func (h *harness) api(t *testing.T, method, path, token string) (int, string, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, h.issuer+adminapi.Prefix+path, nil)
+	return h.apiBody(t, method, path, token, "")
+}
+
+// apiBody is api with a JSON request body ("" for none).
+func (h *harness) apiBody(t *testing.T, method, path, token, reqBody string) (int, string, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, h.issuer+adminapi.Prefix+path, strings.NewReader(reqBody))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if reqBody != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -84,6 +93,9 @@ func (h *harness) api(t *testing.T, method, path, token string) (int, string, ma
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusNoContent && len(raw) == 0 {
+		return resp.StatusCode, "", nil
+	}
 	var body map[string]any
 	if err := json.Unmarshal(raw, &body); err != nil {
 		t.Fatalf("%s %s: %d, not JSON: %q", method, path, resp.StatusCode, raw)
@@ -115,15 +127,48 @@ func TestAdminAPIAuthorization(t *testing.T) {
 	}
 	person := tokens.AccessToken
 
-	routes := []struct {
-		method, path string
-		write        bool
-	}{
-		{http.MethodGet, "/users", false},
-		{http.MethodGet, "/users/erin", false},
-		{http.MethodPost, "/users/erin/unlock", true},
-		{http.MethodPost, "/users/erin/reset-device", true},
+	// erin's browser session, which the person's sign-in made.
+	sessions, err := svc.Sessions(ctx, "erin")
+	if err != nil || len(sessions) != 1 {
+		t.Fatalf("erin's sessions: %v %v", sessions, err)
 	}
+	handle := sessions[0].Handle
+	// Every route, in an order where each write succeeds with the write
+	// token (the routes that end sessions after the one that needs one).
+	routes := []struct {
+		method, path, body string
+		write              bool
+	}{
+		{http.MethodGet, "/users", "", false},
+		{http.MethodPost, "/users", `{"username":"newbie","email":"newbie@example.com"}`, true},
+		{http.MethodGet, "/users/erin", "", false},
+		{http.MethodGet, "/users/erin/sessions", "", false},
+		{http.MethodDelete, "/users/erin/sessions/" + handle, "", true},
+		{http.MethodDelete, "/users/erin/sessions", "", true},
+		{http.MethodPost, "/users/erin/disable", "", true},
+		{http.MethodPost, "/users/erin/enable", "", true},
+		{http.MethodPost, "/users/erin/password", `{}`, true},
+		{http.MethodPut, "/users/erin/require-mfa", `{"on":true}`, true},
+		{http.MethodPost, "/users/erin/unlock", "", true},
+		{http.MethodPost, "/users/erin/reset-device", "", true},
+		{http.MethodGet, "/clients", "", false},
+		{http.MethodPost, "/clients", `{"id":"new-app","redirect_uris":["https://rp.example/cb"]}`, true},
+		{http.MethodGet, "/clients/app", "", false},
+		{http.MethodPatch, "/clients/new-app", `{"add_redirect_uris":["https://rp.example/cb2"]}`, true},
+		{http.MethodPost, "/clients/new-app/rotate-secret", "", true},
+		{http.MethodDelete, "/clients/new-app", "", true},
+		{http.MethodGet, "/keys", "", false},
+		{http.MethodPost, "/keys/rotate", "", true},
+		{http.MethodGet, "/audit", "", false},
+	}
+	served := map[string]bool{}
+	for _, r := range adminapi.Routes {
+		served[r.Method+" "+r.Path] = r.Scope != ""
+	}
+	if len(routes) != len(served)-1 {
+		t.Fatalf("the matrix has %d routes, %d are served with a scope", len(routes), len(served)-1)
+	}
+	expiring := h.clientToken(t, "writer", writerSecret)
 	for _, r := range routes {
 		for _, tc := range []struct {
 			who, token string
@@ -135,11 +180,20 @@ func TestAdminAPIAuthorization(t *testing.T) {
 			{"read", read, map[bool]int{false: http.StatusOK, true: http.StatusForbidden}[r.write]},
 			{"write", write, http.StatusOK},
 		} {
-			if got, _, body := h.api(t, r.method, r.path, tc.token); got != tc.want {
+			got, _, body := h.apiBody(t, r.method, r.path, tc.token, r.body)
+			if got/100 != tc.want/100 || (tc.want >= 400 && got != tc.want) {
 				t.Errorf("%s %s with %s: %d %v, want %d", r.method, r.path, tc.who, got, body, tc.want)
 			}
 		}
 	}
+	// Expired: every route refuses the token.
+	h.clock.Advance(16 * time.Minute)
+	for _, r := range routes {
+		if got, _, body := h.apiBody(t, r.method, r.path, expiring, r.body); got != http.StatusUnauthorized {
+			t.Errorf("%s %s with an expired token: %d %v", r.method, r.path, got, body)
+		}
+	}
+	h.clock.Advance(-16 * time.Minute)
 	// The token is read from the Authorization header only: a cookie or
 	// the query carries nothing.
 	req, _ := http.NewRequest(http.MethodGet, h.issuer+adminapi.Prefix+"/users?access_token="+url.QueryEscape(write), nil)
@@ -304,6 +358,35 @@ func TestAdminAPIOpenAPIMatchesRoutes(t *testing.T) {
 			t.Errorf("%s %s: described scopes %v, served %q", r.Method, r.Path, scopes, r.Scope)
 		}
 	}
+	// Every $ref names a component that exists.
+	var whole map[string]any
+	if err := json.Unmarshal(adminapi.OpenAPI, &whole); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				var at any = whole
+				for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					m, _ := at.(map[string]any)
+					at = m[part]
+				}
+				if at == nil {
+					t.Errorf("$ref %s names nothing", ref)
+				}
+			}
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(whole)
 	got, ct, _ := h.api(t, http.MethodGet, "/openapi.json", "")
 	if got != http.StatusOK || ct != "application/json" {
 		t.Fatalf("openapi.json: %d %s", got, ct)

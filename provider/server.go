@@ -340,7 +340,7 @@ func (w *wiring) server() (*Server, error) {
 		verify := func(ctx context.Context, token string) (*protocol.ClientAccessToken, error) {
 			return w.st.VerifyClientToken(ctx, w.op.Crypto(), token)
 		}
-		adminapi.New(o.Admin, verify, o.Logger).Mount(e)
+		adminapi.New(o.Admin, w.keys, verify, o.Logger).Mount(e)
 	}
 	return srv, nil
 }

@@ -8,13 +8,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/otpgate/otpgate/config"
+	"github.com/otpgate/otpgate/provider/admin"
 	"github.com/otpgate/otpgate/provider/protocol"
-	"github.com/otpgate/otpgate/provider/store"
 )
 
 func randText() string { return rand.Text() }
@@ -92,56 +91,24 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 }
 
 // rotateKeys makes a new signing key per algorithm (the first ones on a
-// database without keys) and records it in the audit log.
+// database without keys), audited by the admin service.
 func (c *cli) rotateKeys(ctx context.Context, rt *runtime, k *protocol.Keys) error {
-	before, err := k.List(ctx)
+	svc, err := c.adminService(rt, false)
 	if err != nil {
 		return err
 	}
-	if len(before) == 0 {
-		// The first keys are the rotation: do not create a second set
-		// straight away and publish keys that never signed anything.
-		if err := k.EnsureKey(ctx); err != nil {
-			return err
-		}
-		after, err := k.List(ctx)
-		if err != nil || len(after) == 0 {
-			return fmt.Errorf("keys rotate: first keys not stored: %v", err)
-		}
-		ids := keyList(after)
-		if err := c.record(ctx, rt, "keys rotate", store.AuditEvent{Event: store.EventAdminKeys,
-			Detail: "first signing keys " + ids + " created and active"}); err != nil {
-			return err
-		}
+	res, err := svc.RotateKeys(ctx, c.auditActor(), k)
+	if err != nil {
+		return adminError("keys rotate", "", err)
+	}
+	ids := admin.KeyList(res.Keys)
+	if res.First {
 		fmt.Fprintf(c.stdout, "signing keys %s created and active\n", ids)
 		return nil
-	}
-	// A database of a release that had RS256 keys only gets its first
-	// keys of the other algorithms, which the rotation then replaces.
-	if err := k.EnsureKey(ctx); err != nil {
-		return err
-	}
-	added, err := k.Rotate(ctx)
-	if err != nil {
-		return err
-	}
-	ids := keyList(added)
-	if err := c.record(ctx, rt, "keys rotate", store.AuditEvent{Event: store.EventAdminKeys,
-		Detail: "new signing keys " + ids + " active; older keys stay published until their tokens expire"}); err != nil {
-		return err
 	}
 	fmt.Fprintf(c.stdout, "new signing keys %s are published now and sign from %s; older keys stay published until their tokens expire\n",
 		ids, rt.store.Now().Add(rt.cfg.Tokens.KeyActivationDelay.Duration).Format(time.RFC3339))
 	return nil
-}
-
-// keyList names keys with their algorithms: "abc (RS256), def (ES256)".
-func keyList(keys []protocol.KeyInfo) string {
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = k.ID + " (" + k.Algorithm + ")"
-	}
-	return strings.Join(names, ", ")
 }
 
 // healthcheck asks the local server's /healthz (for container health checks).

@@ -21,6 +21,9 @@ type change struct {
 	revoke string
 	// event is the audit event; its Actor is filled in by run.
 	event store.AuditEvent
+	// describe, when not nil, gives the event's detail once apply has
+	// run (for a detail that names what apply made).
+	describe func() string
 	// notify, when not nil, tells the user (runs only when mail is on).
 	notify func(ctx context.Context) error
 }
@@ -55,6 +58,9 @@ func (s *Service) run(ctx context.Context, actor string, c change) error {
 	}
 	e := c.event
 	e.Actor = actor
+	if c.describe != nil {
+		e.Detail = c.describe()
+	}
 	e.Detail = Clip(e.Detail, maxDetail)
 	if err := s.store.Audit(context.WithoutCancel(ctx), &e); err != nil {
 		return fmt.Errorf("%w: %w", ErrNotAudited, err)

@@ -15,7 +15,16 @@ type AuditQuery struct {
 	Username string
 	Since    time.Duration
 	Limit    int
+	// Event keeps one event name; From (inclusive) and Until (exclusive)
+	// bound the events' times; Before keeps the events older than an
+	// event a previous page ended with (store.AuditQuery.Before).
+	Event       string
+	From, Until time.Time
+	Before      *store.AuditCursor
 }
+
+// maxAuditEvent is the longest event name (the column's size).
+const maxAuditEvent = 64
 
 // AuditEntry is one audit event and the name of its user: the username
 // recorded with it, else the current username of its user id, else the id.
@@ -31,8 +40,14 @@ func (s *Service) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, err
 		return nil, invalid("limit", "limit must be at least 1")
 	case q.Since < 0:
 		return nil, invalid("since", "since must be positive")
+	case len(q.Event) > maxAuditEvent:
+		return nil, invalid("event", fmt.Sprintf("event must be at most %d characters", maxAuditEvent))
+	case q.Since > 0 && !q.From.IsZero():
+		return nil, invalid("since", "since is a duration or a time, not both")
+	case !q.From.IsZero() && !q.Until.IsZero() && !q.Until.After(q.From):
+		return nil, invalid("until", "until must be after since")
 	}
-	sq := store.AuditQuery{Limit: q.Limit, Newest: true}
+	sq := store.AuditQuery{Limit: q.Limit, Newest: true, Event: q.Event, Since: q.From, Until: q.Until, Before: q.Before}
 	if q.Since > 0 {
 		sq.Since = s.store.Now().Add(-q.Since)
 	}

@@ -21,6 +21,8 @@ var (
 	ErrClientFromConfig = errors.New("admin: client declared in the configuration file")
 	// ErrPublicClient: a secret was asked of a public client.
 	ErrPublicClient = errors.New("admin: public client has no secret")
+	// ErrSessionNotFound: the user has no live session of the given handle.
+	ErrSessionNotFound = errors.New("admin: no such session")
 	// ErrInvalidInput: an input is missing or malformed; the error is an
 	// *InputError naming the field.
 	ErrInvalidInput = errors.New("admin: invalid input")

@@ -20,6 +20,10 @@ type UserStore interface {
 	SetUserNames(ctx context.Context, id string, n store.UserNames) error
 	Unlock(ctx context.Context, userID string) error
 	UnlockOTP(ctx context.Context, userID string) error
+	// SessionsOfUser lists the user's live sessions; DeleteUserSession
+	// ends one (store.ErrNotFound when the user has no such session).
+	SessionsOfUser(ctx context.Context, userID string) ([]store.Session, error)
+	DeleteUserSession(ctx context.Context, userID, id string) error
 	// RevokeUser ends the user's sessions and revokes their tokens.
 	RevokeUser(ctx context.Context, userID string) error
 	LinkUser(ctx context.Context, l *store.UserLink, firstOfProvider bool) error

@@ -16,6 +16,7 @@ import (
 // Input limits.
 const (
 	maxUsername = 128
+	maxEmail    = 320 // RFC 5321's bound, and the column's
 	// MinClientSecret is the shortest client secret accepted.
 	MinClientSecret = 16
 	// DefaultProofLifetime is how long a reset's enrollment code lives
@@ -39,11 +40,14 @@ func CheckUsername(name string) error {
 	return nil
 }
 
-// CheckEmail refuses an email address that does not parse; empty is
-// allowed (no address).
+// CheckEmail refuses an email address that does not parse or is longer
+// than 320 characters; empty is allowed (no address).
 func CheckEmail(email string) error {
 	if email == "" {
 		return nil
+	}
+	if len(email) > maxEmail {
+		return invalid("email", fmt.Sprintf("email must be at most %d characters", maxEmail))
 	}
 	if _, err := mail.ParseAddress(email); err != nil {
 		return invalid("email", fmt.Sprintf("email %q is not an email address", email))
@@ -93,6 +97,9 @@ func checkURIs(field string, uris []string, check func(string) error) error {
 // Check refuses a client that cannot be registered, naming the first
 // problem; checkURI is the redirect URI rule (see Options).
 func (nc NewClient) Check(checkURI func(string) error) error {
+	if err := CheckName("name", nc.Name); err != nil {
+		return err
+	}
 	if nc.EntraEAM {
 		return nc.checkEntra()
 	}
@@ -228,6 +235,11 @@ func CheckIDTokenAlg(alg string) error {
 // the client has the URIs is checked against the stored client
 // (UpdateClient).
 func (c ClientChange) Check(checkURI func(string) error) error {
+	if c.Name != nil {
+		if err := CheckName("name", *c.Name); err != nil {
+			return err
+		}
+	}
 	if c.IDTokenAlg != nil {
 		if err := CheckIDTokenAlg(*c.IDTokenAlg); err != nil {
 			return err

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +40,7 @@ type Verifier func(ctx context.Context, token string) (*protocol.ClientAccessTok
 // Handler serves the API.
 type Handler struct {
 	admin  *admin.Service
+	keys   admin.Keyring
 	verify Verifier
 	log    *slog.Logger
 	// ProofLifetime is how long an enrollment code of a device reset
@@ -48,9 +48,10 @@ type Handler struct {
 	proofLifetime time.Duration
 }
 
-// New returns the API over svc, with tokens checked by verify.
-func New(svc *admin.Service, verify Verifier, log *slog.Logger) *Handler {
-	return &Handler{admin: svc, verify: verify, log: log, proofLifetime: admin.DefaultProofLifetime}
+// New returns the API over svc and the serving process's signing keys,
+// with tokens checked by verify.
+func New(svc *admin.Service, keys admin.Keyring, verify Verifier, log *slog.Logger) *Handler {
+	return &Handler{admin: svc, keys: keys, verify: verify, log: log, proofLifetime: admin.DefaultProofLifetime}
 }
 
 // Route is one operation of the API, as the OpenAPI file must describe
@@ -60,24 +61,63 @@ type Route struct {
 	Scope        string // "" for none
 }
 
+const (
+	read  = store.ScopeAdminRead
+	write = store.ScopeAdminWrite
+)
+
 // Routes are the API's operations.
 var Routes = []Route{
 	{http.MethodGet, "/openapi.json", ""},
-	{http.MethodGet, "/users", store.ScopeAdminRead},
-	{http.MethodGet, "/users/{username}", store.ScopeAdminRead},
-	{http.MethodPost, "/users/{username}/unlock", store.ScopeAdminWrite},
-	{http.MethodPost, "/users/{username}/reset-device", store.ScopeAdminWrite},
+	{http.MethodGet, "/users", read},
+	{http.MethodPost, "/users", write},
+	{http.MethodGet, "/users/{username}", read},
+	{http.MethodPost, "/users/{username}/disable", write},
+	{http.MethodPost, "/users/{username}/enable", write},
+	{http.MethodPost, "/users/{username}/password", write},
+	{http.MethodPut, "/users/{username}/require-mfa", write},
+	{http.MethodPost, "/users/{username}/unlock", write},
+	{http.MethodPost, "/users/{username}/reset-device", write},
+	{http.MethodGet, "/users/{username}/sessions", read},
+	{http.MethodDelete, "/users/{username}/sessions", write},
+	{http.MethodDelete, "/users/{username}/sessions/{session}", write},
+	{http.MethodGet, "/clients", read},
+	{http.MethodPost, "/clients", write},
+	{http.MethodGet, "/clients/{id}", read},
+	{http.MethodPatch, "/clients/{id}", write},
+	{http.MethodDelete, "/clients/{id}", write},
+	{http.MethodPost, "/clients/{id}/rotate-secret", write},
+	{http.MethodGet, "/keys", read},
+	{http.MethodPost, "/keys/rotate", write},
+	{http.MethodGet, "/audit", read},
 }
 
 // Mount adds the API's routes to e.
 func (h *Handler) Mount(e *echo.Echo) {
 	g := e.Group(Prefix, noStore)
 	handlers := map[string]echo.HandlerFunc{
-		"GET /openapi.json":                   h.openAPI,
-		"GET /users":                          h.listUsers,
-		"GET /users/{username}":               h.showUser,
-		"POST /users/{username}/unlock":       h.unlock,
-		"POST /users/{username}/reset-device": h.resetDevice,
+		"GET /openapi.json":                           h.openAPI,
+		"GET /users":                                  h.listUsers,
+		"POST /users":                                 h.addUser,
+		"GET /users/{username}":                       h.showUser,
+		"POST /users/{username}/disable":              h.setDisabled(true),
+		"POST /users/{username}/enable":               h.setDisabled(false),
+		"POST /users/{username}/password":             h.setPassword,
+		"PUT /users/{username}/require-mfa":           h.requireMFA,
+		"POST /users/{username}/unlock":               h.unlock,
+		"POST /users/{username}/reset-device":         h.resetDevice,
+		"GET /users/{username}/sessions":              h.listSessions,
+		"DELETE /users/{username}/sessions":           h.revokeSessions,
+		"DELETE /users/{username}/sessions/{session}": h.revokeSession,
+		"GET /clients":                                h.listClients,
+		"POST /clients":                               h.addClient,
+		"GET /clients/{id}":                           h.showClient,
+		"PATCH /clients/{id}":                         h.updateClient,
+		"DELETE /clients/{id}":                        h.removeClient,
+		"POST /clients/{id}/rotate-secret":            h.rotateSecret,
+		"GET /keys":                                   h.listKeys,
+		"POST /keys/rotate":                           h.rotateKeys,
+		"GET /audit":                                  h.auditLog,
 	}
 	for _, r := range Routes {
 		hf := handlers[r.Method+" "+r.Path]
@@ -161,102 +201,40 @@ func (h *Handler) openAPI(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/json", OpenAPI)
 }
 
-// User is an account as the API shows it (never a secret or hash).
-type User struct {
-	Username       string     `json:"username"`
-	Email          string     `json:"email,omitempty"`
-	Name           string     `json:"name,omitempty"`
-	Disabled       bool       `json:"disabled"`
-	RequireMFA     bool       `json:"require_mfa"`
-	HasDevice      bool       `json:"has_device"`
-	PasscodeLocked bool       `json:"passcode_locked"`
-	LockedUntil    *time.Time `json:"locked_until,omitempty"`
-}
-
-func userOf(r admin.UserRow) User {
-	u := User{Username: r.Username, Email: r.Email, Name: r.Name, Disabled: r.Disabled, RequireMFA: r.RequireMFA,
-		HasDevice: r.HasDevice, PasscodeLocked: r.OTPLocked}
-	if !r.LockedUntil.IsZero() {
-		t := r.LockedUntil.UTC()
-		u.LockedUntil = &t
-	}
-	return u
-}
-
-// listUsers is GET /users?locked=true&no_device=true&mfa=true.
-func (h *Handler) listUsers(c echo.Context) error {
-	var f admin.UserFilter
-	for name, dst := range map[string]*bool{"locked": &f.Locked, "no_device": &f.NoDevice, "mfa": &f.MFA} {
-		v := c.QueryParam(name)
-		if v == "" {
-			continue
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return problem(c, http.StatusBadRequest, "bad-request", "Invalid query", name+" must be true or false")
-		}
-		*dst = b
-	}
-	rows, err := h.admin.UserList(c.Request().Context(), f)
-	if err != nil {
-		return h.fail(c, err)
-	}
-	users := make([]User, 0, len(rows))
-	for _, r := range rows {
-		users = append(users, userOf(r))
-	}
-	return c.JSON(http.StatusOK, map[string]any{"users": users})
-}
-
-// showUser is GET /users/{username}.
-func (h *Handler) showUser(c echo.Context) error {
-	rows, err := h.admin.UserList(c.Request().Context(), admin.UserFilter{})
-	if err != nil {
-		return h.fail(c, err)
-	}
-	name := store.NormalizeUsername(c.Param("username"))
-	for _, r := range rows {
-		if r.Username == name {
-			return c.JSON(http.StatusOK, userOf(r))
-		}
-	}
-	return h.fail(c, admin.ErrUserNotFound)
-}
-
-// unlock is POST /users/{username}/unlock: lifts the temporary
-// password/answer lock (never the passcode lock: that takes a device
-// reset).
-func (h *Handler) unlock(c echo.Context) error {
-	res, err := h.admin.Unlock(c.Request().Context(), actor(c), c.Param("username"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"username": res.User.Username, "was_locked": res.WasLocked,
-		"passcode_locked": res.StillOTPLocked})
-}
-
-// resetDevice is POST /users/{username}/reset-device: removes the device,
-// revokes sessions and tokens, and returns the one-time enrollment code.
-func (h *Handler) resetDevice(c echo.Context) error {
-	res, err := h.admin.ResetDevice(c.Request().Context(), actor(c), c.Param("username"), h.proofLifetime)
-	var mailErr *admin.MailError
-	if err != nil && !errors.As(err, &mailErr) {
-		return h.fail(c, err)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"username": res.User.Username, "enrollment_code": res.EnrollmentCode,
-		"valid_until": res.ValidUntil.UTC(), "had_device": res.HadDevice, "mailed": res.Mailed})
-}
-
-// fail answers an admin service error.
+// fail answers an error: a refused request (*requestError), an admin
+// service error, or a fault (logged, 503).
 func (h *Handler) fail(c echo.Context, err error) error {
 	var input *admin.InputError
+	var req *requestError
 	switch {
+	case errors.As(err, &req):
+		return problem(c, req.status, req.kind, req.title, req.detail)
 	case errors.Is(err, admin.ErrUserNotFound):
 		return problem(c, http.StatusNotFound, "user-not-found", "No such user", "no account has this username")
+	case errors.Is(err, admin.ErrClientNotFound):
+		return problem(c, http.StatusNotFound, "client-not-found", "No such client", "no client has this id")
+	case errors.Is(err, admin.ErrSessionNotFound):
+		return problem(c, http.StatusNotFound, "session-not-found", "No such session", "the user has no live session of this id")
+	case errors.Is(err, admin.ErrUsernameTaken):
+		return problem(c, http.StatusConflict, "conflict", "Username taken", "another account has this username")
+	case errors.Is(err, admin.ErrClientExists):
+		return problem(c, http.StatusConflict, "conflict", "Client exists", "a client with this id is already registered")
+	case errors.Is(err, admin.ErrClientFromConfig):
+		return problem(c, http.StatusConflict, "client-from-config", "Declared in the configuration file",
+			"this client is declared in the configuration file, which is applied at every start: change it there")
+	case errors.Is(err, admin.ErrPublicClient):
+		return problem(c, http.StatusConflict, "conflict", "Public client", "a public client has no secret")
+	case errors.Is(err, admin.ErrHasDevice):
+		return problem(c, http.StatusConflict, "conflict", "Has a device",
+			"the account already has a device, so no enrollment code is needed (reset the device instead)")
 	case errors.As(err, &input):
 		return problem(c, http.StatusBadRequest, "bad-request", "Invalid input", input.Message)
 	}
 	h.log.ErrorContext(c.Request().Context(), "admin API failed", "path", c.Path(), "err", err)
+	if errors.Is(err, admin.ErrNotAudited) {
+		return problem(c, http.StatusServiceUnavailable, "not-audited", "Applied but not audited",
+			"the change was applied but could not be written to the audit log")
+	}
 	return problem(c, http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable", "try again in a moment")
 }
 

@@ -50,13 +50,19 @@ type publicKey struct{ *signingKey }
 // *ecdsa.PublicKey, or ed25519.PublicKey (a value).
 func (k publicKey) Key() any { return k.private.Public() }
 
-// KeyInfo describes a signing key for the admin CLI.
+// KeyInfo describes a signing key for the administrator (public facts
+// only).
 type KeyInfo struct {
 	ID        string
 	Algorithm string
 	CreatedAt time.Time
 	RetiredAt *time.Time
 	Published bool
+	// Signing is true for the key of its algorithm that signs now.
+	Signing bool
+	// SignsFrom is when a key newer than the signing one starts signing
+	// (its creation plus the activation delay); nil for the others.
+	SignsFrom *time.Time
 }
 
 // Sealer encrypts the private keys at rest (credential.Sealer); Open fails
@@ -218,10 +224,32 @@ func (k *Keys) List(ctx context.Context) ([]KeyInfo, error) {
 		return nil, err
 	}
 	now := k.store.Now()
+	cutoff := now.Add(-k.Activation)
+	// The signing key of each algorithm, by activeKey's rule over the rows
+	// (newest first): the newest published for Activation, else the oldest.
+	signing := map[string]string{}
+	for _, r := range rows {
+		if _, ok := signing[r.Algorithm]; ok {
+			continue
+		}
+		if !r.CreatedAt.After(cutoff) {
+			signing[r.Algorithm] = r.ID
+		}
+	}
+	for i := len(rows) - 1; i >= 0; i-- {
+		if _, ok := signing[rows[i].Algorithm]; !ok {
+			signing[rows[i].Algorithm] = rows[i].ID
+		}
+	}
 	out := make([]KeyInfo, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, KeyInfo{ID: r.ID, Algorithm: r.Algorithm, CreatedAt: r.CreatedAt, RetiredAt: r.RetiredAt,
-			Published: k.isPublished(r.RetiredAt, now)})
+		info := KeyInfo{ID: r.ID, Algorithm: r.Algorithm, CreatedAt: r.CreatedAt, RetiredAt: r.RetiredAt,
+			Published: k.isPublished(r.RetiredAt, now), Signing: signing[r.Algorithm] == r.ID}
+		if !info.Signing && r.RetiredAt == nil {
+			from := r.CreatedAt.Add(k.Activation)
+			info.SignsFrom = &from
+		}
+		out = append(out, info)
 	}
 	return out, nil
 }

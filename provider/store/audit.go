@@ -96,11 +96,26 @@ func clipUTF8(s string, n int) string {
 // AuditQuery selects events; zero fields do not filter.
 type AuditQuery struct {
 	UserID string
-	Since  time.Time
+	// Event keeps the events of this name only.
+	Event string
+	// Since keeps events at or after it; Until those before it.
+	Since, Until time.Time
+	// Before keeps the events that come before this one in the order
+	// (time, then id): the next page of a listing, newest first, whose
+	// last event was Before. Events are never changed, so pages never
+	// repeat an event, and an event written while they are read either
+	// lands on a later page or, being newer than the first, on none.
+	Before *AuditCursor
 	Limit  int
 	// Newest keeps the Limit most recent matching events instead of the
 	// Limit oldest; they are still returned oldest first.
 	Newest bool
+}
+
+// AuditCursor is a position in the audit log: an event's time and id.
+type AuditCursor struct {
+	At time.Time
+	ID string
 }
 
 // AuditEvents returns matching events, oldest first.
@@ -113,8 +128,18 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, er
 	if q.UserID != "" {
 		db = db.Where("user_id = ?", q.UserID)
 	}
+	if q.Event != "" {
+		db = db.Where("event = ?", q.Event)
+	}
 	if !q.Since.IsZero() {
 		db = db.Where("at >= ?", q.Since.UTC())
+	}
+	if !q.Until.IsZero() {
+		db = db.Where("at < ?", q.Until.UTC())
+	}
+	if q.Before != nil {
+		at := q.Before.At.UTC()
+		db = db.Where("(at < ? OR (at = ? AND id < ?))", at, at, q.Before.ID)
 	}
 	if q.Limit > 0 {
 		db = db.Limit(q.Limit)

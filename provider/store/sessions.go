@@ -46,3 +46,27 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// SessionsOfUser returns the user's live browser sessions, newest first.
+func (s *Store) SessionsOfUser(ctx context.Context, userID string) ([]Session, error) {
+	var out []Session
+	err := s.db.WithContext(ctx).Where("user_id = ? AND expires_at > ?", userID, s.now()).
+		Order("created_at DESC, id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("sessions of user: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteUserSession ends the browser session id of user userID; it is
+// ErrNotFound when the user has no such session (ended, or another's).
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) error {
+	res := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&Session{})
+	if res.Error != nil {
+		return fmt.Errorf("delete session: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

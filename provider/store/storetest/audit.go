@@ -11,6 +11,86 @@ import (
 
 var auditCases = []testCase{
 	{"Audit/RoundTripAndFilters", testAudit},
+	{"Audit/EventUntilAndPages", testAuditPages},
+}
+
+// testAuditPages: the event and until filters, and pages newest first
+// after a cursor, exact when many events share one time and while events
+// are written between the pages.
+func testAuditPages(t *testing.T, s *store.Store, c *clock) {
+	var want []string // oldest first
+	for i := range 12 {
+		e := &store.AuditEvent{Event: store.EventSignIn, UserID: "u1"}
+		if i%3 == 0 {
+			e.Event = store.EventUnlock
+		}
+		must(t, s.Audit(ctx(t), e), "Audit")
+		want = append(want, e.ID)
+		if i%4 == 3 {
+			c.Advance(time.Second) // four events share each second
+		}
+	}
+	all := auditEvents(t, s, store.AuditQuery{}, "all")
+	if len(all) != 12 {
+		t.Fatalf("%d events, want 12", len(all))
+	}
+	unlocks := auditEvents(t, s, store.AuditQuery{Event: store.EventUnlock}, "by event")
+	if len(unlocks) != 4 || unlocks[0].Event != store.EventUnlock {
+		t.Fatalf("by event: %+v", unlocks)
+	}
+	wantEvents(t, auditEvents(t, s, store.AuditQuery{Until: epoch.Add(time.Second)}, "until"),
+		idsOf(all[:4]), "until (exclusive)")
+	wantEvents(t, auditEvents(t, s, store.AuditQuery{Since: epoch.Add(time.Second), Until: epoch.Add(2 * time.Second)}, "window"),
+		idsOf(all[4:8]), "since and until")
+
+	// Pages of 5, newest first, with events written between them: every
+	// event of the start is seen once, in order; none twice.
+	seen := map[string]int{}
+	var order []store.AuditEvent
+	var cursor *store.AuditCursor
+	for page := 0; ; page++ {
+		got := auditEvents(t, s, store.AuditQuery{Limit: 5, Newest: true, Before: cursor}, "page")
+		if len(got) == 0 {
+			break
+		}
+		for i := len(got) - 1; i >= 0; i-- {
+			seen[got[i].ID]++
+			order = append(order, got[i])
+		}
+		last := got[0]
+		cursor = &store.AuditCursor{At: last.At, ID: last.ID}
+		// Written now, at the cursor's time and later: never in a later page.
+		must(t, s.Audit(ctx(t), &store.AuditEvent{Event: store.EventSignIn, At: last.At.Add(time.Second)}), "Audit between pages")
+		if page > 10 {
+			t.Fatal("the pages do not end")
+		}
+	}
+	for _, id := range want {
+		if seen[id] != 1 {
+			t.Fatalf("event %s seen %d times across the pages", id, seen[id])
+		}
+	}
+	for i := 1; i < len(order); i++ {
+		a, b := order[i-1], order[i]
+		if a.At.Before(b.At) || (a.At.Equal(b.At) && a.ID < b.ID) {
+			t.Fatalf("pages out of order at %d: %s %s then %s %s", i, a.At, a.ID, b.At, b.ID)
+		}
+	}
+	// A cursor combines with the filters.
+	first := auditEvents(t, s, store.AuditQuery{Event: store.EventUnlock, Limit: 2, Newest: true}, "filtered page")
+	rest := auditEvents(t, s, store.AuditQuery{Event: store.EventUnlock, Newest: true, Limit: 10,
+		Before: &store.AuditCursor{At: first[0].At, ID: first[0].ID}}, "filtered next page")
+	if len(first) != 2 || len(rest) != 2 || rest[1].At.After(first[0].At) {
+		t.Fatalf("filtered pages: %+v then %+v", first, rest)
+	}
+}
+
+func idsOf(events []store.AuditEvent) []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = e.ID
+	}
+	return out
 }
 
 // wantEvents checks the ids of events, in order.

@@ -9,6 +9,50 @@ import (
 
 var sessionCases = []testCase{
 	{"Sessions/LiveExpiredDeleted", testSessions},
+	{"Sessions/OfUserAndDeleteOne", testUserSessions},
+}
+
+// testUserSessions: a user's live sessions, newest first, without others'
+// or ended ones; one is ended only by its owner's id.
+func testUserSessions(t *testing.T, s *store.Store, c *clock) {
+	add := func(cookie, user string, life time.Duration) {
+		t.Helper()
+		must(t, s.CreateSession(ctx(t), &store.Session{ID: hashOf(cookie), UserID: user, AMR: store.StringList{"pwd"},
+			IDP: "ldap", AuthTime: s.Now(), CreatedAt: s.Now(), ExpiresAt: s.Now().Add(life)}), "CreateSession "+cookie)
+	}
+	add("old", "u1", time.Hour)
+	c.Advance(time.Minute)
+	add("new", "u1", 2*time.Hour)
+	add("other", "u2", 2*time.Hour)
+	c.Advance(time.Minute)
+	add("short", "u1", time.Minute)
+	ids := func(user string) []string {
+		t.Helper()
+		got, err := s.SessionsOfUser(ctx(t), user)
+		must(t, err, "SessionsOfUser")
+		out := make([]string, len(got))
+		for i, g := range got {
+			out[i] = g.ID
+		}
+		return out
+	}
+	wantList(t, ids("u1"), []string{hashOf("short"), hashOf("new"), hashOf("old")}, "u1's sessions, newest first")
+	got, _ := s.SessionsOfUser(ctx(t), "u1")
+	if got[1].IDP != "ldap" || len(got[1].AMR) != 1 || !got[1].CreatedAt.Equal(epoch.Add(time.Minute)) {
+		t.Fatalf("session read back as %+v", got[1])
+	}
+	c.Advance(time.Minute) // "short" ends
+	wantList(t, ids("u1"), []string{hashOf("new"), hashOf("old")}, "u1's live sessions")
+	wantList(t, ids("nobody"), nil, "no sessions")
+
+	wantErr(t, s.DeleteUserSession(ctx(t), "u1", hashOf("other")), store.ErrNotFound, "deleting another user's session")
+	wantList(t, ids("u2"), []string{hashOf("other")}, "u2's session after u1's attempt")
+	must(t, s.DeleteUserSession(ctx(t), "u1", hashOf("old")), "DeleteUserSession")
+	wantErr(t, s.DeleteUserSession(ctx(t), "u1", hashOf("old")), store.ErrNotFound, "deleting it twice")
+	wantList(t, ids("u1"), []string{hashOf("new")}, "u1's sessions after one was deleted")
+	if _, err := s.SessionByID(ctx(t), hashOf("old")); err == nil {
+		t.Fatal("a deleted session still signs in")
+	}
 }
 
 func testSessions(t *testing.T, s *store.Store, c *clock) {
