@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 )
@@ -244,23 +243,7 @@ func (c *ConnectorConfig) LDAPAddress() string {
 
 // RootCAs is the system's pool with RootCAFile's certificates added (nil,
 // nil when there is no RootCAFile).
-func (c *ConnectorConfig) RootCAs() (*x509.CertPool, error) {
-	if c.RootCAFile == "" {
-		return nil, nil
-	}
-	pem, err := os.ReadFile(c.RootCAFile)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, errNoCertificates
-	}
-	return pool, nil
-}
+func (c *ConnectorConfig) RootCAs() (*x509.CertPool, error) { return systemPoolWith(c.RootCAFile) }
 
 // applyConnectorSecretFiles reads each connector's bind_password_file and
 // client_secret_file (set either the value or its file, not both).

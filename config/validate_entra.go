@@ -25,11 +25,15 @@ func (e Entra) validate(p *problems) {
 
 // CAPool is the system's certificate pool with the certificates of
 // CAFile added (nil, nil when there is no CAFile).
-func (e Entra) CAPool() (*x509.CertPool, error) {
-	if e.CAFile == "" {
+func (e Entra) CAPool() (*x509.CertPool, error) { return systemPoolWith(e.CAFile) }
+
+// systemPoolWith is the system's certificate pool with the PEM
+// certificates of file added (nil, nil when file is "").
+func systemPoolWith(file string) (*x509.CertPool, error) {
+	if file == "" {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(e.CAFile)
+	pem, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
