@@ -430,13 +430,16 @@ func TestAdminAPIAuditPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A writer adds events, at the frozen time the pages share, meanwhile.
+	// A writer adds events meanwhile, at the frozen time the pages share
+	// (their random ids fall before and after the pages' cursors). It
+	// writes a bounded number: one that never stopped, at one instant,
+	// would always have newer events for a later page.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for i := 0; ; i++ {
+		for i := range 200 {
 			select {
 			case <-stop:
 				return
