@@ -75,16 +75,37 @@ func (s *Service) UserList(ctx context.Context, f UserFilter) ([]UserRow, error)
 	now := s.store.Now().Unix()
 	var rows []UserRow
 	for _, u := range users {
-		r := UserRow{User: u, HasDevice: devices[u.ID]}
-		if u.LoginLockedUntil > now {
-			r.LockedUntil = time.Unix(u.LoginLockedUntil, 0)
-		}
+		r := rowOf(u, devices[u.ID], now)
 		if (f.Locked && !u.OTPLocked && r.LockedUntil.IsZero()) || (f.MFA && !u.RequireMFA) || (f.NoDevice && r.HasDevice) {
 			continue
 		}
 		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// UserRowOf is the account named username as UserList shows it, read by
+// itself (ErrUserNotFound when there is none).
+func (s *Service) UserRowOf(ctx context.Context, username string) (*UserRow, error) {
+	u, err := s.User(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.store.DeviceByUser(ctx, u.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("load device: %w", err)
+	}
+	r := rowOf(*u, err == nil, s.store.Now().Unix())
+	return &r, nil
+}
+
+// rowOf is u's row of the list at now (unix seconds).
+func rowOf(u store.User, hasDevice bool, now int64) UserRow {
+	r := UserRow{User: u, HasDevice: hasDevice}
+	if u.LoginLockedUntil > now {
+		r.LockedUntil = time.Unix(u.LoginLockedUntil, 0)
+	}
+	return r
 }
 
 // AddUser creates a user who must choose a new password and security

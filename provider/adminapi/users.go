@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/otpgate/otpgate/provider/admin"
-	"github.com/otpgate/otpgate/provider/store"
 )
 
 // User is an account as the API shows it (never a secret or hash).
@@ -73,21 +72,14 @@ type withPassword struct {
 // userAnswer answers status with the account named username as the list
 // shows it, or, when pw is not nil, with it in a withPassword.
 func (h *Handler) userAnswer(c echo.Context, status int, username string, pw *string) error {
-	rows, err := h.admin.UserList(c.Request().Context(), admin.UserFilter{})
+	r, err := h.admin.UserRowOf(c.Request().Context(), username)
 	if err != nil {
 		return h.fail(c, err)
 	}
-	name := store.NormalizeUsername(username)
-	for _, r := range rows {
-		if r.Username != name {
-			continue
-		}
-		if pw == nil {
-			return c.JSON(status, userOf(r))
-		}
-		return c.JSON(status, withPassword{User: userOf(r), Password: *pw})
+	if pw == nil {
+		return c.JSON(status, userOf(*r))
 	}
-	return h.fail(c, admin.ErrUserNotFound)
+	return c.JSON(status, withPassword{User: userOf(*r), Password: *pw})
 }
 
 // newUser is the body of POST /users.
