@@ -16,16 +16,15 @@ import (
 // and the flow marked; a wrong code stays counted and the OTPAttempts-th
 // locks the account; a storage failure accepts nothing.
 func (s *Service) Passcode(ctx context.Context, j *Journey, input string) (Result, error) {
-	u, d := j.User, j.Device
-	if j.State.Decoy {
+	if j.Flow.FirstFactor == store.FirstFactorTyped {
+		// A typed name's passcode spends a password's budget (a decoy's
+		// too); see typed.go.
 		return s.typedPasscode(ctx, j, input)
 	}
+	u, d := j.User, j.Device
 	if u == nil || d == nil {
 		// Only a journey at the passcode step has a device to check.
 		return Result{}, ErrConflict
-	}
-	if j.Flow.FirstFactor == store.FirstFactorTyped {
-		return s.typedPasscode(ctx, j, input)
 	}
 	secret, err := s.sealer.Open(d.Secret, DeviceAD(u.ID, d.ID))
 	if err != nil {

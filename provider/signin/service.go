@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -138,7 +137,7 @@ func (s *Service) MailEnabled() bool { return s.mailer != nil }
 // record sends a security event of journey j to the sink.
 func (s *Service) record(ctx context.Context, j *Journey, e Event) {
 	e.IP, e.ClientID, e.User = j.IP, j.Flow.ClientID, j.speaking(e.User)
-	if c := cmp.Or(j.via, j.Flow.Connector); c != "" && !strings.Contains(e.Detail, "connector "+c) {
+	if c := cmp.Or(j.via, j.Flow.Connector); c != "" {
 		// Every event of a connector's sign-in names it.
 		e.Detail += "; connector " + c
 	}

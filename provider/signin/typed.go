@@ -57,6 +57,9 @@ func (s *Service) Username(ctx context.Context, j *Journey, username string) (Re
 // the name's budget like a password, and a decoy's code is never right
 // (its check runs all the same, see typedCheck).
 func (s *Service) typedPasscode(ctx context.Context, j *Journey, input string) (Result, error) {
+	if j.State.AskName {
+		return Result{}, ErrConflict // no name typed yet: no passcode step
+	}
 	if _, err := s.cfg.TOTP.Normalize(input); err != nil {
 		return invalid(templates.MsgCodeMalformed), nil
 	}
