@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/base32"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -115,14 +114,8 @@ func (s *Service) newToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// newUserID returns "u_" and 26 random base32 characters, lower-cased.
-func (s *Service) newUserID() (string, error) {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		return "", fmt.Errorf("random: %w", err)
-	}
-	return "u_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
-}
+// newUserID returns a new account id (store.NewUserID).
+func (s *Service) newUserID() (string, error) { return store.NewUserID(s.rand) }
 
 // mailLocale is how a mail speaks to u: the language of u's last sign-in,
 // else the configured one.

@@ -2,11 +2,8 @@ package signin
 
 import (
 	"context"
-	"encoding/base32"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/otpgate/otpgate/provider/connector"
 	"github.com/otpgate/otpgate/provider/store"
@@ -130,13 +127,7 @@ func (s *Service) directoryRefused(ctx context.Context, j *Journey, u *store.Use
 }
 
 // newUserID is a new account id, as administrators' accounts get.
-func (s *Service) newUserID() (string, error) {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		return "", err
-	}
-	return "u_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
-}
+func (s *Service) newUserID() (string, error) { return store.NewUserID(s.rand) }
 
 // directoryQuestion reports whether directory users answer the security
 // question.
