@@ -24,7 +24,7 @@ var _ op.ClientCredentialsStorage = (*Storage)(nil)
 // other client, a wrong secret or an unknown id is invalid_client.
 func (s *Storage) ClientCredentials(ctx context.Context, clientID, clientSecret string) (op.Client, error) {
 	if err := s.AuthorizeClientIDSecret(ctx, clientID, clientSecret); err != nil {
-		if e, ok := err.(*oidc.Error); ok && e.ErrorType == oidc.ServerError {
+		if e := (*oidc.Error)(nil); errors.As(err, &e) && e.ErrorType == oidc.ServerError {
 			return nil, err
 		}
 		return nil, oidc.ErrInvalidClient().WithDescription("invalid client credentials")
