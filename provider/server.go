@@ -20,11 +20,14 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
+	"github.com/otpgate/otpgate/provider/account"
 	"github.com/otpgate/otpgate/provider/admin"
 	"github.com/otpgate/otpgate/provider/adminapi"
 	"github.com/otpgate/otpgate/provider/connector"
+	"github.com/otpgate/otpgate/provider/console"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/login"
+	"github.com/otpgate/otpgate/provider/portal"
 	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
@@ -143,6 +146,10 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	if err := w.protocol(); err != nil {
 		return nil, err
+	}
+	if o.Admin != nil {
+		// The console's and the account page's own clients.
+		o.Store.SetBuiltInClients(portal.Clients(o.Issuer)...)
 	}
 	w.signIn()
 	return w.server()
@@ -341,8 +348,19 @@ func (w *wiring) server() (*Server, error) {
 			return w.st.VerifyClientToken(ctx, w.op.Crypto(), token)
 		}
 		adminapi.New(o.Admin, w.keys, verify, o.Logger).Mount(e)
+		w.portals(browser)
 	}
 	return srv, nil
+}
+
+// portals serves otpgate's own sites: the administrator's console at
+// /admin and the person's account page at /account.
+func (w *wiring) portals(g *echo.Group) {
+	o := w.o
+	p := portal.New(portal.Options{Issuer: o.Issuer, Store: o.Store, Provider: w.echo, Cookies: w.cookies,
+		Key: o.Sealer.Derive("portal"), Logger: o.Logger, Now: o.Store.Now})
+	p.Mount(g, portal.Console, console.New(o.Admin, o.Renderer, o.Logger).Routes)
+	p.Mount(g, portal.Account, account.New(o.Renderer, o.Logger).Routes)
 }
 
 // mountProtocol mounts the OIDC endpoints: no CSRF, no body dumping.

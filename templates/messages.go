@@ -25,6 +25,7 @@ const (
 	MsgTooManyRequests  Message = "too_many_requests"  // rate limited
 	MsgUnavailable      Message = "unavailable"        // storage unreachable (503)
 	MsgInternal         Message = "internal"           // any other server-side failure
+	MsgNotAdmin         Message = "not_admin"          // a signed-in person who is not an administrator opened the console
 
 	MsgCodeMalformed       Message = "code_malformed"        // the passcode is not 6 digits
 	MsgCodeInvalid         Message = "code_invalid"          // wrong, old or already used passcode
@@ -67,7 +68,7 @@ var AllMessages = []Message{
 	MsgPasswordReused, MsgAnswerMismatch, MsgAnswerTooShort, MsgQuestionRequired,
 	MsgFieldRequired, MsgFlowExpired, MsgUnknownRequest, MsgWrongBrowser,
 	MsgBadRequest, MsgInvalidRedirect, MsgCSRF, MsgNotFound, MsgTooManyRequests,
-	MsgUnavailable, MsgInternal,
+	MsgUnavailable, MsgInternal, MsgNotAdmin,
 	MsgCodeMalformed, MsgCodeInvalid, MsgEnrollRestarted, MsgAppRequired,
 	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgLinkCodeInvalid, MsgResetMailLimit,
 	MsgProofThrottled, MsgAnswerReused, MsgPasswordCommon, MsgPasswordContext,
@@ -139,6 +140,9 @@ var messageTexts = map[string]entry{
 	"csrf": {
 		"This form has expired or was sent from another site. Reload the page and try again.",
 		"このフォームは有効期限が切れたか、別のサイトから送信されました。ページを再読み込みして、もう一度お試しください。"},
+	"not_admin": {
+		"Only administrators can open the console. Ask an administrator if you need access.",
+		"管理コンソールは管理者のみ利用できます。利用が必要な場合は、管理者にお問い合わせください。"},
 	"not_found": {
 		"This page does not exist.",
 		"指定されたページは存在しません。"},

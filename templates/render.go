@@ -43,7 +43,7 @@ func NewBranded(b Brand) (*Renderer, error) {
 	r := &Renderer{cat: cat, pages: map[pageKey]*template.Template{}, brand: b}
 	for _, name := range pageTemplates { // one file each in html/
 		base, err := template.New(name).Funcs(r.funcs(Languages[0])).
-			ParseFS(pageFiles, "html/layout.html", "html/"+name+".html")
+			ParseFS(pageFiles, "html/layout.html", "html/portal.html", "html/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}
@@ -61,7 +61,9 @@ func NewBranded(b Brand) (*Renderer, error) {
 		ResetPage{RecoveryAllowed: true, EmailAllowed: true, EmailSent: true, BackURL: "/"}, ResetPage{},
 		EnrollProofPage{}, LockedPage{},
 		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}, LinkCodePage{Code: "123 456", Minutes: 10},
-		FormPostPage{Action: "https://app.example/cb", Fields: []FormField{{"state", "s"}}}} {
+		FormPostPage{Action: "https://app.example/cb", Fields: []FormField{{"state", "s"}}},
+		ConsoleUsersPage{Users: []ConsoleUser{{Username: "u", HasDevice: true, Locked: true, Admin: true}, {Disabled: true}, {}}},
+		AccountPage{}} {
 		for _, lang := range Languages {
 			if err := r.Render(io.Discard, withLang(zero, lang)); err != nil {
 				return nil, err
@@ -145,6 +147,8 @@ var pageTemplates = map[reflect.Type]string{
 	reflect.TypeFor[DemoPage]():          "demo",
 	reflect.TypeFor[LinkCodePage]():      "linkcode",
 	reflect.TypeFor[FormPostPage]():      "formpost",
+	reflect.TypeFor[ConsoleUsersPage]():  "console_users",
+	reflect.TypeFor[AccountPage]():       "account",
 }
 
 // pageOf finds the template for data by type and returns a copy of the page

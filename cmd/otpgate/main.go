@@ -3,7 +3,7 @@
 //	otpgate [global flags] [serve]            run the provider (the default)
 //	otpgate [global flags] migrate            create or update the database schema
 //	otpgate [global flags] client add|list|show|update|remove …
-//	otpgate [global flags] user add|list|show|update|set-password|disable|enable|require-mfa|reset-otp|unlock …
+//	otpgate [global flags] user add|list|show|update|set-password|disable|enable|require-mfa|grant-admin|revoke-admin|reset-otp|unlock …
 //	otpgate [global flags] keys list|rotate|rotate-encryption|encryption-status
 //	otpgate [global flags] audit [--user NAME] [--since DURATION] [--limit N]
 //	otpgate [global flags] healthcheck        exit 0 when the local server answers /healthz
@@ -112,6 +112,9 @@ Commands:
                              repeatable; adding one the client has, removing one
                              it lacks or its last redirect URI is refused)
   user add|list|show|update|set-password|disable|enable|require-mfa
+  user grant-admin|revoke-admin NAME
+                             grant or revoke the administrator role (the web
+                             console at /admin; granting requires two-factor)
   user update NAME [--name N] [--given-name N] [--family-name N]
                              change the names the name claims carry ("" clears one)
   user reset-otp NAME [--proof-lifetime 72h]

@@ -17,7 +17,7 @@ import (
 // user dispatches the user subcommands.
 func (c *cli) user(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("user: missing subcommand (add, list, show, update, set-password, disable, enable, require-mfa, reset-otp, unlock, link, unlink)")
+		return errors.New("user: missing subcommand (add, list, show, update, set-password, disable, enable, require-mfa, grant-admin, revoke-admin, reset-otp, unlock, link, unlink)")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -35,6 +35,8 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return c.userSetDisabled(ctx, args, sub == "disable")
 	case "require-mfa":
 		return c.userRequireMFA(ctx, args)
+	case "grant-admin", "revoke-admin":
+		return c.userSetAdmin(ctx, args, sub == "grant-admin")
 	case "reset-otp":
 		return c.userResetOTP(ctx, args)
 	case "unlock":
@@ -275,8 +277,8 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 		if question == "" {
 			question = "(not set)"
 		}
-		fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\ngiven name:        %s\nfamily name:       %s\nstatus:            %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
-			u.Username, u.ID, u.Email, u.Name, u.GivenName, u.FamilyName, userStatus(u), onOff(u.RequireMFA), question,
+		fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\ngiven name:        %s\nfamily name:       %s\nstatus:            %s\nrole:              %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
+			u.Username, u.ID, u.Email, u.Name, u.GivenName, u.FamilyName, userStatus(u), userRole(u), onOff(u.RequireMFA), question,
 			u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
 		c.showLocks(rt.store.Now(), rt.cfg.Lockout.UnknownBrowserLimit, u)
 		links, err := svc.Links(ctx, name)
@@ -417,6 +419,31 @@ func (c *cli) userSetDisabled(ctx context.Context, args []string, disabled bool)
 	})
 }
 
+// userSetAdmin grants or revokes the administrator role (the web console
+// at /admin); granting it turns the account's two-factor requirement on.
+func (c *cli) userSetAdmin(ctx context.Context, args []string, on bool) error {
+	cmd := "user revoke-admin"
+	if on {
+		cmd = "user grant-admin"
+	}
+	pos, err := c.parse(c.flags(cmd), args)
+	if err != nil {
+		return err
+	}
+	return c.userAction(ctx, cmd, pos, false, func(svc *admin.Service, _ *runtime, name string) error {
+		u, err := svc.SetAdmin(ctx, c.auditActor(), name, on)
+		if err != nil {
+			return err
+		}
+		if on {
+			fmt.Fprintf(c.stdout, "%s is an administrator (the console at /admin); two-factor sign-in is required\n", u.Username)
+		} else {
+			fmt.Fprintf(c.stdout, "%s is no longer an administrator\n", u.Username)
+		}
+		return nil
+	})
+}
+
 // userRequireMFA turns the two-factor requirement on or off; with
 // --enrollment-code it also issues the one-time code the person's first
 // enrollment needs (mfa.enrollment_proof = admin).
@@ -487,4 +514,12 @@ func (c *cli) userLink(ctx context.Context, args []string, link bool) error {
 		}
 		return err
 	})
+}
+
+// userRole names the account's role for user show.
+func userRole(u *store.User) string {
+	if u.Admin {
+		return "admin"
+	}
+	return "user"
 }

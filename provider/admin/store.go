@@ -17,6 +17,7 @@ type UserStore interface {
 	SetUserPassword(ctx context.Context, id, hash string, mustChange bool) error
 	SetUserDisabled(ctx context.Context, id string, disabled bool) error
 	SetUserRequireMFA(ctx context.Context, id string, on bool) error
+	SetUserAdmin(ctx context.Context, id string, on bool) error
 	SetUserNames(ctx context.Context, id string, n store.UserNames) error
 	Unlock(ctx context.Context, userID string) error
 	UnlockOTP(ctx context.Context, userID string) error

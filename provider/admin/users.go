@@ -227,6 +227,32 @@ func (s *Service) RequireMFA(ctx context.Context, actor, username string, on boo
 	return u, nil
 }
 
+// SetAdmin grants or revokes the administrator role (the web console).
+// Granting it turns the account's two-factor requirement on; revoking it
+// leaves the requirement as it is.
+func (s *Service) SetAdmin(ctx context.Context, actor, username string, on bool) (*store.User, error) {
+	u, err := s.target(ctx, actor, username)
+	if err != nil {
+		return nil, err
+	}
+	detail := "revoked admin role"
+	if on {
+		detail = "granted admin role; require-mfa on"
+	}
+	err = s.run(ctx, actor, change{
+		apply: func(ctx context.Context) error { return s.userUpdate(s.store.SetUserAdmin(ctx, u.ID, on), u) },
+		event: userEvent(store.EventAdminUser, u, detail),
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.Admin = on
+	if on {
+		u.RequireMFA = true
+	}
+	return u, nil
+}
+
 // target checks the actor and loads the user an action is about.
 func (s *Service) target(ctx context.Context, actor, username string) (*store.User, error) {
 	if err := checkActor(actor); err != nil {

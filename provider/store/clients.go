@@ -9,9 +9,34 @@ import (
 	"gorm.io/gorm/clause"
 )
 
+// SetBuiltInClients registers otpgate's own relying parties (the web
+// console and the account page): ClientByID returns them as given, they
+// are never written to the database, and no client with one of their ids
+// can be created there. Call it before serving.
+func (s *Store) SetBuiltInClients(cs ...Client) {
+	m := make(map[string]Client, len(cs))
+	for _, c := range cs {
+		m[c.ID] = c
+	}
+	s.builtIn.Store(&m)
+}
+
+// builtInClient is the built-in client with id, if there is one.
+func (s *Store) builtInClient(id string) (Client, bool) {
+	m := s.builtIn.Load()
+	if m == nil {
+		return Client{}, false
+	}
+	c, ok := (*m)[id]
+	return c, ok
+}
+
 // CreateClient inserts a client.
 func (s *Store) CreateClient(ctx context.Context, c *Client) error {
 	defer s.clients.forget(c.ID)
+	if _, ok := s.builtInClient(c.ID); ok {
+		return fmt.Errorf("create client: %w", ErrConflict)
+	}
 	if err := s.db.WithContext(ctx).Create(c).Error; err != nil {
 		return fmt.Errorf("create client: %w", conflict(err))
 	}
@@ -22,6 +47,9 @@ func (s *Store) CreateClient(ctx context.Context, c *Client) error {
 // declared in the configuration file).
 func (s *Store) SaveClient(ctx context.Context, c *Client) error {
 	defer s.clients.forget(c.ID)
+	if _, ok := s.builtInClient(c.ID); ok {
+		return fmt.Errorf("save client: %q is a built-in client: %w", c.ID, ErrConflict)
+	}
 	if err := s.db.WithContext(ctx).Save(c).Error; err != nil {
 		return fmt.Errorf("save client: %w", err)
 	}
@@ -34,6 +62,11 @@ func (s *Store) SaveClient(ctx context.Context, c *Client) error {
 func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 	if !lookupable(id) {
 		return nil, ErrNotFound
+	}
+	if c, ok := s.builtInClient(id); ok {
+		c.RedirectURIs = append(StringList{}, c.RedirectURIs...)
+		c.PostLogoutRedirectURIs = append(StringList{}, c.PostLogoutRedirectURIs...)
+		return &c, nil
 	}
 	now := s.now()
 	if c, ok := s.clients.get(id, now); ok {

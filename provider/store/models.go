@@ -25,6 +25,9 @@ type User struct {
 	AnswerHash         string `gorm:"size:255"`
 	Disabled           bool   `gorm:"not null;default:false"`
 	RequireMFA         bool   `gorm:"not null;default:false"`
+	// Admin is the administrator role: the person may use the web console
+	// (/admin). An administrator's sign-in always needs the passcode.
+	Admin bool `gorm:"not null;default:false"`
 	// Lang is the language of the user's last sign-in ("en", "ja"); mails use it. "" until the first.
 	Lang string `gorm:"type:text;not null;default:''"`
 

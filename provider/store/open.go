@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/libtnb/sqlite"
@@ -25,6 +26,8 @@ type Store struct {
 	statements *statementCounter
 	// clients keeps client rows read recently (ClientByID).
 	clients clientCache
+	// builtIn are otpgate's own relying parties (SetBuiltInClients).
+	builtIn atomic.Pointer[map[string]Client]
 	// Clock is the time source; tests replace it.
 	Clock func() time.Time
 	// resealBatch is how many rows ResealAll reads at once (0: the

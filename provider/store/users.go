@@ -180,6 +180,16 @@ func (s *Store) SetUserRequireMFA(ctx context.Context, id string, on bool) error
 	return s.updateUser(ctx, id, "set require-mfa", map[string]any{"require_mfa": on})
 }
 
+// SetUserAdmin grants (on) or revokes the administrator role. Granting it
+// also requires two-factor sign-in of the account, in the same write.
+func (s *Store) SetUserAdmin(ctx context.Context, id string, on bool) error {
+	cols := map[string]any{"admin": on}
+	if on {
+		cols["require_mfa"] = true
+	}
+	return s.updateUser(ctx, id, "set admin role", cols)
+}
+
 // DisplayName is how the user is named to people and relying parties
 // (the name claim): the display name, or the username when there is none.
 func (u *User) DisplayName() string {

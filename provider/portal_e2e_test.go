@@ -1,0 +1,141 @@
+package provider_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const adaPW = "quartz-lantern-harbour-9"
+
+// TestPortalConsole: the console at /admin is for administrators signed
+// in with the passcode through otpgate itself; a signed-in person who is
+// not one gets 403; ending the session or the role ends the access.
+func TestPortalConsole(t *testing.T) {
+	h, svc := adminHarness(t)
+	ctx := context.Background()
+	h.addUser("ada", adaPW, "tabby")
+	if _, err := svc.SetAdmin(ctx, "test", "ada", true); err != nil {
+		t.Fatal(err)
+	}
+
+	// No session: the console's sign-in, which asks for the passcode (the
+	// administrator's account requires two-factor; she enrols).
+	b := newBrowser(t)
+	p := b.get(h.issuer + "/admin")
+	if p.Step() != "password" {
+		t.Fatalf("/admin without a session: step %q status %d, want the password page", p.Step(), p.Status)
+	}
+	p = b.submit(p, map[string]string{"username": "ada", "password": adaPW})
+	p = b.submit(p, map[string]string{"answer": "tabby"})
+	if p.Step() != "enroll" {
+		t.Fatalf("after ada's answer: step %q, want enroll", p.Step())
+	}
+	p, secret := h.enroll(b, p)
+	if p.Status != http.StatusOK || p.Step() != "console-users" {
+		t.Fatalf("after ada's sign-in: status %d step %q alert %q", p.Status, p.Step(), p.Alert())
+	}
+	if !strings.Contains(string(p.Body), "erin") {
+		t.Fatal("the users page does not list erin")
+	}
+	if got := p.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", got)
+	}
+	// Again, with the session: no sign-in.
+	if p = b.get(h.issuer + "/admin"); p.Step() != "console-users" {
+		t.Fatalf("second visit: step %q", p.Step())
+	}
+
+	// A person who is not an administrator, signed in with a passcode:
+	// 403, after a sign-in that needed the passcode.
+	e := newBrowser(t)
+	p = e.toSecondFactor(h.issuer+"/admin", "erin", erinPW, "rex")
+	if p.Step() != "enroll" {
+		t.Fatalf("erin at the console: step %q, want enroll (the console asks for two-factor)", p.Step())
+	}
+	p, _ = h.enroll(e, p)
+	if p.Status != http.StatusForbidden || p.Step() != "error" {
+		t.Fatalf("erin at /admin: status %d step %q, want 403", p.Status, p.Step())
+	}
+	if !strings.Contains(p.Alert(), "administrator") {
+		t.Errorf("erin's 403 says %q", p.Alert())
+	}
+
+	// A form posted without a signed-in session is refused, never run.
+	stranger := newBrowser(t)
+	req, _ := http.NewRequest(http.MethodPost, h.issuer+"/admin", strings.NewReader("csrf=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if p = stranger.do(req); p.Status < 400 {
+		t.Fatalf("POST /admin from a stranger: %d", p.Status)
+	}
+
+	// The role revoked: 403 at the next request.
+	if _, err := svc.SetAdmin(ctx, "test", "ada", false); err != nil {
+		t.Fatal(err)
+	}
+	if p = b.get(h.issuer + "/admin"); p.Status != http.StatusForbidden {
+		t.Fatalf("after the role was revoked: status %d step %q", p.Status, p.Step())
+	}
+	if _, err := svc.SetAdmin(ctx, "test", "ada", true); err != nil {
+		t.Fatal(err)
+	}
+	if p = b.get(h.issuer + "/admin"); p.Step() != "console-users" {
+		t.Fatalf("role granted again: step %q", p.Step())
+	}
+
+	// Her sessions revoked: the console asks for the sign-in again.
+	if _, err := svc.RevokeSessions(ctx, "test", "ada"); err != nil {
+		t.Fatal(err)
+	}
+	if p = b.get(h.issuer + "/admin"); p.Step() != "password" {
+		t.Fatalf("after her sessions were revoked: step %q", p.Step())
+	}
+	p = b.submit(p, map[string]string{"username": "ada", "password": adaPW})
+	p = b.submit(p, map[string]string{"answer": "tabby"})
+	if p.Step() != "otp" {
+		t.Fatalf("ada's second sign-in: step %q, want otp", p.Step())
+	}
+	h.clock.Advance(31e9)
+	if p = b.submit(p, map[string]string{"code": h.passcode(t, secret)}); p.Step() != "console-users" {
+		t.Fatalf("ada's second sign-in: step %q alert %q", p.Step(), p.Alert())
+	}
+
+	// Disabled: no console.
+	if _, err := svc.SetDisabled(ctx, "test", "ada", true); err != nil {
+		t.Fatal(err)
+	}
+	if p = b.get(h.issuer + "/admin"); p.Step() == "console-users" {
+		t.Fatal("a disabled administrator still sees the console")
+	}
+}
+
+// TestPortalAccount: the account page is for the person signed in through
+// otpgate; its mark is bound to the session, so another person's session
+// in the same browser needs the account page's own sign-in.
+func TestPortalAccount(t *testing.T) {
+	h, svc := adminHarness(t)
+	ctx := context.Background()
+	h.addUser("ada", adaPW, "tabby")
+	b := newBrowser(t)
+	p := b.signIn(h.issuer+"/account", "erin", erinPW, "rex")
+	if p.Status != http.StatusOK || p.Step() != "account" {
+		t.Fatalf("erin's account page: status %d step %q", p.Status, p.Step())
+	}
+	// The console is not hers: 403 only after the console's own sign-in
+	// (her session lacks a passcode, which the console asks for).
+	if p = b.get(h.issuer + "/admin"); p.Step() == "console-users" || p.Status == http.StatusOK && p.Step() != "password" {
+		t.Fatalf("erin at /admin: status %d step %q", p.Status, p.Step())
+	}
+	// Ada signs in in the same browser (through the demo-less path: the
+	// account page again, after erin's session ended).
+	if _, err := svc.RevokeSessions(ctx, "test", "erin"); err != nil {
+		t.Fatal(err)
+	}
+	if p = b.get(h.issuer + "/account"); p.Step() != "password" {
+		t.Fatalf("after erin's sessions ended: step %q", p.Step())
+	}
+	if p = b.signIn(h.issuer+"/account", "ada", adaPW, "tabby"); p.Step() != "account" || !strings.Contains(string(p.Body), "ada") {
+		t.Fatalf("ada's account page: step %q", p.Step())
+	}
+}

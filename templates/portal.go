@@ -1,0 +1,40 @@
+package templates
+
+// The pages of otpgate's own sites: the administrator's console (/admin)
+// and the person's account page (/account). Each is drawn inside the
+// portal layout (a navigation bar naming the signed-in person and a wide
+// main area) instead of the sign-in card.
+
+// PortalNav is what every console and account page shows in its
+// navigation bar.
+type PortalNav struct {
+	// Site is "console" or "account"; Section names the page of the site
+	// the bar marks as current (aria-current="page").
+	Site, Section string
+	// Username is the signed-in person.
+	Username string
+}
+
+// ConsoleUsersPage is the console's list of accounts
+// (data-step="console-users").
+type ConsoleUsersPage struct {
+	Base
+	Nav   PortalNav
+	Users []ConsoleUser
+}
+
+// ConsoleUser is one account in ConsoleUsersPage.
+type ConsoleUser struct {
+	Username, Name string
+	HasDevice      bool
+	Locked         bool // by passcodes, or a password/answer lock in force
+	Disabled       bool
+	Admin          bool
+}
+
+// AccountPage is the person's own account page (data-step="account").
+type AccountPage struct {
+	Base
+	Nav  PortalNav
+	Name string
+}
