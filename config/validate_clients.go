@@ -54,6 +54,11 @@ var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // signs ID tokens with (a test in cmd/otpgate holds the two lists equal).
 func IDTokenAlgs() []string { return []string{"RS256", "ES256", "EdDSA"} }
 
+// BuiltInClientIDs are the ids of otpgate's own clients, the web console's
+// and the account page's (provider/portal): no declared client may take
+// one.
+var BuiltInClientIDs = []string{"otpgate-console", "otpgate-account"}
+
 // validateClients checks every declared client. Messages name clients by index
 // and never include a secret.
 func validateClients(clients []Client, p *problems) {
@@ -67,6 +72,8 @@ func validateClients(clients []Client, p *problems) {
 			p.add(key+".id", "must be 1-64 characters from A-Z a-z 0-9 . _ -")
 		case dup:
 			p.add(key+".id", "duplicate of clients[%d] (%q)", first, cl.ID)
+		case slices.Contains(BuiltInClientIDs, cl.ID):
+			p.add(key+".id", "%q is otpgate's own client (the console or the account page); choose another id", cl.ID)
 		default:
 			seen[cl.ID] = i
 		}

@@ -352,6 +352,7 @@ func TestValidateClientIDs(t *testing.T) {
 	for id, valid := range map[string]bool{
 		"web": true, "com.example.app_1-b": true, strings.Repeat("a", 64): true,
 		long: false, "has space": false, "slash/y": false, "ünïcode": false,
+		"otpgate-console": false, "otpgate-account": false, "otpgate-demo": true,
 	} {
 		c := validProduction(t)
 		c.Clients[0].ID = id

@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -137,5 +138,70 @@ func TestPortalAccount(t *testing.T) {
 	}
 	if p = b.signIn(h.issuer+"/account", "ada", adaPW, "tabby"); p.Step() != "account" || !strings.Contains(string(p.Body), "ada") {
 		t.Fatalf("ada's account page: step %q", p.Step())
+	}
+}
+
+// TestPortalCallbackRefusals: the console's redirect URI accepts only the
+// answer to this browser's own sign-in, once: another browser (a login
+// CSRF planting an administrator's code), a changed state and a replay are
+// refused, and none of them signs anyone in.
+func TestPortalCallbackRefusals(t *testing.T) {
+	h, svc := adminHarness(t)
+	ctx := context.Background()
+	h.addUser("ada", adaPW, "tabby")
+	if _, err := svc.SetAdmin(ctx, "test", "ada", true); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	isCallback := func(u *url.URL) bool { return u.Path == "/admin/callback" }
+	b.StopAt = isCallback
+	p := b.toSecondFactor(h.issuer+"/admin", "ada", adaPW, "tabby")
+	p, _ = h.enroll(b, p)
+	target := p.RedirectTarget()
+	if target == nil || !isCallback(target) {
+		t.Fatalf("expected a redirect to the callback, got status %d location %q", p.Status, p.Location)
+	}
+	callback := target.String()
+
+	// An attacker's browser, with a sign-in of its own in progress.
+	a := newBrowser(t)
+	a.Load(h.issuer + "/admin/login")
+	if p = a.get(callback); p.Status != http.StatusBadRequest {
+		t.Fatalf("ada's callback in another browser: status %d step %q", p.Status, p.Step())
+	}
+	if p = a.get(h.issuer + "/admin"); p.Step() == "console-users" {
+		t.Fatal("the attacker's browser reached the console")
+	}
+	// A stranger with no sign-in in progress.
+	if p = newBrowser(t).get(callback); p.Status != http.StatusBadRequest {
+		t.Fatalf("callback without a sign-in in progress: %d", p.Status)
+	}
+	// The state changed in ada's own browser: refused, and her sign-in in
+	// progress is over.
+	forged := *target
+	q := forged.Query()
+	q.Set("state", q.Get("state")+"x")
+	forged.RawQuery = q.Encode()
+	b.StopAt = nil
+	if p = b.get(forged.String()); p.Status != http.StatusBadRequest {
+		t.Fatalf("changed state: %d", p.Status)
+	}
+	if p = b.get(callback); p.Status != http.StatusBadRequest {
+		t.Fatalf("the real callback after a refused one: %d", p.Status)
+	}
+	// A new sign-in (her session suffices: no pages) reaches the console,
+	// and replaying its callback is refused.
+	b.StopAt = isCallback
+	p = b.get(h.issuer + "/admin")
+	target = p.RedirectTarget()
+	if target == nil || !isCallback(target) {
+		t.Fatalf("second sign-in: status %d location %q step %q", p.Status, p.Location, p.Step())
+	}
+	b.StopAt = nil
+	if p = b.get(target.String()); p.Step() != "console-users" {
+		t.Fatalf("second sign-in's callback: status %d step %q", p.Status, p.Step())
+	}
+	if p = b.get(target.String()); p.Status != http.StatusBadRequest {
+		t.Fatalf("replayed callback: %d", p.Status)
 	}
 }

@@ -20,6 +20,7 @@ type User struct {
 	FamilyName     string     `json:"family_name,omitempty"`
 	Disabled       bool       `json:"disabled"`
 	RequireMFA     bool       `json:"require_mfa"`
+	Admin          bool       `json:"admin"`
 	HasDevice      bool       `json:"has_device"`
 	PasscodeLocked bool       `json:"passcode_locked"`
 	LockedUntil    *time.Time `json:"locked_until,omitempty"`
@@ -27,7 +28,7 @@ type User struct {
 
 func userOf(r admin.UserRow) User {
 	u := User{Username: r.Username, Email: r.Email, Name: r.Name, GivenName: r.GivenName, FamilyName: r.FamilyName,
-		Disabled: r.Disabled, RequireMFA: r.RequireMFA, HasDevice: r.HasDevice, PasscodeLocked: r.OTPLocked}
+		Disabled: r.Disabled, RequireMFA: r.RequireMFA, Admin: r.Admin, HasDevice: r.HasDevice, PasscodeLocked: r.OTPLocked}
 	if !r.LockedUntil.IsZero() {
 		t := r.LockedUntil.UTC()
 		u.LockedUntil = &t
