@@ -104,6 +104,11 @@ var readmeCommands = []readmeCommand{
 		do: notRun, why: "needs the caller's public key set, a file the reader exports from their identity provider; cmd/otpgate's TestFactorOnlyCLI runs the same flags with a generated one"},
 	{command: "otpgate client add --id authentik --redirect-uri https://authentik.example.com/source/oauth/callback/otpgate/ --second-factor-only", do: run, needsData: true},
 
+	// Web console and account page.
+	{command: "otpgate user add --username ada --email ada@example.com --password 'harbour-quartz-lantern-51'", do: run, needsData: true},
+	{command: "otpgate user grant-admin ada", do: run, needsData: true},
+	{command: "otpgate user revoke-admin ada", do: run, needsData: true},
+
 	// Deployment.
 	{command: "openssl rand -base64 32 > /etc/otpgate/encryption.key && chmod 600 /etc/otpgate/encryption.key", do: notRun,
 		why: "writes the production key into /etc/otpgate: root, on the machine being deployed"},
