@@ -243,7 +243,11 @@ func (p *Portal) require(site Site) echo.MiddlewareFunc {
 				if c.Request().Method != http.MethodGet {
 					return web.NewPageError(http.StatusUnauthorized, templates.MsgFlowExpired, errors.New("portal: not signed in"))
 				}
-				return c.Redirect(http.StatusFound, site.Path+"/login")
+				login := site.Path + "/login"
+				if lang := c.QueryParam("lang"); slices.Contains(templates.Languages, lang) {
+					login += "?lang=" + lang
+				}
+				return c.Redirect(http.StatusFound, login)
 			}
 			if site.Admin && !u.Admin {
 				return web.NewPageError(http.StatusForbidden, templates.MsgNotAdmin, nil)
