@@ -92,6 +92,8 @@ func Next(s State) Step {
 		// question (those are knowledge, the type the caller already
 		// checked), and the second factor is required.
 		s.PasswordDone, s.MustSetup, s.QuestionEnabled, s.MFARequired = true, false, false, true
+		// The passcode is the only factor here: nothing stands in for it.
+		s.Remembered = false
 	}
 	switch {
 	case !s.PasswordDone:
