@@ -172,6 +172,13 @@ type MFA struct {
 	// else admin; see EffectiveEnrollmentProof (env
 	// OTPGATE_MFA_ENROLLMENT_PROOF).
 	EnrollmentProof string `yaml:"enrollment_proof"`
+	// RememberBrowserDays, 1 to 365, lets a person who passed a passcode
+	// tick "don't ask for a passcode on this browser for N days", on
+	// clients with remember_browser (`client add|update --remember-browser
+	// on`); never in a request with max_age, prompt=login or the
+	// multi-factor acr, nor in factor-only modes. 0 (the default) turns it
+	// off (env OTPGATE_MFA_REMEMBER_BROWSER_DAYS).
+	RememberBrowserDays int `yaml:"remember_browser_days"`
 }
 
 // SelfServiceResetEnabled reports the effective self-service reset setting.
@@ -317,6 +324,9 @@ type Client struct {
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 	// RequireMFA demands two-factor for every sign-in to this client.
 	RequireMFA bool `yaml:"require_mfa"`
+	// RememberBrowser lets sign-ins to this client remember a browser that
+	// passed a passcode, when mfa.remember_browser_days allows it.
+	RememberBrowser bool `yaml:"remember_browser"`
 	// IDTokenSignedResponseAlg is the algorithm this client's ID tokens are
 	// signed with: RS256 (empty, the default), ES256 or EdDSA.
 	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`

@@ -149,6 +149,7 @@ func (c *Config) applyEnv(e *envReader) {
 	e.duration("OTPGATE_MFA_RESET_LINK_LIFETIME", &c.MFA.ResetLinkLifetime)
 	e.integer("OTPGATE_MFA_RESET_MAILS_PER_HOUR", &c.MFA.ResetMailsPerHour)
 	e.str("OTPGATE_MFA_ENROLLMENT_PROOF", &c.MFA.EnrollmentProof)
+	e.integer("OTPGATE_MFA_REMEMBER_BROWSER_DAYS", &c.MFA.RememberBrowserDays)
 	e.str("OTPGATE_SERVER_TLS_CERT_FILE", &c.Server.TLSCertFile)
 	e.str("OTPGATE_SERVER_TLS_KEY_FILE", &c.Server.TLSKeyFile)
 	e.list("OTPGATE_SERVER_TRUSTED_PROXIES", &c.Server.TrustedProxies)

@@ -86,6 +86,9 @@ func (m MFA) validate(p *problems) {
 	if m.EnrollmentProof != "" {
 		oneOf(p, "mfa.enrollment_proof", m.EnrollmentProof, enrollProofs)
 	}
+	if n := m.RememberBrowserDays; n < 0 || n > 365 {
+		p.add("mfa.remember_browser_days", "must be between 0 (off) and 365")
+	}
 }
 
 // The values of mfa.enrollment_proof.

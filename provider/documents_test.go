@@ -83,7 +83,8 @@ func TestDiscoveryIsTheDocumentItWas(t *testing.T) {
 	}
 	want["token_endpoint_auth_signing_alg_values_supported"] = []any{"RS256"}
 	want["grant_types_supported"] = append(want["grant_types_supported"].([]any), "client_credentials")
-	want["acr_values_supported"] = []any{"urn:otpgate:acr:password", "urn:otpgate:acr:second-factor", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
+	want["acr_values_supported"] = []any{"urn:otpgate:acr:password", "urn:otpgate:acr:second-factor", "urn:otpgate:acr:remembered-browser",
+		"http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
 
 	origin := http.Header{"Origin": {"https://spa.example"}}
 	rec := h.serve(http.MethodGet, oidc.DiscoveryEndpoint, origin)

@@ -74,6 +74,10 @@ type Options struct {
 	// password and answer: signin.EnrollProofEmail, EnrollProofAdmin or
 	// EnrollProofNone.
 	EnrollmentProof string
+	// RememberBrowserDays, above 0, lets a person who passed a passcode
+	// have the browser skip it for that many days, on clients that allow
+	// it; 0 turns it off.
+	RememberBrowserDays int
 	// AttemptsPerMinute limits failed sign-in posts per client IP and
 	// minute, counted in the database (negative turns it off).
 	AttemptsPerMinute int

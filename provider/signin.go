@@ -21,6 +21,7 @@ func newSignIn(o Options, metrics *Metrics) *signin.Service {
 		TOTP:                 mfa.Default,
 		TOTPIssuer:           o.TOTPIssuer,
 		EnrollmentProof:      o.EnrollmentProof,
+		RememberBrowserDays:  o.RememberBrowserDays,
 		OTPAttempts:          o.OTPAttempts,
 		LoginLockout:         mfa.Lockout{Threshold: o.LoginAttempts, Base: time.Minute, Max: time.Hour},
 		LoginLockDecay:       o.LoginLockDecay,

@@ -159,6 +159,9 @@ func (p RecoveryCodesPage) CodesFile() template.URL {
 type OTPPage struct {
 	Base
 	ResetURL string // the lost-device reset step; the link is left out when empty
+	// RememberDays, when above 0, offers the checkbox "remember_browser":
+	// don't ask for a passcode on this browser for that many days.
+	RememberDays int
 }
 
 // ResetPage is the lost-device page reached from the passcode page

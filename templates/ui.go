@@ -99,6 +99,7 @@ var uiTexts = map[string]entry{
 	"otp.intro":               {"Open your authenticator app and enter the 6-digit code for this account.", "認証アプリを開き、このアカウントの6桁のコードを入力してください。"},
 	"label.passcode":          {"Passcode", "ワンタイムパスワード"},
 	"button.verify":           {"Verify", "確認"},
+	"otp.remember":            {"Don't ask for a passcode on this browser for %d days", "このブラウザーでは %d 日間パスコードの入力を省略する"},
 	"otp.lost":                {"Lost your device, or can't use your authenticator app? Reset the device: after you prove that this is your account, you set up the app again.", "デバイスを紛失した場合、または認証アプリを使用できない場合は、デバイスをリセットしてください。ご本人であることを確認したうえで、認証アプリを再設定します。"},
 	"otp.reset_title":         {"Reset your OTP device", "OTP デバイスのリセット"},
 	"button.reset_device":     {"Reset Device", "デバイスをリセット"},

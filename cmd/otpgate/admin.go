@@ -53,6 +53,8 @@ func adminError(cmd, subject string, err error) error {
 	case errors.Is(err, admin.ErrHasDevice):
 		return fmt.Errorf("%s: %q already has a device, so no enrollment code is needed (otpgate user reset-otp %s replaces it)",
 			cmd, subject, subject)
+	case errors.Is(err, admin.ErrBrowserNotFound):
+		return fmt.Errorf("%s: %q has no remembered browser of that id (otpgate user show %s lists them)", cmd, subject, subject)
 	case errors.Is(err, admin.ErrClientNotFound):
 		return fmt.Errorf("%s: no client %q", cmd, subject)
 	case errors.Is(err, admin.ErrClientExists):

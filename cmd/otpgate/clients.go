@@ -59,6 +59,8 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	secret := fs.String("secret", "", "client secret (default: generate one and print it once)")
 	public := fs.Bool("public", false, "public client (no secret; PKCE S256 required)")
 	requireMFA := fs.Bool("require-mfa", false, "require two-factor sign-in for this client's users")
+	var rememberBrowser optString
+	fs.Var(&rememberBrowser, "remember-browser", rememberBrowserUsage)
 	idTokenAlg := fs.String("id-token-alg", "", idTokenAlgUsage)
 	entraEAM := fs.Bool("entra-eam", false, "a Microsoft Entra ID external authentication method (no secret; Microsoft's redirect URIs)")
 	entraApp := fs.String("entra-app-id", "", "with --entra-eam: the application (client) id of the Entra app registration")
@@ -74,6 +76,10 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
+	remember, err := onOffFlag(cmd, "remember-browser", rememberBrowser)
+	if err != nil {
+		return err
+	}
 	var jwks string
 	if *jwksFile != "" {
 		b, err := os.ReadFile(*jwksFile)
@@ -83,7 +89,7 @@ func (c *cli) clientAdd(ctx context.Context, args []string) error {
 		jwks = string(b)
 	}
 	nc := admin.NewClient{ID: *id, Name: *name, RedirectURIs: redirects.values, PostLogoutURIs: logouts.values,
-		Secret: *secret, Public: *public, RequireMFA: *requireMFA, IDTokenAlg: *idTokenAlg,
+		Secret: *secret, Public: *public, RequireMFA: *requireMFA, RememberBrowser: remember != nil && *remember, IDTokenAlg: *idTokenAlg,
 		EntraEAM: *entraEAM, EntraAppID: *entraApp, EntraTenants: tenants.values,
 		SecondFactorOnly: *factorOnly, TrustLoginHint: *trustHint, JWKS: jwks, PrivateKeyJWT: *keyJWT,
 		GrantTypes: grants.values, Scopes: scopes.values}
@@ -186,8 +192,8 @@ func (c *cli) clientShow(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "id:               %s\nname:             %s\ntype:             %s\nrequire-mfa:      %s\nid-token-alg:     %s\nsource:           %s\nredirect URIs:    %s\npost-logout URIs: %s\ncreated:          %s\n",
-			cl.ID, cl.Name, admin.ClientKind(cl), onOff(cl.RequireMFA), admin.IDTokenAlg(cl), clientSource(cl),
+		fmt.Fprintf(c.stdout, "id:               %s\nname:             %s\ntype:             %s\nrequire-mfa:      %s\nremember-browser: %s\nid-token-alg:     %s\nsource:           %s\nredirect URIs:    %s\npost-logout URIs: %s\ncreated:          %s\n",
+			cl.ID, cl.Name, admin.ClientKind(cl), onOff(cl.RequireMFA), onOff(cl.RememberBrowser), admin.IDTokenAlg(cl), clientSource(cl),
 			strings.Join(cl.RedirectURIs, " "), strings.Join(cl.PostLogoutRedirectURIs, " "),
 			cl.CreatedAt.Format("2006-01-02 15:04:05 MST"))
 		if cl.UsesClientCredentials() {
@@ -231,9 +237,10 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 	fs.Var(&removeRedirects, "remove-redirect-uri", "remove one redirect URI (repeatable; one the client lacks, or its last, is refused)")
 	fs.Var(&addLogouts, "add-post-logout-redirect-uri", "add one post-logout URI, keeping the others (repeatable)")
 	fs.Var(&removeLogouts, "remove-post-logout-redirect-uri", "remove one post-logout URI (repeatable)")
-	var name, requireMFA, idTokenAlg optString
+	var name, requireMFA, idTokenAlg, rememberBrowser optString
 	fs.Var(&name, "name", "display name")
 	fs.Var(&requireMFA, "require-mfa", "on or off")
+	fs.Var(&rememberBrowser, "remember-browser", rememberBrowserUsage)
 	fs.Var(&idTokenAlg, "id-token-alg", idTokenAlgUsage)
 	rotate := fs.Bool("rotate-secret", false, "generate a new secret and print it once")
 	pos, err := c.parse(fs, args)
@@ -265,6 +272,9 @@ func (c *cli) clientUpdate(ctx context.Context, args []string) error {
 		on := requireMFA.value == "on"
 		change.RequireMFA = &on
 	}
+	if change.RememberBrowser, err = onOffFlag(cmd, "remember-browser", rememberBrowser); err != nil {
+		return err
+	}
 	return c.clientAction(ctx, cmd, pos, func(svc *admin.Service, id string) error {
 		secret, err := svc.UpdateClient(ctx, c.auditActor(), id, change)
 		if err != nil {
@@ -290,6 +300,21 @@ func (c *cli) clientRemove(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "removed client %s and revoked its tokens\n", id)
 		return nil
 	})
+}
+
+// rememberBrowserUsage documents --remember-browser.
+const rememberBrowserUsage = "on or off: sign-ins to this client may remember a browser that passed a passcode, for mfa.remember_browser_days (default off)"
+
+// onOffFlag is the value of an on|off flag (nil when it was not given).
+func onOffFlag(cmd, name string, f optString) (*bool, error) {
+	if !f.set {
+		return nil, nil
+	}
+	if f.value != "on" && f.value != "off" {
+		return nil, fmt.Errorf("%s: --%s takes on or off", cmd, name)
+	}
+	on := f.value == "on"
+	return &on, nil
 }
 
 // optString is a flag that records whether it was given.

@@ -79,7 +79,7 @@ func syncConfigClients(ctx context.Context, rt *runtime) error {
 			return fmt.Errorf("client %q is declared in the configuration but was added with the CLI; remove one of them", c.ID)
 		}
 		row := &store.Client{
-			ID: c.ID, Name: c.Name, Public: c.Public, RequireMFA: c.RequireMFA, FromConfig: true,
+			ID: c.ID, Name: c.Name, Public: c.Public, RequireMFA: c.RequireMFA, RememberBrowser: c.RememberBrowser, FromConfig: true,
 			IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 			RedirectURIs:             store.StringList(c.RedirectURIs), PostLogoutRedirectURIs: store.StringList(c.PostLogoutRedirectURIs),
 			CreatedAt: now, UpdatedAt: now,

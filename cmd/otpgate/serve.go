@@ -157,6 +157,7 @@ func (c *cli) serverOptions(ctx context.Context, rt *runtime, renderer *template
 		ResetLinkLifetime:    cfg.MFA.ResetLinkLifetime.Duration,
 		ResetMailsPerHour:    cfg.MFA.ResetMailsPerHour,
 		EnrollmentProof:      cfg.EffectiveEnrollmentProof(),
+		RememberBrowserDays:  cfg.MFA.RememberBrowserDays,
 		Notifier:             notifier,
 		TrustedProxies:       cfg.Server.TrustedProxies,
 		KeyActivation:        cfg.Tokens.KeyActivationDelay.Duration,

@@ -17,7 +17,7 @@ import (
 // user dispatches the user subcommands.
 func (c *cli) user(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("user: missing subcommand (add, list, show, update, set-password, disable, enable, require-mfa, grant-admin, revoke-admin, reset-otp, unlock, link, unlink)")
+		return errors.New("user: missing subcommand (add, list, show, update, set-password, disable, enable, require-mfa, grant-admin, revoke-admin, reset-otp, unlock, link, unlink, forget-browser)")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -43,6 +43,8 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return c.userUnlock(ctx, args)
 	case "link", "unlink":
 		return c.userLink(ctx, args, sub == "link")
+	case "forget-browser":
+		return c.userForgetBrowser(ctx, args)
 	default:
 		return fmt.Errorf("user: unknown subcommand %q", sub)
 	}
@@ -296,6 +298,9 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 				continue
 			}
 			fmt.Fprintf(c.stdout, "linked identity:   %s %s (since %s)\n", l.Provider, l.Subject, displayTime(l.CreatedAt))
+		}
+		if err := c.showRemembered(ctx, svc, name); err != nil {
+			return err
 		}
 		return c.showDevice(ctx, svc, u)
 	})

@@ -26,6 +26,11 @@ type NewClient struct {
 	Secret     string
 	Public     bool
 	RequireMFA bool
+	// RememberBrowser lets its sign-ins remember a browser that passed a
+	// passcode (when the operator allows it); not for factor-only, Entra
+	// or machine clients, whose passcode is the only factor or who sign
+	// nobody in.
+	RememberBrowser bool
 	// IDTokenAlg is the algorithm its ID tokens are signed with (RS256,
 	// ES256 or EdDSA); empty is the default, RS256.
 	IDTokenAlg string
@@ -79,6 +84,8 @@ type ClientChange struct {
 	// post-logout URIs, which may all go.
 	AddPostLogoutURIs, RemovePostLogoutURIs []string
 	RequireMFA                              *bool
+	// RememberBrowser sets whether its sign-ins may remember a browser.
+	RememberBrowser *bool
 	// IDTokenAlg sets the ID token signing algorithm.
 	IDTokenAlg *string
 	// RotateSecret generates a new secret (returned once).
@@ -134,7 +141,7 @@ func (s *Service) AddClient(ctx context.Context, actor string, nc NewClient) (*A
 	if err := nc.Check(s.checkURI); err != nil {
 		return nil, err
 	}
-	row := &store.Client{ID: nc.ID, Name: nc.Name, Public: nc.Public, RequireMFA: nc.RequireMFA,
+	row := &store.Client{ID: nc.ID, Name: nc.Name, Public: nc.Public, RequireMFA: nc.RequireMFA, RememberBrowser: nc.RememberBrowser,
 		IDTokenSignedResponseAlg: nc.IDTokenAlg,
 		RedirectURIs:             nc.RedirectURIs, PostLogoutRedirectURIs: store.StringList(nc.PostLogoutURIs),
 		EntraTenants: store.StringList{}}
@@ -204,6 +211,9 @@ func addDetail(row *store.Client, generated bool) string {
 		detail += "; post-logout URIs: " + strings.Join(row.PostLogoutRedirectURIs, " ")
 	}
 	detail += "; require-mfa " + onOff(row.RequireMFA)
+	if row.RememberBrowser {
+		detail += "; remember-browser on"
+	}
 	if row.IDTokenSignedResponseAlg != "" {
 		detail += "; id-token-alg " + row.IDTokenSignedResponseAlg
 	}
@@ -375,6 +385,10 @@ func (c ClientChange) update() (store.ClientUpdate, []string) {
 	if c.RequireMFA != nil {
 		u.RequireMFA = c.RequireMFA
 		changes = append(changes, "set require-mfa "+onOff(*c.RequireMFA))
+	}
+	if c.RememberBrowser != nil {
+		u.RememberBrowser = c.RememberBrowser
+		changes = append(changes, "set remember-browser "+onOff(*c.RememberBrowser))
 	}
 	if c.IDTokenAlg != nil {
 		u.IDTokenSignedResponseAlg = c.IDTokenAlg

@@ -23,6 +23,9 @@ var (
 	ErrPublicClient = errors.New("admin: public client has no secret")
 	// ErrSessionNotFound: the user has no live session of the given handle.
 	ErrSessionNotFound = errors.New("admin: no such session")
+	// ErrBrowserNotFound: the user has no remembered browser of the given
+	// id.
+	ErrBrowserNotFound = errors.New("admin: no such remembered browser")
 	// ErrInvalidInput: an input is missing or malformed; the error is an
 	// *InputError naming the field.
 	ErrInvalidInput = errors.New("admin: invalid input")

@@ -30,6 +30,12 @@ type UserStore interface {
 	LinkUser(ctx context.Context, l *store.UserLink, firstOfProvider bool) error
 	UnlinkUser(ctx context.Context, provider, subject string) error
 	LinksOf(ctx context.Context, userID string) ([]store.UserLink, error)
+	// RememberedBrowsers lists the user's live remembered browsers;
+	// RevokeRememberedBrowser forgets one (store.ErrNotFound when the
+	// user has none of that id), RevokeRememberedBrowsers all.
+	RememberedBrowsers(ctx context.Context, userID string) ([]store.RememberedBrowser, error)
+	RevokeRememberedBrowser(ctx context.Context, userID, id string) error
+	RevokeRememberedBrowsers(ctx context.Context, userID string) (int64, error)
 }
 
 // DeviceStore is what the service needs to inspect and reset devices.

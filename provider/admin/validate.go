@@ -100,6 +100,11 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 	if err := CheckName("name", nc.Name); err != nil {
 		return err
 	}
+	if nc.RememberBrowser && (nc.EntraEAM || nc.SecondFactorOnly || nc.machine() || len(nc.GrantTypes) > 0) {
+		// Their passcode is the only factor (or they sign nobody in): a
+		// remembered browser must never skip it.
+		return invalid("remember-browser", "remember-browser is for clients that sign people in with a password first, not factor-only, Entra or machine clients")
+	}
 	if nc.EntraEAM {
 		return nc.checkEntra()
 	}

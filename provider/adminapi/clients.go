@@ -14,19 +14,22 @@ import (
 // Client is a registered client as the API shows it: never its secret,
 // the secret's hash or sealed copy.
 type Client struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name,omitempty"`
-	Kind           string    `json:"kind"`
-	Public         bool      `json:"public"`
-	RedirectURIs   []string  `json:"redirect_uris"`
-	PostLogoutURIs []string  `json:"post_logout_uris"`
-	RequireMFA     bool      `json:"require_mfa"`
-	IDTokenAlg     string    `json:"id_token_alg"`
-	GrantTypes     []string  `json:"grant_types"`
-	Scopes         []string  `json:"scopes"`
-	FromConfig     bool      `json:"from_config"`
-	CreatedAt      time.Time `json:"created"`
-	UpdatedAt      time.Time `json:"updated"`
+	ID             string   `json:"id"`
+	Name           string   `json:"name,omitempty"`
+	Kind           string   `json:"kind"`
+	Public         bool     `json:"public"`
+	RedirectURIs   []string `json:"redirect_uris"`
+	PostLogoutURIs []string `json:"post_logout_uris"`
+	RequireMFA     bool     `json:"require_mfa"`
+	// RememberBrowser: its sign-ins may remember a browser that passed a
+	// passcode (when mfa.remember_browser_days allows it).
+	RememberBrowser bool      `json:"remember_browser"`
+	IDTokenAlg      string    `json:"id_token_alg"`
+	GrantTypes      []string  `json:"grant_types"`
+	Scopes          []string  `json:"scopes"`
+	FromConfig      bool      `json:"from_config"`
+	CreatedAt       time.Time `json:"created"`
+	UpdatedAt       time.Time `json:"updated"`
 }
 
 func clientOf(cl *store.Client) Client {
@@ -42,7 +45,7 @@ func clientOf(cl *store.Client) Client {
 	}
 	return Client{ID: cl.ID, Name: cl.Name, Kind: admin.ClientKind(cl), Public: cl.Public,
 		RedirectURIs: list(cl.RedirectURIs), PostLogoutURIs: list(cl.PostLogoutRedirectURIs), RequireMFA: cl.RequireMFA,
-		IDTokenAlg: alg, GrantTypes: list(cl.GrantTypes), Scopes: list(cl.AllowedScopes), FromConfig: cl.FromConfig,
+		RememberBrowser: cl.RememberBrowser, IDTokenAlg: alg, GrantTypes: list(cl.GrantTypes), Scopes: list(cl.AllowedScopes), FromConfig: cl.FromConfig,
 		CreatedAt: cl.CreatedAt.UTC(), UpdatedAt: cl.UpdatedAt.UTC()}
 }
 
@@ -79,11 +82,13 @@ type newClient struct {
 	Public         bool     `json:"public"`
 	// Secret is the confidential client's secret; empty generates one,
 	// returned once.
-	Secret     string   `json:"secret"`
-	RequireMFA bool     `json:"require_mfa"`
-	IDTokenAlg string   `json:"id_token_alg"`
-	GrantTypes []string `json:"grant_types"`
-	Scopes     []string `json:"scopes"`
+	Secret     string `json:"secret"`
+	RequireMFA bool   `json:"require_mfa"`
+	// RememberBrowser lets its sign-ins remember a browser.
+	RememberBrowser bool     `json:"remember_browser"`
+	IDTokenAlg      string   `json:"id_token_alg"`
+	GrantTypes      []string `json:"grant_types"`
+	Scopes          []string `json:"scopes"`
 }
 
 // withSecret is the answer of an action that may have generated a secret,
@@ -101,7 +106,8 @@ func (h *Handler) addClient(c echo.Context) error {
 	}
 	added, err := h.admin.AddClient(c.Request().Context(), actor(c), admin.NewClient{ID: in.ID, Name: in.Name,
 		RedirectURIs: in.RedirectURIs, PostLogoutURIs: in.PostLogoutURIs, Secret: in.Secret, Public: in.Public,
-		RequireMFA: in.RequireMFA, IDTokenAlg: in.IDTokenAlg, GrantTypes: in.GrantTypes, Scopes: in.Scopes})
+		RequireMFA: in.RequireMFA, RememberBrowser: in.RememberBrowser, IDTokenAlg: in.IDTokenAlg, GrantTypes: in.GrantTypes,
+		Scopes: in.Scopes})
 	if err != nil {
 		return h.fail(c, err)
 	}
@@ -118,6 +124,7 @@ func (h *Handler) addClient(c echo.Context) error {
 type clientPatch struct {
 	Name                 *string  `json:"name"`
 	RequireMFA           *bool    `json:"require_mfa"`
+	RememberBrowser      *bool    `json:"remember_browser"`
 	IDTokenAlg           *string  `json:"id_token_alg"`
 	AddRedirectURIs      []string `json:"add_redirect_uris"`
 	RemoveRedirectURIs   []string `json:"remove_redirect_uris"`
@@ -134,7 +141,7 @@ func (h *Handler) updateClient(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
 	_, err := h.admin.UpdateClient(ctx, actor(c), id, admin.ClientChange{Name: in.Name, RequireMFA: in.RequireMFA,
-		IDTokenAlg: in.IDTokenAlg, AddRedirectURIs: in.AddRedirectURIs, RemoveRedirectURIs: in.RemoveRedirectURIs,
+		RememberBrowser: in.RememberBrowser, IDTokenAlg: in.IDTokenAlg, AddRedirectURIs: in.AddRedirectURIs, RemoveRedirectURIs: in.RemoveRedirectURIs,
 		AddPostLogoutURIs: in.AddPostLogoutURIs, RemovePostLogoutURIs: in.RemovePostLogoutURIs})
 	if err != nil {
 		return h.fail(c, err)

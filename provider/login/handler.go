@@ -116,7 +116,7 @@ func (h *Handler) request(c echo.Context) signin.Request {
 	if id == "" {
 		id = c.FormValue("authRequestID")
 	}
-	return signin.Request{FlowID: id, Browser: h.cookies.BrowserHash(c), IP: c.RealIP()}
+	return signin.Request{FlowID: id, Browser: h.cookies.BrowserHash(c), IP: c.RealIP(), Remembered: h.rememberedHash(c)}
 }
 
 // expectAt loads the journey of r and checks that step is the one it is at;

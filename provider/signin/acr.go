@@ -22,8 +22,14 @@ const (
 // the first factor itself (a factor-only client).
 const ACRSecondFactor = "urn:otpgate:acr:second-factor"
 
+// ACRRememberedBrowser: a password (and the security question, when on)
+// in a browser the person let skip the passcode after passing one on an
+// earlier sign-in (a remembered browser): weaker than ACRMFA, which a
+// remembered browser never gives.
+const ACRRememberedBrowser = "urn:otpgate:acr:remembered-browser"
+
 // SupportedACRs lists the acr values, weakest first.
-var SupportedACRs = []string{ACRPassword, ACRSecondFactor, ACRMFA}
+var SupportedACRs = []string{ACRPassword, ACRSecondFactor, ACRRememberedBrowser, ACRMFA}
 
 // MFA policies (configuration mfa.required).
 const (
@@ -71,6 +77,14 @@ func amrACR(question, otp bool) ([]string, string) {
 		return append(amr, "otp", "mfa"), ACRMFA
 	}
 	return amr, ACRPassword
+}
+
+// rememberedAMRACR is what a flow whose passcode a remembered browser
+// stood in for proved: the first factor only (no "otp", no "mfa"), with
+// the remembered-browser class.
+func rememberedAMRACR(question bool) ([]string, string) {
+	amr, _ := amrACR(question, false)
+	return amr, ACRRememberedBrowser
 }
 
 // upstreamAMRACR is what a flow whose first factor an upstream provider

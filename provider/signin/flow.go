@@ -53,6 +53,9 @@ type State struct {
 	CodesAcked bool
 	// OTPDone: a passcode was accepted in this flow.
 	OTPDone bool
+	// Remembered: the browser is a remembered browser of the account,
+	// usable in this flow, which then skips the passcode (remember.go).
+	Remembered bool
 	// UpstreamMFA: an upstream provider performed the first factor and
 	// its own MFA, which its connector trusts, was accepted in place of
 	// the passcode.
@@ -89,6 +92,8 @@ func Next(s State) Step {
 		// question (those are knowledge, the type the caller already
 		// checked), and the second factor is required.
 		s.PasswordDone, s.MustSetup, s.QuestionEnabled, s.MFARequired = true, false, false, true
+		// The passcode is the only factor here: nothing stands in for it.
+		s.Remembered = false
 	}
 	switch {
 	case !s.PasswordDone:
@@ -107,7 +112,7 @@ func Next(s State) Step {
 		return StepRecoveryCodes
 	case s.EnrolledNow:
 		return StepDone
-	case s.HasDevice && !s.OTPDone:
+	case s.HasDevice && !s.OTPDone && !s.Remembered:
 		return StepOTP
 	case s.ProofPending && !s.ProofDone:
 		return StepEnrollProof

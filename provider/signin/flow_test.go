@@ -23,6 +23,10 @@ func TestNext(t *testing.T) {
 		{"mfa required, no device", with(passed, func(s *State) { s.MFARequired = true }), StepEnroll},
 		{"mfa required, device: passcode", with(passed, func(s *State) { s.MFARequired, s.HasDevice = true, true }), StepOTP},
 		{"device without policy: still asked", with(passed, func(s *State) { s.HasDevice = true }), StepOTP},
+		{"remembered browser: no passcode", with(passed, func(s *State) { s.HasDevice, s.Remembered = true, true }), StepDone},
+		{"remembered browser never before the question", with(q, func(s *State) { s.PasswordDone, s.HasDevice, s.Remembered = true, true, true }), StepQuestion},
+		{"remembered browser does not unlock", with(passed, func(s *State) { s.HasDevice, s.OTPLocked, s.Remembered = true, true, true }), StepLocked},
+		{"remembered browser never skips a factor-only passcode", State{FactorOnly: true, HasDevice: true, Remembered: true}, StepOTP},
 		{"passcode accepted", with(passed, func(s *State) { s.HasDevice, s.OTPDone = true, true }), StepDone},
 		{"enrolled now: recovery codes", with(passed, func(s *State) { s.MFARequired, s.HasDevice, s.EnrolledNow, s.OTPDone = true, true, true, true }), StepRecoveryCodes},
 		{"enrolled now, codes acknowledged", with(passed, func(s *State) {

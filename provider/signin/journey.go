@@ -18,6 +18,9 @@ type Request struct {
 	Browser string
 	// IP is the client address, for the audit log.
 	IP string
+	// Remembered is the hash of the browser's remembered-browser cookie
+	// ("" if none).
+	Remembered string
 }
 
 // Journey is a flow with everything its next step is decided on.
@@ -51,6 +54,9 @@ type Journey struct {
 	// finished is the finish the passcode step wrote with the passcode
 	// (Finish then completes it).
 	finished *pendingFinish
+	// remembered is the hash of the remembered browser's cookie when one
+	// stands in for the passcode (State.Remembered).
+	remembered string
 	// via is the connector checking this request's first factor, before
 	// the flow records it (audit events name it).
 	via string
@@ -99,7 +105,7 @@ func (s *Service) Load(ctx context.Context, r Request) (*Journey, error) {
 	if err := s.checkFlow(f, r.Browser); err != nil {
 		return nil, err
 	}
-	return s.journey(ctx, f, u, d, r.IP)
+	return s.journey(ctx, f, u, d, r)
 }
 
 // LoadNaming is Load for the password step's post: the account username
@@ -122,7 +128,7 @@ func (s *Service) LoadNaming(ctx context.Context, r Request, username string) (*
 	if err := s.checkFlow(f, r.Browser); err != nil {
 		return nil, err
 	}
-	j, err := s.journey(ctx, f, u, d, r.IP)
+	j, err := s.journey(ctx, f, u, d, r)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +174,7 @@ func (s *Service) Arrive(ctx context.Context, r Request) (*Journey, error) {
 	if err := s.checkFlow(f, r.Browser); err != nil {
 		return nil, err
 	}
-	return s.journey(ctx, f, u, d, r.IP)
+	return s.journey(ctx, f, u, d, r)
 }
 
 // rows reads a flow, its user and the user's device.
@@ -214,13 +220,13 @@ func (s *Service) JourneyOf(ctx context.Context, f *store.Flow, ip string) (*Jou
 			return nil, fault(err)
 		}
 	}
-	return s.journey(ctx, f, u, d, ip)
+	return s.journey(ctx, f, u, d, Request{IP: ip})
 }
 
 // journey decides the state of flow f with its user u and device d as
-// read (nil when none).
-func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *store.Device, ip string) (*Journey, error) {
-	j := &Journey{Flow: f, IP: ip}
+// read (nil when none), for request r.
+func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *store.Device, r Request) (*Journey, error) {
+	j := &Journey{Flow: f, IP: r.IP}
 	if u != nil && u.Disabled {
 		u, d = nil, nil
 	}
@@ -292,6 +298,9 @@ func (s *Service) journey(ctx context.Context, f *store.Flow, u *store.User, d *
 	// what is, for the person, setting up a device: say so, and offer the
 	// emailed proof where the policy allows it.
 	j.FirstEnrollment = j.State.ProofPending && !u.ProofRenews
+	if err := s.useRemembered(ctx, j, r.Remembered); err != nil {
+		return nil, err
+	}
 	return j, nil
 }
 

@@ -65,6 +65,10 @@ type Config struct {
 	// beside the directory (the password page offers the choice).
 	DirectoryQuestion bool
 	LocalPasswords    bool
+	// RememberBrowserDays, when above 0, lets a person who passed a
+	// passcode have the browser skip the passcode for that many days, on
+	// clients that allow it (remember.go); 0 turns it off.
+	RememberBrowserDays int
 	// CodeLifetime, when set, makes Finish issue the authorization code
 	// with the finish, in the same write (the library's callback then has
 	// nothing left to do); 0 leaves the code to the callback.

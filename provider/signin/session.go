@@ -62,7 +62,13 @@ func (s *Service) prepareFinish(j *Journey) (*pendingFinish, error) {
 	otp := j.State.OTPDone || j.State.EnrolledNow
 	amr, acr := amrACR(j.State.QuestionDone, otp)
 	var upstream []string
+	remembered := ""
 	switch {
+	case j.State.Remembered && !otp && !j.State.FactorOnly && !upstreamFlow(j.Flow):
+		// No passcode: the remembered browser stood in for it, and the
+		// tokens say so.
+		amr, acr = rememberedAMRACR(j.State.QuestionDone)
+		remembered = j.remembered
 	case j.State.FactorOnly:
 		amr, acr = factorOnlyAMRACR(j.Flow)
 	case upstreamFlow(j.Flow):
@@ -74,7 +80,7 @@ func (s *Service) prepareFinish(j *Journey) (*pendingFinish, error) {
 	}
 	p := &pendingFinish{needOTP: (j.State.MFARequired || j.State.HasDevice) && !j.State.UpstreamMFA,
 		result: store.FlowResult{UserID: j.User.ID, AMR: amr, ACR: acr, IDP: j.Flow.Connector, UpstreamAMR: upstream,
-			AuthTime: now, Rebind: j.rebinding()}}
+			AuthTime: now, Rebind: j.rebinding(), RememberedBrowser: remembered}}
 	if s.cfg.CodeLifetime > 0 {
 		p.code = credential.NewToken()
 		p.result.CodeHash, p.result.CodeExpiresAt = credential.HashToken(p.code), now.Add(s.cfg.CodeLifetime)

@@ -98,6 +98,9 @@ type Browsers interface {
 	IssueLinkCode(ctx context.Context, linkHash string, t *store.LinkToken) error
 	UseLinkCode(ctx context.Context, flowID, hash string, maxTries int) (bool, error)
 	AcceptSignInLink(ctx context.Context, flowID, userID string) error
+	// Remembered browsers skip the passcode (remember.go).
+	AddRememberedBrowser(ctx context.Context, b *store.RememberedBrowser) error
+	RememberedBrowserUsable(ctx context.Context, userID, tokenHash string) (bool, error)
 }
 
 // Sessions are browsers' single sign-on sessions.

@@ -47,6 +47,10 @@ const (
 	EventRefreshReplayed = "token.refresh_replayed"
 	EventCodeReplayed    = "token.code_replayed"
 	EventAdminKeys       = "admin.keys"
+	// EventBrowserRemembered: a person let a browser skip the passcode;
+	// EventBrowserForgotten: an administrator revoked remembered browsers.
+	EventBrowserRemembered = "browser.remembered"
+	EventBrowserForgotten  = "admin.browser_revoked"
 	// A sign-in link past the bound of unknown-browser failures was
 	// mailed, or opened in its sign-in.
 	EventSignInLinkSent   = "signin.link_sent"

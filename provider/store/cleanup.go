@@ -12,7 +12,7 @@ import (
 func (s *Store) DeleteExpired(ctx context.Context, retention time.Duration) error {
 	before := s.now().Add(-retention)
 	db := s.db.WithContext(ctx)
-	for _, m := range []any{&Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}} {
+	for _, m := range []any{&Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}, &RememberedBrowser{}} {
 		if err := db.Where("expires_at < ?", before).Delete(m).Error; err != nil {
 			return fmt.Errorf("delete expired: %w", err)
 		}

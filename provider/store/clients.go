@@ -110,6 +110,8 @@ type ClientUpdate struct {
 	RedirectURIs           *StringList
 	PostLogoutRedirectURIs *StringList
 	RequireMFA             *bool
+	// RememberBrowser sets whether its sign-ins may remember a browser.
+	RememberBrowser *bool
 	// IDTokenSignedResponseAlg sets the ID token's algorithm ("" for the
 	// default, RS256).
 	IDTokenSignedResponseAlg *string
@@ -123,7 +125,7 @@ type ClientUpdate struct {
 // Empty reports whether the update changes nothing.
 func (u ClientUpdate) Empty() bool {
 	return u.Name == nil && u.RedirectURIs == nil && u.PostLogoutRedirectURIs == nil &&
-		u.RequireMFA == nil && u.IDTokenSignedResponseAlg == nil && u.SecretHash == nil && u.SecretSealed == nil
+		u.RequireMFA == nil && u.RememberBrowser == nil && u.IDTokenSignedResponseAlg == nil && u.SecretHash == nil && u.SecretSealed == nil
 }
 
 // columns maps the update onto the client's columns.
@@ -140,6 +142,9 @@ func (u ClientUpdate) columns() map[string]any {
 	}
 	if u.RequireMFA != nil {
 		fields["require_mfa"] = *u.RequireMFA
+	}
+	if u.RememberBrowser != nil {
+		fields["remember_browser"] = *u.RememberBrowser
 	}
 	if u.IDTokenSignedResponseAlg != nil {
 		fields["id_token_signed_response_alg"] = *u.IDTokenSignedResponseAlg

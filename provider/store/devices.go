@@ -71,6 +71,10 @@ func (s *Store) EnrollDevice(ctx context.Context, e Enrollment) error {
 		if err := tx.Model(&User{}).Where("id = ?", e.Device.UserID).Update("enroll_hold_browser", "").Error; err != nil {
 			return err
 		}
+		// No browser remembered for an earlier device skips the new one.
+		if err := forgetBrowsers(tx, e.Device.UserID); err != nil {
+			return err
+		}
 		return replaceRecoveryCodes(tx, e.Device.UserID, e.CodeHashes, now)
 	})
 	if err != nil && !errors.Is(err, ErrStale) && !errors.Is(err, ErrConflict) {

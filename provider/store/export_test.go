@@ -16,7 +16,7 @@ import (
 // allModels lists every gorm model, one per table.
 func allModels() []any {
 	return []any{&User{}, &Client{}, &Flow{}, &Session{}, &AccessToken{}, &RefreshToken{}, &SigningKey{},
-		&Device{}, &RecoveryCode{}, &AuditEvent{}, &LinkToken{}, &KnownBrowser{}, &LoginThrottle{}, &AddressFailure{}, &UserLink{}}
+		&Device{}, &RecoveryCode{}, &AuditEvent{}, &LinkToken{}, &KnownBrowser{}, &LoginThrottle{}, &AddressFailure{}, &UserLink{}, &RememberedBrowser{}}
 }
 
 // MigrationNames lists the embedded migrations of dialect, in order.

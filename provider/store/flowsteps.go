@@ -217,6 +217,11 @@ type FlowResult struct {
 	// Rebind, when its New is set, moves the browser to a new binding in
 	// the same statement (see Rebinding).
 	Rebind Rebinding
+	// RememberedBrowser, when set, is the token hash of the remembered
+	// browser that stood in for the passcode of a flow that needed one
+	// (AMR then names neither "otp" nor "mfa"). FinishFlow uses the row,
+	// still usable, in the finish's own transaction.
+	RememberedBrowser string
 }
 
 // FinishFlow marks userID's flow id done at with result r. The flow must
@@ -230,7 +235,20 @@ func (s *Store) FinishFlow(ctx context.Context, id string, r FlowResult, needOTP
 	if !lookupable(id, r.UserID) {
 		return ErrStale
 	}
-	return finishFlow(s.db.WithContext(ctx), id, r, needOTP, at, false)
+	if r.RememberedBrowser == "" {
+		return finishFlow(s.db.WithContext(ctx), id, r, needOTP, at, false)
+	}
+	if !lookupable(r.RememberedBrowser) {
+		return ErrStale
+	}
+	// The row is used (and held) first: a revocation racing this finish
+	// either waits for it or wins, and then nothing is finished.
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := useRemembered(tx, r.UserID, r.RememberedBrowser, at); err != nil {
+			return err
+		}
+		return finishFlow(tx, id, r, needOTP, at, false)
+	})
 }
 
 // finishFlow is FinishFlow on db; otpNow records the passcode accepted
@@ -259,9 +277,20 @@ func finishFlow(db *gorm.DB, id string, r FlowResult, needOTP bool, at time.Time
 		cond += " AND @.question_at IS NOT NULL"
 	}
 	set := finishColumns(r, at)
-	if otpNow {
+	switch {
+	case otpNow:
 		set["otp_at"] = at
-	} else if needOTP || slices.Contains(ours, "otp") {
+	case needOTP && r.RememberedBrowser != "" && r.UpstreamAMR == nil &&
+		!slices.Contains(ours, "otp") && !slices.Contains(ours, "mfa"):
+		// A remembered browser stands in for the passcode only in a flow
+		// of otpgate's own first factor without max_age, on a client that
+		// allows it, and only while the row is usable for this account.
+		cond += " AND (@.otp_at IS NOT NULL OR (@.first_factor = '' AND @.max_age IS NULL" +
+			" AND EXISTS (SELECT 1 FROM clients c WHERE c.id = @.client_id AND c.remember_browser = ?)" +
+			" AND EXISTS (SELECT 1 FROM remembered_browsers rb WHERE rb.token_hash = ? AND rb.user_id = ? AND " +
+			usableRemembered + ")))"
+		args = append(args, true, r.RememberedBrowser, r.UserID, at, false, false)
+	case needOTP || slices.Contains(ours, "otp"):
 		cond += " AND @.otp_at IS NOT NULL"
 	}
 	if slices.Contains(ours, "mfa") && !otpNow {

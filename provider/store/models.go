@@ -120,8 +120,13 @@ type Client struct {
 	// FromConfig marks clients declared in the YAML configuration; they are
 	// re-synchronised at every start and cannot be changed by the CLI.
 	FromConfig bool `gorm:"not null;default:false"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// RememberBrowser lets a person who passed a passcode in a sign-in to
+	// this client have the browser remembered, so that later sign-ins
+	// there skip the passcode (when the operator allows it too:
+	// mfa.remember_browser_days).
+	RememberBrowser bool `gorm:"not null;default:false"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Flow is an OIDC authorization request together with the state of the
@@ -471,4 +476,23 @@ type LoginThrottle struct {
 	LoginLockedUntil int64  `gorm:"not null;default:0"`
 	LoginReservedAt  int64  `gorm:"not null;default:0;index"`
 	UnknownFailures  int    `gorm:"not null;default:0"`
+}
+
+// RememberedBrowser is a browser a person let skip the passcode after
+// passing one ("don't ask for a passcode on this browser"): the browser
+// keeps a random token in a cookie, of which only the SHA-256 is stored
+// (TokenHash, the lookup key, never shown); ID is a separate random
+// identifier that lists and revokes it. A row lives until ExpiresAt,
+// and goes with any device reset or password change of its account.
+type RememberedBrowser struct {
+	ID        string `gorm:"primaryKey;size:64"`
+	TokenHash string `gorm:"uniqueIndex;size:64;not null"`
+	UserID    string `gorm:"size:64;not null;index"`
+	// ClientID is the client of the sign-in that remembered it.
+	ClientID string `gorm:"size:64;not null;default:''"`
+	// Label names the browser to its owner ("Firefox on Windows").
+	Label      string `gorm:"size:64;not null;default:''"`
+	CreatedAt  time.Time
+	ExpiresAt  time.Time `gorm:"index"`
+	LastUsedAt time.Time
 }

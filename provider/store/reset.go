@@ -39,6 +39,11 @@ func (s *Store) removeDevice(tx *gorm.DB, userID string, now time.Time, keepFlow
 	if err := tx.Where("user_id = ?", userID).Delete(&KnownBrowser{}).Error; err != nil {
 		return err
 	}
+	// A remembered browser skipped the passcode of the device that is
+	// gone: the new one is asked for in every browser.
+	if err := forgetBrowsers(tx, userID); err != nil {
+		return err
+	}
 	if err := tx.Model(&User{}).Where("id = ?", userID).
 		Updates(map[string]any{"otp_failures": 0, "otp_locked": false}).Error; err != nil {
 		return err

@@ -166,12 +166,17 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 // user choose a new password at the next sign-in (an administrator's
 // temporary password).
 func (s *Store) SetUserPassword(ctx context.Context, id, hash string, mustChange bool) error {
-	return s.updateUser(ctx, id, "set password", map[string]any{"password_hash": hash, "must_change_password": mustChange})
+	return s.updateForgetting(ctx, id, "set password", map[string]any{"password_hash": hash, "must_change_password": mustChange})
 }
 
 // SetUserDisabled disables or enables a user. Disabling does not revoke
 // anything by itself: callers pair it with RevokeUser.
 func (s *Store) SetUserDisabled(ctx context.Context, id string, disabled bool) error {
+	if disabled {
+		// A disabled account's remembered browsers go for good: enabling
+		// it again asks for the passcode everywhere.
+		return s.updateForgetting(ctx, id, "set disabled", map[string]any{"disabled": true})
+	}
 	return s.updateUser(ctx, id, "set disabled", map[string]any{"disabled": disabled})
 }
 
@@ -272,6 +277,9 @@ func (s *Store) FinishSetup(ctx context.Context, id string, setup UserSetup) err
 		fields["question"] = setup.Question
 		fields["answer_hash"] = setup.AnswerHash
 	}
+	if setup.PasswordHash != "" {
+		return s.updateForgetting(ctx, id, "finish setup", fields)
+	}
 	return s.updateUser(ctx, id, "finish setup", fields)
 }
 
@@ -286,6 +294,22 @@ func (s *Store) updateUser(ctx context.Context, id, what string, fields map[stri
 		return ErrNotFound
 	}
 	return nil
+}
+
+// updatePassword is updateUser for a mutation that changes the password:
+// the account's remembered browsers are forgotten in the same transaction
+// (a new password asks for the passcode again everywhere).
+func (s *Store) updateForgetting(ctx context.Context, id, what string, fields map[string]any) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", id).Updates(fields)
+		if res.Error != nil {
+			return fmt.Errorf("%s: %w", what, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return forgetBrowsers(tx, id)
+	})
 }
 
 // UpdatePasswordHash replaces a password hash only if it is still the one

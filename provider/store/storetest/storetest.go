@@ -26,7 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		userCases, clientCases, flowCases, rebindCases, joinedCases, refreshCases, accessCases,
 		sessionCases, keyCases, cleanupCases, concurrencyCases, inputCases, deviceCases, lockoutCases, resetCases, auditCases,
 		flowStepCases, passcodeCases, resetLinkCases, proofCases, throttleCases, resealCases, addressCases, linkCases, typedCases,
-		clientSecretCases, upstreamCases,
+		clientSecretCases, upstreamCases, rememberedCases,
 	}
 	for _, group := range groups {
 		for _, tc := range group {

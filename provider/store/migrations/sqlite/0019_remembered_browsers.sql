@@ -1,0 +1,22 @@
+-- Remembered browsers (issue 16): after a passcode, a person may let a
+-- browser skip the passcode for a number of days the operator allows
+-- (mfa.remember_browser_days), on clients that allow it
+-- (remember_browser). The browser keeps a random token in a cookie; only
+-- its hash is stored (token_hash, the lookup key, never shown), and id is
+-- a separate random identifier for listing and revoking. Rows go with any
+-- device reset or password change of the account.
+ALTER TABLE clients ADD COLUMN remember_browser numeric NOT NULL DEFAULT false;
+CREATE TABLE remembered_browsers (
+    id text NOT NULL,
+    token_hash text NOT NULL,
+    user_id text NOT NULL,
+    client_id text NOT NULL DEFAULT '',
+    label text NOT NULL DEFAULT '',
+    created_at datetime,
+    expires_at datetime,
+    last_used_at datetime,
+    PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX idx_remembered_browsers_token_hash ON remembered_browsers (token_hash);
+CREATE INDEX idx_remembered_browsers_user_id ON remembered_browsers (user_id);
+CREATE INDEX idx_remembered_browsers_expires_at ON remembered_browsers (expires_at);
