@@ -13,7 +13,7 @@ var AccountMessages = []Message{MsgCurrentPasswordWrong, MsgOfferExpired, MsgPro
 
 // accountTexts holds the wording of the account page.
 var accountTexts = map[string]entry{
-	"current_password_wrong":       {"The current password is not correct.", "現在のパスワードが正しくありません。"},
+	"current_password_wrong": {"The current password is not correct.", "現在のパスワードが正しくありません。"},
 	"device_offer_expired": {"This new key is no longer valid. Start again.",
 		"この新しいキーは無効になりました。最初からやり直してください。"},
 	"device_proof_required": {"Enter a passcode from your current app, or a recovery code if you lost it.",
@@ -80,5 +80,4 @@ var accountTexts = map[string]entry{
 	"account.sessions.this":              {"This browser", "このブラウザー"},
 	"account.sessions.end":               {"End", "終了"},
 	"account.sessions.end_others":        {"End all other sessions", "他のすべてのセッションを終了"},
-	"button.save":                        {"Save", "保存"},
 }

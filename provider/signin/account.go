@@ -321,7 +321,7 @@ func (s *Service) applySelf(ctx context.Context, me Self, passcode, what string,
 
 // QuestionChangeInput is the account page's security question form.
 type QuestionChangeInput struct {
-	Current, Passcode                 string
+	Current, Passcode               string
 	Question, Answer, AnswerConfirm string
 }
 
