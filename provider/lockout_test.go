@@ -220,6 +220,10 @@ func (f *fakeNotifier) AccountLocked(_ context.Context, u *store.User) error {
 	return f.record("locked:" + u.Email)
 }
 
+func (f *fakeNotifier) AccountChanged(_ context.Context, u *store.User, change string) error {
+	return f.record(change + ":" + u.Email)
+}
+
 func TestLostDeviceEmailedLink(t *testing.T) {
 	t.Parallel()
 	notes := &fakeNotifier{}

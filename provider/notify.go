@@ -70,3 +70,9 @@ func (n MailNotifier) DeviceEnrolled(ctx context.Context, u *store.User, app str
 func (n MailNotifier) AccountLocked(ctx context.Context, u *store.User) error {
 	return n.send(ctx, u, func(to string, loc mail.Locale) mail.Message { return mail.AccountLocked(to, n.Now(), loc) })
 }
+
+// AccountChanged mails that the person changed their account on the
+// account page (change is a store.EventSelf* name).
+func (n MailNotifier) AccountChanged(ctx context.Context, u *store.User, change string) error {
+	return n.send(ctx, u, func(to string, loc mail.Locale) mail.Message { return mail.AccountChanged(to, change, n.Now(), loc) })
+}

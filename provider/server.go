@@ -195,6 +195,7 @@ type wiring struct {
 	discovery []byte // the discovery document, encoded
 	cors      *cors.Options
 	login     *login.Handler
+	signin    *signin.Service
 	echo      *echo.Echo
 }
 
@@ -267,7 +268,8 @@ func (w *wiring) protocol() error {
 func (w *wiring) signIn() {
 	o, p := w.o, w.op
 	callback := op.AuthCallbackURL(p)
-	w.login = login.New(newSignIn(o, w.metrics), o.Renderer, login.Config{
+	w.signin = newSignIn(o, w.metrics)
+	w.login = login.New(w.signin, o.Renderer, login.Config{
 		Cookies: w.cookies,
 		CallbackURL: func(ctx context.Context, id string) string {
 			return callback(op.ContextWithIssuer(ctx, o.Issuer), id)
@@ -364,7 +366,7 @@ func (w *wiring) portals(g *echo.Group) {
 	p := portal.New(portal.Options{Issuer: o.Issuer, Store: o.Store, Provider: w.echo, Cookies: w.cookies,
 		Key: o.Sealer.Derive("portal"), Logger: o.Logger, Now: o.Store.Now})
 	p.Mount(g, portal.Console, console.New(o.Admin, o.Renderer, o.Logger).Routes)
-	p.Mount(g, portal.Account, account.New(o.Renderer, o.Logger).Routes)
+	p.Mount(g, portal.Account, account.New(w.signin, w.cookies, o.Renderer, o.Logger).Routes)
 }
 
 // mountProtocol mounts the OIDC endpoints: no CSRF, no body dumping.

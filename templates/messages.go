@@ -75,6 +75,7 @@ var AllMessages = []Message{
 	MsgTooManyAttempts, MsgTooManyAttemptsMinute, MsgSignInNeedsLink, MsgSignInNeedsAdmin,
 	MsgDirectoryPasswordExpired, MsgDirectoryMustChange, MsgDirectoryLocked, MsgDirectoryAccountTaken,
 	MsgUpstreamDenied, MsgUpstreamFailed, MsgUpstreamUnavailable, MsgUpstreamAccountTaken,
+	MsgCurrentPasswordWrong, MsgOfferExpired, MsgProofRequired, MsgSessionNotFound,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one

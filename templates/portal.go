@@ -37,4 +37,14 @@ type AccountPage struct {
 	Base
 	Nav  PortalNav
 	Name string
+	// Device is nil when no authenticator app is set up.
+	Device    *AccountDevice
+	CodesLeft int
+	Sessions  int
+	// QuestionEnabled shows the security question's section.
+	QuestionEnabled bool
+	// Done names the change just made ("device", "password", "question",
+	// "sessions"), shown as a status message.
+	Done    string
+	SignIns []AccountSignIn
 }

@@ -63,7 +63,13 @@ func NewBranded(b Brand) (*Renderer, error) {
 		ErrorPage{}, LogoutPage{}, LoggedOutPage{}, DemoPage{SignedIn: true}, LinkCodePage{Code: "123 456", Minutes: 10},
 		FormPostPage{Action: "https://app.example/cb", Fields: []FormField{{"state", "s"}}},
 		ConsoleUsersPage{Users: []ConsoleUser{{Username: "u", HasDevice: true, Locked: true, Admin: true}, {Disabled: true}, {}}},
-		AccountPage{}} {
+		AccountPage{}, AccountPage{Device: &AccountDevice{App: "google"}, Done: "password", QuestionEnabled: true,
+			SignIns: []AccountSignIn{{Result: "success"}, {Result: "failure"}, {Result: "locked"}}},
+		AccountDevicePage{HasDevice: true}, AccountDevicePage{},
+		AccountDeviceKeyPage{QRCode: "data:image/png;base64,", OTPAuthURI: "otpauth://", Issuer: "i", Account: "a"},
+		AccountCodesPage{HasDevice: true}, AccountCodesPage{}, AccountNewCodesPage{Codes: []string{"c"}},
+		AccountPasswordPage{NeedPasscode: true}, AccountQuestionPage{NeedPasscode: true, Question: "first_pet"},
+		AccountSessionsPage{Sessions: []AccountSession{{ID: "s", Current: true}, {ID: "t"}}}} {
 		for _, lang := range Languages {
 			if err := r.Render(io.Discard, withLang(zero, lang)); err != nil {
 				return nil, err
@@ -131,24 +137,31 @@ var errNotAPage = errors.New("templates: data is not a page struct")
 
 // pageTemplates maps each page type to its template.
 var pageTemplates = map[reflect.Type]string{
-	reflect.TypeFor[PasswordPage]():      "password",
-	reflect.TypeFor[UsernamePage]():      "username",
-	reflect.TypeFor[SetupPage]():         "setup",
-	reflect.TypeFor[QuestionPage]():      "question",
-	reflect.TypeFor[EnrollPage]():        "enroll",
-	reflect.TypeFor[RecoveryCodesPage](): "recoverycodes",
-	reflect.TypeFor[OTPPage]():           "otp",
-	reflect.TypeFor[ResetPage]():         "reset",
-	reflect.TypeFor[EnrollProofPage]():   "enrollproof",
-	reflect.TypeFor[LockedPage]():        "locked",
-	reflect.TypeFor[ErrorPage]():         "error",
-	reflect.TypeFor[LogoutPage]():        "logout",
-	reflect.TypeFor[LoggedOutPage]():     "loggedout",
-	reflect.TypeFor[DemoPage]():          "demo",
-	reflect.TypeFor[LinkCodePage]():      "linkcode",
-	reflect.TypeFor[FormPostPage]():      "formpost",
-	reflect.TypeFor[ConsoleUsersPage]():  "console_users",
-	reflect.TypeFor[AccountPage]():       "account",
+	reflect.TypeFor[PasswordPage]():         "password",
+	reflect.TypeFor[UsernamePage]():         "username",
+	reflect.TypeFor[SetupPage]():            "setup",
+	reflect.TypeFor[QuestionPage]():         "question",
+	reflect.TypeFor[EnrollPage]():           "enroll",
+	reflect.TypeFor[RecoveryCodesPage]():    "recoverycodes",
+	reflect.TypeFor[OTPPage]():              "otp",
+	reflect.TypeFor[ResetPage]():            "reset",
+	reflect.TypeFor[EnrollProofPage]():      "enrollproof",
+	reflect.TypeFor[LockedPage]():           "locked",
+	reflect.TypeFor[ErrorPage]():            "error",
+	reflect.TypeFor[LogoutPage]():           "logout",
+	reflect.TypeFor[LoggedOutPage]():        "loggedout",
+	reflect.TypeFor[DemoPage]():             "demo",
+	reflect.TypeFor[LinkCodePage]():         "linkcode",
+	reflect.TypeFor[FormPostPage]():         "formpost",
+	reflect.TypeFor[ConsoleUsersPage]():     "console_users",
+	reflect.TypeFor[AccountPage]():          "account",
+	reflect.TypeFor[AccountDevicePage]():    "account_device",
+	reflect.TypeFor[AccountDeviceKeyPage](): "account_device_key",
+	reflect.TypeFor[AccountCodesPage]():     "account_codes",
+	reflect.TypeFor[AccountNewCodesPage]():  "account_codes_new",
+	reflect.TypeFor[AccountPasswordPage]():  "account_password",
+	reflect.TypeFor[AccountQuestionPage]():  "account_question",
+	reflect.TypeFor[AccountSessionsPage]():  "account_sessions",
 }
 
 // pageOf finds the template for data by type and returns a copy of the page
@@ -168,6 +181,11 @@ func pageOf(data any) (name, lang string, page any, err error) {
 	lang = normalLang(reflect.ValueOf(data).FieldByName("Base").FieldByName("Lang").String())
 	switch p := withLang(data, lang).(type) {
 	case EnrollPage:
+		if !strings.HasPrefix(string(p.QRCode), qrPrefix) {
+			p.QRCode = ""
+		}
+		page = p
+	case AccountDeviceKeyPage:
 		if !strings.HasPrefix(string(p.QRCode), qrPrefix) {
 			p.QRCode = ""
 		}

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -23,6 +24,9 @@ type Event struct {
 	Step Step
 	// App is the authenticator app of an enrollment (EventEnrolled).
 	App string
+	// Actor is who acted: "" for the person signing in ("user"),
+	// ActorSelf for the person on their account page.
+	Actor string
 }
 
 // Events receives the sign-in's security events. Recording must not fail
@@ -45,6 +49,9 @@ type Notifier interface {
 	DeviceReset(ctx context.Context, u *store.User) error
 	DeviceEnrolled(ctx context.Context, u *store.User, app string) error
 	AccountLocked(ctx context.Context, u *store.User) error
+	// AccountChanged tells the person they changed their account on the
+	// account page; change is the event's name (store.EventSelf*).
+	AccountChanged(ctx context.Context, u *store.User, change string) error
 }
 
 // Recorder is the Events sink of a running provider: it writes the audit
@@ -69,7 +76,7 @@ func (r *Recorder) Record(ctx context.Context, e Event) {
 			r.Observer.SignInFailure(string(e.Step))
 		}
 	}
-	row := &store.AuditEvent{Event: e.Name, IP: e.IP, Actor: "user", ClientID: e.ClientID, Detail: e.Detail}
+	row := &store.AuditEvent{Event: e.Name, IP: e.IP, Actor: cmp.Or(e.Actor, "user"), ClientID: e.ClientID, Detail: e.Detail}
 	if e.User != nil {
 		row.UserID, row.Username = e.User.ID, e.User.Username
 	}
@@ -93,6 +100,8 @@ func (r *Recorder) notify(ctx context.Context, e Event) {
 		err = r.Notifier.DeviceEnrolled(ctx, e.User, e.App)
 	case store.EventResetDone:
 		err = r.Notifier.DeviceReset(ctx, e.User)
+	case store.EventSelfDevice, store.EventSelfCodes, store.EventSelfPassword, store.EventSelfQuestion, store.EventSelfSessions:
+		err = r.Notifier.AccountChanged(ctx, e.User, e.Name)
 	default:
 		return
 	}

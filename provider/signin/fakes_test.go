@@ -213,6 +213,14 @@ func (m *mailbox) AccountLocked(_ context.Context, u *store.User) error {
 	return nil
 }
 
+// AccountChanged implements signin.Notifier.
+func (m *mailbox) AccountChanged(_ context.Context, u *store.User, change string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.add(change, u)
+	return nil
+}
+
 // mails lists what was sent.
 func (m *mailbox) mails() []string {
 	m.mu.Lock()

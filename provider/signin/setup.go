@@ -32,17 +32,9 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 	}
 	var setup store.UserSetup
 	if s.cfg.QuestionEnabled {
-		answer := credential.NormalizeAnswer(in.Answer)
-		confirm := credential.NormalizeAnswer(in.AnswerConfirm)
-		switch {
-		case !templates.QuestionKnown(in.Question):
-			return invalid(templates.MsgQuestionRequired), nil
-		case answer == "" || confirm == "":
-			return invalid(templates.MsgFieldRequired), nil
-		case answer != confirm:
-			return invalid(templates.MsgAnswerMismatch), nil
-		case utf8.RuneCountInString(answer) < minAnswerLen || len(answer) > maxAnswerLen:
-			return invalid(templates.MsgAnswerTooShort), nil
+		answer, m := newAnswer(in.Question, in.Answer, in.AnswerConfirm)
+		if m != "" {
+			return invalid(m), nil
 		}
 		if j.State.ProofDone && j.User.AnswerHash != "" {
 			// After an administrator's reset the old answer may be known
@@ -68,6 +60,23 @@ func (s *Service) Setup(ctx context.Context, j *Journey, in SetupInput) (Result,
 	s.log.InfoContext(ctx, "first sign-in setup done", "user_id", j.User.ID)
 	j.State.MustSetup = false
 	return passed(), nil
+}
+
+// newAnswer is the normalised new answer to question, entered twice, or
+// the problem with them (the setup's rules, and the account page's).
+func newAnswer(question, answer, confirm string) (string, templates.Message) {
+	answer, confirm = credential.NormalizeAnswer(answer), credential.NormalizeAnswer(confirm)
+	switch {
+	case !templates.QuestionKnown(question):
+		return "", templates.MsgQuestionRequired
+	case answer == "" || confirm == "":
+		return "", templates.MsgFieldRequired
+	case answer != confirm:
+		return "", templates.MsgAnswerMismatch
+	case utf8.RuneCountInString(answer) < minAnswerLen || len(answer) > maxAnswerLen:
+		return "", templates.MsgAnswerTooShort
+	}
+	return answer, ""
 }
 
 // QuestionOnlySetup reports whether j's setup chooses the security

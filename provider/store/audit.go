@@ -63,6 +63,14 @@ const (
 	// EventUpstreamMFA: an upstream provider's own MFA, which its
 	// connector trusts, was accepted in place of the passcode.
 	EventUpstreamMFA = "signin.upstream_mfa"
+	// The person's own changes on the account page (actor "self"): a
+	// device replaced, recovery codes made anew, the password or the
+	// security question changed, sessions ended.
+	EventSelfDevice   = "account.device_replaced"
+	EventSelfCodes    = "account.codes_regenerated"
+	EventSelfPassword = "account.password_changed"
+	EventSelfQuestion = "account.question_changed"
+	EventSelfSessions = "account.sessions_ended"
 )
 
 // Audit appends an event; its id and time are filled in when empty.
@@ -100,8 +108,10 @@ func clipUTF8(s string, n int) string {
 // AuditQuery selects events; zero fields do not filter.
 type AuditQuery struct {
 	UserID string
-	// Event keeps the events of this name only.
-	Event string
+	// Event keeps the events of this name only; Events, when set, those
+	// of any of these names.
+	Event  string
+	Events []string
 	// Since keeps events at or after it; Until those before it.
 	Since, Until time.Time
 	// Before keeps the events that come before this one in the order
@@ -134,6 +144,9 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, er
 	}
 	if q.Event != "" {
 		db = db.Where("event = ?", q.Event)
+	}
+	if len(q.Events) > 0 {
+		db = db.Where("event IN ?", q.Events)
 	}
 	if !q.Since.IsZero() {
 		db = db.Where("at >= ?", q.Since.UTC())

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -65,46 +64,11 @@ func (s *Store) CheckPasscode(ctx context.Context, c PasscodeCheck) (PasscodeOut
 		if c.Budgeted {
 			return s.budgetedPasscode(ctx, tx, c, &out, now)
 		}
-		var rows []int
-		err := tx.Raw(`UPDATE users SET otp_failures = otp_failures + 1, otp_reserved_at = ?
-			WHERE id = ? AND otp_locked = FALSE AND otp_failures < ? RETURNING otp_failures`,
-			now.Unix(), c.UserID, c.Threshold).Scan(&rows).Error
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			out.Refused = true
-			return nil
-		}
-		verr := c.Verify(ctx, txSteps{tx: tx, s: s})
-		switch {
-		case verr == nil:
+		return s.reserveAndVerify(ctx, tx, c.UserID, c.Threshold, c.Verify, &out, now, func(tx *gorm.DB) error {
 			return s.passcodeAccepted(tx, c, now)
-		case errors.Is(verr, mfa.ErrInvalid), errors.Is(verr, mfa.ErrReplayed):
-			out.Rejected, out.Failures = verr, rows[0]
-			if rows[0] < c.Threshold {
-				return nil
-			}
-			out.Locked = true
-			return tx.Exec(`UPDATE users SET otp_locked = TRUE WHERE id = ?`, c.UserID).Error
-		default:
-			return verr
-		}
+		})
 	})
-	if errors.Is(err, ErrStale) {
-		return PasscodeOutcome{}, ErrStale
-	}
-	if err != nil {
-		return PasscodeOutcome{}, fmt.Errorf("check passcode: %w", err)
-	}
-	if out.Refused {
-		// A run stuck at the threshold by a crash between reserving and
-		// confirming (recovery codes, proofs) is turned into a lock here.
-		if _, err := s.lockOTP(ctx, c.UserID, c.Threshold, now.Unix()-staleRunSeconds); err != nil {
-			return PasscodeOutcome{}, err
-		}
-	}
-	return out, nil
+	return s.passcodeOutcome(ctx, c.UserID, c.Threshold, out, err, now)
 }
 
 // budgetedPasscode is CheckPasscode's transaction for an attempt reserved

@@ -296,7 +296,7 @@ func (s *Store) updateUser(ctx context.Context, id, what string, fields map[stri
 	return nil
 }
 
-// updatePassword is updateUser for a mutation that changes the password:
+// updateForgetting is updateUser for a mutation that changes the password:
 // the account's remembered browsers are forgotten in the same transaction
 // (a new password asks for the passcode again everywhere).
 func (s *Store) updateForgetting(ctx context.Context, id, what string, fields map[string]any) error {

@@ -128,6 +128,15 @@ func testRememberedRevokedByChanges(t *testing.T, s *store.Store, c *clock) {
 				}
 			}
 		}},
+		{"password changed on the account page", func(u string) {
+			must(t, s.ChangeAccount(ctx(t), u, store.PasswordChange{OldHash: "hash-" + u, NewHash: "new-hash",
+				KeepSession: hashOf("cookie-" + u)}), "ChangeAccount password")
+		}},
+		{"device replaced on the account page", func(u string) {
+			must(t, s.ReplaceDevice(ctx(t), store.Replacement{OldDeviceID: "dev-" + u,
+				Device:      &store.Device{ID: "new-dev-" + u, UserID: u, App: "authy", Secret: []byte("sealed new")},
+				KeepSession: hashOf("cookie-" + u)}), "ReplaceDevice")
+		}},
 		{"self-service reset", func(u string) {
 			newFlow(t, s, "reset-"+u)
 			must(t, s.IdentifyFlow(ctx(t), "reset-"+u, u, s.Now()), "IdentifyFlow")

@@ -1,0 +1,104 @@
+package templates
+
+import (
+	"html/template"
+	"strings"
+)
+
+// The account page's own pages (besides AccountPage). Times are given
+// already formatted; nothing secret is ever in a URL.
+
+// AccountDevice is the person's authenticator app on AccountPage.
+type AccountDevice struct {
+	App, Enrolled, LastUsed string // LastUsed "" when never used
+}
+
+// AccountSignIn is one recent sign-in on AccountPage.
+type AccountSignIn struct {
+	At, Client, Address string
+	// Result is "success", "failure" or "locked".
+	Result string
+}
+
+// AccountDevicePage asks for the proof of a device replacement
+// (data-step="account-device"): "code" (a passcode) or "recovery_code",
+// posted to /account/device.
+type AccountDevicePage struct {
+	Base
+	Nav       PortalNav
+	HasDevice bool
+}
+
+// AccountDeviceKeyPage shows the new device's key and asks for its first
+// code (data-step="account-device-key"): "offer" (hidden), "app" and
+// "code", posted to /account/device/verify.
+type AccountDeviceKeyPage struct {
+	Base
+	Nav         PortalNav
+	Offer       string
+	SelectedApp string
+	SetupKey    string
+	OTPAuthURI  string
+	// QRCode is a data:image/ URL (anything else is dropped).
+	QRCode  template.URL
+	Issuer  string
+	Account string
+}
+
+// AccountCodesPage asks for a passcode to make new recovery codes
+// (data-step="account-codes"): "code", posted to /account/codes.
+type AccountCodesPage struct {
+	Base
+	Nav       PortalNav
+	HasDevice bool
+	CodesLeft int
+}
+
+// AccountNewCodesPage shows new recovery codes once
+// (data-step="account-codes-new"), inside id="recovery-codes".
+type AccountNewCodesPage struct {
+	Base
+	Nav   PortalNav
+	Codes []string
+}
+
+// CodesText is the codes one per line.
+func (p AccountNewCodesPage) CodesText() string { return strings.Join(p.Codes, "\n") + "\n" }
+
+// AccountPasswordPage changes the password (data-step="account-password"):
+// "current_password", "code" (when NeedPasscode), "new_password",
+// "new_password_confirm", posted to /account/password.
+type AccountPasswordPage struct {
+	Base
+	Nav          PortalNav
+	NeedPasscode bool
+}
+
+// AccountQuestionPage changes the security question
+// (data-step="account-question"): "current_password", "code" (when
+// NeedPasscode), "question", "answer", "answer_confirm", posted to
+// /account/question.
+type AccountQuestionPage struct {
+	Base
+	Nav          PortalNav
+	NeedPasscode bool
+	Question     string // the current question's key
+}
+
+// AccountSession is one session on AccountSessionsPage.
+type AccountSession struct {
+	ID               string
+	Created, Expires string
+	Methods          string
+	Current          bool
+}
+
+// AccountSessionsPage lists the person's sessions
+// (data-step="account-sessions"): each ends with a form posting
+// "session" to /account/sessions/end; the others end with a post to
+// /account/sessions/end-others.
+type AccountSessionsPage struct {
+	Base
+	Nav      PortalNav
+	Sessions []AccountSession
+}
