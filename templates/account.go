@@ -97,8 +97,20 @@ type AccountSession struct {
 // (data-step="account-sessions"): each ends with a form posting
 // "session" to /account/sessions/end; the others end with a post to
 // /account/sessions/end-others.
+//
+// Browsers are the remembered browsers ("don't ask for a passcode on this
+// browser"), each forgotten by a form posting "browser" to
+// /account/browsers/forget; all of them with /account/browsers/forget-all.
 type AccountSessionsPage struct {
 	Base
 	Nav      PortalNav
 	Sessions []AccountSession
+	Browsers []AccountBrowser
+}
+
+// AccountBrowser is one remembered browser on AccountSessionsPage.
+type AccountBrowser struct {
+	ID, Label                  string
+	Created, LastUsed, Expires string
+	Current                    bool // this browser
 }

@@ -6,10 +6,12 @@ const (
 	MsgOfferExpired         Message = "device_offer_expired"   // the new device's key expired or the device changed meanwhile
 	MsgProofRequired        Message = "device_proof_required"  // neither a passcode nor a recovery code was given
 	MsgSessionNotFound      Message = "session_not_found"      // no such session of this person
+	MsgBrowserNotFound      Message = "browser_not_found"      // no such remembered browser of this person
 )
 
 // accountTexts holds the wording of the account page.
 var accountTexts = map[string]entry{
+	"browser_not_found":      {"That browser is not remembered for your account (any more).", "指定されたブラウザーは、このアカウントに記憶されていません。"},
 	"current_password_wrong": {"The current password is not correct.", "現在のパスワードが正しくありません。"},
 	"device_offer_expired": {"This new key is no longer valid. Start again.",
 		"この新しいキーは無効になりました。最初からやり直してください。"},
@@ -77,4 +79,13 @@ var accountTexts = map[string]entry{
 	"account.sessions.this":              {"This browser", "このブラウザー"},
 	"account.sessions.end":               {"End", "終了"},
 	"account.sessions.end_others":        {"End all other sessions", "他のすべてのセッションを終了"},
+	"account.browsers.title":             {"Remembered browsers", "記憶されたブラウザー"},
+	"account.browsers.intro":             {"These browsers do not ask for a passcode when you sign in with your password. Forget one you no longer use or do not recognise.", "以下のブラウザーでは、パスワードでサインインする際にワンタイムパスワードの入力が省略されます。使用しなくなったブラウザーや心当たりのないブラウザーは、登録を解除してください。"},
+	"account.browsers.caption":           {"Remembered browsers, most recently used first", "記憶されたブラウザー（最近使用した順）"},
+	"account.browsers.none":              {"No browser is remembered.", "記憶されているブラウザーはありません。"},
+	"account.col.browser":                {"Browser", "ブラウザー"},
+	"account.col.last_used":              {"Last used", "最終使用日時"},
+	"account.browsers.forget":            {"Forget", "登録を解除"},
+	"account.browsers.forget_all":        {"Forget all browsers", "すべてのブラウザーの登録を解除"},
+	"account.done.browsers":              {"Remembered browsers were forgotten. They will ask for a passcode again.", "ブラウザーの登録を解除しました。次回のサインインから、再度ワンタイムパスワードの入力が必要です。"},
 }

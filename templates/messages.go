@@ -75,7 +75,7 @@ var AllMessages = []Message{
 	MsgTooManyAttempts, MsgTooManyAttemptsMinute, MsgSignInNeedsLink, MsgSignInNeedsAdmin,
 	MsgDirectoryPasswordExpired, MsgDirectoryMustChange, MsgDirectoryLocked, MsgDirectoryAccountTaken,
 	MsgUpstreamDenied, MsgUpstreamFailed, MsgUpstreamUnavailable, MsgUpstreamAccountTaken,
-	MsgCurrentPasswordWrong, MsgOfferExpired, MsgProofRequired, MsgSessionNotFound,
+	MsgCurrentPasswordWrong, MsgOfferExpired, MsgProofRequired, MsgSessionNotFound, MsgBrowserNotFound,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one

@@ -69,7 +69,8 @@ func NewBranded(b Brand) (*Renderer, error) {
 		AccountDeviceKeyPage{QRCode: "data:image/png;base64,", OTPAuthURI: "otpauth://", Issuer: "i", Account: "a"},
 		AccountCodesPage{HasDevice: true}, AccountCodesPage{}, AccountNewCodesPage{Codes: []string{"c"}},
 		AccountPasswordPage{NeedPasscode: true}, AccountQuestionPage{NeedPasscode: true, Question: "first_pet"},
-		AccountSessionsPage{Sessions: []AccountSession{{ID: "s", Current: true}, {ID: "t"}}}} {
+		AccountSessionsPage{Sessions: []AccountSession{{ID: "s", Current: true}, {ID: "t"}}, Browsers: []AccountBrowser{{ID: "b", Current: true}, {ID: "c"}}},
+		AccountSessionsPage{}} {
 		for _, lang := range Languages {
 			if err := r.Render(io.Discard, withLang(zero, lang)); err != nil {
 				return nil, err

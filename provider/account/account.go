@@ -54,6 +54,8 @@ func (a *Account) Routes(g *echo.Group) {
 	g.GET("/sessions", a.sessionsPage)
 	g.POST("/sessions/end", a.sessionEnd)
 	g.POST("/sessions/end-others", a.sessionsEndOthers)
+	g.POST("/browsers/forget", a.browserForget)
+	g.POST("/browsers/forget-all", a.browsersForgetAll)
 }
 
 // self is the signed-in person as the sign-in service sees them.
@@ -113,7 +115,7 @@ func withResult(b templates.Base, r signin.Result) templates.Base {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // done are the notices the overview shows after a change.
-var done = map[string]bool{"device": true, "password": true, "question": true, "sessions": true}
+var done = map[string]bool{"device": true, "password": true, "question": true, "sessions": true, "browsers": true}
 
 func (a *Account) home(c echo.Context) error {
 	v, me := a.self(c)

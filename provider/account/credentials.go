@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
@@ -95,7 +96,44 @@ func (a *Account) renderSessions(c echo.Context, st int, problem templates.Messa
 		page.Sessions = append(page.Sessions, templates.AccountSession{ID: s.ID, Created: stamp(s.CreatedAt),
 			Expires: stamp(s.ExpiresAt), Methods: joinAMR(s), Current: s.ID == me.SessionID})
 	}
+	here := a.rememberedHere(c)
+	for _, b := range o.Browsers {
+		page.Browsers = append(page.Browsers, templates.AccountBrowser{ID: b.ID, Label: b.Label, Created: stamp(b.CreatedAt),
+			LastUsed: stamp(b.LastUsedAt), Expires: stamp(b.ExpiresAt), Current: here != "" && b.TokenHash == here})
+	}
 	return a.page(c, st, page)
+}
+
+// rememberedHere is the hash of this browser's remembered-browser cookie
+// ("" when it has none).
+func (a *Account) rememberedHere(c echo.Context) string {
+	if v := a.cookies.Get(c, "remember"); v != "" {
+		return credential.HashToken(v)
+	}
+	return ""
+}
+
+// browserForget forgets one of the person's remembered browsers; any other
+// id is not found.
+func (a *Account) browserForget(c echo.Context) error {
+	_, me := a.self(c)
+	err := a.svc.ForgetBrowser(c.Request().Context(), me, c.FormValue("browser"))
+	if errors.Is(err, store.ErrNotFound) {
+		return a.renderSessions(c, http.StatusNotFound, templates.MsgBrowserNotFound)
+	}
+	if err != nil {
+		return failure(err)
+	}
+	return redirectDone(c, "browsers")
+}
+
+// browsersForgetAll forgets every remembered browser of the person.
+func (a *Account) browsersForgetAll(c echo.Context) error {
+	_, me := a.self(c)
+	if _, err := a.svc.ForgetBrowsers(c.Request().Context(), me); err != nil {
+		return failure(err)
+	}
+	return redirectDone(c, "browsers")
 }
 
 // sessionEnd ends one of the person's own sessions; any other id is not

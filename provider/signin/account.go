@@ -47,6 +47,9 @@ type SelfStore interface {
 	DeleteUserSession(ctx context.Context, userID, id string) error
 	EndOtherSessions(ctx context.Context, userID, keep string) (int64, error)
 	AuditEvents(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error)
+	RememberedBrowsers(ctx context.Context, userID string) ([]store.RememberedBrowser, error)
+	RevokeRememberedBrowser(ctx context.Context, userID, id string) error
+	RevokeRememberedBrowsers(ctx context.Context, userID string) (int64, error)
 }
 
 var _ SelfStore = (*store.Store)(nil)
@@ -74,6 +77,9 @@ type Overview struct {
 	// SignIns are the recent sign-in events (successes, failures, locks),
 	// newest first.
 	SignIns []store.AuditEvent
+	// Browsers are the browsers that skip the passcode ("remember this
+	// browser"), most recently used first.
+	Browsers []store.RememberedBrowser
 }
 
 // signInEvents are the audit events the account page lists as sign-ins.
@@ -105,6 +111,9 @@ func (s *Service) AccountOverview(ctx context.Context, me Self) (Overview, error
 	}
 	for i := len(events) - 1; i >= 0; i-- {
 		o.SignIns = append(o.SignIns, events[i])
+	}
+	if o.Browsers, err = self.RememberedBrowsers(ctx, me.User.ID); err != nil {
+		return o, fault(err)
 	}
 	return o, nil
 }
@@ -371,5 +380,29 @@ func (s *Service) EndOtherSessions(ctx context.Context, me Self) (int64, error) 
 		return 0, fault(err)
 	}
 	s.recordSelf(ctx, me, store.EventSelfSessions, fmt.Sprintf("%d other sessions ended", n))
+	return n, nil
+}
+
+// ForgetBrowser revokes one of the person's remembered browsers: its next
+// sign-in asks for the passcode. Another person's (or a forgotten one) is
+// store.ErrNotFound.
+func (s *Service) ForgetBrowser(ctx context.Context, me Self, id string) error {
+	if err := s.selfStore().RevokeRememberedBrowser(ctx, me.User.ID, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return fault(err)
+	}
+	s.recordSelf(ctx, me, store.EventSelfBrowsers, "a remembered browser forgotten")
+	return nil
+}
+
+// ForgetBrowsers revokes every remembered browser of the person.
+func (s *Service) ForgetBrowsers(ctx context.Context, me Self) (int64, error) {
+	n, err := s.selfStore().RevokeRememberedBrowsers(ctx, me.User.ID)
+	if err != nil {
+		return 0, fault(err)
+	}
+	s.recordSelf(ctx, me, store.EventSelfBrowsers, fmt.Sprintf("%d remembered browsers forgotten", n))
 	return n, nil
 }

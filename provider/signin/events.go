@@ -100,7 +100,8 @@ func (r *Recorder) notify(ctx context.Context, e Event) {
 		err = r.Notifier.DeviceEnrolled(ctx, e.User, e.App)
 	case store.EventResetDone:
 		err = r.Notifier.DeviceReset(ctx, e.User)
-	case store.EventSelfDevice, store.EventSelfCodes, store.EventSelfPassword, store.EventSelfQuestion, store.EventSelfSessions:
+	case store.EventSelfDevice, store.EventSelfCodes, store.EventSelfPassword, store.EventSelfQuestion, store.EventSelfSessions,
+		store.EventSelfBrowsers, store.EventBrowserRemembered:
 		err = r.Notifier.AccountChanged(ctx, e.User, e.Name)
 	default:
 		return

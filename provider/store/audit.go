@@ -65,12 +65,14 @@ const (
 	EventUpstreamMFA = "signin.upstream_mfa"
 	// The person's own changes on the account page (actor "self"): a
 	// device replaced, recovery codes made anew, the password or the
-	// security question changed, sessions ended.
+	// security question changed, sessions ended, remembered browsers
+	// forgotten.
 	EventSelfDevice   = "account.device_replaced"
 	EventSelfCodes    = "account.codes_regenerated"
 	EventSelfPassword = "account.password_changed"
 	EventSelfQuestion = "account.question_changed"
 	EventSelfSessions = "account.sessions_ended"
+	EventSelfBrowsers = "account.browsers_forgotten"
 )
 
 // Audit appends an event; its id and time are filled in when empty.
