@@ -38,8 +38,12 @@ var consolePages = map[string]func(b Base) any{
 		return ConsoleClientPage{Base: b, Nav: consoleNav, Client: ConsoleClient{ID: "app", PathID: "app", Editable: true,
 			RedirectURIs: []string{"https://a.example/cb"}, PostLogoutURIs: []string{"https://a.example/bye"}}}
 	},
-	"console-client-secret": func(b Base) any { return ConsoleSecretPage{Base: b, Nav: consoleNav, ClientID: "app", PathID: "app", Secret: "s3cret"} },
-	"console-client-remove": func(b Base) any { return ConsoleRemoveClientPage{Base: b, Nav: consoleNav, ClientID: "app", PathID: "app"} },
+	"console-client-secret": func(b Base) any {
+		return ConsoleSecretPage{Base: b, Nav: consoleNav, ClientID: "app", PathID: "app", Secret: "s3cret"}
+	},
+	"console-client-remove": func(b Base) any {
+		return ConsoleRemoveClientPage{Base: b, Nav: consoleNav, ClientID: "app", PathID: "app"}
+	},
 	"console-keys": func(b Base) any {
 		return ConsoleKeysPage{Base: b, Nav: consoleNav, Keys: []ConsoleKey{{ID: "k1", State: "console.key.signing"}}}
 	},
