@@ -22,7 +22,7 @@ type catalogue struct {
 // twice across the tables.
 func allTexts() (map[string]entry, error) {
 	all := make(map[string]entry)
-	for _, table := range []map[string]entry{messageTexts, questionTexts, uiTexts, portalTexts, accountTexts} {
+	for _, table := range []map[string]entry{messageTexts, questionTexts, uiTexts, portalTexts, accountTexts, consoleTexts} {
 		for k, e := range table {
 			if _, dup := all[k]; dup {
 				return nil, fmt.Errorf("catalogue key %q defined twice", k)

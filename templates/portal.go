@@ -20,16 +20,22 @@ type PortalNav struct {
 type ConsoleUsersPage struct {
 	Base
 	Nav   PortalNav
-	Users []ConsoleUser
+	Flash Message
+	// Query and the filters refill the search form (GET /admin?q=&locked=1&nodevice=1&mfa=1).
+	Query                 string
+	Locked, NoDevice, MFA bool
+	Users                 []ConsoleUser
 }
 
 // ConsoleUser is one account in ConsoleUsersPage.
 type ConsoleUser struct {
-	Username, Name string
-	HasDevice      bool
-	Locked         bool // by passcodes, or a password/answer lock in force
-	Disabled       bool
-	Admin          bool
+	// PathName is Username as a path segment (escaped).
+	Username, Name, Email, PathName string
+	HasDevice                       bool
+	Locked                          bool // by passcodes, or a password/answer lock in force
+	Disabled                        bool
+	Admin                           bool
+	RequireMFA                      bool
 }
 
 // AccountPage is the person's own account page (data-step="account").

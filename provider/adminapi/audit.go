@@ -1,11 +1,9 @@
 package adminapi
 
 import (
-	"encoding/base64"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -51,7 +49,7 @@ func (h *Handler) auditLog(c echo.Context) error {
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[len(rows)-1]
-		cursor := encodeCursor(store.AuditCursor{At: last.At, ID: last.ID})
+		cursor := admin.EncodeAuditCursor(store.AuditCursor{At: last.At, ID: last.ID})
 		next := c.QueryParams()
 		next.Set("cursor", cursor)
 		out["next_cursor"], out["next"] = cursor, Prefix+"/audit?"+next.Encode()
@@ -98,7 +96,7 @@ func auditQuery(c echo.Context) (admin.AuditQuery, int, error) {
 		q.Until = t
 	}
 	if v := c.QueryParam("cursor"); v != "" {
-		cur, ok := decodeCursor(v)
+		cur, ok := admin.DecodeAuditCursor(v)
 		if !ok {
 			return q, 0, badRequest("cursor is not one this API gave (use next_cursor as it is)")
 		}
@@ -108,25 +106,4 @@ func auditQuery(c echo.Context) (admin.AuditQuery, int, error) {
 		return q, 0, badRequest("user and event must be short text")
 	}
 	return q, limit, nil
-}
-
-// encodeCursor is the opaque form of a position: the event's time (Unix
-// nanoseconds) and id.
-func encodeCursor(p store.AuditCursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(p.At.UnixNano(), 10) + "." + p.ID))
-}
-
-func decodeCursor(s string) (store.AuditCursor, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return store.AuditCursor{}, false
-	}
-	ns, id, ok := strings.Cut(string(raw), ".")
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if !ok || err != nil || n < 0 || id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
-		return r < 0x21 || r > 0x7e
-	}) {
-		return store.AuditCursor{}, false
-	}
-	return store.AuditCursor{At: time.Unix(0, n).UTC(), ID: id}, true
 }

@@ -1,14 +1,10 @@
-// Package console is the administrator's web console at /admin: plain
-// server-rendered pages over the admin service (the same actions as the
-// CLI and the admin API). Who may use it, and how they sign in, is the
-// portal's business (package portal): an administrator, signed in with
-// the passcode.
 package console
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
-	"sort"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,44 +17,149 @@ import (
 // Console serves the console's pages.
 type Console struct {
 	svc    *admin.Service
+	keys   admin.Keyring
 	render *templates.Renderer
 	log    *slog.Logger
 }
 
-// New returns the console.
-func New(svc *admin.Service, r *templates.Renderer, log *slog.Logger) *Console {
-	return &Console{svc: svc, render: r, log: log}
+// New returns the console over the admin service and the serving
+// process's signing keys (so that a rotation is used at once).
+func New(svc *admin.Service, keys admin.Keyring, r *templates.Renderer, log *slog.Logger) *Console {
+	return &Console{svc: svc, keys: keys, render: r, log: log}
 }
 
 // Routes adds the console's pages to g (the portal's group at /admin).
 func (k *Console) Routes(g *echo.Group) {
 	g.GET("", k.users)
+	g.GET("/users/:name", k.user)
+	g.POST("/users/:name/unlock", k.unlock)
+	g.POST("/users/:name/reset-device", k.resetDevice)
+	g.POST("/users/:name/disable", k.setDisabled(true))
+	g.POST("/users/:name/enable", k.setDisabled(false))
+	g.POST("/users/:name/require-mfa", k.userRequireMFA)
+	g.POST("/users/:name/sessions/revoke", k.revokeSession)
+	g.POST("/users/:name/sessions/revoke-all", k.revokeSessions)
+	g.GET("/clients", k.clients)
+	g.POST("/clients", k.addClient)
+	g.GET("/clients/:id", k.client)
+	g.POST("/clients/:id/redirect-uris", k.editURI(redirectURIs, true))
+	g.POST("/clients/:id/redirect-uris/remove", k.editURI(redirectURIs, false))
+	g.POST("/clients/:id/post-logout-uris", k.editURI(postLogoutURIs, true))
+	g.POST("/clients/:id/post-logout-uris/remove", k.editURI(postLogoutURIs, false))
+	g.POST("/clients/:id/require-mfa", k.clientRequireMFA)
+	g.POST("/clients/:id/rotate-secret", k.rotateSecret)
+	g.GET("/clients/:id/remove", k.confirmRemove)
+	g.POST("/clients/:id/remove", k.removeClient)
+	g.GET("/keys", k.signingKeys)
+	g.POST("/keys/rotate", k.rotateKeys)
+	g.GET("/audit", k.audit)
 }
+
+// actor is the audit log's actor of the signed-in administrator's
+// actions.
+func actor(v *portal.Viewer) string { return "console:" + v.User.Username }
 
 // nav is the navigation bar of a page in section.
 func nav(v *portal.Viewer, section string) templates.PortalNav {
 	return templates.PortalNav{Site: "console", Section: section, Username: v.User.Username}
 }
 
-// users lists the accounts, locked ones first.
-func (k *Console) users(c echo.Context) error {
-	v := portal.ViewerOf(c)
-	rows, err := k.svc.UserList(c.Request().Context(), admin.UserFilter{})
-	if err != nil {
-		return web.NewPageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
+// param is the path parameter name as it was before it was escaped into
+// the path (a username may hold any character but white space).
+func param(c echo.Context, name string) string {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v
 	}
-	page := templates.ConsoleUsersPage{Base: v.Base(), Nav: nav(v, "users")}
-	for _, r := range rows {
-		page.Users = append(page.Users, templates.ConsoleUser{Username: r.Username, Name: r.Name, HasDevice: r.HasDevice,
-			Locked: r.OTPLocked || !r.LockedUntil.IsZero(), Disabled: r.Disabled, Admin: r.Admin})
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
 	}
-	sort.SliceStable(page.Users, func(i, j int) bool { return page.Users[i].Locked && !page.Users[j].Locked })
-	return render(c, k.render, page)
+	return v
 }
 
-// render draws a page with status 200.
-func render(c echo.Context, r *templates.Renderer, page any) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(http.StatusOK)
-	return r.Render(c.Response(), page)
+// pathName is s as one path segment.
+func pathName(s string) string { return url.PathEscape(s) }
+
+// flashes are the outcomes a redirect may name in its "done" parameter.
+var flashes = map[string]templates.Message{
+	"unlocked":         templates.MsgConsoleUnlocked,
+	"disabled":         templates.MsgConsoleDisabled,
+	"enabled":          templates.MsgConsoleEnabled,
+	"mfa-on":           templates.MsgConsoleMFAOn,
+	"mfa-off":          templates.MsgConsoleMFAOff,
+	"session-revoked":  templates.MsgConsoleSessionRevoked,
+	"sessions-revoked": templates.MsgConsoleSessionsRevoked,
+	"client-created":   templates.MsgConsoleClientCreated,
+	"client-updated":   templates.MsgConsoleClientUpdated,
+	"client-removed":   templates.MsgConsoleClientRemoved,
+	"keys-rotated":     templates.MsgConsoleKeysRotated,
+}
+
+// flash is the outcome the request's "done" parameter names ("" for none
+// or an unknown one).
+func flash(c echo.Context) templates.Message { return flashes[c.QueryParam("done")] }
+
+// done redirects (303) to path with the outcome done.
+func done(c echo.Context, path, done string) error {
+	return c.Redirect(http.StatusSeeOther, path+"?"+url.Values{"done": {done}}.Encode())
+}
+
+// render draws a page with status.
+func (k *Console) draw(c echo.Context, status int, page any) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(status)
+	return k.render.Render(c.Response(), page)
+}
+
+// alert is how an admin service error is shown: its status and message.
+// ok is false for a fault (not the administrator's input).
+func alert(err error) (status int, m templates.Message, ok bool) {
+	var input *admin.InputError
+	switch {
+	case errors.Is(err, admin.ErrUserNotFound):
+		return http.StatusNotFound, templates.MsgConsoleUserNotFound, true
+	case errors.Is(err, admin.ErrClientNotFound):
+		return http.StatusNotFound, templates.MsgConsoleClientNotFound, true
+	case errors.Is(err, admin.ErrSessionNotFound):
+		return http.StatusNotFound, templates.MsgConsoleSessionNotFound, true
+	case errors.Is(err, admin.ErrClientExists):
+		return http.StatusConflict, templates.MsgConsoleClientExists, true
+	case errors.Is(err, admin.ErrClientFromConfig):
+		return http.StatusConflict, templates.MsgConsoleFromConfig, true
+	case errors.Is(err, admin.ErrPublicClient):
+		return http.StatusConflict, templates.MsgConsolePublicClient, true
+	case errors.As(err, &input):
+		return http.StatusBadRequest, inputMessage(input.Field), true
+	}
+	return 0, "", false
+}
+
+// inputMessage is the alert of a refused input, by the service's field
+// name.
+func inputMessage(field string) templates.Message {
+	switch field {
+	case "id":
+		return templates.MsgConsoleClientID
+	case "redirect-uri", "add-redirect-uri", "remove-redirect-uri",
+		"post-logout-uri", "add-post-logout-redirect-uri", "remove-post-logout-redirect-uri":
+		return templates.MsgConsoleURI
+	case "secret":
+		return templates.MsgConsoleSecret
+	}
+	return templates.MsgConsoleInvalid
+}
+
+// fail is the error page of an admin service error: a translated alert
+// with its status, or, for a fault, 503 (the error goes to the log only,
+// and it never holds a secret).
+func fail(err error) error {
+	if status, m, ok := alert(err); ok {
+		return web.NewPageError(status, m, err)
+	}
+	if errors.Is(err, admin.ErrNotAudited) {
+		return web.NewPageError(http.StatusServiceUnavailable, templates.MsgConsoleNotAudited, err)
+	}
+	return web.NewPageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
 }
