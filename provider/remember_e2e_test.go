@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +167,114 @@ func (b *browser) postFormFollow(p *page, path string, values map[string]string)
 	r := b.postForm(p, path, values)
 	f, err := b.Follow(r.Page)
 	return b.must(f, err)
+}
+
+// TestAccountRememberedBrowsers: the account page lists the person's
+// remembered browsers (this one marked) and forgets them; another
+// person's browser cannot be forgotten from their page.
+func TestAccountRememberedBrowsers(t *testing.T) {
+	h, _ := adminHarness(t, func(o *provider.Options) { o.RememberBrowserDays = 30 })
+	setRemember(t, h, "app", true)
+	ctx := context.Background()
+	secrets := map[string][]byte{}
+	browsers := map[string]*browser{}
+	h.addUser("bob", "bobs-password-1", "rex")
+	for _, name := range []string{"erin", "bob"} {
+		u, err := h.store.UserByUsername(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.requireMFA(u)
+		pw := erinPW
+		if name == "bob" {
+			pw = "bobs-password-1"
+		}
+		nonce := "enrol-" + name
+		app := h.relyingParty("app", appSecret, &nonce)
+		first := newBrowser(t)
+		p := first.toSecondFactor(authURL(app, nonce, ""), name, pw, "rex")
+		_, secrets[name] = h.enroll(first, p)
+		// A later sign-in in another browser, ticking the box (a
+		// prompt=login sign-in first, which offers none).
+		b := newBrowser(t)
+		h.clock.Advance(31 * time.Second)
+		p = b.signIn(authURL(app, nonce, "", rp.WithPromptURLParam("login")), name, pw, "rex")
+		if p.Step() != "otp" || hasRememberBox(p) {
+			t.Fatalf("prompt=login: step %q box %v (remembering is not offered)", p.Step(), hasRememberBox(p))
+		}
+		p = b.signIn(authURL(app, nonce, ""), name, pw, "rex")
+		if p.Step() != "otp" || !hasRememberBox(p) {
+			t.Fatalf("%s's passcode page: step %q box %v", name, p.Step(), hasRememberBox(p))
+		}
+		h.clock.Advance(31 * time.Second)
+		exchange(t, app, b.submit(p, map[string]string{"code": h.passcode(t, secrets[name]), "remember_browser": "on"}))
+		browsers[name] = b
+	}
+	rowsOf := func(p *page) []string {
+		var ids []string
+		find(p.Doc, func(n *htmlNode) bool {
+			if n.Data == "tr" && attr(n, "data-browser") != "" {
+				ids = append(ids, attr(n, "data-browser")+"|"+attr(n, "data-current"))
+			}
+			return false
+		})
+		return ids
+	}
+	b := browsers["erin"]
+	p := b.get(h.issuer + "/account/sessions")
+	if p.Step() != "account-sessions" {
+		t.Fatalf("erin's sessions page: step %q status %d", p.Step(), p.Status)
+	}
+	erinRows := rowsOf(p)
+	if len(erinRows) != 1 || !strings.HasSuffix(erinRows[0], "|true") {
+		t.Fatalf("erin's remembered browsers: %v, want this one", erinRows)
+	}
+	erinID := strings.TrimSuffix(erinRows[0], "|true")
+
+	// bob, on his own page, names erin's browser: not found, and it stays.
+	bp := browsers["bob"].get(h.issuer + "/account/sessions")
+	if got := browsers["bob"].postForm(bp, "/account/browsers/forget", map[string]string{"browser": erinID}); got.Status != http.StatusNotFound {
+		t.Fatalf("bob forgetting erin's browser: status %d", got.Status)
+	}
+	erin, _ := h.store.UserByUsername(ctx, "erin")
+	if rows, err := h.store.RememberedBrowsers(ctx, erin.ID); err != nil || len(rows) != 1 {
+		t.Fatalf("erin's remembered browsers after bob's try: %d, %v", len(rows), err)
+	}
+	// Without the form's csrf: refused, nothing forgotten.
+	req, _ := http.NewRequest(http.MethodPost, h.issuer+"/account/browsers/forget", strings.NewReader("browser="+erinID))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if got := b.do(req); got.Status != http.StatusForbidden {
+		t.Fatalf("forget without csrf: %d", got.Status)
+	}
+	// erin forgets it.
+	p = b.postForm(p, "/account/browsers/forget", map[string]string{"browser": erinID})
+	if p.Step() != "account" || !strings.Contains(string(p.Body), `data-done="browsers"`) {
+		t.Fatalf("erin forgetting her browser: status %d step %q", p.Status, p.Step())
+	}
+	if rows, err := h.store.RememberedBrowsers(ctx, erin.ID); err != nil || len(rows) != 0 {
+		t.Fatalf("after forgetting: %d rows, %v", len(rows), err)
+	}
+	events, err := h.store.AuditEvents(ctx, store.AuditQuery{UserID: erin.ID, Events: []string{store.EventSelfBrowsers}, Limit: 10})
+	if err != nil || len(events) != 1 || events[0].Actor != signin.ActorSelf {
+		t.Fatalf("audit of the forgetting: %+v, %v", events, err)
+	}
+	// bob forgets all of his.
+	bp = browsers["bob"].get(h.issuer + "/account/sessions")
+	if len(rowsOf(bp)) != 1 {
+		t.Fatalf("bob's rows: %v", rowsOf(bp))
+	}
+	if got := browsers["bob"].postForm(bp, "/account/browsers/forget-all", nil); got.Step() != "account" {
+		t.Fatalf("bob forgetting all: status %d step %q", got.Status, got.Step())
+	}
+	bob, _ := h.store.UserByUsername(ctx, "bob")
+	if rows, _ := h.store.RememberedBrowsers(ctx, bob.ID); len(rows) != 0 {
+		t.Fatalf("bob's rows after forgetting all: %d", len(rows))
+	}
+	// The next sign-in in her browser asks for the passcode again.
+	h.clock.Advance(2 * 24 * time.Hour)
+	nonce := "again"
+	app := h.relyingParty("app", appSecret, &nonce)
+	if p = b.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "otp" {
+		t.Fatalf("after forgetting, the sign-in skipped the passcode: step %q", p.Step())
+	}
 }

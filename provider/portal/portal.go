@@ -24,7 +24,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -167,7 +169,11 @@ func (p *Portal) login(c echo.Context, site Site) error {
 		return web.NewPageError(http.StatusServiceUnavailable, templates.MsgUnavailable, err)
 	}
 	seed := credential.NewToken()
-	p.o.Cookies.Set(c, stateCookie(site), seed, 15*time.Minute)
+	value := seed
+	if ret := c.QueryParam("return"); returnPath(site, ret) {
+		value += "~" + ret
+	}
+	p.o.Cookies.Set(c, stateCookie(site), value, 15*time.Minute)
 	st := p.derive(seed)
 	opts := []oauth2.AuthCodeOption{gooidc.Nonce(st.nonce), oauth2.S256ChallengeOption(st.verifier)}
 	if site.Admin {
@@ -186,8 +192,11 @@ func (p *Portal) login(c echo.Context, site Site) error {
 // holds. Any failure is an error page; the person starts again.
 func (p *Portal) callback(c echo.Context, site Site) error {
 	ctx := c.Request().Context()
-	seed := p.o.Cookies.Get(c, stateCookie(site))
+	seed, ret, _ := strings.Cut(p.o.Cookies.Get(c, stateCookie(site)), "~")
 	p.o.Cookies.Set(c, stateCookie(site), "", -1)
+	if !returnPath(site, ret) {
+		ret = site.Path
+	}
 	if seed == "" {
 		return web.NewPageError(http.StatusBadRequest, templates.MsgFlowExpired, errors.New("portal: no sign-in in progress"))
 	}
@@ -223,7 +232,7 @@ func (p *Portal) callback(c echo.Context, site Site) error {
 		return web.NewPageError(http.StatusBadRequest, templates.MsgWrongBrowser, errors.New("portal: the token names another session's person"))
 	}
 	p.o.Cookies.Set(c, markCookie(site), p.mark(site, sess), 0)
-	return c.Redirect(http.StatusSeeOther, site.Path)
+	return c.Redirect(http.StatusSeeOther, ret)
 }
 
 // require is the middleware of a site's pages: the browser's session must
@@ -243,9 +252,16 @@ func (p *Portal) require(site Site) echo.MiddlewareFunc {
 				if c.Request().Method != http.MethodGet {
 					return web.NewPageError(http.StatusUnauthorized, templates.MsgFlowExpired, errors.New("portal: not signed in"))
 				}
-				login := site.Path + "/login"
+				q := url.Values{}
 				if lang := c.QueryParam("lang"); slices.Contains(templates.Languages, lang) {
-					login += "?lang=" + lang
+					q.Set("lang", lang)
+				}
+				if p := c.Request().URL.Path; p != site.Path && returnPath(site, p) {
+					q.Set("return", p)
+				}
+				login := site.Path + "/login"
+				if len(q) > 0 {
+					login += "?" + q.Encode()
 				}
 				return c.Redirect(http.StatusFound, login)
 			}
@@ -340,6 +356,25 @@ func (p *Portal) discover(ctx context.Context) (*gooidc.Provider, error) {
 func (p *Portal) oauth2(prov *gooidc.Provider, site Site) *oauth2.Config {
 	return &oauth2.Config{ClientID: site.ClientID, Endpoint: prov.Endpoint(),
 		RedirectURL: p.o.Issuer + site.Path + "/callback", Scopes: []string{gooidc.ScopeOpenID}}
+}
+
+// maxReturnPath bounds the page a sign-in returns to, so that it fits the
+// sign-in's cookie beside the seed.
+const maxReturnPath = 80
+
+// returnPath reports whether p may be where site's sign-in returns: one of
+// the site's own pages (a plain path under it, no query, no dots, no
+// doubled slashes), never another site or origin.
+func returnPath(site Site, p string) bool {
+	if len(p) > maxReturnPath || !strings.HasPrefix(p, site.Path+"/") || strings.Contains(p, "//") || strings.Contains(p, "..") {
+		return false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-_.", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // signInState is what a sign-in's cookie value stands for.
