@@ -27,6 +27,8 @@ var (
 		{"/admin/users/erin/require-mfa", url.Values{"on": {"on"}}},
 		{"/admin/users/erin/sessions/revoke", url.Values{"session": {"0123456789abcdef"}}},
 		{"/admin/users/erin/sessions/revoke-all", nil},
+		{"/admin/users/erin/browsers/forget", url.Values{"browser": {"0123456789abcdef"}}},
+		{"/admin/users/erin/browsers/forget-all", nil},
 		{"/admin/clients", url.Values{"id": {"new-app"}, "redirect_uri": {rpRedirect}, "type": {"confidential"}}},
 		{"/admin/clients/app/redirect-uris", url.Values{"redirect_uri": {"https://rp.example/cb2"}}},
 		{"/admin/clients/app/redirect-uris/remove", url.Values{"uri": {rpRedirect}}},

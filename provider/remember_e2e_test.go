@@ -169,6 +169,39 @@ func (b *browser) postFormFollow(p *page, path string, values map[string]string)
 	return b.must(f, err)
 }
 
+// rememberedBrowser enrols name's device (requiring two-factor) in one
+// browser, then signs in in another, ticking "remember this browser",
+// and returns that browser and the device secret. The client "app" must
+// allow remembering.
+func rememberedBrowser(t *testing.T, h *harness, name, pw string) (*browser, []byte) {
+	t.Helper()
+	u, err := h.store.UserByUsername(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.requireMFA(u)
+	nonce := "enrol-" + name
+	app := h.relyingParty("app", appSecret, &nonce)
+	first := newBrowser(t)
+	p := first.toSecondFactor(authURL(app, nonce, ""), name, pw, "rex")
+	_, secret := h.enroll(first, p)
+	// A later sign-in in another browser, ticking the box (a
+	// prompt=login sign-in first, which offers none).
+	b := newBrowser(t)
+	h.clock.Advance(31 * time.Second)
+	p = b.signIn(authURL(app, nonce, "", rp.WithPromptURLParam("login")), name, pw, "rex")
+	if p.Step() != "otp" || hasRememberBox(p) {
+		t.Fatalf("prompt=login: step %q box %v (remembering is not offered)", p.Step(), hasRememberBox(p))
+	}
+	p = b.signIn(authURL(app, nonce, ""), name, pw, "rex")
+	if p.Step() != "otp" || !hasRememberBox(p) {
+		t.Fatalf("%s's passcode page: step %q box %v", name, p.Step(), hasRememberBox(p))
+	}
+	h.clock.Advance(31 * time.Second)
+	exchange(t, app, b.submit(p, map[string]string{"code": h.passcode(t, secret), "remember_browser": "on"}))
+	return b, secret
+}
+
 // TestAccountRememberedBrowsers: the account page lists the person's
 // remembered browsers (this one marked) and forgets them; another
 // person's browser cannot be forgotten from their page.
@@ -179,36 +212,8 @@ func TestAccountRememberedBrowsers(t *testing.T) {
 	secrets := map[string][]byte{}
 	browsers := map[string]*browser{}
 	h.addUser("bob", "bobs-password-1", "rex")
-	for _, name := range []string{"erin", "bob"} {
-		u, err := h.store.UserByUsername(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.requireMFA(u)
-		pw := erinPW
-		if name == "bob" {
-			pw = "bobs-password-1"
-		}
-		nonce := "enrol-" + name
-		app := h.relyingParty("app", appSecret, &nonce)
-		first := newBrowser(t)
-		p := first.toSecondFactor(authURL(app, nonce, ""), name, pw, "rex")
-		_, secrets[name] = h.enroll(first, p)
-		// A later sign-in in another browser, ticking the box (a
-		// prompt=login sign-in first, which offers none).
-		b := newBrowser(t)
-		h.clock.Advance(31 * time.Second)
-		p = b.signIn(authURL(app, nonce, "", rp.WithPromptURLParam("login")), name, pw, "rex")
-		if p.Step() != "otp" || hasRememberBox(p) {
-			t.Fatalf("prompt=login: step %q box %v (remembering is not offered)", p.Step(), hasRememberBox(p))
-		}
-		p = b.signIn(authURL(app, nonce, ""), name, pw, "rex")
-		if p.Step() != "otp" || !hasRememberBox(p) {
-			t.Fatalf("%s's passcode page: step %q box %v", name, p.Step(), hasRememberBox(p))
-		}
-		h.clock.Advance(31 * time.Second)
-		exchange(t, app, b.submit(p, map[string]string{"code": h.passcode(t, secrets[name]), "remember_browser": "on"}))
-		browsers[name] = b
+	for name, pw := range map[string]string{"erin": erinPW, "bob": "bobs-password-1"} {
+		browsers[name], secrets[name] = rememberedBrowser(t, h, name, pw)
 	}
 	rowsOf := func(p *page) []string {
 		var ids []string
@@ -276,5 +281,53 @@ func TestAccountRememberedBrowsers(t *testing.T) {
 	app := h.relyingParty("app", appSecret, &nonce)
 	if p = b.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "otp" {
 		t.Fatalf("after forgetting, the sign-in skipped the passcode: step %q", p.Step())
+	}
+}
+
+// TestConsoleRememberedBrowsers: an administrator sees a user's remembered
+// browsers on the user's page and forgets them; the user's next sign-in
+// there asks for the passcode.
+func TestConsoleRememberedBrowsers(t *testing.T) {
+	h, svc := adminHarness(t, func(o *provider.Options) { o.RememberBrowserDays = 30 })
+	setRemember(t, h, "app", true)
+	ctx := context.Background()
+	eb, _ := rememberedBrowser(t, h, "erin", erinPW)
+	h.addUser("ada", adaPW, "tabby")
+	if _, err := svc.SetAdmin(ctx, "test", "ada", true); err != nil {
+		t.Fatal(err)
+	}
+	a := newBrowser(t)
+	p := a.toSecondFactor(h.issuer+"/admin/users/erin", "ada", adaPW, "tabby")
+	if p, _ = h.enroll(a, p); p.Step() != "console-user" {
+		t.Fatalf("ada's console sign-in to erin's page: step %q status %d", p.Step(), p.Status)
+	}
+	var ids []string
+	find(p.Doc, func(n *htmlNode) bool {
+		if n.Data == "tr" && attr(n, "data-browser") != "" {
+			ids = append(ids, attr(n, "data-browser"))
+		}
+		return false
+	})
+	if len(ids) != 1 {
+		t.Fatalf("erin's page lists %d remembered browsers, want 1", len(ids))
+	}
+	// An id that is not erin's: 404.
+	if got := consoleAction(t, a, p, "/admin/users/erin/browsers/forget", map[string]string{"browser": "not-hers"}); got.Status != http.StatusNotFound {
+		t.Fatalf("forgetting an unknown browser: %d", got.Status)
+	}
+	p = followed(t, a, consoleAction(t, a, p, "/admin/users/erin/browsers/forget", map[string]string{"browser": ids[0]}))
+	if p.Step() != "console-user" || strings.Contains(p.Body, "data-browser=") {
+		t.Fatalf("after forgetting: step %q, a browser still listed", p.Step())
+	}
+	erin, _ := h.store.UserByUsername(ctx, "erin")
+	events, err := h.store.AuditEvents(ctx, store.AuditQuery{UserID: erin.ID, Events: []string{store.EventBrowserForgotten}, Limit: 5})
+	if err != nil || len(events) != 1 || events[0].Actor != "console:ada" {
+		t.Fatalf("audit: %+v, %v", events, err)
+	}
+	h.clock.Advance(2 * 24 * time.Hour)
+	nonce := "after"
+	app := h.relyingParty("app", appSecret, &nonce)
+	if p = eb.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "otp" {
+		t.Fatalf("erin's browser after the administrator forgot it: step %q", p.Step())
 	}
 }

@@ -26,6 +26,7 @@ const (
 	MsgConsoleUserNotFound    Message = "console.err.user_not_found"
 	MsgConsoleClientNotFound  Message = "console.err.client_not_found"
 	MsgConsoleSessionNotFound Message = "console.err.session_not_found"
+	MsgConsoleBrowserNotFound Message = "console.err.browser_not_found"
 	MsgConsoleInvalid         Message = "console.err.invalid"
 	MsgConsoleClientID        Message = "console.err.client_id"
 	MsgConsoleURI             Message = "console.err.uri"
@@ -37,17 +38,18 @@ const (
 	MsgConsoleCursor          Message = "console.err.cursor"
 	MsgConsoleNotAudited      Message = "console.err.not_audited"
 
-	MsgConsoleUnlocked        Message = "console.done.unlocked"
-	MsgConsoleDisabled        Message = "console.done.disabled"
-	MsgConsoleEnabled         Message = "console.done.enabled"
-	MsgConsoleMFAOn           Message = "console.done.mfa_on"
-	MsgConsoleMFAOff          Message = "console.done.mfa_off"
-	MsgConsoleSessionRevoked  Message = "console.done.session_revoked"
-	MsgConsoleSessionsRevoked Message = "console.done.sessions_revoked"
-	MsgConsoleClientCreated   Message = "console.done.client_created"
-	MsgConsoleClientUpdated   Message = "console.done.client_updated"
-	MsgConsoleClientRemoved   Message = "console.done.client_removed"
-	MsgConsoleKeysRotated     Message = "console.done.keys_rotated"
+	MsgConsoleUnlocked          Message = "console.done.unlocked"
+	MsgConsoleDisabled          Message = "console.done.disabled"
+	MsgConsoleEnabled           Message = "console.done.enabled"
+	MsgConsoleMFAOn             Message = "console.done.mfa_on"
+	MsgConsoleMFAOff            Message = "console.done.mfa_off"
+	MsgConsoleSessionRevoked    Message = "console.done.session_revoked"
+	MsgConsoleSessionsRevoked   Message = "console.done.sessions_revoked"
+	MsgConsoleBrowsersForgotten Message = "console.done.browsers_forgotten"
+	MsgConsoleClientCreated     Message = "console.done.client_created"
+	MsgConsoleClientUpdated     Message = "console.done.client_updated"
+	MsgConsoleClientRemoved     Message = "console.done.client_removed"
+	MsgConsoleKeysRotated       Message = "console.done.keys_rotated"
 )
 
 // ConsoleUserPage is one account (data-step="console-user"): its profile,
@@ -60,7 +62,16 @@ type ConsoleUserPage struct {
 	// Device is nil when none is enrolled.
 	Device   *ConsoleDevice
 	Sessions []ConsoleSession
+	// Browsers are the remembered browsers (they skip the passcode), each
+	// forgotten by a form posting "browser" to …/browsers/forget.
+	Browsers []ConsoleBrowser
 	Events   []ConsoleEvent
+}
+
+// ConsoleBrowser is one remembered browser on ConsoleUserPage.
+type ConsoleBrowser struct {
+	ID, Label                string
+	Created, LastUsed, Until Stamp
 }
 
 // ConsoleUserDetail is the account of ConsoleUserPage.

@@ -66,7 +66,7 @@ func NewBranded(b Brand) (*Renderer, error) {
 		ConsoleUsersPage{Flash: MsgConsoleUnlocked, Base: Base{Error: MsgConsoleInvalid}},
 		ConsoleUserPage{User: ConsoleUserDetail{Admin: true, Disabled: true, RequireMFA: true, PasscodeLocked: true, PasscodeFailures: 5,
 			LockedUntil: Stamp{"t", "t"}, MustChangePassword: true, ProofPending: true}, Device: &ConsoleDevice{App: "a"},
-			Sessions: []ConsoleSession{{Handle: "h"}}, Events: []ConsoleEvent{{Event: "e"}}, Flash: MsgConsoleEnabled},
+			Sessions: []ConsoleSession{{Handle: "h"}}, Browsers: []ConsoleBrowser{{ID: "b", Label: "l"}}, Events: []ConsoleEvent{{Event: "e"}}, Flash: MsgConsoleEnabled},
 		ConsoleUserPage{},
 		ConsoleCodePage{Code: "c", HadDevice: true, Mailed: true, MailFailed: true}, ConsoleCodePage{},
 		ConsoleClientsPage{Clients: []ConsoleClientRow{{ID: "c", RequireMFA: true}, {FromConfig: true}, {BuiltIn: true}},

@@ -39,6 +39,8 @@ func (k *Console) Routes(g *echo.Group) {
 	g.POST("/users/:name/require-mfa", k.userRequireMFA)
 	g.POST("/users/:name/sessions/revoke", k.revokeSession)
 	g.POST("/users/:name/sessions/revoke-all", k.revokeSessions)
+	g.POST("/users/:name/browsers/forget", k.forgetBrowser)
+	g.POST("/users/:name/browsers/forget-all", k.forgetBrowsers)
 	g.GET("/clients", k.clients)
 	g.POST("/clients", k.addClient)
 	g.GET("/clients/:id", k.client)
@@ -82,17 +84,18 @@ func pathName(s string) string { return url.PathEscape(s) }
 
 // flashes are the outcomes a redirect may name in its "done" parameter.
 var flashes = map[string]templates.Message{
-	"unlocked":         templates.MsgConsoleUnlocked,
-	"disabled":         templates.MsgConsoleDisabled,
-	"enabled":          templates.MsgConsoleEnabled,
-	"mfa-on":           templates.MsgConsoleMFAOn,
-	"mfa-off":          templates.MsgConsoleMFAOff,
-	"session-revoked":  templates.MsgConsoleSessionRevoked,
-	"sessions-revoked": templates.MsgConsoleSessionsRevoked,
-	"client-created":   templates.MsgConsoleClientCreated,
-	"client-updated":   templates.MsgConsoleClientUpdated,
-	"client-removed":   templates.MsgConsoleClientRemoved,
-	"keys-rotated":     templates.MsgConsoleKeysRotated,
+	"unlocked":           templates.MsgConsoleUnlocked,
+	"disabled":           templates.MsgConsoleDisabled,
+	"enabled":            templates.MsgConsoleEnabled,
+	"mfa-on":             templates.MsgConsoleMFAOn,
+	"mfa-off":            templates.MsgConsoleMFAOff,
+	"session-revoked":    templates.MsgConsoleSessionRevoked,
+	"sessions-revoked":   templates.MsgConsoleSessionsRevoked,
+	"browsers-forgotten": templates.MsgConsoleBrowsersForgotten,
+	"client-created":     templates.MsgConsoleClientCreated,
+	"client-updated":     templates.MsgConsoleClientUpdated,
+	"client-removed":     templates.MsgConsoleClientRemoved,
+	"keys-rotated":       templates.MsgConsoleKeysRotated,
 }
 
 // flash is the outcome the request's "done" parameter names ("" for none
@@ -124,6 +127,8 @@ func alert(err error) (status int, m templates.Message, ok bool) {
 		return http.StatusNotFound, templates.MsgConsoleClientNotFound, true
 	case errors.Is(err, admin.ErrSessionNotFound):
 		return http.StatusNotFound, templates.MsgConsoleSessionNotFound, true
+	case errors.Is(err, admin.ErrBrowserNotFound):
+		return http.StatusNotFound, templates.MsgConsoleBrowserNotFound, true
 	case errors.Is(err, admin.ErrClientExists):
 		return http.StatusConflict, templates.MsgConsoleClientExists, true
 	case errors.Is(err, admin.ErrClientFromConfig):

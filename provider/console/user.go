@@ -51,6 +51,14 @@ func (k *Console) user(c echo.Context) error {
 		page.Sessions = append(page.Sessions, templates.ConsoleSession{Handle: s.Handle, Methods: strings.Join(s.AMR, " "),
 			AuthTime: templates.StampOf(s.AuthTime), Created: templates.StampOf(s.CreatedAt), Until: templates.StampOf(s.ExpiresAt)})
 	}
+	browsers, err := k.svc.RememberedBrowsers(ctx, u.Username)
+	if err != nil {
+		return fail(err)
+	}
+	for _, b := range browsers {
+		page.Browsers = append(page.Browsers, templates.ConsoleBrowser{ID: b.ID, Label: b.Label,
+			Created: templates.StampOf(b.CreatedAt), LastUsed: templates.StampOf(b.LastUsedAt), Until: templates.StampOf(b.ExpiresAt)})
+	}
 	events, err := k.svc.AuditLog(ctx, admin.AuditQuery{Username: u.Username, Limit: recentEvents})
 	if err != nil {
 		return fail(err)

@@ -164,3 +164,30 @@ func (k *Console) revokeSessions(c echo.Context) error {
 	}
 	return done(c, "/admin/users/"+pathName(u.Username), "sessions-revoked")
 }
+
+// forgetBrowser forgets one remembered browser of an account: its next
+// sign-in asks for the passcode.
+func (k *Console) forgetBrowser(c echo.Context) error {
+	v, name := portal.ViewerOf(c), param(c, "name")
+	u, err := k.svc.User(c.Request().Context(), name)
+	if err != nil {
+		return fail(err)
+	}
+	if err := k.svc.RevokeRememberedBrowser(c.Request().Context(), actor(v), u.Username, c.FormValue("browser")); err != nil {
+		return fail(err)
+	}
+	return done(c, "/admin/users/"+pathName(u.Username), "browsers-forgotten")
+}
+
+// forgetBrowsers forgets every remembered browser of an account.
+func (k *Console) forgetBrowsers(c echo.Context) error {
+	v, name := portal.ViewerOf(c), param(c, "name")
+	u, err := k.svc.User(c.Request().Context(), name)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := k.svc.RevokeRememberedBrowsers(c.Request().Context(), actor(v), u.Username); err != nil {
+		return fail(err)
+	}
+	return done(c, "/admin/users/"+pathName(u.Username), "browsers-forgotten")
+}
