@@ -106,6 +106,9 @@ Commands:
   serve                      run the provider (default)
   migrate                    create or update the database schema
   client add|list|show|update|remove
+  client update ID --remember-browser on|off
+                             let the client's users skip the passcode on a remembered
+                             browser (mfa.remember_browser_days)
   client update ID [--add-redirect-uri URI] [--remove-redirect-uri URI]
                    [--add-post-logout-redirect-uri URI] [--remove-post-logout-redirect-uri URI]
                              add or remove single URIs, keeping the others (each
@@ -117,6 +120,8 @@ Commands:
                              console at /admin; granting requires two-factor)
   user update NAME [--name N] [--given-name N] [--family-name N]
                              change the names the name claims carry ("" clears one)
+  user forget-browser NAME ID|--all
+                             forget remembered browsers: they ask for the passcode again
   user reset-otp NAME [--proof-lifetime 72h]
                              remove the device, revoke sessions, print an enrollment code
   user list [--locked] [--mfa] [--no-device]
