@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider/store"
 )
 
@@ -113,22 +114,37 @@ func TestAccountPasscodeProvesChanges(t *testing.T) {
 	if p = b.submit(p, map[string]string{"recovery_code": oldCodes[0]}); p.Step() != "account-device" || p.Status != http.StatusUnauthorized {
 		t.Fatalf("old recovery code: status %d step %q", p.Status, p.Step())
 	}
-	// Wrong passcodes up to the lock: the account locks like at sign-in.
-	for i := 0; i < 4; i++ {
+	// Wrong codes up to the page's limit, one short of the lock: the
+	// session ends, never the account (a borrowed browser alone cannot
+	// lock its owner out), and the count stays for the sign-in.
+	limit := store.AccountAttemptLimit(config.Default().Lockout.PasscodeAttempts)
+	for h.otpFailures(t, "ada") < limit-1 {
 		p = b.get(h.issuer + "/account/codes")
-		p = b.submit(p, map[string]string{"code": "000000"})
+		if p = b.submit(p, map[string]string{"code": "000000"}); p.Status != http.StatusUnauthorized {
+			t.Fatalf("wrong passcode below the limit: status %d alert %q", p.Status, p.Alert())
+		}
 	}
-	if p.Status != http.StatusForbidden {
-		t.Fatalf("at the lockout: status %d alert %q", p.Status, p.Alert())
+	p = b.get(h.issuer + "/account/codes")
+	if p = b.submit(p, map[string]string{"code": "000000"}); p.Status != http.StatusForbidden {
+		t.Fatalf("at the page's limit: status %d alert %q", p.Status, p.Alert())
 	}
 	u, _ := h.store.UserByUsername(context.Background(), "ada")
-	if !u.OTPLocked {
-		t.Fatal("five wrong second factors on the account page did not lock the account")
+	if u.OTPLocked || u.OTPFailures != limit {
+		t.Fatalf("after the page's limit: locked %v, %d failures; want unlocked at %d", u.OTPLocked, u.OTPFailures, limit)
 	}
+	// The session ended: the page asks for the sign-in again, with the
+	// passcode, which the owner passes (and that clears the count).
+	if p = b.get(h.issuer + "/account/codes"); p.Step() != "password" {
+		t.Fatalf("after the page's limit: step %q, want the sign-in", p.Step())
+	}
+	p = b.submit(p, map[string]string{"username": "ada", "password": adaPW})
+	p = b.submit(p, map[string]string{"answer": "tabby"})
 	h.clock.Advance(31e9)
-	p = b.get(h.issuer + "/account/codes")
-	if p = b.submit(p, map[string]string{"code": h.passcode(t, secret)}); p.Step() == "account-codes-new" {
-		t.Fatal("a locked account made new codes")
+	if p = b.submit(p, map[string]string{"code": h.passcode(t, secret)}); p.Step() != "account-codes" {
+		t.Fatalf("the owner's sign-in after the limit: step %q alert %q", p.Step(), p.Alert())
+	}
+	if h.otpFailures(t, "ada") != 0 {
+		t.Fatal("the owner's passcode did not clear the count")
 	}
 	events, _ := h.store.AuditEvents(context.Background(), store.AuditQuery{UserID: u.ID, Event: store.EventSelfCodes})
 	if len(events) != 1 || events[0].Actor != "self" {
@@ -327,5 +343,40 @@ func TestAccountRaceSamePasscode(t *testing.T) {
 	}
 	if won != 1 {
 		t.Fatalf("%d of the racing changes accepted one passcode: %v", won, results)
+	}
+}
+
+// TestAccountNoDeviceKeepsCredentials: on an account without a device,
+// whoever signed in with the password and the answer (one factor: both
+// are knowledge, and may be phished together) cannot replace them on the
+// account page and keep the owner out.
+func TestAccountNoDeviceKeepsCredentials(t *testing.T) {
+	h, _ := adminHarness(t)
+	h.addUser("ada", adaPW, "tabby")
+	attacker := newBrowser(t)
+	if p := attacker.signIn(h.issuer+"/account", "ada", adaPW, "tabby"); p.Step() != "account" {
+		t.Fatalf("step %q", p.Step())
+	}
+	before, _ := h.store.UserByUsername(context.Background(), "ada")
+	p := attacker.get(h.issuer + "/account/password")
+	if p.Step() != "account-password" || !strings.Contains(p.Body, `id="needs-device"`) || strings.Contains(p.Body, `name="new_password"`) {
+		t.Fatalf("password page without a device: step %q, offers a form", p.Step())
+	}
+	const newPW = "attacker-chosen-password-77"
+	for path, form := range map[string]map[string]string{
+		"/account/password": {"current_password": adaPW, "new_password": newPW, "new_password_confirm": newPW},
+		"/account/question": {"current_password": adaPW, "question": "first_pet", "answer": "attacker answer", "answer_confirm": "attacker answer"},
+	} {
+		if got := attacker.postForm(p, path, form); got.Status != http.StatusForbidden {
+			t.Errorf("POST %s without a device: status %d, want 403", path, got.Status)
+		}
+	}
+	after, _ := h.store.UserByUsername(context.Background(), "ada")
+	if after.PasswordHash != before.PasswordHash || after.AnswerHash != before.AnswerHash || after.Question != before.Question {
+		t.Fatal("the password and answer alone replaced themselves")
+	}
+	// The owner still signs in.
+	if p := newBrowser(t).signIn(h.issuer+"/account", "ada", adaPW, "tabby"); p.Step() != "account" {
+		t.Fatalf("the owner's sign-in: step %q", p.Step())
 	}
 }

@@ -68,6 +68,11 @@ func (p AccountNewCodesPage) CodesText() string { return strings.Join(p.Codes, "
 // AccountPasswordPage changes the password (data-step="account-password"):
 // "current_password", "code" (when NeedPasscode), "new_password",
 // "new_password_confirm", posted to /account/password.
+//
+// NeedPasscode: the account has a device, whose passcode proves the
+// change; without one the page only says to ask an administrator (the
+// password and answer alone are one factor, and must not replace
+// themselves).
 type AccountPasswordPage struct {
 	Base
 	Nav          PortalNav

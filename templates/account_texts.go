@@ -7,10 +7,16 @@ const (
 	MsgProofRequired        Message = "device_proof_required"  // neither a passcode nor a recovery code was given
 	MsgSessionNotFound      Message = "session_not_found"      // no such session of this person
 	MsgBrowserNotFound      Message = "browser_not_found"      // no such remembered browser of this person
+	MsgAccountSignInAgain   Message = "account_sign_in_again"  // the account page's second-factor attempts are used up: this session ended
+	MsgAccountNeedsDevice   Message = "account_needs_device"   // a password or question change needs an authenticator app
 )
 
 // accountTexts holds the wording of the account page.
 var accountTexts = map[string]entry{
+	"account_sign_in_again": {"Too many wrong codes. For your security you were signed out here: sign in again to continue.",
+		"コードの誤りが続いたため、安全のためサインアウトしました。続行するには、もう一度サインインしてください。"},
+	"account_needs_device": {"Changing your password or security question here needs your authenticator app, which this account does not have. Ask your administrator to change it.",
+		"ここでパスワードや秘密の質問を変更するには認証アプリが必要ですが、このアカウントには登録されていません。変更は管理者にご依頼ください。"},
 	"browser_not_found":      {"That browser is not remembered for your account (any more).", "指定されたブラウザーは、このアカウントに記憶されていません。"},
 	"current_password_wrong": {"The current password is not correct.", "現在のパスワードが正しくありません。"},
 	"device_offer_expired": {"This new key is no longer valid. Start again.",

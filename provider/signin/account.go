@@ -40,7 +40,7 @@ type Self struct {
 // Store.
 type SelfStore interface {
 	CheckAccountPasscode(ctx context.Context, c store.AccountPasscodeCheck) (store.PasscodeOutcome, error)
-	ChangeAccount(ctx context.Context, userID string, c store.AccountChange) error
+	ReserveAccountOTPAttempt(ctx context.Context, userID string, threshold int) (int, bool, error)
 	ReplaceDevice(ctx context.Context, r store.Replacement) error
 	CountRecoveryCodes(ctx context.Context, userID string) (int64, error)
 	SessionsOfUser(ctx context.Context, userID string) ([]store.Session, error)
@@ -165,33 +165,49 @@ func (s *Service) selfPasscode(ctx context.Context, me Self, input, what string,
 	case err != nil:
 		return Result{}, nil, false, fault(err)
 	case out.Refused:
-		return Result{Outcome: Forbidden, Problem: templates.MsgAccountLocked}, d, false, nil
+		r, err := s.selfExhausted(ctx, me, what+"; passcode not checked")
+		return r, d, false, err
 	case out.Rejected != nil:
 		detail := "wrong passcode"
 		if errors.Is(out.Rejected, mfa.ErrReplayed) {
 			detail = "passcode already used"
 		}
-		return s.selfSecondFactorRejected(ctx, me, store.OTPCounters{Failures: out.Failures, Locked: out.Locked},
-			what+"; "+detail, templates.MsgCodeInvalid), d, false, nil
+		r, err := s.selfSecondFactorRejected(ctx, me, out.Failures, out.Exhausted, what+"; "+detail, templates.MsgCodeInvalid)
+		return r, d, false, err
 	}
 	return passed(), d, true, nil
 }
 
+// selfExhausted answers a second-factor check the account page may no
+// longer make: the account is locked (by sign-ins), or this page used up
+// its attempts, which ends this browser's session (a new one needs a
+// passcode), never the account.
+func (s *Service) selfExhausted(ctx context.Context, me Self, detail string) (Result, error) {
+	if me.User.OTPLocked {
+		return Result{Outcome: Forbidden, Problem: templates.MsgAccountLocked}, nil
+	}
+	if err := s.selfStore().DeleteUserSession(ctx, me.User.ID, me.SessionID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Result{}, fault(err)
+	}
+	s.events.Record(ctx, Event{Name: store.EventSelfSessions, User: me.User, IP: me.IP, ClientID: AccountClientID, Actor: ActorSelf,
+		Detail: "account page: " + detail + "; too many wrong second-factor attempts, this browser's session ended"})
+	return Result{Outcome: Forbidden, Problem: templates.MsgAccountSignInAgain}, nil
+}
+
 // selfSecondFactorRejected records a wrong second factor on the account
-// page, as a failed sign-in check would be, and the lock it may bring.
-func (s *Service) selfSecondFactorRejected(ctx context.Context, me Self, c store.OTPCounters, detail string, problem templates.Message) Result {
+// page, as a failed sign-in check would be; the one that used up the
+// page's attempts (exhausted) ends this browser's session.
+func (s *Service) selfSecondFactorRejected(ctx context.Context, me Self, failures int, exhausted bool, detail string, problem templates.Message) (Result, error) {
 	u := me.User
 	s.log.InfoContext(ctx, "account page: second factor refused", "user_id", u.ID)
 	s.events.Record(ctx, Event{Name: store.EventSignInFailed, User: u, IP: me.IP, ClientID: AccountClientID, Actor: ActorSelf,
-		Step: StepOTP, Detail: fmt.Sprintf("account page: %s (%d in a row)", detail, c.Failures)})
-	if c.Locked {
-		s.events.Record(ctx, Event{Name: store.EventOTPLocked, User: u, IP: me.IP, ClientID: AccountClientID, Actor: ActorSelf,
-			Detail: fmt.Sprintf("locked after %d failed second-factor attempts", s.cfg.OTPAttempts)})
-		return Result{Outcome: Forbidden, Problem: templates.MsgAccountLocked}
+		Step: StepOTP, Detail: fmt.Sprintf("account page: %s (%d in a row)", detail, failures)})
+	if exhausted {
+		return s.selfExhausted(ctx, me, detail)
 	}
 	r := rejected(problem)
-	r.TriesLeft = s.cfg.OTPAttempts - c.Failures
-	return r
+	r.TriesLeft = store.AccountAttemptLimit(s.cfg.OTPAttempts) - failures
+	return r, nil
 }
 
 // RegenerateRecoveryCodes makes ten new recovery codes, proven with a
@@ -293,6 +309,9 @@ func (s *Service) ChangePassword(ctx context.Context, me Self, in PasswordChange
 	if m := s.checkNewPassword(SetupInput{NewPassword: in.NewPassword, NewPasswordConfirm: in.NewPasswordConfirm}, u); m != "" {
 		return SelfResult{Result: invalid(m)}, nil
 	}
+	if r, err := s.needDevice(ctx, me); r.Outcome != Passed || err != nil {
+		return SelfResult{Result: r}, err
+	}
 	r, ok, err := s.checkCurrentPassword(ctx, me, in.Current)
 	if !ok || err != nil {
 		return SelfResult{Result: r}, err
@@ -309,20 +328,30 @@ func (s *Service) ChangePassword(ctx context.Context, me Self, in PasswordChange
 	return SelfResult{Result: passed()}, nil
 }
 
-// applySelf writes change, proven with a passcode when the person has a
-// device (the current password was checked before).
+// applySelf writes change, proven with a passcode of the person's device
+// (the current password was checked before).
 func (s *Service) applySelf(ctx context.Context, me Self, passcode, what string, change store.AccountChange) (Result, error) {
 	r, _, ok, err := s.selfPasscode(ctx, me, passcode, what, change)
 	if err != nil || ok {
 		return r, err
 	}
-	if r.Outcome != Forbidden || r.Problem != "" {
-		return r, nil
+	if r.Outcome == Forbidden && r.Problem == "" {
+		// The device went meanwhile.
+		r.Problem = templates.MsgAccountNeedsDevice
 	}
-	// No device: the current password is the proof.
-	if err := s.selfStore().ChangeAccount(ctx, me.User.ID, change); errors.Is(err, store.ErrStale) {
-		return moved(), nil
-	} else if err != nil {
+	return r, nil
+}
+
+// needDevice refuses a password or security question change of an account
+// without a device: the password and the answer are one factor, and
+// whoever phished both must not replace them and keep the owner out. An
+// administrator changes them (user set-password, a device reset).
+func (s *Service) needDevice(ctx context.Context, me Self) (Result, error) {
+	_, err := s.store.DeviceByUser(ctx, me.User.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Result{Outcome: Forbidden, Problem: templates.MsgAccountNeedsDevice}, nil
+	case err != nil:
 		return Result{}, fault(err)
 	}
 	return passed(), nil
@@ -343,6 +372,9 @@ func (s *Service) ChangeQuestion(ctx context.Context, me Self, in QuestionChange
 	answer, m := newAnswer(in.Question, in.Answer, in.AnswerConfirm)
 	if m != "" {
 		return SelfResult{Result: invalid(m)}, nil
+	}
+	if r, err := s.needDevice(ctx, me); r.Outcome != Passed || err != nil {
+		return SelfResult{Result: r}, err
 	}
 	r, ok, err := s.checkCurrentPassword(ctx, me, in.Current)
 	if !ok || err != nil {

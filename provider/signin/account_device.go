@@ -65,7 +65,8 @@ func (s *Service) StartDeviceReplacement(ctx context.Context, me Self, p DeviceP
 }
 
 // selfRecoveryCode uses up a recovery code as the proof of a replacement;
-// a wrong one counts toward the passcode lockout, as at the sign-in.
+// a wrong one counts on the passcode counter, within the account page's
+// limit (store.AccountAttemptLimit), as a wrong passcode there does.
 func (s *Service) selfRecoveryCode(ctx context.Context, me Self, input string) (Result, *store.Device, bool, error) {
 	u := me.User
 	d, err := s.store.DeviceByUser(ctx, u.ID)
@@ -75,24 +76,22 @@ func (s *Service) selfRecoveryCode(ctx context.Context, me Self, input string) (
 	if err != nil {
 		return Result{}, nil, false, fault(err)
 	}
-	n, ok, err := s.store.ReserveOTPAttempt(ctx, u.ID, s.cfg.OTPAttempts)
+	n, ok, err := s.selfStore().ReserveAccountOTPAttempt(ctx, u.ID, s.cfg.OTPAttempts)
 	if err != nil {
 		return Result{}, nil, false, fault(err)
 	}
 	if !ok {
-		return Result{Outcome: Forbidden, Problem: templates.MsgAccountLocked}, d, false, nil
+		r, err := s.selfExhausted(ctx, me, "device replacement; recovery code not checked")
+		return r, d, false, err
 	}
 	match, err := s.matchRecoveryCode(ctx, u.ID, input)
 	if err != nil {
 		return Result{}, nil, false, err
 	}
 	if match == nil {
-		counters, err := s.store.ConfirmOTPFailure(ctx, u.ID, s.cfg.OTPAttempts, n)
-		if err != nil {
-			return Result{}, nil, false, fault(err)
-		}
-		return s.selfSecondFactorRejected(ctx, me, counters, "device replacement; wrong recovery code",
-			templates.MsgRecoveryCodeInvalid), d, false, nil
+		r, err := s.selfSecondFactorRejected(ctx, me, n, n >= store.AccountAttemptLimit(s.cfg.OTPAttempts),
+			"device replacement; wrong recovery code", templates.MsgRecoveryCodeInvalid)
+		return r, d, false, err
 	}
 	if err := s.store.RecordOTPSuccess(ctx, u.ID); err != nil {
 		return Result{}, nil, false, fault(err)

@@ -96,8 +96,9 @@ func revokeOthers(tx *gorm.DB, userID, keep string, now time.Time) error {
 // change.
 type AccountPasscodeCheck struct {
 	UserID string
-	// Threshold consecutive wrong passcodes lock the account (the same
-	// counter as the sign-in's).
+	// Threshold is the sign-in's: that many consecutive wrong passcodes
+	// lock the account. The account page counts on the same counter but
+	// stops one short of it and never locks (AccountAttemptLimit).
 	Threshold int
 	// Verify is as in PasscodeCheck.
 	Verify func(ctx context.Context, steps mfa.Store) error
@@ -105,12 +106,20 @@ type AccountPasscodeCheck struct {
 	Change AccountChange
 }
 
+// AccountAttemptLimit is how far the account page may run the passcode
+// counter of an account whose sign-in locks at threshold: one short of
+// the lock, so that a signed-in browser alone (a borrowed laptop) can
+// never lock its owner out, while the guesses stay bounded by the same
+// count (a new session needs a passcode).
+func AccountAttemptLimit(threshold int) int { return threshold - 1 }
+
 // CheckAccountPasscode is CheckPasscode for the account page: the attempt
-// is reserved on the sign-in's passcode counter, the code checked and its
-// time step recorded by one conditional update (accepted once, whichever
-// page sees it first), and Change written, all in one transaction. A
-// wrong code stays counted and the Threshold-th locks the account. When
-// Change finds its precondition gone (ErrStale), nothing is written.
+// is reserved on the sign-in's passcode counter (below
+// AccountAttemptLimit), the code checked and its time step recorded by one
+// conditional update (accepted once, whichever page sees it first), and
+// Change written, all in one transaction. A wrong code stays counted; the
+// one that reaches the limit is Exhausted, and none locks. When Change
+// finds its precondition gone (ErrStale), nothing is written.
 func (s *Store) CheckAccountPasscode(ctx context.Context, c AccountPasscodeCheck) (PasscodeOutcome, error) {
 	if !lookupable(c.UserID) {
 		return PasscodeOutcome{}, ErrStale
@@ -119,7 +128,7 @@ func (s *Store) CheckAccountPasscode(ctx context.Context, c AccountPasscodeCheck
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		out = PasscodeOutcome{}
-		return s.reserveAndVerify(ctx, tx, c.UserID, c.Threshold, c.Verify, &out, now, func(tx *gorm.DB) error {
+		return s.reserveAndVerify(ctx, tx, c.UserID, AccountAttemptLimit(c.Threshold), false, c.Verify, &out, now, func(tx *gorm.DB) error {
 			if err := tx.Exec(`UPDATE users SET otp_failures = 0 WHERE id = ?`, c.UserID).Error; err != nil {
 				return err
 			}
@@ -129,16 +138,36 @@ func (s *Store) CheckAccountPasscode(ctx context.Context, c AccountPasscodeCheck
 	return s.passcodeOutcome(ctx, c.UserID, c.Threshold, out, err, now)
 }
 
+// ReserveAccountOTPAttempt reserves one second-factor attempt of the
+// account page (a recovery code) on the passcode counter, below
+// AccountAttemptLimit(threshold); it never locks. n is the count with
+// this attempt; ok is false when the account is locked or at the limit.
+// A wrong attempt simply stays counted; a right one calls
+// RecordOTPSuccess.
+func (s *Store) ReserveAccountOTPAttempt(ctx context.Context, userID string, threshold int) (n int, ok bool, err error) {
+	var rows []int
+	err = s.db.WithContext(ctx).Raw(`UPDATE users SET otp_failures = otp_failures + 1, otp_reserved_at = ?
+		WHERE id = ? AND otp_locked = FALSE AND otp_failures < ?
+		RETURNING otp_failures`, s.now().Unix(), userID, AccountAttemptLimit(threshold)).Scan(&rows).Error
+	if err != nil {
+		return 0, false, fmt.Errorf("reserve account page attempt: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, false, nil
+	}
+	return rows[0], true, nil
+}
+
 // reserveAndVerify is the heart of a passcode check in tx: reserve the
-// attempt (out.Refused when the account is locked or at its limit), check
-// the code, and run accepted on success; a wrong code stays counted and
-// locks at the threshold.
-func (s *Store) reserveAndVerify(ctx context.Context, tx *gorm.DB, userID string, threshold int,
+// attempt (out.Refused when the account is locked or at limit), check the
+// code, and run accepted on success; a wrong code stays counted and, with
+// lock, locks at limit (otherwise it is Exhausted there).
+func (s *Store) reserveAndVerify(ctx context.Context, tx *gorm.DB, userID string, limit int, lock bool,
 	verify func(context.Context, mfa.Store) error, out *PasscodeOutcome, now time.Time, accepted func(*gorm.DB) error) error {
 	var rows []int
 	err := tx.Raw(`UPDATE users SET otp_failures = otp_failures + 1, otp_reserved_at = ?
 		WHERE id = ? AND otp_locked = FALSE AND otp_failures < ? RETURNING otp_failures`,
-		now.Unix(), userID, threshold).Scan(&rows).Error
+		now.Unix(), userID, limit).Scan(&rows).Error
 	if err != nil {
 		return err
 	}
@@ -152,7 +181,11 @@ func (s *Store) reserveAndVerify(ctx context.Context, tx *gorm.DB, userID string
 		return accepted(tx)
 	case errors.Is(verr, mfa.ErrInvalid), errors.Is(verr, mfa.ErrReplayed):
 		out.Rejected, out.Failures = verr, rows[0]
-		if rows[0] < threshold {
+		if rows[0] < limit {
+			return nil
+		}
+		if !lock {
+			out.Exhausted = true
 			return nil
 		}
 		out.Locked = true

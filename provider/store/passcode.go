@@ -43,6 +43,9 @@ type PasscodeOutcome struct {
 	Failures int
 	// Locked: this rejection reached the threshold and locked the account.
 	Locked bool
+	// Exhausted: this rejection used up the last attempt the account page
+	// may make (CheckAccountPasscode, which never locks).
+	Exhausted bool
 }
 
 // CheckPasscode reserves, checks and records one passcode in one
@@ -64,7 +67,7 @@ func (s *Store) CheckPasscode(ctx context.Context, c PasscodeCheck) (PasscodeOut
 		if c.Budgeted {
 			return s.budgetedPasscode(ctx, tx, c, &out, now)
 		}
-		return s.reserveAndVerify(ctx, tx, c.UserID, c.Threshold, c.Verify, &out, now, func(tx *gorm.DB) error {
+		return s.reserveAndVerify(ctx, tx, c.UserID, c.Threshold, true, c.Verify, &out, now, func(tx *gorm.DB) error {
 			return s.passcodeAccepted(tx, c, now)
 		})
 	})
