@@ -84,7 +84,8 @@ func TestAccountPasscodeProvesChanges(t *testing.T) {
 	h.clock.Advance(31e9)
 	good := h.passcode(t, secret)
 	for _, path := range []string{"/account/codes", "/account/device", "/account/password", "/account/question",
-		"/account/sessions/end-others", "/account/device/verify", "/account/sessions/end"} {
+		"/account/sessions/end-others", "/account/device/verify", "/account/sessions/end",
+		"/account/browsers/forget", "/account/browsers/forget-all"} {
 		req, _ := http.NewRequest(http.MethodPost, h.issuer+path, strings.NewReader(url.Values{"code": {good}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if r := b.do(req); r.Status != http.StatusForbidden {

@@ -2,10 +2,15 @@ package provider_test
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/otpgate/otpgate/provider"
+	"github.com/otpgate/otpgate/provider/admin"
+	"github.com/otpgate/otpgate/provider/connector"
 )
 
 const adaPW = "quartz-lantern-harbour-9"
@@ -203,5 +208,37 @@ func TestPortalCallbackRefusals(t *testing.T) {
 	}
 	if p = b.get(target.String()); p.Status != http.StatusBadRequest {
 		t.Fatalf("replayed callback: %d", p.Status)
+	}
+}
+
+// TestPortalConsoleUpstream: a sign-in an upstream provider did (its
+// methods copied into the session, its MFA trusted) never opens the
+// console, even for an administrator: the console wants otpgate's own
+// password and passcode, and says so instead of reusing the session in a
+// loop of sign-ins.
+func TestPortalConsoleUpstream(t *testing.T) {
+	var svc *admin.Service
+	h := upstreamHarness(t, connector.MFATrust{Trust: true}, func(o *provider.Options) {
+		var err error
+		svc, err = admin.New(admin.Options{Store: o.Store, Hasher: o.Hasher, Sealer: o.Sealer, Random: rand.Reader, Issuer: o.Issuer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Admin = svc
+	})
+	b := newBrowser(t)
+	p := b.viaUpstream(b.get(h.issuer+"/admin"), "mia", miaPassword)
+	if p.Status != http.StatusForbidden || !strings.Contains(p.Alert(), "administrator") {
+		t.Fatalf("mia (no role) at the console: status %d step %q alert %q", p.Status, p.Step(), p.Alert())
+	}
+	mia, err := h.store.UserByLink(context.Background(), connector.LinkProvider("up"), "mia-sub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetAdmin(context.Background(), "test", mia.Username, true); err != nil {
+		t.Fatal(err)
+	}
+	if p = b.get(h.issuer + "/admin"); p.Status != http.StatusForbidden || !strings.Contains(p.Alert(), "otpgate password") {
+		t.Fatalf("mia (administrator, upstream session) at the console: status %d step %q alert %q", p.Status, p.Step(), p.Alert())
 	}
 }

@@ -97,9 +97,9 @@ func startUpstream(t *testing.T, redirectURI string) string {
 // upstreamHarness is a provider whose password page offers the honest
 // upstream as connector "up" (trust its MFA as trust says), every
 // sign-in requiring two factors, and a client "app".
-func upstreamHarness(t *testing.T, trust connector.MFATrust) *harness {
+func upstreamHarness(t *testing.T, trust connector.MFATrust, edit ...func(*provider.Options)) *harness {
 	t.Helper()
-	return newHarness(t, func(o *provider.Options) {
+	return newHarness(t, append([]func(*provider.Options){func(o *provider.Options) {
 		o.MFAPolicy = signin.MFAAlways
 		redirect := o.Issuer + "/login/connector/up/callback"
 		up, err := upstreamoidc.New(upstreamoidc.Config{ID: "up", Name: "Upstream SSO", Issuer: startUpstream(t, redirect),
@@ -108,7 +108,7 @@ func upstreamHarness(t *testing.T, trust connector.MFATrust) *harness {
 			t.Fatal(err)
 		}
 		o.Upstreams = []connector.CallbackConnector{up}
-	}, func(*provider.Options) {})
+	}}, edit...)...)
 }
 
 // viaUpstream signs in at the upstream from the password page p as

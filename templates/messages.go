@@ -6,26 +6,27 @@ type Message string
 // The user-facing messages. Wrong usernames, passwords and answers and
 // disabled accounts all share MsgSignInFailed so a page never tells them apart.
 const (
-	MsgSignInFailed     Message = "sign_in_failed"     // generic failure of any sign-in check
-	MsgPasswordMismatch Message = "password_mismatch"  // the two new passwords differ
-	MsgPasswordTooShort Message = "password_too_short" // shorter than Base.MinPasswordLength
-	MsgPasswordTooLong  Message = "password_too_long"  // longer than the allowed maximum
-	MsgPasswordReused   Message = "password_reused"    // new password equals the current one
-	MsgAnswerMismatch   Message = "answer_mismatch"    // the two answers differ
-	MsgAnswerTooShort   Message = "answer_too_short"   // answer under 3 characters
-	MsgQuestionRequired Message = "question_required"  // no question chosen or unknown question
-	MsgFieldRequired    Message = "field_required"     // a required field was empty
-	MsgFlowExpired      Message = "flow_expired"       // the sign-in took too long
-	MsgUnknownRequest   Message = "unknown_request"    // unknown or already finished sign-in request
-	MsgWrongBrowser     Message = "wrong_browser"      // the sign-in was started in another browser
-	MsgBadRequest       Message = "bad_request"        // generic bad input
-	MsgInvalidRedirect  Message = "invalid_redirect"   // unregistered redirect URI or unknown client
-	MsgCSRF             Message = "csrf"               // missing or wrong CSRF token
-	MsgNotFound         Message = "not_found"          // no such page
-	MsgTooManyRequests  Message = "too_many_requests"  // rate limited
-	MsgUnavailable      Message = "unavailable"        // storage unreachable (503)
-	MsgInternal         Message = "internal"           // any other server-side failure
-	MsgNotAdmin         Message = "not_admin"          // a signed-in person who is not an administrator opened the console
+	MsgSignInFailed      Message = "sign_in_failed"      // generic failure of any sign-in check
+	MsgPasswordMismatch  Message = "password_mismatch"   // the two new passwords differ
+	MsgPasswordTooShort  Message = "password_too_short"  // shorter than Base.MinPasswordLength
+	MsgPasswordTooLong   Message = "password_too_long"   // longer than the allowed maximum
+	MsgPasswordReused    Message = "password_reused"     // new password equals the current one
+	MsgAnswerMismatch    Message = "answer_mismatch"     // the two answers differ
+	MsgAnswerTooShort    Message = "answer_too_short"    // answer under 3 characters
+	MsgQuestionRequired  Message = "question_required"   // no question chosen or unknown question
+	MsgFieldRequired     Message = "field_required"      // a required field was empty
+	MsgFlowExpired       Message = "flow_expired"        // the sign-in took too long
+	MsgUnknownRequest    Message = "unknown_request"     // unknown or already finished sign-in request
+	MsgWrongBrowser      Message = "wrong_browser"       // the sign-in was started in another browser
+	MsgBadRequest        Message = "bad_request"         // generic bad input
+	MsgInvalidRedirect   Message = "invalid_redirect"    // unregistered redirect URI or unknown client
+	MsgCSRF              Message = "csrf"                // missing or wrong CSRF token
+	MsgNotFound          Message = "not_found"           // no such page
+	MsgTooManyRequests   Message = "too_many_requests"   // rate limited
+	MsgUnavailable       Message = "unavailable"         // storage unreachable (503)
+	MsgInternal          Message = "internal"            // any other server-side failure
+	MsgNotAdmin          Message = "not_admin"           // a signed-in person who is not an administrator opened the console
+	MsgConsoleNeedsLocal Message = "console_needs_local" // the console after an upstream provider's sign-in: otpgate's own password and passcode are needed
 
 	MsgCodeMalformed       Message = "code_malformed"        // the passcode is not 6 digits
 	MsgCodeInvalid         Message = "code_invalid"          // wrong, old or already used passcode
@@ -68,7 +69,7 @@ var AllMessages = []Message{
 	MsgPasswordReused, MsgAnswerMismatch, MsgAnswerTooShort, MsgQuestionRequired,
 	MsgFieldRequired, MsgFlowExpired, MsgUnknownRequest, MsgWrongBrowser,
 	MsgBadRequest, MsgInvalidRedirect, MsgCSRF, MsgNotFound, MsgTooManyRequests,
-	MsgUnavailable, MsgInternal, MsgNotAdmin,
+	MsgUnavailable, MsgInternal, MsgNotAdmin, MsgConsoleNeedsLocal,
 	MsgCodeMalformed, MsgCodeInvalid, MsgEnrollRestarted, MsgAppRequired,
 	MsgRecoveryCodeInvalid, MsgProofInvalid, MsgAccountLocked, MsgLinkInvalid, MsgLinkCodeInvalid, MsgResetMailLimit,
 	MsgProofThrottled, MsgAnswerReused, MsgPasswordCommon, MsgPasswordContext,
@@ -141,6 +142,9 @@ var messageTexts = map[string]entry{
 	"csrf": {
 		"This form has expired or was sent from another site. Reload the page and try again.",
 		"このフォームは有効期限が切れたか、別のサイトから送信されました。ページを再読み込みして、もう一度お試しください。"},
+	"console_needs_local": {
+		"The console needs your otpgate password and passcode, not a sign-in with another provider. Sign out, then sign in with your otpgate account.",
+		"管理コンソールを利用するには、他のサービスでのサインインではなく、otpgate のパスワードとワンタイムパスワードでサインインする必要があります。サインアウトしてから、otpgate のアカウントでサインインしてください。"},
 	"not_admin": {
 		"Only administrators can open the console. Ask an administrator if you need access.",
 		"管理コンソールは管理者のみ利用できます。利用が必要な場合は、管理者にお問い合わせください。"},

@@ -248,6 +248,16 @@ func (p *Portal) require(site Site) echo.MiddlewareFunc {
 				return err
 			}
 			c.Response().Header().Set("Cache-Control", "no-store")
+			if u != nil && site.Admin && slices.Contains(sess.AMR, "ext") {
+				// An upstream provider's methods are copied into the
+				// session ("otp" among them, perhaps), and its sign-in
+				// would be reused: the console wants otpgate's own
+				// password and passcode, so the person signs out first.
+				if !u.Admin {
+					return web.NewPageError(http.StatusForbidden, templates.MsgNotAdmin, nil)
+				}
+				return web.NewPageError(http.StatusForbidden, templates.MsgConsoleNeedsLocal, errors.New("portal: an upstream provider's session at the console"))
+			}
 			if u == nil || !p.suffices(c, site, sess) {
 				if c.Request().Method != http.MethodGet {
 					return web.NewPageError(http.StatusUnauthorized, templates.MsgFlowExpired, errors.New("portal: not signed in"))
@@ -268,6 +278,7 @@ func (p *Portal) require(site Site) echo.MiddlewareFunc {
 			if site.Admin && !u.Admin {
 				return web.NewPageError(http.StatusForbidden, templates.MsgNotAdmin, nil)
 			}
+
 			token, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
 			lang := p.o.Cookies.Lang(c, "")
 			q := c.Request().URL.Query()
@@ -281,7 +292,8 @@ func (p *Portal) require(site Site) echo.MiddlewareFunc {
 
 // suffices reports whether the session of u counts at site: this site's
 // own sign-in finished with it in this browser (its mark), and, at the
-// console, it proved the passcode at most MaxAge ago.
+// console, it proved the passcode at most MaxAge ago (whose sign-in an
+// upstream provider did is refused by require).
 func (p *Portal) suffices(c echo.Context, site Site, sess *store.Session) bool {
 	mark := p.o.Cookies.Get(c, markCookie(site))
 	if subtle.ConstantTimeCompare([]byte(mark), []byte(p.mark(site, sess))) != 1 {

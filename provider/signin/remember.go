@@ -88,7 +88,9 @@ func (s *Service) RememberDays(ctx context.Context, j *Journey) int {
 // cookie ("", 0 when nothing was remembered). userAgent labels the
 // browser for its owner.
 func (s *Service) RememberBrowser(ctx context.Context, j *Journey, userAgent string) (string, time.Duration, error) {
-	if j.User == nil || !(j.State.OTPDone || j.State.EnrolledNow) || j.State.Remembered {
+	// Bound to the device whose passcode passed: a replacement made
+	// meanwhile leaves nothing remembered.
+	if j.User == nil || j.Device == nil || !(j.State.OTPDone || j.State.EnrolledNow) || j.State.Remembered {
 		return "", 0, nil
 	}
 	if ok, err := s.rememberAllowed(ctx, j); err != nil || !ok {
@@ -96,7 +98,7 @@ func (s *Service) RememberBrowser(ctx context.Context, j *Journey, userAgent str
 	}
 	life := time.Duration(s.cfg.RememberBrowserDays) * 24 * time.Hour
 	token := credential.NewToken()
-	b := &store.RememberedBrowser{TokenHash: credential.HashToken(token), UserID: j.User.ID, ClientID: j.Flow.ClientID,
+	b := &store.RememberedBrowser{TokenHash: credential.HashToken(token), UserID: j.User.ID, DeviceID: j.Device.ID, ClientID: j.Flow.ClientID,
 		Label: BrowserLabel(userAgent), ExpiresAt: s.now().Add(life)}
 	if err := s.store.AddRememberedBrowser(ctx, b); err != nil {
 		// Nothing remembered: the next sign-in asks for its passcode.

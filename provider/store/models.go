@@ -488,6 +488,9 @@ type RememberedBrowser struct {
 	ID        string `gorm:"primaryKey;size:64"`
 	TokenHash string `gorm:"uniqueIndex;size:64;not null"`
 	UserID    string `gorm:"size:64;not null;index"`
+	// DeviceID is the device whose passcode earned it: it counts only
+	// while that device is the account's (a replacement asks again).
+	DeviceID string `gorm:"size:64;not null;default:''"`
 	// ClientID is the client of the sign-in that remembered it.
 	ClientID string `gorm:"size:64;not null;default:''"`
 	// Label names the browser to its owner ("Firefox on Windows").

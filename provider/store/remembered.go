@@ -24,15 +24,16 @@ const maxRememberedPerUser = 20
 // usableRemembered is the condition (on a remembered_browsers row aliased
 // rb) that makes it stand in for a passcode at now (the one argument).
 const usableRemembered = `rb.expires_at > ?
-	AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = rb.user_id)
+	AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = rb.user_id AND d.id = rb.device_id)
 	AND EXISTS (SELECT 1 FROM users u WHERE u.id = rb.user_id AND u.disabled = ? AND u.otp_locked = ?)`
 
 // AddRememberedBrowser stores b (its ID is made here when empty), created
 // and last used now, in one transaction that also drops the account's
 // expired rows and keeps at most maxRememberedPerUser. An account that
-// has no device (it was reset meanwhile) remembers nothing (ErrStale).
+// has no device, or another device than b.DeviceID (it was reset or
+// replaced meanwhile), remembers nothing (ErrStale).
 func (s *Store) AddRememberedBrowser(ctx context.Context, b *RememberedBrowser) error {
-	if !lookupable(b.UserID, b.TokenHash) || !b.ExpiresAt.After(s.now()) {
+	if !lookupable(b.UserID, b.TokenHash, b.DeviceID) || !b.ExpiresAt.After(s.now()) {
 		return ErrStale
 	}
 	if b.ID == "" {
@@ -41,9 +42,9 @@ func (s *Store) AddRememberedBrowser(ctx context.Context, b *RememberedBrowser) 
 	now := s.now()
 	b.CreatedAt, b.LastUsedAt = now, now
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec(`INSERT INTO remembered_browsers (id, token_hash, user_id, client_id, label, created_at, expires_at, last_used_at)
-			SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE user_id = ?)`,
-			b.ID, b.TokenHash, b.UserID, b.ClientID, b.Label, now, b.ExpiresAt, now, b.UserID)
+		res := tx.Exec(`INSERT INTO remembered_browsers (id, token_hash, user_id, device_id, client_id, label, created_at, expires_at, last_used_at)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE user_id = ? AND id = ?)`,
+			b.ID, b.TokenHash, b.UserID, b.DeviceID, b.ClientID, b.Label, now, b.ExpiresAt, now, b.UserID, b.DeviceID)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -16,6 +16,7 @@ var rememberedCases = []testCase{
 	{"Remembered/OnlyItsOwnAccount", testRememberedOtherUser},
 	{"Remembered/GoneWithResetsAndPasswords", testRememberedRevokedByChanges},
 	{"Remembered/OnlyWhereTheFlowAllows", testRememberedFlowLimits},
+	{"Remembered/BoundToItsDevice", testRememberedBoundToDevice},
 	{"Remembered/ListAndRevoke", testRememberedListRevoke},
 	{"Concurrency/RevokeRacesRememberedFinish", testRaceRevokeRemembered},
 }
@@ -35,7 +36,7 @@ func rememberingClient(t *testing.T, s *store.Store, on bool) {
 // valid for days.
 func remember(t *testing.T, s *store.Store, userID, token string, days int) *store.RememberedBrowser {
 	t.Helper()
-	b := &store.RememberedBrowser{TokenHash: hashOf(token), UserID: userID, ClientID: testClient, Label: "Firefox on Linux",
+	b := &store.RememberedBrowser{TokenHash: hashOf(token), UserID: userID, DeviceID: "dev-" + userID, ClientID: testClient, Label: "Firefox on Linux",
 		ExpiresAt: s.Now().Add(time.Duration(days) * 24 * time.Hour)}
 	must(t, s.AddRememberedBrowser(ctx(t), b), "AddRememberedBrowser "+token)
 	return b
@@ -96,7 +97,7 @@ func testRememberedOtherUser(t *testing.T, s *store.Store, _ *clock) {
 	answeredFlow(t, s, "fb", "ub")
 	wantErr(t, finishRemembered(s, t, "fb", "ub", "cookie-a"), store.ErrStale, "bob's finish with ann's cookie")
 	// The same cookie hash cannot be planted for another account either.
-	b := &store.RememberedBrowser{TokenHash: hashOf("cookie-a"), UserID: "ub", ExpiresAt: s.Now().Add(time.Hour)}
+	b := &store.RememberedBrowser{TokenHash: hashOf("cookie-a"), UserID: "ub", DeviceID: "dev-ub", ExpiresAt: s.Now().Add(time.Hour)}
 	if err := s.AddRememberedBrowser(ctx(t), b); err == nil {
 		t.Fatalf("a second row with ann's token hash was stored for bob")
 	}
@@ -164,7 +165,7 @@ func testRememberedRevokedByChanges(t *testing.T, s *store.Store, c *clock) {
 	must(t, s.SetUserPassword(ctx(t), "ue", "h", false), "SetUserPassword")
 	pendingFlow(t, s, "again-ue")
 	// A row added while the account has no device is refused.
-	wantErr(t, s.AddRememberedBrowser(ctx(t), &store.RememberedBrowser{TokenHash: hashOf("x"), UserID: "ue",
+	wantErr(t, s.AddRememberedBrowser(ctx(t), &store.RememberedBrowser{TokenHash: hashOf("x"), UserID: "ue", DeviceID: "dev-ue",
 		ExpiresAt: s.Now().Add(time.Hour)}), store.ErrStale, "remembering for an account without a device")
 	must(t, s.EnrollDevice(ctx(t), enrollment("again-ue", "ue", "dev2-ue", 1)), "EnrollDevice")
 	if rows, err := s.RememberedBrowsers(ctx(t), "ue"); err != nil || len(rows) != 0 {
@@ -263,5 +264,33 @@ func testRaceRevokeRemembered(t *testing.T, s *store.Store, _ *clock) {
 		if finishErr != nil && !errors.Is(finishErr, store.ErrStale) {
 			t.Fatalf("round %d: finish: %v", i, finishErr)
 		}
+	}
+}
+
+// testRememberedBoundToDevice: a remembered browser counts only while the
+// device whose passcode earned it is the account's; one remembered for a
+// device replaced meanwhile (a passcode checked just before the
+// replacement, its row written just after) is refused.
+func testRememberedBoundToDevice(t *testing.T, s *store.Store, _ *clock) {
+	rememberingClient(t, s, true)
+	equip(t, s, "u1", "ann")
+	remember(t, s, "u1", "cookie-1", 30)
+	must(t, s.ReplaceDevice(ctx(t), store.Replacement{OldDeviceID: "dev-u1",
+		Device: &store.Device{ID: "dev2-u1", UserID: "u1", App: "authy", Secret: []byte("sealed new")}}), "ReplaceDevice")
+	// The late write for the old device.
+	late := &store.RememberedBrowser{TokenHash: hashOf("cookie-late"), UserID: "u1", DeviceID: "dev-u1", ClientID: testClient,
+		ExpiresAt: s.Now().Add(24 * time.Hour)}
+	wantErr(t, s.AddRememberedBrowser(ctx(t), late), store.ErrStale, "remembering for a replaced device")
+	for _, token := range []string{"cookie-1", "cookie-late"} {
+		if ok, err := s.RememberedBrowserUsable(ctx(t), "u1", hashOf(token)); err != nil || ok {
+			t.Errorf("%s after the replacement: usable = %v, %v", token, ok, err)
+		}
+	}
+	// A row for the new device counts.
+	fresh := &store.RememberedBrowser{TokenHash: hashOf("cookie-new"), UserID: "u1", DeviceID: "dev2-u1", ClientID: testClient,
+		ExpiresAt: s.Now().Add(24 * time.Hour)}
+	must(t, s.AddRememberedBrowser(ctx(t), fresh), "remembering for the new device")
+	if ok, err := s.RememberedBrowserUsable(ctx(t), "u1", hashOf("cookie-new")); err != nil || !ok {
+		t.Errorf("the new device's remembered browser: usable = %v, %v", ok, err)
 	}
 }

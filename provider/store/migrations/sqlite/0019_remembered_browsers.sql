@@ -4,12 +4,14 @@
 -- (remember_browser). The browser keeps a random token in a cookie; only
 -- its hash is stored (token_hash, the lookup key, never shown), and id is
 -- a separate random identifier for listing and revoking. Rows go with any
--- device reset or password change of the account.
+-- device reset or password change of the account, and a row counts only
+-- while the device whose passcode earned it (device_id) is the account's.
 ALTER TABLE clients ADD COLUMN remember_browser numeric NOT NULL DEFAULT false;
 CREATE TABLE remembered_browsers (
     id text NOT NULL,
     token_hash text NOT NULL,
     user_id text NOT NULL,
+    device_id text NOT NULL DEFAULT '',
     client_id text NOT NULL DEFAULT '',
     label text NOT NULL DEFAULT '',
     created_at datetime,
