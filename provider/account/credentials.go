@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/otpgate/otpgate/provider/credential"
+	"github.com/otpgate/otpgate/provider/portal"
 	"github.com/otpgate/otpgate/provider/signin"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
@@ -17,17 +18,28 @@ func (a *Account) passwordPage(c echo.Context) error {
 }
 
 func (a *Account) renderPassword(c echo.Context, st int, r signin.Result) error {
+	v, b, has, err := a.credentialsPage(c, st, r)
+	if err != nil {
+		return err
+	}
+	b.MinPasswordLength = a.svc.Config().MinPasswordLength
+	return a.page(c, st, templates.AccountPasswordPage{Base: b, Nav: nav(v, "account"), NeedPasscode: has})
+}
+
+// credentialsPage is what the password and question pages start from: the
+// viewer, the page's base (with r's problem unless st is 200) and whether
+// the account has a device.
+func (a *Account) credentialsPage(c echo.Context, st int, r signin.Result) (*portal.Viewer, templates.Base, bool, error) {
 	v, me := a.self(c)
 	has, _, err := a.hasDevice(c, me)
 	if err != nil {
-		return err
+		return nil, templates.Base{}, false, err
 	}
 	b := v.Base()
 	if st != http.StatusOK {
 		b = withResult(b, r)
 	}
-	b.MinPasswordLength = a.svc.Config().MinPasswordLength
-	return a.page(c, st, templates.AccountPasswordPage{Base: b, Nav: nav(v, "account"), NeedPasscode: has})
+	return v, b, has, nil
 }
 
 // passwordSubmit changes the password: the current one, a passcode when
@@ -51,14 +63,9 @@ func (a *Account) questionPage(c echo.Context) error {
 }
 
 func (a *Account) renderQuestion(c echo.Context, st int, r signin.Result) error {
-	v, me := a.self(c)
-	has, _, err := a.hasDevice(c, me)
+	v, b, has, err := a.credentialsPage(c, st, r)
 	if err != nil {
 		return err
-	}
-	b := v.Base()
-	if st != http.StatusOK {
-		b = withResult(b, r)
 	}
 	return a.page(c, st, templates.AccountQuestionPage{Base: b, Nav: nav(v, "account"), NeedPasscode: has, Question: v.User.Question})
 }

@@ -254,12 +254,8 @@ func (s *Store) ReplaceDevice(ctx context.Context, r Replacement) error {
 		if res.RowsAffected == 0 {
 			return ErrStale
 		}
-		var locked int64
-		if err := tx.Model(&User{}).Where("id = ? AND otp_locked = TRUE", userID).Count(&locked).Error; err != nil {
+		if err := refuseLocked(tx, userID); err != nil {
 			return err
-		}
-		if locked > 0 {
-			return ErrStale
 		}
 		if err := tx.Create(r.Device).Error; err != nil {
 			return conflict(err)

@@ -99,12 +99,8 @@ func (s *Store) SelfResetDevice(ctx context.Context, flowID, userID string) erro
 		if res.RowsAffected == 0 {
 			return ErrStale
 		}
-		var locked int64
-		if err := tx.Model(&User{}).Where("id = ? AND otp_locked = TRUE", userID).Count(&locked).Error; err != nil {
+		if err := refuseLocked(tx, userID); err != nil {
 			return err
-		}
-		if locked > 0 {
-			return ErrStale
 		}
 		if err := holdEnrollment(tx, userID, flowID); err != nil {
 			return err
@@ -367,4 +363,18 @@ func (s *Store) UseLinkCode(ctx context.Context, flowID, hash string, maxTries i
 		return false, fmt.Errorf("count reset code try: %w", err)
 	}
 	return false, nil
+}
+
+// refuseLocked is ErrStale, inside tx, when the account is locked for
+// passcodes: a change that a passcode or a recovery code proved does not
+// outlive a lock applied meanwhile.
+func refuseLocked(tx *gorm.DB, userID string) error {
+	var locked int64
+	if err := tx.Model(&User{}).Where("id = ? AND otp_locked = TRUE", userID).Count(&locked).Error; err != nil {
+		return err
+	}
+	if locked > 0 {
+		return ErrStale
+	}
+	return nil
 }
