@@ -81,6 +81,10 @@ func TestInterop(t *testing.T) {
 		// The refresh module waits out the reuse interval before it
 		// expects a rotated-out token to be refused.
 		"OTPGATE_TOKENS_REFRESH_REUSE_INTERVAL=1s",
+		// The remember journey ticks "Remember this browser" at a client
+		// that allows it; every other client keeps it off (the default),
+		// so no other journey sees the box or skips a passcode.
+		"OTPGATE_MFA_REMEMBER_BROWSER_DAYS=30",
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -14,7 +14,7 @@ import {
   Authenticator, Journey, adminResetOTP, artifacts, assertMFA, assertSecondFactor, axeSummary, focused, issuer,
   launchBrowser, mailCount, metadata, missingTools, newUser, prepareArtifacts, readEnrollPage, startRP, waitForMail,
 } from './lib/browser.mjs';
-import { uniqueName } from './lib/fixtures.mjs';
+import { cli, uniqueName } from './lib/fixtures.mjs';
 
 const skip = missingTools();
 if (skip) console.log(`# ${skip}`);
@@ -25,7 +25,8 @@ let factorRP; // a factor-only client's relying party: it did the first factor i
 
 // The journeys' names: the first part of their screenshots' file names.
 const JOURNEYS = ['first-signin', 'passcode', 'lockout', 'recovery', 'email-link', 'admin-reset', 'lang-switch',
-  'keyboard', 'other-pages', 'error-lang', 'phone-enrol', 'ways-forward', 'link-code', 'factor-only'];
+  'keyboard', 'other-pages', 'error-lang', 'phone-enrol', 'ways-forward', 'link-code', 'factor-only', 'console', 'account',
+  'remember'];
 
 before(async () => {
   if (skip) return;
@@ -73,9 +74,13 @@ const TEXT = {
     ja: '認証アプリを利用できない場合は、管理者にお問い合わせください。' },
 };
 
-/** A test that is skipped with the reason when Chromium or oathtool is missing. */
-function journey(name, fn) {
-  test(name, { skip: skip ?? false, timeout: 120_000 }, fn);
+/**
+ * A test that is skipped with the reason when Chromium or oathtool is
+ * missing. timeout: a journey that types several passcodes of one account
+ * waits for a fresh 30-second step before each (Authenticator.next).
+ */
+function journey(name, fn, { timeout = 120_000 } = {}) {
+  test(name, { skip: skip ?? false, timeout }, fn);
 }
 
 /** The person's answer to the security question they set up. */
@@ -195,6 +200,31 @@ async function enrolledUser(lang = 'en') {
   return user;
 }
 
+/**
+ * The enrollment-proof page after an administrator's reset: the code,
+ * then right after it, before enrolling, a new password and a new answer
+ * (whoever caused the reset may know the old ones), then a new device and
+ * new recovery codes.
+ */
+async function reenrolWithProof(j, user, proof, { app = 'authy' } = {}) {
+  await j.at('enroll-proof');
+  await j.page.fill('#proof', proof);
+  await j.submit();
+  await j.at('setup', 'setup-after-reset');
+  user.newPassword = `Reset-${user.newPassword}`;
+  user.answer = `${ANSWERS[j.lang]} 2`;
+  await j.page.fill('#new_password', user.newPassword);
+  await j.page.fill('#new_password_confirm', user.newPassword);
+  await j.page.selectOption('#question', 'first_pet');
+  await j.page.fill('#answer', user.answer);
+  await j.page.fill('#answer_confirm', user.answer);
+  await j.submit();
+  const old = user.auth.secret;
+  user.auth = await enrollStep(j, user, { app, label: 'enroll-new' });
+  assert.notEqual(user.auth.secret, old, 'the new QR code carries a new secret');
+  user.codes = await recoveryCodesStep(j);
+}
+
 /** Password and answer of an enrolled account in a fresh browser: up to the passcode page. */
 async function toPasscode(j, user) {
   const request = await start(j);
@@ -243,6 +273,7 @@ for (const lang of LANGS) {
     try {
       const request = await toPasscode(j, user);
       assert.equal(await j.page.locator('[role="alert"]').count(), 0, 'no alert before a mistake');
+      assert.equal(await j.page.locator('#remember_browser').count(), 0, 'a client that does not allow it offers no "remember this browser"');
       await j.page.fill('#code', user.auth.wrong());
       await j.submit();
       await j.at('otp', 'otp-error');
@@ -431,23 +462,7 @@ for (const lang of LANGS) {
       await j.submit();
       await j.at('enroll-proof', 'enroll-proof-error');
       assert.match(await j.alert(), new RegExp(TEXT.proofInvalid[lang]));
-      await j.page.fill('#proof', proof);
-      await j.submit();
-      // Right after the code, before enrolling: a new password and a new
-      // answer (whoever caused the reset may know the old ones).
-      await j.at('setup', 'setup-after-reset');
-      user.newPassword = `Reset-${user.newPassword}`;
-      user.answer = `${ANSWERS[lang]} 2`;
-      await j.page.fill('#new_password', user.newPassword);
-      await j.page.fill('#new_password_confirm', user.newPassword);
-      await j.page.selectOption('#question', 'first_pet');
-      await j.page.fill('#answer', user.answer);
-      await j.page.fill('#answer_confirm', user.answer);
-      await j.submit();
-      const old = user.auth.secret;
-      user.auth = await enrollStep(j, user, { app: 'duo-mobile', label: 'enroll-new' });
-      assert.notEqual(user.auth.secret, old);
-      await recoveryCodesStep(j);
+      await reenrolWithProof(j, user, proof, { app: 'duo-mobile' });
       await arrived(j, request);
     } finally {
       await j.close();
@@ -905,10 +920,368 @@ for (const lang of LANGS) {
 }
 
 // ---------------------------------------------------------------------------
+// otpgate's own sites: the administrator's console and the person's account page
+
+/** Checks the page as on a 375 px phone too (label -narrow): no sideways scrolling, axe. */
+async function atNarrow(j, step, label = step) {
+  const { width } = j;
+  await j.page.setViewportSize({ width: 375, height: 720 });
+  j.width = 375;
+  try {
+    await j.at(step, label);
+  } finally {
+    j.width = width;
+    await j.page.setViewportSize({ width, height: 720 });
+  }
+}
+
+/** Clicks what navigates (a link or a form's button) and waits for the new page. */
+async function follow(j, locator) {
+  await Promise.all([j.page.waitForNavigation(), locator.click()]);
+}
+
+/** Five wrong passcodes in a fresh browser: the account is locked for passcodes. */
+async function lockOut(user, lang) {
+  const j = new Journey(browser, 'setup', lang).silent();
+  await j.open();
+  try {
+    await toPasscode(j, user);
+    for (let i = 1; i <= 5; i++) {
+      await j.page.fill('#code', user.auth.wrong());
+      await j.submit();
+    }
+    await j.at('locked');
+  } finally {
+    await j.close();
+  }
+}
+
+/** The rows of the console's users table: username and whether it is shown as locked (an Unlock button). */
+function userRows(page) {
+  return page.locator('table.list tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    name: (tr.querySelector('th a')?.textContent ?? '').trim(),
+    locked: tr.querySelector('form[action$="/unlock"]') !== null,
+  })));
+}
+
+/** The first sign-in of a new account at one of otpgate's own sites, up to its first page. */
+async function firstSignIn(j, user) {
+  await passwordStep(j, user.username, user.password);
+  await setupStep(j, user);
+  await questionStep(j, user.answer);
+  user.auth = await enrollStep(j, user);
+  user.codes = await recoveryCodesStep(j);
+}
+
+for (const lang of LANGS) {
+  journey(`14 console: a new administrator signs in, unlocks a user, resets another's device (who re-enrols), clients, keys, audit; a non-administrator gets 403 [${lang}]`, async () => {
+    const locked = await enrolledUser(lang);
+    await lockOut(locked, lang);
+    const other = await enrolledUser(lang);
+    const admin = newUser({ mfa: true });
+    cli('user', 'grant-admin', admin.username);
+
+    const j = new Journey(browser, 'console', lang);
+    await j.open();
+    try {
+      // The console's sign-in is otpgate's own: a first sign-in sets up everything.
+      await j.page.goto(`${issuer}/admin`);
+      await firstSignIn(j, admin);
+      await j.at('console-users');
+      assert.equal(new URL(j.page.url()).pathname, '/admin');
+      await atNarrow(j, 'console-users');
+      // Locked accounts come first; the one locked by passcodes is among them.
+      const rows = await userRows(j.page);
+      const firstActive = rows.findIndex((r) => !r.locked);
+      assert.ok(firstActive === -1 || rows.slice(firstActive).every((r) => !r.locked), 'locked accounts are listed first');
+      assert.ok(rows.find((r) => r.name === locked.username)?.locked, `${locked.username} is shown as locked`);
+      assert.equal(rows.find((r) => r.name === admin.username)?.locked, false);
+
+      // The filters: this user, locked ones only.
+      await j.page.fill('#q', locked.username);
+      await j.page.check('#locked');
+      await follow(j, j.page.locator('form.filters button[type="submit"]'));
+      await j.at('console-users', 'console-users-filtered');
+      assert.deepEqual(await userRows(j.page), [{ name: locked.username, locked: true }]);
+
+      // Unlock: one click, then the user's page says so.
+      await follow(j, j.page.locator(`form[action="/admin/users/${locked.username}/unlock"] button`));
+      await j.at('console-user');
+      assert.equal(new URL(j.page.url()).pathname, `/admin/users/${locked.username}`);
+      assert.equal(await j.page.locator('p.status[role="status"]').count(), 1, 'the outcome is said');
+      assert.equal((await j.page.locator('#recovery-codes-left').innerText()).trim(), '10', 'the device is kept');
+      await j.page.goto(`${issuer}/admin?q=${locked.username}`);
+      await j.at('console-users', 'console-users-filtered');
+      assert.deepEqual(await userRows(j.page), [{ name: locked.username, locked: false }]);
+
+      // The unlocked user signs in with a passcode; at the console they are no administrator.
+      const k = new Journey(browser, 'console', lang, { after: j });
+      await k.open();
+      try {
+        const request = await toPasscode(k, locked);
+        await enterPasscode(k, locked.auth);
+        await arrived(k, request);
+        const res = await k.page.goto(`${issuer}/admin`);
+        assert.equal(res.status(), 403, 'the console refuses a person who is not an administrator');
+        await k.at('error', 'error-not-admin');
+        assert.equal(new URL(k.page.url()).pathname, '/admin');
+      } finally {
+        j.n = k.n;
+        await k.close();
+      }
+
+      // Reset another user's device: the enrollment code is shown once.
+      await j.page.goto(`${issuer}/admin?q=${other.username}`);
+      await j.at('console-users', 'console-users-filtered');
+      await follow(j, j.page.locator(`form[action="/admin/users/${other.username}/reset-device"] button`));
+      await j.at('console-enrollment-code');
+      const proof = (await j.page.locator('#enrollment-code').innerText()).trim();
+      assert.match(proof, /\S{8,}/);
+
+      const m = new Journey(browser, 'console', lang, { after: j });
+      await m.open();
+      try {
+        const request = await start(m);
+        await passwordStep(m, other.username, other.newPassword);
+        await questionStep(m, other.answer);
+        await reenrolWithProof(m, other, proof);
+        await arrived(m, request);
+      } finally {
+        j.n = m.n;
+        await m.close();
+      }
+      await j.page.goto(`${issuer}/admin/users/${other.username}`);
+      await j.at('console-user', 'console-user-reenrolled');
+      assert.equal((await j.page.locator('#recovery-codes-left').innerText()).trim(), '10', 'a new device with new codes');
+
+      // Clients: a new confidential client, its secret shown once.
+      const id = uniqueName('console-client');
+      await follow(j, j.page.locator('a[href="/admin/clients"]').first());
+      await j.at('console-clients');
+      await j.page.fill('#id', id);
+      await j.page.fill('#name', `Console ${lang}`);
+      await j.page.fill('#redirect_uri', `https://rp.example.test/${id}/callback`);
+      await j.page.fill('#post_logout_uri', `https://rp.example.test/${id}/signed-out`);
+      await j.page.check('#type-confidential');
+      await j.page.check('#require_mfa');
+      await follow(j, j.page.locator('form[action="/admin/clients"] button[type="submit"]'));
+      await j.at('console-client-secret');
+      assert.match((await j.page.locator('#client-secret').innerText()).trim(), /^\S{20,}$/);
+      await follow(j, j.page.locator(`a[href="/admin/clients/${id}"]`));
+      await j.at('console-client');
+      assert.equal(await j.page.locator('#client-secret').count(), 0, 'the secret is not shown again');
+      assert.match(await j.page.locator('#redirect-uris').innerText(), new RegExp(`${id}/callback`));
+      await j.page.goto(`${issuer}/admin/clients/${id}/remove`);
+      await j.at('console-client-remove');
+      await follow(j, j.page.locator(`form[action="/admin/clients/${id}/remove"] button`));
+      await j.at('console-clients', 'console-clients-removed');
+      assert.equal(await j.page.locator(`a[href="/admin/clients/${id}"]`).count(), 0, 'the client is gone');
+
+      // Signing keys and the audit log.
+      await j.page.goto(`${issuer}/admin/keys`);
+      await j.at('console-keys');
+      await j.page.goto(`${issuer}/admin/audit`);
+      await j.at('console-audit');
+      await j.page.fill('#user', locked.username);
+      await follow(j, j.page.locator('form.filters button[type="submit"]'));
+      await j.at('console-audit', 'console-audit-user');
+      const actors = await j.page.locator('table.list tbody tr td:nth-child(5)').allInnerTexts();
+      assert.ok(actors.some((a) => a.includes(admin.username)), `the unlock is audited with the administrator: ${actors}`);
+    } finally {
+      await j.close();
+    }
+  }, { timeout: 240_000 });
+}
+
+for (const lang of LANGS) {
+  journey(`15 account page: the device, new recovery codes, another browser signed out, password, question, device replacement [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+
+    // Another browser signs in to the account page first.
+    const b = new Journey(browser, 'account', lang).silent();
+    const j = new Journey(browser, 'account', lang);
+    await b.open();
+    await j.open();
+    try {
+      await b.page.goto(`${issuer}/account`);
+      await passwordStep(b, user.username, user.newPassword);
+      await questionStep(b, user.answer);
+      await b.at('otp');
+      await enterPasscode(b, user.auth);
+      await b.at('account');
+      await b.page.goto(`${issuer}/account/sessions`);
+      await b.at('account-sessions');
+      const otherSession = await b.page.locator('#sessions tr[data-current] input[name="session"]').getAttribute('value');
+      assert.ok(otherSession);
+
+      await j.page.goto(`${issuer}/account`);
+      await passwordStep(j, user.username, user.newPassword);
+      await questionStep(j, user.answer);
+      await j.at('otp');
+      await enterPasscode(j, user.auth);
+      await j.at('account');
+      assert.equal(new URL(j.page.url()).pathname, '/account');
+      await atNarrow(j, 'account');
+      assert.equal((await j.page.locator('#device-app').innerText()).trim(), 'Google Authenticator');
+      assert.notEqual((await j.page.locator('#device-last-used').innerText()).trim(), '');
+      assert.equal(await j.page.locator('#codes-left').getAttribute('data-count'), '10');
+      assert.ok(Number(await j.page.locator('#sessions-count').getAttribute('data-count')) >= 2, 'both browsers are signed in');
+
+      // New recovery codes, with a passcode.
+      await follow(j, j.page.locator('a#new-codes'));
+      await j.at('account-codes');
+      await j.page.fill('#code', await user.auth.next());
+      await j.submit();
+      await j.at('account-codes-new');
+      const codes = (await j.page.locator('#recovery-codes li').allInnerTexts()).map((c) => c.trim());
+      assert.equal(codes.length, 10, 'ten new codes');
+      assert.equal(codes.filter((c) => user.codes.includes(c)).length, 0, 'none of the old ones');
+      const oldCodes = user.codes;
+      user.codes = codes;
+      await j.page.goto(`${issuer}/account`);
+      await j.at('account');
+      assert.equal(await j.page.locator('#codes-left').getAttribute('data-count'), '10');
+
+      // Sessions: end the other browser's.
+      await follow(j, j.page.locator('a#manage-sessions'));
+      await j.at('account-sessions');
+      assert.equal(await j.page.locator('#sessions tr[data-current]').count(), 1, 'this browser is marked');
+      const own = await j.page.locator('#sessions tr[data-current] input[name="session"]').getAttribute('value');
+      assert.notEqual(own, otherSession);
+      await follow(j, j.page.locator(`#sessions form:has(input[name="session"][value="${otherSession}"]) button`));
+      await j.at('account', 'account-done');
+      assert.equal(await j.page.locator('#done').getAttribute('data-done'), 'sessions');
+      await j.page.goto(`${issuer}/account/sessions`);
+      await j.at('account-sessions');
+      assert.equal(await j.page.locator(`#sessions input[name="session"][value="${otherSession}"]`).count(), 0, 'the other session is gone');
+
+      // The other browser is signed out: the account page asks for the
+      // password again; and an old recovery code no longer resets the device.
+      b.quiet = false;
+      b.n = j.n;
+      await b.page.goto(`${issuer}/account`);
+      await b.at('password', 'password-signed-out');
+      assert.ok(new URL(b.page.url()).pathname.startsWith('/login/'), `a new sign-in: ${b.page.url()}`);
+      await passwordStep(b, user.username, user.newPassword, 'password-signed-out');
+      await questionStep(b, user.answer);
+      await b.at('otp');
+      await follow(b, b.page.locator('a#lost-device'));
+      await b.at('reset');
+      await b.page.fill('#recovery_code', oldCodes[0]);
+      await follow(b, b.page.locator('form[action="/login/reset"] button'));
+      await b.at('reset', 'reset-error');
+      assert.match(await b.alert(), new RegExp(TEXT.recoveryInvalid[lang]));
+      j.n = b.n;
+
+      // The other pages: password, question, device replacement.
+      await j.page.goto(`${issuer}/account`);
+      await follow(j, j.page.locator('a#change-password'));
+      await j.at('account-password');
+      await j.page.goto(`${issuer}/account`);
+      await follow(j, j.page.locator('a#change-question'));
+      await j.at('account-question');
+      await j.page.goto(`${issuer}/account`);
+      await follow(j, j.page.locator('a#replace-device'));
+      await j.at('account-device');
+      await j.page.fill('#recovery_code', user.codes[0]);
+      await j.submit();
+      await j.at('account-device-key');
+      const { secret } = await readEnrollPage(j.page, { account: user.username });
+      await j.page.selectOption('#app', 'authy');
+      const auth = new Authenticator(secret);
+      await j.page.fill('#code', auth.enrollCode());
+      await j.submit();
+      await j.at('account-codes-new', 'account-codes-new-device');
+      user.auth = auth;
+    } finally {
+      await b.close();
+      await j.close();
+    }
+  }, { timeout: 240_000 });
+}
+
+// ---------------------------------------------------------------------------
+// Remember this browser
+
+for (const lang of LANGS) {
+  journey(`16 remember this browser: ticked at the passcode, the next sign-in skips it; forgotten on the account page, it asks again [${lang}]`, async () => {
+    const user = await enrolledUser(lang);
+    const party = await startRP({ id: uniqueName('remember-rp'), name: 'Remember RP', rememberBrowser: true });
+    const j = new Journey(browser, 'remember', lang);
+    await j.open();
+    try {
+      let request = await start(j, { party });
+      await passwordStep(j, user.username, user.newPassword);
+      await questionStep(j, user.answer);
+      await j.at('otp', 'otp-remember');
+      assert.equal(await j.page.locator('#remember_browser').isChecked(), false, 'not ticked unless the person ticks it');
+      await j.page.check('#remember_browser');
+      await enterPasscode(j, user.auth);
+      await arrived(j, request, { party });
+
+      // Signed out, then a new sign-in in this browser: no passcode.
+      await j.page.goto(`${issuer}/logout`);
+      await j.at('logout', 'logout-plain');
+      await j.submit();
+      await j.at('logged-out');
+      request = await start(j, { party });
+      await passwordStep(j, user.username, user.newPassword);
+      await j.at('question');
+      await j.page.fill('#answer', user.answer);
+      await j.submit();
+      const url = j.page.url();
+      assert.ok(url.startsWith(`${party.client.redirectUri}?`), `the remembered browser skips the passcode: ${url}`);
+      const claims = await party.exchange(request, url);
+      assert.deepEqual(claims.amr, ['pwd', 'kba']);
+      assert.equal(claims.acr, 'urn:otpgate:acr:remembered-browser');
+
+      // The account page (its sign-in wants the passcode: its client does
+      // not allow remembering) lists this browser; forget it.
+      await j.page.goto(`${issuer}/account/sessions`);
+      await passwordStep(j, user.username, user.newPassword);
+      await questionStep(j, user.answer);
+      await j.at('otp');
+      assert.equal(await j.page.locator('#remember_browser').count(), 0, 'the account page does not offer it');
+      await enterPasscode(j, user.auth);
+      await j.at('account-sessions', 'account-sessions-browsers');
+      assert.equal(new URL(j.page.url()).pathname, '/account/sessions', 'the sign-in returns to the page that asked');
+      const browsers = j.page.locator('#browsers tr[data-browser]');
+      assert.equal(await browsers.count(), 1, 'one remembered browser');
+      assert.equal(await browsers.first().getAttribute('data-current'), 'true', 'this one');
+      await follow(j, browsers.first().locator('form[action="/account/browsers/forget"] button'));
+      await j.at('account', 'account-done-browsers');
+      assert.equal(await j.page.locator('#done').getAttribute('data-done'), 'browsers');
+      await j.page.goto(`${issuer}/account/sessions`);
+      await j.at('account-sessions', 'account-sessions-none');
+      assert.equal(await j.page.locator('#no-browsers').count(), 1);
+
+      // Signed out again: the next sign-in asks for the passcode.
+      await j.page.goto(`${issuer}/logout`);
+      await j.at('logout', 'logout-plain');
+      await j.submit();
+      await j.at('logged-out');
+      request = await start(j, { party });
+      await passwordStep(j, user.username, user.newPassword);
+      await questionStep(j, user.answer);
+      await j.at('otp', 'otp-remember');
+      await enterPasscode(j, user.auth);
+      await arrived(j, request, { party });
+    } finally {
+      await j.close();
+      await party.close();
+    }
+  }, { timeout: 240_000 });
+}
+
+// ---------------------------------------------------------------------------
 // Accessibility summary
 
 const PAGE_TYPES = ['password', 'username', 'setup', 'question', 'enroll', 'recovery-codes', 'otp', 'reset', 'enroll-proof',
-  'locked', 'error', 'logout', 'logged-out', 'demo', 'link-code'];
+  'locked', 'error', 'logout', 'logged-out', 'demo', 'link-code',
+  'console-users', 'console-user', 'console-enrollment-code', 'console-clients', 'console-client', 'console-client-secret',
+  'console-client-remove', 'console-keys', 'console-audit',
+  'account', 'account-device', 'account-device-key', 'account-codes', 'account-codes-new', 'account-password',
+  'account-question', 'account-sessions'];
 
 test('axe-core checked every page type in both languages', { skip: skip ?? false }, (t) => {
   const rows = axeSummary();

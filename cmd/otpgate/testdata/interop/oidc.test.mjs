@@ -19,6 +19,7 @@ const ACR_MFA = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
 const ACR_PASSWORD = 'urn:otpgate:acr:password';
 // A passcode alone, for factor-only clients (the caller did the first factor).
 const ACR_SECOND_FACTOR = 'urn:otpgate:acr:second-factor';
+const ACR_REMEMBERED_BROWSER = 'urn:otpgate:acr:remembered-browser';
 const AMR_FIRST = ['pwd', 'kba'];
 const AMR_MFA = ['pwd', 'kba', 'otp', 'mfa'];
 
@@ -225,7 +226,9 @@ test('oidcc-discovery-endpoint-verification', async () => {
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
   assert.deepEqual([...m.grant_types_supported].sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
   if (m.response_modes_supported) assert.ok(m.response_modes_supported.includes('query'));
-  assert.deepEqual([...m.acr_values_supported].sort(), [ACR_MFA, ACR_PASSWORD, ACR_SECOND_FACTOR].sort());
+  // The suite's server allows remembered browsers (interop_test.go), so
+  // their class is advertised too.
+  assert.deepEqual([...m.acr_values_supported].sort(), [ACR_MFA, ACR_PASSWORD, ACR_REMEMBERED_BROWSER, ACR_SECOND_FACTOR].sort());
   assert.notEqual(m.request_parameter_supported, true);
   assert.notEqual(m.request_uri_parameter_supported, true);
   for (const l of m.ui_locales_supported ?? []) assert.match(l, /^[a-z]{2}(-[A-Za-z0-9]+)*$/);

@@ -98,9 +98,12 @@ export function createUser({ mfa = false, username, email, password } = {}) {
  *   trustLoginHint    with secondFactorOnly: a plain login_hint names the
  *                 user (--trust-login-hint); a request without one asks
  *                 the person for a username
+ *   rememberBrowser   the passcode page may offer "Remember this browser"
+ *                 (--remember-browser on; the server's
+ *                 mfa.remember_browser_days must be set too)
  */
 export function createClient({ id, public: isPublic = false, secret, redirectUris, postLogoutUris, requireMfa = false, name, idTokenAlg,
-  secondFactorOnly = false, trustLoginHint = false } = {}) {
+  secondFactorOnly = false, trustLoginHint = false, rememberBrowser = false } = {}) {
   id ??= uniqueName('client');
   redirectUris ??= [`https://rp.example.test/${id}/callback`];
   postLogoutUris ??= [`https://rp.example.test/${id}/signed-out`];
@@ -119,6 +122,7 @@ export function createClient({ id, public: isPublic = false, secret, redirectUri
   if (idTokenAlg) args.push('--id-token-alg', idTokenAlg);
   if (secondFactorOnly) args.push('--second-factor-only');
   if (trustLoginHint) args.push('--trust-login-hint');
+  if (rememberBrowser) args.push('--remember-browser', 'on');
   cli(...args);
   return { id, secret, public: isPublic, redirectUri: redirectUris[0], redirectUris, postLogoutUri: postLogoutUris[0], postLogoutUris, idTokenAlg, secondFactorOnly };
 }
