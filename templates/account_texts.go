@@ -84,6 +84,8 @@ var accountTexts = map[string]entry{
 	"account.col.action":                 {"Action", "操作"},
 	"account.sessions.this":              {"This browser", "このブラウザー"},
 	"account.sessions.end":               {"End", "終了"},
+	"account.sessions.end_one":           {"End the session signed in at %s", "%s にサインインしたセッションを終了"},
+	"account.browsers.forget_one":        {"Forget %s", "%s の登録を解除"},
 	"account.sessions.end_others":        {"End all other sessions", "他のすべてのセッションを終了"},
 	"account.browsers.title":             {"Remembered browsers", "記憶されたブラウザー"},
 	"account.browsers.intro":             {"These browsers do not ask for a passcode when you sign in with your password. Forget one you no longer use or do not recognise.", "以下のブラウザーでは、パスワードでサインインする際にワンタイムパスワードの入力が省略されます。使用しなくなったブラウザーや心当たりのないブラウザーは、登録を解除してください。"},

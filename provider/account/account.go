@@ -139,7 +139,7 @@ func (a *Account) home(c echo.Context) error {
 		page.Device = dev
 	}
 	for _, e := range o.SignIns {
-		page.SignIns = append(page.SignIns, templates.AccountSignIn{At: stamp(e.At), Client: e.ClientID, Address: e.IP,
+		page.SignIns = append(page.SignIns, templates.AccountSignIn{At: stamp(e.At), Client: a.clientName(c, e.ClientID), Address: e.IP,
 			Result: signInResult(e.Event)})
 	}
 	return a.page(c, http.StatusOK, page)
@@ -173,3 +173,12 @@ func (a *Account) hasDevice(c echo.Context, me signin.Self) (bool, int, error) {
 
 // joinAMR names a session's methods.
 func joinAMR(s store.Session) string { return strings.Join(s.AMR, ", ") }
+
+// clientName names a client as its sign-in pages do; a removed one by its
+// id.
+func (a *Account) clientName(c echo.Context, id string) string {
+	if name := a.svc.ClientName(c.Request().Context(), id); name != "" {
+		return name
+	}
+	return id
+}
