@@ -28,7 +28,10 @@ import (
 //
 // Environment for the suite: OTPGATE_ISSUER, OTPGATE_BIN, OTPGATE_DATA_DIR,
 // OTPGATE_MAILBOX (a URL answering the mails received so far as JSON) and
-// OTPGATE_ARTIFACTS (where screenshots go).
+// OTPGATE_ARTIFACTS (where screenshots go). OTPGATE_INTEROP_POSTGRES_DSN
+// runs the server on that (empty) PostgreSQL database instead of SQLite;
+// OTPGATE_INTEROP_JOURNEYS runs only the tests whose names match it (a
+// regular expression); OTPGATE_INTEROP_ONLY names the suite's files to run.
 // interopBudget is the time TestInterop needs left before its deadline.
 const interopBudget = 20 * time.Minute
 
@@ -86,6 +89,12 @@ func TestInterop(t *testing.T) {
 		// so no other journey sees the box or skips a passcode.
 		"OTPGATE_MFA_REMEMBER_BROWSER_DAYS=30",
 	)
+	if dsn := os.Getenv("OTPGATE_INTEROP_POSTGRES_DSN"); dsn != "" {
+		// The server and the suite's CLI (which inherits this
+		// environment) use PostgreSQL instead of the SQLite file: an
+		// empty database of the suite's own.
+		env = append(env, "OTPGATE_DATABASE="+dsn)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv := startInteropServer(ctx, t, bin, dir, env)
@@ -97,6 +106,10 @@ func TestInterop(t *testing.T) {
 		artifacts = filepath.Join(suite, "artifacts")
 	}
 	args := []string{"--test", "--test-concurrency=1", "--test-reporter=spec"}
+	if pattern := os.Getenv("OTPGATE_INTEROP_JOURNEYS"); pattern != "" {
+		// Only the tests whose names match, e.g. "console|account".
+		args = append(args, "--test-name-pattern="+pattern)
+	}
 	if only := os.Getenv("OTPGATE_INTEROP_ONLY"); only != "" {
 		// Run a subset while working on the suite, e.g. "oidc.test.mjs".
 		args = append(args, strings.Fields(only)...)
