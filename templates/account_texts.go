@@ -84,6 +84,7 @@ var accountTexts = map[string]entry{
 	"account.col.action":                 {"Action", "操作"},
 	"account.sessions.this":              {"This browser", "このブラウザー"},
 	"account.sessions.end":               {"End", "終了"},
+	"account.signins.caption":            {"Your last sign-ins, newest first", "直近のサインイン（新しい順）"},
 	"account.sessions.end_one":           {"End the session signed in at %s", "%s にサインインしたセッションを終了"},
 	"account.browsers.forget_one":        {"Forget %s", "%s の登録を解除"},
 	"account.sessions.end_others":        {"End all other sessions", "他のすべてのセッションを終了"},
