@@ -296,6 +296,10 @@ func TestAccountSessions(t *testing.T) {
 	if p.Step() != "account-sessions" {
 		t.Fatalf("sessions page: step %q", p.Step())
 	}
+	// The methods in the person's words, not RFC 8176 codes.
+	if !strings.Contains(p.Body, "<td>Password, Security question</td>") || strings.Contains(p.Body, "mfa") {
+		t.Fatalf("sessions page's methods:\n%s", p.Body)
+	}
 	if p = b.postForm(p, "/account/sessions/end", map[string]string{"session": sessions[0].ID}); p.Status != http.StatusNotFound {
 		t.Fatalf("ending erin's session: status %d", p.Status)
 	}

@@ -94,8 +94,10 @@ type AccountQuestionPage struct {
 type AccountSession struct {
 	ID               string
 	Created, Expires string
-	Methods          string
-	Current          bool
+	// Methods are text keys ("account.method.otp") or an upstream
+	// provider's own method codes, shown as they are.
+	Methods []string
+	Current bool
 }
 
 // AccountSessionsPage lists the person's sessions

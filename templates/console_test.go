@@ -136,3 +136,40 @@ func TestConsolePages(t *testing.T) {
 
 // consoleNav is the navigation bar of the sample pages.
 var consoleNav = PortalNav{Site: "console", Section: "clients", Username: "ada"}
+
+// TestConsoleUnlockEmphasis: the user page's Unlock is the primary action
+// only while a lock is in force; on an unlocked account it is a secondary
+// button like the others (it still clears a failure count).
+func TestConsoleUnlockEmphasis(t *testing.T) {
+	r := newRenderer(t)
+	for _, tc := range []struct {
+		name    string
+		user    ConsoleUserDetail
+		primary bool
+	}{
+		{"passcode lock", ConsoleUserDetail{PasscodeLocked: true}, true},
+		{"password lock", ConsoleUserDetail{LockedUntil: Stamp{ISO: "2026-12-03T07:00:00Z", Text: "2026-12-03 07:00 UTC"}}, true},
+		{"not locked", ConsoleUserDetail{PasscodeFailures: 2}, false},
+	} {
+		tc.user.Username, tc.user.PathName = "erin", "erin"
+		out := render(t, r, ConsoleUserPage{Base: Base{Lang: "en", CSRF: "tok"}, Nav: consoleNav, User: tc.user})
+		doc, err := html.Parse(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range all(doc, "form") {
+			if attr(f, "action") != "/admin/users/erin/unlock" {
+				continue
+			}
+			found = true
+			b := first(f, "button")
+			if got := attr(b, "class") != "secondary"; got != tc.primary {
+				t.Errorf("%s: Unlock primary = %v, want %v", tc.name, got, tc.primary)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no Unlock form", tc.name)
+		}
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -172,7 +171,22 @@ func (a *Account) hasDevice(c echo.Context, me signin.Self) (bool, int, error) {
 }
 
 // joinAMR names a session's methods.
-func joinAMR(s store.Session) string { return strings.Join(s.AMR, ", ") }
+// sessionMethods names a session's methods for the person: the text key
+// of each one otpgate names ("mfa" is their sum, not a method of its own),
+// an upstream provider's other RFC 8176 codes as they are.
+func sessionMethods(s store.Session) []string {
+	var out []string
+	for _, m := range s.AMR {
+		switch m {
+		case "mfa":
+		case "pwd", "kba", "otp", "ext":
+			out = append(out, "account.method."+m)
+		default:
+			out = append(out, m)
+		}
+	}
+	return out
+}
 
 // clientName names a client as its sign-in pages do; a removed one by its
 // id.

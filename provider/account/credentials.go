@@ -101,7 +101,7 @@ func (a *Account) renderSessions(c echo.Context, st int, problem templates.Messa
 	page := templates.AccountSessionsPage{Base: b, Nav: nav(v, "sessions")}
 	for _, s := range o.Sessions {
 		page.Sessions = append(page.Sessions, templates.AccountSession{ID: s.ID, Created: stamp(s.CreatedAt),
-			Expires: stamp(s.ExpiresAt), Methods: joinAMR(s), Current: s.ID == me.SessionID})
+			Expires: stamp(s.ExpiresAt), Methods: sessionMethods(s), Current: s.ID == me.SessionID})
 	}
 	here := a.rememberedHere(c)
 	for _, b := range o.Browsers {
