@@ -111,7 +111,8 @@ func (h *harness) apiBody(t *testing.T, method, path, token, reqBody string) (in
 // token, a read-only token, a write token, an expired one, a person's
 // access token, a revoked client's.
 func TestAdminAPIAuthorization(t *testing.T) {
-	h, svc := adminHarness(t)
+	h, svc := adminHarness(t, func(o *provider.Options) { o.RememberBrowserDays = 30 })
+	setRemember(t, h, "app", true)
 	ctx := context.Background()
 	read := h.clientToken(t, "reader", readerSecret)
 	write := h.clientToken(t, "writer", writerSecret, store.ScopeAdminWrite)
@@ -126,10 +127,16 @@ func TestAdminAPIAuthorization(t *testing.T) {
 		t.Fatal(err)
 	}
 	person := tokens.AccessToken
+	// A browser of erin's that skips the passcode.
+	rememberedBrowser(t, h, "erin", erinPW)
+	browsers, err := svc.RememberedBrowsers(ctx, "erin")
+	if err != nil || len(browsers) != 1 {
+		t.Fatalf("erin's remembered browsers: %v %v", browsers, err)
+	}
 
-	// erin's browser session, which the person's sign-in made.
+	// One of erin's browser sessions, which her sign-ins made.
 	sessions, err := svc.Sessions(ctx, "erin")
-	if err != nil || len(sessions) != 1 {
+	if err != nil || len(sessions) == 0 {
 		t.Fatalf("erin's sessions: %v %v", sessions, err)
 	}
 	handle := sessions[0].Handle
@@ -145,6 +152,9 @@ func TestAdminAPIAuthorization(t *testing.T) {
 		{http.MethodGet, "/users/erin/sessions", "", false},
 		{http.MethodDelete, "/users/erin/sessions/" + handle, "", true},
 		{http.MethodDelete, "/users/erin/sessions", "", true},
+		{http.MethodGet, "/users/erin/remembered-browsers", "", false},
+		{http.MethodDelete, "/users/erin/remembered-browsers/" + browsers[0].ID, "", true},
+		{http.MethodDelete, "/users/erin/remembered-browsers", "", true},
 		{http.MethodPost, "/users/erin/disable", "", true},
 		{http.MethodPost, "/users/erin/enable", "", true},
 		{http.MethodPost, "/users/erin/password", `{}`, true},

@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -311,9 +312,12 @@ func TestConsoleRememberedBrowsers(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("erin's page lists %d remembered browsers, want 1", len(ids))
 	}
-	// An id that is not erin's: 404.
-	if got := consoleAction(t, a, p, "/admin/users/erin/browsers/forget", map[string]string{"browser": "not-hers"}); got.Status != http.StatusNotFound {
+	// An id that is none of erin's: 404; what is no id at all: 400.
+	if got := consoleAction(t, a, p, "/admin/users/erin/browsers/forget", map[string]string{"browser": strings.Repeat("A", 26)}); got.Status != http.StatusNotFound {
 		t.Fatalf("forgetting an unknown browser: %d", got.Status)
+	}
+	if got := consoleAction(t, a, p, "/admin/users/erin/browsers/forget", map[string]string{"browser": "not-hers"}); got.Status != http.StatusBadRequest {
+		t.Fatalf("forgetting a malformed id: %d", got.Status)
 	}
 	p = followed(t, a, consoleAction(t, a, p, "/admin/users/erin/browsers/forget", map[string]string{"browser": ids[0]}))
 	if p.Step() != "console-user" || strings.Contains(p.Body, "data-browser=") {
@@ -329,5 +333,81 @@ func TestConsoleRememberedBrowsers(t *testing.T) {
 	app := h.relyingParty("app", appSecret, &nonce)
 	if p = eb.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "otp" {
 		t.Fatalf("erin's browser after the administrator forgot it: step %q", p.Step())
+	}
+}
+
+// TestAdminAPIRememberedBrowsers: the API lists a user's remembered
+// browsers (never their tokens) and forgets one or all; a forgotten
+// browser asks for the passcode again, the other keeps skipping it until
+// it is forgotten too; each forgetting is the client's in the audit log.
+func TestAdminAPIRememberedBrowsers(t *testing.T) {
+	h, _ := adminHarness(t, func(o *provider.Options) { o.RememberBrowserDays = 30 })
+	setRemember(t, h, "app", true)
+	ctx := context.Background()
+	write := h.clientToken(t, "writer", writerSecret)
+	b1, secret := rememberedBrowser(t, h, "erin", erinPW)
+	// A second browser, remembered too.
+	nonce := "n"
+	app := h.relyingParty("app", appSecret, &nonce)
+	b2 := newBrowser(t)
+	p := b2.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex")
+	h.clock.Advance(31 * time.Second)
+	exchange(t, app, b2.submit(p, map[string]string{"code": h.passcode(t, secret), "remember_browser": "on"}))
+
+	got, _, body := h.api(t, http.MethodGet, "/users/erin/remembered-browsers", write)
+	list, _ := body["remembered_browsers"].([]any)
+	if got != http.StatusOK || len(list) != 2 {
+		t.Fatalf("list: %d %v", got, body)
+	}
+	erin := mustUser(t, h, "erin")
+	rows, err := h.store.RememberedBrowsers(ctx, erin.ID)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("stored: %v %v", rows, err)
+	}
+	for i, item := range list {
+		b := item.(map[string]any)
+		if b["id"] != rows[i].ID || b["client_id"] != "app" || b["label"] == nil || b["created"] == nil || b["last_used"] == nil || b["expires"] == nil {
+			t.Fatalf("browser %d: %v, stored %+v", i, b, rows[i])
+		}
+		for _, r := range rows {
+			if strings.Contains(fmt.Sprint(b), r.TokenHash) {
+				t.Fatalf("a remembered browser shows its token's hash: %v", b)
+			}
+		}
+	}
+	// The most recently used first: b2's.
+	newest := rows[0].ID
+	if got, _, body := h.api(t, http.MethodDelete, "/users/erin/remembered-browsers/"+newest, write); got != http.StatusNoContent {
+		t.Fatalf("forget one: %d %v", got, body)
+	}
+	if got, _, _ := h.api(t, http.MethodDelete, "/users/erin/remembered-browsers/"+newest, write); got != http.StatusNotFound {
+		t.Fatalf("forget it twice: %d", got)
+	}
+	// Another account cannot name it.
+	h.addUser("ada", adaPW, "tabby")
+	if got, _, _ := h.api(t, http.MethodDelete, "/users/ada/remembered-browsers/"+rows[1].ID, write); got != http.StatusNotFound {
+		t.Fatalf("erin's browser forgotten through ada: %d", got)
+	}
+	h.clock.Advance(2 * 24 * time.Hour)
+	nonce = "after"
+	if p := b2.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "otp" {
+		t.Fatalf("the forgotten browser: step %q", p.Step())
+	}
+	if p := b1.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Code() == "" {
+		t.Fatalf("the other browser stopped skipping the passcode: step %q", p.Step())
+	}
+	write = h.clientToken(t, "writer", writerSecret) // the first one expired
+	if got, _, body := h.api(t, http.MethodDelete, "/users/erin/remembered-browsers", write); got != http.StatusOK || body["revoked"] != float64(1) {
+		t.Fatalf("forget all: %d %v", got, body)
+	}
+	if got, _, body := h.api(t, http.MethodGet, "/users/erin/remembered-browsers", write); got != http.StatusOK || len(body["remembered_browsers"].([]any)) != 0 {
+		t.Fatalf("list after forgetting all: %d %v", got, body)
+	}
+	h.clock.Advance(2 * 24 * time.Hour)
+	if p := b1.signIn(authURL(app, nonce, ""), "erin", erinPW, "rex"); p.Step() != "otp" {
+		t.Fatalf("after forgetting all: step %q", p.Step())
+	}
+	if n := len(auditBy(t, h, "writer")[store.EventBrowserForgotten]); n != 2 {
+		t.Fatalf("%d forgettings audited, want 2", n)
 	}
 }

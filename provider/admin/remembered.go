@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/otpgate/otpgate/provider/store"
 )
@@ -28,6 +29,9 @@ func (s *Service) RememberedBrowsers(ctx context.Context, username string) ([]st
 // next sign-in asks for the passcode. An id that names none of the user's
 // is ErrBrowserNotFound.
 func (s *Service) RevokeRememberedBrowser(ctx context.Context, actor, username, id string) error {
+	if err := CheckBrowserID(id); err != nil {
+		return err
+	}
 	u, err := s.target(ctx, actor, username)
 	if err != nil {
 		return err
@@ -62,4 +66,16 @@ func (s *Service) RevokeRememberedBrowsers(ctx context.Context, actor, username 
 		describe: func() string { return "every remembered browser revoked (" + strconv.FormatInt(n, 10) + ")" },
 	})
 	return n, err
+}
+
+// browserIDLength is the length of a remembered browser's id: 26
+// characters of the RFC 4648 base32 alphabet.
+const browserIDLength = 26
+
+// CheckBrowserID refuses what cannot be a remembered browser's id.
+func CheckBrowserID(id string) error {
+	if len(id) != browserIDLength || strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" {
+		return invalid("browser", fmt.Sprintf("a remembered browser is named by %d characters (A–Z, 2–7), as the list gives it", browserIDLength))
+	}
+	return nil
 }

@@ -81,6 +81,9 @@ var Routes = []Route{
 	{http.MethodGet, "/users/{username}/sessions", read},
 	{http.MethodDelete, "/users/{username}/sessions", write},
 	{http.MethodDelete, "/users/{username}/sessions/{session}", write},
+	{http.MethodGet, "/users/{username}/remembered-browsers", read},
+	{http.MethodDelete, "/users/{username}/remembered-browsers", write},
+	{http.MethodDelete, "/users/{username}/remembered-browsers/{browser}", write},
 	{http.MethodGet, "/clients", read},
 	{http.MethodPost, "/clients", write},
 	{http.MethodGet, "/clients/{id}", read},
@@ -96,28 +99,31 @@ var Routes = []Route{
 func (h *Handler) Mount(e *echo.Echo) {
 	g := e.Group(Prefix, noStore)
 	handlers := map[string]echo.HandlerFunc{
-		"GET /openapi.json":                           h.openAPI,
-		"GET /users":                                  h.listUsers,
-		"POST /users":                                 h.addUser,
-		"GET /users/{username}":                       h.showUser,
-		"POST /users/{username}/disable":              h.setDisabled(true),
-		"POST /users/{username}/enable":               h.setDisabled(false),
-		"POST /users/{username}/password":             h.setPassword,
-		"PUT /users/{username}/require-mfa":           h.requireMFA,
-		"POST /users/{username}/unlock":               h.unlock,
-		"POST /users/{username}/reset-device":         h.resetDevice,
-		"GET /users/{username}/sessions":              h.listSessions,
-		"DELETE /users/{username}/sessions":           h.revokeSessions,
-		"DELETE /users/{username}/sessions/{session}": h.revokeSession,
-		"GET /clients":                                h.listClients,
-		"POST /clients":                               h.addClient,
-		"GET /clients/{id}":                           h.showClient,
-		"PATCH /clients/{id}":                         h.updateClient,
-		"DELETE /clients/{id}":                        h.removeClient,
-		"POST /clients/{id}/rotate-secret":            h.rotateSecret,
-		"GET /keys":                                   h.listKeys,
-		"POST /keys/rotate":                           h.rotateKeys,
-		"GET /audit":                                  h.auditLog,
+		"GET /openapi.json":                                      h.openAPI,
+		"GET /users":                                             h.listUsers,
+		"POST /users":                                            h.addUser,
+		"GET /users/{username}":                                  h.showUser,
+		"POST /users/{username}/disable":                         h.setDisabled(true),
+		"POST /users/{username}/enable":                          h.setDisabled(false),
+		"POST /users/{username}/password":                        h.setPassword,
+		"PUT /users/{username}/require-mfa":                      h.requireMFA,
+		"POST /users/{username}/unlock":                          h.unlock,
+		"POST /users/{username}/reset-device":                    h.resetDevice,
+		"GET /users/{username}/sessions":                         h.listSessions,
+		"DELETE /users/{username}/sessions":                      h.revokeSessions,
+		"DELETE /users/{username}/sessions/{session}":            h.revokeSession,
+		"GET /users/{username}/remembered-browsers":              h.listBrowsers,
+		"DELETE /users/{username}/remembered-browsers":           h.forgetBrowsers,
+		"DELETE /users/{username}/remembered-browsers/{browser}": h.forgetBrowser,
+		"GET /clients":                                           h.listClients,
+		"POST /clients":                                          h.addClient,
+		"GET /clients/{id}":                                      h.showClient,
+		"PATCH /clients/{id}":                                    h.updateClient,
+		"DELETE /clients/{id}":                                   h.removeClient,
+		"POST /clients/{id}/rotate-secret":                       h.rotateSecret,
+		"GET /keys":                                              h.listKeys,
+		"POST /keys/rotate":                                      h.rotateKeys,
+		"GET /audit":                                             h.auditLog,
 	}
 	for _, r := range Routes {
 		hf := handlers[r.Method+" "+r.Path]
@@ -213,6 +219,8 @@ func (h *Handler) fail(c echo.Context, err error) error {
 		return problem(c, http.StatusNotFound, "user-not-found", "No such user", "no account has this username")
 	case errors.Is(err, admin.ErrClientNotFound):
 		return problem(c, http.StatusNotFound, "client-not-found", "No such client", "no client has this id")
+	case errors.Is(err, admin.ErrBrowserNotFound):
+		return problem(c, http.StatusNotFound, "browser-not-found", "No such remembered browser", "the user has no remembered browser of this id")
 	case errors.Is(err, admin.ErrSessionNotFound):
 		return problem(c, http.StatusNotFound, "session-not-found", "No such session", "the user has no live session of this id")
 	case errors.Is(err, admin.ErrUsernameTaken):
