@@ -73,21 +73,35 @@ func (p AccountNewCodesPage) CodesText() string { return strings.Join(p.Codes, "
 // change; without one the page only says to ask an administrator (the
 // password and answer alone are one factor, and must not replace
 // themselves).
+//
+// Elsewhere: the account signs in with a connector's password (Source
+// names the connector, "" when it is unknown), which is changed there:
+// the page says so and has no form.
 type AccountPasswordPage struct {
 	Base
 	Nav          PortalNav
 	NeedPasscode bool
+	Elsewhere    bool
+	Source       string
+	// Directory is always "" here (see AccountQuestionPage).
+	Directory string
 }
 
 // AccountQuestionPage changes the security question
 // (data-step="account-question"): "current_password", "code" (when
 // NeedPasscode), "question", "answer", "answer_confirm", posted to
 // /account/question.
+//
+// Directory names the directory whose password is the current password
+// ("" for otpgate's own). Unused: the account's sign-in asks no question
+// (an upstream provider signs it in): the page says so and has no form.
 type AccountQuestionPage struct {
 	Base
 	Nav          PortalNav
 	NeedPasscode bool
 	Question     string // the current question's key
+	Directory    string
+	Unused       bool
 }
 
 // AccountSession is one session on AccountSessionsPage.

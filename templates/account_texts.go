@@ -9,6 +9,13 @@ const (
 	MsgBrowserNotFound      Message = "browser_not_found"      // no such remembered browser of this person
 	MsgAccountSignInAgain   Message = "account_sign_in_again"  // the account page's second-factor attempts are used up: this session ended
 	MsgAccountNeedsDevice   Message = "account_needs_device"   // a password or question change needs an authenticator app
+	// MsgAccountPasswordElsewhere: the account signs in with a directory's
+	// or an upstream provider's password, which is changed there (and an
+	// upstream's account answers no security question).
+	MsgAccountPasswordElsewhere Message = "account_password_elsewhere"
+	// MsgAccountNoQuestion: the account's sign-in asks no security
+	// question (an upstream provider signs it in).
+	MsgAccountNoQuestion Message = "account_no_question"
 )
 
 // accountTexts holds the wording of the account page.
@@ -17,6 +24,10 @@ var accountTexts = map[string]entry{
 		"コードの誤りが続いたため、安全のためサインアウトしました。続行するには、もう一度サインインしてください。"},
 	"account_needs_device": {"Changing your password or security question here needs your authenticator app, which this account does not have. Ask your administrator to change it.",
 		"ここでパスワードや秘密の質問を変更するには認証アプリが必要ですが、このアカウントには登録されていません。変更は管理者にご依頼ください。"},
+	"account_no_question": {"Your sign-in does not ask a security question, so there is none to change.",
+		"このアカウントのサインインでは秘密の質問を使用しないため、変更する質問はありません。"},
+	"account_password_elsewhere": {"You sign in with your organization's password, which is not kept here: change it where your organization tells you to.",
+		"このアカウントは組織のパスワードでサインインするため、ここでは変更できません。組織の案内に従って変更してください。"},
 	"browser_not_found":      {"That browser is not remembered for your account (any more).", "指定されたブラウザーは、このアカウントに記憶されていません。"},
 	"current_password_wrong": {"The current password is not correct.", "現在のパスワードが正しくありません。"},
 	"device_offer_expired": {"This new key is no longer valid. Start again.",
@@ -38,6 +49,9 @@ var accountTexts = map[string]entry{
 	"account.codes.regenerate":           {"Make new recovery codes", "リカバリーコードを再発行"},
 	"account.password.title":             {"Password", "パスワード"},
 	"account.password.change":            {"Change password", "パスワードを変更"},
+	"account.password.elsewhere":         {"You sign in with your %s password, which is not kept here: change it there.", "%s のパスワードでサインインしているため、ここでは変更できません。パスワードはそちらで変更してください。"},
+	"account.password.elsewhere.plain":   {"You sign in with your organization's password, which is not kept here: change it where your organization tells you to.", "組織のパスワードでサインインしているため、ここでは変更できません。組織の案内に従って変更してください。"},
+	"account.label.current_at":           {"Current %s password", "現在の %s のパスワード"},
 	"account.question.title":             {"Security question", "秘密の質問"},
 	"account.question.change":            {"Change security question", "秘密の質問を変更"},
 	"account.sessions.title":             {"Sessions", "セッション"},

@@ -76,7 +76,7 @@ var AllMessages = []Message{
 	MsgTooManyAttempts, MsgTooManyAttemptsMinute, MsgSignInNeedsLink, MsgSignInNeedsAdmin,
 	MsgDirectoryPasswordExpired, MsgDirectoryMustChange, MsgDirectoryLocked, MsgDirectoryAccountTaken,
 	MsgUpstreamDenied, MsgUpstreamFailed, MsgUpstreamUnavailable, MsgUpstreamAccountTaken,
-	MsgCurrentPasswordWrong, MsgOfferExpired, MsgProofRequired, MsgSessionNotFound, MsgBrowserNotFound, MsgAccountSignInAgain, MsgAccountNeedsDevice,
+	MsgCurrentPasswordWrong, MsgOfferExpired, MsgProofRequired, MsgSessionNotFound, MsgBrowserNotFound, MsgAccountSignInAgain, MsgAccountNeedsDevice, MsgAccountPasswordElsewhere, MsgAccountNoQuestion,
 }
 
 // entry is one catalogue text in English and Japanese. A text may hold one

@@ -47,8 +47,13 @@ type AccountPage struct {
 	Device    *AccountDevice
 	CodesLeft int
 	Sessions  int
-	// QuestionEnabled shows the security question's section.
+	// QuestionEnabled shows the security question's section (the
+	// account answers it at sign-in).
 	QuestionEnabled bool
+	// PasswordElsewhere: the account signs in with a connector's
+	// password (PasswordSource its name, or ""), changed there.
+	PasswordElsewhere bool
+	PasswordSource    string
 	// Done names the change just made ("device", "password", "question",
 	// "sessions"), shown as a status message.
 	Done    string

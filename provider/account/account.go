@@ -122,8 +122,13 @@ func (a *Account) home(c echo.Context) error {
 	if err != nil {
 		return failure(err)
 	}
+	src, err := a.svc.PasswordSourceOf(c.Request().Context(), v.User)
+	if err != nil {
+		return failure(err)
+	}
 	page := templates.AccountPage{Base: v.Base(), Nav: nav(v, "account"), Name: v.User.DisplayName(),
-		CodesLeft: int(o.CodesLeft), Sessions: len(o.Sessions), QuestionEnabled: a.svc.Config().QuestionEnabled}
+		CodesLeft: int(o.CodesLeft), Sessions: len(o.Sessions), QuestionEnabled: src.Question,
+		PasswordElsewhere: !src.Ours, PasswordSource: src.Name}
 	if d := c.QueryParam("done"); done[d] {
 		page.Done = d
 	}

@@ -22,8 +22,13 @@ func (a *Account) renderPassword(c echo.Context, st int, r signin.Result) error 
 	if err != nil {
 		return err
 	}
+	src, err := a.svc.PasswordSourceOf(c.Request().Context(), v.User)
+	if err != nil {
+		return failure(err)
+	}
 	b.MinPasswordLength = a.svc.Config().MinPasswordLength
-	return a.page(c, st, templates.AccountPasswordPage{Base: b, Nav: nav(v, "account"), NeedPasscode: has})
+	return a.page(c, st, templates.AccountPasswordPage{Base: b, Nav: nav(v, "account"), NeedPasscode: has,
+		Elsewhere: !src.Ours, Source: src.Name})
 }
 
 // credentialsPage is what the password and question pages start from: the
@@ -67,7 +72,16 @@ func (a *Account) renderQuestion(c echo.Context, st int, r signin.Result) error 
 	if err != nil {
 		return err
 	}
-	return a.page(c, st, templates.AccountQuestionPage{Base: b, Nav: nav(v, "account"), NeedPasscode: has, Question: v.User.Question})
+	src, err := a.svc.PasswordSourceOf(c.Request().Context(), v.User)
+	if err != nil {
+		return failure(err)
+	}
+	page := templates.AccountQuestionPage{Base: b, Nav: nav(v, "account"), NeedPasscode: has, Question: v.User.Question,
+		Unused: !src.Question}
+	if src.Directory {
+		page.Directory = src.Name
+	}
+	return a.page(c, st, page)
 }
 
 // questionSubmit changes the security question: the current password, a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/otpgate/otpgate/mfa"
+	"github.com/otpgate/otpgate/provider/connector"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/store"
 	"github.com/otpgate/otpgate/templates"
@@ -50,6 +51,7 @@ type SelfStore interface {
 	RememberedBrowsers(ctx context.Context, userID string) ([]store.RememberedBrowser, error)
 	RevokeRememberedBrowser(ctx context.Context, userID, id string) error
 	RevokeRememberedBrowsers(ctx context.Context, userID string) (int64, error)
+	LinksOf(ctx context.Context, userID string) ([]store.UserLink, error)
 }
 
 var _ SelfStore = (*store.Store)(nil)
@@ -242,7 +244,7 @@ func (s *Service) newRecoveryCodes() ([]string, []string, error) {
 // account page against the sign-in's budgets: a known browser's own, else
 // the account's (with the bound of unknown browsers), so a stolen session
 // gives no unbounded guessing. ok is false when r is the answer.
-func (s *Service) checkCurrentPassword(ctx context.Context, me Self, password string) (Result, bool, error) {
+func (s *Service) checkCurrentPassword(ctx context.Context, me Self, src PasswordSource, password string) (Result, bool, error) {
 	u := me.User
 	if password == "" {
 		return invalid(templates.MsgFieldRequired), false, nil
@@ -272,12 +274,34 @@ func (s *Service) checkCurrentPassword(ctx context.Context, me Self, password st
 		}
 		return r, false, nil
 	}
-	good, _, err := s.hasher.VerifyPassword(ctx, password, u.PasswordHash)
-	if errors.Is(err, credential.ErrBusy) {
-		if err := s.store.Release(ctx, budget); err != nil {
-			return Result{}, false, fault(err)
+	wrong := templates.MsgCurrentPasswordWrong
+	var good bool
+	if src.Directory {
+		var policy *connector.PolicyError
+		good, policy, err = s.checkDirectoryPassword(ctx, u, src, password)
+		if err != nil || (policy != nil && policy.PasswordRight) {
+			// Nothing was decided, or the password was right but the
+			// directory's policy refused it: the attempt is given back.
+			if rerr := s.store.Release(ctx, budget); rerr != nil {
+				return Result{}, false, fault(rerr)
+			}
+			if err != nil {
+				s.log.ErrorContext(ctx, "directory unavailable", "connector", s.directory.ID(), "err", err)
+				return Result{}, false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			}
+			return rejected(directoryPolicyMessage(policy)), false, nil
 		}
-		return Result{}, false, ErrBusy
+		if policy != nil {
+			wrong = directoryPolicyMessage(policy)
+		}
+	} else {
+		good, _, err = s.hasher.VerifyPassword(ctx, password, u.PasswordHash)
+		if errors.Is(err, credential.ErrBusy) {
+			if err := s.store.Release(ctx, budget); err != nil {
+				return Result{}, false, fault(err)
+			}
+			return Result{}, false, ErrBusy
+		}
 	}
 	if !good {
 		counters, err := s.store.Confirm(ctx, budget, s.cfg.LoginLockout, att)
@@ -286,7 +310,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, me Self, password st
 		}
 		s.events.Record(ctx, Event{Name: store.EventSignInFailed, User: u, IP: me.IP, ClientID: AccountClientID, Actor: ActorSelf,
 			Step: StepPassword, Detail: fmt.Sprintf("account page: wrong current password (%d in a row)", counters.Failures)})
-		return rejected(templates.MsgCurrentPasswordWrong), false, nil
+		return rejected(wrong), false, nil
 	}
 	if err := s.store.Release(ctx, budget); err != nil {
 		return Result{}, false, fault(err)
@@ -306,13 +330,20 @@ type PasswordChangeInput struct {
 // revoked; this browser's session stays.
 func (s *Service) ChangePassword(ctx context.Context, me Self, in PasswordChangeInput) (SelfResult, error) {
 	u := me.User
+	src, err := s.PasswordSourceOf(ctx, u)
+	if err != nil {
+		return SelfResult{}, err
+	}
+	if !src.Ours {
+		return SelfResult{Result: elsewhere()}, nil
+	}
 	if m := s.checkNewPassword(SetupInput{NewPassword: in.NewPassword, NewPasswordConfirm: in.NewPasswordConfirm}, u); m != "" {
 		return SelfResult{Result: invalid(m)}, nil
 	}
 	if r, err := s.needDevice(ctx, me); r.Outcome != Passed || err != nil {
 		return SelfResult{Result: r}, err
 	}
-	r, ok, err := s.checkCurrentPassword(ctx, me, in.Current)
+	r, ok, err := s.checkCurrentPassword(ctx, me, src, in.Current)
 	if !ok || err != nil {
 		return SelfResult{Result: r}, err
 	}
@@ -369,6 +400,13 @@ func (s *Service) ChangeQuestion(ctx context.Context, me Self, in QuestionChange
 	if !s.cfg.QuestionEnabled {
 		return SelfResult{Result: Result{Outcome: Forbidden}}, nil
 	}
+	src, err := s.PasswordSourceOf(ctx, me.User)
+	if err != nil {
+		return SelfResult{}, err
+	}
+	if !src.Question {
+		return SelfResult{Result: Result{Outcome: Forbidden, Problem: templates.MsgAccountNoQuestion}}, nil
+	}
 	answer, m := newAnswer(in.Question, in.Answer, in.AnswerConfirm)
 	if m != "" {
 		return SelfResult{Result: invalid(m)}, nil
@@ -376,7 +414,7 @@ func (s *Service) ChangeQuestion(ctx context.Context, me Self, in QuestionChange
 	if r, err := s.needDevice(ctx, me); r.Outcome != Passed || err != nil {
 		return SelfResult{Result: r}, err
 	}
-	r, ok, err := s.checkCurrentPassword(ctx, me, in.Current)
+	r, ok, err := s.checkCurrentPassword(ctx, me, src, in.Current)
 	if !ok || err != nil {
 		return SelfResult{Result: r}, err
 	}

@@ -107,14 +107,7 @@ func (s *Service) directoryPassword(ctx context.Context, j *Journey, username, p
 // the person is told why. A right but expired (or reset) password counts
 // as no failure; a locked directory account counts as one.
 func (s *Service) directoryRefused(ctx context.Context, j *Journey, u *store.User, att attempt, p *connector.PolicyError) (Result, error) {
-	msg := map[connector.PolicyReason]templates.Message{
-		connector.PasswordExpired: templates.MsgDirectoryPasswordExpired,
-		connector.MustChange:      templates.MsgDirectoryMustChange,
-		connector.AccountLocked:   templates.MsgDirectoryLocked,
-	}[p.Reason]
-	if msg == "" {
-		msg = templates.MsgSignInFailed
-	}
+	msg := directoryPolicyMessage(p)
 	if !p.PasswordRight {
 		return rejected(msg), s.loginFailed(ctx, j, u, StepPassword, att)
 	}
@@ -132,3 +125,17 @@ func (s *Service) newUserID() (string, error) { return store.NewUserID(s.rand) }
 // directoryQuestion reports whether directory users answer the security
 // question.
 func (s *Service) directoryQuestion() bool { return s.cfg.QuestionEnabled && s.cfg.DirectoryQuestion }
+
+// directoryPolicyMessage tells the person why the directory's password
+// policy refused a password.
+func directoryPolicyMessage(p *connector.PolicyError) templates.Message {
+	msg := map[connector.PolicyReason]templates.Message{
+		connector.PasswordExpired: templates.MsgDirectoryPasswordExpired,
+		connector.MustChange:      templates.MsgDirectoryMustChange,
+		connector.AccountLocked:   templates.MsgDirectoryLocked,
+	}[p.Reason]
+	if msg == "" {
+		msg = templates.MsgSignInFailed
+	}
+	return msg
+}
