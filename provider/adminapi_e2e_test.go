@@ -306,9 +306,9 @@ func TestClientCredentialsGrant(t *testing.T) {
 	}{
 		{"wrong secret", "writer", "not-the-secret-0123456789", "", "invalid_client"},
 		{"unknown client", "nobody", writerSecret, "", "invalid_client"},
-		// invalid_client, as for a wrong secret: the library says no more
-		// of a client its grant does not fit.
-		{"a person's application", "app", appSecret, "", "invalid_client"},
+		// Authenticated, but not allowed the grant (RFC 6749 §5.2).
+		{"a person's application", "app", appSecret, "", "unauthorized_client"},
+		{"a person's application, wrong secret", "app", "not-the-secret-0123456789", "", "invalid_client"},
 		{"a scope not granted", "reader", readerSecret, store.ScopeAdminWrite, "invalid_scope"},
 		{"an OpenID scope", "reader", readerSecret, oidc.ScopeOpenID, "invalid_scope"},
 	} {

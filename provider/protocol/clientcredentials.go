@@ -20,8 +20,10 @@ import (
 
 var _ op.ClientCredentialsStorage = (*Storage)(nil)
 
-// ClientCredentials authenticates a machine client by its secret. Any
-// other client, a wrong secret or an unknown id is invalid_client.
+// ClientCredentials authenticates a client by its secret: a wrong secret
+// or an unknown id is invalid_client. An authenticated client that is no
+// machine client is returned too: its GrantTypes lack the grant, so the
+// library answers unauthorized_client (RFC 6749 §5.2) and issues nothing.
 func (s *Storage) ClientCredentials(ctx context.Context, clientID, clientSecret string) (op.Client, error) {
 	if err := s.AuthorizeClientIDSecret(ctx, clientID, clientSecret); err != nil {
 		if e := (*oidc.Error)(nil); errors.As(err, &e) && e.ErrorType == oidc.ServerError {
@@ -33,9 +35,6 @@ func (s *Storage) ClientCredentials(ctx context.Context, clientID, clientSecret 
 	noteFault(ctx, err)
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
-	}
-	if !c.UsesClientCredentials() {
-		return nil, oidc.ErrUnauthorizedClient().WithDescription("this client may not use the client credentials grant")
 	}
 	return &client{row: c, loginURL: s.loginURL, idLifetime: s.life.IDToken}, nil
 }
