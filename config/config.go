@@ -68,7 +68,9 @@ type Config struct {
 	Connectors []Connector `yaml:"connectors"`
 
 	configFile string // path of the YAML file Load read, "" if none
-	issuerSet  bool   // issuer given explicitly by environment or flag
+	// envRead are the OTPGATE_* names Load looked up (IgnoredEnv).
+	envRead   map[string]bool
+	issuerSet bool // issuer given explicitly by environment or flag
 }
 
 // Log configures log/slog output.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,17 +28,21 @@ const (
 type envReader struct {
 	lookup   func(string) (string, bool)
 	problems problems
+	// read are the names asked for: every variable that means something
+	// with this configuration (see Config.IgnoredEnv).
+	read map[string]bool
 }
 
 func newEnvReader(lookup func(string) (string, bool)) *envReader {
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
 	}
-	return &envReader{lookup: lookup}
+	return &envReader{lookup: lookup, read: map[string]bool{}}
 }
 
 // get returns the trimmed value of name; an empty variable counts as unset.
 func (e *envReader) get(name string) (string, bool) {
+	e.read[name] = true
 	v, ok := e.lookup(name)
 	v = strings.TrimSpace(v)
 	return v, ok && v != ""
@@ -177,4 +182,34 @@ func (c *Config) applyEnv(e *envReader) {
 	e.str("OTPGATE_ENTRA_CA_FILE", &c.Entra.CAFile)
 	e.str("OTPGATE_ENTRA_FIRST_LINK", &c.Entra.FirstLink)
 	e.str("OTPGATE_MAIL_TIME_ZONE", &c.Mail.TimeZone)
+}
+
+// IgnoredVariable is an OTPGATE_* variable the configuration never read,
+// with the name it may have meant ("" when none is near).
+type IgnoredVariable struct {
+	Name, Meant string
+}
+
+// IgnoredEnv are the OTPGATE_* variables of environ (os.Environ's form,
+// NAME=value) that this configuration never read: a misspelt name, or a
+// connector's variable for a connector the configuration does not have.
+// Test harness switches (OTPGATE_TEST_*, OTPGATE_INTEROP_*) are not
+// listed. Only names are returned, never values.
+func (c *Config) IgnoredEnv(environ []string) []IgnoredVariable {
+	read := make([]string, 0, len(c.envRead))
+	for name := range c.envRead {
+		read = append(read, name)
+	}
+	slices.Sort(read)
+	var out []IgnoredVariable
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "OTPGATE_") || strings.HasPrefix(name, "OTPGATE_TEST_") ||
+			strings.HasPrefix(name, "OTPGATE_INTEROP_") || c.envRead[name] {
+			continue
+		}
+		meant, _ := closest(name, read)
+		out = append(out, IgnoredVariable{Name: name, Meant: meant})
+	}
+	return out
 }

@@ -80,6 +80,8 @@ func load(ov Overrides, env func(string) (string, bool)) (*Config, problems, err
 	c.applyEnv(e)
 	c.applySecretFiles(e)
 	c.applyOverrides(ov)
+	e.read[envConfig] = true
+	c.envRead = e.read
 	return c, append(found, e.problems...), nil
 }
 

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -344,5 +345,33 @@ func want[T comparable](t *testing.T, what string, got, wantValue T) {
 	t.Helper()
 	if got != wantValue {
 		t.Errorf("%s = %v, want %v", what, got, wantValue)
+	}
+}
+
+// TestIgnoredEnv: a variable no key reads is named (never its value), with
+// the one it probably meant; the variables read, the harness's switches
+// and other programs' variables are not.
+func TestIgnoredEnv(t *testing.T) {
+	env := map[string]string{"OTPGATE_MFA_REMEMBER_BROWSER_DAY": "30", "OTPGATE_LOG_LEVEL": "debug"}
+	c, err := config.Load(config.Overrides{}, envMap(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.IgnoredEnv([]string{
+		"OTPGATE_MFA_REMEMBER_BROWSER_DAY=30",
+		"OTPGATE_LOG_LEVEL=debug",
+		"OTPGATE_MAIL_PASSWORD=hunter2-secret", // read (a secret): never listed
+		"OTPGATE_TEST_POSTGRES_DSN=postgres://x",
+		"OTPGATE_INTEROP_JOURNEYS=.",
+		"OTPGATE_CONFIG=",
+		"HOME=/root",
+		"OTPGATE_WHATEVER=hunter2-secret",
+	})
+	want := []config.IgnoredVariable{{Name: "OTPGATE_MFA_REMEMBER_BROWSER_DAY", Meant: "OTPGATE_MFA_REMEMBER_BROWSER_DAYS"}, {Name: "OTPGATE_WHATEVER"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("IgnoredEnv = %+v, want %+v", got, want)
+	}
+	if got := c.IgnoredEnv(nil); got != nil {
+		t.Fatalf("nothing ignored: %+v", got)
 	}
 }

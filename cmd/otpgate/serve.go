@@ -36,6 +36,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
+	for _, v := range rt.cfg.IgnoredEnv(os.Environ()) {
+		// A misspelt name would otherwise change nothing, silently.
+		rt.log.WarnContext(ctx, "environment variable ignored: this configuration reads no variable of that name",
+			"name", v.Name, "did_you_mean", v.Meant)
+	}
 	if err := syncConfigClients(ctx, rt); err != nil {
 		return err
 	}
