@@ -549,6 +549,7 @@ func TestAdminAPIBadInputEveryRoute(t *testing.T) {
 		{http.MethodPost, "/clients", `{"id":"c1","redirect_uris":["javascript:alert(1)"]}`, http.StatusBadRequest},
 		{http.MethodPost, "/clients", `{"id":"c1","redirect_uris":"https://a.example/cb"}`, http.StatusBadRequest},
 		{http.MethodPost, "/clients", `{"id":"c1","redirect_uris":["https://a.example/cb"],"secret":"short"}`, http.StatusBadRequest},
+		{http.MethodPost, "/clients", `{"id":"c1","redirect_uris":["https://a.example/cb"],"secret":"replace-with-a-long-random-secret"}`, http.StatusBadRequest},
 		{http.MethodPost, "/clients", `{"id":"c1","redirect_uris":["https://a.example/cb"],"name":"` + long + `"}`, http.StatusBadRequest},
 		{http.MethodPost, "/clients", `{"id":"c1","redirect_uris":["https://a.example/cb"],"id_token_alg":"none"}`, http.StatusBadRequest},
 		{http.MethodPost, "/clients", `{"id":"c1","grant_types":["client_credentials"],"scopes":["openid"]}`, http.StatusBadRequest},

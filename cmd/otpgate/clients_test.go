@@ -77,6 +77,8 @@ func TestClientAddRejects(t *testing.T) {
 	add := func(args ...string) []string { return append([]string{"--data", dir, "client", "add"}, args...) }
 	mustFail(t, "", add("--id", "c1", "--redirect-uri", "https://a.example.com/cb", "--secret", "too-short"),
 		"--secret must be at least 16 characters")
+	mustFail(t, "", add("--id", "c1", "--redirect-uri", "https://a.example.com/cb", "--secret", "replace-with-a-long-random-secret"),
+		"--secret is a placeholder")
 	mustFail(t, "", add("--id", "c1", "--redirect-uri", "https://a.example.com/cb", "--public", "--secret", "sixteen-chars-ok!"),
 		"--public client has no --secret")
 	mustFail(t, "", add("--id", "c1", "--redirect-uri", "http://evil.example/cb"),

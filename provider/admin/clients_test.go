@@ -156,6 +156,15 @@ func TestClientRefusals(t *testing.T) {
 			_, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "a", Secret: "short", RedirectURIs: []string{"https://a.example/cb"}})
 			return err
 		}, admin.ErrInvalidInput, "secret"},
+		{"add: the example's placeholder secret", func() error {
+			_, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "a", Secret: "Replace-With-A-Long-Random-Secret", RedirectURIs: []string{"https://a.example/cb"}})
+			return err
+		}, admin.ErrInvalidInput, "secret"},
+		{"add: a machine client's placeholder secret", func() error {
+			_, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "a", Secret: "replace_with_a_long_random_secret",
+				GrantTypes: []string{store.GrantClientCredentials}, Scopes: []string{store.ScopeAdminRead}})
+			return err
+		}, admin.ErrInvalidInput, "secret"},
 		{"add: bad redirect URI", func() error {
 			_, err := e.svc.AddClient(ctx, actor, admin.NewClient{ID: "a", RedirectURIs: bad})
 			return err

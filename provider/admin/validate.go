@@ -140,6 +140,8 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 		return invalid("secret", "a public client has no secret")
 	case nc.Secret != "" && len(nc.Secret) < MinClientSecret:
 		return invalid("secret", fmt.Sprintf("secret must be at least %d characters", MinClientSecret))
+	case credential.IsPlaceholderSecret(nc.Secret):
+		return invalid("secret", placeholderMessage)
 	}
 	if err := CheckIDTokenAlg(nc.IDTokenAlg); err != nil {
 		return err
@@ -183,6 +185,8 @@ func (nc NewClient) checkMachine() error {
 		return invalid("grant", "grant client_credentials does not go with second-factor-only")
 	case nc.Secret != "" && len(nc.Secret) < MinClientSecret:
 		return invalid("secret", fmt.Sprintf("secret must be at least %d characters", MinClientSecret))
+	case credential.IsPlaceholderSecret(nc.Secret):
+		return invalid("secret", placeholderMessage)
 	}
 	for _, s := range nc.Scopes {
 		if !slices.Contains(adminScopes, s) {
@@ -291,3 +295,6 @@ func (f uriEditFields) check(replace *[]string, add, remove []string, checkURI f
 	}
 	return checkURIs(f.add, add, checkURI)
 }
+
+// placeholderMessage refuses a secret copied from an example.
+const placeholderMessage = "secret is a placeholder from an example, not a real one: leave it out and one is generated"
