@@ -93,6 +93,59 @@ func TestRememberBrowser(t *testing.T) {
 			t.Fatalf("a remembered session satisfied acr_values=MFA: step %q", p.Step())
 		}
 	})
+	t.Run("the session a remembered sign-in started gives single sign-on where the browser would skip the passcode", func(t *testing.T) {
+		later()
+		exchange(t, app, b.signIn(authURL(app, nonce, ""), "erin", "erins-password-1", "rex"))
+		step()
+		for _, extra := range [][]rp.URLParamOpt{nil, {rp.WithPromptURLParam(oidc.PromptNone)}} {
+			p := b.get(authURL(app, nonce, "", extra...))
+			c := exchange(t, app, p)
+			if amr := c.AuthenticationMethodsReferences; !slices.Equal(amr, []string{"pwd", "kba"}) ||
+				c.AuthenticationContextClassReference != signin.ACRRememberedBrowser {
+				t.Fatalf("single sign-on: amr %v acr %q", amr, c.AuthenticationContextClassReference)
+			}
+		}
+		// Where the browser would not skip the passcode, the session does
+		// not either: a client that does not allow it, max_age, the MFA acr.
+		if p := b.get(authURL(plain, nonce, "")); p.Step() != "password" {
+			t.Fatalf("a client without remember_browser: step %q", p.Step())
+		}
+		if p := b.get(authURL(plain, nonce, "", rp.WithPromptURLParam(oidc.PromptNone))); p.rpQuery(t).Get("error") != "login_required" {
+			t.Fatalf("prompt=none at a client without remember_browser: %v", p.rpQuery(t))
+		}
+		if p := b.get(authURL(app, nonce, "", rp.WithURLParam("max_age", "86400"))); p.Step() != "password" {
+			t.Fatalf("max_age: step %q", p.Step())
+		}
+		// The session without the browser's cookie: another browser.
+		thief := newBrowser(t)
+		u, _ := url.Parse(h.issuer)
+		for _, ck := range b.Client.Jar.Cookies(u) {
+			if ck.Name != remembered.Name {
+				thief.Client.Jar.SetCookies(u, []*http.Cookie{{Name: ck.Name, Value: ck.Value, Path: "/"}})
+			}
+		}
+		if p := thief.get(authURL(app, nonce, "")); p.Step() != "password" {
+			t.Fatalf("the session's cookie without the remembered browser's: step %q", p.Step())
+		}
+		// Forgotten: the session no longer stands in.
+		erin, _ := h.store.UserByUsername(context.Background(), "erin")
+		if _, err := h.store.RevokeRememberedBrowsers(context.Background(), erin.ID); err != nil {
+			t.Fatal(err)
+		}
+		if p := b.get(authURL(app, nonce, "")); p.Step() != "password" {
+			t.Fatalf("after the browser was forgotten: step %q", p.Step())
+		}
+		// Remember it again for the subtests below.
+		later()
+		p := b.signIn(authURL(app, nonce, ""), "erin", "erins-password-1", "rex")
+		step()
+		exchange(t, app, b.submit(p, map[string]string{"code": h.passcode(t, secrets["erin"]), "remember_browser": "on"}))
+		for _, ck := range b.Client.Jar.Cookies(u) {
+			if ck.Name == "otpgate-remember" {
+				remembered = ck
+			}
+		}
+	})
 	t.Run("password and answer without the cookie still need the passcode", func(t *testing.T) {
 		later()
 		p := newBrowser(t).signIn(authURL(app, nonce, ""), "erin", "erins-password-1", "rex")

@@ -29,7 +29,7 @@ func (h *Handler) dispatch(c echo.Context) error {
 	if f.PasswordAt == nil && f.FirstFactor == store.FirstFactorOurs {
 		// A factor-only flow always asks for its passcode: a single
 		// sign-on session never stands in for it.
-		done, err := h.svc.UseSession(ctx, f, h.cookies.Get(c, "session"))
+		done, err := h.svc.UseSession(ctx, f, h.cookies.Get(c, "session"), h.rememberedHash(c))
 		if err != nil {
 			return pageErrorFor(err)
 		}

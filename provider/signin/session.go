@@ -127,8 +127,13 @@ func (s *Service) completeFinish(ctx context.Context, j *Journey, p *pendingFini
 // (its cookie value) when the request allows it: no prompt=login, max_age
 // not exceeded, the same user as an id_token_hint, and a session as strong
 // as this flow requires (a second factor when the user has a device or
-// the request needs one). It reports whether it did.
-func (s *Service) UseSession(ctx context.Context, f *store.Flow, session string) (bool, error) {
+// the request needs one). A session a remembered browser started (no
+// passcode in it) stands in only where that browser would skip the
+// passcode itself: remembered is the hash of the browser's
+// remembered-browser cookie ("" when it has none), and it must still be
+// usable for the account, on a flow and client that allow it. It reports
+// whether it did.
+func (s *Service) UseSession(ctx context.Context, f *store.Flow, session, remembered string) (bool, error) {
 	if session == "" || slices.Contains(f.Prompt, oidc.PromptLogin) {
 		return false, nil
 	}
@@ -139,11 +144,14 @@ func (s *Service) UseSession(ctx context.Context, f *store.Flow, session string)
 	if err != nil {
 		return false, fault(err)
 	}
-	ok, err := s.sessionSuffices(ctx, f, sess)
+	ok, viaRemembered, err := s.sessionSuffices(ctx, f, sess, remembered)
 	if err != nil || !ok || !essentialMet(f, sess.ACR) {
 		return false, err
 	}
 	r := store.FlowResult{UserID: sess.UserID, AMR: sess.AMR, ACR: sess.ACR, IDP: sess.IDP, AuthTime: sess.AuthTime}
+	if viaRemembered {
+		r.RememberedBrowser = remembered
+	}
 	now := s.now()
 	if err := s.store.FinishFlowFromSession(ctx, f.ID, r, now); err != nil {
 		return false, flowWriteError(err)
@@ -169,34 +177,44 @@ func (s *Service) sessionEnd(created, used time.Time) time.Time {
 }
 
 // sessionSuffices judges sess for f as if its user had just passed the
-// first factor in f.
-func (s *Service) sessionSuffices(ctx context.Context, f *store.Flow, sess *store.Session) (bool, error) {
+// first factor in f. viaRemembered: sess has no passcode, and the
+// browser's remembered-browser cookie (remembered) stands in for it, as
+// it would in a sign-in of f.
+func (s *Service) sessionSuffices(ctx context.Context, f *store.Flow, sess *store.Session, remembered string) (ok, viaRemembered bool, err error) {
 	now := s.now()
 	if f.MaxAge != nil && now.Sub(sess.AuthTime) > time.Duration(*f.MaxAge)*time.Second {
-		return false, nil
+		return false, false, nil
 	}
 	if f.IDTokenHintSubject != "" && f.IDTokenHintSubject != sess.UserID {
-		return false, nil
+		return false, false, nil
 	}
 	if s.cfg.QuestionEnabled && !slices.Contains(sess.AMR, "kba") {
-		return false, nil
+		return false, false, nil
 	}
 	probe := *f
 	probe.UserID, probe.PasswordAt, probe.QuestionAt = sess.UserID, &now, &now
 	j, err := s.JourneyOf(ctx, &probe, "")
 	if errors.Is(err, ErrAccountGone) {
-		return false, nil // the session's account is disabled or gone
+		return false, false, nil // the session's account is disabled or gone
 	}
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	if j.State.MustSetup || j.State.OTPLocked || j.State.ProofPending {
-		return false, nil
+		return false, false, nil
 	}
 	if (j.State.MFARequired || j.State.HasDevice) && !slices.Contains(sess.AMR, "otp") {
-		return false, nil
+		// Only a session a remembered browser started, in that browser,
+		// where a sign-in of f would skip the passcode for it.
+		if sess.ACR != ACRRememberedBrowser || remembered == "" || slices.Contains(sess.AMR, "mfa") {
+			return false, false, nil
+		}
+		if err := s.useRemembered(ctx, j, remembered); err != nil || !j.State.Remembered {
+			return false, false, err
+		}
+		return true, true, nil
 	}
-	return true, nil
+	return true, false, nil
 }
 
 // EndSession ends the browser session whose cookie value is session

@@ -56,7 +56,7 @@ func TestUseSession(t *testing.T) {
 					mods = append(mods, tc.flow)
 				}
 				j := e.flow(mods...)
-				ok, err := e.svc.UseSession(ctxOf(t), j.Flow, tc.session)
+				ok, err := e.svc.UseSession(ctxOf(t), j.Flow, tc.session, "")
 				must(t, err, "use session")
 				f := e.flowRow(j)
 				if ok != (tc.want != "") || (f.DoneAt != nil) != ok || f.UserID != tc.want {
@@ -114,7 +114,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		use := func(session string) bool {
 			t.Helper()
-			ok, err := e.svc.UseSession(ctxOf(t), e.flow().Flow, session)
+			ok, err := e.svc.UseSession(ctxOf(t), e.flow().Flow, session, "")
 			must(t, err, "use session")
 			return ok
 		}

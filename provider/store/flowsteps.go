@@ -306,14 +306,34 @@ func finishFlow(db *gorm.DB, id string, r FlowResult, needOTP bool, at time.Time
 // FinishFlowFromSession marks flow id done at with the result of a
 // browser session (single sign-on): the flow must be unfinished and not
 // have identified another account.
+//
+// r.RememberedBrowser, when set, is the token hash of the remembered
+// browser that stands in for the passcode the session lacks: as in
+// FinishFlow, the row is used, still usable, in the finish's own
+// transaction, on a flow of otpgate's own first factor without max_age
+// at a client that allows remembering.
 func (s *Store) FinishFlowFromSession(ctx context.Context, id string, r FlowResult, at time.Time) error {
-	if !lookupable(id, r.UserID) {
+	if !lookupable(id, r.UserID, r.RememberedBrowser) {
 		return ErrStale
 	}
 	set := finishColumns(r, at)
 	set["user_id"] = r.UserID
-	return stepUpdate("finish flow", s.db.WithContext(ctx).Model(&Flow{}).
-		Where("id = ? AND done_at IS NULL AND (user_id = '' OR user_id = ?)", id, r.UserID), set)
+	finish := func(db *gorm.DB) error {
+		q := db.Model(&Flow{}).Where("id = ? AND done_at IS NULL AND (user_id = '' OR user_id = ?)", id, r.UserID)
+		if r.RememberedBrowser != "" {
+			q = q.Where("first_factor = '' AND max_age IS NULL AND EXISTS (SELECT 1 FROM clients c WHERE c.id = flows.client_id AND c.remember_browser = ?)", true)
+		}
+		return stepUpdate("finish flow", q, set)
+	}
+	if r.RememberedBrowser == "" {
+		return finish(s.db.WithContext(ctx))
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := useRemembered(tx, r.UserID, r.RememberedBrowser, at); err != nil {
+			return err
+		}
+		return finish(tx)
+	})
 }
 
 func finishColumns(r FlowResult, at time.Time) map[string]any {

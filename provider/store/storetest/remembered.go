@@ -13,6 +13,7 @@ import (
 
 var rememberedCases = []testCase{
 	{"Remembered/FinishNeedsUsableRow", testRememberedFinishGuard},
+	{"Remembered/SessionFinishNeedsUsableRow", testRememberedSessionFinish},
 	{"Remembered/OnlyItsOwnAccount", testRememberedOtherUser},
 	{"Remembered/GoneWithResetsAndPasswords", testRememberedRevokedByChanges},
 	{"Remembered/OnlyWhereTheFlowAllows", testRememberedFlowLimits},
@@ -293,4 +294,58 @@ func testRememberedBoundToDevice(t *testing.T, s *store.Store, _ *clock) {
 	if ok, err := s.RememberedBrowserUsable(ctx(t), "u1", hashOf("cookie-new")); err != nil || !ok {
 		t.Errorf("the new device's remembered browser: usable = %v, %v", ok, err)
 	}
+}
+
+// testRememberedSessionFinish: a single sign-on finish from a session a
+// remembered browser started uses that browser's row in its own
+// transaction: an unknown, another account's, a forgotten or a stale row
+// finishes nothing, nor does a client with remember_browser off or a flow
+// with max_age; a usable one finishes the flow and records its use.
+func testRememberedSessionFinish(t *testing.T, s *store.Store, c *clock) {
+	rememberingClient(t, s, true)
+	equip(t, s, "u1", "ann")
+	equip(t, s, "u2", "bob")
+	remember(t, s, "u2", "cookie-bob", 30)
+	sso := func(id, userID, token string) error {
+		r := store.FlowResult{UserID: userID, AMR: rememberedAMR, ACR: "remembered", AuthTime: s.Now(), RememberedBrowser: hashOf(token)}
+		return s.FinishFlowFromSession(ctx(t), id, r, s.Now())
+	}
+	newFlow(t, s, "f1")
+	wantErr(t, sso("f1", "u1", "no-such-cookie"), store.ErrStale, "an unknown remembered browser")
+	wantErr(t, sso("f1", "u1", "cookie-bob"), store.ErrStale, "bob's remembered browser for ann")
+	b := remember(t, s, "u1", "cookie-1", 30)
+	must(t, s.RevokeRememberedBrowser(ctx(t), "u1", b.ID), "RevokeRememberedBrowser")
+	wantErr(t, sso("f1", "u1", "cookie-1"), store.ErrStale, "a forgotten remembered browser")
+
+	remember(t, s, "u1", "cookie-2", 30)
+	must(t, s.CreateClient(ctx(t), &store.Client{ID: "off", RedirectURIs: store.StringList{"https://app.example/cb"},
+		PostLogoutRedirectURIs: store.StringList{}}), "CreateClient off")
+	off := &store.Flow{ID: "off", FlowRequest: store.FlowRequest{ClientID: "off", RedirectURI: "https://app.example/cb",
+		Scopes: store.StringList{"openid"}, Prompt: store.StringList{}}, CreatedAt: s.Now(), ExpiresAt: s.Now().Add(time.Hour)}
+	must(t, s.CreateFlow(ctx(t), off), "CreateFlow off")
+	wantErr(t, sso("off", "u1", "cookie-2"), store.ErrStale, "a client with remember_browser off")
+	maxAge := int64(3600)
+	ma := &store.Flow{ID: "maxage", FlowRequest: store.FlowRequest{ClientID: testClient, RedirectURI: "https://app.example/cb",
+		Scopes: store.StringList{"openid"}, Prompt: store.StringList{}, MaxAge: &maxAge}, CreatedAt: s.Now(), ExpiresAt: s.Now().Add(time.Hour)}
+	must(t, s.CreateFlow(ctx(t), ma), "CreateFlow max_age")
+	wantErr(t, sso("maxage", "u1", "cookie-2"), store.ErrStale, "a flow with max_age")
+	for _, id := range []string{"f1", "off", "maxage"} {
+		if f := flowOf(t, s, id); f.DoneAt != nil {
+			t.Fatalf("a refused finish finished flow %s", id)
+		}
+	}
+	c.Advance(time.Hour)
+	must(t, sso("f1", "u1", "cookie-2"), "a usable remembered browser")
+	if f := flowOf(t, s, "f1"); f.DoneAt == nil || f.UserID != "u1" || slices.Contains(f.AMR, "otp") {
+		t.Fatalf("the finish: done %v user %q amr %v", f.DoneAt, f.UserID, f.AMR)
+	}
+	rows, err := s.RememberedBrowsers(ctx(t), "u1")
+	must(t, err, "RememberedBrowsers")
+	if len(rows) != 1 || !rows[0].LastUsedAt.Equal(s.Now()) {
+		t.Fatalf("last use not recorded: %+v", rows)
+	}
+	// A device reset makes the row stale: nothing is finished.
+	newFlow(t, s, "f2")
+	must(t, s.AdminResetDevice(ctx(t), "u1", "proof", s.Now().Add(time.Hour)), "AdminResetDevice")
+	wantErr(t, sso("f2", "u1", "cookie-2"), store.ErrStale, "after a device reset")
 }
