@@ -1204,7 +1204,7 @@ for (const lang of LANGS) {
 // Remember this browser
 
 for (const lang of LANGS) {
-  journey(`16 remember this browser: ticked at the passcode, the next sign-in skips it; forgotten on the account page, it asks again [${lang}]`, async () => {
+  journey(`16 remember this browser: ticked at the passcode, the next sign-in skips it and its session gives single sign-on; forgotten on the account page, it asks again [${lang}]`, async () => {
     const user = await enrolledUser(lang);
     const party = await startRP({ id: uniqueName('remember-rp'), name: 'Remember RP', rememberBrowser: true });
     const j = new Journey(browser, 'remember', lang);
@@ -1234,6 +1234,15 @@ for (const lang of LANGS) {
       const claims = await party.exchange(request, url);
       assert.deepEqual(claims.amr, ['pwd', 'kba']);
       assert.equal(claims.acr, 'urn:otpgate:acr:remembered-browser');
+
+      // The session that sign-in started signs in again at the same
+      // application without a page (single sign-on), and says the same.
+      request = await start(j, { party });
+      const again = j.page.url();
+      assert.ok(again.startsWith(`${party.client.redirectUri}?`), `single sign-on of the remembered session: ${again}`);
+      const ssoClaims = await party.exchange(request, again);
+      assert.deepEqual(ssoClaims.amr, ['pwd', 'kba']);
+      assert.equal(ssoClaims.acr, 'urn:otpgate:acr:remembered-browser');
 
       // The account page (its sign-in wants the passcode: its client does
       // not allow remembering) lists this browser; forget it.
