@@ -296,6 +296,11 @@ func (c ClientChange) edit(cl *store.Client, u store.ClientUpdate) (store.Client
 	if c.RotateSecret && cl.Public {
 		return u, fmt.Errorf("%w: %q", ErrPublicClient, cl.ID)
 	}
+	if c.RememberBrowser != nil && *c.RememberBrowser && (cl.Mode != store.ModeFull || cl.UsesClientCredentials()) {
+		// As at AddClient: a passcode that is the only factor is never
+		// skipped.
+		return u, invalid("remember-browser", rememberRefused)
+	}
 	if len(c.AddRedirectURIs)+len(c.RemoveRedirectURIs) > 0 {
 		l, err := editURIs(cl.ID, "redirect URI", redirectEdit, cl.RedirectURIs, c.AddRedirectURIs, c.RemoveRedirectURIs)
 		if err != nil {

@@ -131,6 +131,14 @@ func TestClientRefusals(t *testing.T) {
 	e := clientsEnv(t)
 	ctx := e.ctx()
 	name := "x"
+	yes := true
+	for _, nc := range []admin.NewClient{
+		{ID: "bot", GrantTypes: []string{store.GrantClientCredentials}, Scopes: []string{store.ScopeAdminRead}},
+		{ID: "fo", SecondFactorOnly: true, RedirectURIs: []string{"https://f.example/cb"}},
+	} {
+		_, err := e.svc.AddClient(ctx, actor, nc)
+		must(t, err)
+	}
 	bad := []string{"https://b.example/cb#frag"}
 	for _, tc := range []struct {
 		name string
@@ -198,6 +206,14 @@ func TestClientRefusals(t *testing.T) {
 			_, err := e.svc.RotateSecret(ctx, actor, "pub")
 			return err
 		}, admin.ErrPublicClient, ""},
+		{"update: remember-browser on a machine client", func() error {
+			_, err := e.svc.UpdateClient(ctx, actor, "bot", admin.ClientChange{RememberBrowser: &yes})
+			return err
+		}, admin.ErrInvalidInput, "remember-browser"},
+		{"update: remember-browser on a factor-only client", func() error {
+			_, err := e.svc.UpdateClient(ctx, actor, "fo", admin.ClientChange{RememberBrowser: &yes})
+			return err
+		}, admin.ErrInvalidInput, "remember-browser"},
 		{"update: nothing", func() error {
 			_, err := e.svc.UpdateClient(ctx, actor, "pub", admin.ClientChange{})
 			return err

@@ -103,7 +103,7 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 	if nc.RememberBrowser && (nc.EntraEAM || nc.SecondFactorOnly || nc.machine() || len(nc.GrantTypes) > 0) {
 		// Their passcode is the only factor (or they sign nobody in): a
 		// remembered browser must never skip it.
-		return invalid("remember-browser", "remember-browser is for clients that sign people in with a password first, not factor-only, Entra or machine clients")
+		return invalid("remember-browser", rememberRefused)
 	}
 	if nc.EntraEAM {
 		return nc.checkEntra()
@@ -298,3 +298,7 @@ func (f uriEditFields) check(replace *[]string, add, remove []string, checkURI f
 
 // placeholderMessage refuses a secret copied from an example.
 const placeholderMessage = "secret is a placeholder from an example, not a real one: leave it out and one is generated"
+
+// rememberRefused refuses remember-browser for a client whose passcode is
+// the only factor (factor-only, Entra) or that signs nobody in.
+const rememberRefused = "remember-browser is for clients that sign people in with a password first, not factor-only, Entra or machine clients"
