@@ -280,6 +280,19 @@ func TestConsoleClients(t *testing.T) {
 	if cl, _ = svc.Client(ctx, "wiki"); !cl.RequireMFA {
 		t.Fatal("require-mfa on: not done")
 	}
+	// Remembering browsers: allowed, and the page says it is off for
+	// every client while mfa.remember_browser_days is 0 (as here).
+	q := followed(t, a, consoleAction(t, a, p, "/admin/clients/wiki/remember-browser", map[string]string{"on": "on"}))
+	if cl, _ = svc.Client(ctx, "wiki"); !cl.RememberBrowser || !strings.Contains(q.Text("remember-browser"), "remember_browser_days is 0") {
+		t.Fatalf("remember-browser on: stored %v, page %q", cl.RememberBrowser, q.Text("remember-browser"))
+	}
+	followed(t, a, consoleAction(t, a, p, "/admin/clients/wiki/remember-browser", map[string]string{"on": "off"}))
+	if cl, _ = svc.Client(ctx, "wiki"); cl.RememberBrowser {
+		t.Fatal("remember-browser off: not done")
+	}
+	if n := countDetail(auditBy(t, h, "console:ada")[store.EventAdminClient], "remember-browser"); n != 2 {
+		t.Fatalf("%d remember-browser changes audited, want 2", n)
+	}
 
 	// A configuration client is read-only.
 	if err := h.store.SaveClient(ctx, &store.Client{ID: "cfg", FromConfig: true, RedirectURIs: store.StringList{rpRedirect},
@@ -287,7 +300,7 @@ func TestConsoleClients(t *testing.T) {
 		AllowedScopes: store.StringList{}}); err != nil {
 		t.Fatal(err)
 	}
-	q := a.get(h.issuer + "/admin/clients/cfg")
+	q = a.get(h.issuer + "/admin/clients/cfg")
 	if q.Text("read-only") == "" || strings.Contains(q.Body, "/admin/clients/cfg/redirect-uris") {
 		t.Fatalf("configuration client: %s", q.Describe())
 	}

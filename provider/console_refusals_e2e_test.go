@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/otpgate/otpgate/provider/admin"
+	"github.com/otpgate/otpgate/provider/console"
 )
 
 // consoleGets and consolePosts are every console route (erin and the
@@ -35,6 +36,7 @@ var (
 		{"/admin/clients/app/post-logout-uris", url.Values{"post_logout_uri": {"https://rp.example/bye"}}},
 		{"/admin/clients/app/post-logout-uris/remove", url.Values{"uri": {"https://rp.example/bye"}}},
 		{"/admin/clients/app/require-mfa", url.Values{"on": {"on"}}},
+		{"/admin/clients/app/remember-browser", url.Values{"on": {"on"}}},
 		{"/admin/clients/app/rotate-secret", nil},
 		{"/admin/clients/app/remove", nil},
 		{"/admin/keys/rotate", nil},
@@ -81,6 +83,20 @@ func csrfCookie(t *testing.T, h *harness, b *browser) string {
 // administrator gets 403 on every route, even with a valid token; bad
 // input gets a 4xx page, never a 500.
 func TestConsoleRefusals(t *testing.T) {
+	// The lists above name every route the console serves.
+	listed := map[string]bool{}
+	for _, path := range consoleGets {
+		listed["GET "+path] = true
+	}
+	for _, r := range consolePosts {
+		listed["POST "+r.path] = true
+	}
+	named := strings.NewReplacer(":name", "erin", ":id", "app")
+	for _, r := range console.RouteList() {
+		if !listed[r.Method+" /admin"+named.Replace(r.Path)] {
+			t.Errorf("%s /admin%s is served but not in this test's lists", r.Method, r.Path)
+		}
+	}
 	h, svc, a, _ := consoleHarness(t)
 	before := auditCount(t, svc)
 	token := csrfCookie(t, h, a)

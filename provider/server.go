@@ -365,7 +365,7 @@ func (w *wiring) portals(g *echo.Group) {
 	o := w.o
 	p := portal.New(portal.Options{Issuer: o.Issuer, Store: o.Store, Provider: w.echo, Cookies: w.cookies,
 		Key: o.Sealer.Derive("portal"), Logger: o.Logger, Now: o.Store.Now})
-	p.Mount(g, portal.Console, console.New(o.Admin, w.keys, o.Renderer, o.Logger).Routes)
+	p.Mount(g, portal.Console, console.New(o.Admin, w.keys, o.Renderer, o.Logger, o.RememberBrowserDays).Routes)
 	p.Mount(g, portal.Account, account.New(w.signin, w.cookies, o.Renderer, o.Logger).Routes)
 }
 

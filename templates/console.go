@@ -163,6 +163,9 @@ type ConsoleClientPage struct {
 	Nav    PortalNav
 	Flash  Message
 	Client ConsoleClient
+	// RememberDays is mfa.remember_browser_days (0: remembering is off
+	// for every client, whatever a client allows).
+	RememberDays int
 	// AddRedirect and AddPostLogout refill the add forms after a refusal;
 	// Field names the input in error.
 	AddRedirect, AddPostLogout, Field string
@@ -172,6 +175,10 @@ type ConsoleClientPage struct {
 type ConsoleClient struct {
 	ID, PathID, Name, Kind, IDTokenAlg string
 	Public, RequireMFA                 bool
+	// CanRemember: the client signs people in with a password first, so
+	// it may let a remembered browser skip the passcode; RememberBrowser:
+	// it does.
+	CanRemember, RememberBrowser bool
 	// FromConfig: declared in the configuration file, read-only here.
 	FromConfig bool
 	// Editable is neither from the configuration nor built in.

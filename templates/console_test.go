@@ -35,7 +35,8 @@ var consolePages = map[string]func(b Base) any{
 		return ConsoleClientsPage{Base: b, Nav: consoleNav, Clients: []ConsoleClientRow{{ID: "app", PathID: "app"}}, New: ConsoleNewClient{ID: "x", Field: "id"}}
 	},
 	"console-client": func(b Base) any {
-		return ConsoleClientPage{Base: b, Nav: consoleNav, Client: ConsoleClient{ID: "app", PathID: "app", Editable: true,
+		return ConsoleClientPage{Base: b, Nav: consoleNav, RememberDays: 30, Client: ConsoleClient{ID: "app", PathID: "app", Editable: true,
+			CanRemember: true, RememberBrowser: true,
 			RedirectURIs: []string{"https://a.example/cb"}, PostLogoutURIs: []string{"https://a.example/bye"}}}
 	},
 	"console-client-secret": func(b Base) any {

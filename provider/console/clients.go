@@ -113,13 +113,14 @@ func (k *Console) clientPage(c echo.Context, status int, id string, page templat
 	if err != nil {
 		return fail(err)
 	}
-	page.Client = clientOf(cl)
+	page.Client, page.RememberDays = clientOf(cl), k.rememberDays
 	return k.draw(c, status, page)
 }
 
 func clientOf(cl *store.Client) templates.ConsoleClient {
 	return templates.ConsoleClient{ID: cl.ID, PathID: pathName(cl.ID), Name: cl.Name, Kind: admin.ClientKind(cl),
 		IDTokenAlg: admin.IDTokenAlg(cl), Public: cl.Public, RequireMFA: cl.RequireMFA, FromConfig: cl.FromConfig,
+		CanRemember: cl.Mode == store.ModeFull && !cl.UsesClientCredentials(), RememberBrowser: cl.RememberBrowser,
 		Editable: !cl.FromConfig && !builtIn(cl.ID), RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs,
 		Machine: cl.UsesClientCredentials(), Scopes: cl.AllowedScopes,
 		Created: templates.StampOf(cl.CreatedAt), Modified: templates.StampOf(cl.UpdatedAt)}
@@ -198,6 +199,23 @@ func (k *Console) clientRequireMFA(c echo.Context) error {
 	}
 	if err == nil {
 		_, err = k.svc.UpdateClient(c.Request().Context(), actor(v), id, admin.ClientChange{RequireMFA: &on})
+	}
+	if err != nil {
+		return k.clientFailed(c, id, err)
+	}
+	return done(c, "/admin/clients/"+pathName(id), "client-updated")
+}
+
+// clientRememberBrowser allows or stops remembering browsers at the
+// client ("on" or "off").
+func (k *Console) clientRememberBrowser(c echo.Context) error {
+	v, id := portal.ViewerOf(c), param(c, "id")
+	on, err := onOff(c)
+	if err == nil {
+		err = k.checkEditable(c, id)
+	}
+	if err == nil {
+		_, err = k.svc.UpdateClient(c.Request().Context(), actor(v), id, admin.ClientChange{RememberBrowser: &on})
 	}
 	if err != nil {
 		return k.clientFailed(c, id, err)

@@ -16,45 +16,79 @@ import (
 
 // Console serves the console's pages.
 type Console struct {
-	svc    *admin.Service
-	keys   admin.Keyring
-	render *templates.Renderer
-	log    *slog.Logger
+	svc          *admin.Service
+	keys         admin.Keyring
+	render       *templates.Renderer
+	log          *slog.Logger
+	rememberDays int
 }
 
 // New returns the console over the admin service and the serving
 // process's signing keys (so that a rotation is used at once).
-func New(svc *admin.Service, keys admin.Keyring, r *templates.Renderer, log *slog.Logger) *Console {
-	return &Console{svc: svc, keys: keys, render: r, log: log}
+// rememberDays is mfa.remember_browser_days, shown beside a client's
+// permission to remember browsers.
+func New(svc *admin.Service, keys admin.Keyring, r *templates.Renderer, log *slog.Logger, rememberDays int) *Console {
+	return &Console{svc: svc, keys: keys, render: r, log: log, rememberDays: rememberDays}
+}
+
+// Route is one of the console's pages (GET) or actions (POST), its path
+// under /admin in echo's form ("/users/:name").
+type Route struct{ Method, Path string }
+
+// RouteList lists every page and action of the console (the tests check
+// each against their refusals).
+func RouteList() []Route {
+	var out []Route
+	for _, r := range (*Console)(nil).table() {
+		out = append(out, r.Route)
+	}
+	return out
+}
+
+// table is the console's routes with their handlers.
+func (k *Console) table() []struct {
+	Route
+	h echo.HandlerFunc
+} {
+	get, post := http.MethodGet, http.MethodPost
+	return []struct {
+		Route
+		h echo.HandlerFunc
+	}{
+		{Route{get, ""}, k.users},
+		{Route{get, "/users/:name"}, k.user},
+		{Route{post, "/users/:name/unlock"}, k.unlock},
+		{Route{post, "/users/:name/reset-device"}, k.resetDevice},
+		{Route{post, "/users/:name/disable"}, k.setDisabled(true)},
+		{Route{post, "/users/:name/enable"}, k.setDisabled(false)},
+		{Route{post, "/users/:name/require-mfa"}, k.userRequireMFA},
+		{Route{post, "/users/:name/sessions/revoke"}, k.revokeSession},
+		{Route{post, "/users/:name/sessions/revoke-all"}, k.revokeSessions},
+		{Route{post, "/users/:name/browsers/forget"}, k.forgetBrowser},
+		{Route{post, "/users/:name/browsers/forget-all"}, k.forgetBrowsers},
+		{Route{get, "/clients"}, k.clients},
+		{Route{post, "/clients"}, k.addClient},
+		{Route{get, "/clients/:id"}, k.client},
+		{Route{post, "/clients/:id/redirect-uris"}, k.editURI(redirectURIs, true)},
+		{Route{post, "/clients/:id/redirect-uris/remove"}, k.editURI(redirectURIs, false)},
+		{Route{post, "/clients/:id/post-logout-uris"}, k.editURI(postLogoutURIs, true)},
+		{Route{post, "/clients/:id/post-logout-uris/remove"}, k.editURI(postLogoutURIs, false)},
+		{Route{post, "/clients/:id/require-mfa"}, k.clientRequireMFA},
+		{Route{post, "/clients/:id/remember-browser"}, k.clientRememberBrowser},
+		{Route{post, "/clients/:id/rotate-secret"}, k.rotateSecret},
+		{Route{get, "/clients/:id/remove"}, k.confirmRemove},
+		{Route{post, "/clients/:id/remove"}, k.removeClient},
+		{Route{get, "/keys"}, k.signingKeys},
+		{Route{post, "/keys/rotate"}, k.rotateKeys},
+		{Route{get, "/audit"}, k.audit},
+	}
 }
 
 // Routes adds the console's pages to g (the portal's group at /admin).
 func (k *Console) Routes(g *echo.Group) {
-	g.GET("", k.users)
-	g.GET("/users/:name", k.user)
-	g.POST("/users/:name/unlock", k.unlock)
-	g.POST("/users/:name/reset-device", k.resetDevice)
-	g.POST("/users/:name/disable", k.setDisabled(true))
-	g.POST("/users/:name/enable", k.setDisabled(false))
-	g.POST("/users/:name/require-mfa", k.userRequireMFA)
-	g.POST("/users/:name/sessions/revoke", k.revokeSession)
-	g.POST("/users/:name/sessions/revoke-all", k.revokeSessions)
-	g.POST("/users/:name/browsers/forget", k.forgetBrowser)
-	g.POST("/users/:name/browsers/forget-all", k.forgetBrowsers)
-	g.GET("/clients", k.clients)
-	g.POST("/clients", k.addClient)
-	g.GET("/clients/:id", k.client)
-	g.POST("/clients/:id/redirect-uris", k.editURI(redirectURIs, true))
-	g.POST("/clients/:id/redirect-uris/remove", k.editURI(redirectURIs, false))
-	g.POST("/clients/:id/post-logout-uris", k.editURI(postLogoutURIs, true))
-	g.POST("/clients/:id/post-logout-uris/remove", k.editURI(postLogoutURIs, false))
-	g.POST("/clients/:id/require-mfa", k.clientRequireMFA)
-	g.POST("/clients/:id/rotate-secret", k.rotateSecret)
-	g.GET("/clients/:id/remove", k.confirmRemove)
-	g.POST("/clients/:id/remove", k.removeClient)
-	g.GET("/keys", k.signingKeys)
-	g.POST("/keys/rotate", k.rotateKeys)
-	g.GET("/audit", k.audit)
+	for _, r := range k.table() {
+		g.Add(r.Method, r.Path, r.h)
+	}
 }
 
 // actor is the audit log's actor of the signed-in administrator's
