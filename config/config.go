@@ -275,8 +275,9 @@ type Mail struct {
 	// a sign-in, a person's mails are in its language
 	// (env OTPGATE_MAIL_LANGUAGE).
 	Language string `yaml:"language"`
-	// TimeZone is the IANA time zone of the times mails show, e.g.
-	// Asia/Tokyo (default UTC; env OTPGATE_MAIL_TIME_ZONE).
+	// TimeZone is the IANA time zone of the times mails, the account page
+	// and the console show, e.g. Asia/Tokyo (default UTC; env
+	// OTPGATE_MAIL_TIME_ZONE).
 	TimeZone string `yaml:"time_zone"`
 }
 
@@ -292,8 +293,8 @@ func (m Mail) MailLang() string {
 	return m.Language
 }
 
-// Location is the time zone of the times mails show (UTC when unset or
-// unknown; Validate reports an unknown one).
+// Location is the time zone of the times mails and pages show (UTC when
+// unset or unknown; Validate reports an unknown one).
 func (m Mail) Location() *time.Location {
 	loc, err := time.LoadLocation(m.TimeZone)
 	if err != nil || m.TimeZone == "" {

@@ -5,13 +5,40 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
-
-	"github.com/otpgate/otpgate/provider/credential"
 )
 
 // minClientSecretLength is the shortest confidential client secret accepted.
 const minClientSecretLength = 16
+
+// placeholderSecrets stand in for a client secret in examples and
+// templates: the one in otpgate.example.yaml and the usual "change me"
+// words. IsPlaceholderSecret compares without regard to case, "-", "_",
+// "." or spaces, so "changeme" also stands for "change-me", "CHANGE_ME" and
+// "Change Me". The list is short on purpose: it catches a copied example,
+// not weak secrets in general.
+var placeholderSecrets = []string{
+	"replacewithalongrandomsecret", // otpgate.example.yaml
+	"changeme",
+	"replaceme",
+	"secret",
+	"clientsecret",
+}
+
+// IsPlaceholderSecret reports whether secret is one of the placeholders
+// that examples put where a client secret belongs (see placeholderSecrets).
+// The admin service refuses them too, wherever a secret is given.
+func IsPlaceholderSecret(secret string) bool {
+	squeezed := strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '.', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, strings.TrimSpace(secret))
+	return slices.Contains(placeholderSecrets, squeezed)
+}
 
 // clientName names a client for a message, by its id when it has one.
 func clientName(id string) string {
@@ -83,7 +110,7 @@ func (cl Client) validateSecret(p *problems, key string) {
 		p.add(secretKey, "a public client must not have a secret (remove it, or set public: false)")
 	case !cl.Public && !hasSecret:
 		p.add(key+".secret", "required for a confidential client (set secret_file, or public: true for browser and native apps)")
-	case !cl.Public && credential.IsPlaceholderSecret(cl.Secret):
+	case !cl.Public && IsPlaceholderSecret(cl.Secret):
 		keep := " and keep it in a file named by secret_file"
 		if cl.SecretFile != "" {
 			keep = ""

@@ -10,12 +10,14 @@ import (
 
 // AccountDevice is the person's authenticator app on AccountPage.
 type AccountDevice struct {
-	App, Enrolled, LastUsed string // LastUsed "" when never used
+	App                string
+	Enrolled, LastUsed Stamp // LastUsed is zero when never used
 }
 
 // AccountSignIn is one recent sign-in on AccountPage.
 type AccountSignIn struct {
-	At, Client, Address string
+	At              Stamp
+	Client, Address string
 	// Result is "success", "failure" or "locked".
 	Result string
 }
@@ -107,7 +109,7 @@ type AccountQuestionPage struct {
 // AccountSession is one session on AccountSessionsPage.
 type AccountSession struct {
 	ID               string
-	Created, Expires string
+	Created, Expires Stamp
 	// Methods are text keys ("account.method.otp") or an upstream
 	// provider's own method codes, shown as they are.
 	Methods []string
@@ -132,6 +134,6 @@ type AccountSessionsPage struct {
 // AccountBrowser is one remembered browser on AccountSessionsPage.
 type AccountBrowser struct {
 	ID, Label                  string
-	Created, LastUsed, Expires string
+	Created, LastUsed, Expires Stamp
 	Current                    bool // this browser
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Brand is how the pages present the product: its name in place of
@@ -14,6 +15,8 @@ type Brand struct {
 	Name   string
 	Logo   bool
 	Styled bool
+	// Zone is the time zone pages show times in (nil: UTC).
+	Zone *time.Location
 }
 
 // product is the name the pages show.

@@ -8,16 +8,40 @@ import "time"
 // is only ever on the page that answers the POST that made it.
 
 // Stamp is a moment as a page shows it: ISO for the <time datetime>
-// attribute, Text for people (UTC). The zero Stamp shows nothing.
-type Stamp struct{ ISO, Text string }
+// attribute, and the template function "when" for people (in the page's
+// language and the renderer's time zone, Brand.Zone). The zero Stamp
+// shows nothing.
+type Stamp struct{ At time.Time }
 
 // StampOf is t as a Stamp (the zero Stamp for the zero time).
-func StampOf(t time.Time) Stamp {
-	if t.IsZero() {
-		return Stamp{}
+func StampOf(t time.Time) Stamp { return Stamp{At: t} }
+
+// ISO is the moment in RFC 3339, in UTC ("" for the zero Stamp).
+func (s Stamp) ISO() string {
+	if s.At.IsZero() {
+		return ""
 	}
-	t = t.UTC()
-	return Stamp{ISO: t.Format(time.RFC3339), Text: t.Format("2006-01-02 15:04 UTC")}
+	return s.At.UTC().Format(time.RFC3339)
+}
+
+// stampLayouts are how each language writes a moment: the English pages
+// as before ("2026-12-03 16:14 JST"), the Japanese ones as the mails do
+// ("2026年12月3日 16:14（JST）").
+var stampLayouts = map[string]string{"en": "2006-01-02 15:04 MST", "ja": "2006年1月2日 15:04（MST）"}
+
+// when writes s for people in lang, in zone ("" for the zero Stamp).
+func when(s Stamp, lang string, zone *time.Location) string {
+	if s.At.IsZero() {
+		return ""
+	}
+	if zone == nil {
+		zone = time.UTC
+	}
+	layout, ok := stampLayouts[lang]
+	if !ok {
+		layout = stampLayouts["en"]
+	}
+	return s.At.In(zone).Format(layout)
 }
 
 // Messages of the console: alerts (a refused action) and flashes (an

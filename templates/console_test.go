@@ -3,6 +3,7 @@ package templates
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 )
@@ -149,7 +150,7 @@ func TestConsoleUnlockEmphasis(t *testing.T) {
 		primary bool
 	}{
 		{"passcode lock", ConsoleUserDetail{PasscodeLocked: true}, true},
-		{"password lock", ConsoleUserDetail{LockedUntil: Stamp{ISO: "2026-12-03T07:00:00Z", Text: "2026-12-03 07:00 UTC"}}, true},
+		{"password lock", ConsoleUserDetail{LockedUntil: StampOf(time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC))}, true},
 		{"not locked", ConsoleUserDetail{PasscodeFailures: 2}, false},
 	} {
 		tc.user.Username, tc.user.PathName = "erin", "erin"
@@ -172,5 +173,38 @@ func TestConsoleUnlockEmphasis(t *testing.T) {
 		if !found {
 			t.Errorf("%s: no Unlock form", tc.name)
 		}
+	}
+}
+
+// TestStampsInZoneAndLanguage: pages write a moment in the renderer's
+// zone, as each language writes it; the <time datetime> stays UTC.
+func TestStampsInZoneAndLanguage(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	at := time.Date(2026, 12, 3, 7, 14, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		zone       *time.Location
+		lang, want string
+	}{
+		{nil, "en", "2026-12-03 07:14 UTC"},
+		{nil, "ja", "2026年12月3日 07:14（UTC）"},
+		{tokyo, "en", "2026-12-03 16:14 JST"},
+		{tokyo, "ja", "2026年12月3日 16:14（JST）"},
+	} {
+		r, err := NewBranded(Brand{Zone: tc.zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := ConsoleUserPage{Base: Base{Lang: tc.lang, CSRF: "tok"}, Nav: consoleNav,
+			User: ConsoleUserDetail{Username: "erin", PathName: "erin", LockedUntil: StampOf(at)}}
+		out := render(t, r, page)
+		if !strings.Contains(out, `<time datetime="2026-12-03T07:14:00Z">`+tc.want+`</time>`) {
+			t.Errorf("%v %s: no %q in\n%s", tc.zone, tc.lang, tc.want, out)
+		}
+	}
+	if got := when(Stamp{}, "en", tokyo); got != "" {
+		t.Errorf("the zero Stamp: %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 )
 
 //go:embed html/*.html
@@ -65,7 +66,7 @@ func NewBranded(b Brand) (*Renderer, error) {
 		ConsoleUsersPage{Users: []ConsoleUser{{Username: "u", HasDevice: true, Locked: true, Admin: true}, {Disabled: true}, {}}},
 		ConsoleUsersPage{Flash: MsgConsoleUnlocked, Base: Base{Error: MsgConsoleInvalid}},
 		ConsoleUserPage{User: ConsoleUserDetail{Admin: true, Disabled: true, RequireMFA: true, PasscodeLocked: true, PasscodeFailures: 5,
-			LockedUntil: Stamp{"t", "t"}, MustChangePassword: true, ProofPending: true}, Device: &ConsoleDevice{App: "a"},
+			LockedUntil: StampOf(time.Unix(1, 0)), MustChangePassword: true, ProofPending: true}, Device: &ConsoleDevice{App: "a"},
 			Sessions: []ConsoleSession{{Handle: "h"}}, Browsers: []ConsoleBrowser{{ID: "b", Label: "l"}}, Events: []ConsoleEvent{{Event: "e"}}, Flash: MsgConsoleEnabled},
 		ConsoleUserPage{},
 		ConsoleCodePage{Code: "c", HadDevice: true, Mailed: true, MailFailed: true}, ConsoleCodePage{},
@@ -107,6 +108,7 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		"brandStyle":    func() bool { return r.brand.Styled },
 		"questions":     func() []string { return slices.Clone(Questions) },
 		"questionKnown": QuestionKnown,
+		"when":          func(s Stamp) string { return when(s, lang, r.brand.Zone) },
 		"apps":          func() []App { return slices.Clone(Apps) },
 	}
 }

@@ -48,6 +48,8 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The console and the account page show times where mails do.
+	brand.pages.Zone = rt.cfg.Mail.Location()
 	renderer, err := templates.NewBranded(brand.pages)
 	if err != nil {
 		return err

@@ -110,8 +110,8 @@ func withResult(b templates.Base, r signin.Result) templates.Base {
 	return b
 }
 
-// stamp formats a time for the pages (UTC, to the minute).
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+// stamp is a time as the pages show it (see templates.Stamp).
+func stamp(t time.Time) templates.Stamp { return templates.StampOf(t) }
 
 // done are the notices the overview shows after a change.
 var done = map[string]bool{"device": true, "password": true, "question": true, "sessions": true, "browsers": true}

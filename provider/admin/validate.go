@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpgate/otpgate/config"
 	"github.com/otpgate/otpgate/provider/credential"
 	"github.com/otpgate/otpgate/provider/protocol"
 	"github.com/otpgate/otpgate/provider/store"
@@ -140,7 +141,7 @@ func (nc NewClient) Check(checkURI func(string) error) error {
 		return invalid("secret", "a public client has no secret")
 	case nc.Secret != "" && len(nc.Secret) < MinClientSecret:
 		return invalid("secret", fmt.Sprintf("secret must be at least %d characters", MinClientSecret))
-	case credential.IsPlaceholderSecret(nc.Secret):
+	case config.IsPlaceholderSecret(nc.Secret):
 		return invalid("secret", placeholderMessage)
 	}
 	if err := CheckIDTokenAlg(nc.IDTokenAlg); err != nil {
@@ -185,7 +186,7 @@ func (nc NewClient) checkMachine() error {
 		return invalid("grant", "grant client_credentials does not go with second-factor-only")
 	case nc.Secret != "" && len(nc.Secret) < MinClientSecret:
 		return invalid("secret", fmt.Sprintf("secret must be at least %d characters", MinClientSecret))
-	case credential.IsPlaceholderSecret(nc.Secret):
+	case config.IsPlaceholderSecret(nc.Secret):
 		return invalid("secret", placeholderMessage)
 	}
 	for _, s := range nc.Scopes {

@@ -31,13 +31,7 @@ func (k *Console) signingKeys(c echo.Context) error {
 		page.Keys = append(page.Keys, key)
 	}
 	slices.SortStableFunc(page.Keys, func(a, b templates.ConsoleKey) int {
-		switch {
-		case a.Created.ISO > b.Created.ISO:
-			return -1
-		case a.Created.ISO < b.Created.ISO:
-			return 1
-		}
-		return 0
+		return b.Created.At.Compare(a.Created.At) // newest first
 	})
 	return k.draw(c, http.StatusOK, page)
 }
