@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,11 +16,28 @@ import (
 	"github.com/otpgate/otpgate/provider/store"
 )
 
-// OpenSQLite returns a migrated store on a new SQLite file in t.TempDir(),
-// closed when the test ends.
+// OpenSQLite returns a migrated store on a new SQLite file, closed (and
+// removed) when the test ends. The file is on a memory-backed file system
+// when the machine has one (/dev/shm), else in t.TempDir(): it is a real
+// SQLite file with real locks, but its commits' fsyncs cannot stall
+// behind a disk busy with other work. Twenty racing writers each waiting
+// for a slow fsync would otherwise pass SQLite's busy timeout and get
+// 503, which says nothing about the rules under test; the crash and
+// disk-full tests (cmd/otpgate) use the disk itself.
 func OpenSQLite(t testing.TB) *store.Store {
 	t.Helper()
-	return openMigrated(t, "sqlite", filepath.Join(t.TempDir(), "otpgate.db"))
+	return openMigrated(t, "sqlite", filepath.Join(sqliteDir(t), "otpgate.db"))
+}
+
+// sqliteDir is a new directory for a test's SQLite file: see OpenSQLite.
+func sqliteDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("/dev/shm", "otpgate-test-")
+	if err != nil {
+		return t.TempDir()
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
 
 // OpenPostgres returns a migrated store on PostgreSQL (dsn is a
