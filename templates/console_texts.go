@@ -59,7 +59,7 @@ var consoleTexts = map[string]entry{
 	"console.button.remember_on":     {"Allow remembering browsers", "ブラウザーの記憶を許可する"},
 	"console.button.remember_off":    {"Stop remembering browsers", "ブラウザーの記憶を許可しない"},
 	"console.client.remember":        {"Remember this browser", "ブラウザーの記憶"},
-	"console.client.remember_on":     {"Allowed: a person may skip the passcode on a remembered browser for %d days", "許可: 記憶されたブラウザーでは %d 日間ワンタイムパスワードを省略できます"},
+	"console.client.remember_on":     {"Allowed: a person may skip the passcode on a remembered browser for %d days", "許可（記憶されたブラウザーでは %d 日間、ワンタイムパスワードの入力を省略できます）"},
 	"console.client.remember_unused": {"Allowed, but off for every client while mfa.remember_browser_days is 0", "許可（ただし mfa.remember_browser_days が 0 のため、現在はどのクライアントでも無効です）"},
 	"console.client.remember_off":    {"Not allowed", "許可しない"},
 	"console.button.mfa_off":         {"Stop requiring two-factor authentication", "2要素認証の必須を解除する"},
