@@ -20,19 +20,8 @@ func TestUserShowDevice(t *testing.T) {
 	}
 	st := openDataStore(t, dir)
 	ctx := context.Background()
-	u, err := st.UserByUsername(ctx, "ivy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	if err := st.CreateFlow(ctx, &store.Flow{ID: "FLOW1", FlowRequest: store.FlowRequest{ClientID: "c"}, PendingEnrollment: store.PendingEnrollment{PendingSecret: []byte("sealed")}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
 	secret := []byte("SEALED-SECRET-BYTES")
-	if err := st.EnrollDevice(ctx, store.Enrollment{FlowID: "FLOW1", CodeHashes: []string{"h1", "h2", "h3"},
-		Device: &store.Device{ID: "d1", UserID: u.ID, App: "microsoft-authenticator", Secret: secret, LastStep: 1, EnrolledAt: now}}); err != nil {
-		t.Fatal(err)
-	}
+	enrollBehind(t, st, "ivy", &store.Device{ID: "d1", App: "microsoft-authenticator", Secret: secret, LastStep: 1}, "h1", "h2", "h3")
 	out = mustRun(t, "--data", dir, "user", "show", "ivy")
 	for field, want := range map[string]string{"device": "enrolled", "device app": "Microsoft Authenticator",
 		"last used": "never", "recovery codes": "3 unused"} {
@@ -49,4 +38,27 @@ func TestUserShowDevice(t *testing.T) {
 	if got := showField(t, mustRun(t, "--data", dir, "user", "show", "ivy"), "last used"); got == "never" {
 		t.Fatal("last used not shown after a passcode")
 	}
+}
+
+// enrollBehind enrols d (with recovery codes of the given hashes) for the
+// account username straight in the store, behind the CLI's back, as a
+// finished sign-in would; it returns the account.
+func enrollBehind(t *testing.T, st *store.Store, username string, d *store.Device, codeHashes ...string) *store.User {
+	t.Helper()
+	ctx := context.Background()
+	u, err := st.UserByUsername(ctx, username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	flow := "enroll-" + username
+	if err := st.CreateFlow(ctx, &store.Flow{ID: flow, FlowRequest: store.FlowRequest{ClientID: "c"},
+		PendingEnrollment: store.PendingEnrollment{PendingSecret: []byte("sealed")}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	d.UserID, d.EnrolledAt = u.ID, now
+	if err := st.EnrollDevice(ctx, store.Enrollment{FlowID: flow, CodeHashes: codeHashes, Device: d}); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -53,18 +53,8 @@ func TestUserForgetBrowser(t *testing.T) {
 	}
 	st := openDataStore(t, dir)
 	ctx := context.Background()
-	u, err := st.UserByUsername(ctx, "ivy")
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := enrollBehind(t, st, "ivy", &store.Device{ID: "d1", App: "authy", Secret: []byte("s"), LastStep: 1}, "h1")
 	now := time.Now().UTC()
-	if err := st.CreateFlow(ctx, &store.Flow{ID: "FLOW1", FlowRequest: store.FlowRequest{ClientID: "c"}, PendingEnrollment: store.PendingEnrollment{PendingSecret: []byte("sealed")}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.EnrollDevice(ctx, store.Enrollment{FlowID: "FLOW1", CodeHashes: []string{"h1"},
-		Device: &store.Device{ID: "d1", UserID: u.ID, App: "authy", Secret: []byte("s"), LastStep: 1, EnrolledAt: now}}); err != nil {
-		t.Fatal(err)
-	}
 	var ids []string
 	for _, token := range []string{"TOKEN-HASH-ONE", "TOKEN-HASH-TWO", "TOKEN-HASH-SIX"} {
 		b := &store.RememberedBrowser{TokenHash: token, UserID: u.ID, DeviceID: "d1", ClientID: "c", Label: "Firefox on Linux", ExpiresAt: now.Add(24 * time.Hour)}

@@ -190,38 +190,31 @@ func (k *Console) checkEditable(c echo.Context, id string) error {
 	return nil
 }
 
-// clientRequireMFA turns a client's two-factor requirement on or off.
-func (k *Console) clientRequireMFA(c echo.Context) error {
-	v, id := portal.ViewerOf(c), param(c, "id")
-	on, err := onOff(c)
-	if err == nil {
-		err = k.checkEditable(c, id)
+// clientSwitch turns one of a client's switches on or off (the form's
+// "on" is "on" or "off"): set makes the change.
+func (k *Console) clientSwitch(set func(on bool) admin.ClientChange) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		v, id := portal.ViewerOf(c), param(c, "id")
+		on, err := onOff(c)
+		if err == nil {
+			err = k.checkEditable(c, id)
+		}
+		if err == nil {
+			_, err = k.svc.UpdateClient(c.Request().Context(), actor(v), id, set(on))
+		}
+		if err != nil {
+			return k.clientFailed(c, id, err)
+		}
+		return done(c, "/admin/clients/"+pathName(id), "client-updated")
 	}
-	if err == nil {
-		_, err = k.svc.UpdateClient(c.Request().Context(), actor(v), id, admin.ClientChange{RequireMFA: &on})
-	}
-	if err != nil {
-		return k.clientFailed(c, id, err)
-	}
-	return done(c, "/admin/clients/"+pathName(id), "client-updated")
 }
 
-// clientRememberBrowser allows or stops remembering browsers at the
-// client ("on" or "off").
-func (k *Console) clientRememberBrowser(c echo.Context) error {
-	v, id := portal.ViewerOf(c), param(c, "id")
-	on, err := onOff(c)
-	if err == nil {
-		err = k.checkEditable(c, id)
-	}
-	if err == nil {
-		_, err = k.svc.UpdateClient(c.Request().Context(), actor(v), id, admin.ClientChange{RememberBrowser: &on})
-	}
-	if err != nil {
-		return k.clientFailed(c, id, err)
-	}
-	return done(c, "/admin/clients/"+pathName(id), "client-updated")
-}
+// requireMFA is the change of a client's two-factor requirement.
+func requireMFA(on bool) admin.ClientChange { return admin.ClientChange{RequireMFA: &on} }
+
+// rememberBrowser is the change of whether a client's sign-ins may
+// remember the browser.
+func rememberBrowser(on bool) admin.ClientChange { return admin.ClientChange{RememberBrowser: &on} }
 
 // clientFailed draws the client's page with the refusal's alert (an
 // error page when the client is unknown or it was a fault).
