@@ -997,15 +997,20 @@ for (const lang of LANGS) {
       assert.ok(rows.find((r) => r.name === locked.username)?.locked, `${locked.username} is shown as locked`);
       assert.equal(rows.find((r) => r.name === admin.username)?.locked, false);
 
-      // The filters: this user, locked ones only.
-      await j.page.fill('#q', locked.username);
-      await j.page.check('#locked');
-      await follow(j, j.page.locator('form.filters button[type="submit"]'));
+      // The filters (this user, locked ones only) and the unlock, with the
+      // keyboard alone: every element the focus passes shows it.
+      await tabTo(j, '#q', { max: 30 });
+      await j.page.keyboard.type(locked.username);
+      await tabTo(j, '#locked');
+      await j.page.keyboard.press('Space');
+      await tabTo(j, 'form.filters button[type="submit"]');
+      await press(j, 'Enter');
       await j.at('console-users', 'console-users-filtered');
       assert.deepEqual(await userRows(j.page), [{ name: locked.username, locked: true }]);
 
-      // Unlock: one click, then the user's page says so.
-      await follow(j, j.page.locator(`form[action="/admin/users/${locked.username}/unlock"] button`));
+      // Unlock: one key press, then the user's page says so.
+      await tabTo(j, `form[action="/admin/users/${locked.username}/unlock"] button`, { max: 30 });
+      await press(j, 'Enter');
       await j.at('console-user');
       assert.equal(new URL(j.page.url()).pathname, `/admin/users/${locked.username}`);
       assert.equal(await j.page.locator('p.status[role="status"]').count(), 1, 'the outcome is said');
@@ -1127,11 +1132,13 @@ for (const lang of LANGS) {
       assert.equal(await j.page.locator('#codes-left').getAttribute('data-count'), '10');
       assert.ok(Number(await j.page.locator('#sessions-count').getAttribute('data-count')) >= 2, 'both browsers are signed in');
 
-      // New recovery codes, with a passcode.
-      await follow(j, j.page.locator('a#new-codes'));
+      // New recovery codes, with a passcode, with the keyboard alone.
+      await tabTo(j, 'a#new-codes', { max: 30 });
+      await press(j, 'Enter');
       await j.at('account-codes');
-      await j.page.fill('#code', await user.auth.next());
-      await j.submit();
+      await assertFocus(j, '#code');
+      await j.page.keyboard.type(await user.auth.next());
+      await press(j, 'Enter');
       await j.at('account-codes-new');
       const codes = (await j.page.locator('#recovery-codes li').allInnerTexts()).map((c) => c.trim());
       assert.equal(codes.length, 10, 'ten new codes');
@@ -1142,13 +1149,15 @@ for (const lang of LANGS) {
       await j.at('account');
       assert.equal(await j.page.locator('#codes-left').getAttribute('data-count'), '10');
 
-      // Sessions: end the other browser's.
-      await follow(j, j.page.locator('a#manage-sessions'));
+      // Sessions: end the other browser's, with the keyboard alone.
+      await tabTo(j, 'a#manage-sessions', { max: 30 });
+      await press(j, 'Enter');
       await j.at('account-sessions');
       assert.equal(await j.page.locator('#sessions tr[data-current]').count(), 1, 'this browser is marked');
       const own = await j.page.locator('#sessions tr[data-current] input[name="session"]').getAttribute('value');
       assert.notEqual(own, otherSession);
-      await follow(j, j.page.locator(`#sessions form:has(input[name="session"][value="${otherSession}"]) button`));
+      await tabTo(j, `#sessions form:has(input[name="session"][value="${otherSession}"]) button`, { max: 30 });
+      await press(j, 'Enter');
       await j.at('account', 'account-done');
       assert.equal(await j.page.locator('#done').getAttribute('data-done'), 'sessions');
       await j.page.goto(`${issuer}/account/sessions`);
