@@ -99,7 +99,7 @@ connectors:
 	s.stop(t)
 
 	uuid := srv.EntryUUID(t, slapd.UserDN("alice"))
-	if show := mustRun(t, "--config", cfg, "user", "show", "alice"); !strings.Contains(show, "connector:         corp-ldap (Corporate directory), upstream identity "+uuid) {
+	if show := mustRun(t, "--config", cfg, "user", "show", "alice"); !strings.Contains(show, "connector:           corp-ldap (Corporate directory), upstream identity "+uuid) {
 		t.Errorf("user show does not name the connector: %q", show)
 	}
 	if out := mustRun(t, "--config", cfg, "audit", "--user", "alice"); !strings.Contains(out, "connector corp-ldap") {

@@ -279,7 +279,7 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 		if question == "" {
 			question = "(not set)"
 		}
-		fmt.Fprintf(c.stdout, "username:          %s\nid:                %s\nemail:             %s\nname:              %s\ngiven name:        %s\nfamily name:       %s\nstatus:            %s\nrole:              %s\nrequire-mfa:       %s\nsecurity question: %s\ncreated:           %s\nupdated:           %s\n",
+		fmt.Fprintf(c.stdout, "username:            %s\nid:                  %s\nemail:               %s\nname:                %s\ngiven name:          %s\nfamily name:         %s\nstatus:              %s\nrole:                %s\nrequire-mfa:         %s\nsecurity question:   %s\ncreated:             %s\nupdated:             %s\n",
 			u.Username, u.ID, u.Email, u.Name, u.GivenName, u.FamilyName, userStatus(u), userRole(u), onOff(u.RequireMFA), question,
 			u.CreatedAt.Format("2006-01-02 15:04:05 MST"), u.UpdatedAt.Format("2006-01-02 15:04:05 MST"))
 		c.showLocks(rt.store.Now(), rt.cfg.Lockout.UnknownBrowserLimit, u)
@@ -294,10 +294,10 @@ func (c *cli) userShow(ctx context.Context, args []string) error {
 				if cc := rt.cfg.ConnectorByID(id); cc != nil {
 					name = " (" + cc.Name + ")"
 				}
-				fmt.Fprintf(c.stdout, "connector:         %s%s, upstream identity %s (since %s)\n", id, name, l.Subject, displayTime(l.CreatedAt))
+				fmt.Fprintf(c.stdout, "connector:           %s%s, upstream identity %s (since %s)\n", id, name, l.Subject, displayTime(l.CreatedAt))
 				continue
 			}
-			fmt.Fprintf(c.stdout, "linked identity:   %s %s (since %s)\n", l.Provider, l.Subject, displayTime(l.CreatedAt))
+			fmt.Fprintf(c.stdout, "linked identity:     %s %s (since %s)\n", l.Provider, l.Subject, displayTime(l.CreatedAt))
 		}
 		if err := c.showRemembered(ctx, svc, name); err != nil {
 			return err
@@ -335,7 +335,7 @@ func (c *cli) showLocks(now time.Time, unknownBrowserLimit int, u *store.User) {
 	default:
 		proof = "expired " + displayTime(*u.ProofExpiresAt) + " (issue a new one with otpgate user reset-otp " + u.Username + ")"
 	}
-	fmt.Fprintf(c.stdout, "login lock:        %s\npasscode lock:     %s\nenrollment code:   %s\n", loginLock, otpLock, proof)
+	fmt.Fprintf(c.stdout, "login lock:          %s\npasscode lock:       %s\nenrollment code:     %s\n", loginLock, otpLock, proof)
 }
 
 // showDevice prints the user's authenticator (never its secret) and how
@@ -347,14 +347,14 @@ func (c *cli) showDevice(ctx context.Context, svc *admin.Service, u *store.User)
 	}
 	d := st.Device
 	if d == nil {
-		fmt.Fprintln(c.stdout, "device:            none enrolled")
+		fmt.Fprintln(c.stdout, "device:              none enrolled")
 		return nil
 	}
 	lastUsed := "never"
 	if d.LastUsedAt != nil {
 		lastUsed = d.LastUsedAt.Format("2006-01-02 15:04:05 MST")
 	}
-	fmt.Fprintf(c.stdout, "device:            enrolled\ndevice app:        %s\nenrolled at:       %s\nlast used:         %s\nrecovery codes:    %d unused\n",
+	fmt.Fprintf(c.stdout, "device:              enrolled\ndevice app:          %s\nenrolled at:         %s\nlast used:           %s\nrecovery codes:      %d unused\n",
 		appName(d.App), d.EnrolledAt.Format("2006-01-02 15:04:05 MST"), lastUsed, st.RecoveryCodesLeft)
 	return nil
 }
