@@ -137,3 +137,23 @@ type AccountBrowser struct {
 	Created, LastUsed, Expires Stamp
 	Current                    bool // this browser
 }
+
+// browserLabel writes a remembered browser's label, as the sign-in made
+// it ("Chrome on Linux", "Browser on another system"), in lang: the
+// Japanese pages put the system first ("Linux の Chrome") and translate
+// the words for an unknown browser or system ("その他のシステムのブラウザー").
+// A label of another form is shown as it is.
+func browserLabel(c *catalogue, lang, label string) string {
+	browser, system, ok := strings.Cut(label, " on ")
+	if !ok || lang != "ja" {
+		return label
+	}
+	on := " の " // between product names, as Japanese pages space them
+	if system == "another system" {
+		system, on = c.text(lang, "browser.unknown_system"), "の"
+	}
+	if browser == "Browser" {
+		browser = c.text(lang, "browser.unknown")
+	}
+	return system + on + browser
+}

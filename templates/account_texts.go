@@ -102,6 +102,8 @@ var accountTexts = map[string]entry{
 	"account.method.separator":           {", ", "、"},
 	"account.col.action":                 {"Action", "操作"},
 	"account.sessions.this":              {"This browser", "このブラウザー"},
+	"browser.unknown":                    {"Browser", "ブラウザー"},
+	"browser.unknown_system":             {"another system", "その他のシステム"},
 	"account.sessions.end":               {"End", "終了"},
 	"account.signins.caption":            {"Your last sign-ins, newest first", "直近のサインイン（新しい順）"},
 	"account.sessions.end_one":           {"End the session signed in at %s", "%s にサインインしたセッションを終了"},

@@ -208,3 +208,24 @@ func TestStampsInZoneAndLanguage(t *testing.T) {
 		t.Errorf("the zero Stamp: %q", got)
 	}
 }
+
+// TestBrowserLabel: a remembered browser's label as each language writes
+// it; a label of another form is left as it is.
+func TestBrowserLabel(t *testing.T) {
+	cat, err := newCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, label, want string }{
+		{"en", "Chrome on Linux", "Chrome on Linux"},
+		{"ja", "Chrome on Linux", "Linux の Chrome"},
+		{"ja", "Firefox on another system", "その他のシステムのFirefox"},
+		{"ja", "Browser on iPhone", "iPhone の ブラウザー"},
+		{"ja", "Browser on another system", "その他のシステムのブラウザー"},
+		{"ja", "something else", "something else"},
+	} {
+		if got := browserLabel(cat, tc.lang, tc.label); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.lang, tc.label, got, tc.want)
+		}
+	}
+}

@@ -109,6 +109,7 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		"questions":     func() []string { return slices.Clone(Questions) },
 		"questionKnown": QuestionKnown,
 		"when":          func(s Stamp) string { return when(s, lang, r.brand.Zone) },
+		"browserLabel":  func(label string) string { return browserLabel(r.cat, lang, label) },
 		"apps":          func() []App { return slices.Clone(Apps) },
 	}
 }
