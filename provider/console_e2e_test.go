@@ -294,6 +294,34 @@ func TestConsoleClients(t *testing.T) {
 		t.Fatalf("%d remember-browser changes audited, want 2", n)
 	}
 
+	// An automation client of the admin API: its secret shown once gets
+	// a token for the scope chosen, and nothing else.
+	r = consoleAction(t, a, p, "/admin/clients/machine", map[string]string{"machine_id": "bad id!", "scope": "admin:write"})
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `value="bad id!"`) || !strings.Contains(r.Body, `id="machine_id" name="machine_id" value="bad id!" required maxlength="64" pattern="[A-Za-z0-9._\-]{1,64}" autocomplete="off" aria-describedby="machine-id-hint error" aria-invalid="true"`) {
+		t.Fatalf("a bad automation client id: %s", r.Describe())
+	}
+	if r = consoleAction(t, a, p, "/admin/clients/machine", map[string]string{"machine_id": "robot", "scope": "admin:everything"}); r.Status != http.StatusBadRequest {
+		t.Fatalf("an unknown scope: %s", r.Describe())
+	}
+	r = consoleAction(t, a, p, "/admin/clients/machine", map[string]string{"machine_id": "robot", "machine_name": "Nightly sync", "scope": "admin:read"})
+	robotSecret := strings.TrimSpace(r.Text("client-secret"))
+	if r.Status != http.StatusOK || r.Step() != "console-client-secret" || robotSecret == "" {
+		t.Fatalf("automation client: %s", r.Describe())
+	}
+	if cl, err := svc.Client(ctx, "robot"); err != nil || !cl.UsesClientCredentials() || strings.Join(cl.AllowedScopes, " ") != store.ScopeAdminRead || len(cl.RedirectURIs) != 0 {
+		t.Fatalf("robot: %+v %v", cl, err)
+	}
+	robot := h.clientToken(t, "robot", robotSecret)
+	if got, _, _ := h.api(t, http.MethodGet, "/users", robot); got != http.StatusOK {
+		t.Fatalf("robot reads users: %d", got)
+	}
+	if got, _, _ := h.api(t, http.MethodPost, "/users/erin/unlock", robot); got != http.StatusForbidden {
+		t.Fatalf("robot (admin:read) unlocks: %d", got)
+	}
+	if l := logs.String(); strings.Contains(l, robotSecret) {
+		t.Error("the automation client's secret is in the log")
+	}
+
 	// A configuration client is read-only.
 	if err := h.store.SaveClient(ctx, &store.Client{ID: "cfg", FromConfig: true, RedirectURIs: store.StringList{rpRedirect},
 		PostLogoutRedirectURIs: store.StringList{}, EntraTenants: store.StringList{}, GrantTypes: store.StringList{},

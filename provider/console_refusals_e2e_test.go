@@ -31,6 +31,7 @@ var (
 		{"/admin/users/erin/browsers/forget", url.Values{"browser": {"0123456789abcdef"}}},
 		{"/admin/users/erin/browsers/forget-all", nil},
 		{"/admin/clients", url.Values{"id": {"new-app"}, "redirect_uri": {rpRedirect}, "type": {"confidential"}}},
+		{"/admin/clients/machine", url.Values{"machine_id": {"robot"}, "scope": {"admin:write"}}},
 		{"/admin/clients/app/redirect-uris", url.Values{"redirect_uri": {"https://rp.example/cb2"}}},
 		{"/admin/clients/app/redirect-uris/remove", url.Values{"uri": {rpRedirect}}},
 		{"/admin/clients/app/post-logout-uris", url.Values{"post_logout_uri": {"https://rp.example/bye"}}},
@@ -115,8 +116,10 @@ func TestConsoleRefusals(t *testing.T) {
 	if after := auditCount(t, svc); after != before {
 		t.Fatalf("refused posts changed something: %d audit events, were %d", after, before)
 	}
-	if _, err := svc.Client(context.Background(), "new-app"); err == nil {
-		t.Fatal("a refused post registered a client")
+	for _, id := range []string{"new-app", "robot"} {
+		if _, err := svc.Client(context.Background(), id); err == nil {
+			t.Fatalf("a refused post registered client %s", id)
+		}
 	}
 
 	// erin, signed in through the console's own sign-in, is no administrator.

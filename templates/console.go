@@ -163,6 +163,19 @@ type ConsoleClientsPage struct {
 	Flash   Message
 	Clients []ConsoleClientRow
 	New     ConsoleNewClient
+	// NewMachine refills the automation client's form after a refusal.
+	NewMachine ConsoleNewMachine
+}
+
+// ConsoleNewMachine is the form of a machine client that calls the admin
+// API with the client credentials grant (posted to
+// /admin/clients/machine: machine_id, machine_name, scope = admin:read or
+// admin:write).
+type ConsoleNewMachine struct {
+	ID, Name string
+	Write    bool
+	// Field names the input in error (its id), for aria-invalid.
+	Field string
 }
 
 // ConsoleClientRow is one client in ConsoleClientsPage.

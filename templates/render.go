@@ -71,7 +71,7 @@ func NewBranded(b Brand) (*Renderer, error) {
 		ConsoleUserPage{},
 		ConsoleCodePage{Code: "c", HadDevice: true, Mailed: true, MailFailed: true}, ConsoleCodePage{},
 		ConsoleClientsPage{Clients: []ConsoleClientRow{{ID: "c", RequireMFA: true}, {FromConfig: true}, {BuiltIn: true}},
-			New: ConsoleNewClient{Public: true, RequireMFA: true, Field: "id"}},
+			New: ConsoleNewClient{Public: true, RequireMFA: true, Field: "id"}, NewMachine: ConsoleNewMachine{Write: true, Field: "machine_id"}},
 		ConsoleClientPage{Client: ConsoleClient{Editable: true, RedirectURIs: []string{"u"}, PostLogoutURIs: []string{"u"}}},
 		ConsoleClientPage{Client: ConsoleClient{FromConfig: true, Public: true, RequireMFA: true}},
 		ConsoleClientPage{Client: ConsoleClient{Machine: true, Scopes: []string{"s"}}},

@@ -79,6 +79,40 @@ func (k *Console) addClient(c echo.Context) error {
 		ClientID: added.Client.ID, PathID: pathName(added.Client.ID), Secret: added.Secret})
 }
 
+// addMachineClient registers a machine client of the admin API (form
+// fields machine_id, machine_name, scope = admin:read|admin:write): its
+// generated secret is shown in the answer, once; a refusal draws the form
+// again, refilled.
+func (k *Console) addMachineClient(c echo.Context) error {
+	v := portal.ViewerOf(c)
+	scope := c.FormValue("scope")
+	in := templates.ConsoleNewMachine{ID: strings.TrimSpace(c.FormValue("machine_id")),
+		Name: strings.TrimSpace(c.FormValue("machine_name")), Write: scope == store.ScopeAdminWrite}
+	var err error
+	if scope != store.ScopeAdminRead && scope != store.ScopeAdminWrite {
+		err = &admin.InputError{Field: "scope", Message: "scope must be admin:read or admin:write"}
+	}
+	var added *admin.AddedClient
+	if err == nil {
+		added, err = k.svc.AddClient(c.Request().Context(), actor(v), admin.NewClient{ID: in.ID, Name: in.Name,
+			GrantTypes: []string{store.GrantClientCredentials}, Scopes: []string{scope}})
+	}
+	if err != nil {
+		status, m, ok := alert(err)
+		if !ok {
+			return fail(err)
+		}
+		page := templates.ConsoleClientsPage{Base: v.Base(), Nav: nav(v, "clients"), NewMachine: in}
+		page.Base.Error = m
+		if f := formField(err); f == "id" {
+			page.NewMachine.Field = "machine_id"
+		}
+		return k.clientsPage(c, status, page)
+	}
+	return k.draw(c, http.StatusOK, templates.ConsoleSecretPage{Base: v.Base(), Nav: nav(v, "clients"),
+		ClientID: added.Client.ID, PathID: pathName(added.Client.ID), Secret: added.Secret})
+}
+
 // formField is the console form's field of a refused input ("" when it
 // names none of them).
 func formField(err error) string {

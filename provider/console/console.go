@@ -68,6 +68,7 @@ func (k *Console) table() []struct {
 		{Route{post, "/users/:name/browsers/forget-all"}, k.forgetBrowsers},
 		{Route{get, "/clients"}, k.clients},
 		{Route{post, "/clients"}, k.addClient},
+		{Route{post, "/clients/machine"}, k.addMachineClient},
 		{Route{get, "/clients/:id"}, k.client},
 		{Route{post, "/clients/:id/redirect-uris"}, k.editURI(redirectURIs, true)},
 		{Route{post, "/clients/:id/redirect-uris/remove"}, k.editURI(redirectURIs, false)},
