@@ -175,7 +175,6 @@ func (a *Account) hasDevice(c echo.Context, me signin.Self) (bool, int, error) {
 	return o.Device != nil, int(o.CodesLeft), nil
 }
 
-// joinAMR names a session's methods.
 // sessionMethods names a session's methods for the person: the text key
 // of each one otpgate names ("mfa" is their sum, not a method of its own),
 // an upstream provider's other RFC 8176 codes as they are.

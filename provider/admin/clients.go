@@ -113,6 +113,13 @@ func (s *Service) Clients(ctx context.Context) ([]store.Client, error) {
 	return clients, nil
 }
 
+// MayRememberBrowser reports whether cl may let a remembered browser
+// skip the passcode: it signs people in with otpgate's password first
+// (not factor-only, Entra or a machine client).
+func MayRememberBrowser(cl *store.Client) bool {
+	return cl.Mode == store.ModeFull && !cl.UsesClientCredentials()
+}
+
 // ClientKind is "public" or "confidential".
 func ClientKind(cl *store.Client) string {
 	if cl.UsesClientCredentials() {
@@ -296,7 +303,7 @@ func (c ClientChange) edit(cl *store.Client, u store.ClientUpdate) (store.Client
 	if c.RotateSecret && cl.Public {
 		return u, fmt.Errorf("%w: %q", ErrPublicClient, cl.ID)
 	}
-	if c.RememberBrowser != nil && *c.RememberBrowser && (cl.Mode != store.ModeFull || cl.UsesClientCredentials()) {
+	if c.RememberBrowser != nil && *c.RememberBrowser && !MayRememberBrowser(cl) {
 		// As at AddClient: a passcode that is the only factor is never
 		// skipped.
 		return u, invalid("remember-browser", rememberRefused)

@@ -154,7 +154,7 @@ func (k *Console) clientPage(c echo.Context, status int, id string, page templat
 func clientOf(cl *store.Client) templates.ConsoleClient {
 	return templates.ConsoleClient{ID: cl.ID, PathID: pathName(cl.ID), Name: cl.Name, Kind: admin.ClientKind(cl),
 		IDTokenAlg: admin.IDTokenAlg(cl), Public: cl.Public, RequireMFA: cl.RequireMFA, FromConfig: cl.FromConfig,
-		CanRemember: cl.Mode == store.ModeFull && !cl.UsesClientCredentials(), RememberBrowser: cl.RememberBrowser,
+		CanRemember: admin.MayRememberBrowser(cl), RememberBrowser: cl.RememberBrowser,
 		Editable: !cl.FromConfig && !builtIn(cl.ID), RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs,
 		Machine: cl.UsesClientCredentials(), Scopes: cl.AllowedScopes,
 		Created: templates.StampOf(cl.CreatedAt), Modified: templates.StampOf(cl.UpdatedAt)}

@@ -63,8 +63,8 @@ func elsewhere() Result {
 // person's current one: the directory must vouch for this account's own
 // identity (src.Subject), not merely for the name. A refusal by the
 // directory's password policy (expired, must change, locked) is no proof:
-// m is its message, and PasswordRight says whether it counts as a wrong
-// password.
+// it comes back as policy, whose PasswordRight says whether it counts as a
+// wrong password.
 func (s *Service) checkDirectoryPassword(ctx context.Context, u *store.User, src PasswordSource, password string) (good bool, policy *connector.PolicyError, err error) {
 	id, err := s.directory.Login(ctx, u.Username, password)
 	switch {

@@ -285,8 +285,7 @@ func finishFlow(db *gorm.DB, id string, r FlowResult, needOTP bool, at time.Time
 		// A remembered browser stands in for the passcode only in a flow
 		// of otpgate's own first factor without max_age, on a client that
 		// allows it, and only while the row is usable for this account.
-		cond += " AND (@.otp_at IS NOT NULL OR (@.first_factor = '' AND @.max_age IS NULL" +
-			" AND EXISTS (SELECT 1 FROM clients c WHERE c.id = @.client_id AND c.remember_browser = ?)" +
+		cond += " AND (@.otp_at IS NOT NULL OR (" + rememberingFlow +
 			" AND EXISTS (SELECT 1 FROM remembered_browsers rb WHERE rb.token_hash = ? AND rb.user_id = ? AND " +
 			usableRemembered + ")))"
 		args = append(args, true, r.RememberedBrowser, r.UserID, at, false, false)
@@ -302,6 +301,13 @@ func finishFlow(db *gorm.DB, id string, r FlowResult, needOTP bool, at time.Time
 	}
 	return stepWrite(db, "finish flow", id, r.Rebind, cond, args, set)
 }
+
+// rememberingFlow is the condition (on a flow aliased "@.", with one
+// argument: true) of a flow in which a remembered browser may stand in
+// for the passcode: otpgate's own first factor, no max_age, at a client
+// that allows remembering.
+const rememberingFlow = "@.first_factor = '' AND @.max_age IS NULL" +
+	" AND EXISTS (SELECT 1 FROM clients c WHERE c.id = @.client_id AND c.remember_browser = ?)"
 
 // FinishFlowFromSession marks flow id done at with the result of a
 // browser session (single sign-on): the flow must be unfinished and not
@@ -321,7 +327,7 @@ func (s *Store) FinishFlowFromSession(ctx context.Context, id string, r FlowResu
 	finish := func(db *gorm.DB) error {
 		q := db.Model(&Flow{}).Where("id = ? AND done_at IS NULL AND (user_id = '' OR user_id = ?)", id, r.UserID)
 		if r.RememberedBrowser != "" {
-			q = q.Where("first_factor = '' AND max_age IS NULL AND EXISTS (SELECT 1 FROM clients c WHERE c.id = flows.client_id AND c.remember_browser = ?)", true)
+			q = q.Where(aliased(rememberingFlow, "flows."), true)
 		}
 		return stepUpdate("finish flow", q, set)
 	}
